@@ -1,0 +1,3 @@
+from observer.cli import main
+
+main(prog_name="observer")

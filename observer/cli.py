@@ -1,0 +1,247 @@
+"""The command line: stable command names that scripts and tests rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from observer import __version__
+from observer.codebooks import available_codebooks, load_codebook, resolve_codebook
+from observer.errors import InputError, ObserverError
+from observer.paths import DATA_DIR_ENV, DataPaths, default_data_dir
+from observer.store import Archive
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"observer: error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def one_line_errors(command: F) -> F:
+    """Every failure becomes one line on stderr and a non-zero exit; OBSERVER_DEBUG=1 shows the traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``| head``): not an error worth a message.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
+        except ObserverError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+        except Exception as error:  # the promise is: never a traceback
+            if os.environ.get("OBSERVER_DEBUG"):
+                raise
+            fail(f"unexpected {type(error).__name__}: {error} (run with OBSERVER_DEBUG=1 for details)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.archive = Archive(data_dir)
+        self.paths = DataPaths(data_dir)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=f"Archive folder (default: ${DATA_DIR_ENV} or the platform's user data folder).",
+)
+@click.version_option(__version__, prog_name="observer")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Code partnership meetings live, and turn them into summaries, trends and workbooks.
+
+    Run without a command to open the app's home screen.
+    """
+    ctx.obj = Context((data_dir or default_data_dir()).expanduser())
+    if ctx.invoked_subcommand is None:
+        run_app(ctx.obj, "home")
+
+
+@one_line_errors
+def run_app(context: Context, start: str, session_id: str | None = None) -> None:
+    from observer.tui.app import ObserverApp  # the command line works without loading the TUI
+
+    context.archive.ensure()
+    app = ObserverApp(context.archive, start=start, session_id=session_id)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+# ---------------------------------------------------------------- codebooks
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def codebooks(ctx: click.Context) -> None:
+    """List, check or show codebooks (shipped, and *.toml in the data folder's codebooks/)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(codebooks_list)
+
+
+@codebooks.command("list")
+@pass_context
+@one_line_errors
+def codebooks_list(context: Context) -> None:
+    """The codebooks you can start a session with."""
+    entries, problems = available_codebooks(context.paths.codebooks)
+    for entry in entries:
+        book = entry.codebook
+        where = "shipped" if entry.shipped else str(entry.path)
+        dimensions = ", ".join(d.id for d in book.dimensions)
+        click.echo(f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags] ({where})")
+    for problem in problems:
+        click.echo(f"unusable: {problem}", err=True)
+
+
+@codebooks.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@one_line_errors
+def codebooks_check(file: Path) -> None:
+    """Validate a codebook file; exits non-zero with the reason when it is not usable."""
+    book = load_codebook(file)
+    codes = sum(len(d.codes) for d in book.dimensions)
+    click.echo(f"{file}: ok — {book.name} v{book.version}, {len(book.dimensions)} dimensions, "
+               f"{codes} codes, {len(book.flags)} flags")
+
+
+@codebooks.command("show")
+@click.argument("name")
+@pass_context
+@one_line_errors
+def codebooks_show(context: Context, name: str) -> None:
+    """Every dimension, code, key and flag of a codebook."""
+    book = resolve_codebook(name, context.paths.codebooks)
+    click.echo(f"{book.name} v{book.version} — {book.title}")
+    if book.description:
+        click.echo(book.description)
+    for dimension in book.dimensions:
+        click.echo(f"\n{dimension.label} ({dimension.id}): {dimension.description}")
+        for code in dimension.codes:
+            click.echo(f"  [{code.key}] {code.id:<22} {code.label}")
+    if book.flags:
+        click.echo("\nFlags (toggle):")
+        for flag in book.flags:
+            click.echo(f"  [{flag.key}] {flag.id:<22} {flag.label}")
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _session_row(data: Any) -> dict[str, Any]:
+    from observer.metrics import contribution_spans
+
+    session = data.session
+    spans = contribution_spans(data)
+    return {
+        "id": session.id,
+        "title": session.title,
+        "series": session.series,
+        "meeting_date": session.meeting_date.isoformat(),
+        "observer": session.observer,
+        "codebook": f"{session.codebook.name} {session.codebook.version}",
+        "contributions": len(spans),
+        "observed_minutes": round(session.observed_seconds() / 60, 1),
+        "status": session.status.value,
+    }
+
+
+@main.command()
+@click.option("--series", default=None, help="Only sessions of this series.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_context
+@one_line_errors
+def sessions(context: Context, series: str | None, as_json: bool) -> None:
+    """List the sessions in the archive."""
+    loaded, problems = context.archive.load_all()
+    rows = [_session_row(data) for data in loaded if series is None or data.session.series == series]
+    for problem in problems:
+        click.echo(f"observer: warning: {problem.message}", err=True)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No sessions yet. Start one with: observer new --title 'Board meeting'  (or: observer demo)")
+        return
+    click.echo(f"{'id':<14} {'date':<10}  {'series':<24} {'title':<30} {'contrib':>7} {'min':>6}  status")
+    for row in rows:
+        click.echo(
+            f"{row['id']:<14} {row['meeting_date']:<10}  {row['series'][:24]:<24} {row['title'][:30]:<30} "
+            f"{row['contributions']:>7} {row['observed_minutes']:>6}  {row['status']}"
+        )
+
+
+@main.command()
+@click.option("--title", required=True, help="The meeting's title.")
+@click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
+@click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
+@click.option("--observer", "observer_name", default="", help="Your name, as the observer.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV or XLSX with columns name, organisation[, role].")
+@click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
+@click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
+@pass_context
+@one_line_errors
+def new(context: Context, title: str, series: str, meeting_date: str | None, observer_name: str,
+        roster: Path | None, codebook: str | None, no_open: bool) -> None:
+    """Create a session and open it on the coding screen."""
+    from observer.roster import build_session, last_session_of_series, read_roster, roster_of
+
+    try:
+        date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
+    except ValueError:
+        raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
+    book = resolve_codebook(codebook, context.paths.codebooks)
+    known, _ = context.archive.load_all()
+    if roster is not None:
+        entries = read_roster(roster)
+    else:
+        previous = last_session_of_series(series, known) if series else None
+        entries = roster_of(previous) if previous else []
+    session = build_session(title=title, codebook=book, meeting_date=date, series=series,
+                            observer=observer_name, roster=entries, known_sessions=known)
+    context.archive.create_session(session).close()
+    click.echo(f"created session {session.id}: {title} ({len(entries)} attendees, codebook {book.name})")
+    if not no_open:
+        run_app(context, "coding", session.id)
+
+
+@main.command()
+@click.argument("session")
+@pass_context
+@one_line_errors
+def resume(context: Context, session: str) -> None:
+    """Reopen a session on the coding screen, where it stood."""
+    run_app(context, "coding", context.archive.resolve(session))
+
+
+def entry_point() -> None:
+    main(prog_name="observer")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

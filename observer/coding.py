@@ -1,0 +1,401 @@
+"""The coding state machine: every observer action becomes one durable, undoable change.
+
+Screens call these methods with the wall-clock moment the key was pressed; each method validates the
+action, builds the records it changes and hands them to the store, which has them on disk before the
+method returns. Nothing here knows about the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Iterable
+
+from observer.errors import ObserverError
+from observer.metrics import pause_ends
+from observer.models import (
+    AgendaItem,
+    Attendance,
+    Contribution,
+    Organisation,
+    Participant,
+    Pause,
+    Session,
+    SessionStatus,
+    new_id,
+    utc_now,
+)
+from observer.store import Change, SessionStore, Write
+
+
+class ActionRefused(ObserverError):
+    """A key that means nothing in the current state; the message says why, briefly."""
+
+
+def organisation_id_for(name: str) -> str:
+    """A readable id for an organisation, the same for the same name in every session of an archive."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:48]
+    return slug or f"org-{secrets.token_hex(4)}"
+
+
+class CodingSession:
+    """One session being coded. All changes go through ``SessionStore`` and can be undone and redone."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def session(self) -> Session:
+        return self.store.session
+
+    def contributions(self) -> list[Contribution]:
+        return self.store.data().contributions
+
+    def clock(self, at: dt.datetime | None = None) -> float:
+        return self.session.clock_at(at or utc_now())
+
+    def latest(self) -> Contribution | None:
+        contributions = self.store.contributions.values()
+        return max(contributions, key=lambda c: (c.start_s, c.wall_time), default=None)
+
+    def running(self) -> Contribution | None:
+        """The contribution still going on: the latest one, while the clock runs and no pause has ended it."""
+        latest = self.latest()
+        if latest is None or self.session.status != SessionStatus.RECORDING:
+            return None
+        if any(pause_ends(pause, latest) for pause in self.session.pauses):
+            return None
+        return latest
+
+    def speaker_order(self) -> list[Participant]:
+        """Participants in roster order: the first nine get the speaker keys 1-9."""
+        return list(self.session.participants)
+
+    # ------------------------------------------------------------ committing
+
+    def _commit(
+        self,
+        label: str,
+        at: dt.datetime,
+        session: Session | None = None,
+        contributions: Iterable[tuple[Contribution | None, Contribution | None]] = (),
+    ) -> str:
+        writes: list[Write] = []
+        if session is not None:
+            writes.append(Write("session", session.id, self.session, session))
+        for before, after in contributions:
+            record = after or before
+            assert record is not None
+            writes.append(Write("contribution", record.id, before, after))
+        clock_s = (session or self.session).clock_at(at)
+        self.store.do(Change(label, tuple(writes), clock_s, at))
+        return label
+
+    def _require_open(self) -> None:
+        if self.session.status == SessionStatus.ENDED:
+            raise ActionRefused("the session has ended; reopen the record from Home to edit it")
+
+    def _target(self, contribution_id: str | None) -> Contribution:
+        if contribution_id is not None:
+            target = self.store.contributions.get(contribution_id)
+            if target is None:
+                raise ActionRefused("that contribution no longer exists")
+            return target
+        latest = self.latest()
+        if latest is None:
+            raise ActionRefused("no contribution yet: press a speaker key first")
+        return latest
+
+    def _with_clock_running(self, at: dt.datetime) -> Session | None:
+        """The session header with the clock running from ``at``, or None if it already runs."""
+        session = self.session
+        if session.status == SessionStatus.RECORDING:
+            return None
+        if session.status == SessionStatus.NEW:
+            return session.model_copy(
+                update={"status": SessionStatus.RECORDING, "started_at": at, "running_since": at}
+            )
+        pauses = list(session.pauses)
+        if pauses and pauses[-1].resumed_wall_time is None:
+            pauses[-1] = pauses[-1].model_copy(update={"resumed_wall_time": at})
+        return session.model_copy(
+            update={"status": SessionStatus.RECORDING, "running_since": at, "pauses": pauses}
+        )
+
+    # ------------------------------------------------------------ the clock
+
+    def toggle_clock(self, at: dt.datetime) -> str:
+        """Start the clock, pause it, or resume it."""
+        self._require_open()
+        session = self.session
+        if session.status == SessionStatus.RECORDING:
+            clock_s = round(session.clock_at(at), 3)
+            paused = session.model_copy(
+                update={
+                    "status": SessionStatus.PAUSED,
+                    "clock_elapsed_s": clock_s,
+                    "running_since": None,
+                    "pauses": [*session.pauses, Pause(at_s=clock_s, wall_time=at)],
+                }
+            )
+            return self._commit("paused", at, session=paused)
+        started = self._with_clock_running(at)
+        assert started is not None
+        label = "clock started" if session.status == SessionStatus.NEW else "resumed"
+        return self._commit(label, at, session=started)
+
+    def recover_after_interruption(self, now: dt.datetime | None = None) -> str | None:
+        """After the program died with the clock running: pause at the last recorded moment.
+
+        Returns a message describing the gap, or None when the session was not interrupted.
+        """
+        session = self.session
+        if session.status != SessionStatus.RECORDING:
+            return None
+        state = self.store.state
+        latest = self.latest()
+        last_clock = max(state.last_clock_s, session.clock_elapsed_s, latest.start_s if latest else 0.0)
+        last_wall = state.last_wall_time or session.running_since or utc_now()
+        paused = session.model_copy(
+            update={
+                "status": SessionStatus.PAUSED,
+                "clock_elapsed_s": last_clock,
+                "running_since": None,
+                "pauses": [*session.pauses, Pause(at_s=last_clock, wall_time=last_wall, interrupted=True)],
+            }
+        )
+        self._commit("paused after interruption", last_wall, session=paused)
+        gap_minutes = max(0.0, ((now or utc_now()) - last_wall).total_seconds() / 60)
+        return (
+            f"The program stopped while recording; the clock is paused at the last recorded moment "
+            f"({format_clock(last_clock)}). {gap_minutes:.0f} min were not observed. Press space to resume."
+        )
+
+    def end_session(self, at: dt.datetime) -> str:
+        self._require_open()
+        session = self.session
+        ended_s = session.clock_at(at)
+        ended = session.model_copy(
+            update={
+                "status": SessionStatus.ENDED,
+                "clock_elapsed_s": ended_s,
+                "running_since": None,
+                "ended_s": ended_s,
+            }
+        )
+        return self._commit("session ended", at, session=ended)
+
+    # ------------------------------------------------------------ speakers
+
+    def speak(
+        self, at: dt.datetime, participant_id: str | None = None, organisation_id: str | None = None
+    ) -> Contribution:
+        """A new contribution by a participant, or by an organisation when the speaker is unknown."""
+        self._require_open()
+        organisation_id = self._speaker_organisation(participant_id, organisation_id)
+        running = self.running()
+        if running is not None and participant_id is not None and running.participant_id == participant_id:
+            name = self.session.participant(participant_id)
+            raise ActionRefused(f"{name.name if name else participant_id} is already speaking")
+        started = self._with_clock_running(at)
+        header = started or self.session
+        start_s = header.clock_at(at)
+        agenda_item = header.agenda_item_at(start_s)
+        contribution = Contribution(
+            id=new_id("c"),
+            start_s=round(start_s, 3),
+            wall_time=at,
+            participant_id=participant_id,
+            organisation_id=organisation_id,
+            agenda_item_id=agenda_item.id if agenda_item else None,
+        )
+        self._commit(f"speaker: {self.speaker_name(contribution)}", at, started, [(None, contribution)])
+        return contribution
+
+    def _speaker_organisation(self, participant_id: str | None, organisation_id: str | None) -> str:
+        if participant_id is not None:
+            participant = self.session.participant(participant_id)
+            if participant is None:
+                raise ActionRefused(f"no participant '{participant_id}' in this session")
+            return participant.organisation_id
+        if organisation_id is None or self.session.organisation(organisation_id) is None:
+            raise ActionRefused("choose a participant or an organisation")
+        return organisation_id
+
+    def speaker_name(self, contribution: Contribution) -> str:
+        participant = self.session.participant(contribution.participant_id)
+        organisation = self.session.organisation(contribution.organisation_id)
+        organisation_name = organisation.name if organisation else contribution.organisation_id
+        if participant is None:
+            return f"({organisation_name})"
+        return participant.name
+
+    def set_speaker(
+        self,
+        at: dt.datetime,
+        contribution_id: str,
+        participant_id: str | None = None,
+        organisation_id: str | None = None,
+    ) -> str:
+        target = self._target(contribution_id)
+        organisation_id = self._speaker_organisation(participant_id, organisation_id)
+        changed = target.model_copy(update={"participant_id": participant_id, "organisation_id": organisation_id})
+        return self._commit(f"speaker changed to {self.speaker_name(changed)}", at, None, [(target, changed)])
+
+    # ------------------------------------------------------------ codes, flags, notes
+
+    def set_code(self, at: dt.datetime, dimension_id: str, code_id: str, contribution_id: str | None = None) -> str:
+        """Set a dimension's value; pressing the value it already has clears it."""
+        dimension = self.session.codebook.dimension(dimension_id)
+        if dimension is None or dimension.code(code_id) is None:
+            raise ActionRefused(f"'{code_id}' is not a code of '{dimension_id}' in this codebook")
+        target = self._target(contribution_id)
+        codes = dict(target.codes)
+        if codes.get(dimension_id) == code_id:
+            del codes[dimension_id]
+            label = f"{dimension.label} cleared"
+        else:
+            codes[dimension_id] = code_id
+            label = f"{dimension.label}: {self.session.codebook.label_of(dimension_id, code_id)}"
+        return self._commit(label, at, None, [(target, target.model_copy(update={"codes": codes}))])
+
+    def toggle_flag(self, at: dt.datetime, flag_id: str, contribution_id: str | None = None) -> str:
+        flag = self.session.codebook.flag(flag_id)
+        if flag is None:
+            raise ActionRefused(f"'{flag_id}' is not a flag in this codebook")
+        target = self._target(contribution_id)
+        flags = set(target.flags)
+        flags ^= {flag_id}
+        label = f"{flag.label} {'on' if flag_id in flags else 'off'}"
+        ordered = [f for f in self.session.codebook.flag_ids if f in flags]
+        return self._commit(label, at, None, [(target, target.model_copy(update={"flags": ordered}))])
+
+    def set_note(self, at: dt.datetime, note: str, contribution_id: str | None = None) -> str:
+        target = self._target(contribution_id)
+        changed = target.model_copy(update={"note": note.strip()})
+        return self._commit("note saved" if note.strip() else "note removed", at, None, [(target, changed)])
+
+    def set_start(self, at: dt.datetime, contribution_id: str, start_s: float) -> str:
+        """Move a contribution's start on the session clock (its agenda item follows the new start)."""
+        target = self._target(contribution_id)
+        limit = self.session.observed_seconds(at)
+        if not 0 <= start_s <= limit:
+            raise ActionRefused(f"start must lie between 0:00 and {format_clock(limit)}")
+        agenda_item = self.session.agenda_item_at(start_s)
+        changed = target.model_copy(
+            update={"start_s": round(start_s, 3), "agenda_item_id": agenda_item.id if agenda_item else None}
+        )
+        return self._commit(f"start moved to {format_clock(start_s)}", at, None, [(target, changed)])
+
+    def delete_contribution(self, at: dt.datetime, contribution_id: str) -> str:
+        target = self._target(contribution_id)
+        return self._commit(f"deleted {self.speaker_name(target)}", at, None, [(target, None)])
+
+    # ------------------------------------------------------------ agenda and attendance
+
+    def start_agenda_item(self, at: dt.datetime, title: str = "") -> AgendaItem:
+        """The next agenda item starts now; contributions from here on belong to it."""
+        self._require_open()
+        start_s = self.session.clock_at(at)
+        item = AgendaItem(
+            id=new_id("a"),
+            title=title.strip() or f"Item {len(self.session.agenda_items) + 1}",
+            start_s=round(start_s, 3),
+            wall_time=at,
+        )
+        session = self.session.model_copy(update={"agenda_items": [*self.session.agenda_items, item]})
+        self._commit(f"agenda item: {item.title}", at, session)
+        return item
+
+    def rename_agenda_item(self, at: dt.datetime, item_id: str, title: str) -> str:
+        items = [item.model_copy(update={"title": title.strip()}) if item.id == item_id else item
+                 for item in self.session.agenda_items]
+        session = self.session.model_copy(update={"agenda_items": items})
+        return self._commit(f"agenda item renamed: {title.strip()}", at, session)
+
+    def add_attendee(self, at: dt.datetime, name: str, organisation_name: str, role: str = "") -> Participant:
+        """A late arrival: joins the roster now and counts as present from this moment."""
+        self._require_open()
+        if not name.strip() or not organisation_name.strip():
+            raise ActionRefused("a new attendee needs a name and an organisation")
+        session = self.session
+        organisations = list(session.organisations)
+        organisation = next(
+            (o for o in organisations if o.name.casefold() == organisation_name.strip().casefold()), None
+        )
+        if organisation is None:
+            organisation = Organisation(id=organisation_id_for(organisation_name), name=organisation_name.strip())
+            if session.organisation(organisation.id) is not None:
+                organisation = Organisation(id=f"{organisation.id}-{secrets.token_hex(2)}", name=organisation.name)
+            organisations.append(organisation)
+        participant = Participant(id=new_id("p"), name=name.strip(), organisation_id=organisation.id, role=role)
+        arrived_s = session.clock_at(at) if session.status != SessionStatus.NEW else None
+        updated = session.model_copy(
+            update={
+                "organisations": organisations,
+                "participants": [*session.participants, participant],
+                "attendance": [*session.attendance, Attendance(participant_id=participant.id, arrived_s=arrived_s)],
+            }
+        )
+        self._commit(f"arrived: {participant.name}", at, updated)
+        return participant
+
+    def toggle_left(self, at: dt.datetime, participant_id: str) -> str:
+        """Mark a participant as having left the room now, or as back if they had left."""
+        self._require_open()
+        session = self.session
+        attendance = session.attendance_of(participant_id)
+        participant = session.participant(participant_id)
+        if attendance is None or participant is None:
+            raise ActionRefused("no such attendee")
+        if attendance.left_s is None:
+            changed = attendance.model_copy(update={"left_s": round(session.clock_at(at), 3)})
+            label = f"left: {participant.name}"
+        else:
+            changed = attendance.model_copy(update={"left_s": None})
+            label = f"back: {participant.name}"
+        records = [changed if a.participant_id == participant_id else a for a in session.attendance]
+        return self._commit(label, at, session.model_copy(update={"attendance": records}))
+
+    def set_session_notes(self, at: dt.datetime, notes: str) -> str:
+        return self._commit("session notes saved", at, self.session.model_copy(update={"notes": notes}))
+
+    # ------------------------------------------------------------ undo
+
+    def undo(self) -> str:
+        change = self.store.undo()
+        if change is None:
+            raise ActionRefused("nothing to undo")
+        return f"undone: {change.label}"
+
+    def redo(self) -> str:
+        change = self.store.redo()
+        if change is None:
+            raise ActionRefused("nothing to redo")
+        return f"redone: {change.label}"
+
+
+def format_clock(seconds: float | None) -> str:
+    """Session clock as h:mm:ss or m:ss."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def parse_clock(text: str) -> float:
+    """'75', '1:15' or '0:01:15' -> seconds; ValueError on anything else."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3 or any(not part.strip() for part in parts):
+        raise ValueError(f"'{text}' is not a time (use m:ss or h:mm:ss)")
+    total = 0.0
+    for part in parts:
+        total = total * 60 + float(part)
+    if total < 0:
+        raise ValueError("a time cannot be negative")
+    return total

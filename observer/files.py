@@ -1,0 +1,84 @@
+"""Durable file primitives: atomic replacement, directory fsync, stale temporary files."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from observer.errors import StorageError
+
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
+
+
+def describe_os_error(error: OSError, path: Path) -> str:
+    """One line for an OSError, with the advice a user needs for the common ones."""
+    if error.errno == errno.ENOSPC:
+        return f"disk full while writing {path}"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write to {path}: permission denied (is the folder read-only?)"
+    return f"cannot write to {path}: {error.strerror or error}"
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` survive a power cut."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(path: Path) -> Path:
+    """The temporary sibling used while replacing ``path``; it names our pid so others can tell it is stale."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` through a temporary file: readers see the old file or the new one, never half of one.
+
+    On any failure the temporary file is removed, the old file is untouched and StorageError says why.
+    """
+    temp = temp_path_for(path)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+        fsync_dir(path.parent)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise StorageError(describe_os_error(error, path) + "; the previous file was kept") from None
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return True
+
+
+def remove_stale_temp_files(directory: Path) -> list[Path]:
+    """Delete temporary files left by processes that died mid-write; returns what was removed."""
+    removed: list[Path] = []
+    if not directory.is_dir():
+        return removed
+    for candidate in directory.glob(".*.tmp"):
+        match = _TEMP_NAME.match(candidate.name)
+        if match and not pid_alive(int(match["pid"])):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed

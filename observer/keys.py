@@ -1,0 +1,48 @@
+"""Every key of the coding screen in one table.
+
+The codebook validator reads it (a codebook may not take an app key) and the TUI builds its bindings from it,
+so the footer, the help screen and the collision check can never disagree. No Textual import here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SPEAKER_KEYS = "123456789"
+
+
+@dataclass(frozen=True)
+class AppKey:
+    action: str  # the coding screen's action name
+    keys: str  # Textual key names, comma separated
+    description: str  # shown in the footer and the help screen
+    characters: str = ""  # printable characters the key takes away from codebooks
+    show: bool = True
+
+
+CODING_KEYS: tuple[AppKey, ...] = (
+    AppKey("toggle_clock", "space", "Start/pause", " "),
+    AppKey("pick_speaker", "slash", "Speaker…", "/"),
+    AppKey("pick_organisation", "0", "Org only…", "0"),
+    AppKey("undo", "ctrl+z,backspace", "Undo"),
+    AppKey("redo", "ctrl+y", "Redo"),
+    AppKey("note", "N", "Note", "N"),
+    AppKey("agenda_item", "A", "Agenda item", "A"),
+    AppKey("add_attendee", "plus", "Arrival", "+"),
+    AppKey("mark_left", "minus", "Left", "-"),
+    AppKey("edit_start", "T", "Start time", "T"),
+    AppKey("delete_contribution", "D", "Delete", "D"),
+    AppKey("end_session", "E", "End", "E"),
+    AppKey("select_previous", "up", "Older", show=False),
+    AppKey("select_next", "down", "Newer", show=False),
+    AppKey("select_live", "escape", "Live", show=False),
+    AppKey("help", "question_mark", "Keys", "?"),
+)
+
+
+def reserved_key_action(character: str) -> str | None:
+    """The app action that owns ``character``, or None when a codebook may use it."""
+    for app_key in CODING_KEYS:
+        if character in app_key.characters:
+            return app_key.description
+    return None

@@ -1,0 +1,271 @@
+"""The vocabulary every layer speaks: codebooks, people, sessions and contributions.
+
+Validation lives here so that the TUI, the command line and the importers all reject the same things.
+Models serialise with ``model_dump(mode="json")``; datetimes travel as ISO strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from observer.keys import SPEAKER_KEYS, reserved_key_action
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def new_id(prefix: str) -> str:
+    """A short random id, unique enough for one archive (2^48 values per prefix)."""
+    return f"{prefix}{secrets.token_hex(6)}"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a typo in a codebook or a bundle must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- codebooks
+
+
+class Code(Strict):
+    id: Identifier
+    key: Annotated[str, StringConstraints(min_length=1, max_length=1)]
+    label: NonEmptyText
+    description: str = ""
+    group: str | None = None
+
+
+class Dimension(Strict):
+    """Mutually exclusive codes: a contribution holds at most one of them."""
+
+    id: Identifier
+    label: NonEmptyText
+    description: str = ""
+    codes: list[Code] = Field(min_length=1)
+
+    def code(self, code_id: str) -> Code | None:
+        return next((code for code in self.codes if code.id == code_id), None)
+
+
+class Codebook(Strict):
+    name: Identifier | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+    version: NonEmptyText
+    title: str = ""
+    description: str = ""
+    dimensions: list[Dimension] = Field(min_length=1)
+    flags: list[Code] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_unique_ids_and_keys(self) -> Codebook:
+        dimension_ids: set[str] = set()
+        for dimension in self.dimensions:
+            if dimension.id in dimension_ids:
+                raise ValueError(f"dimension '{dimension.id}', field 'id': the dimension is defined twice")
+            dimension_ids.add(dimension.id)
+        code_owner: dict[str, str] = {}
+        key_owner: dict[str, str] = {}
+        for where, code in self.all_codes():
+            if code.id in code_owner:
+                raise ValueError(f"{where}, field 'id': '{code.id}' is already used by {code_owner[code.id]}")
+            code_owner[code.id] = where
+            key = code.key
+            if key in SPEAKER_KEYS:
+                raise ValueError(f"{where}, field 'key': '{key}' collides with the speaker keys 1-9")
+            if key.isspace() or not key.isprintable():
+                raise ValueError(f"{where}, field 'key': must be one printable character, not {key!r}")
+            action = reserved_key_action(key)
+            if action is not None:
+                raise ValueError(f"{where}, field 'key': '{key}' collides with the app's key for '{action}'")
+            if key in key_owner:
+                raise ValueError(f"{where}, field 'key': '{key}' is already used by {key_owner[key]}")
+            key_owner[key] = where
+        return self
+
+    def all_codes(self) -> list[tuple[str, Code]]:
+        """Every code with a human description of where it sits, dimension codes first."""
+        located = [
+            (f"dimension '{dimension.id}', code '{code.id}'", code)
+            for dimension in self.dimensions
+            for code in dimension.codes
+        ]
+        located += [(f"flag '{flag.id}'", flag) for flag in self.flags]
+        return located
+
+    def dimension(self, dimension_id: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.id == dimension_id), None)
+
+    def flag(self, flag_id: str) -> Code | None:
+        return next((flag for flag in self.flags if flag.id == flag_id), None)
+
+    def label_of(self, dimension_id: str, code_id: str | None) -> str:
+        dimension = self.dimension(dimension_id)
+        code = dimension.code(code_id) if dimension and code_id else None
+        return code.label if code else ""
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [dimension.id for dimension in self.dimensions]
+
+    @property
+    def flag_ids(self) -> list[str]:
+        return [flag.id for flag in self.flags]
+
+
+# ---------------------------------------------------------------- people
+
+
+class Organisation(Strict):
+    id: RecordId
+    name: NonEmptyText
+
+
+class Participant(Strict):
+    """A person, with an id that stays the same across the meetings of a series."""
+
+    id: RecordId
+    name: NonEmptyText
+    organisation_id: RecordId
+    role: str = ""
+
+
+class Attendance(Strict):
+    """When a participant was in the room, on the session clock (None: from the start / to the end)."""
+
+    participant_id: RecordId
+    arrived_s: float | None = None
+    left_s: float | None = None
+
+    def present_at(self, clock_s: float) -> bool:
+        arrived = self.arrived_s is None or self.arrived_s <= clock_s
+        not_left = self.left_s is None or clock_s < self.left_s
+        return arrived and not_left
+
+
+# ---------------------------------------------------------------- sessions
+
+
+class SessionStatus(StrEnum):
+    NEW = "new"  # created, clock not started
+    RECORDING = "recording"  # clock running
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class AgendaItem(Strict):
+    id: RecordId
+    title: str = ""
+    start_s: float = Field(ge=0)
+    wall_time: dt.datetime
+
+
+class Pause(Strict):
+    """The clock stood still at ``at_s``; ``interrupted`` marks a pause made by recovery after a crash."""
+
+    at_s: float = Field(ge=0)
+    wall_time: dt.datetime
+    resumed_wall_time: dt.datetime | None = None
+    interrupted: bool = False
+
+
+class Session(Strict):
+    id: RecordId
+    title: NonEmptyText
+    series: str = ""
+    meeting_date: dt.date
+    observer: str = ""
+    codebook: Codebook
+    organisations: list[Organisation] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list)
+    attendance: list[Attendance] = Field(default_factory=list)
+    agenda_items: list[AgendaItem] = Field(default_factory=list)
+    pauses: list[Pause] = Field(default_factory=list)
+    notes: str = ""
+    status: SessionStatus = SessionStatus.NEW
+    created_at: dt.datetime = Field(default_factory=utc_now)
+    # Wall-clock time at which the session clock read 0; aligns two observers' clocks.
+    started_at: dt.datetime | None = None
+    # The clock reading at the last start/pause, and the wall time it started running (None: not running).
+    clock_elapsed_s: float = Field(default=0.0, ge=0)
+    running_since: dt.datetime | None = None
+    ended_s: float | None = None
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Session:
+        organisation_ids = {organisation.id for organisation in self.organisations}
+        participant_ids: set[str] = set()
+        for participant in self.participants:
+            if participant.organisation_id not in organisation_ids:
+                raise ValueError(
+                    f"participant '{participant.id}' names unknown organisation '{participant.organisation_id}'"
+                )
+            if participant.id in participant_ids:
+                raise ValueError(f"participant id '{participant.id}' is used twice")
+            participant_ids.add(participant.id)
+        for attendance in self.attendance:
+            if attendance.participant_id not in participant_ids:
+                raise ValueError(f"attendance names unknown participant '{attendance.participant_id}'")
+        return self
+
+    def clock_at(self, now: dt.datetime) -> float:
+        """The session clock (observed seconds) at wall time ``now``."""
+        if self.running_since is None:
+            return self.clock_elapsed_s
+        return self.clock_elapsed_s + max(0.0, (now - self.running_since).total_seconds())
+
+    def observed_seconds(self, now: dt.datetime | None = None) -> float:
+        """Observed time T: the clock at the end, or now for a session still open."""
+        if self.ended_s is not None:
+            return self.ended_s
+        return self.clock_at(now or utc_now())
+
+    def participant(self, participant_id: str | None) -> Participant | None:
+        return next((p for p in self.participants if p.id == participant_id), None)
+
+    def organisation(self, organisation_id: str | None) -> Organisation | None:
+        return next((o for o in self.organisations if o.id == organisation_id), None)
+
+    def attendance_of(self, participant_id: str) -> Attendance | None:
+        return next((a for a in self.attendance if a.participant_id == participant_id), None)
+
+    def agenda_item_at(self, clock_s: float) -> AgendaItem | None:
+        """The agenda item running at ``clock_s``: the last one started at or before it."""
+        current = None
+        for item in sorted(self.agenda_items, key=lambda item: item.start_s):
+            if item.start_s <= clock_s:
+                current = item
+        return current
+
+
+class Contribution(Strict):
+    """One person's continuous turn of talk; its end is derived (see ``metrics.contribution_spans``)."""
+
+    id: RecordId
+    start_s: float = Field(ge=0)
+    wall_time: dt.datetime
+    participant_id: RecordId | None = None  # None: known organisation, unknown speaker
+    organisation_id: RecordId
+    codes: dict[str, str] = Field(default_factory=dict)  # dimension id -> code id; absent = not coded
+    flags: list[str] = Field(default_factory=list)
+    note: str = ""
+    agenda_item_id: RecordId | None = None
+
+
+class SessionData(BaseModel):
+    """A session with its contributions in clock order: what metrics and exports work on."""
+
+    session: Session
+    contributions: list[Contribution]
+
+
+RecordKind = Literal["session", "contribution"]

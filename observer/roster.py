@@ -1,0 +1,175 @@
+"""Rosters: who is expected in the room, read from CSV or XLSX, and turned into a new session.
+
+Participants keep their ids across meetings: a name and organisation seen before in the archive gets the
+id it had (the latest session of the same series is preferred).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from observer.coding import organisation_id_for
+from observer.errors import InputError
+from observer.models import Attendance, Codebook, Organisation, Participant, Session, SessionData, new_id
+
+ROSTER_COLUMNS = ("name", "organisation", "role")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    name: str
+    organisation: str
+    role: str = ""
+
+
+def read_roster(path: Path) -> list[RosterEntry]:
+    """Rows of ``name, organisation[, role]`` from a .csv or .xlsx file; InputError names file, row and field."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError(f"{path}: no such roster file")
+    if suffix == ".csv":
+        rows = _csv_rows(path)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        raise InputError(f"{path}: a roster must be a .csv or .xlsx file")
+    return _entries_from_rows(path, rows)
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return [row for row in csv.reader(handle)]
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (save the roster as 'CSV UTF-8')") from None
+    except csv.Error as error:
+        raise InputError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as error:
+        raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(f"{path}: the roster is empty (expected a header row: name, organisation, role)")
+    header = [cell.strip().casefold() for cell in rows[0]]
+    for required in ("name", "organisation"):
+        if required not in header:
+            raise InputError(f"{path}, row 1: missing column '{required}' (found: {', '.join(header) or 'none'})")
+    unknown = [column for column in header if column and column not in ROSTER_COLUMNS]
+    if unknown:
+        raise InputError(f"{path}, row 1: unknown column '{unknown[0]}' (expected name, organisation, role)")
+    index = {column: header.index(column) for column in ROSTER_COLUMNS if column in header}
+    entries: list[RosterEntry] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row_number, row in enumerate(rows[1:], start=2):
+
+        def cell(column: str, row: list[str] = row) -> str:
+            position = index.get(column)
+            return row[position].strip() if position is not None and position < len(row) else ""
+
+        entry = RosterEntry(cell("name"), cell("organisation"), cell("role"))
+        for field_name in ("name", "organisation"):
+            if not getattr(entry, field_name):
+                raise InputError(f"{path}, row {row_number}, field '{field_name}': empty")
+            if len(getattr(entry, field_name)) > 200:
+                raise InputError(f"{path}, row {row_number}, field '{field_name}': longer than 200 characters")
+        identity = (entry.name.casefold(), entry.organisation.casefold())
+        if identity in seen:
+            raise InputError(
+                f"{path}, row {row_number}, field 'name': '{entry.name}' of '{entry.organisation}' "
+                f"is already on row {seen[identity]}"
+            )
+        seen[identity] = row_number
+        entries.append(entry)
+    return entries
+
+
+def roster_of(data: SessionData) -> list[RosterEntry]:
+    """A session's roster, to carry over to the next meeting of its series."""
+    session = data.session
+    entries = []
+    for participant in session.participants:
+        organisation = session.organisation(participant.organisation_id)
+        entries.append(RosterEntry(participant.name, organisation.name if organisation else "", participant.role))
+    return entries
+
+
+def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:
+    in_series = [data for data in sessions if data.session.series == series]
+    return max(in_series, key=lambda d: (d.session.meeting_date, d.session.created_at), default=None)
+
+
+def build_session(
+    *,
+    title: str,
+    codebook: Codebook,
+    meeting_date: dt.date,
+    series: str = "",
+    observer: str = "",
+    roster: list[RosterEntry] = (),  # type: ignore[assignment]
+    known_sessions: Iterable[SessionData] = (),
+) -> Session:
+    """A new session whose participants reuse the ids they had in earlier sessions of the archive."""
+    known = sorted(
+        known_sessions,
+        # Latest first, and the same series before others: that id wins.
+        key=lambda d: (d.session.series == series, d.session.meeting_date, d.session.created_at),
+        reverse=True,
+    )
+    known_participants: dict[tuple[str, str], str] = {}
+    known_organisations: dict[str, str] = {}
+    for data in known:
+        for organisation in data.session.organisations:
+            known_organisations.setdefault(organisation.name.casefold(), organisation.id)
+        for participant in data.session.participants:
+            organisation = data.session.organisation(participant.organisation_id)
+            if organisation is not None:
+                key = (participant.name.casefold(), organisation.name.casefold())
+                known_participants.setdefault(key, participant.id)
+
+    organisations: dict[str, Organisation] = {}
+    participants: list[Participant] = []
+    for entry in roster:
+        folded = entry.organisation.casefold()
+        if folded not in organisations:
+            organisation_id = known_organisations.get(folded) or organisation_id_for(entry.organisation)
+            taken = {o.id for o in organisations.values()}
+            while organisation_id in taken:
+                organisation_id = f"{organisation_id}-2"
+            organisations[folded] = Organisation(id=organisation_id, name=entry.organisation)
+        participant_id = known_participants.get((entry.name.casefold(), folded)) or new_id("p")
+        participants.append(
+            Participant(
+                id=participant_id, name=entry.name, organisation_id=organisations[folded].id, role=entry.role
+            )
+        )
+    return Session(
+        id=new_id("s"),
+        title=title,
+        series=series,
+        meeting_date=meeting_date,
+        observer=observer,
+        codebook=codebook,
+        organisations=list(organisations.values()),
+        participants=participants,
+        attendance=[Attendance(participant_id=p.id) for p in participants],
+    )

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from observer.codebooks import resolve_codebook
+from observer.coding import CodingSession
+from observer.models import Codebook, Session
+from observer.roster import RosterEntry, build_session
+from observer.store import Archive
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = dt.datetime(2026, 3, 2, 10, 0, 0, tzinfo=dt.UTC)
+
+
+def at(seconds: float) -> dt.datetime:
+    """The wall-clock moment ``seconds`` after 10:00 on the test meeting day."""
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def partnership() -> Codebook:
+    return resolve_codebook("partnership", None)
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    archive = Archive(tmp_path / "data")
+    archive.ensure()
+    return archive
+
+
+ROSTER = [
+    RosterEntry("Ann Lee", "City Council", "Director"),
+    RosterEntry("Bob Khan", "City Council"),
+    RosterEntry("Cath Diaz", "NHS Trust", "Chief executive"),
+    RosterEntry("Dev Shah", "Voluntary Sector Alliance"),
+]
+
+
+def make_session(codebook: Codebook, title: str = "Board", series: str = "North") -> Session:
+    return build_session(
+        title=title, codebook=codebook, meeting_date=dt.date(2026, 3, 2), series=series, roster=list(ROSTER)
+    )
+
+
+@pytest.fixture
+def coding(archive: Archive, partnership: Codebook):
+    store = archive.create_session(make_session(partnership))
+    yield CodingSession(store)
+    store.close()

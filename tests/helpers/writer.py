@@ -1,0 +1,37 @@
+"""A writer that records contributions in a loop and says "ok <id>" after each record call returns.
+
+Run as ``python -m tests.helpers.writer DATA_DIR SESSION_ID FOLD_EVERY``; the test kills it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from observer import store as store_module
+from observer.coding import CodingSession
+from observer.store import Archive
+
+
+def main() -> None:
+    data_dir, session_id, fold_every = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    store_module.FOLD_EVERY = fold_every  # small, so that kills also land inside checkpoints
+    store = Archive(data_dir).open_session(session_id)
+    coding = CodingSession(store)
+    participants = [p.id for p in coding.session.participants]
+    index = len(store.contributions)
+    out = sys.stdout
+    while True:
+        now = dt.datetime.now(dt.UTC)
+        contribution = coding.speak(now, participant_id=participants[index % len(participants)])
+        out.write(f"ok {contribution.id}\n")
+        out.flush()
+        coding.set_code(now, "orientation", "partnership_first")
+        out.write(f"coded {contribution.id}\n")
+        out.flush()
+        index += 1
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Nothing acknowledged is lost: SIGKILL at random moments, then reopen and count."""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from observer.models import Codebook
+from observer.store import Archive
+
+from .conftest import REPO, make_session
+
+
+def _kill_after(process: subprocess.Popen[str], delay: float) -> list[str]:
+    """Read the writer's acknowledgements for ``delay`` seconds, then SIGKILL it; return what it said."""
+    assert process.stdout is not None
+    said: list[str] = []
+    buffer = b""
+    fd = process.stdout.fileno()
+    deadline = time.monotonic() + delay
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buffer += chunk
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    while chunk := os.read(fd, 65536):
+        buffer += chunk
+    # Only whole lines count: a half-printed acknowledgement was never seen by anyone.
+    said = [line.decode() for line in buffer.split(b"\n")[:-1]]
+    return said
+
+
+def test_sigkill_loses_no_acknowledged_contribution(tmp_path: Path, partnership: Codebook) -> None:
+    data_dir = tmp_path / "data"
+    archive = Archive(data_dir)
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    rng = random.Random(20261123)
+    acknowledged: list[str] = []
+    coded: set[str] = set()
+    kills = 0
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    while kills < 55:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.helpers.writer", str(data_dir), session.id, str(rng.choice([7, 50, 400]))],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env, bufsize=0,
+        )
+        # Wait for the writer to be running, then kill it at a random moment of its work.
+        said = _kill_after(process, rng.uniform(0.35, 0.9))
+        kills += 1
+        acknowledged += [line.split()[1] for line in said if line.startswith("ok ")]
+        coded |= {line.split()[1] for line in said if line.startswith("coded ")}
+
+        stored = Archive(data_dir).load(session.id)
+        stored_ids = [c.id for c in stored.contributions]
+        missing = set(acknowledged) - set(stored_ids)
+        assert not missing, f"kill {kills}: acknowledged but lost: {missing}"
+        # Beyond the acknowledged ones there can be at most the one whose call was cut short by the kill.
+        extra = [cid for cid in stored_ids if cid not in set(acknowledged)]
+        assert len(extra) <= 1, f"kill {kills}: unexpected contributions {extra}"
+        acknowledged += extra
+        by_id = {c.id: c for c in stored.contributions}
+        assert all(by_id[cid].codes == {"orientation": "partnership_first"} for cid in coded)
+        for path in (data_dir / "sessions" / session.id).iterdir():
+            assert not path.name.endswith(".corrupt"), f"kill {kills}: {path.name}"
+    assert len(acknowledged) > 200, "the writer should have recorded plenty across the kills"
+    # Opening for writing after all those kills works, and starts from everything stored.
+    with Archive(data_dir).open_session(session.id) as store:
+        assert len(store.contributions) == len(acknowledged)

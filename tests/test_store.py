@@ -1,0 +1,237 @@
+"""Storage faults: each one gives a clear message and loses nothing already stored."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from observer.coding import CodingSession
+from observer.errors import SessionLockedError, StorageError
+from observer.models import Codebook
+from observer.store import Archive
+
+from .conftest import REPO, at, make_session
+
+
+def _code_three(archive: Archive, partnership: Codebook) -> str:
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    coding = CodingSession(store)
+    for second, participant in enumerate(session.participants[:3]):
+        coding.speak(at(second * 10), participant_id=participant.id)
+        coding.set_code(at(second * 10 + 1), "topic", "relational")
+    store._lock.release()  # leave the journal unfolded, as after a crash
+    return session.id
+
+
+def test_records_survive_without_close(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    data = archive.load(session_id)
+    assert [c.codes for c in data.contributions] == [{"topic": "relational"}] * 3
+    assert [c.start_s for c in data.contributions] == [0.0, 10.0, 20.0]
+
+
+def test_torn_journal_tail_is_dropped_with_a_warning(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    journal = archive.paths.journal(session_id)
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + b'{"seq": 99, "op": "do", "lab')
+    data, warnings = archive.load_with_warnings(session_id)
+    assert len(data.contributions) == 3
+    assert any("incomplete last entry" in warning for warning in warnings)
+    # Opening for writing cuts the torn tail, and new records land on a clean line.
+    with archive.open_session(session_id) as store:
+        CodingSession(store).speak(at(100), participant_id=store.session.participants[3].id)
+    assert len(archive.load(session_id).contributions) == 4
+
+
+def test_corrupt_session_file_is_moved_aside_and_others_still_load(archive: Archive, partnership: Codebook) -> None:
+    good = _code_three(archive, partnership)
+    bad = _code_three(archive, partnership)
+    checkpoint = archive.paths.checkpoint(bad)
+    checkpoint.write_text('{"meta": {"1": {"format": 1, "seq"')
+    sessions, problems = archive.load_all()
+    assert [data.session.id for data in sessions] == [good]
+    assert len(problems) == 1 and bad in problems[0].message and "moved aside" in problems[0].message
+    aside = list(checkpoint.parent.glob("session.json.*.corrupt"))
+    assert len(aside) == 1 and aside[0].read_text().startswith('{"meta"')
+    # A second look does not overwrite what was kept aside.
+    archive.load_all()
+    assert list(checkpoint.parent.glob("session.json.*.corrupt")) == aside
+
+
+def test_damaged_journal_middle_keeps_earlier_entries(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    journal = archive.paths.journal(session_id)
+    lines = journal.read_bytes().split(b"\n")
+    lines[3] = b"garbage"
+    journal.write_bytes(b"\n".join(lines))
+    data, warnings = archive.load_with_warnings(session_id)
+    assert any("line 4 is damaged" in w and "moved aside" in w for w in warnings)
+    assert len(data.contributions) == 2  # entries 1-3: two speakers and a code
+    assert list(journal.parent.glob("journal.jsonl.*.corrupt"))
+
+
+HOLDER = """
+import sys, time
+from observer.store import Archive
+store = Archive(sys.argv[1]).open_session(sys.argv[2])
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_second_writer_is_refused_while_the_first_lives(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(archive.paths.root), session_id],
+                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(SessionLockedError, match=f"pid {holder.pid}"):
+            archive.open_session(session_id)
+    finally:
+        holder.kill()
+        holder.wait()
+    # Its lock file stays behind, naming a dead process: it is taken over, with a warning.
+    assert archive.paths.lock(session_id).exists()
+    with archive.open_session(session_id) as store:
+        assert any(f"pid {holder.pid}" in warning and "stale" in warning for warning in store.state.warnings)
+        assert len(store.contributions) == 3
+
+
+def test_stale_lock_from_a_dead_process_is_taken_over(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    archive.paths.lock(session_id).write_text(json.dumps({"pid": dead.pid, "host": "here", "since": "x"}))
+    with archive.open_session(session_id) as store:
+        assert any("stale lock" in warning for warning in store.state.warnings)
+        CodingSession(store).speak(at(50), participant_id=store.session.participants[0].id)
+    assert len(archive.load(session_id).contributions) == 4
+    assert not archive.paths.lock(session_id).exists()
+
+
+def test_read_only_data_directory_is_reported(archive: Archive, partnership: Codebook, monkeypatch) -> None:
+    session_id = _code_three(archive, partnership)
+    before = archive.paths.checkpoint(session_id).read_bytes(), archive.paths.journal(session_id).read_bytes()
+    real_open = os.open
+
+    def read_only_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(archive.paths.root) in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_open)
+    with pytest.raises(StorageError, match="permission denied"):
+        archive.open_session(session_id)
+    with pytest.raises(StorageError, match="permission denied"):
+        archive.create_session(make_session(partnership))
+    monkeypatch.undo()
+    assert (archive.paths.checkpoint(session_id).read_bytes(), archive.paths.journal(session_id).read_bytes()) == before
+    assert len(archive.load(session_id).contributions) == 3
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_really_read_only_folder(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    folder = archive.paths.session_dir(session_id)
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StorageError, match="permission denied"):
+            archive.open_session(session_id)
+    finally:
+        folder.chmod(0o700)
+
+
+def test_disk_full_while_recording_leaves_the_store_as_it_was(archive: Archive, partnership: Codebook,
+                                                              monkeypatch) -> None:
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    coding = CodingSession(store)
+    coding.speak(at(0), participant_id=session.participants[0].id)
+    journal = archive.paths.journal(session.id)
+    size_before = journal.stat().st_size
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(StorageError, match="disk full.*not saved"):
+        coding.speak(at(5), participant_id=session.participants[1].id)
+    monkeypatch.undo()
+    assert journal.stat().st_size == size_before  # the half line was cut away
+    assert len(store.contributions) == 1  # memory did not move either
+    coding.speak(at(9), participant_id=session.participants[2].id)  # and recording goes on once space is back
+    store.close()
+    assert [c.start_s for c in archive.load(session.id).contributions] == [0.0, 9.0]
+
+
+def test_disk_full_during_checkpoint_keeps_the_old_file(archive: Archive, partnership: Codebook, monkeypatch) -> None:
+    session_id = _code_three(archive, partnership)
+    store = archive.open_session(session_id)
+    CodingSession(store).speak(at(60), participant_id=store.session.participants[3].id)
+    checkpoint_before = archive.paths.checkpoint(session_id).read_bytes()
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(StorageError, match="disk full.*previous file was kept"):
+        store.checkpoint()
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert archive.paths.checkpoint(session_id).read_bytes() == checkpoint_before
+    assert not list(archive.paths.session_dir(session_id).glob(".*.tmp"))
+    assert len(archive.load(session_id).contributions) == 4  # the journal still has the new one
+
+
+def test_stale_temporary_files_are_cleaned_on_start(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    folder = archive.paths.session_dir(session_id)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = folder / f".session.json.{dead.pid}.tmp"
+    live = folder / f".session.json.{os.getpid()}.tmp"
+    stale.write_text("half")
+    live.write_text("in progress")
+    Archive(archive.paths.root).ensure()
+    assert not stale.exists() and live.exists()
+
+
+def test_data_directory_is_owner_only(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "fresh")
+    archive.ensure()
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+
+
+def test_undo_history_survives_reopening(archive: Archive, partnership: Codebook) -> None:
+    session_id = _code_three(archive, partnership)
+    with archive.open_session(session_id) as store:
+        coding = CodingSession(store)
+        assert coding.undo() == "undone: Topic: Relational"
+        assert coding.undo().startswith("undone: speaker")
+    with archive.open_session(session_id) as store:
+        coding = CodingSession(store)
+        assert len(store.contributions) == 2
+        coding.redo()
+        coding.redo()
+        assert [c.codes for c in coding.contributions()] == [{"topic": "relational"}] * 3
+
+
+def test_recording_cost_does_not_touch_other_sessions(archive: Archive, partnership: Codebook) -> None:
+    other = _code_three(archive, partnership)
+    stamp = archive.paths.checkpoint(other).stat().st_mtime_ns
+    time.sleep(0.01)
+    session = make_session(partnership)
+    with archive.create_session(session) as store:
+        CodingSession(store).speak(at(0), participant_id=session.participants[0].id)
+    assert archive.paths.checkpoint(other).stat().st_mtime_ns == stamp
