@@ -58,8 +58,7 @@ class CodingSession:
         return self.session.clock_at(at or utc_now())
 
     def latest(self) -> Contribution | None:
-        contributions = self.store.contributions.values()
-        return max(contributions, key=lambda c: (c.start_s, c.wall_time), default=None)
+        return self.store.state.latest()
 
     def running(self) -> Contribution | None:
         """The contribution still going on: the latest one, while the clock runs and no pause has ended it."""

@@ -139,6 +139,22 @@ class SessionState:
     last_clock_s: float = 0.0  # the clock reading of the latest recorded action
     last_wall_time: dt.datetime | None = None  # and its wall-clock time
     warnings: list[str] = field(default_factory=list)
+    # The latest contribution, kept up to date as changes apply so the keystroke path never scans them all.
+    _latest: Contribution | None = None
+    _latest_known: bool = False
+
+    def latest(self) -> Contribution | None:
+        """The contribution with the latest start (ties: the later keystroke)."""
+        if not self._latest_known:
+            self._latest = max(self.contributions.values(), key=_clock_order, default=None)
+            self._latest_known = True
+        return self._latest
+
+    def _track_latest(self, record_id: str, record: Contribution | None) -> None:
+        if record is None or (self._latest is not None and self._latest.id == record_id):
+            self._latest_known = False
+        elif self._latest_known and (self._latest is None or _clock_order(record) >= _clock_order(self._latest)):
+            self._latest = record
 
     def apply(self, operation: Operation, change: Change) -> None:
         side = "before" if operation == "undo" else "after"
@@ -149,9 +165,11 @@ class SessionState:
                 self.session = record
             elif record is None:
                 self.contributions.pop(write.record_id, None)
+                self._track_latest(write.record_id, None)
             else:
                 assert isinstance(record, Contribution)
                 self.contributions[write.record_id] = record
+                self._track_latest(write.record_id, record)
         if operation == "do":
             self.undo_stack.append(change)
             self.redo_stack.clear()
@@ -164,8 +182,12 @@ class SessionState:
             self.last_wall_time = change.wall_time
 
     def data(self) -> SessionData:
-        ordered = sorted(self.contributions.values(), key=lambda c: (c.start_s, c.wall_time))
+        ordered = sorted(self.contributions.values(), key=_clock_order)
         return SessionData(session=self.session, contributions=ordered)
+
+
+def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
+    return contribution.start_s, contribution.wall_time
 
 
 class AtomicJSONStorage(Storage):  # type: ignore[misc]

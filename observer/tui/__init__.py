@@ -1,0 +1,1 @@
+"""The terminal interface: thin screens over the coding state machine and the metrics."""

@@ -1,0 +1,632 @@
+"""The coding screen: keys become calls on the coding state machine; the screen renders what comes back.
+
+Actions run in key order on the action runner's thread, so typing never waits for the disk; what the
+screen shows comes from views built after the action was saved. A contribution appears in the log only
+once it is on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from observer.coding import CodingSession, format_clock, parse_clock
+from observer.keys import CODING_KEYS, SPEAKER_KEYS
+from observer.metrics import NEUTRAL, ORG_FIRST, PARTNERSHIP_FIRST, RELATIONAL, TRANSACTIONAL, UNCODED
+from observer.metrics import SessionSummary, Span, summarise
+from observer.models import Contribution, Session, SessionData, SessionStatus
+from observer.store import Archive
+from observer.tui.dialogs import AttendeeForm, Confirm, KeyHelp, NewAttendee, Speaker, SpeakerPicker, TextPrompt
+from observer.tui.runner import ActionRunner, Outcome
+
+LOG_COLUMNS = ("time", "speaker", "organisation", "codes", "flags", "note")
+NARROW_WIDTH = 110
+SUMMARY_REFRESH_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """An immutable picture of the session after the latest saved action."""
+
+    data: SessionData
+    summary: SessionSummary
+    spans: dict[str, Span]
+    running_id: str | None
+    can_undo: bool
+    can_redo: bool
+    made_at: dt.datetime
+
+    @property
+    def session(self) -> Session:
+        return self.data.session
+
+
+class CodingScreen(Screen[None]):
+    BINDINGS = [
+        Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS
+    ] + [Binding("ctrl+w", "leave", "Home", id="leave")]
+
+    @dataclass
+    class ActionDone(Message):
+        outcome: Outcome[LiveView]
+
+    def __init__(self, archive: Archive, session_id: str) -> None:
+        super().__init__()
+        self.archive = archive
+        self.session_id = session_id
+        self.coding: CodingSession | None = None
+        self.view: LiveView | None = None
+        self.selected_id: str | None = None
+        self.runner: ActionRunner[LiveView] | None = None
+        self._log_order: list[str] = []
+        self._log_cells: dict[str, tuple[str, ...]] = {}
+        self._ending = False
+        self._closed = False
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="clock-bar")
+        with Horizontal(id="coding-body"):
+            with Vertical(id="attendees-panel"):
+                yield Static(id="attendees")
+            with Vertical(id="centre"):
+                yield Static(id="current")
+                yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="balance-panel"):
+                yield Static(id="balance")
+        yield Static("opening…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.query_one("#log", DataTable)
+        log.can_focus = False  # keys belong to the screen; the log only shows the selection
+        for column in LOG_COLUMNS:
+            log.add_column(column, key=column)
+        self.runner = ActionRunner(self._make_view, lambda outcome: self.post_message(self.ActionDone(outcome)))
+        self.runner.submit(self._open)
+        self.set_interval(0.5, self._tick)
+        self.set_interval(SUMMARY_REFRESH_SECONDS, self._refresh_summary)
+        self._apply_width(self.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "narrow")
+
+    # ------------------------------------------------------------ the worker side
+
+    def now(self) -> dt.datetime:
+        return self.app.now()  # type: ignore[attr-defined, no-any-return]
+
+    def _open(self) -> str:
+        store = self.archive.open_session(self.session_id)
+        self.coding = CodingSession(store)
+        messages = list(store.state.warnings)
+        recovered = self.coding.recover_after_interruption(self.now())
+        if recovered:
+            messages.append(recovered)
+        status = self.coding.session.status
+        if status == SessionStatus.NEW:
+            messages.append("Press a speaker key (1–9) when the first person speaks; ? shows every key.")
+        elif status == SessionStatus.PAUSED and not recovered:
+            messages.append("Paused. Space resumes the clock; a speaker key resumes it too.")
+        return " ".join(messages) or "Resumed."
+
+    def _make_view(self) -> LiveView | None:
+        if self.coding is None:
+            return None
+        now = self.now()
+        data = self.coding.store.data()
+        summary = summarise(data, now)
+        running = self.coding.running()
+        return LiveView(
+            data=data,
+            summary=summary,
+            spans={span.contribution.id: span for span in summary.spans},
+            running_id=running.id if running else None,
+            can_undo=self.coding.store.can_undo,
+            can_redo=self.coding.store.can_redo,
+            made_at=now,
+        )
+
+    def submit(self, action: Callable[[CodingSession], str]) -> None:
+        """Queue an action; it runs after every earlier key, on the worker thread."""
+        if self.runner is None or self._closed:
+            return
+
+        def run() -> str:
+            if self.coding is None:
+                return ""
+            return action(self.coding)
+
+        self.runner.submit(run)
+        if self.runner.pending > 1:
+            self._status("saving…", "pending")
+
+    @on(ActionDone)
+    def action_done(self, message: ActionDone) -> None:
+        outcome = message.outcome
+        if outcome.failed and self.coding is None:
+            self._failed_to_open(outcome.message)
+            return
+        if outcome.message:
+            if outcome.storage_error:
+                self._status(outcome.message, "error")
+                self.notify(outcome.message, severity="error", timeout=10)
+            elif outcome.failed:
+                self._status(outcome.message, "refused")
+            else:
+                self._status(f"✓ {outcome.message}", "saved")
+        if outcome.view is not None:
+            self.view = outcome.view
+            self._render_view()
+            if self._ending and self.view.session.status == SessionStatus.ENDED:
+                self._show_end_summary()
+
+    def _failed_to_open(self, message: str) -> None:
+        text = message.removeprefix("NOT SAVED: ")
+        self._closed = True
+        self.app.notify(text, severity="error", timeout=10)
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit(return_code=1, message=f"observer: error: {text}")
+
+    def _status(self, text: str, kind: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_classes(kind)
+
+    def _refresh_summary(self) -> None:
+        if self.runner is not None and self.runner.pending == 0 and self.view is not None:
+            if self.view.session.status == SessionStatus.RECORDING:
+                self.runner.submit(lambda: "")
+
+    # ------------------------------------------------------------ rendering
+
+    def _tick(self) -> None:
+        if self.view is not None:
+            self.query_one("#clock-bar", Static).update(self._clock_text(self.view))
+
+    def _render_view(self) -> None:
+        view = self.view
+        assert view is not None
+        self.query_one("#clock-bar", Static).update(self._clock_text(view))
+        self.query_one("#attendees", Static).update(self._attendees_table(view))
+        self.query_one("#balance", Static).update(self._balance_text(view))
+        self._update_log(view)
+        self.query_one("#current", Static).update(self._current_text(view))
+
+    def _clock_text(self, view: LiveView) -> Text:
+        session = view.session
+        clock = session.clock_at(self.now())
+        state = {
+            SessionStatus.NEW: ("NOT STARTED", "bold yellow"),
+            SessionStatus.RECORDING: ("● RECORDING", "bold red"),
+            SessionStatus.PAUSED: ("❚❚ PAUSED", "bold yellow"),
+            SessionStatus.ENDED: ("■ ENDED", "bold"),
+        }[session.status]
+        item = session.agenda_item_at(clock)
+        text = Text.assemble((f" {format_clock(clock)} ", "bold reverse"), "  ", state, "  ")
+        text.append(f"{session.title}", "bold")
+        if item is not None:
+            text.append(f"  ·  agenda: {item.title}")
+        indices = view.summary.indices
+        text.append(f"  ·  PFI {_number(indices.pfi)}  RI {_number(indices.ri)}", "dim")
+        if self.selected_id is not None:
+            text.append("  ·  EDITING (Esc: live)", "bold magenta")
+        return text
+
+    def _attendees_table(self, view: LiveView) -> Table:
+        session = view.session
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=1)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(justify="right", no_wrap=True)
+        running = view.data.contributions and view.running_id
+        current_speaker = None
+        if running:
+            contribution = next(c for c in reversed(view.data.contributions) if c.id == view.running_id)
+            current_speaker = contribution.participant_id
+        airtime = {row.id: row.airtime_s for row in view.summary.participants}
+        organisations = {o.id: o.name for o in session.organisations}
+        for index, participant in enumerate(session.participants):
+            key = SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "/"
+            attendance = session.attendance_of(participant.id)
+            left = attendance is not None and attendance.left_s is not None
+            style = "bold reverse" if participant.id == current_speaker else ("dim strike" if left else "")
+            name = Text(participant.name, style=style)
+            name.append(f"  {organisations.get(participant.organisation_id, '')}", style="dim")
+            table.add_row(Text(key, style="bold cyan"), name, format_clock(airtime.get(participant.id, 0.0)))
+        if not session.participants:
+            table.add_row("", Text("No attendees yet: + adds one", style="italic"), "")
+        table.add_row("", Text("0 / : organisation only · any attendee", style="dim"), "")
+        return table
+
+    def _target(self, view: LiveView) -> Contribution | None:
+        if self.selected_id is not None:
+            span = view.spans.get(self.selected_id)
+            return span.contribution if span else None
+        return view.data.contributions[-1] if view.data.contributions else None
+
+    def _current_text(self, view: LiveView) -> Text:
+        codebook = view.session.codebook
+        target = self._target(view)
+        text = Text()
+        if target is None:
+            text.append("No contribution yet.", "italic")
+            text.append("  Press 1–9 when someone speaks (/ to search, 0 for organisation only).", "dim")
+            return text
+        span = view.spans.get(target.id)
+        heading = "EDITING" if self.selected_id else ("SPEAKING" if target.id == view.running_id else "LAST")
+        text.append(f"{heading} ", "bold magenta" if self.selected_id else "bold green")
+        text.append(_speaker_name(view.session, target), "bold")
+        text.append(f"  {format_clock(target.start_s)}–{format_clock(span.end_s if span else None)}")
+        for dimension in codebook.dimensions:
+            text.append(f"\n{dimension.label}: ", "bold")
+            for code in dimension.codes:
+                chosen = target.codes.get(dimension.id) == code.id
+                text.append(f"[{code.key}] {code.label}", "bold reverse green" if chosen else "dim")
+                text.append("  ")
+        if codebook.flags:
+            text.append("\nFlags: ", "bold")
+            for flag in codebook.flags:
+                on_flag = flag.id in target.flags
+                text.append(f"[{flag.key}] {flag.label}", "bold reverse yellow" if on_flag else "dim")
+                text.append(" ")
+        if target.note:
+            text.append(f"\nNote: {target.note}", "italic")
+        return text
+
+    def _log_row(self, view: LiveView, contribution: Contribution) -> tuple[str, ...]:
+        codebook = view.session.codebook
+        organisation = view.session.organisation(contribution.organisation_id)
+        participant = view.session.participant(contribution.participant_id)
+        codes = " ".join(codebook.label_of(d, c) for d, c in contribution.codes.items())
+        flags = " ".join(f.label for f in codebook.flags if f.id in contribution.flags)
+        return (
+            format_clock(contribution.start_s),
+            participant.name if participant else "(organisation only)",
+            organisation.name if organisation else contribution.organisation_id,
+            codes,
+            flags,
+            contribution.note,
+        )
+
+    def _update_log(self, view: LiveView) -> None:
+        """Update the log in place: new rows appended, changed rows rewritten; rebuilt only on reordering."""
+        log = self.query_one("#log", DataTable)
+        order = [c.id for c in view.data.contributions]
+        cells = {c.id: self._log_row(view, c) for c in view.data.contributions[-len(order):]}
+        prefix = self._log_order == order[: len(self._log_order)]
+        if not prefix:
+            log.clear()
+            self._log_order, self._log_cells = [], {}
+        for contribution_id in order[len(self._log_order):]:
+            log.add_row(*cells[contribution_id], key=contribution_id)
+        for contribution_id in self._log_order:
+            if self._log_cells.get(contribution_id) != cells[contribution_id]:
+                for column, value in zip(LOG_COLUMNS, cells[contribution_id], strict=True):
+                    log.update_cell(contribution_id, column, value)
+        self._log_order, self._log_cells = order, cells
+        if self.selected_id is not None and self.selected_id not in cells:
+            self.selected_id = None
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        log = self.query_one("#log", DataTable)
+        if not self._log_order:
+            return
+        row = self._log_order.index(self.selected_id) if self.selected_id else len(self._log_order) - 1
+        log.move_cursor(row=row, animate=False, scroll=True)
+        log.set_class(self.selected_id is not None, "editing")
+
+    def _balance_text(self, view: LiveView) -> Text:
+        summary = view.summary
+        indices = summary.indices
+        text = Text()
+        text.append("Balance\n", "bold underline")
+        text.append(f"Partnership-first  {_number(indices.pfi)}  (time {_number(indices.pfi_time)})\n")
+        text.append(f"Relational         {_number(indices.ri)}  (time {_number(indices.ri_time)})\n\n")
+        quadrant = summary.quadrant
+        text.append(f"{'':>12} {'transact.':>9} {'relational':>10}\n", "bold")
+        for row, label in ((ORG_FIRST, "org-first"), (PARTNERSHIP_FIRST, "partn.-first"),
+                           (NEUTRAL, "neutral"), (UNCODED, "uncoded")):
+            counts = quadrant.counts[row]
+            text.append(f"{label:>12} {counts[TRANSACTIONAL]:>9} {counts[RELATIONAL]:>10}\n")
+        text.append("\nAirtime vs share of room\n", "bold")
+        for organisation in summary.organisations:
+            share = organisation.share_airtime or 0.0
+            room = organisation.share_of_room or 0.0
+            bar = "█" * round(share * 20)
+            text.append(f"{organisation.name[:22]:<22}\n", "")
+            text.append(f" {bar:<20}", "green")
+            text.append(f" {_percent(organisation.share_airtime)} / {_percent(organisation.share_of_room)}")
+            over = share > room * 1.5 and room > 0
+            text.append(" ▲\n" if over else "\n", "bold red")
+        text.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
+        return text
+
+    # ------------------------------------------------------------ keys: speakers and codes
+
+    def on_key(self, event: events.Key) -> None:
+        character = event.character
+        if character is None or self.view is None:
+            return
+        if character in SPEAKER_KEYS:
+            event.stop()
+            self._speaker_key(SPEAKER_KEYS.index(character))
+            return
+        codebook = self.view.session.codebook
+        for dimension in codebook.dimensions:
+            for code in dimension.codes:
+                if code.key == character:
+                    event.stop()
+                    target = self.selected_id
+                    self.submit(lambda c, d=dimension.id, k=code.id: c.set_code(self.now(), d, k, target))
+                    return
+        for flag in codebook.flags:
+            if flag.key == character:
+                event.stop()
+                target = self.selected_id
+                self.submit(lambda c, f=flag.id: c.toggle_flag(self.now(), f, target))
+                return
+        if character.isprintable() and not event.is_forwarded:
+            self._status(f"'{character}' does nothing here · ? shows the keys", "refused")
+
+    def _speaker_key(self, index: int) -> None:
+        assert self.view is not None
+        participants = self.view.session.participants
+        if index >= len(participants):
+            self._status(f"no attendee on key {index + 1}: + adds one, / picks by name", "refused")
+            return
+        self._choose_speaker(Speaker(participants[index].id, participants[index].organisation_id))
+
+    def _choose_speaker(self, speaker: Speaker | None) -> None:
+        if speaker is None:
+            return
+        pressed_at = self.now()
+        selected = self.selected_id
+        if selected is not None:
+            self.submit(lambda c: c.set_speaker(pressed_at, selected, speaker.participant_id,
+                                                speaker.organisation_id or None))
+        else:
+            self.submit(lambda c: _spoke(c, pressed_at, speaker))
+
+    def _picker(self, title: str, organisations_only: bool = False) -> SpeakerPicker:
+        assert self.view is not None
+        session = self.view.session
+        names = {o.id: o.name for o in session.organisations}
+        people = [] if organisations_only else [
+            (p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants
+        ]
+        return SpeakerPicker(title, people, [(o.id, o.name) for o in session.organisations])
+
+    def action_pick_speaker(self) -> None:
+        if self._ready():
+            self.app.push_screen(self._picker("Who is speaking?"), self._choose_speaker)
+
+    def action_pick_organisation(self) -> None:
+        if self._ready():
+            self.app.push_screen(self._picker("Which organisation? (speaker unknown)", True), self._choose_speaker)
+
+    # ------------------------------------------------------------ keys: the app's own
+
+    def _ready(self) -> bool:
+        if self.view is None:
+            self._status("still opening the session…", "refused")
+            return False
+        return True
+
+    def action_toggle_clock(self) -> None:
+        if self._ready():
+            pressed_at = self.now()
+            self.submit(lambda c: c.toggle_clock(pressed_at))
+
+    def action_undo(self) -> None:
+        self.submit(lambda c: c.undo())
+
+    def action_redo(self) -> None:
+        self.submit(lambda c: c.redo())
+
+    def action_note(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        target = self._target(self.view)
+        if target is None:
+            self._status("no contribution to annotate yet", "refused")
+            return
+
+        def save(note: str | None) -> None:
+            if note is not None:
+                self.submit(lambda c: c.set_note(self.now(), note, target.id))
+
+        title = f"Note on {_speaker_name(self.view.session, target)} at {format_clock(target.start_s)}"
+        self.app.push_screen(TextPrompt(title, target.note), save)
+
+    def action_agenda_item(self) -> None:
+        if not self._ready():
+            return
+        pressed_at = self.now()  # the item starts at the key press, however long the title takes to type
+
+        def start(title: str | None) -> None:
+            if title is not None:
+                self.submit(lambda c: f"agenda item: {c.start_agenda_item(pressed_at, title).title}")
+
+        self.app.push_screen(TextPrompt("Next agenda item starts now. Title? (Enter: 'Item N')"), start)
+
+    def action_add_attendee(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        pressed_at = self.now()
+
+        def add(attendee: NewAttendee | None) -> None:
+            if attendee is not None:
+                self.submit(lambda c: "arrived: " + c.add_attendee(
+                    pressed_at, attendee.name, attendee.organisation, attendee.role).name)
+
+        self.app.push_screen(AttendeeForm([o.name for o in self.view.session.organisations]), add)
+
+    def action_mark_left(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        pressed_at = self.now()
+
+        def mark(speaker: Speaker | None) -> None:
+            if speaker is not None and speaker.participant_id is not None:
+                participant_id = speaker.participant_id
+                self.submit(lambda c: c.toggle_left(pressed_at, participant_id))
+
+        session = self.view.session
+        names = {o.id: o.name for o in session.organisations}
+        people = [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
+        self.app.push_screen(SpeakerPicker("Who left (or came back)?", people, []), mark)
+
+    def action_edit_start(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        target = self._target(self.view)
+        if target is None:
+            self._status("no contribution to move", "refused")
+            return
+
+        def move(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                seconds = parse_clock(text)
+            except ValueError as error:
+                self._status(str(error), "refused")
+                return
+            self.submit(lambda c: c.set_start(self.now(), target.id, seconds))
+
+        title = f"New start for {_speaker_name(self.view.session, target)} (m:ss on the session clock)"
+        self.app.push_screen(TextPrompt(title, format_clock(target.start_s)), move)
+
+    def action_delete_contribution(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        target = self._target(self.view)
+        if target is None:
+            self._status("nothing to delete", "refused")
+            return
+        self.submit(lambda c: c.delete_contribution(self.now(), target.id) + " · ctrl+z brings it back")
+
+    def action_select_previous(self) -> None:
+        self._move_selection(-1)
+
+    def action_select_next(self) -> None:
+        self._move_selection(1)
+
+    def _move_selection(self, step: int) -> None:
+        if not self._log_order:
+            self._status("no contributions to select yet", "refused")
+            return
+        if self.selected_id is None:
+            index = len(self._log_order) - 1 if step < 0 else None
+        else:
+            index = self._log_order.index(self.selected_id) + step
+            if index >= len(self._log_order):
+                index = None  # past the newest: back to live coding
+        self.selected_id = self._log_order[max(0, index)] if index is not None else None
+        self._show_selection()
+        if self.view is not None:
+            self.query_one("#current", Static).update(self._current_text(self.view))
+            self._tick()
+
+    def action_select_live(self) -> None:
+        if self.selected_id is not None:
+            self.selected_id = None
+            self._move_selection(0)
+
+    def action_help(self) -> None:
+        if self._ready():
+            assert self.view is not None
+            self.app.push_screen(KeyHelp(self.view.session.codebook))
+
+    def action_end_session(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        if self.view.session.status == SessionStatus.ENDED:
+            self._show_end_summary()
+            return
+        pressed_at = self.now()
+
+        def end(confirmed: bool | None) -> None:
+            if confirmed:
+                self._ending = True
+                self.submit(lambda c: c.end_session(pressed_at))
+
+        count = len(self.view.data.contributions)
+        self.app.push_screen(Confirm("End this session?", f"{count} contributions recorded. "
+                                     "You can still edit them afterwards."), end)
+
+    def _show_end_summary(self) -> None:
+        from observer.tui.review import ReviewScreen
+
+        self._ending = False
+        assert self.view is not None
+        self.app.switch_screen(ReviewScreen(self.archive, self.session_id, data=self.view.data, ended=True))
+
+    def action_leave(self) -> None:
+        self.app.pop_screen() if len(self.app.screen_stack) > 2 else self.app.exit()
+
+    # ------------------------------------------------------------ closing
+
+    def close_session(self) -> None:
+        """Pause a running clock, save, fold the journal and release the session; safe to call twice."""
+        if self._closed or self.runner is None:
+            return
+        self._closed = True
+
+        def finish() -> None:
+            if self.coding is None:
+                return
+            if self.coding.session.status == SessionStatus.RECORDING:
+                self.coding.toggle_clock(self.now())
+            self.coding.store.close()
+
+        self.runner.stop(then=finish)
+
+    def on_unmount(self) -> None:
+        self.close_session()
+
+
+def _spoke(coding: CodingSession, at: dt.datetime, speaker: Speaker) -> str:
+    contribution = coding.speak(at, speaker.participant_id, speaker.organisation_id or None)
+    return f"{coding.speaker_name(contribution)} speaking"
+
+
+def _speaker_name(session: Session, contribution: Contribution) -> str:
+    participant = session.participant(contribution.participant_id)
+    if participant is not None:
+        return participant.name
+    organisation = session.organisation(contribution.organisation_id)
+    return f"({organisation.name if organisation else contribution.organisation_id})"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"

@@ -1,0 +1,217 @@
+"""Small typed dialogs: each returns its result through ``dismiss``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from observer.keys import CODING_KEYS, SPEAKER_KEYS
+from observer.models import Codebook
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """One line of text; Enter keeps it, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt_title, classes="dialog-title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label("Enter to save · Escape to cancel", classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    participant_id: str | None
+    organisation_id: str
+
+
+class SpeakerPicker(ModalScreen[Speaker | None]):
+    """Type part of a name or organisation, Enter picks the highlighted one."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self, title: str, people: list[tuple[str, str, str]], organisations: list[tuple[str, str]]) -> None:
+        """``people``: (participant id, name, organisation name); ``organisations``: (id, name)."""
+        super().__init__()
+        self.picker_title = title
+        self.choices: list[tuple[str, Speaker]] = [
+            (f"{name} — {organisation}", Speaker(pid, "")) for pid, name, organisation in people
+        ] + [(f"({name} — organisation only)", Speaker(None, oid)) for oid, name in organisations]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker"):
+            yield Label(self.picker_title, classes="dialog-title")
+            yield Input(placeholder="type to filter…", id="picker-filter")
+            yield OptionList(id="picker-options")
+            yield Label("↑↓ choose · Enter pick · Escape cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, text: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        wanted = text.casefold().split()
+        for index, (label, _) in enumerate(self.choices):
+            if all(part in label.casefold() for part in wanted):
+                options.add_option(Option(label, id=str(index)))
+        if options.option_count:
+            options.highlighted = 0
+
+    @on(Input.Changed)
+    def filter_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            self.notify("nothing matches", severity="warning", timeout=2)
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self.dismiss(self.choices[int(option.id or 0)][1])
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id or 0)][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class NewAttendee:
+    name: str
+    organisation: str
+    role: str
+
+
+class AttendeeForm(ModalScreen[NewAttendee | None]):
+    """A late arrival: name, organisation (an existing one or a new one), role."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, organisations: list[str]) -> None:
+        super().__init__()
+        self.organisations = organisations
+
+    def compose(self) -> ComposeResult:
+        from textual.suggester import SuggestFromList
+
+        with Vertical(classes="dialog"):
+            yield Label("Late arrival", classes="dialog-title")
+            yield Input(placeholder="name", id="attendee-name")
+            yield Input(placeholder="organisation (Tab completes)", id="attendee-organisation",
+                        suggester=SuggestFromList(self.organisations, case_sensitive=False))
+            yield Input(placeholder="role (optional)", id="attendee-role")
+            yield Label("", id="attendee-error", classes="field-error")
+            yield Label("Enter in the last field saves · Escape cancels", classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        name = self.query_one("#attendee-name", Input).value.strip()
+        organisation = self.query_one("#attendee-organisation", Input).value.strip()
+        role = self.query_one("#attendee-role", Input).value.strip()
+        if event.input.id != "attendee-role" and not (name and organisation):
+            self.focus_next()
+            return
+        if not name or not organisation:
+            self.query_one("#attendee-error", Label).update("A name and an organisation are needed.")
+            return
+        self.dismiss(NewAttendee(name, organisation, role))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; y or Enter confirms, n or Escape does not."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            if self.detail:
+                yield Static(self.detail)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Yes (y)", id="yes", variant="primary")
+                yield Button("No (n)", id="no")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class KeyHelp(ModalScreen[None]):
+    """Every key of the coding screen: the app's own and the codebook's."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, codebook: Codebook) -> None:
+        super().__init__()
+        self.codebook = codebook
+
+    def compose(self) -> ComposeResult:
+        lines = [f"[b]Speakers[/b]  {SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}: the first nine attendees · "
+                 "/ any attendee · 0 organisation only", ""]
+        for dimension in self.codebook.dimensions:
+            codes = "  ".join(f"[b]{c.key}[/b] {c.label}" for c in dimension.codes)
+            lines.append(f"[b]{dimension.label}[/b] (one value; the same key again clears)  {codes}")
+        if self.codebook.flags:
+            flags = "  ".join(f"[b]{f.key}[/b] {f.label}" for f in self.codebook.flags)
+            lines.append(f"[b]Flags[/b] (toggle)  {flags}")
+        lines.append("")
+        app_keys = "  ".join(f"[b]{k.keys.split(',')[0]}[/b] {k.description}" for k in CODING_KEYS)
+        lines.append(f"[b]App[/b]  {app_keys}")
+        lines.append("")
+        lines.append("↑/↓ select an earlier contribution: keys then edit it. Escape returns to live coding.")
+        with Vertical(classes="dialog help"):
+            yield Label("Keys", classes="dialog-title")
+            yield Static("\n".join(lines))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

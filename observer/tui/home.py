@@ -1,0 +1,214 @@
+"""Home: the sessions in the archive, and the way into everything else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from observer.coding import format_clock
+from observer.errors import ObserverError
+from observer.metrics import contribution_spans
+from observer.models import SessionData
+from observer.store import Archive, SessionProblem
+from observer.tui.dialogs import Confirm, TextPrompt
+
+WELCOME = """[b]Welcome to observer.[/b]
+
+Code every contribution of a partnership meeting as it happens: who spoke, for which organisation,
+organisation-first or partnership-first, transactional or relational — and see the balance live.
+
+  [b]n[/b]  start a new session (title, series, attendees)
+  [b]m[/b]  load demo meetings to explore the screens and exports first
+"""
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "new_session", "New"),
+        Binding("enter", "code", "Code/resume"),
+        Binding("v", "review", "Review"),
+        Binding("x", "export", "Export"),
+        Binding("s", "trends", "Series trends"),
+        Binding("d", "delete", "Delete"),
+        Binding("u", "restore", "Undelete"),
+        Binding("m", "demo", "Demo data"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        sessions: list[SessionData]
+        problems: list[SessionProblem]
+
+    def __init__(self, archive: Archive) -> None:
+        super().__init__()
+        self.archive = archive
+        self.sessions: list[SessionData] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="home-body"):
+            yield Static(WELCOME, id="welcome")
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="home-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = str(self.archive.paths.root)
+        table = self.query_one("#sessions", DataTable)
+        for column in ("date", "series", "title", "contributions", "observed", "status", "id"):
+            table.add_column(column, key=column)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="home-load")
+    def reload(self) -> None:
+        sessions, problems = self.archive.load_all()
+        self.post_message(self.Loaded(sessions, problems))
+
+    @on(Loaded)
+    def show_sessions(self, message: Loaded) -> None:
+        self.sessions = sorted(message.sessions, key=lambda d: (d.session.meeting_date, d.session.created_at),
+                               reverse=True)
+        table = self.query_one("#sessions", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for data in self.sessions:
+            session = data.session
+            table.add_row(
+                session.meeting_date.isoformat(), session.series, session.title,
+                str(len(contribution_spans(data))), format_clock(session.observed_seconds()),
+                session.status.value, session.id, key=session.id,
+            )
+        self.query_one("#welcome").display = not self.sessions
+        table.display = bool(self.sessions)
+        if self.sessions:
+            table.move_cursor(row=min(cursor, len(self.sessions) - 1))
+            table.focus()
+        notes = [problem.message for problem in message.problems]
+        self._status(" · ".join(notes) if notes else f"{len(self.sessions)} sessions in {self.archive.paths.root}")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#home-status", Static).update(text)
+
+    def selected(self) -> SessionData | None:
+        table = self.query_one("#sessions", DataTable)
+        if not self.sessions or table.cursor_row is None or table.cursor_row >= len(self.sessions):
+            self.notify("no session selected: n starts a new one", severity="warning", timeout=3)
+            return None
+        return self.sessions[table.cursor_row]
+
+    @on(DataTable.RowSelected)
+    def row_chosen(self) -> None:
+        self.action_code()
+
+    def action_new_session(self) -> None:
+        from observer.tui.new_session import NewSessionScreen
+
+        self.app.push_screen(NewSessionScreen(self.archive, self.sessions))
+
+    def action_code(self) -> None:
+        from observer.tui.coding_screen import CodingScreen
+
+        data = self.selected()
+        if data is not None:
+            self.app.push_screen(CodingScreen(self.archive, data.session.id))
+
+    def action_review(self) -> None:
+        from observer.tui.review import ReviewScreen
+
+        data = self.selected()
+        if data is not None:
+            self.app.push_screen(ReviewScreen(self.archive, data.session.id, data=data))
+
+    def action_trends(self) -> None:
+        from observer.tui.review import TrendsScreen
+
+        data = self.selected()
+        if data is not None:
+            series = data.session.series
+            in_series = [d for d in self.sessions if d.session.series == series]
+            self.app.push_screen(TrendsScreen(series, in_series))
+
+    def action_export(self) -> None:
+        data = self.selected()
+        if data is None:
+            return
+        default = Path.home() / f"observer-{data.session.meeting_date}-{_slug(data.session.title)}.xlsx"
+
+        def export(path: str | None) -> None:
+            if path:
+                self._export(data, Path(path).expanduser())
+
+        self.app.push_screen(TextPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, data: SessionData, path: Path) -> None:
+        from observer.export import export_sessions
+
+        self.app.call_from_thread(self._status, f"exporting to {path}…")
+        try:
+            export_sessions([data], path)
+        except ObserverError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=8)
+            self.app.call_from_thread(self._status, f"export failed: {error}")
+            return
+        self.app.call_from_thread(self._status, f"exported {data.session.title} to {path}")
+        self.app.call_from_thread(self.notify, f"saved {path}", timeout=5)
+
+    def action_delete(self) -> None:
+        data = self.selected()
+        if data is None:
+            return
+
+        def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                try:
+                    self.archive.trash_session(data.session.id)
+                except ObserverError as error:
+                    self.notify(str(error), severity="error", timeout=8)
+                    return
+                self.notify(f"moved '{data.session.title}' to the trash · u brings it back", timeout=5)
+                self.reload()
+
+        self.app.push_screen(Confirm(f"Delete '{data.session.title}'?",
+                                     "It goes to the trash; u on this screen restores it."), delete)
+
+    def action_restore(self) -> None:
+        trashed = self.archive.trashed()
+        if not trashed:
+            self.notify("the trash is empty", timeout=3)
+            return
+        try:
+            session_id = self.archive.restore_session(trashed[-1])
+        except ObserverError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.notify(f"restored session {session_id}", timeout=4)
+        self.reload()
+
+    def action_demo(self) -> None:
+        self._status("creating demo meetings…")
+        self._load_demo()
+
+    @work(thread=True, exclusive=True, group="demo")
+    def _load_demo(self) -> None:
+        from observer.demo import generate_demo
+
+        generate_demo(self.archive, sessions=6, contributions=120, seed=1)
+        self.app.call_from_thread(self.notify, "demo meetings added", timeout=4)
+        self.reload()
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.casefold()).strip("-")[:40] or "session"

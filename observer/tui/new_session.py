@@ -1,0 +1,144 @@
+"""New session: a form whose every field says what is wrong beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
+
+from observer.codebooks import DEFAULT_CODEBOOK, available_codebooks, resolve_codebook
+from observer.errors import ObserverError
+from observer.models import SessionData
+from observer.roster import RosterEntry, build_session, last_session_of_series, read_roster, roster_of
+from observer.store import Archive
+
+ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
+
+
+class NewSessionScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "create", "Create and start coding"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, archive: Archive, sessions: list[SessionData]) -> None:
+        super().__init__()
+        self.archive = archive
+        self.sessions = sessions
+
+    def compose(self) -> ComposeResult:
+        entries, _ = available_codebooks(self.archive.paths.codebooks)
+        series = sorted({d.session.series for d in self.sessions if d.session.series})
+        yield Header()
+        with VerticalScroll(id="new-form"):
+            yield Label("Title", classes="field-label")
+            yield Input(placeholder="e.g. ICS Board, March", id="title")
+            yield Label("", id="title-error", classes="field-error")
+            yield Label("Series (the partnership or recurring meeting; Tab completes)", classes="field-label")
+            yield Input(placeholder="e.g. North Locality ICS Board", id="series",
+                        suggester=SuggestFromList(series, case_sensitive=False))
+            yield Label("", id="series-error", classes="field-error")
+            yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
+            yield Input(value=dt.date.today().isoformat(), id="date")
+            yield Label("", id="date-error", classes="field-error")
+            yield Label("Observer (your name)", classes="field-label")
+            yield Input(id="observer")
+            yield Label("Codebook", classes="field-label")
+            yield Select([(f"{e.codebook.title or e.codebook.name} ({e.codebook.name})", e.codebook.name)
+                          for e in entries], value=DEFAULT_CODEBOOK, allow_blank=False, id="codebook")
+            yield Label("", id="codebook-error", classes="field-error")
+            yield Label("Roster file (.csv or .xlsx with name, organisation, role) — optional", classes="field-label")
+            yield Input(placeholder="path/to/roster.csv", id="roster-file")
+            yield Label("", id="roster-file-error", classes="field-error")
+            yield Label(ROSTER_HELP, classes="field-label")
+            yield TextArea(id="roster-text")
+            yield Label("", id="roster-text-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Create and start coding (ctrl+s)", id="create", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#create")
+    def create_pressed(self) -> None:
+        self.action_create()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.app.pop_screen()
+
+    def _error(self, field: str, message: str) -> None:
+        self.query_one(f"#{field}-error", Label).update(message)
+
+    def action_create(self) -> None:
+        for label in self.query(".field-error"):
+            label.update("")  # type: ignore[attr-defined]
+        title = self.query_one("#title", Input).value.strip()
+        series = self.query_one("#series", Input).value.strip()
+        ok = True
+        if not title:
+            self._error("title", "A title is needed.")
+            ok = False
+        try:
+            meeting_date = dt.date.fromisoformat(self.query_one("#date", Input).value.strip())
+        except ValueError:
+            self._error("date", "Use the form YYYY-MM-DD, e.g. 2026-03-02.")
+            ok = False
+        codebook_name = str(self.query_one("#codebook", Select).value)
+        try:
+            codebook = resolve_codebook(codebook_name, self.archive.paths.codebooks)
+        except ObserverError as error:
+            self._error("codebook", str(error))
+            ok = False
+        roster = self._roster(series)
+        if roster is None or not ok:
+            return
+        session = build_session(title=title, codebook=codebook, meeting_date=meeting_date, series=series,
+                                observer=self.query_one("#observer", Input).value.strip(), roster=roster,
+                                known_sessions=self.sessions)
+        try:
+            self.archive.create_session(session).close()
+        except ObserverError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        from observer.tui.coding_screen import CodingScreen
+
+        self.app.switch_screen(CodingScreen(self.archive, session.id))
+
+    def _roster(self, series: str) -> list[RosterEntry] | None:
+        path_text = self.query_one("#roster-file", Input).value.strip()
+        typed = self.query_one("#roster-text", TextArea).text
+        entries: list[RosterEntry] = []
+        if path_text:
+            try:
+                entries += read_roster(Path(path_text).expanduser())
+            except ObserverError as error:
+                self._error("roster-file", str(error))
+                return None
+        for number, line in enumerate(typed.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(",")]
+            if len(parts) < 2 or not parts[0] or not parts[1]:
+                self._error("roster-text", f"Line {number}: write 'name, organisation' (role optional).")
+                return None
+            entries.append(RosterEntry(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+        if not entries and series:
+            previous = last_session_of_series(series, self.sessions)
+            if previous is not None:
+                entries = roster_of(previous)
+                self.notify(f"carried over {len(entries)} attendees from '{previous.session.title}'", timeout=4)
+        return entries

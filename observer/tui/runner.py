@@ -1,0 +1,73 @@
+"""Coding actions run one at a time, in key order, on a thread of their own: typing never waits on the disk."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from observer.coding import ActionRefused
+from observer.errors import ObserverError
+
+View = TypeVar("View")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[View]):
+    """What one action did: a message for the status line, and (when the queue is drained) a fresh view."""
+
+    message: str
+    failed: bool = False  # refused or not saved
+    storage_error: bool = False
+    view: View | None = None
+    pending: int = 0
+
+
+class ActionRunner(Generic[View]):
+    """A queue of actions with one worker thread.
+
+    Each action returns a status message. After the action (and so its fsync) completes, ``make_view`` is
+    called on the worker thread to build an immutable view of the new state, which ``deliver`` hands back to
+    the screen. In a burst of keys the view is built once the queue is drained, not after every key.
+    """
+
+    def __init__(self, make_view: Callable[[], View], deliver: Callable[[Outcome[View]], None]) -> None:
+        self._make_view = make_view
+        self._deliver = deliver
+        self._jobs: queue.Queue[Callable[[], str] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="observer-actions", daemon=True)
+        self._thread.start()
+
+    @property
+    def pending(self) -> int:
+        return self._jobs.qsize()
+
+    def submit(self, action: Callable[[], str]) -> None:
+        self._jobs.put(action)
+
+    def stop(self, then: Callable[[], None] | None = None) -> None:
+        """Finish every queued action, then run ``then`` on the worker thread and end it."""
+        if then is not None:
+            self._jobs.put(lambda: (then(), "")[1])
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _work(self) -> None:
+        while True:
+            action = self._jobs.get()
+            if action is None:
+                return
+            try:
+                outcome: Outcome[View] = Outcome(action())
+            except ActionRefused as refusal:
+                outcome = Outcome(str(refusal), failed=True)
+            except ObserverError as error:
+                outcome = Outcome(f"NOT SAVED: {error}", failed=True, storage_error=True)
+            except Exception as error:  # a bug must not kill the worker and silently stop saving
+                outcome = Outcome(f"NOT SAVED: unexpected {type(error).__name__}: {error}", failed=True,
+                                  storage_error=True)
+            pending = self._jobs.qsize()
+            view = self._make_view() if pending == 0 else None
+            self._deliver(Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending))
