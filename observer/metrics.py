@@ -226,16 +226,15 @@ def _group_stats(
     )
 
 
-def participant_stats(data: SessionData, spans: list[Span]) -> list[GroupStats]:
+def participant_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
     """Every participant on the roster, silent ones included, in roster order."""
     session = data.session
-    observed = session.observed_seconds()
     totals = (len(spans), sum(span.duration_s for span in spans))
     by_participant: defaultdict[str, list[Span]] = defaultdict(list)
     for span in spans:
         if span.contribution.participant_id is not None:
             by_participant[span.contribution.participant_id].append(span)
-    present = [a for a in session.attendance if was_present(a, observed)]
+    present = [a for a in session.attendance if was_present(a, observed_s)]
     stats = []
     for participant in session.participants:
         row = _group_stats(
@@ -251,10 +250,9 @@ def participant_stats(data: SessionData, spans: list[Span]) -> list[GroupStats]:
     return stats
 
 
-def organisation_stats(data: SessionData, spans: list[Span]) -> list[GroupStats]:
+def organisation_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
     """Each organisation: its talk (organisation-only contributions included) against its share of the room."""
     session = data.session
-    observed = session.observed_seconds()
     totals = (len(spans), sum(span.duration_s for span in spans))
     by_organisation: defaultdict[str, list[Span]] = defaultdict(list)
     for span in spans:
@@ -262,7 +260,7 @@ def organisation_stats(data: SessionData, spans: list[Span]) -> list[GroupStats]
     present_by_org: Counter[str] = Counter()
     for attendance in session.attendance:
         participant = session.participant(attendance.participant_id)
-        if participant is not None and was_present(attendance, observed):
+        if participant is not None and was_present(attendance, observed_s):
             present_by_org[participant.organisation_id] += 1
     room = sum(present_by_org.values())
     stats = []
@@ -347,10 +345,10 @@ def _timeline_row(label: str, start: float, end: float, spans: list[Span], flag_
     )
 
 
-def agenda_timeline(data: SessionData, spans: list[Span]) -> list[TimelineRow]:
+def agenda_timeline(data: SessionData, spans: list[Span], observed_s: float) -> list[TimelineRow]:
     """One row per agenda item (plus the time before the first, if anything was said then)."""
     session = data.session
-    observed = session.observed_seconds()
+    observed = observed_s
     items: list[AgendaItem] = sorted(session.agenda_items, key=lambda item: item.start_s)
     flag_ids = session.codebook.flag_ids
     rows = []
@@ -365,9 +363,11 @@ def agenda_timeline(data: SessionData, spans: list[Span]) -> list[TimelineRow]:
     return rows
 
 
-def binned_timeline(data: SessionData, spans: list[Span], bin_s: float = DEFAULT_BIN_SECONDS) -> list[TimelineRow]:
+def binned_timeline(
+    data: SessionData, spans: list[Span], observed_s: float, bin_s: float = DEFAULT_BIN_SECONDS
+) -> list[TimelineRow]:
     """Fixed bins of session clock; a contribution belongs to the bin in which it starts."""
-    observed = data.session.observed_seconds()
+    observed = observed_s
     last_start = max((s.start_s for s in spans), default=0.0)
     bins = max(1, math.ceil(max(observed, last_start + 1e-9) / bin_s))
     grouped: defaultdict[int, list[Span]] = defaultdict(list)
@@ -443,11 +443,11 @@ def summarise(
         flag_counts={flag: flags[flag] for flag in flag_ids},
         flags_per_hour={flag: ratio(flags[flag], hours) for flag in flag_ids},
         total_flags_per_hour=ratio(sum(flags[flag] for flag in flag_ids), hours),
-        participants=participant_stats(data, spans),
-        organisations=organisation_stats(data, spans),
+        participants=participant_stats(data, spans, observed),
+        organisations=organisation_stats(data, spans, observed),
         coordinator_candidates=coordinator_candidates(data, spans, coordinator_settings),
-        agenda=agenda_timeline(data, spans),
-        bins=binned_timeline(data, spans, bin_s),
+        agenda=agenda_timeline(data, spans, observed),
+        bins=binned_timeline(data, spans, observed, bin_s),
         spans=spans,
     )
 

@@ -28,6 +28,8 @@ class ObserverApp(App[None]):
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         super().__init__()
+        # Smooth scrolling of the log on every key only delays what the observer needs to see.
+        self.animation_level = "none"
         self.archive = archive
         self.start = start
         self.start_session_id = session_id

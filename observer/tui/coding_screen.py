@@ -7,6 +7,7 @@ once it is on disk.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from observer.coding import CodingSession, format_clock, parse_clock
-from observer.keys import CODING_KEYS, SPEAKER_KEYS
+from observer.keys import CODING_KEYS, SPEAKER_KEYS, reserved_key_action
 from observer.metrics import NEUTRAL, ORG_FIRST, PARTNERSHIP_FIRST, RELATIONAL, TRANSACTIONAL, UNCODED
 from observer.metrics import SessionSummary, Span, summarise
 from observer.models import Contribution, Session, SessionData, SessionStatus
@@ -53,6 +54,7 @@ class LiveView:
 
 
 class CodingScreen(Screen[None]):
+    AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
     BINDINGS = [
         Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS
     ] + [Binding("ctrl+w", "leave", "Home", id="leave")]
@@ -83,7 +85,9 @@ class CodingScreen(Screen[None]):
                 yield Static(id="attendees")
             with Vertical(id="centre"):
                 yield Static(id="current")
-                yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+                log: DataTable[str] = DataTable(id="log", cursor_type="row", zebra_stripes=True)
+                log.can_focus = False
+                yield log
             with Vertical(id="balance-panel"):
                 yield Static(id="balance")
         yield Static("opening…", id="status")
@@ -91,10 +95,15 @@ class CodingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         log = self.query_one("#log", DataTable)
-        log.can_focus = False  # keys belong to the screen; the log only shows the selection
         for column in LOG_COLUMNS:
             log.add_column(column, key=column)
-        self.runner = ActionRunner(self._make_view, lambda outcome: self.post_message(self.ActionDone(outcome)))
+        loop = asyncio.get_running_loop()
+
+        def deliver(outcome: Outcome[LiveView]) -> None:
+            # From the worker thread: wake the event loop now rather than at its next timer tick.
+            loop.call_soon_threadsafe(self.post_message, self.ActionDone(outcome))
+
+        self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
         self.set_interval(0.5, self._tick)
         self.set_interval(SUMMARY_REFRESH_SECONDS, self._refresh_summary)
@@ -371,20 +380,19 @@ class CodingScreen(Screen[None]):
             self._speaker_key(SPEAKER_KEYS.index(character))
             return
         codebook = self.view.session.codebook
+        pressed_at, target = self.now(), self.selected_id
         for dimension in codebook.dimensions:
             for code in dimension.codes:
                 if code.key == character:
                     event.stop()
-                    target = self.selected_id
-                    self.submit(lambda c, d=dimension.id, k=code.id: c.set_code(self.now(), d, k, target))
+                    self.submit(lambda c, d=dimension.id, k=code.id: c.set_code(pressed_at, d, k, target))
                     return
         for flag in codebook.flags:
             if flag.key == character:
                 event.stop()
-                target = self.selected_id
-                self.submit(lambda c, f=flag.id: c.toggle_flag(self.now(), f, target))
+                self.submit(lambda c, f=flag.id: c.toggle_flag(pressed_at, f, target))
                 return
-        if character.isprintable() and not event.is_forwarded:
+        if character.isprintable() and reserved_key_action(character) is None:
             self._status(f"'{character}' does nothing here · ? shows the keys", "refused")
 
     def _speaker_key(self, index: int) -> None:
@@ -451,9 +459,11 @@ class CodingScreen(Screen[None]):
             self._status("no contribution to annotate yet", "refused")
             return
 
+        pressed_at = self.now()
+
         def save(note: str | None) -> None:
             if note is not None:
-                self.submit(lambda c: c.set_note(self.now(), note, target.id))
+                self.submit(lambda c: c.set_note(pressed_at, note, target.id))
 
         title = f"Note on {_speaker_name(self.view.session, target)} at {format_clock(target.start_s)}"
         self.app.push_screen(TextPrompt(title, target.note), save)
@@ -507,6 +517,8 @@ class CodingScreen(Screen[None]):
             self._status("no contribution to move", "refused")
             return
 
+        pressed_at = self.now()
+
         def move(text: str | None) -> None:
             if text is None:
                 return
@@ -515,7 +527,7 @@ class CodingScreen(Screen[None]):
             except ValueError as error:
                 self._status(str(error), "refused")
                 return
-            self.submit(lambda c: c.set_start(self.now(), target.id, seconds))
+            self.submit(lambda c: c.set_start(pressed_at, target.id, seconds))
 
         title = f"New start for {_speaker_name(self.view.session, target)} (m:ss on the session clock)"
         self.app.push_screen(TextPrompt(title, format_clock(target.start_s)), move)
@@ -528,7 +540,8 @@ class CodingScreen(Screen[None]):
         if target is None:
             self._status("nothing to delete", "refused")
             return
-        self.submit(lambda c: c.delete_contribution(self.now(), target.id) + " · ctrl+z brings it back")
+        pressed_at = self.now()
+        self.submit(lambda c: c.delete_contribution(pressed_at, target.id) + " · ctrl+z brings it back")
 
     def action_select_previous(self) -> None:
         self._move_selection(-1)

@@ -38,11 +38,17 @@ class ActionRunner(Generic[View]):
         self._deliver = deliver
         self._jobs: queue.Queue[Callable[[], str] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="observer-actions", daemon=True)
+        self._busy = False
         self._thread.start()
 
     @property
     def pending(self) -> int:
         return self._jobs.qsize()
+
+    @property
+    def idle(self) -> bool:
+        """No action queued or running (its outcome may still be on its way to the screen)."""
+        return not self._busy and self._jobs.empty()
 
     def submit(self, action: Callable[[], str]) -> None:
         self._jobs.put(action)
@@ -59,6 +65,7 @@ class ActionRunner(Generic[View]):
             action = self._jobs.get()
             if action is None:
                 return
+            self._busy = True
             try:
                 outcome: Outcome[View] = Outcome(action())
             except ActionRefused as refusal:
@@ -71,3 +78,4 @@ class ActionRunner(Generic[View]):
             pending = self._jobs.qsize()
             view = self._make_view() if pending == 0 else None
             self._deliver(Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending))
+            self._busy = False

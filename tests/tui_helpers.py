@@ -1,0 +1,69 @@
+"""Driving the app in tests: a clock the test moves, and a wait for saved actions to reach the screen."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from observer.tui.coding_screen import CodingScreen
+
+from .conftest import T0
+
+
+class FakeClock:
+    """Wall-clock time that only moves when the test says so."""
+
+    def __init__(self, start: dt.datetime = T0) -> None:
+        self.current = start
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += dt.timedelta(seconds=seconds)
+
+
+def coding_screen(pilot: Pilot) -> CodingScreen:
+    screen = next((s for s in reversed(pilot.app.screen_stack) if isinstance(s, CodingScreen)), None)
+    assert screen is not None, f"no coding screen in {pilot.app.screen_stack}"
+    return screen
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every queued action is saved and its outcome has been rendered."""
+    for _ in range(2000):
+        await pilot.pause()
+        screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
+        if all(s.runner is None or (s.runner.idle and s.view is not None) for s in screens):
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("actions did not finish")
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    await pilot.press(*[_key_name(ch) for ch in text])
+
+
+def _key_name(character: str) -> str:
+    return {" ": "space", "/": "slash", ".": "full_stop", ",": "comma", ":": "colon", "-": "minus",
+            "_": "underscore"}.get(character, character)
+
+
+def log_rows(pilot: Pilot) -> list[list[str]]:
+    table = coding_screen(pilot).query_one("#log", DataTable)
+    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def status_text(pilot: Pilot) -> str:
+    from textual.widgets import Static
+
+    return str(coding_screen(pilot).query_one("#status", Static).render())
