@@ -51,22 +51,33 @@ def pause_ends(pause: Pause, contribution: Contribution) -> bool:
     return pause.wall_time > contribution.wall_time
 
 
+def _end_of(ordered: list[Contribution], index: int, pauses: list[Pause], observed_s: float) -> float:
+    """The end of ``ordered[index]``: the next start, the first pause that ends it, or the session end."""
+    contribution = ordered[index]
+    end = observed_s
+    if index + 1 < len(ordered):
+        end = min(end, ordered[index + 1].start_s)
+    for pause in pauses:
+        if pause_ends(pause, contribution):
+            end = min(end, pause.at_s)
+            break
+    return max(contribution.start_s, end)
+
+
 def contribution_spans(data: SessionData, now: dt.datetime | None = None) -> list[Span]:
     """Each contribution with its end: the next start, the next pause, or the session end, whichever first."""
     observed = data.session.observed_seconds(now)
     ordered = sorted(data.contributions, key=lambda c: (c.start_s, c.wall_time))
     pauses = sorted(data.session.pauses, key=lambda p: p.at_s)
-    spans: list[Span] = []
-    for index, contribution in enumerate(ordered):
-        end = observed
-        if index + 1 < len(ordered):
-            end = min(end, ordered[index + 1].start_s)
-        for pause in pauses:
-            if pause_ends(pause, contribution):
-                end = min(end, pause.at_s)
-                break
-        spans.append(Span(contribution, contribution.start_s, max(contribution.start_s, end)))
-    return spans
+    return [Span(c, c.start_s, _end_of(ordered, index, pauses, observed)) for index, c in enumerate(ordered)]
+
+
+def span_at(data: SessionData, index: int, now: dt.datetime | None = None) -> Span:
+    """One contribution's span (``data.contributions`` in clock order), without computing all the others."""
+    pauses = sorted(data.session.pauses, key=lambda p: p.at_s)
+    contribution = data.contributions[index]
+    end = _end_of(data.contributions, index, pauses, data.session.observed_seconds(now))
+    return Span(contribution, contribution.start_s, end)
 
 
 def was_present(attendance: Attendance, observed_s: float) -> bool:
@@ -449,6 +460,31 @@ def summarise(
         agenda=agenda_timeline(data, spans, observed),
         bins=binned_timeline(data, spans, observed, bin_s),
         spans=spans,
+    )
+
+
+@dataclass
+class LiveBalance:
+    """The subset of the summary the coding screen's live panel shows, from the same functions."""
+
+    observed_s: float
+    contributions: int
+    indices: Indices
+    quadrant: QuadrantTable
+    participants: list[GroupStats]
+    organisations: list[GroupStats]
+
+
+def live_balance(data: SessionData, now: dt.datetime | None = None) -> LiveBalance:
+    spans = contribution_spans(data, now)
+    observed = data.session.observed_seconds(now)
+    return LiveBalance(
+        observed_s=observed,
+        contributions=len(spans),
+        indices=indices(spans),
+        quadrant=quadrant_table(spans),
+        participants=participant_stats(data, spans, observed),
+        organisations=organisation_stats(data, spans, observed),
     )
 
 

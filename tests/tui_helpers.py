@@ -6,9 +6,9 @@ import asyncio
 import datetime as dt
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from observer.tui.coding_screen import CodingScreen
+from observer.tui.log_view import ContributionLog
 
 from .conftest import T0
 
@@ -37,7 +37,8 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(2000):
         await pilot.pause()
         screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
-        if all(s.runner is None or (s.runner.idle and s.view is not None) for s in screens):
+        if all(s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending)
+               for s in screens):
             await pilot.pause()
             return
         await asyncio.sleep(0.002)
@@ -58,9 +59,14 @@ def _key_name(character: str) -> str:
             "_": "underscore"}.get(character, character)
 
 
-def log_rows(pilot: Pilot) -> list[list[str]]:
-    table = coding_screen(pilot).query_one("#log", DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+def log_rows(pilot: Pilot) -> list[tuple[str, ...]]:
+    """What the log shows: its rows' cells, oldest first."""
+    log = coding_screen(pilot).query_one("#log", ContributionLog)
+    return [log.cells[contribution_id] for contribution_id in log.ids]
+
+
+def log_ids(pilot: Pilot) -> list[str]:
+    return list(coding_screen(pilot).query_one("#log", ContributionLog).ids)
 
 
 def status_text(pilot: Pilot) -> str:

@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from observer.coding import format_clock
 from observer.errors import ObserverError
-from observer.metrics import contribution_spans
 from observer.models import SessionData
 from observer.store import Archive, SessionProblem
 from observer.tui.dialogs import Confirm, TextPrompt
@@ -83,11 +82,12 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#sessions", DataTable)
         cursor = table.cursor_row
         table.clear()
+        now = self.app.now()  # type: ignore[attr-defined]
         for data in self.sessions:
             session = data.session
             table.add_row(
                 session.meeting_date.isoformat(), session.series, session.title,
-                str(len(contribution_spans(data))), format_clock(session.observed_seconds()),
+                str(len(data.contributions)), format_clock(session.observed_seconds(now)),
                 session.status.value, session.id, key=session.id,
             )
         self.query_one("#welcome").display = not self.sessions

@@ -46,7 +46,7 @@ class NewSessionScreen(Screen[None]):
                         suggester=SuggestFromList(series, case_sensitive=False))
             yield Label("", id="series-error", classes="field-error")
             yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
-            yield Input(value=dt.date.today().isoformat(), id="date")
+            yield Input(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
             yield Label("", id="date-error", classes="field-error")
             yield Label("Observer (your name)", classes="field-label")
             yield Input(id="observer")

@@ -1,0 +1,99 @@
+"""Key press to screen, on the coding screen of a session that already holds 2,000 contributions.
+
+Inside ``App.run_test``: a key is injected with ``App.simulate_key`` and the clock stops when the screen's
+widgets show its effect (a new log row for a speaker key, the code in the log row for a code key). The
+action itself (validation, journal append and fsync, the summary for the live panel) is inside the time.
+Usage: python bench/tui_latency.py [--presses N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from observer.codebooks import resolve_codebook
+from observer.coding import CodingSession
+from observer.roster import RosterEntry, build_session
+from observer.store import Archive
+from observer.tui.app import ObserverApp
+from observer.tui.coding_screen import CodingScreen
+from observer.tui.log_view import ContributionLog
+
+ROSTER = [RosterEntry(f"Person {i}", f"Organisation {i % 6}") for i in range(15)]
+
+
+def prepared_archive(contributions: int) -> tuple[Archive, str]:
+    archive = Archive(Path(tempfile.mkdtemp(prefix="observer-tui-bench-")))
+    session = build_session(title="Long meeting", codebook=resolve_codebook("partnership", None),
+                            meeting_date=dt.date(2026, 3, 2), roster=ROSTER)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=contributions * 3)
+    with archive.create_session(session) as store:
+        coding = CodingSession(store)
+        for index in range(contributions):
+            moment = start + dt.timedelta(seconds=index * 3)
+            coding.speak(moment, participant_id=session.participants[index % 15].id)
+            coding.set_code(moment, "orientation", "partnership_first" if index % 3 else "org_first")
+    return archive, session.id
+
+
+async def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen did not show the key's effect")
+        await asyncio.sleep(0.0005)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def measure(presses: int, contributions: int) -> dict[str, list[float]]:
+    archive, session_id = prepared_archive(contributions)
+    app = ObserverApp(archive, start="coding", session_id=session_id)
+    times: dict[str, list[float]] = {"speaker key": [], "code key": []}
+    pace = random.Random(7)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = next(s for s in app.screen_stack if isinstance(s, CodingScreen))
+        await wait_until(lambda: screen.view is not None)
+        log = screen.query_one("#log", ContributionLog)
+        await pilot.pause()
+        for index in range(presses):
+            rows = log.row_count
+            began = time.perf_counter()
+            app.simulate_key(str(index % 4 + 1))
+            await wait_until(lambda rows=rows: log.row_count == rows + 1)
+            times["speaker key"].append(time.perf_counter() - began)
+
+            last = screen._log_order[-1]
+            await asyncio.sleep(pace.uniform(0.05, 0.6))
+            began = time.perf_counter()
+            app.simulate_key("p" if index % 2 else "o")
+            await wait_until(lambda last=last: screen._log_cells.get(last, ("",) * 4)[3] != "")
+            times["code key"].append(time.perf_counter() - began)
+            await asyncio.sleep(pace.uniform(0.05, 0.6))  # an observer's pace: varied, sometimes quick
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--contributions", type=int, default=2000)
+    args = parser.parse_args()
+    times = asyncio.run(measure(args.presses, args.contributions))
+    print(f"session already holding {args.contributions:,} contributions; {args.presses} presses of each kind")
+    print(f"{'key':<12} | {'median':>9} | {'p99':>9} | {'max':>9}")
+    for kind, values in times.items():
+        print(f"{kind:<12} | {statistics.median(values) * 1e3:>6.1f} ms | {percentile(values, 0.99) * 1e3:>6.1f} ms"
+              f" | {max(values) * 1e3:>6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
