@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -237,6 +238,131 @@ def new(context: Context, title: str, series: str, meeting_date: str | None, obs
 def resume(context: Context, session: str) -> None:
     """Reopen a session on the coding screen, where it stood."""
     run_app(context, "coding", context.archive.resolve(session))
+
+
+def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]:
+    sessions = []
+    for reference in session_refs:
+        session_id = context.archive.resolve(reference)
+        data, warnings = context.archive.load_with_warnings(session_id)
+        for warning in warnings:
+            click.echo(f"observer: warning: {warning}", err=True)
+        sessions.append(data)
+    return sessions
+
+
+def _export_options(context: Context, pseudonymise: bool, keep_notes: bool | None, sessions: list[Any]) -> Any:
+    from observer.export import ExportOptions
+    from observer.pseudonyms import PseudonymRegistry
+
+    if not pseudonymise:
+        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes)
+    registry = PseudonymRegistry.load(context.paths.root / "pseudonyms.json")
+    if registry.assign(sessions):
+        context.archive.ensure()
+        registry.save()
+    # Notes are free text about identifiable people: dropped from pseudonymised exports unless asked.
+    return ExportOptions(pseudonyms=registry, keep_notes=bool(keep_notes))
+
+
+@main.command()
+@click.argument("session")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the same numbers).")
+@pass_context
+@one_line_errors
+def show(context: Context, session: str, as_json: bool) -> None:
+    """Print one session's summary."""
+    from rich.console import Console
+
+    from observer.export.records import Naming, summary_record
+    from observer.metrics import summarise
+    from observer.tui.review import summary_renderable
+
+    (data,) = _load_sessions(context, (session,))
+    summary = summarise(data)
+    if as_json:
+        click.echo(json.dumps(summary_record(data, summary, Naming()), indent=1, ensure_ascii=False))
+        return
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(summary_renderable(summary, data))
+
+
+@main.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write: .xlsx, .csv, .json or .boris.")
+@click.option("--pseudonymise", is_flag=True, help="Participants as P01…, organisations as O01…, notes dropped.")
+@click.option("--keep-notes/--drop-notes", default=None, help="Keep notes in a pseudonymised export.")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.")
+@pass_context
+@one_line_errors
+def export(context: Context, sessions_: tuple[str, ...], output: Path, pseudonymise: bool,
+           keep_notes: bool | None, key_file: Path | None) -> None:
+    """Export sessions; the format follows the extension of -o."""
+    from observer.export import export_sessions
+
+    if key_file is not None and not pseudonymise:
+        raise InputError("--key goes with --pseudonymise")
+    sessions = _load_sessions(context, sessions_)
+    options = _export_options(context, pseudonymise, keep_notes, sessions)
+    export_sessions(sessions, output, options)
+    if key_file is not None and options.pseudonyms is not None:
+        options.pseudonyms.write_key(key_file, sessions)
+        click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
+    contributions = sum(len(data.contributions) for data in sessions)
+    click.echo(f"exported {len(sessions)} session(s), {contributions} contributions to {output}")
+
+
+@main.command()
+@click.option("--series", default=None, help="The series (default: the only one in the archive).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Trend workbook to write (.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Print the trend as JSON.")
+@click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
+@pass_context
+@one_line_errors
+def trends(context: Context, series: str | None, output: Path | None, as_json: bool, pseudonymise: bool) -> None:
+    """Trends across the meetings of one series: indices, airtime shares, change and slope."""
+    from observer.export import export_trends, trend_json
+    from observer.metrics import series_trend
+    from observer.tui.review import trend_renderable
+
+    if output is None and not as_json:
+        raise InputError("say where to write the trend workbook (-o FILE.xlsx) or ask for --json")
+    loaded, problems = context.archive.load_all()
+    for problem in problems:
+        click.echo(f"observer: warning: {problem.message}", err=True)
+    names = sorted({data.session.series for data in loaded})
+    if series is None:
+        if len(names) != 1:
+            raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
+        series = names[0]
+    in_series = [data for data in loaded if data.session.series == series]
+    if not in_series:
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
+    options = _export_options(context, pseudonymise, False, in_series)
+    trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series)
+    if as_json:
+        click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
+    elif output:
+        from rich.console import Console
+
+        Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
+        click.echo(f"trend workbook: {output}")
+
+
+@main.command()
+@click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=9, show_default=True)
+@click.option("--contributions", type=click.IntRange(0, 1_000_000), default=150, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@pass_context
+@one_line_errors
+def demo(context: Context, session_count: int, contributions: int, seed: int) -> None:
+    """Fill the archive with realistic simulated meetings of a few series."""
+    from observer.demo import generate_demo
+
+    ids = generate_demo(context.archive, sessions=session_count, contributions=contributions, seed=seed)
+    click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")
 
 
 def entry_point() -> None:

@@ -1,0 +1,159 @@
+"""Realistic simulated meetings, so every screen and export can be seen on a fresh install.
+
+A few partnership series, each a board of six organisations with their own habits (the council argues from
+its budget, the trust talks process, the voluntary sector talks relationships, one person coordinates).
+Partnership-first and relational talk rise over the meetings of a series, as a maturing partnership's would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from observer.codebooks import resolve_codebook
+from observer.models import AgendaItem, Attendance, Contribution, Pause, SessionData, SessionStatus
+from observer.roster import RosterEntry, build_session
+from observer.store import Archive
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How one organisation's people tend to talk: base chances, before the series matures."""
+
+    organisation: str
+    partnership_first: float
+    relational: float
+    talkativeness: float
+    flags: dict[str, float]
+
+
+HABITS = (
+    Habit("City Council", 0.25, 0.30, 1.6, {"governance_shield": 0.08, "separate_position": 0.06,
+                                             "decision_deferred": 0.05}),
+    Habit("Riverside NHS Foundation Trust", 0.30, 0.20, 1.4, {"governance_shield": 0.06, "trust_avoidance": 0.05}),
+    Habit("Integrated Care Board", 0.45, 0.30, 1.1, {"decision_deferred": 0.04, "purpose_clarified": 0.05}),
+    Habit("Voluntary Sector Alliance", 0.60, 0.65, 0.8, {"history_acknowledged": 0.08, "challenge": 0.08}),
+    Habit("Primary Care Network", 0.40, 0.35, 0.7, {"challenge": 0.05}),
+    Habit("Healthwatch", 0.65, 0.55, 0.5, {"challenge": 0.1, "purpose_clarified": 0.05}),
+)
+
+SERIES = ("North Locality ICS Board", "City Health and Care Partnership", "Children's Services Programme Group")
+FIRST_NAMES = ("Ann", "Bob", "Cath", "Dev", "Eve", "Farid", "Grace", "Hugh", "Isla", "Jon", "Kemi", "Liam",
+               "Maya", "Nina", "Owen", "Priya", "Ravi", "Sara", "Tom", "Una")
+SURNAMES = ("Lee", "Khan", "Diaz", "Shah", "Moss", "Ali", "Hart", "Owens", "Reid", "Cole", "Adeyemi", "Byrne")
+AGENDA = ("Welcome and minutes", "Finance and the budget gap", "Winter pressures", "Shared outcomes framework",
+          "Governance review", "Population health data", "Workforce", "Any other business")
+
+
+def _roster(rng: random.Random, size: int) -> list[RosterEntry]:
+    entries: list[RosterEntry] = []
+    used: set[str] = set()
+    for index in range(size):
+        habit = HABITS[index % len(HABITS)]
+        while True:
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+            if name not in used:
+                used.add(name)
+                break
+        entries.append(RosterEntry(name, habit.organisation, "Chair" if index == 0 else ""))
+    return entries
+
+
+def _meeting(
+    rng: random.Random, base: SessionData, maturity: float, contributions: int, start: dt.datetime
+) -> SessionData:
+    """Fill one meeting: ``maturity`` from 0 (first meeting) to 1 (last) lifts partnership-first talk."""
+    session = base.session
+    habits = {h.organisation: h for h in HABITS}
+    organisation_names = {o.id: o.name for o in session.organisations}
+    coordinator = session.participants[rng.randrange(len(session.participants))].id
+    weights = [habits[organisation_names[p.organisation_id]].talkativeness for p in session.participants]
+    late = session.participants[-1].id if len(session.participants) > 6 and rng.random() < 0.5 else None
+
+    clock = 0.0
+    records: list[Contribution] = []
+    agenda_count = min(len(AGENDA), 3 + rng.randrange(3))
+    agenda_every = max(1, contributions // agenda_count)
+    agenda_items: list[AgendaItem] = []
+    pause_after = contributions // 2 if contributions >= 20 else None
+    pauses: list[Pause] = []
+    late_arrival_s = None
+    for index in range(contributions):
+        if index % agenda_every == 0 and len(agenda_items) < agenda_count:
+            title = AGENDA[len(agenda_items)]
+            agenda_items.append(AgendaItem(id=f"a{len(agenda_items) + 1:02d}-{session.id}", title=title,
+                                           start_s=round(clock, 3), wall_time=start + dt.timedelta(seconds=clock)))
+        speaker = rng.choices(session.participants, weights=weights)[0]
+        if speaker.id == late and late_arrival_s is None:
+            late_arrival_s = round(clock, 3)
+        habit = habits[organisation_names[speaker.organisation_id]]
+        lift = 0.35 * maturity
+        partnership = habit.partnership_first + lift + (0.35 if speaker.id == coordinator else 0.0)
+        codes: dict[str, str] = {}
+        draw = rng.random()
+        if draw < 0.12:
+            codes["orientation"] = "neutral"
+        elif draw < 0.95:
+            codes["orientation"] = "partnership_first" if rng.random() < min(0.95, partnership) else "org_first"
+        if rng.random() < 0.93:
+            relational = habit.relational + 0.25 * maturity
+            codes["topic"] = "relational" if rng.random() < min(0.9, relational) else "transactional"
+        flags = [flag for flag, chance in habit.flags.items() if rng.random() < chance * (1.2 - maturity / 2)]
+        if speaker.id == coordinator and rng.random() < 0.3:
+            flags.append("coordinator")
+        organisation_only = rng.random() < 0.03
+        records.append(Contribution(
+            id=f"c{index:05d}-{session.id}",
+            start_s=round(clock, 3),
+            wall_time=start + dt.timedelta(seconds=clock + sum(300 for p in pauses)),
+            participant_id=None if organisation_only else speaker.id,
+            organisation_id=speaker.organisation_id,
+            codes=codes,
+            flags=[f for f in session.codebook.flag_ids if f in flags],
+            note="asks what the partnership needs from us" if speaker.id == coordinator and index % 17 == 0 else "",
+            agenda_item_id=agenda_items[-1].id,
+        ))
+        clock += min(240.0, rng.expovariate(1 / 40) + 4)
+        if pause_after is not None and index == pause_after:
+            pauses.append(Pause(at_s=round(clock, 3), wall_time=start + dt.timedelta(seconds=clock),
+                                resumed_wall_time=start + dt.timedelta(seconds=clock + 300)))
+    ended = round(clock, 3)
+    attendance = [
+        Attendance(participant_id=p.id, arrived_s=late_arrival_s if p.id == late else None)
+        for p in session.participants
+    ]
+    finished = session.model_copy(update={
+        "agenda_items": agenda_items, "pauses": pauses, "attendance": attendance, "status": SessionStatus.ENDED,
+        "started_at": start, "clock_elapsed_s": ended, "ended_s": ended, "running_since": None,
+        "notes": "Simulated meeting (observer demo).",
+    })
+    return SessionData(session=finished, contributions=records)
+
+
+def generate_demo(archive: Archive, sessions: int = 9, contributions: int = 150, seed: int = 1) -> list[str]:
+    """Write ``sessions`` simulated meetings spread over a few series; returns their ids."""
+    if sessions < 1 or contributions < 0:
+        raise ValueError("demo needs at least one session and a non-negative number of contributions")
+    rng = random.Random(seed)
+    codebook = resolve_codebook("partnership", None)
+    series_count = min(len(SERIES), max(1, sessions // 3))
+    rosters = {name: _roster(rng, 12 + rng.randrange(4)) for name in SERIES[:series_count]}
+    known: list[SessionData] = []
+    ids: list[str] = []
+    per_series = [sessions // series_count + (1 if i < sessions % series_count else 0) for i in range(series_count)]
+    for series_index, series in enumerate(SERIES[:series_count]):
+        count = per_series[series_index]
+        for meeting in range(count):
+            date = dt.date(2026, 1, 12) + dt.timedelta(days=28 * meeting + 7 * series_index)
+            base = build_session(title=f"{series.split()[0]} board {date:%B %Y}", codebook=codebook,
+                                 meeting_date=date, series=series, observer="Demo observer",
+                                 roster=rosters[series], known_sessions=known[-3:])
+            start = dt.datetime.combine(date, dt.time(10, 0), tzinfo=dt.UTC)
+            maturity = meeting / (count - 1) if count > 1 else 0.0
+            data = _meeting(rng, SessionData(session=base, contributions=[]), maturity, contributions, start)
+            archive.replace_session(data)
+            known.append(data)
+            ids.append(base.id)
+    return ids
+

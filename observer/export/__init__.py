@@ -1,0 +1,126 @@
+"""Exports: the format follows the file's extension. Every file is replaced atomically."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from observer import __version__, metrics
+from observer.errors import InputError
+from observer.export.records import (
+    SESSION_FIELDS,
+    Naming,
+    plain,
+    summary_record,
+    tidy_columns,
+    tidy_rows,
+    trend_record,
+)
+from observer.files import atomic_replace
+from observer.models import SessionData
+from observer.pseudonyms import PseudonymRegistry
+
+FORMATS = (".xlsx", ".csv", ".json", ".boris")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    pseudonyms: PseudonymRegistry | None = None  # set: pseudonymise
+    keep_notes: bool = True
+
+    def naming(self) -> Naming:
+        return Naming(self.pseudonyms, self.keep_notes)
+
+
+def export_sessions(sessions: list[SessionData], path: Path, options: ExportOptions = ExportOptions()) -> None:
+    """Write ``sessions`` to ``path`` in the format its extension names."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"{path}: unknown export format '{suffix or '(none)'}' (use {', '.join(FORMATS)})")
+    if not sessions:
+        raise InputError("nothing to export: no sessions given")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: the folder {path.parent} does not exist")
+    naming = options.naming()
+    if suffix == ".csv":
+        write_csv(sessions, path, naming)
+    elif suffix == ".json":
+        write_json(sessions, path, naming)
+    elif suffix == ".boris":
+        from observer.export.boris import write_boris
+
+        write_boris(sessions, path, naming)
+    else:
+        from observer.export.xlsx import write_session_workbook
+
+        write_session_workbook([(data, metrics.summarise(data)) for data in sessions], path, naming)
+
+
+def write_csv(sessions: list[SessionData], path: Path, naming: Naming) -> None:
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns + SESSION_FIELDS)
+    for data in sessions:
+        for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
+            writer.writerow([_csv_value(value) for value in row])
+    encoded = buffer.getvalue().encode("utf-8")
+    atomic_replace(path, lambda handle: handle.write(encoded))
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def json_document(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
+    """Sessions with their contributions (tidy records), codebook and metric results."""
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
+    records = []
+    for data in sessions:
+        session = data.session
+        contributions = [dict(zip(columns, plain(row), strict=True))
+                         for row in tidy_rows(data, naming, dimensions, flags)]
+        records.append({
+            "session": {
+                "id": session.id, "title": session.title, "series": session.series,
+                "meeting_date": session.meeting_date.isoformat(), "observer": session.observer,
+                "status": session.status.value, "observed_s": session.observed_seconds(),
+                "started_at": session.started_at.isoformat() if session.started_at else None,
+                "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
+                "notes": naming.note(session.notes),
+            },
+            "codebook": session.codebook.model_dump(mode="json"),
+            "contributions": contributions,
+            "metrics": summary_record(data, metrics.summarise(data), naming),
+        })
+    return {"tool": f"observer {__version__}", "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+            "pseudonymised": naming.pseudonymised, "notes_included": naming.keep_notes, "sessions": records}
+
+
+def write_json(sessions: list[SessionData], path: Path, naming: Naming) -> None:
+    encoded = json.dumps(json_document(sessions, naming), indent=1, ensure_ascii=False).encode("utf-8")
+    atomic_replace(path, lambda handle: handle.write(encoded))
+
+
+def export_trends(sessions: list[SessionData], series: str, path: Path, options: ExportOptions) -> metrics.Trend:
+    from observer.export.xlsx import write_trend_workbook
+
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path}: the trend workbook is an .xlsx file")
+    trend = metrics.series_trend(sessions, series)
+    summaries = [(data, metrics.summarise(data)) for data in sessions]
+    write_trend_workbook(trend, summaries, path, options.naming())
+    return trend
+
+
+def trend_json(trend: metrics.Trend, options: ExportOptions) -> dict[str, Any]:
+    pseudonyms = options.pseudonyms
+    names = dict(pseudonyms.organisations) if pseudonyms else {}
+    return trend_record(trend, names)

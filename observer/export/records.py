@@ -1,0 +1,127 @@
+"""Rows and records shared by every export: the tidy contribution table and the summary as plain data.
+
+The CSV file, the JSON records, the workbook's Contributions sheet and ``observer show --json`` all come
+from here, so they hold the same columns and the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from observer import metrics
+from observer.models import Codebook, SessionData
+from observer.pseudonyms import PseudonymRegistry
+
+TIDY_LEAD = ["session_id", "contribution_id", "start_s", "end_s", "duration_s", "wall_time", "participant_id",
+             "participant", "organisation"]
+TIDY_TAIL = ["note", "agenda_item"]
+SESSION_FIELDS = ["session_title", "series", "meeting_date", "observer", "codebook", "codebook_version",
+                  "organisation_id"]
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How people and organisations appear in an export: by name, or by pseudonym."""
+
+    pseudonyms: PseudonymRegistry | None = None
+    keep_notes: bool = True
+
+    @property
+    def pseudonymised(self) -> bool:
+        return self.pseudonyms is not None
+
+    def participant(self, data: SessionData, participant_id: str | None) -> tuple[str, str]:
+        """(id, name) of a participant as exported; ('', '') for an organisation-only contribution."""
+        if participant_id is None:
+            return "", ""
+        if self.pseudonyms is not None:
+            pseudonym = self.pseudonyms.participants[participant_id]
+            return pseudonym, pseudonym
+        participant = data.session.participant(participant_id)
+        return participant_id, participant.name if participant else ""
+
+    def organisation(self, data: SessionData, organisation_id: str) -> tuple[str, str]:
+        if self.pseudonyms is not None:
+            pseudonym = self.pseudonyms.organisations[organisation_id]
+            return pseudonym, pseudonym
+        organisation = data.session.organisation(organisation_id)
+        return organisation_id, organisation.name if organisation else ""
+
+    def note(self, text: str) -> str:
+        return text if self.keep_notes else ""
+
+
+def tidy_columns(codebooks: list[Codebook]) -> tuple[list[str], list[str], list[str]]:
+    """All columns of the tidy table: dimension ids and flag columns in the order the codebooks give them."""
+    dimensions: list[str] = []
+    flags: list[str] = []
+    for codebook in codebooks:
+        dimensions += [d for d in codebook.dimension_ids if d not in dimensions]
+        flags += [f for f in codebook.flag_ids if f not in flags]
+    columns = TIDY_LEAD + dimensions + [f"flag_{flag}" for flag in flags] + TIDY_TAIL
+    return columns, dimensions, flags
+
+
+def tidy_rows(
+    data: SessionData, naming: Naming, dimensions: list[str], flags: list[str], with_session_fields: bool = False
+) -> Iterator[list[Any]]:
+    """One row per contribution in clock order; times in seconds; wall_time as an aware datetime."""
+    session = data.session
+    items = {item.id: item.title for item in session.agenda_items}
+    for span in metrics.contribution_spans(data):
+        contribution = span.contribution
+        participant_id, participant = naming.participant(data, contribution.participant_id)
+        organisation_id, organisation = naming.organisation(data, contribution.organisation_id)
+        item = session.agenda_item_at(contribution.start_s)
+        row: list[Any] = [
+            session.id, contribution.id, span.start_s, round(span.end_s, 3), round(span.duration_s, 3),
+            contribution.wall_time, participant_id, participant, organisation,
+            *[contribution.codes.get(dimension, "") for dimension in dimensions],
+            *[int(flag in contribution.flags) for flag in flags],
+            naming.note(contribution.note), item.title if item else items.get(contribution.agenda_item_id or "", ""),
+        ]
+        if with_session_fields:
+            row += [session.title, session.series, session.meeting_date, session.observer, session.codebook.name,
+                    session.codebook.version, organisation_id]
+        yield row
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, dates and tuples as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "spans"}
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def summary_record(data: SessionData, summary: metrics.SessionSummary, naming: Naming) -> dict[str, Any]:
+    """The session summary as plain data, names replaced as ``naming`` says."""
+    record = plain(summary)
+    for row in record["participants"]:
+        row["id"], row["name"] = naming.participant(data, row["id"])
+        row["organisation_id"] = naming.organisation(data, row["organisation_id"])[0]
+    for row in record["organisations"]:
+        row["id"], row["name"] = naming.organisation(data, row["id"])
+        row["organisation_id"] = row["id"]
+    for candidate in record["coordinator_candidates"]:
+        candidate["participant_id"], candidate["name"] = naming.participant(data, candidate["participant_id"])
+    return record
+
+
+def trend_record(trend: metrics.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
+    """The trend as plain data; ``naming_for`` maps organisation ids to pseudonyms (empty: real names)."""
+    record = plain(trend)
+    record["organisations"] = {naming_for.get(k, k): naming_for.get(k, v) for k, v in trend.organisations.items()}
+    for row in record["rows"]:
+        for key in ("organisation_airtime_share", "organisation_participation_ratio"):
+            row[key] = {naming_for.get(k, k): v for k, v in row[key].items()}
+    return record

@@ -1,0 +1,529 @@
+"""Excel workbooks: the session workbook and the trend workbook, with native charts.
+
+Written in openpyxl's write-only mode (rows stream to disk, memory stays flat), with computed values only:
+every text an observer typed is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from observer import __version__, metrics
+from observer.export.records import Naming, tidy_columns, tidy_rows
+from observer.files import atomic_replace
+from observer.models import SessionData
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
+CUT_MARKER = " …[cut]"
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+PERCENT = "0%"
+RATIO = "0.00"
+SECONDS = "0.000"
+DURATION = "[h]:mm:ss"
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+METRIC_DEFINITIONS = [
+    ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
+    ("Contribution end", "The next contribution's start, the moment the clock was paused, or the session end, "
+                         "whichever comes first."),
+    ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
+    ("PFI", "Partnership-first index: partnership_first / (partnership_first + org_first). Neutral and uncoded "
+            "are outside it. PFI_time uses durations."),
+    ("RI", "Relational index: relational / (relational + transactional). RI_time uses durations."),
+    ("Flags per hour", "Flag count / (observed time in hours)."),
+    ("Share of room", "An organisation's attendees present at any time / all attendees present."),
+    ("Participation ratio", "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
+                            "Airtime ratio: the same with airtime."),
+    ("Coordinator candidates", "At least 5 contributions coded partnership- or org-first with PFI >= 0.75, "
+                               "or at least 2 coordinator flags."),
+    ("Timeline", "A contribution belongs to the agenda item or 5-minute bin in which it starts."),
+    ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
+    ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
+]
+
+
+def safe_text(value: str) -> str:
+    """Text Excel can store: illegal control characters removed, over-long text cut with a marker."""
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(cleaned) > EXCEL_MAX_TEXT:
+        cleaned = cleaned[: EXCEL_MAX_TEXT - len(CUT_MARKER)] + CUT_MARKER
+    return cleaned
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A legal, unique sheet name: no []:*?/\\, at most 31 characters."""
+    base = SHEET_NAME_FORBIDDEN.sub("_", name).strip("'") or "Sheet"
+    base = base[:31]
+    candidate, counter = base, 2
+    while candidate.casefold() in {t.casefold() for t in taken}:
+        suffix = f" ({counter})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        counter += 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class Sheet:
+    """A write-only sheet that counts its rows, formats cells by column, and keeps typed text as text."""
+
+    book: BookWriter
+    worksheet: WriteOnlyWorksheet
+    formats: dict[int, str] = field(default_factory=dict)
+    rows: int = 0
+
+    def cell(self, value: Any, number_format: str | None = None, font: Font | None = None) -> Any:
+        if isinstance(value, str):
+            value = safe_text(value)
+            if value.startswith("=") or font is not None:
+                cell = WriteOnlyCell(self.worksheet, value=value)
+                cell.data_type = "s"  # typed text, never a formula
+                if font is not None:
+                    cell.font = font
+                return cell
+            return value
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones: UTC, said on About
+        if number_format is None or value is None:
+            return value
+        cell = WriteOnlyCell(self.worksheet, value=value)
+        cell.number_format = number_format
+        return cell
+
+    def append(self, values: Sequence[Any], font: Font | None = None) -> int:
+        """Write a row; returns its 1-based row number."""
+        self.worksheet.append(
+            [self.cell(value, self.formats.get(index), font) for index, value in enumerate(values)]
+        )
+        self.rows += 1
+        return self.rows
+
+    def blank(self) -> None:
+        self.append([])
+
+
+class BookWriter:
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+        self.titles: set[str] = set()
+        self.notes: list[str] = []
+
+    def sheet(self, name: str, widths: Sequence[int] = ()) -> Sheet:
+        worksheet = self.workbook.create_sheet(sheet_title(name, self.titles))
+        for index, width in enumerate(widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        return Sheet(self, worksheet)
+
+    def table(
+        self,
+        name: str,
+        header: list[str],
+        rows: Iterable[Sequence[Any]],
+        formats: dict[str, str] | None = None,
+        widths: dict[str, int] | None = None,
+    ) -> list[Sheet]:
+        """A data sheet: bold frozen header, autofilter, formats by column; spills past Excel's row limit."""
+        formats = formats or {}
+        column_formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
+        column_widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
+        sheets: list[Sheet] = []
+
+        def start(title: str) -> Sheet:
+            sheet = self.sheet(title, column_widths)
+            sheet.worksheet.freeze_panes = "A2"
+            sheet.append(header, font=BOLD)
+            sheet.formats = column_formats
+            sheets.append(sheet)
+            return sheet
+
+        current = start(name)
+        for row in rows:
+            if current.rows >= EXCEL_MAX_ROWS:
+                current = start(f"{name} ({len(sheets) + 1})")
+            current.append(row)
+        for sheet in sheets:
+            last = get_column_letter(max(1, len(header)))
+            sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
+        if len(sheets) > 1:
+            self.notes.append(
+                f"{name}: more than {EXCEL_MAX_ROWS - 1:,} rows; continued on "
+                + ", ".join(s.worksheet.title for s in sheets[1:])
+            )
+        return sheets
+
+    def save(self, path: Path) -> None:
+        atomic_replace(path, self.workbook.save)
+
+
+def _undefined(value: float | None) -> float | None:
+    return value  # None stays a blank cell: undefined, never 0
+
+
+# ---------------------------------------------------------------- the session workbook
+
+
+def write_session_workbook(
+    sessions: list[tuple[SessionData, metrics.SessionSummary]], path: Path, naming: Naming
+) -> None:
+    book = BookWriter()
+    summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
+    codebooks = [data.session.codebook for data, _ in sessions]
+    columns, dimensions, flags = tidy_columns(codebooks)
+    book.table(
+        "Contributions",
+        columns,
+        (row for data, _ in sessions for row in tidy_rows(data, naming, dimensions, flags)),
+        formats={"start_s": SECONDS, "end_s": SECONDS, "duration_s": SECONDS},
+        widths={"session_id": 15, "contribution_id": 22, "wall_time": 20, "participant": 22, "organisation": 28,
+                "note": 40, "agenda_item": 28},
+    )
+    organisation_sheets = _organisations_sheet(book, sessions, naming, flags)
+    _participants_sheet(book, sessions, naming, flags)
+    agenda_sheets = _timeline_sheet(book, "Agenda", sessions, lambda s: s.agenda, flags)
+    _timeline_sheet(book, "Timeline", sessions, lambda s: s.bins, flags)
+    _flags_sheet(book, sessions)
+    _codebook_sheet(book, sessions)
+    _fill_summary(summary_sheet, sessions, naming, organisation_sheets[0], agenda_sheets[0])
+    _about_sheet(book, sessions, naming, "session workbook")
+    book.save(path)
+
+
+def _fill_summary(
+    sheet: Sheet,
+    sessions: list[tuple[SessionData, metrics.SessionSummary]],
+    naming: Naming,
+    organisations: Sheet,
+    agenda: Sheet,
+) -> None:
+    single = len(sessions) == 1
+    sheet.append(["observer — session summary" if single else f"observer — {len(sessions)} sessions"], font=TITLE)
+    sheet.blank()
+    if single:
+        data, summary = sessions[0]
+        session = data.session
+        for label, value, number_format in [
+            ("Title", session.title, None), ("Series", session.series, None),
+            ("Meeting date", session.meeting_date, "yyyy-mm-dd"), ("Observer", session.observer, None),
+            ("Codebook", f"{session.codebook.name} {session.codebook.version}", None),
+            ("Observed time", summary.observed_s / 86400, DURATION),
+            ("Contributions", summary.contributions, None),
+            ("Attendees present", sum(o.attendees_present for o in summary.organisations), None),
+        ]:
+            sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, number_format)])
+            sheet.rows += 1
+        sheet.blank()
+    # Headline indices: one row per session.
+    sheet.append(["Headline indices", "PFI", "PFI (time)", "RI", "RI (time)", "Flags per hour", "Contributions"],
+                 font=BOLD)
+    headline_first = sheet.rows + 1
+    for data, summary in sessions:
+        label = data.session.title if single else f"{data.session.meeting_date} {data.session.title}"
+        indices = summary.indices
+        sheet.worksheet.append([
+            sheet.cell(label), sheet.cell(indices.pfi, RATIO), sheet.cell(indices.pfi_time, RATIO),
+            sheet.cell(indices.ri, RATIO), sheet.cell(indices.ri_time, RATIO),
+            sheet.cell(summary.total_flags_per_hour, "0.0"), summary.contributions,
+        ])
+        sheet.rows += 1
+    headline_last = sheet.rows
+    sheet.blank()
+
+    # The 2×2 quadrant table (all sessions of the export together), counts and shares of the 2×2 total.
+    quadrant = _combined_quadrant([summary for _, summary in sessions])
+    sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"],
+                 font=BOLD)
+    quadrant_first = sheet.rows + 1
+    for row, label in ((metrics.ORG_FIRST, "org-first"), (metrics.PARTNERSHIP_FIRST, "partnership-first"),
+                       (metrics.NEUTRAL, "neutral"), (metrics.UNCODED, "uncoded")):
+        counts = quadrant.counts[row]
+        sheet.append([label, counts[metrics.TRANSACTIONAL], counts[metrics.RELATIONAL], counts[metrics.UNCODED],
+                      quadrant.row_totals[row]])
+    sheet.append(["total", *[quadrant.column_totals[c] for c in quadrant.columns], sum(quadrant.row_totals.values())])
+    sheet.blank()
+    sheet.append(["Share of the 2×2 total", "transactional", "relational"], font=BOLD)
+    for row, label in ((metrics.ORG_FIRST, "org-first"), (metrics.PARTNERSHIP_FIRST, "partnership-first")):
+        shares = quadrant.shares[row]
+        sheet.worksheet.append([label, sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT),
+                                sheet.cell(shares[metrics.RELATIONAL], PERCENT)])
+        sheet.rows += 1
+    sheet.blank()
+
+    if single:
+        data, summary = sessions[0]
+        sheet.append(["Flags", "count", "per hour"], font=BOLD)
+        for flag in data.session.codebook.flags:
+            sheet.worksheet.append([flag.label, summary.flag_counts[flag.id],
+                                    sheet.cell(summary.flags_per_hour[flag.id], "0.0")])
+            sheet.rows += 1
+        sheet.blank()
+        sheet.append(["Coordinator candidates", "reason"], font=BOLD)
+        for candidate in summary.coordinator_candidates:
+            sheet.append([naming.participant(data, candidate.participant_id)[1], "; ".join(candidate.reasons)])
+        if not summary.coordinator_candidates:
+            sheet.append(["(none)"])
+
+    # Charts, placed to the right of the tables.
+    bar = BarChart()
+    bar.type = "col"
+    bar.grouping = "clustered"
+    bar.title = "Contributions by orientation × topic"
+    bar.y_axis.title = "contributions"
+    data_ref = Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1,
+                         max_row=quadrant_first + 1)
+    bar.add_data(data_ref, titles_from_data=True)
+    bar.set_categories(Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + 1))
+    _size(bar)
+    sheet.worksheet.add_chart(bar, "I2")
+
+    if single:
+        airtime = BarChart()
+        airtime.type = "bar"
+        airtime.title = "Airtime share against share of the room"
+        airtime.y_axis.number_format = PERCENT
+        org_ws = organisations.worksheet
+        header = ORGANISATION_COLUMNS
+        for column in ("share_airtime", "share_of_room"):
+            index = header.index(column) + 1
+            airtime.add_data(Reference(org_ws, min_col=index, min_row=1, max_row=organisations.rows),
+                             titles_from_data=True)
+        name_column = header.index("organisation") + 1
+        airtime.set_categories(Reference(org_ws, min_col=name_column, min_row=2, max_row=organisations.rows))
+        _size(airtime)
+        sheet.worksheet.add_chart(airtime, "I20")
+
+        by_item = BarChart()
+        by_item.title = "PFI and RI by agenda item"
+        by_item.y_axis.scaling.min = 0
+        by_item.y_axis.scaling.max = 1
+        agenda_ws = agenda.worksheet
+        for column in ("pfi", "ri"):
+            index = TIMELINE_COLUMNS.index(column) + 1
+            by_item.add_data(Reference(agenda_ws, min_col=index, min_row=1, max_row=agenda.rows),
+                             titles_from_data=True)
+        by_item.set_categories(Reference(agenda_ws, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2,
+                                         max_row=agenda.rows))
+        _size(by_item)
+        sheet.worksheet.add_chart(by_item, "I38")
+    else:
+        by_session = BarChart()
+        by_session.title = "PFI and RI by session"
+        by_session.y_axis.scaling.min = 0
+        by_session.y_axis.scaling.max = 1
+        for column in (2, 4):
+            by_session.add_data(Reference(sheet.worksheet, min_col=column, min_row=headline_first - 1,
+                                          max_row=headline_last), titles_from_data=True)
+        by_session.set_categories(Reference(sheet.worksheet, min_col=1, min_row=headline_first,
+                                            max_row=headline_last))
+        _size(by_session)
+        sheet.worksheet.add_chart(by_session, "I20")
+
+
+def _size(chart: BarChart | LineChart) -> None:
+    chart.width = 18
+    chart.height = 8.5
+    if isinstance(chart, LineChart):
+        for series in chart.series:
+            series.smooth = False  # straight lines between meetings: a curve would invent values between them
+
+
+def _combined_quadrant(summaries: list[metrics.SessionSummary]) -> metrics.QuadrantTable:
+    spans = [span for summary in summaries for span in summary.spans]
+    return metrics.quadrant_table(spans)
+
+
+ORGANISATION_COLUMNS = ["session_id", "organisation_id", "organisation", "attendees_present", "share_of_room",
+                        "contributions", "share_contributions", "airtime_s", "share_airtime",
+                        "participation_ratio", "airtime_ratio", "pfi", "ri"]
+PARTICIPANT_COLUMNS = ["session_id", "participant_id", "participant", "organisation", "present", "contributions",
+                       "share_contributions", "airtime_s", "share_airtime", "pfi", "ri", "coordinator_candidate"]
+TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
+SHARE_FORMATS = {"share_of_room": PERCENT, "share_contributions": PERCENT, "share_airtime": PERCENT,
+                 "participation_ratio": RATIO, "airtime_ratio": RATIO, "pfi": RATIO, "ri": RATIO,
+                 "airtime_s": "0.0", "start_s": SECONDS, "end_s": SECONDS}
+
+
+def _organisations_sheet(
+    book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming, flags: list[str]
+) -> list[Sheet]:
+    def rows() -> Iterable[list[Any]]:
+        for data, summary in sessions:
+            for row in summary.organisations:
+                organisation_id, name = naming.organisation(data, row.id)
+                yield [data.session.id, organisation_id, name, row.attendees_present, row.share_of_room,
+                       row.contributions, row.share_contributions, row.airtime_s, row.share_airtime,
+                       row.participation_ratio, row.airtime_ratio, row.pfi, row.ri,
+                       *[row.flag_counts.get(flag, 0) for flag in flags]]
+
+    return book.table("Organisations", ORGANISATION_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
+                      {"organisation": 30})
+
+
+def _participants_sheet(
+    book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming, flags: list[str]
+) -> None:
+    def rows() -> Iterable[list[Any]]:
+        for data, summary in sessions:
+            reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
+            for row in summary.participants:
+                participant_id, name = naming.participant(data, row.id)
+                yield [data.session.id, participant_id, name, naming.organisation(data, row.organisation_id)[1],
+                       row.attendees_present, row.contributions, row.share_contributions, row.airtime_s,
+                       row.share_airtime, row.pfi, row.ri, reasons.get(row.id, ""),
+                       *[row.flag_counts.get(flag, 0) for flag in flags]]
+
+    book.table("Participants", PARTICIPANT_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
+               {"participant": 24, "organisation": 30, "coordinator_candidate": 40})
+
+
+def _timeline_sheet(book: BookWriter, name: str, sessions: list[tuple[SessionData, metrics.SessionSummary]],
+                    rows_of: Any, flags: list[str]) -> list[Sheet]:
+    def rows() -> Iterable[list[Any]]:
+        for data, summary in sessions:
+            for row in rows_of(summary):
+                yield [data.session.id, row.label, row.start_s, row.end_s, row.contributions, row.pfi, row.ri,
+                       row.flags, *[row.flag_counts.get(flag, 0) for flag in flags]]
+
+    return book.table(name, TIMELINE_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
+                      {"label": 30})
+
+
+def _flags_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]]) -> None:
+    def rows() -> Iterable[list[Any]]:
+        for data, summary in sessions:
+            for flag in data.session.codebook.flags:
+                yield [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id],
+                       summary.flags_per_hour[flag.id]]
+
+    book.table("Flags", ["session_id", "flag", "label", "count", "per_hour"], rows(), {"per_hour": "0.0"},
+               {"label": 26})
+
+
+def _codebook_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]]) -> None:
+    seen: set[tuple[str, str]] = set()
+    rows: list[list[Any]] = []
+    for data, _ in sessions:
+        codebook = data.session.codebook
+        if (codebook.name, codebook.version) in seen:
+            continue
+        seen.add((codebook.name, codebook.version))
+        for dimension in codebook.dimensions:
+            for code in dimension.codes:
+                rows.append([codebook.name, codebook.version, "dimension", dimension.id, code.id, code.key,
+                             code.label, code.group or "", code.description])
+        for flag in codebook.flags:
+            rows.append([codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "",
+                         flag.description])
+    book.table("Codebook", ["codebook", "version", "kind", "dimension", "code", "key", "label", "group",
+                            "description"], rows, widths={"label": 24, "description": 80, "code": 22})
+
+
+def _about_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming,
+                 kind: str) -> None:
+    sheet = book.sheet("About", [28, 100])
+    sheet.append([f"observer {kind}"], font=TITLE)
+    codebooks = sorted({f"{d.session.codebook.name} {d.session.codebook.version}" for d, _ in sessions})
+    for label, value in [
+        ("Tool", f"observer {__version__}"),
+        ("Exported at (UTC)", dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)),
+        ("Codebook", ", ".join(codebooks)),
+        ("Sessions", len(sessions)),
+        ("Pseudonymised", "yes: participants P01…, organisations O01…" if naming.pseudonymised else "no"),
+        ("Notes", "included" if naming.keep_notes else "dropped"),
+        ("Times", "start_s/end_s/duration_s: seconds on the session clock; wall_time: UTC"),
+    ]:
+        sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, "yyyy-mm-dd hh:mm:ss")])
+        sheet.rows += 1
+    for note in book.notes:
+        sheet.append(["Continuation", note])
+    sheet.blank()
+    sheet.append(["Metric definitions"], font=BOLD)
+    for name, definition in METRIC_DEFINITIONS:
+        sheet.append([name, definition])
+
+
+# ---------------------------------------------------------------- the trend workbook
+
+TREND_COLUMNS = ["session_id", "meeting_date", "title", "contributions", "observed_minutes", "pfi", "ri",
+                 "pfi_time", "ri_time", "flags_per_hour"]
+
+
+def write_trend_workbook(
+    trend: metrics.Trend, sessions: list[tuple[SessionData, metrics.SessionSummary]], path: Path, naming: Naming
+) -> None:
+    book = BookWriter()
+    trend_rows = [[row.session_id, row.meeting_date, row.title, row.contributions, row.observed_minutes, row.pfi,
+                   row.ri, row.pfi_time, row.ri_time, row.flags_per_hour] for row in trend.rows]
+    (trends,) = book.table("Trends", TREND_COLUMNS, trend_rows,
+                           {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "pfi": RATIO, "ri": RATIO,
+                            "pfi_time": RATIO, "ri_time": RATIO, "flags_per_hour": "0.0"}, {"title": 34})
+    first_data = {data.session.id: data for data, _ in sessions}
+    organisation_names = {}
+    for organisation_id, name in trend.organisations.items():
+        data = next((d for d, _ in sessions if d.session.organisation(organisation_id)), None)
+        organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
+
+    # Long format for analysis, wide format for the chart.
+    long_rows = [[row.session_id, row.meeting_date, naming.organisation(first_data[row.session_id], oid)[0],
+                  organisation_names[oid], row.organisation_airtime_share.get(oid),
+                  row.organisation_participation_ratio.get(oid)]
+                 for row in trend.rows for oid in trend.organisations if oid in row.organisation_airtime_share]
+    book.table("Organisations", ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share",
+                                 "participation_ratio"], long_rows,
+               {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
+               {"organisation": 30})
+    wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
+    wide_rows = [[row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
+                 for row in trend.rows]
+    (wide,) = book.table("Airtime by organisation", wide_header, wide_rows,
+                         {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"})
+
+    change = book.sheet("Change", [26, 16, 22])
+    change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
+    change.append(["index", "first → last", "slope per meeting"], font=BOLD)
+    for name, label in (("pfi", "PFI"), ("ri", "RI"), ("pfi_time", "PFI (time)"), ("ri_time", "RI (time)")):
+        change.worksheet.append([label, change.cell(trend.change[name], "+0.00;-0.00;0.00"),
+                                 change.cell(trend.slope[name], "+0.000;-0.000;0.000")])
+        change.rows += 1
+    change.blank()
+    change.append(["Blank: undefined (fewer than two meetings with a value)."])
+
+    if trend.rows:
+        indices = LineChart()
+        indices.title = "PFI and RI over meetings"
+        indices.y_axis.scaling.min = 0
+        indices.y_axis.scaling.max = 1
+        for column in ("pfi", "ri"):
+            index = TREND_COLUMNS.index(column) + 1
+            indices.add_data(Reference(trends.worksheet, min_col=index, min_row=1, max_row=trends.rows),
+                             titles_from_data=True)
+        indices.set_categories(Reference(trends.worksheet, min_col=2, min_row=2, max_row=trends.rows))
+        indices.x_axis.number_format = "yyyy-mm-dd"
+        _size(indices)
+        change.worksheet.add_chart(indices, "E2")
+        if trend.organisations:
+            airtime = LineChart()
+            airtime.title = "Airtime share by organisation"
+            airtime.y_axis.number_format = PERCENT
+            airtime.add_data(Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1,
+                                       max_row=wide.rows), titles_from_data=True)
+            airtime.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+            airtime.x_axis.number_format = "yyyy-mm-dd"
+            _size(airtime)
+            change.worksheet.add_chart(airtime, "E20")
+    _about_sheet(book, sessions, naming, "trend workbook")
+    book.save(path)

@@ -1,0 +1,66 @@
+"""Pseudonyms for research exports: P01, P02... for participants and O01... for organisations.
+
+They are assigned once per stable id and remembered in the data directory, so a participant is the same
+P-number in every export of the archive, whatever the sessions or their order. The file is the key to the
+pseudonyms; it stays in the (owner-only) data directory and is copied out only when asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from observer.errors import StorageError
+from observer.files import atomic_replace
+from observer.models import SessionData
+
+
+@dataclass
+class PseudonymRegistry:
+    path: Path
+    participants: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> PseudonymRegistry:
+        if not path.exists():
+            return cls(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, dict(raw["participants"]), dict(raw["organisations"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise StorageError(f"{path}: the pseudonym key is unreadable ({error}); it was left as it is") from None
+
+    def assign(self, sessions: list[SessionData]) -> bool:
+        """Give every participant and organisation of ``sessions`` a pseudonym; True if any was new."""
+        before = (len(self.participants), len(self.organisations))
+        ordered = sorted(sessions, key=lambda d: (d.session.meeting_date, d.session.created_at))
+        for data in ordered:
+            for organisation in data.session.organisations:
+                self.organisations.setdefault(organisation.id, f"O{len(self.organisations) + 1:02d}")
+            for participant in data.session.participants:
+                self.participants.setdefault(participant.id, f"P{len(self.participants) + 1:02d}")
+        return (len(self.participants), len(self.organisations)) != before
+
+    def save(self) -> None:
+        data = json.dumps({"participants": self.participants, "organisations": self.organisations}, indent=1)
+        atomic_replace(self.path, lambda handle: handle.write(data.encode()))
+
+    def write_key(self, path: Path, sessions: list[SessionData]) -> None:
+        """The key to the pseudonyms used in ``sessions``, as CSV (kind, pseudonym, id, name)."""
+        rows: dict[tuple[str, str], list[str]] = {}
+        for data in sessions:
+            for organisation in data.session.organisations:
+                pseudonym = self.organisations[organisation.id]
+                rows[("organisation", pseudonym)] = ["organisation", pseudonym, organisation.id, organisation.name]
+            for participant in data.session.participants:
+                pseudonym = self.participants[participant.id]
+                rows[("participant", pseudonym)] = ["participant", pseudonym, participant.id, participant.name]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["kind", "pseudonym", "id", "name"])
+        writer.writerows(rows[key] for key in sorted(rows))
+        atomic_replace(path, lambda handle: handle.write(buffer.getvalue().encode("utf-8")))

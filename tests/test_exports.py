@@ -1,0 +1,259 @@
+"""Exports reopened and checked: sheets, headers, values, charts, text never a formula, formats agree."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from observer import metrics
+from observer.cli import main
+from observer.errors import StorageError
+from observer.export import ExportOptions, export_sessions, export_trends
+from observer.export import xlsx as xlsx_module
+from observer.export.xlsx import safe_text
+from observer.models import Codebook, Participant
+from observer.pseudonyms import PseudonymRegistry
+from observer.store import Archive
+
+from .meetings import empty_meeting, hand_meeting
+
+SESSION_SHEETS = ["Summary", "Contributions", "Organisations", "Participants", "Agenda", "Timeline", "Flags",
+                  "Codebook", "About"]
+
+
+def hostile_meeting(codebook: Codebook):
+    """The hand meeting with a name, a title and notes that try to become formulas or break Excel."""
+    data = hand_meeting(codebook)
+    people = [p.model_copy(update={"name": "=cmd|' /C calc'!A0"}) if p.id == "pb" else p
+              for p in data.session.participants]
+    session = data.session.model_copy(update={"title": "+1 board\x07 meeting", "participants": people})
+    contributions = [
+        c.model_copy(update={"note": "@SUM(1)" + "x" * 40_000}) if c.id == "c2"
+        else c.model_copy(update={"note": "-2+3"}) if c.id == "c3" else c
+        for c in data.contributions
+    ]
+    return data.model_copy(update={"session": session, "contributions": contributions})
+
+
+def rows_of(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: Codebook) -> None:
+    path = tmp_path / "meeting.xlsx"
+    export_sessions([hand_meeting(partnership)], path)
+    book = load_workbook(path)
+    assert book.sheetnames == SESSION_SHEETS
+    summary = book["Summary"]
+    assert len(summary._charts) == 3
+    labels: dict = {}
+    for row in rows_of(summary):
+        if row and row[0]:
+            labels.setdefault(row[0], row[1:])  # the first table with that label: counts before shares
+    assert labels["Contributions"][0] == 6
+    assert labels["Hand meeting"][:4] == [pytest.approx(0.5), pytest.approx(70 / 180), pytest.approx(0.6),
+                                          pytest.approx(0.55)]
+    assert labels["org-first"][:4] == [1, 1, 0, 2]
+    contributions = book["Contributions"]
+    header = rows_of(contributions)[0]
+    assert header[:9] == ["session_id", "contribution_id", "start_s", "end_s", "duration_s", "wall_time",
+                          "participant_id", "participant", "organisation"]
+    assert header[9:11] == ["orientation", "topic"] and header[-2:] == ["note", "agenda_item"]
+    assert contributions.freeze_panes == "A2" and contributions.auto_filter.ref == "A1:U7"
+    body = rows_of(contributions)[1:]
+    assert [row[4] for row in body] == [60, 40, 30, 20, 50, 100]
+    assert body[2][6:9] == [None, None, "Voluntary Alliance"]  # organisation only: no participant
+    assert body[3][9:11] == [None, "relational"]  # uncoded orientation stays empty
+    assert body[0][header.index("flag_governance_shield")] == 1
+    organisations = {row[1]: row for row in rows_of(book["Organisations"])[1:]}
+    org_header = rows_of(book["Organisations"])[0]
+    assert organisations["trust"][org_header.index("participation_ratio")] == pytest.approx((2 / 6) / 0.25)
+    assert book["Organisations"].cell(2, org_header.index("share_of_room") + 1).number_format == "0%"
+    assert [row[1] for row in rows_of(book["Agenda"])[1:]] == ["Intro", "Money"]
+    about = {row[0]: row[1] for row in rows_of(book["About"]) if row and row[0]}
+    assert about["Codebook"] == "partnership 1.0" and about["Pseudonymised"] == "no"
+
+
+def test_typed_text_is_never_a_formula_and_is_made_storable(tmp_path: Path, partnership: Codebook) -> None:
+    path = tmp_path / "hostile.xlsx"
+    export_sessions([hostile_meeting(partnership)], path)
+    book = load_workbook(path)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} became a formula: {cell.value}"
+    notes = {row[1]: row[-2] for row in rows_of(book["Contributions"])[1:]}
+    assert notes["c5"].startswith("=HYPERLINK")
+    assert notes["c3"] == "-2+3"
+    assert len(notes["c2"]) == xlsx_module.EXCEL_MAX_TEXT and notes["c2"].endswith("[cut]")
+    participants = [row[2] for row in rows_of(book["Participants"])[1:]]
+    assert "=cmd|' /C calc'!A0" in participants
+    summary_title = rows_of(book["Summary"])[2][1]
+    assert summary_title == "+1 board meeting"  # the bell character Excel cannot store is gone
+
+
+def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codebook) -> None:
+    data = hostile_meeting(partnership)
+    for suffix in ("xlsx", "csv", "json"):
+        export_sessions([data], tmp_path / f"m.{suffix}")
+    sheet_rows = rows_of(load_workbook(tmp_path / "m.xlsx")["Contributions"])
+    with (tmp_path / "m.csv").open(encoding="utf-8", newline="") as handle:
+        csv_rows = list(csv.reader(handle))
+    assert csv_rows[0][: len(sheet_rows[0])] == sheet_rows[0]
+    assert csv_rows[0][len(sheet_rows[0]):] == ["session_title", "series", "meeting_date", "observer", "codebook",
+                                                "codebook_version", "organisation_id"]
+    document = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    records = document["sessions"][0]["contributions"]
+    assert len(sheet_rows) - 1 == len(csv_rows) - 1 == len(records) == 6
+    for sheet_row, csv_row, record in zip(sheet_rows[1:], csv_rows[1:], records, strict=True):
+        for column, value in zip(sheet_rows[0], sheet_row, strict=True):
+            if column == "wall_time":
+                assert csv_row[5].startswith(value.isoformat()) and record[column].startswith(value.isoformat())
+                continue
+            in_csv = csv_row[sheet_rows[0].index(column)]
+            if isinstance(value, int | float):
+                assert float(in_csv) == pytest.approx(value) and record[column] == pytest.approx(value), column
+            else:
+                expected = "" if value is None else value
+                # CSV and JSON keep long text whole; the workbook cuts it at Excel's limit, with a marker.
+                assert safe_text(record[column]) == expected and safe_text(in_csv) == expected, column
+    # The JSON metrics are the ones the summary shows.
+    assert document["sessions"][0]["metrics"]["indices"]["pfi"] == pytest.approx(0.5)
+
+
+def test_pseudonymised_export_is_stable_and_drops_notes(tmp_path: Path, partnership: Codebook) -> None:
+    registry = PseudonymRegistry.load(tmp_path / "pseudonyms.json")
+    first = hand_meeting(partnership, "s1")
+    # A later meeting with a newcomer listed first: numbering must not follow row order.
+    newcomer = Participant(id="pz", name="Zed", organisation_id="vol")
+    later = hand_meeting(partnership, "s2")
+    later = later.model_copy(update={"session": later.session.model_copy(
+        update={"participants": [newcomer, *later.session.participants],
+                "meeting_date": later.session.meeting_date.replace(month=4)})})
+    registry.assign([first])
+    registry.save()
+    export_sessions([first], tmp_path / "a.csv", ExportOptions(pseudonyms=registry, keep_notes=False))
+    reloaded = PseudonymRegistry.load(tmp_path / "pseudonyms.json")
+    reloaded.assign([later, first])
+    export_sessions([later, first], tmp_path / "b.csv", ExportOptions(pseudonyms=reloaded, keep_notes=False))
+
+    def by_contribution(path: Path) -> dict[tuple[str, str], dict]:
+        with path.open(encoding="utf-8") as handle:
+            return {(r["session_id"], r["contribution_id"]): r for r in csv.DictReader(handle)}
+
+    a, b = by_contribution(tmp_path / "a.csv"), by_contribution(tmp_path / "b.csv")
+    for key, row in a.items():
+        assert (row["participant"], row["organisation"]) == (b[key]["participant"], b[key]["organisation"])
+    names = {row["participant"] for row in b.values()} | {row["organisation"] for row in b.values()}
+    assert not names & {"Ann", "Bob", "Cath", "City Council", "NHS Trust", "Voluntary Alliance"}
+    assert a[("s1", "c1")]["participant"] == "P01" and a[("s1", "c1")]["organisation"] == "O01"
+    assert all(row["note"] == "" for row in b.values())
+    assert reloaded.participants["pz"] == "P06"  # the newcomer gets the next number, nobody else moves
+
+
+def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> None:
+    archive = Archive(tmp_path / "data")
+    archive.replace_session(hand_meeting(partnership))
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o",
+                                       str(tmp_path / "p.json"), "--pseudonymise", "--key", str(tmp_path / "k.csv")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "p.json").read_text()
+    assert "Cath" not in text and "City Council" not in text and "said my board" not in text
+    key = (tmp_path / "k.csv").read_text()
+    assert "participant,P03,pc,Cath" in key
+
+
+def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatch) -> None:
+    path = tmp_path / "meeting.xlsx"
+    export_sessions([hand_meeting(partnership)], path)
+    before = path.read_bytes()
+
+    def broken_save(self, handle):
+        handle.write(b"half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsx_module.Workbook, "save", broken_save)
+    with pytest.raises(StorageError, match="disk full"):
+        export_sessions([hand_meeting(partnership)], path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_rows_past_the_sheet_limit_spill_to_continuation_sheets(tmp_path: Path, partnership: Codebook,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(xlsx_module, "EXCEL_MAX_ROWS", 4)  # header + 3 rows a sheet
+    path = tmp_path / "spill.xlsx"
+    export_sessions([hand_meeting(partnership)], path)
+    book = load_workbook(path)
+    assert "Contributions (2)" in book.sheetnames
+    spilled = rows_of(book["Contributions"])[1:] + rows_of(book["Contributions (2)"])[1:]
+    assert [row[1] for row in spilled] == ["c1", "c2", "c3", "c4", "c5", "c6"]
+    about = " ".join(str(row[1]) for row in rows_of(book["About"]) if row and row[0] == "Continuation")
+    assert "Contributions (2)" in about
+
+
+def test_sheet_names_are_legal_and_unique() -> None:
+    taken: set[str] = set()
+    names = [xlsx_module.sheet_title(n, taken) for n in ["a/b:c*?[x]", "Summary", "summary", "x" * 40, "x" * 40]]
+    assert names[0] == "a_b_c___x_"
+    assert names[2] == "summary (2)"
+    assert all(len(n) <= 31 for n in names) and len({n.casefold() for n in names}) == 5
+
+
+def test_empty_session_and_single_meeting_series_give_valid_workbooks(tmp_path: Path, partnership: Codebook) -> None:
+    export_sessions([empty_meeting(partnership)], tmp_path / "empty.xlsx")
+    book = load_workbook(tmp_path / "empty.xlsx")
+    headline = next(row for row in rows_of(book["Summary"]) if row and row[0] == "Nobody spoke")
+    assert headline[1:5] == [None, None, None, None]  # undefined: blank, not 0
+    uncoded = hand_meeting(partnership)
+    uncoded = uncoded.model_copy(update={"contributions": [c.model_copy(update={"codes": {}})
+                                                           for c in uncoded.contributions]})
+    export_sessions([uncoded], tmp_path / "uncoded.xlsx")
+    assert load_workbook(tmp_path / "uncoded.xlsx")["Summary"]
+    trend = export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
+    assert trend.slope["pfi"] is None
+    change = {row[0]: row[1:] for row in rows_of(load_workbook(tmp_path / "trend.xlsx")["Change"]) if row[0]}
+    assert change["PFI"][:2] == [None, None]
+
+
+def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, partnership: Codebook) -> None:
+    import datetime as dt
+
+    sessions = [hand_meeting(partnership, f"s{i}", dt.date(2026, i, 1)) for i in (1, 2, 3)]
+    export_sessions(sessions, tmp_path / "three.xlsx")
+    book = load_workbook(tmp_path / "three.xlsx")
+    assert {row[0] for row in rows_of(book["Organisations"])[1:]} == {"s1", "s2", "s3"}
+    assert len(rows_of(book["Contributions"])) == 1 + 18
+    assert len(book["Summary"]._charts) == 2
+    export_trends(sessions, "Hand", tmp_path / "trend.xlsx", ExportOptions())
+    trend_book = load_workbook(tmp_path / "trend.xlsx")
+    assert trend_book.sheetnames == ["Trends", "Organisations", "Airtime by organisation", "Change", "About"]
+    assert len(trend_book["Change"]._charts) == 2
+    trend_rows = rows_of(trend_book["Trends"])
+    assert [row[0] for row in trend_rows[1:]] == ["s1", "s2", "s3"]
+    assert trend_rows[1][5] == pytest.approx(metrics.summarise(sessions[0]).indices.pfi)
+
+
+def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partnership: Codebook) -> None:
+    archive = Archive(tmp_path / "data")
+    archive.replace_session(hand_meeting(partnership))
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "show", "s-h", "--json"]).output)
+    assert shown["indices"] == {"pfi": 0.5, "pfi_time": pytest.approx(70 / 180), "ri": 0.6, "ri_time": 0.55}
+    trend = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "trends", "--json"]).output)
+    assert trend["rows"][0]["pfi"] == shown["indices"]["pfi"]
+
+
+@pytest.mark.parametrize("name", ["out.txt", "out"])
+def test_unknown_format_is_one_line_error(tmp_path: Path, partnership: Codebook, name: str) -> None:
+    archive = Archive(tmp_path / "data")
+    archive.replace_session(hand_meeting(partnership))
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o",
+                                       str(tmp_path / name)])
+    assert result.exit_code == 1 and "unknown export format" in result.stderr
+    assert result.stderr.count("\n") == 1
