@@ -31,15 +31,30 @@ def fill(archive: Archive, target: int, stored: int) -> int:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     while stored < target:
         count = min(PER_SESSION, target - stored)
-        session = build_session(title=f"Filler {stored}", codebook=codebook, meeting_date=dt.date(2026, 1, 1),
-                                series="Filler", roster=ROSTER)
-        session = session.model_copy(update={"status": SessionStatus.ENDED, "started_at": start,
-                                             "ended_s": count * 5.0, "clock_elapsed_s": count * 5.0})
+        session = build_session(
+            title=f"Filler {stored}",
+            codebook=codebook,
+            meeting_date=dt.date(2026, 1, 1),
+            series="Filler",
+            roster=ROSTER,
+        )
+        session = session.model_copy(
+            update={
+                "status": SessionStatus.ENDED,
+                "started_at": start,
+                "ended_s": count * 5.0,
+                "clock_elapsed_s": count * 5.0,
+            }
+        )
         contributions = [
-            Contribution(id=f"c{stored + i:08d}", start_s=i * 5.0, wall_time=start,
-                         participant_id=session.participants[i % 15].id,
-                         organisation_id=session.participants[i % 15].organisation_id,
-                         codes={"orientation": "partnership_first", "topic": "relational"})
+            Contribution(
+                id=f"c{stored + i:08d}",
+                start_s=i * 5.0,
+                wall_time=start,
+                participant_id=session.participants[i % 15].id,
+                organisation_id=session.participants[i % 15].organisation_id,
+                codes={"orientation": "partnership_first", "topic": "relational"},
+            )
             for i in range(count)
         ]
         archive.replace_session(SessionData(session=session, contributions=contributions))
@@ -94,7 +109,9 @@ def main() -> None:
     archive.ensure()
     sizes = [size for size in (10, 10_000, 1_000_000) if size <= args.max]
     print(f"archive at {root}; {RECORDS} records per size")
-    print(f"{'archive':>10} | {'record median':>13} {'record p99':>10} | {'bare median':>11} {'bare p99':>9} | p99 ratio")
+    print(
+        f"{'archive':>10} | {'record median':>13} {'record p99':>10} | {'bare median':>11} {'bare p99':>9} | p99 ratio"
+    )
     stored = 0
     for size in sizes:
         began = time.perf_counter()

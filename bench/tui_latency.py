@@ -30,8 +30,12 @@ ROSTER = [RosterEntry(f"Person {i}", f"Organisation {i % 6}") for i in range(15)
 
 def prepared_archive(contributions: int) -> tuple[Archive, str]:
     archive = Archive(Path(tempfile.mkdtemp(prefix="observer-tui-bench-")))
-    session = build_session(title="Long meeting", codebook=resolve_codebook("partnership", None),
-                            meeting_date=dt.date(2026, 3, 2), roster=ROSTER)
+    session = build_session(
+        title="Long meeting",
+        codebook=resolve_codebook("partnership", None),
+        meeting_date=dt.date(2026, 3, 2),
+        roster=ROSTER,
+    )
     start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=contributions * 3)
     with archive.create_session(session) as store:
         coding = CodingSession(store)
@@ -91,8 +95,10 @@ def main() -> None:
     print(f"session already holding {args.contributions:,} contributions; {args.presses} presses of each kind")
     print(f"{'key':<12} | {'median':>9} | {'p99':>9} | {'max':>9}")
     for kind, values in times.items():
-        print(f"{kind:<12} | {statistics.median(values) * 1e3:>6.1f} ms | {percentile(values, 0.99) * 1e3:>6.1f} ms"
-              f" | {max(values) * 1e3:>6.1f} ms")
+        print(
+            f"{kind:<12} | {statistics.median(values) * 1e3:>6.1f} ms | {percentile(values, 0.99) * 1e3:>6.1f} ms"
+            f" | {max(values) * 1e3:>6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

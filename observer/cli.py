@@ -114,7 +114,9 @@ def codebooks_list(context: Context) -> None:
         book = entry.codebook
         where = "shipped" if entry.shipped else str(entry.path)
         dimensions = ", ".join(d.id for d in book.dimensions)
-        click.echo(f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags] ({where})")
+        click.echo(
+            f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags] ({where})"
+        )
     for problem in problems:
         click.echo(f"unusable: {problem}", err=True)
 
@@ -126,8 +128,10 @@ def codebooks_check(file: Path) -> None:
     """Validate a codebook file; exits non-zero with the reason when it is not usable."""
     book = load_codebook(file)
     codes = sum(len(d.codes) for d in book.dimensions)
-    click.echo(f"{file}: ok — {book.name} v{book.version}, {len(book.dimensions)} dimensions, "
-               f"{codes} codes, {len(book.flags)} flags")
+    click.echo(
+        f"{file}: ok — {book.name} v{book.version}, {len(book.dimensions)} dimensions, "
+        f"{codes} codes, {len(book.flags)} flags"
+    )
 
 
 @codebooks.command("show")
@@ -201,14 +205,26 @@ def sessions(context: Context, series: str | None, as_json: bool) -> None:
 @click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
 @click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
 @click.option("--observer", "observer_name", default="", help="Your name, as the observer.")
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV or XLSX with columns name, organisation[, role].")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV or XLSX with columns name, organisation[, role].",
+)
 @click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
 @click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
 @pass_context
 @one_line_errors
-def new(context: Context, title: str, series: str, meeting_date: str | None, observer_name: str,
-        roster: Path | None, codebook: str | None, no_open: bool) -> None:
+def new(
+    context: Context,
+    title: str,
+    series: str,
+    meeting_date: str | None,
+    observer_name: str,
+    roster: Path | None,
+    codebook: str | None,
+    no_open: bool,
+) -> None:
     """Create a session and open it on the coding screen."""
     from observer.roster import build_session, last_session_of_series, read_roster, roster_of
 
@@ -223,8 +239,15 @@ def new(context: Context, title: str, series: str, meeting_date: str | None, obs
     else:
         previous = last_session_of_series(series, known) if series else None
         entries = roster_of(previous) if previous else []
-    session = build_session(title=title, codebook=book, meeting_date=date, series=series,
-                            observer=observer_name, roster=entries, known_sessions=known)
+    session = build_session(
+        title=title,
+        codebook=book,
+        meeting_date=date,
+        series=series,
+        observer=observer_name,
+        roster=entries,
+        known_sessions=known,
+    )
     context.archive.create_session(session).close()
     click.echo(f"created session {session.id}: {title} ({len(entries)} attendees, codebook {book.name})")
     if not no_open:
@@ -288,35 +311,58 @@ def show(context: Context, session: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write: .xlsx, .csv, .json or .boris.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write: .xlsx, .csv, .json or .boris.",
+)
 @click.option("--pseudonymise", is_flag=True, help="Participants as P01…, organisations as O01…, notes dropped.")
 @click.option("--keep-notes/--drop-notes", default=None, help="Keep notes in a pseudonymised export.")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.",
+)
 @pass_context
 @one_line_errors
-def export(context: Context, sessions_: tuple[str, ...], output: Path, pseudonymise: bool,
-           keep_notes: bool | None, key_file: Path | None) -> None:
+def export(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path,
+    pseudonymise: bool,
+    keep_notes: bool | None,
+    key_file: Path | None,
+) -> None:
     """Export sessions; the format follows the extension of -o."""
     from observer.export import export_sessions
 
+    from observer.export import ArchiveSessions
+
     if key_file is not None and not pseudonymise:
         raise InputError("--key goes with --pseudonymise")
-    sessions = _load_sessions(context, sessions_)
+    # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
+    sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
     options = _export_options(context, pseudonymise, keep_notes, sessions)
     export_sessions(sessions, output, options)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
-    contributions = sum(len(data.contributions) for data in sessions)
-    click.echo(f"exported {len(sessions)} session(s), {contributions} contributions to {output}")
+    click.echo(f"exported {len(sessions)} session(s) to {output}")
 
 
 @main.command()
 @click.option("--series", default=None, help="The series (default: the only one in the archive).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Trend workbook to write (.xlsx).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Trend workbook to write (.xlsx).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the trend as JSON.")
 @click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
 @pass_context
@@ -329,7 +375,9 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
 
     if output is None and not as_json:
         raise InputError("say where to write the trend workbook (-o FILE.xlsx) or ask for --json")
-    loaded, problems = context.archive.load_all()
+    from observer.export import ArchiveSessions
+
+    loaded, problems = context.archive.headers()
     for problem in problems:
         click.echo(f"observer: warning: {problem.message}", err=True)
     names = sorted({data.session.series for data in loaded})
@@ -337,10 +385,11 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
         if len(names) != 1:
             raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
         series = names[0]
-    in_series = [data for data in loaded if data.session.series == series]
-    if not in_series:
+    in_series_ids = [data.session.id for data in loaded if data.session.series == series]
+    if not in_series_ids:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
-    options = _export_options(context, pseudonymise, False, in_series)
+    in_series = ArchiveSessions(context.archive, in_series_ids)
+    options = _export_options(context, pseudonymise, False, [d for d in loaded if d.session.id in in_series_ids])
     trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series)
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
@@ -349,6 +398,109 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
 
         Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
         click.echo(f"trend workbook: {output}")
+
+
+@main.command()
+@click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Agreement workbook (.xlsx) with a confusion matrix per dimension.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--slice", "slice_s", type=float, default=1.0, show_default=True, help="Slice width, seconds.")
+@click.option("--tolerance", type=float, default=3.0, show_default=True,
+              help="Largest start difference of matched contributions, seconds.")
+@click.option("--offset", type=float, default=None,
+              help="Seconds to add to B's clock to read A's (default: from their start times).")
+@click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
+@pass_context
+@one_line_errors
+def agreement(context: Context, sessions_: tuple[str, ...], output: Path | None, as_json: bool, slice_s: float,
+              tolerance: float, offset: float | None, force: bool) -> None:
+    """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK."""
+    from observer import agreement as agreement_module
+    from observer.export.records import plain
+
+    if len(sessions_) < 2:
+        raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
+    sessions = _load_sessions(context, sessions_)
+    if len(sessions) > 2:
+        if output is not None:
+            raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
+        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force)
+        for warning in matrix.warnings:
+            click.echo(f"observer: warning: {warning}", err=True)
+        if as_json:
+            click.echo(json.dumps({d: {f"{a} × {b}": k for (a, b), k in pairs.items()}
+                                   for d, pairs in matrix.kappa.items()}, indent=1))
+            return
+        for dimension, pairs in matrix.kappa.items():
+            click.echo(f"\n{dimension}: time-sliced kappa")
+            click.echo(" " * 16 + "".join(f"{sid[:14]:>16}" for sid in matrix.sessions[1:]))
+            for first in matrix.sessions[:-1]:
+                cells = [pairs.get((first, second)) for second in matrix.sessions[1:]]
+                click.echo(f"{first[:14]:<16}" + "".join(
+                    f"{'' if value is None and (first, second) not in pairs else _kappa(value):>16}"
+                    for value, second in zip(cells, matrix.sessions[1:], strict=True)))
+        return
+    first, second = sessions
+    comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)
+    for warning in comparison.warnings:
+        click.echo(f"observer: warning: {warning}", err=True)
+    if output is not None:
+        from observer.export.agreement_xlsx import write_agreement_workbook
+
+        write_agreement_workbook(comparison, output)
+    if as_json:
+        record = plain(comparison)
+        for row in record["dimensions"]:
+            for method in ("time_sliced", "matched"):
+                if row[method] is not None:
+                    row[method]["label"] = agreement_module.landis_koch(row[method]["kappa"])
+        click.echo(json.dumps(record, indent=1))
+        return
+    click.echo(f"A = {comparison.session_a}, B = {comparison.session_b}; clock offset {comparison.offset_s:+.1f} s; "
+               f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common")
+    click.echo(f"{comparison.matched_pairs} contributions matched (tolerance {tolerance:g} s), "
+               f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B")
+    click.echo(f"{'dimension':<14} {'method':<22} {'n':>6} {'Po':>6} {'kappa':>6} {'PABAK':>6}  label")
+    for row in comparison.dimensions:
+        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+            if result is not None:
+                click.echo(f"{row.dimension:<14} {method:<22} {result.n:>6} {_kappa(result.po):>6} "
+                           f"{_kappa(result.kappa):>6} {_kappa(result.pabak):>6}  {result.label}")
+    if output is not None:
+        click.echo(f"agreement workbook: {output}")
+
+
+@main.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Bundle file to write.")
+@pass_context
+@one_line_errors
+def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
+    """A portable file of whole sessions for another observer's archive."""
+    from observer.bundle import write_bundle
+
+    sessions = _load_sessions(context, sessions_)
+    write_bundle(sessions, output)
+    click.echo(f"bundled {len(sessions)} session(s) into {output}")
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@one_line_errors
+def import_(context: Context, files: tuple[Path, ...]) -> None:
+    """Merge bundles into this archive (everything is checked before anything is written)."""
+    from observer.bundle import import_bundles
+
+    report = import_bundles(context.archive, list(files))
+    for line in report.lines():
+        click.echo(line)
+
+
+def _kappa(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 @main.command()

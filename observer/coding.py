@@ -114,15 +114,11 @@ class CodingSession:
         if session.status == SessionStatus.RECORDING:
             return None
         if session.status == SessionStatus.NEW:
-            return session.model_copy(
-                update={"status": SessionStatus.RECORDING, "started_at": at, "running_since": at}
-            )
+            return session.model_copy(update={"status": SessionStatus.RECORDING, "started_at": at, "running_since": at})
         pauses = list(session.pauses)
         if pauses and pauses[-1].resumed_wall_time is None:
             pauses[-1] = pauses[-1].model_copy(update={"resumed_wall_time": at})
-        return session.model_copy(
-            update={"status": SessionStatus.RECORDING, "running_since": at, "pauses": pauses}
-        )
+        return session.model_copy(update={"status": SessionStatus.RECORDING, "running_since": at, "pauses": pauses})
 
     # ------------------------------------------------------------ the clock
 
@@ -310,8 +306,10 @@ class CodingSession:
         return item
 
     def rename_agenda_item(self, at: dt.datetime, item_id: str, title: str) -> str:
-        items = [item.model_copy(update={"title": title.strip()}) if item.id == item_id else item
-                 for item in self.session.agenda_items]
+        items = [
+            item.model_copy(update={"title": title.strip()}) if item.id == item_id else item
+            for item in self.session.agenda_items
+        ]
         session = self.session.model_copy(update={"agenda_items": items})
         return self._commit(f"agenda item renamed: {title.strip()}", at, session)
 

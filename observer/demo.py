@@ -29,8 +29,13 @@ class Habit:
 
 
 HABITS = (
-    Habit("City Council", 0.25, 0.30, 1.6, {"governance_shield": 0.08, "separate_position": 0.06,
-                                             "decision_deferred": 0.05}),
+    Habit(
+        "City Council",
+        0.25,
+        0.30,
+        1.6,
+        {"governance_shield": 0.08, "separate_position": 0.06, "decision_deferred": 0.05},
+    ),
     Habit("Riverside NHS Foundation Trust", 0.30, 0.20, 1.4, {"governance_shield": 0.06, "trust_avoidance": 0.05}),
     Habit("Integrated Care Board", 0.45, 0.30, 1.1, {"decision_deferred": 0.04, "purpose_clarified": 0.05}),
     Habit("Voluntary Sector Alliance", 0.60, 0.65, 0.8, {"history_acknowledged": 0.08, "challenge": 0.08}),
@@ -39,11 +44,39 @@ HABITS = (
 )
 
 SERIES = ("North Locality ICS Board", "City Health and Care Partnership", "Children's Services Programme Group")
-FIRST_NAMES = ("Ann", "Bob", "Cath", "Dev", "Eve", "Farid", "Grace", "Hugh", "Isla", "Jon", "Kemi", "Liam",
-               "Maya", "Nina", "Owen", "Priya", "Ravi", "Sara", "Tom", "Una")
+FIRST_NAMES = (
+    "Ann",
+    "Bob",
+    "Cath",
+    "Dev",
+    "Eve",
+    "Farid",
+    "Grace",
+    "Hugh",
+    "Isla",
+    "Jon",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Nina",
+    "Owen",
+    "Priya",
+    "Ravi",
+    "Sara",
+    "Tom",
+    "Una",
+)
 SURNAMES = ("Lee", "Khan", "Diaz", "Shah", "Moss", "Ali", "Hart", "Owens", "Reid", "Cole", "Adeyemi", "Byrne")
-AGENDA = ("Welcome and minutes", "Finance and the budget gap", "Winter pressures", "Shared outcomes framework",
-          "Governance review", "Population health data", "Workforce", "Any other business")
+AGENDA = (
+    "Welcome and minutes",
+    "Finance and the budget gap",
+    "Winter pressures",
+    "Shared outcomes framework",
+    "Governance review",
+    "Population health data",
+    "Workforce",
+    "Any other business",
+)
 
 
 def _roster(rng: random.Random, size: int) -> list[RosterEntry]:
@@ -82,8 +115,14 @@ def _meeting(
     for index in range(contributions):
         if index % agenda_every == 0 and len(agenda_items) < agenda_count:
             title = AGENDA[len(agenda_items)]
-            agenda_items.append(AgendaItem(id=f"a{len(agenda_items) + 1:02d}-{session.id}", title=title,
-                                           start_s=round(clock, 3), wall_time=start + dt.timedelta(seconds=clock)))
+            agenda_items.append(
+                AgendaItem(
+                    id=f"a{len(agenda_items) + 1:02d}-{session.id}",
+                    title=title,
+                    start_s=round(clock, 3),
+                    wall_time=start + dt.timedelta(seconds=clock),
+                )
+            )
         speaker = rng.choices(session.participants, weights=weights)[0]
         if speaker.id == late and late_arrival_s is None:
             late_arrival_s = round(clock, 3)
@@ -103,31 +142,46 @@ def _meeting(
         if speaker.id == coordinator and rng.random() < 0.3:
             flags.append("coordinator")
         organisation_only = rng.random() < 0.03
-        records.append(Contribution(
-            id=f"c{index:05d}-{session.id}",
-            start_s=round(clock, 3),
-            wall_time=start + dt.timedelta(seconds=clock + sum(300 for p in pauses)),
-            participant_id=None if organisation_only else speaker.id,
-            organisation_id=speaker.organisation_id,
-            codes=codes,
-            flags=[f for f in session.codebook.flag_ids if f in flags],
-            note="asks what the partnership needs from us" if speaker.id == coordinator and index % 17 == 0 else "",
-            agenda_item_id=agenda_items[-1].id,
-        ))
+        records.append(
+            Contribution(
+                id=f"c{index:05d}-{session.id}",
+                start_s=round(clock, 3),
+                wall_time=start + dt.timedelta(seconds=clock + sum(300 for p in pauses)),
+                participant_id=None if organisation_only else speaker.id,
+                organisation_id=speaker.organisation_id,
+                codes=codes,
+                flags=[f for f in session.codebook.flag_ids if f in flags],
+                note="asks what the partnership needs from us" if speaker.id == coordinator and index % 17 == 0 else "",
+                agenda_item_id=agenda_items[-1].id,
+            )
+        )
         clock += min(240.0, rng.expovariate(1 / 40) + 4)
         if pause_after is not None and index == pause_after:
-            pauses.append(Pause(at_s=round(clock, 3), wall_time=start + dt.timedelta(seconds=clock),
-                                resumed_wall_time=start + dt.timedelta(seconds=clock + 300)))
+            pauses.append(
+                Pause(
+                    at_s=round(clock, 3),
+                    wall_time=start + dt.timedelta(seconds=clock),
+                    resumed_wall_time=start + dt.timedelta(seconds=clock + 300),
+                )
+            )
     ended = round(clock, 3)
     attendance = [
         Attendance(participant_id=p.id, arrived_s=late_arrival_s if p.id == late else None)
         for p in session.participants
     ]
-    finished = session.model_copy(update={
-        "agenda_items": agenda_items, "pauses": pauses, "attendance": attendance, "status": SessionStatus.ENDED,
-        "started_at": start, "clock_elapsed_s": ended, "ended_s": ended, "running_since": None,
-        "notes": "Simulated meeting (observer demo).",
-    })
+    finished = session.model_copy(
+        update={
+            "agenda_items": agenda_items,
+            "pauses": pauses,
+            "attendance": attendance,
+            "status": SessionStatus.ENDED,
+            "started_at": start,
+            "clock_elapsed_s": ended,
+            "ended_s": ended,
+            "running_since": None,
+            "notes": "Simulated meeting (observer demo).",
+        }
+    )
     return SessionData(session=finished, contributions=records)
 
 
@@ -146,9 +200,15 @@ def generate_demo(archive: Archive, sessions: int = 9, contributions: int = 150,
         count = per_series[series_index]
         for meeting in range(count):
             date = dt.date(2026, 1, 12) + dt.timedelta(days=28 * meeting + 7 * series_index)
-            base = build_session(title=f"{series.split()[0]} board {date:%B %Y}", codebook=codebook,
-                                 meeting_date=date, series=series, observer="Demo observer",
-                                 roster=rosters[series], known_sessions=known[-3:])
+            base = build_session(
+                title=f"{series.split()[0]} board {date:%B %Y}",
+                codebook=codebook,
+                meeting_date=date,
+                series=series,
+                observer="Demo observer",
+                roster=rosters[series],
+                known_sessions=known[-3:],
+            )
             start = dt.datetime.combine(date, dt.time(10, 0), tzinfo=dt.UTC)
             maturity = meeting / (count - 1) if count > 1 else 0.0
             data = _meeting(rng, SessionData(session=base, contributions=[]), maturity, contributions, start)
@@ -157,3 +217,25 @@ def generate_demo(archive: Archive, sessions: int = 9, contributions: int = 150,
             ids.append(base.id)
     return ids
 
+
+def second_observer(data: SessionData, change_share: float, jitter_s: float = 1.5, seed: int = 1) -> SessionData:
+    """The same meeting as another observer might code it: starts jittered by up to ``jitter_s``, and a
+    ``change_share`` of the dimension codes replaced by another code of the same dimension."""
+    rng = random.Random(seed)
+    session = data.session
+    dimensions = {d.id: [c.id for c in d.codes] for d in session.codebook.dimensions}
+    contributions = []
+    previous = -1.0
+    for contribution in data.contributions:
+        start = max(previous + 0.01, contribution.start_s + rng.uniform(-jitter_s, jitter_s), 0.0)
+        codes = dict(contribution.codes)
+        for dimension, values in dimensions.items():
+            if rng.random() < change_share:
+                current = codes.get(dimension)
+                codes[dimension] = rng.choice([v for v in values if v != current])
+        contributions.append(contribution.model_copy(update={
+            "id": f"{contribution.id}-b", "start_s": round(start, 3), "codes": codes,
+        }))
+        previous = start
+    copy = session.model_copy(update={"id": f"{session.id}-b", "observer": "Second observer"})
+    return SessionData(session=copy, contributions=contributions)

@@ -38,7 +38,7 @@ def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write ``path`` through a temporary file: readers see the old file or the new one, never half of one.
 
     On any failure the temporary file is removed, the old file is untouched and StorageError says why.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from observer.models import AgendaItem, Attendance, Contribution, Pause, Session, SessionData
@@ -168,28 +169,41 @@ class QuadrantTable:
 
 
 def quadrant_table(spans: list[Span]) -> QuadrantTable:
-    rows = [ORG_FIRST, PARTNERSHIP_FIRST, NEUTRAL, UNCODED]
-    columns = [TRANSACTIONAL, RELATIONAL, UNCODED]
-    counts = {row: dict.fromkeys(columns, 0) for row in rows}
+    counts = {row: dict.fromkeys(QUADRANT_COLUMNS, 0) for row in QUADRANT_ROWS}
     for span in spans:
         orientation = span.contribution.codes.get(ORIENTATION, UNCODED)
         topic = span.contribution.codes.get(TOPIC, UNCODED)
         row = orientation if orientation in counts else UNCODED
-        column = topic if topic in columns else UNCODED
+        column = topic if topic in QUADRANT_COLUMNS else UNCODED
         counts[row][column] += 1
-    core_rows, core_columns = rows[:2], columns[:2]
+    return _quadrant_from_counts(counts)
+
+
+def combine_quadrants(tables: list[QuadrantTable]) -> QuadrantTable:
+    """The quadrant table of several sessions together: counts summed, shares of the summed 2×2."""
+    counts = {row: {column: sum(t.counts[row][column] for t in tables) for column in QUADRANT_COLUMNS}
+              for row in QUADRANT_ROWS}
+    return _quadrant_from_counts(counts)
+
+
+QUADRANT_ROWS = [ORG_FIRST, PARTNERSHIP_FIRST, NEUTRAL, UNCODED]
+QUADRANT_COLUMNS = [TRANSACTIONAL, RELATIONAL, UNCODED]
+
+
+def _quadrant_from_counts(counts: dict[str, dict[str, int]]) -> QuadrantTable:
+    core_rows, core_columns = QUADRANT_ROWS[:2], QUADRANT_COLUMNS[:2]
     core_total = sum(counts[row][column] for row in core_rows for column in core_columns)
     shares = {
         row: {column: ratio(counts[row][column], core_total) for column in core_columns} for row in core_rows
     }
     return QuadrantTable(
-        rows=rows,
-        columns=columns,
+        rows=list(QUADRANT_ROWS),
+        columns=list(QUADRANT_COLUMNS),
         counts=counts,
         shares=shares,
         core_total=core_total,
-        row_totals={row: sum(counts[row].values()) for row in rows},
-        column_totals={column: sum(counts[row][column] for row in rows) for column in columns},
+        row_totals={row: sum(counts[row].values()) for row in QUADRANT_ROWS},
+        column_totals={column: sum(counts[row][column] for row in QUADRANT_ROWS) for column in QUADRANT_COLUMNS},
     )
 
 
@@ -530,16 +544,19 @@ def least_squares_slope(values: list[float | None]) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else None
 
 
-def series_trend(sessions: list[SessionData], series: str = "") -> Trend:
-    """One row per session in meeting-date order, first-to-last change and slope of the indices."""
-    ordered = sorted(sessions, key=lambda d: (d.session.meeting_date, d.session.created_at))
+def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
+    """One row per session in meeting-date order, first-to-last change and slope of the indices.
+
+    Sessions are read one at a time (an archive's worth need not fit in memory).
+    """
     organisations: dict[str, str] = {}
-    rows = []
-    for data in ordered:
+    dated_rows: list[tuple[tuple[dt.date, dt.datetime], TrendRow]] = []
+    for data in sessions:
         summary = summarise(data)
         for organisation in data.session.organisations:
             organisations.setdefault(organisation.id, organisation.name)
-        rows.append(
+        dated_rows.append((
+            (data.session.meeting_date, data.session.created_at),
             TrendRow(
                 session_id=data.session.id,
                 meeting_date=data.session.meeting_date,
@@ -553,8 +570,9 @@ def series_trend(sessions: list[SessionData], series: str = "") -> Trend:
                 flags_per_hour=summary.total_flags_per_hour,
                 organisation_airtime_share={o.id: o.share_airtime for o in summary.organisations},
                 organisation_participation_ratio={o.id: o.participation_ratio for o in summary.organisations},
-            )
-        )
+            ),
+        ))
+    rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0])]
     change: dict[str, float | None] = {}
     slope: dict[str, float | None] = {}
     for name in TREND_INDICES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +35,11 @@ class PseudonymRegistry:
         except (ValueError, KeyError, TypeError) as error:
             raise StorageError(f"{path}: the pseudonym key is unreadable ({error}); it was left as it is") from None
 
-    def assign(self, sessions: list[SessionData]) -> bool:
+    def assign(self, sessions: Iterable[SessionData]) -> bool:
         """Give every participant and organisation of ``sessions`` a pseudonym; True if any was new."""
         before = (len(self.participants), len(self.organisations))
-        ordered = sorted(sessions, key=lambda d: (d.session.meeting_date, d.session.created_at))
+        headers = [SessionData(session=d.session, contributions=[]) for d in sessions]
+        ordered = sorted(headers, key=lambda d: (d.session.meeting_date, d.session.created_at))
         for data in ordered:
             for organisation in data.session.organisations:
                 self.organisations.setdefault(organisation.id, f"O{len(self.organisations) + 1:02d}")
@@ -49,7 +51,7 @@ class PseudonymRegistry:
         data = json.dumps({"participants": self.participants, "organisations": self.organisations}, indent=1)
         atomic_replace(self.path, lambda handle: handle.write(data.encode()))
 
-    def write_key(self, path: Path, sessions: list[SessionData]) -> None:
+    def write_key(self, path: Path, sessions: Iterable[SessionData]) -> None:
         """The key to the pseudonyms used in ``sessions``, as CSV (kind, pseudonym, id, name)."""
         rows: dict[tuple[str, str], list[str]] = {}
         for data in sessions:

@@ -141,9 +141,9 @@ def build_session(
         for organisation in data.session.organisations:
             known_organisations.setdefault(organisation.name.casefold(), organisation.id)
         for participant in data.session.participants:
-            organisation = data.session.organisation(participant.organisation_id)
-            if organisation is not None:
-                key = (participant.name.casefold(), organisation.name.casefold())
+            employer = data.session.organisation(participant.organisation_id)
+            if employer is not None:
+                key = (participant.name.casefold(), employer.name.casefold())
                 known_participants.setdefault(key, participant.id)
 
     organisations: dict[str, Organisation] = {}
@@ -158,9 +158,7 @@ def build_session(
             organisations[folded] = Organisation(id=organisation_id, name=entry.organisation)
         participant_id = known_participants.get((entry.name.casefold(), folded)) or new_id("p")
         participants.append(
-            Participant(
-                id=participant_id, name=entry.name, organisation_id=organisations[folded].id, role=entry.role
-            )
+            Participant(id=participant_id, name=entry.name, organisation_id=organisations[folded].id, role=entry.role)
         )
     return Session(
         id=new_id("s"),

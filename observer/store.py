@@ -190,7 +190,7 @@ def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
     return contribution.start_s, contribution.wall_time
 
 
-class AtomicJSONStorage(Storage):  # type: ignore[misc]
+class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces its file atomically instead of rewriting it in place."""
 
     def __init__(self, path: Path, create: bool = False) -> None:
@@ -283,9 +283,7 @@ def _read_checkpoint(path: Path, move_corrupt: bool) -> SessionState:
     except (ValueError, KeyError, IndexError, TypeError, ValidationError) as error:
         if move_corrupt:
             aside = move_aside(path)
-            raise CorruptFileError(
-                f"{path} is unreadable ({_short(error)}); moved aside to {aside.name}"
-            ) from None
+            raise CorruptFileError(f"{path} is unreadable ({_short(error)}); moved aside to {aside.name}") from None
         raise CorruptFileError(f"{path} is unreadable ({_short(error)})") from None
     return SessionState(
         session=session,
@@ -342,9 +340,7 @@ def _replay_journal(path: Path, state: SessionState, move_corrupt: bool) -> int:
             return good_length
         good_length += len(line) + 1
     if tail:
-        state.warnings.append(
-            f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
-        )
+        state.warnings.append(f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)")
     return good_length
 
 
@@ -687,6 +683,29 @@ class Archive:
         state, _ = read_session_state(self.paths, session_id)
         return state.data()
 
+    def codebook_of(self, session_id: str) -> Codebook:
+        """A session's frozen codebook, without reading its contributions into models (it never changes)."""
+        path = self.paths.checkpoint(session_id)
+        try:
+            tables = AtomicJSONStorage(path).read() or {}
+            return Codebook.model_validate(next(iter(tables["codebook"].values())))
+        except FileNotFoundError:
+            raise StorageError(f"session {session_id}: no stored session at {path}") from None
+        except (ValueError, KeyError, StopIteration, ValidationError) as error:
+            raise CorruptFileError(f"{path} is unreadable ({_short(error)})") from None
+
+    def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
+        """Every readable session without its contributions (one session in memory at a time)."""
+        headers: list[SessionData] = []
+        problems: list[SessionProblem] = []
+        for session_id in self.session_ids():
+            try:
+                headers.append(SessionData(session=self.load(session_id).session, contributions=[]))
+            except StorageError as error:
+                problems.append(SessionProblem(session_id, str(error)))
+        headers.sort(key=lambda data: (data.session.meeting_date, data.session.created_at))
+        return headers, problems
+
     def load_with_warnings(self, session_id: str) -> tuple[SessionData, list[str]]:
         state, _ = read_session_state(self.paths, session_id)
         return state.data(), state.warnings
@@ -712,6 +731,10 @@ class Archive:
         lock.acquire()
         lock.release()
         target = self.paths.trash / f"{session_id}.{_stamp()}"
+        counter = 1
+        while target.exists():  # deleted twice within a second: keep both
+            counter += 1
+            target = self.paths.trash / f"{session_id}.{_stamp()}-{counter}"
         try:
             os.replace(self.paths.session_dir(session_id), target)
             fsync_dir(self.paths.trash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import tomllib
@@ -27,9 +28,22 @@ def test_default_codebook_matches_the_coding_scheme() -> None:
     assert book.dimension_ids == ["orientation", "topic"]
     keys = {code.id: code.key for _, code in book.all_codes()}
     assert {k: keys[k] for k in ("org_first", "partnership_first", "neutral", "transactional", "relational")} == {
-        "org_first": "o", "partnership_first": "p", "neutral": "n", "transactional": "t", "relational": "r"}
-    assert book.flag_ids == ["coordinator", "governance_shield", "decision_deferred", "trust_avoidance",
-                             "separate_position", "history_acknowledged", "purpose_clarified", "challenge"]
+        "org_first": "o",
+        "partnership_first": "p",
+        "neutral": "n",
+        "transactional": "t",
+        "relational": "r",
+    }
+    assert book.flag_ids == [
+        "coordinator",
+        "governance_shield",
+        "decision_deferred",
+        "trust_avoidance",
+        "separate_position",
+        "history_acknowledged",
+        "purpose_clarified",
+        "challenge",
+    ]
 
 
 def test_bales_has_twelve_categories_in_four_groups() -> None:
@@ -51,8 +65,10 @@ def _swap(old: str, new: str) -> str:
 
 
 BROKEN = {
-    "key collides with another code": (_swap('key = "p"', 'key = "o"'),
-                                       "code 'partnership_first', field 'key': 'o' is already used"),
+    "key collides with another code": (
+        _swap('key = "p"', 'key = "o"'),
+        "code 'partnership_first', field 'key': 'o' is already used",
+    ),
     "key collides with a flag": (_swap('key = "c"', 'key = "t"'), "flag 'coordinator', field 'key'"),
     "key is a speaker digit": (_swap('key = "n"', 'key = "3"'), "speaker keys"),
     "key is an app key": (_swap('key = "r"', 'key = "A"'), "app's key for 'Agenda item'"),
@@ -60,11 +76,15 @@ BROKEN = {
     "key too long": (_swap('key = "r"', 'key = "rr"'), "code 'relational', field 'key'"),
     "duplicate code id": (_swap('id = "neutral"', 'id = "org_first"'), "field 'id': 'org_first' is already used"),
     "duplicate dimension": (_swap('id = "topic"', 'id = "orientation"'), "defined twice"),
-    "unknown field": (_swap('label = "Neutral"', 'label = "Neutral"\n  colour = "red"'),
-                      "code 'neutral', field 'colour': unknown field"),
-    "missing label": (_swap('label = "Relational"', ''), "code 'relational', field 'label': required"),
-    "empty dimension": ('name = "x"\nversion = "1"\n[[dimensions]]\nid = "d"\nlabel = "D"\ncodes = []\n',
-                        "dimension 'd', field 'codes': must not be empty"),
+    "unknown field": (
+        _swap('label = "Neutral"', 'label = "Neutral"\n  colour = "red"'),
+        "code 'neutral', field 'colour': unknown field",
+    ),
+    "missing label": (_swap('label = "Relational"', ""), "code 'relational', field 'label': required"),
+    "empty dimension": (
+        'name = "x"\nversion = "1"\n[[dimensions]]\nid = "d"\nlabel = "D"\ncodes = []\n',
+        "dimension 'd', field 'codes': must not be empty",
+    ),
     "no dimensions": ('name = "x"\nversion = "1"\ndimensions = []\n', "field 'dimensions': must not be empty"),
     "bad TOML": ('name = "x\nversion = 1\n', "not valid TOML"),
     "bad code id": (_swap('id = "neutral"', 'id = "Neutral Code"'), "code 'Neutral Code', field 'id'"),
@@ -88,12 +108,16 @@ def test_check_rejects_broken_codebook_with_one_precise_line(tmp_path: Path, cas
 def test_check_through_the_installed_command(tmp_path: Path) -> None:
     path = tmp_path / "clash.toml"
     path.write_text(_swap('key = "p"', 'key = "o"'))
-    done = subprocess.run([sys.executable, "-m", "observer", "codebooks", "check", str(path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "observer", "codebooks", "check", str(path)], capture_output=True, text=True
+    )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "clash.toml" in done.stderr and "Traceback" not in done.stderr
-    ok = subprocess.run([sys.executable, "-m", "observer", "codebooks", "check",
-                         str(REPO / "codebooks" / "partnership.toml")], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "observer", "codebooks", "check", str(REPO / "codebooks" / "partnership.toml")],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "ok" in ok.stdout
 
 
@@ -106,19 +130,44 @@ def test_user_codebook_in_data_dir_is_listed(tmp_path: Path) -> None:
 
 # ---- property: the loader returns a valid codebook or raises CodebookError, nothing else
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=5), st.sampled_from(["o", "p", "A", "1", " ", "x", "org_first"]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.sampled_from(["o", "p", "A", "1", " ", "x", "org_first"]),
+)
 code_like = st.fixed_dictionaries(
-    {}, optional={"id": st.one_of(scalars, st.sampled_from(["a", "b", "org_first"])),
-                  "key": scalars, "label": scalars, "description": scalars, "group": scalars, "extra": scalars})
+    {},
+    optional={
+        "id": st.one_of(scalars, st.sampled_from(["a", "b", "org_first"])),
+        "key": scalars,
+        "label": scalars,
+        "description": scalars,
+        "group": scalars,
+        "extra": scalars,
+    },
+)
 dimension_like = st.fixed_dictionaries(
-    {}, optional={"id": st.one_of(scalars, st.sampled_from(["d", "e"])), "label": scalars,
-                  "codes": st.one_of(scalars, st.lists(st.one_of(code_like, scalars), max_size=4))})
+    {},
+    optional={
+        "id": st.one_of(scalars, st.sampled_from(["d", "e"])),
+        "label": scalars,
+        "codes": st.one_of(scalars, st.lists(st.one_of(code_like, scalars), max_size=4)),
+    },
+)
 codebook_like = st.fixed_dictionaries(
-    {}, optional={"name": st.one_of(scalars, st.just("x")), "version": st.one_of(scalars, st.just("1")),
-                  "dimensions": st.one_of(scalars, st.lists(st.one_of(dimension_like, scalars), max_size=3)),
-                  "flags": st.one_of(scalars, st.lists(st.one_of(code_like, scalars), max_size=3)),
-                  "title": scalars, "unknown": scalars})
+    {},
+    optional={
+        "name": st.one_of(scalars, st.just("x")),
+        "version": st.one_of(scalars, st.just("1")),
+        "dimensions": st.one_of(scalars, st.lists(st.one_of(dimension_like, scalars), max_size=3)),
+        "flags": st.one_of(scalars, st.lists(st.one_of(code_like, scalars), max_size=3)),
+        "title": scalars,
+        "unknown": scalars,
+    },
+)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -141,10 +190,8 @@ def test_loader_survives_arbitrary_toml_text(text: str) -> None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return
-    try:
+    with contextlib.suppress(CodebookError):
         codebook_from_data(data, "fuzz.toml")
-    except CodebookError:
-        pass
 
 
 @settings(max_examples=100)

@@ -7,8 +7,18 @@ import sys
 
 from .conftest import REPO
 
-CORE = ["observer.models", "observer.codebooks", "observer.store", "observer.coding", "observer.metrics",
-        "observer.roster", "observer.keys", "observer.paths", "observer.files", "observer.cli"]
+CORE = [
+    "observer.models",
+    "observer.codebooks",
+    "observer.store",
+    "observer.coding",
+    "observer.metrics",
+    "observer.roster",
+    "observer.keys",
+    "observer.paths",
+    "observer.files",
+    "observer.cli",
+]
 
 SCRIPT = f"""
 import sys

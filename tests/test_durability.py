@@ -56,7 +56,11 @@ def test_sigkill_loses_no_acknowledged_contribution(tmp_path: Path, partnership:
     while kills < 55:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.helpers.writer", str(data_dir), session.id, str(rng.choice([7, 50, 400]))],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env, bufsize=0,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            env=env,
+            bufsize=0,
         )
         # Wait for the writer to be running, then kill it at a random moment of its work.
         said = _kill_after(process, rng.uniform(0.35, 0.9))

@@ -22,19 +22,32 @@ from observer.store import Archive
 
 from .meetings import empty_meeting, hand_meeting
 
-SESSION_SHEETS = ["Summary", "Contributions", "Organisations", "Participants", "Agenda", "Timeline", "Flags",
-                  "Codebook", "About"]
+SESSION_SHEETS = [
+    "Summary",
+    "Contributions",
+    "Organisations",
+    "Participants",
+    "Agenda",
+    "Timeline",
+    "Flags",
+    "Codebook",
+    "About",
+]
 
 
 def hostile_meeting(codebook: Codebook):
     """The hand meeting with a name, a title and notes that try to become formulas or break Excel."""
     data = hand_meeting(codebook)
-    people = [p.model_copy(update={"name": "=cmd|' /C calc'!A0"}) if p.id == "pb" else p
-              for p in data.session.participants]
+    people = [
+        p.model_copy(update={"name": "=cmd|' /C calc'!A0"}) if p.id == "pb" else p for p in data.session.participants
+    ]
     session = data.session.model_copy(update={"title": "+1 board\x07 meeting", "participants": people})
     contributions = [
-        c.model_copy(update={"note": "@SUM(1)" + "x" * 40_000}) if c.id == "c2"
-        else c.model_copy(update={"note": "-2+3"}) if c.id == "c3" else c
+        c.model_copy(update={"note": "@SUM(1)" + "x" * 40_000})
+        if c.id == "c2"
+        else c.model_copy(update={"note": "-2+3"})
+        if c.id == "c3"
+        else c
         for c in data.contributions
     ]
     return data.model_copy(update={"session": session, "contributions": contributions})
@@ -56,13 +69,26 @@ def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: 
         if row and row[0]:
             labels.setdefault(row[0], row[1:])  # the first table with that label: counts before shares
     assert labels["Contributions"][0] == 6
-    assert labels["Hand meeting"][:4] == [pytest.approx(0.5), pytest.approx(70 / 180), pytest.approx(0.6),
-                                          pytest.approx(0.55)]
+    assert labels["Hand meeting"][:4] == [
+        pytest.approx(0.5),
+        pytest.approx(70 / 180),
+        pytest.approx(0.6),
+        pytest.approx(0.55),
+    ]
     assert labels["org-first"][:4] == [1, 1, 0, 2]
     contributions = book["Contributions"]
     header = rows_of(contributions)[0]
-    assert header[:9] == ["session_id", "contribution_id", "start_s", "end_s", "duration_s", "wall_time",
-                          "participant_id", "participant", "organisation"]
+    assert header[:9] == [
+        "session_id",
+        "contribution_id",
+        "start_s",
+        "end_s",
+        "duration_s",
+        "wall_time",
+        "participant_id",
+        "participant",
+        "organisation",
+    ]
     assert header[9:11] == ["orientation", "topic"] and header[-2:] == ["note", "agenda_item"]
     assert contributions.freeze_panes == "A2" and contributions.auto_filter.ref == "A1:U7"
     body = rows_of(contributions)[1:]
@@ -105,8 +131,15 @@ def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codeb
     with (tmp_path / "m.csv").open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.reader(handle))
     assert csv_rows[0][: len(sheet_rows[0])] == sheet_rows[0]
-    assert csv_rows[0][len(sheet_rows[0]):] == ["session_title", "series", "meeting_date", "observer", "codebook",
-                                                "codebook_version", "organisation_id"]
+    assert csv_rows[0][len(sheet_rows[0]) :] == [
+        "session_title",
+        "series",
+        "meeting_date",
+        "observer",
+        "codebook",
+        "codebook_version",
+        "organisation_id",
+    ]
     document = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     records = document["sessions"][0]["contributions"]
     assert len(sheet_rows) - 1 == len(csv_rows) - 1 == len(records) == 6
@@ -132,9 +165,16 @@ def test_pseudonymised_export_is_stable_and_drops_notes(tmp_path: Path, partners
     # A later meeting with a newcomer listed first: numbering must not follow row order.
     newcomer = Participant(id="pz", name="Zed", organisation_id="vol")
     later = hand_meeting(partnership, "s2")
-    later = later.model_copy(update={"session": later.session.model_copy(
-        update={"participants": [newcomer, *later.session.participants],
-                "meeting_date": later.session.meeting_date.replace(month=4)})})
+    later = later.model_copy(
+        update={
+            "session": later.session.model_copy(
+                update={
+                    "participants": [newcomer, *later.session.participants],
+                    "meeting_date": later.session.meeting_date.replace(month=4),
+                }
+            )
+        }
+    )
     registry.assign([first])
     registry.save()
     export_sessions([first], tmp_path / "a.csv", ExportOptions(pseudonyms=registry, keep_notes=False))
@@ -159,8 +199,20 @@ def test_pseudonymised_export_is_stable_and_drops_notes(tmp_path: Path, partners
 def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> None:
     archive = Archive(tmp_path / "data")
     archive.replace_session(hand_meeting(partnership))
-    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o",
-                                       str(tmp_path / "p.json"), "--pseudonymise", "--key", str(tmp_path / "k.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "export",
+            "s-hand",
+            "-o",
+            str(tmp_path / "p.json"),
+            "--pseudonymise",
+            "--key",
+            str(tmp_path / "k.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "p.json").read_text()
     assert "Cath" not in text and "City Council" not in text and "said my board" not in text
@@ -184,8 +236,9 @@ def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatc
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_rows_past_the_sheet_limit_spill_to_continuation_sheets(tmp_path: Path, partnership: Codebook,
-                                                                monkeypatch) -> None:
+def test_rows_past_the_sheet_limit_spill_to_continuation_sheets(
+    tmp_path: Path, partnership: Codebook, monkeypatch
+) -> None:
     monkeypatch.setattr(xlsx_module, "EXCEL_MAX_ROWS", 4)  # header + 3 rows a sheet
     path = tmp_path / "spill.xlsx"
     export_sessions([hand_meeting(partnership)], path)
@@ -211,8 +264,9 @@ def test_empty_session_and_single_meeting_series_give_valid_workbooks(tmp_path: 
     headline = next(row for row in rows_of(book["Summary"]) if row and row[0] == "Nobody spoke")
     assert headline[1:5] == [None, None, None, None]  # undefined: blank, not 0
     uncoded = hand_meeting(partnership)
-    uncoded = uncoded.model_copy(update={"contributions": [c.model_copy(update={"codes": {}})
-                                                           for c in uncoded.contributions]})
+    uncoded = uncoded.model_copy(
+        update={"contributions": [c.model_copy(update={"codes": {}}) for c in uncoded.contributions]}
+    )
     export_sessions([uncoded], tmp_path / "uncoded.xlsx")
     assert load_workbook(tmp_path / "uncoded.xlsx")["Summary"]
     trend = export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
@@ -253,7 +307,8 @@ def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partne
 def test_unknown_format_is_one_line_error(tmp_path: Path, partnership: Codebook, name: str) -> None:
     archive = Archive(tmp_path / "data")
     archive.replace_session(hand_meeting(partnership))
-    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o",
-                                       str(tmp_path / name)])
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o", str(tmp_path / name)]
+    )
     assert result.exit_code == 1 and "unknown export format" in result.stderr
     assert result.stderr.count("\n") == 1

@@ -14,8 +14,7 @@ approx = pytest.approx
 
 def test_spans_end_at_next_start_pause_or_session_end(partnership: Codebook) -> None:
     spans = metrics.contribution_spans(hand_meeting(partnership))
-    assert [(s.start_s, s.end_s) for s in spans] == [(0, 60), (60, 100), (100, 130), (130, 150), (150, 200),
-                                                      (200, 300)]
+    assert [(s.start_s, s.end_s) for s in spans] == [(0, 60), (60, 100), (100, 130), (130, 150), (150, 200), (200, 300)]
 
 
 def test_session_indices_by_count_and_time(partnership: Codebook) -> None:
@@ -81,11 +80,13 @@ def test_participants_include_silent_attendees(partnership: Codebook) -> None:
 def test_coordinator_candidates(partnership: Codebook) -> None:
     summary = metrics.summarise(hand_meeting(partnership))
     assert [(c.name, c.reasons) for c in summary.coordinator_candidates] == [("Cath", ["2 coordinator flags"])]
-    stricter = metrics.summarise(hand_meeting(partnership),
-                                 coordinator_settings=metrics.CoordinatorSettings(min_coordinator_flags=3))
+    stricter = metrics.summarise(
+        hand_meeting(partnership), coordinator_settings=metrics.CoordinatorSettings(min_coordinator_flags=3)
+    )
     assert stricter.coordinator_candidates == []
-    looser = metrics.summarise(hand_meeting(partnership),
-                               coordinator_settings=metrics.CoordinatorSettings(min_coded=1, min_pfi=0.75))
+    looser = metrics.summarise(
+        hand_meeting(partnership), coordinator_settings=metrics.CoordinatorSettings(min_coded=1, min_pfi=0.75)
+    )
     assert {c.name for c in looser.coordinator_candidates} == {"Cath"}
 
 
@@ -118,8 +119,10 @@ def test_series_trend(partnership: Codebook) -> None:
     first = hand_meeting(partnership, "s1", dt.date(2026, 1, 1))
     second = hand_meeting(partnership, "s2", dt.date(2026, 2, 1))
     # In the second meeting Ann's first contribution becomes partnership-first: PFI 3/4.
-    changed = [c.model_copy(update={"codes": {**c.codes, "orientation": "partnership_first"}}) if c.id == "c1" else c
-               for c in second.contributions]
+    changed = [
+        c.model_copy(update={"codes": {**c.codes, "orientation": "partnership_first"}}) if c.id == "c1" else c
+        for c in second.contributions
+    ]
     second = second.model_copy(update={"contributions": changed})
     trend = metrics.series_trend([second, first], "Hand")
     assert [row.session_id for row in trend.rows] == ["s1", "s2"]

@@ -37,13 +37,28 @@ def mid_meeting_archive() -> tuple[Archive, str]:
     with archive.create_session(session) as store:
         coding = CodingSession(store)
         coding.start_agenda_item(at(0), "Budget pressures")
-        script = [(0, "o", "t"), (2, "p", "r"), (1, "o", "t"), (3, "p", "r"), (0, "n", ""), (2, "p", "t"),
-                  (1, "o", "t"), (3, "p", "r"), (2, "p", "r"), (0, "o", "r"), (1, "o", "t"), (3, "", "")]
+        script = [
+            (0, "o", "t"),
+            (2, "p", "r"),
+            (1, "o", "t"),
+            (3, "p", "r"),
+            (0, "n", ""),
+            (2, "p", "t"),
+            (1, "o", "t"),
+            (3, "p", "r"),
+            (2, "p", "r"),
+            (0, "o", "r"),
+            (1, "o", "t"),
+            (3, "", ""),
+        ]
         for index, (who, orientation, topic) in enumerate(script):
             coding.speak(at(index * 25), participant_id=session.participants[who].id)
             if orientation:
-                coding.set_code(at(index * 25 + 1), "orientation", {"o": "org_first", "p": "partnership_first",
-                                                                    "n": "neutral"}[orientation])
+                coding.set_code(
+                    at(index * 25 + 1),
+                    "orientation",
+                    {"o": "org_first", "p": "partnership_first", "n": "neutral"}[orientation],
+                )
             if topic:
                 coding.set_code(at(index * 25 + 2), "topic", {"t": "transactional", "r": "relational"}[topic])
             if index == 5:

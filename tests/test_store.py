@@ -90,8 +90,9 @@ time.sleep(60)
 
 def test_second_writer_is_refused_while_the_first_lives(archive: Archive, partnership: Codebook) -> None:
     session_id = _code_three(archive, partnership)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(archive.paths.root), session_id],
-                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(archive.paths.root), session_id], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         with pytest.raises(SessionLockedError, match=f"pid {holder.pid}"):
@@ -150,8 +151,9 @@ def test_really_read_only_folder(archive: Archive, partnership: Codebook) -> Non
         folder.chmod(0o700)
 
 
-def test_disk_full_while_recording_leaves_the_store_as_it_was(archive: Archive, partnership: Codebook,
-                                                              monkeypatch) -> None:
+def test_disk_full_while_recording_leaves_the_store_as_it_was(
+    archive: Archive, partnership: Codebook, monkeypatch
+) -> None:
     session = make_session(partnership)
     store = archive.create_session(session)
     coding = CodingSession(store)
@@ -165,7 +167,7 @@ def test_disk_full_while_recording_leaves_the_store_as_it_was(archive: Archive, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "write", half_then_full)
-    with pytest.raises(StorageError, match="disk full.*not saved"):
+    with pytest.raises(StorageError, match=r"disk full.*not saved"):
         coding.speak(at(5), participant_id=session.participants[1].id)
     monkeypatch.undo()
     assert journal.stat().st_size == size_before  # the half line was cut away
@@ -186,7 +188,7 @@ def test_disk_full_during_checkpoint_keeps_the_old_file(archive: Archive, partne
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(StorageError, match="disk full.*previous file was kept"):
+    with pytest.raises(StorageError, match=r"disk full.*previous file was kept"):
         store.checkpoint()
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert archive.paths.checkpoint(session_id).read_bytes() == checkpoint_before

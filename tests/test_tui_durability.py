@@ -22,7 +22,10 @@ async def test_app_killed_then_resumed_keeps_everything_shown(tmp_path: Path, pa
     Archive(data_dir).create_session(session).close()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.helpers.tui_coder", str(data_dir), session.id],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert process.stdout is not None

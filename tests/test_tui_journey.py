@@ -14,8 +14,10 @@ from observer.tui.new_session import NewSessionScreen
 
 from .tui_helpers import FakeClock, coding_screen, log_rows, press, settle, status_text, type_text
 
-ROSTER_CSV = "name,organisation,role\nAnn Lee,City Council,Director\nBob Khan,City Council,\n" \
-             "Cath Diaz,NHS Trust,Chief executive\nDev Shah,Voluntary Alliance,\n"
+ROSTER_CSV = (
+    "name,organisation,role\nAnn Lee,City Council,Director\nBob Khan,City Council,\n"
+    "Cath Diaz,NHS Trust,Chief executive\nDev Shah,Voluntary Alliance,\n"
+)
 
 
 async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) -> None:
@@ -35,8 +37,7 @@ async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) 
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = coding_screen(pilot)
-        assert [p.name for p in screen.view.session.participants] == ["Ann Lee", "Bob Khan", "Cath Diaz",
-                                                                        "Dev Shah"]
+        assert [p.name for p in screen.view.session.participants] == ["Ann Lee", "Bob Khan", "Cath Diaz", "Dev Shah"]
 
         expected: list[dict] = []  # what the observer typed, kept by hand
         observed = 0.0  # session clock: wall time minus pauses
@@ -56,10 +57,18 @@ async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) 
         await press(pilot, "A")
         await type_text(pilot, "Budget")
         await press(pilot, "enter")
-        script = [("1", "Ann Lee", "o", "t"), ("3", "Cath Diaz", "p", "r", "c"), ("2", "Bob Khan", "o", "t", "g"),
-                  ("4", "Dev Shah", "p", "r"), ("1", "Ann Lee", "n"), ("3", "Cath Diaz", "p", "t"),
-                  ("2", "Bob Khan", "o", "r", "h"), ("4", "Dev Shah", "t"), ("1", "Ann Lee", "p", "r", "w"),
-                  ("3", "Cath Diaz", "o", "t", "d")]
+        script = [
+            ("1", "Ann Lee", "o", "t"),
+            ("3", "Cath Diaz", "p", "r", "c"),
+            ("2", "Bob Khan", "o", "t", "g"),
+            ("4", "Dev Shah", "p", "r"),
+            ("1", "Ann Lee", "n"),
+            ("3", "Cath Diaz", "p", "t"),
+            ("2", "Bob Khan", "o", "r", "h"),
+            ("4", "Dev Shah", "t"),
+            ("1", "Ann Lee", "p", "r", "w"),
+            ("3", "Cath Diaz", "o", "t", "d"),
+        ]
         for key, name, *codes in script:
             await speaker(key, name, *codes)
         # --- a note on the current contribution
@@ -94,12 +103,25 @@ async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) 
         await press(pilot, "A")
         await type_text(pilot, "Trust")
         await press(pilot, "enter")
-        more = [("1", "Ann Lee", "o", "r", "x"), ("2", "Bob Khan", "o", "t", "a"), ("3", "Cath Diaz", "p", "r"),
-                ("4", "Dev Shah", "n", "t"), ("5", "Eve Moss", "p", "r", "c"), ("1", "Ann Lee", "p", "t"),
-                ("2", "Bob Khan", "o", "t", "s"), ("3", "Cath Diaz", "p", "r", "h"), ("4", "Dev Shah", "p"),
-                ("5", "Eve Moss", "o", "t"), ("1", "Ann Lee", "r"), ("2", "Bob Khan", "p", "r"),
-                ("3", "Cath Diaz", "o", "t"), ("4", "Dev Shah", "n"), ("5", "Eve Moss", "p", "r", "w"),
-                ("1", "Ann Lee", "o", "t"), ("2", "Bob Khan", "o", "r")]
+        more = [
+            ("1", "Ann Lee", "o", "r", "x"),
+            ("2", "Bob Khan", "o", "t", "a"),
+            ("3", "Cath Diaz", "p", "r"),
+            ("4", "Dev Shah", "n", "t"),
+            ("5", "Eve Moss", "p", "r", "c"),
+            ("1", "Ann Lee", "p", "t"),
+            ("2", "Bob Khan", "o", "t", "s"),
+            ("3", "Cath Diaz", "p", "r", "h"),
+            ("4", "Dev Shah", "p"),
+            ("5", "Eve Moss", "o", "t"),
+            ("1", "Ann Lee", "r"),
+            ("2", "Bob Khan", "p", "r"),
+            ("3", "Cath Diaz", "o", "t"),
+            ("4", "Dev Shah", "n"),
+            ("5", "Eve Moss", "p", "r", "w"),
+            ("1", "Ann Lee", "o", "t"),
+            ("2", "Bob Khan", "o", "r"),
+        ]
         for key, name, *codes in more:
             await speaker(key, name, *codes)
 
@@ -109,8 +131,16 @@ async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) 
         await press(pilot, "0")
         await type_text(pilot, "voluntary")
         await press(pilot, "enter")
-        expected.append({"speaker": None, "organisation": "Voluntary Alliance", "start": observed,
-                         "codes": {}, "flags": [], "note": ""})
+        expected.append(
+            {
+                "speaker": None,
+                "organisation": "Voluntary Alliance",
+                "start": observed,
+                "codes": {},
+                "flags": [],
+                "note": "",
+            }
+        )
         await press(pilot, "t")
         apply_code(expected[-1], "t")
 
@@ -190,10 +220,23 @@ async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) 
         assert next(i.title for i in session.agenda_items if i.id == record.agenda_item_id) == item
 
 
-KEY_CODES = {"o": ("orientation", "org_first"), "p": ("orientation", "partnership_first"),
-             "n": ("orientation", "neutral"), "t": ("topic", "transactional"), "r": ("topic", "relational")}
-KEY_FLAGS = {"c": "coordinator", "g": "governance_shield", "d": "decision_deferred", "a": "trust_avoidance",
-             "s": "separate_position", "h": "history_acknowledged", "w": "purpose_clarified", "x": "challenge"}
+KEY_CODES = {
+    "o": ("orientation", "org_first"),
+    "p": ("orientation", "partnership_first"),
+    "n": ("orientation", "neutral"),
+    "t": ("topic", "transactional"),
+    "r": ("topic", "relational"),
+}
+KEY_FLAGS = {
+    "c": "coordinator",
+    "g": "governance_shield",
+    "d": "decision_deferred",
+    "a": "trust_avoidance",
+    "s": "separate_position",
+    "h": "history_acknowledged",
+    "w": "purpose_clarified",
+    "x": "challenge",
+}
 FLAG_ORDER = list(KEY_FLAGS.values())
 
 

@@ -37,8 +37,7 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(2000):
         await pilot.pause()
         screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
-        if all(s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending)
-               for s in screens):
+        if all(s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending) for s in screens):
             await pilot.pause()
             return
         await asyncio.sleep(0.002)
@@ -55,8 +54,15 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 def _key_name(character: str) -> str:
-    return {" ": "space", "/": "slash", ".": "full_stop", ",": "comma", ":": "colon", "-": "minus",
-            "_": "underscore"}.get(character, character)
+    return {
+        " ": "space",
+        "/": "slash",
+        ".": "full_stop",
+        ",": "comma",
+        ":": "colon",
+        "-": "minus",
+        "_": "underscore",
+    }.get(character, character)
 
 
 def log_rows(pilot: Pilot) -> list[tuple[str, ...]]:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,38 @@ from observer.export.records import (
     trend_record,
 )
 from observer.files import atomic_replace
-from observer.models import SessionData
+from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
+from observer.store import Archive
 
 FORMATS = (".xlsx", ".csv", ".json", ".boris")
+
+
+class ArchiveSessions:
+    """Sessions of an archive, read one at a time when iterated (an archive's worth need not fit in memory)."""
+
+    def __init__(self, archive: Archive, session_ids: list[str]) -> None:
+        self.archive = archive
+        self.session_ids = session_ids
+
+    def __iter__(self) -> Iterator[SessionData]:
+        for session_id in self.session_ids:
+            yield self.archive.load(session_id)
+
+    def __len__(self) -> int:
+        return len(self.session_ids)
+
+    def codebooks(self) -> list[Codebook]:
+        return [self.archive.codebook_of(session_id) for session_id in self.session_ids]
+
+
+Sessions = Sequence[SessionData] | ArchiveSessions
+
+
+def _codebooks(sessions: Sessions) -> list[Codebook]:
+    if isinstance(sessions, ArchiveSessions):
+        return sessions.codebooks()
+    return [data.session.codebook for data in sessions]
 
 
 @dataclass(frozen=True)
@@ -37,7 +66,7 @@ class ExportOptions:
         return Naming(self.pseudonyms, self.keep_notes)
 
 
-def export_sessions(sessions: list[SessionData], path: Path, options: ExportOptions = ExportOptions()) -> None:
+def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = ExportOptions()) -> None:
     """Write ``sessions`` to ``path`` in the format its extension names."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -47,18 +76,20 @@ def export_sessions(sessions: list[SessionData], path: Path, options: ExportOpti
     if not path.parent.is_dir():
         raise InputError(f"{path}: the folder {path.parent} does not exist")
     naming = options.naming()
-    if suffix == ".csv":
-        write_csv(sessions, path, naming)
-    elif suffix == ".json":
-        write_json(sessions, path, naming)
-    elif suffix == ".boris":
-        from observer.export.boris import write_boris
-
-        write_boris(sessions, path, naming)
-    else:
+    if suffix == ".xlsx":
         from observer.export.xlsx import write_session_workbook
 
-        write_session_workbook([(data, metrics.summarise(data)) for data in sessions], path, naming)
+        write_session_workbook(iter(sessions), _codebooks(sessions), path, naming)
+        return
+    loaded = list(sessions)
+    if suffix == ".csv":
+        write_csv(loaded, path, naming)
+    elif suffix == ".json":
+        write_json(loaded, path, naming)
+    else:
+        from observer.export.boris import write_boris
+
+        write_boris(loaded, path, naming)
 
 
 def write_csv(sessions: list[SessionData], path: Path, naming: Naming) -> None:
@@ -85,23 +116,35 @@ def json_document(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
     records = []
     for data in sessions:
         session = data.session
-        contributions = [dict(zip(columns, plain(row), strict=True))
-                         for row in tidy_rows(data, naming, dimensions, flags)]
-        records.append({
-            "session": {
-                "id": session.id, "title": session.title, "series": session.series,
-                "meeting_date": session.meeting_date.isoformat(), "observer": session.observer,
-                "status": session.status.value, "observed_s": session.observed_seconds(),
-                "started_at": session.started_at.isoformat() if session.started_at else None,
-                "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
-                "notes": naming.note(session.notes),
-            },
-            "codebook": session.codebook.model_dump(mode="json"),
-            "contributions": contributions,
-            "metrics": summary_record(data, metrics.summarise(data), naming),
-        })
-    return {"tool": f"observer {__version__}", "exported_at": dt.datetime.now(dt.UTC).isoformat(),
-            "pseudonymised": naming.pseudonymised, "notes_included": naming.keep_notes, "sessions": records}
+        contributions = [
+            dict(zip(columns, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)
+        ]
+        records.append(
+            {
+                "session": {
+                    "id": session.id,
+                    "title": session.title,
+                    "series": session.series,
+                    "meeting_date": session.meeting_date.isoformat(),
+                    "observer": session.observer,
+                    "status": session.status.value,
+                    "observed_s": session.observed_seconds(),
+                    "started_at": session.started_at.isoformat() if session.started_at else None,
+                    "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
+                    "notes": naming.note(session.notes),
+                },
+                "codebook": session.codebook.model_dump(mode="json"),
+                "contributions": contributions,
+                "metrics": summary_record(data, metrics.summarise(data), naming),
+            }
+        )
+    return {
+        "tool": f"observer {__version__}",
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "pseudonymised": naming.pseudonymised,
+        "notes_included": naming.keep_notes,
+        "sessions": records,
+    }
 
 
 def write_json(sessions: list[SessionData], path: Path, naming: Naming) -> None:
@@ -109,14 +152,23 @@ def write_json(sessions: list[SessionData], path: Path, naming: Naming) -> None:
     atomic_replace(path, lambda handle: handle.write(encoded))
 
 
-def export_trends(sessions: list[SessionData], series: str, path: Path, options: ExportOptions) -> metrics.Trend:
+def export_trends(sessions: Sessions, series: str, path: Path, options: ExportOptions) -> metrics.Trend:
+    """The trend workbook of ``sessions`` (one series), read one session at a time."""
     from observer.export.xlsx import write_trend_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"{path}: the trend workbook is an .xlsx file")
-    trend = metrics.series_trend(sessions, series)
-    summaries = [(data, metrics.summarise(data)) for data in sessions]
-    write_trend_workbook(trend, summaries, path, options.naming())
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: the folder {path.parent} does not exist")
+    headers: list[SessionData] = []
+
+    def keeping_headers() -> Iterator[SessionData]:
+        for data in sessions:
+            headers.append(SessionData(session=data.session, contributions=[]))
+            yield data
+
+    trend = metrics.series_trend(keeping_headers(), series)
+    write_trend_workbook(trend, headers, path, options.naming())
     return trend
 
 

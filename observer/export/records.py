@@ -16,11 +16,27 @@ from observer import metrics
 from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
 
-TIDY_LEAD = ["session_id", "contribution_id", "start_s", "end_s", "duration_s", "wall_time", "participant_id",
-             "participant", "organisation"]
+TIDY_LEAD = [
+    "session_id",
+    "contribution_id",
+    "start_s",
+    "end_s",
+    "duration_s",
+    "wall_time",
+    "participant_id",
+    "participant",
+    "organisation",
+]
 TIDY_TAIL = ["note", "agenda_item"]
-SESSION_FIELDS = ["session_title", "series", "meeting_date", "observer", "codebook", "codebook_version",
-                  "organisation_id"]
+SESSION_FIELDS = [
+    "session_title",
+    "series",
+    "meeting_date",
+    "observer",
+    "codebook",
+    "codebook_version",
+    "organisation_id",
+]
 
 
 @dataclass(frozen=True)
@@ -67,26 +83,49 @@ def tidy_columns(codebooks: list[Codebook]) -> tuple[list[str], list[str], list[
 
 
 def tidy_rows(
-    data: SessionData, naming: Naming, dimensions: list[str], flags: list[str], with_session_fields: bool = False
+    data: SessionData,
+    naming: Naming,
+    dimensions: list[str],
+    flags: list[str],
+    with_session_fields: bool = False,
+    spans: list[metrics.Span] | None = None,
 ) -> Iterator[list[Any]]:
-    """One row per contribution in clock order; times in seconds; wall_time as an aware datetime."""
+    """One row per contribution in clock order; times in seconds; wall_time as an aware datetime.
+
+    ``spans``: the session's spans if already computed (a summary has them).
+    """
     session = data.session
     items = {item.id: item.title for item in session.agenda_items}
-    for span in metrics.contribution_spans(data):
+    for span in metrics.contribution_spans(data) if spans is None else spans:
         contribution = span.contribution
         participant_id, participant = naming.participant(data, contribution.participant_id)
         organisation_id, organisation = naming.organisation(data, contribution.organisation_id)
         item = session.agenda_item_at(contribution.start_s)
         row: list[Any] = [
-            session.id, contribution.id, span.start_s, round(span.end_s, 3), round(span.duration_s, 3),
-            contribution.wall_time, participant_id, participant, organisation,
+            session.id,
+            contribution.id,
+            span.start_s,
+            round(span.end_s, 3),
+            round(span.duration_s, 3),
+            contribution.wall_time,
+            participant_id,
+            participant,
+            organisation,
             *[contribution.codes.get(dimension, "") for dimension in dimensions],
             *[int(flag in contribution.flags) for flag in flags],
-            naming.note(contribution.note), item.title if item else items.get(contribution.agenda_item_id or "", ""),
+            naming.note(contribution.note),
+            item.title if item else items.get(contribution.agenda_item_id or "", ""),
         ]
         if with_session_fields:
-            row += [session.title, session.series, session.meeting_date, session.observer, session.codebook.name,
-                    session.codebook.version, organisation_id]
+            row += [
+                session.title,
+                session.series,
+                session.meeting_date,
+                session.observer,
+                session.codebook.name,
+                session.codebook.version,
+                organisation_id,
+            ]
         yield row
 
 

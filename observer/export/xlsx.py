@@ -6,6 +6,7 @@ every text an observer typed is written as text, never as a formula.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from observer import __version__, metrics
 from observer.export.records import Naming, tidy_columns, tidy_rows
 from observer.files import atomic_replace
-from observer.models import SessionData
+from observer.models import Codebook, SessionData
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
@@ -39,18 +40,28 @@ TITLE = Font(bold=True, size=14)
 
 METRIC_DEFINITIONS = [
     ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
-    ("Contribution end", "The next contribution's start, the moment the clock was paused, or the session end, "
-                         "whichever comes first."),
+    (
+        "Contribution end",
+        "The next contribution's start, the moment the clock was paused, or the session end, whichever comes first.",
+    ),
     ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
-    ("PFI", "Partnership-first index: partnership_first / (partnership_first + org_first). Neutral and uncoded "
-            "are outside it. PFI_time uses durations."),
+    (
+        "PFI",
+        "Partnership-first index: partnership_first / (partnership_first + org_first). Neutral and uncoded "
+        "are outside it. PFI_time uses durations.",
+    ),
     ("RI", "Relational index: relational / (relational + transactional). RI_time uses durations."),
     ("Flags per hour", "Flag count / (observed time in hours)."),
     ("Share of room", "An organisation's attendees present at any time / all attendees present."),
-    ("Participation ratio", "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
-                            "Airtime ratio: the same with airtime."),
-    ("Coordinator candidates", "At least 5 contributions coded partnership- or org-first with PFI >= 0.75, "
-                               "or at least 2 coordinator flags."),
+    (
+        "Participation ratio",
+        "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
+        "Airtime ratio: the same with airtime.",
+    ),
+    (
+        "Coordinator candidates",
+        "At least 5 contributions coded partnership- or org-first with PFI >= 0.75, or at least 2 coordinator flags.",
+    ),
     ("Timeline", "A contribution belongs to the agenda item or 5-minute bin in which it starts."),
     ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
     ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
@@ -78,6 +89,12 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return candidate
 
 
+# Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
+# Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
+TYPED_TEXT_COLUMNS = {"participant", "organisation", "note", "agenda_item", "label", "title", "description",
+                      "coordinator_candidate", "group", "session_title", "series", "observer"}
+
+
 @dataclass
 class Sheet:
     """A write-only sheet that counts its rows, formats cells by column, and keeps typed text as text."""
@@ -85,6 +102,7 @@ class Sheet:
     book: BookWriter
     worksheet: WriteOnlyWorksheet
     formats: dict[int, str] = field(default_factory=dict)
+    special: list[int] | None = None  # table sheets: the columns that need cell(); None: every column
     rows: int = 0
 
     def cell(self, value: Any, number_format: str | None = None, font: Font | None = None) -> Any:
@@ -107,14 +125,67 @@ class Sheet:
 
     def append(self, values: Sequence[Any], font: Font | None = None) -> int:
         """Write a row; returns its 1-based row number."""
-        self.worksheet.append(
-            [self.cell(value, self.formats.get(index), font) for index, value in enumerate(values)]
-        )
+        if font is not None or self.special is None:
+            row = [self.cell(value, self.formats.get(index), font) for index, value in enumerate(values)]
+        else:
+            row = list(values)
+            for index in self.special:
+                if index < len(row):
+                    row[index] = self.cell(row[index], self.formats.get(index))
+        self.worksheet.append(row)
         self.rows += 1
         return self.rows
 
     def blank(self) -> None:
         self.append([])
+
+
+class Table:
+    """A data sheet filled row by row: bold frozen header, autofilter, formats by column, and continuation
+    sheets past Excel's row limit."""
+
+    def __init__(self, book: BookWriter, name: str, header: list[str], formats: dict[str, str] | None = None,
+                 widths: dict[str, int] | None = None) -> None:
+        self.book, self.name, self.header = book, name, header
+        formats = formats or {}
+        self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
+        self.special = sorted(set(self.formats) | {i for i, c in enumerate(header)
+                                                   if c in TYPED_TEXT_COLUMNS or c == "wall_time"})
+        self.widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
+        self.sheets: list[Sheet] = []
+        self.current = self._start(name)
+
+    def _start(self, title: str) -> Sheet:
+        sheet = self.book.sheet(title, self.widths)
+        sheet.worksheet.freeze_panes = "A2"
+        sheet.append(self.header, font=BOLD)
+        sheet.formats, sheet.special = self.formats, self.special
+        self.sheets.append(sheet)
+        return sheet
+
+    @property
+    def first(self) -> Sheet:
+        return self.sheets[0]
+
+    def append(self, row: Sequence[Any]) -> None:
+        if self.current.rows >= EXCEL_MAX_ROWS:
+            self.current = self._start(f"{self.name} ({len(self.sheets) + 1})")
+        self.current.append(row)
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            self.append(row)
+
+    def finish(self) -> Table:
+        last = get_column_letter(max(1, len(self.header)))
+        for sheet in self.sheets:
+            sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
+        if len(self.sheets) > 1:
+            self.book.notes.append(
+                f"{self.name}: more than {EXCEL_MAX_ROWS - 1:,} rows; continued on "
+                + ", ".join(s.worksheet.title for s in self.sheets[1:])
+            )
+        return self
 
 
 class BookWriter:
@@ -129,92 +200,84 @@ class BookWriter:
             worksheet.column_dimensions[get_column_letter(index)].width = width
         return Sheet(self, worksheet)
 
-    def table(
-        self,
-        name: str,
-        header: list[str],
-        rows: Iterable[Sequence[Any]],
-        formats: dict[str, str] | None = None,
-        widths: dict[str, int] | None = None,
-    ) -> list[Sheet]:
-        """A data sheet: bold frozen header, autofilter, formats by column; spills past Excel's row limit."""
-        formats = formats or {}
-        column_formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
-        column_widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
-        sheets: list[Sheet] = []
-
-        def start(title: str) -> Sheet:
-            sheet = self.sheet(title, column_widths)
-            sheet.worksheet.freeze_panes = "A2"
-            sheet.append(header, font=BOLD)
-            sheet.formats = column_formats
-            sheets.append(sheet)
-            return sheet
-
-        current = start(name)
-        for row in rows:
-            if current.rows >= EXCEL_MAX_ROWS:
-                current = start(f"{name} ({len(sheets) + 1})")
-            current.append(row)
-        for sheet in sheets:
-            last = get_column_letter(max(1, len(header)))
-            sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
-        if len(sheets) > 1:
-            self.notes.append(
-                f"{name}: more than {EXCEL_MAX_ROWS - 1:,} rows; continued on "
-                + ", ".join(s.worksheet.title for s in sheets[1:])
-            )
-        return sheets
+    def table(self, name: str, header: list[str], rows: Iterable[Sequence[Any]] = (),
+              formats: dict[str, str] | None = None, widths: dict[str, int] | None = None) -> Table:
+        table = Table(self, name, header, formats, widths)
+        table.extend(rows)
+        return table
 
     def save(self, path: Path) -> None:
         atomic_replace(path, self.workbook.save)
 
 
-def _undefined(value: float | None) -> float | None:
-    return value  # None stays a blank cell: undefined, never 0
-
-
 # ---------------------------------------------------------------- the session workbook
 
+ORGANISATION_COLUMNS = ["session_id", "organisation_id", "organisation", "attendees_present", "share_of_room",
+                        "contributions", "share_contributions", "airtime_s", "share_airtime",
+                        "participation_ratio", "airtime_ratio", "pfi", "ri"]
+PARTICIPANT_COLUMNS = ["session_id", "participant_id", "participant", "organisation", "present", "contributions",
+                       "share_contributions", "airtime_s", "share_airtime", "pfi", "ri", "coordinator_candidate"]
+TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
+SHARE_FORMATS = {"share_of_room": PERCENT, "share_contributions": PERCENT, "share_airtime": PERCENT,
+                 "participation_ratio": RATIO, "airtime_ratio": RATIO, "pfi": RATIO, "ri": RATIO}
 
-def write_session_workbook(
-    sessions: list[tuple[SessionData, metrics.SessionSummary]], path: Path, naming: Naming
-) -> None:
+
+@dataclass
+class Digest:
+    """What the Summary sheet needs of a session once its rows are written: no contributions kept."""
+
+    header: SessionData  # the session, with an empty contribution list
+    summary: metrics.SessionSummary  # without its spans
+
+
+def write_session_workbook(sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path,
+                           naming: Naming) -> None:
+    """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
     book = BookWriter()
     summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
-    codebooks = [data.session.codebook for data, _ in sessions]
     columns, dimensions, flags = tidy_columns(codebooks)
-    book.table(
-        "Contributions",
-        columns,
-        (row for data, _ in sessions for row in tidy_rows(data, naming, dimensions, flags)),
-        formats={"start_s": SECONDS, "end_s": SECONDS, "duration_s": SECONDS},
+    flag_columns = [f"flag_{f}" for f in flags]
+    contributions = book.table(
+        "Contributions", columns,
         widths={"session_id": 15, "contribution_id": 22, "wall_time": 20, "participant": 22, "organisation": 28,
                 "note": 40, "agenda_item": 28},
     )
-    organisation_sheets = _organisations_sheet(book, sessions, naming, flags)
-    _participants_sheet(book, sessions, naming, flags)
-    agenda_sheets = _timeline_sheet(book, "Agenda", sessions, lambda s: s.agenda, flags)
-    _timeline_sheet(book, "Timeline", sessions, lambda s: s.bins, flags)
-    _flags_sheet(book, sessions)
-    _codebook_sheet(book, sessions)
-    _fill_summary(summary_sheet, sessions, naming, organisation_sheets[0], agenda_sheets[0])
-    _about_sheet(book, sessions, naming, "session workbook")
+    organisations = book.table("Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS,
+                               widths={"organisation": 30})
+    participants = book.table("Participants", PARTICIPANT_COLUMNS + flag_columns, formats=SHARE_FORMATS,
+                              widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40})
+    agenda = book.table("Agenda", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
+    timeline = book.table("Timeline", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
+    flag_table = book.table("Flags", ["session_id", "flag", "label", "count", "per_hour"],
+                            formats={"per_hour": "0.0"}, widths={"label": 26})
+    digests: list[Digest] = []
+    for data in sessions:
+        summary = metrics.summarise(data)
+        contributions.extend(tidy_rows(data, naming, dimensions, flags, spans=summary.spans))
+        organisations.extend(_organisation_rows(data, summary, naming, flags))
+        participants.extend(_participant_rows(data, summary, naming, flags))
+        agenda.extend(_timeline_rows(data, summary.agenda, flags))
+        timeline.extend(_timeline_rows(data, summary.bins, flags))
+        flag_table.extend([data.session.id, flag.id, flag.label, summary.flag_counts[flag.id],
+                           summary.flags_per_hour[flag.id]] for flag in data.session.codebook.flags)
+        digests.append(Digest(SessionData(session=data.session, contributions=[]),
+                              dataclasses.replace(summary, spans=[])))
+    if not digests:
+        raise ValueError("a workbook needs at least one session")
+    for table in (contributions, organisations, participants, agenda, timeline, flag_table):
+        table.finish()
+    _codebook_sheet(book, codebooks)
+    _fill_summary(summary_sheet, digests, naming, organisations.first, agenda.first)
+    _about_sheet(book, [d.header for d in digests], naming, "session workbook")
     book.save(path)
 
 
-def _fill_summary(
-    sheet: Sheet,
-    sessions: list[tuple[SessionData, metrics.SessionSummary]],
-    naming: Naming,
-    organisations: Sheet,
-    agenda: Sheet,
-) -> None:
-    single = len(sessions) == 1
-    sheet.append(["observer — session summary" if single else f"observer — {len(sessions)} sessions"], font=TITLE)
+def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisations: Sheet, agenda: Sheet) -> None:
+    single = len(digests) == 1
+    sheet.append(["observer — session summary" if single else f"observer — {len(digests)} sessions"], font=TITLE)
     sheet.blank()
     if single:
-        data, summary = sessions[0]
+        data, summary = digests[0].header, digests[0].summary
         session = data.session
         for label, value, number_format in [
             ("Title", session.title, None), ("Series", session.series, None),
@@ -231,8 +294,9 @@ def _fill_summary(
     sheet.append(["Headline indices", "PFI", "PFI (time)", "RI", "RI (time)", "Flags per hour", "Contributions"],
                  font=BOLD)
     headline_first = sheet.rows + 1
-    for data, summary in sessions:
-        label = data.session.title if single else f"{data.session.meeting_date} {data.session.title}"
+    for digest in digests:
+        session, summary = digest.header.session, digest.summary
+        label = session.title if single else f"{session.meeting_date} {session.title}"
         indices = summary.indices
         sheet.worksheet.append([
             sheet.cell(label), sheet.cell(indices.pfi, RATIO), sheet.cell(indices.pfi_time, RATIO),
@@ -244,7 +308,7 @@ def _fill_summary(
     sheet.blank()
 
     # The 2×2 quadrant table (all sessions of the export together), counts and shares of the 2×2 total.
-    quadrant = _combined_quadrant([summary for _, summary in sessions])
+    quadrant = metrics.combine_quadrants([digest.summary.quadrant for digest in digests])
     sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"],
                  font=BOLD)
     quadrant_first = sheet.rows + 1
@@ -264,7 +328,7 @@ def _fill_summary(
     sheet.blank()
 
     if single:
-        data, summary = sessions[0]
+        data, summary = digests[0].header, digests[0].summary
         sheet.append(["Flags", "count", "per hour"], font=BOLD)
         for flag in data.session.codebook.flags:
             sheet.worksheet.append([flag.label, summary.flag_counts[flag.id],
@@ -283,9 +347,8 @@ def _fill_summary(
     bar.grouping = "clustered"
     bar.title = "Contributions by orientation × topic"
     bar.y_axis.title = "contributions"
-    data_ref = Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1,
-                         max_row=quadrant_first + 1)
-    bar.add_data(data_ref, titles_from_data=True)
+    bar.add_data(Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1,
+                           max_row=quadrant_first + 1), titles_from_data=True)
     bar.set_categories(Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + 1))
     _size(bar)
     sheet.worksheet.add_chart(bar, "I2")
@@ -295,14 +358,13 @@ def _fill_summary(
         airtime.type = "bar"
         airtime.title = "Airtime share against share of the room"
         airtime.y_axis.number_format = PERCENT
-        org_ws = organisations.worksheet
-        header = ORGANISATION_COLUMNS
         for column in ("share_airtime", "share_of_room"):
-            index = header.index(column) + 1
-            airtime.add_data(Reference(org_ws, min_col=index, min_row=1, max_row=organisations.rows),
+            index = ORGANISATION_COLUMNS.index(column) + 1
+            airtime.add_data(Reference(organisations.worksheet, min_col=index, min_row=1, max_row=organisations.rows),
                              titles_from_data=True)
-        name_column = header.index("organisation") + 1
-        airtime.set_categories(Reference(org_ws, min_col=name_column, min_row=2, max_row=organisations.rows))
+        name_column = ORGANISATION_COLUMNS.index("organisation") + 1
+        airtime.set_categories(Reference(organisations.worksheet, min_col=name_column, min_row=2,
+                                         max_row=organisations.rows))
         _size(airtime)
         sheet.worksheet.add_chart(airtime, "I20")
 
@@ -310,12 +372,11 @@ def _fill_summary(
         by_item.title = "PFI and RI by agenda item"
         by_item.y_axis.scaling.min = 0
         by_item.y_axis.scaling.max = 1
-        agenda_ws = agenda.worksheet
         for column in ("pfi", "ri"):
             index = TIMELINE_COLUMNS.index(column) + 1
-            by_item.add_data(Reference(agenda_ws, min_col=index, min_row=1, max_row=agenda.rows),
+            by_item.add_data(Reference(agenda.worksheet, min_col=index, min_row=1, max_row=agenda.rows),
                              titles_from_data=True)
-        by_item.set_categories(Reference(agenda_ws, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2,
+        by_item.set_categories(Reference(agenda.worksheet, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2,
                                          max_row=agenda.rows))
         _size(by_item)
         sheet.worksheet.add_chart(by_item, "I38")
@@ -324,8 +385,8 @@ def _fill_summary(
         by_session.title = "PFI and RI by session"
         by_session.y_axis.scaling.min = 0
         by_session.y_axis.scaling.max = 1
-        for column in (2, 4):
-            by_session.add_data(Reference(sheet.worksheet, min_col=column, min_row=headline_first - 1,
+        for index_column in (2, 4):
+            by_session.add_data(Reference(sheet.worksheet, min_col=index_column, min_row=headline_first - 1,
                                           max_row=headline_last), titles_from_data=True)
         by_session.set_categories(Reference(sheet.worksheet, min_col=1, min_row=headline_first,
                                             max_row=headline_last))
@@ -341,83 +402,35 @@ def _size(chart: BarChart | LineChart) -> None:
             series.smooth = False  # straight lines between meetings: a curve would invent values between them
 
 
-def _combined_quadrant(summaries: list[metrics.SessionSummary]) -> metrics.QuadrantTable:
-    spans = [span for summary in summaries for span in summary.spans]
-    return metrics.quadrant_table(spans)
+def _organisation_rows(data: SessionData, summary: metrics.SessionSummary, naming: Naming,
+                       flags: list[str]) -> Iterable[list[Any]]:
+    for row in summary.organisations:
+        organisation_id, name = naming.organisation(data, row.id)
+        yield [data.session.id, organisation_id, name, row.attendees_present, row.share_of_room, row.contributions,
+               row.share_contributions, row.airtime_s, row.share_airtime, row.participation_ratio, row.airtime_ratio,
+               row.pfi, row.ri, *[row.flag_counts.get(flag, 0) for flag in flags]]
 
 
-ORGANISATION_COLUMNS = ["session_id", "organisation_id", "organisation", "attendees_present", "share_of_room",
-                        "contributions", "share_contributions", "airtime_s", "share_airtime",
-                        "participation_ratio", "airtime_ratio", "pfi", "ri"]
-PARTICIPANT_COLUMNS = ["session_id", "participant_id", "participant", "organisation", "present", "contributions",
-                       "share_contributions", "airtime_s", "share_airtime", "pfi", "ri", "coordinator_candidate"]
-TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
-SHARE_FORMATS = {"share_of_room": PERCENT, "share_contributions": PERCENT, "share_airtime": PERCENT,
-                 "participation_ratio": RATIO, "airtime_ratio": RATIO, "pfi": RATIO, "ri": RATIO,
-                 "airtime_s": "0.0", "start_s": SECONDS, "end_s": SECONDS}
+def _participant_rows(data: SessionData, summary: metrics.SessionSummary, naming: Naming,
+                      flags: list[str]) -> Iterable[list[Any]]:
+    reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
+    for row in summary.participants:
+        participant_id, name = naming.participant(data, row.id)
+        yield [data.session.id, participant_id, name, naming.organisation(data, row.organisation_id)[1],
+               row.attendees_present, row.contributions, row.share_contributions, row.airtime_s, row.share_airtime,
+               row.pfi, row.ri, reasons.get(row.id, ""), *[row.flag_counts.get(flag, 0) for flag in flags]]
 
 
-def _organisations_sheet(
-    book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming, flags: list[str]
-) -> list[Sheet]:
-    def rows() -> Iterable[list[Any]]:
-        for data, summary in sessions:
-            for row in summary.organisations:
-                organisation_id, name = naming.organisation(data, row.id)
-                yield [data.session.id, organisation_id, name, row.attendees_present, row.share_of_room,
-                       row.contributions, row.share_contributions, row.airtime_s, row.share_airtime,
-                       row.participation_ratio, row.airtime_ratio, row.pfi, row.ri,
-                       *[row.flag_counts.get(flag, 0) for flag in flags]]
-
-    return book.table("Organisations", ORGANISATION_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
-                      {"organisation": 30})
+def _timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: list[str]) -> Iterable[list[Any]]:
+    for row in rows:
+        yield [data.session.id, row.label, row.start_s, row.end_s, row.contributions, row.pfi, row.ri, row.flags,
+               *[row.flag_counts.get(flag, 0) for flag in flags]]
 
 
-def _participants_sheet(
-    book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming, flags: list[str]
-) -> None:
-    def rows() -> Iterable[list[Any]]:
-        for data, summary in sessions:
-            reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
-            for row in summary.participants:
-                participant_id, name = naming.participant(data, row.id)
-                yield [data.session.id, participant_id, name, naming.organisation(data, row.organisation_id)[1],
-                       row.attendees_present, row.contributions, row.share_contributions, row.airtime_s,
-                       row.share_airtime, row.pfi, row.ri, reasons.get(row.id, ""),
-                       *[row.flag_counts.get(flag, 0) for flag in flags]]
-
-    book.table("Participants", PARTICIPANT_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
-               {"participant": 24, "organisation": 30, "coordinator_candidate": 40})
-
-
-def _timeline_sheet(book: BookWriter, name: str, sessions: list[tuple[SessionData, metrics.SessionSummary]],
-                    rows_of: Any, flags: list[str]) -> list[Sheet]:
-    def rows() -> Iterable[list[Any]]:
-        for data, summary in sessions:
-            for row in rows_of(summary):
-                yield [data.session.id, row.label, row.start_s, row.end_s, row.contributions, row.pfi, row.ri,
-                       row.flags, *[row.flag_counts.get(flag, 0) for flag in flags]]
-
-    return book.table(name, TIMELINE_COLUMNS + [f"flag_{f}" for f in flags], rows(), SHARE_FORMATS,
-                      {"label": 30})
-
-
-def _flags_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]]) -> None:
-    def rows() -> Iterable[list[Any]]:
-        for data, summary in sessions:
-            for flag in data.session.codebook.flags:
-                yield [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id],
-                       summary.flags_per_hour[flag.id]]
-
-    book.table("Flags", ["session_id", "flag", "label", "count", "per_hour"], rows(), {"per_hour": "0.0"},
-               {"label": 26})
-
-
-def _codebook_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]]) -> None:
+def _codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
     seen: set[tuple[str, str]] = set()
     rows: list[list[Any]] = []
-    for data, _ in sessions:
-        codebook = data.session.codebook
+    for codebook in codebooks:
         if (codebook.name, codebook.version) in seen:
             continue
         seen.add((codebook.name, codebook.version))
@@ -429,14 +442,13 @@ def _codebook_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.
             rows.append([codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "",
                          flag.description])
     book.table("Codebook", ["codebook", "version", "kind", "dimension", "code", "key", "label", "group",
-                            "description"], rows, widths={"label": 24, "description": 80, "code": 22})
+                            "description"], rows, widths={"label": 24, "description": 80, "code": 22}).finish()
 
 
-def _about_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.SessionSummary]], naming: Naming,
-                 kind: str) -> None:
+def _about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, kind: str) -> None:
     sheet = book.sheet("About", [28, 100])
     sheet.append([f"observer {kind}"], font=TITLE)
-    codebooks = sorted({f"{d.session.codebook.name} {d.session.codebook.version}" for d, _ in sessions})
+    codebooks = sorted({f"{d.session.codebook.name} {d.session.codebook.version}" for d in sessions})
     for label, value in [
         ("Tool", f"observer {__version__}"),
         ("Exported at (UTC)", dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)),
@@ -458,39 +470,48 @@ def _about_sheet(book: BookWriter, sessions: list[tuple[SessionData, metrics.Ses
 
 # ---------------------------------------------------------------- the trend workbook
 
-TREND_COLUMNS = ["session_id", "meeting_date", "title", "contributions", "observed_minutes", "pfi", "ri",
-                 "pfi_time", "ri_time", "flags_per_hour"]
+TREND_COLUMNS = [
+    "session_id",
+    "meeting_date",
+    "title",
+    "contributions",
+    "observed_minutes",
+    "pfi",
+    "ri",
+    "pfi_time",
+    "ri_time",
+    "flags_per_hour",
+]
 
 
-def write_trend_workbook(
-    trend: metrics.Trend, sessions: list[tuple[SessionData, metrics.SessionSummary]], path: Path, naming: Naming
-) -> None:
+def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
+    """``headers``: the series' sessions (contributions not needed), for names and the About sheet."""
     book = BookWriter()
     trend_rows = [[row.session_id, row.meeting_date, row.title, row.contributions, row.observed_minutes, row.pfi,
                    row.ri, row.pfi_time, row.ri_time, row.flags_per_hour] for row in trend.rows]
-    (trends,) = book.table("Trends", TREND_COLUMNS, trend_rows,
-                           {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "pfi": RATIO, "ri": RATIO,
-                            "pfi_time": RATIO, "ri_time": RATIO, "flags_per_hour": "0.0"}, {"title": 34})
-    first_data = {data.session.id: data for data, _ in sessions}
+    trends = book.table("Trends", TREND_COLUMNS, trend_rows,
+                        {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "pfi": RATIO, "ri": RATIO,
+                         "pfi_time": RATIO, "ri_time": RATIO, "flags_per_hour": "0.0"}, {"title": 34}).finish().first
+    by_id = {data.session.id: data for data in headers}
     organisation_names = {}
     for organisation_id, name in trend.organisations.items():
-        data = next((d for d, _ in sessions if d.session.organisation(organisation_id)), None)
+        data = next((d for d in headers if d.session.organisation(organisation_id)), None)
         organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
 
     # Long format for analysis, wide format for the chart.
-    long_rows = [[row.session_id, row.meeting_date, naming.organisation(first_data[row.session_id], oid)[0],
+    long_rows = [[row.session_id, row.meeting_date, naming.organisation(by_id[row.session_id], oid)[0],
                   organisation_names[oid], row.organisation_airtime_share.get(oid),
                   row.organisation_participation_ratio.get(oid)]
                  for row in trend.rows for oid in trend.organisations if oid in row.organisation_airtime_share]
     book.table("Organisations", ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share",
                                  "participation_ratio"], long_rows,
                {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
-               {"organisation": 30})
+               {"organisation": 30}).finish()
     wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
     wide_rows = [[row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
                  for row in trend.rows]
-    (wide,) = book.table("Airtime by organisation", wide_header, wide_rows,
-                         {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"})
+    wide = book.table("Airtime by organisation", wide_header, wide_rows,
+                      {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"}).finish().first
 
     change = book.sheet("Change", [26, 16, 22])
     change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
@@ -525,5 +546,5 @@ def write_trend_workbook(
             airtime.x_axis.number_format = "yyyy-mm-dd"
             _size(airtime)
             change.worksheet.add_chart(airtime, "E20")
-    _about_sheet(book, sessions, naming, "trend workbook")
+    _about_sheet(book, headers, naming, "trend workbook")
     book.save(path)

@@ -12,12 +12,13 @@ import datetime as dt
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -26,12 +27,21 @@ from textual.widgets import Footer, Static
 
 from observer.coding import CodingSession, format_clock, parse_clock
 from observer.keys import CODING_KEYS, SPEAKER_KEYS, reserved_key_action
-from observer.metrics import NEUTRAL, ORG_FIRST, PARTNERSHIP_FIRST, RELATIONAL, TRANSACTIONAL, UNCODED
-from observer.metrics import LiveBalance, live_balance, span_at
+from observer.metrics import (
+    NEUTRAL,
+    ORG_FIRST,
+    PARTNERSHIP_FIRST,
+    RELATIONAL,
+    TRANSACTIONAL,
+    UNCODED,
+    LiveBalance,
+    live_balance,
+    span_at,
+)
 from observer.models import Contribution, Session, SessionData, SessionStatus
 from observer.store import Archive
-from observer.tui.log_view import ContributionLog
 from observer.tui.dialogs import AttendeeForm, Confirm, KeyHelp, NewAttendee, Speaker, SpeakerPicker, TextPrompt
+from observer.tui.log_view import ContributionLog
 from observer.tui.runner import ActionRunner, Outcome
 
 NARROW_WIDTH = 110
@@ -60,9 +70,10 @@ class LiveView:
 
 class CodingScreen(Screen[None]):
     AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
-    BINDINGS = [
-        Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS
-    ] + [Binding("ctrl+w", "leave", "Home", id="leave")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS),
+        Binding("ctrl+w", "leave", "Home", id="leave"),
+    ]
 
     @dataclass
     class ActionDone(Message):
@@ -126,7 +137,7 @@ class CodingScreen(Screen[None]):
     # ------------------------------------------------------------ the worker side
 
     def now(self) -> dt.datetime:
-        return self.app.now()  # type: ignore[attr-defined, no-any-return]
+        return self.app.now()  # type: ignore[attr-defined]
 
     def _open(self) -> str:
         store = self.archive.open_session(self.session_id)
@@ -165,8 +176,9 @@ class CodingScreen(Screen[None]):
         """A balance panel update is scheduled or being computed."""
         from textual.worker import WorkerState
 
-        running = any(w.group == "balance" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                      for w in self.workers)
+        running = any(
+            w.group == "balance" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers
+        )
         return self._balance_timer is not None or running
 
     def _start_balance(self) -> None:
@@ -360,7 +372,8 @@ class CodingScreen(Screen[None]):
             isinstance(self._log_people, tuple) and all(a is b for a, b in zip(self._log_people, people, strict=True))
         )
         self._log_cells = {
-            c.id: self._log_cells[c.id] if not names_changed and self._log_sources.get(c.id) is c
+            c.id: self._log_cells[c.id]
+            if not names_changed and self._log_sources.get(c.id) is c
             else self._log_row(view, c)
             for c in view.data.contributions
         }
@@ -384,8 +397,12 @@ class CodingScreen(Screen[None]):
         text.append(f"Relational         {_number(indices.ri)}  (time {_number(indices.ri_time)})\n\n")
         quadrant = summary.quadrant
         text.append(f"{'':>12} {'transact.':>9} {'relational':>10}\n", "bold")
-        for row, label in ((ORG_FIRST, "org-first"), (PARTNERSHIP_FIRST, "partn.-first"),
-                           (NEUTRAL, "neutral"), (UNCODED, "uncoded")):
+        for row, label in (
+            (ORG_FIRST, "org-first"),
+            (PARTNERSHIP_FIRST, "partn.-first"),
+            (NEUTRAL, "neutral"),
+            (UNCODED, "uncoded"),
+        ):
             counts = quadrant.counts[row]
             text.append(f"{label:>12} {counts[TRANSACTIONAL]:>9} {counts[RELATIONAL]:>10}\n")
         text.append("\nAirtime vs share of room\n", "bold")
@@ -417,12 +434,14 @@ class CodingScreen(Screen[None]):
             for code in dimension.codes:
                 if code.key == character:
                     event.stop()
-                    self.submit(lambda c, d=dimension.id, k=code.id: c.set_code(pressed_at, d, k, target))
+                    dimension_id, code_id = dimension.id, code.id
+                    self.submit(lambda c: c.set_code(pressed_at, dimension_id, code_id, target))
                     return
         for flag in codebook.flags:
             if flag.key == character:
                 event.stop()
-                self.submit(lambda c, f=flag.id: c.toggle_flag(pressed_at, f, target))
+                flag_id = flag.id
+                self.submit(lambda c: c.toggle_flag(pressed_at, flag_id, target))
                 return
         if character.isprintable() and reserved_key_action(character) is None:
             self._status(f"'{character}' does nothing here · ? shows the keys", "refused")
@@ -441,8 +460,9 @@ class CodingScreen(Screen[None]):
         pressed_at = self.now()
         selected = self.selected_id
         if selected is not None:
-            self.submit(lambda c: c.set_speaker(pressed_at, selected, speaker.participant_id,
-                                                speaker.organisation_id or None))
+            self.submit(
+                lambda c: c.set_speaker(pressed_at, selected, speaker.participant_id, speaker.organisation_id or None)
+            )
         else:
             self.submit(lambda c: _spoke(c, pressed_at, speaker))
 
@@ -450,9 +470,11 @@ class CodingScreen(Screen[None]):
         assert self.view is not None
         session = self.view.session
         names = {o.id: o.name for o in session.organisations}
-        people = [] if organisations_only else [
-            (p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants
-        ]
+        people = (
+            []
+            if organisations_only
+            else [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
+        )
         return SpeakerPicker(title, people, [(o.id, o.name) for o in session.organisations])
 
     def action_pick_speaker(self) -> None:
@@ -519,8 +541,12 @@ class CodingScreen(Screen[None]):
 
         def add(attendee: NewAttendee | None) -> None:
             if attendee is not None:
-                self.submit(lambda c: "arrived: " + c.add_attendee(
-                    pressed_at, attendee.name, attendee.organisation, attendee.role).name)
+                self.submit(
+                    lambda c: (
+                        "arrived: "
+                        + c.add_attendee(pressed_at, attendee.name, attendee.organisation, attendee.role).name
+                    )
+                )
 
         self.app.push_screen(AttendeeForm([o.name for o in self.view.session.organisations]), add)
 
@@ -622,8 +648,9 @@ class CodingScreen(Screen[None]):
                 self.submit(lambda c: c.end_session(pressed_at))
 
         count = len(self.view.data.contributions)
-        self.app.push_screen(Confirm("End this session?", f"{count} contributions recorded. "
-                                     "You can still edit them afterwards."), end)
+        self.app.push_screen(
+            Confirm("End this session?", f"{count} contributions recorded. You can still edit them afterwards."), end
+        )
 
     def _show_end_summary(self) -> None:
         from observer.tui.review import ReviewScreen

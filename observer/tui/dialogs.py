@@ -133,8 +133,11 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
         with Vertical(classes="dialog"):
             yield Label("Late arrival", classes="dialog-title")
             yield Input(placeholder="name", id="attendee-name")
-            yield Input(placeholder="organisation (Tab completes)", id="attendee-organisation",
-                        suggester=SuggestFromList(self.organisations, case_sensitive=False))
+            yield Input(
+                placeholder="organisation (Tab completes)",
+                id="attendee-organisation",
+                suggester=SuggestFromList(self.organisations, case_sensitive=False),
+            )
             yield Input(placeholder="role (optional)", id="attendee-role")
             yield Label("", id="attendee-error", classes="field-error")
             yield Label("Enter in the last field saves · Escape cancels", classes="dialog-hint")
@@ -196,8 +199,11 @@ class KeyHelp(ModalScreen[None]):
         self.codebook = codebook
 
     def compose(self) -> ComposeResult:
-        lines = [f"[b]Speakers[/b]  {SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}: the first nine attendees · "
-                 "/ any attendee · 0 organisation only", ""]
+        lines = [
+            f"[b]Speakers[/b]  {SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}: the first nine attendees · "
+            "/ any attendee · 0 organisation only",
+            "",
+        ]
         for dimension in self.codebook.dimensions:
             codes = "  ".join(f"[b]{c.key}[/b] {c.label}" for c in dimension.codes)
             lines.append(f"[b]{dimension.label}[/b] (one value; the same key again clears)  {codes}")

@@ -77,8 +77,9 @@ class HomeScreen(Screen[None]):
 
     @on(Loaded)
     def show_sessions(self, message: Loaded) -> None:
-        self.sessions = sorted(message.sessions, key=lambda d: (d.session.meeting_date, d.session.created_at),
-                               reverse=True)
+        self.sessions = sorted(
+            message.sessions, key=lambda d: (d.session.meeting_date, d.session.created_at), reverse=True
+        )
         table = self.query_one("#sessions", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -86,9 +87,14 @@ class HomeScreen(Screen[None]):
         for data in self.sessions:
             session = data.session
             table.add_row(
-                session.meeting_date.isoformat(), session.series, session.title,
-                str(len(data.contributions)), format_clock(session.observed_seconds(now)),
-                session.status.value, session.id, key=session.id,
+                session.meeting_date.isoformat(),
+                session.series,
+                session.title,
+                str(len(data.contributions)),
+                format_clock(session.observed_seconds(now)),
+                session.status.value,
+                session.id,
+                key=session.id,
             )
         self.query_one("#welcome").display = not self.sessions
         table.display = bool(self.sessions)
@@ -181,8 +187,9 @@ class HomeScreen(Screen[None]):
                 self.notify(f"moved '{data.session.title}' to the trash · u brings it back", timeout=5)
                 self.reload()
 
-        self.app.push_screen(Confirm(f"Delete '{data.session.title}'?",
-                                     "It goes to the trash; u on this screen restores it."), delete)
+        self.app.push_screen(
+            Confirm(f"Delete '{data.session.title}'?", "It goes to the trash; u on this screen restores it."), delete
+        )
 
     def action_restore(self) -> None:
         trashed = self.archive.trashed()

@@ -42,8 +42,11 @@ class NewSessionScreen(Screen[None]):
             yield Input(placeholder="e.g. ICS Board, March", id="title")
             yield Label("", id="title-error", classes="field-error")
             yield Label("Series (the partnership or recurring meeting; Tab completes)", classes="field-label")
-            yield Input(placeholder="e.g. North Locality ICS Board", id="series",
-                        suggester=SuggestFromList(series, case_sensitive=False))
+            yield Input(
+                placeholder="e.g. North Locality ICS Board",
+                id="series",
+                suggester=SuggestFromList(series, case_sensitive=False),
+            )
             yield Label("", id="series-error", classes="field-error")
             yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
             yield Input(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
@@ -51,8 +54,12 @@ class NewSessionScreen(Screen[None]):
             yield Label("Observer (your name)", classes="field-label")
             yield Input(id="observer")
             yield Label("Codebook", classes="field-label")
-            yield Select([(f"{e.codebook.title or e.codebook.name} ({e.codebook.name})", e.codebook.name)
-                          for e in entries], value=DEFAULT_CODEBOOK, allow_blank=False, id="codebook")
+            yield Select(
+                [(f"{e.codebook.title or e.codebook.name} ({e.codebook.name})", e.codebook.name) for e in entries],
+                value=DEFAULT_CODEBOOK,
+                allow_blank=False,
+                id="codebook",
+            )
             yield Label("", id="codebook-error", classes="field-error")
             yield Label("Roster file (.csv or .xlsx with name, organisation, role) — optional", classes="field-label")
             yield Input(placeholder="path/to/roster.csv", id="roster-file")
@@ -106,9 +113,15 @@ class NewSessionScreen(Screen[None]):
         roster = self._roster(series)
         if roster is None or not ok:
             return
-        session = build_session(title=title, codebook=codebook, meeting_date=meeting_date, series=series,
-                                observer=self.query_one("#observer", Input).value.strip(), roster=roster,
-                                known_sessions=self.sessions)
+        session = build_session(
+            title=title,
+            codebook=codebook,
+            meeting_date=meeting_date,
+            series=series,
+            observer=self.query_one("#observer", Input).value.strip(),
+            roster=roster,
+            known_sessions=self.sessions,
+        )
         try:
             self.archive.create_session(session).close()
         except ObserverError as error:

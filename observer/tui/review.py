@@ -48,7 +48,8 @@ def percent(value: float | None) -> str:
 def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     session = data.session
     heading = Text.assemble(
-        (session.title, "bold"), f"  ·  {session.series or 'no series'}  ·  {session.meeting_date}  ·  ",
+        (session.title, "bold"),
+        f"  ·  {session.series or 'no series'}  ·  {session.meeting_date}  ·  ",
         f"{summary.contributions} contributions over {format_clock(summary.observed_s)} observed",
     )
     indices = summary.indices
@@ -64,34 +65,75 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     quadrant.add_column("")
     for column in ("transactional", "relational", "uncoded", "total"):
         quadrant.add_column(column, justify="right")
-    for row, label in ((ORG_FIRST, "org-first"), (PARTNERSHIP_FIRST, "partnership-first"),
-                       (NEUTRAL, "neutral"), (UNCODED, "uncoded")):
-        counts = summary.quadrant.counts[row]
-        quadrant.add_row(label, str(counts[TRANSACTIONAL]), str(counts[RELATIONAL]), str(counts[UNCODED]),
-                         str(summary.quadrant.row_totals[row]))
+    for quadrant_row, label in (
+        (ORG_FIRST, "org-first"),
+        (PARTNERSHIP_FIRST, "partnership-first"),
+        (NEUTRAL, "neutral"),
+        (UNCODED, "uncoded"),
+    ):
+        counts = summary.quadrant.counts[quadrant_row]
+        quadrant.add_row(
+            label,
+            str(counts[TRANSACTIONAL]),
+            str(counts[RELATIONAL]),
+            str(counts[UNCODED]),
+            str(summary.quadrant.row_totals[quadrant_row]),
+        )
 
     organisations = Table(title="Organisations: airtime against share of the room", title_justify="left")
-    for column in ("organisation", "present", "contrib.", "airtime", "share of airtime", "", "room",
-                   "ratio", "PFI", "RI"):
+    for column in (
+        "organisation",
+        "present",
+        "contrib.",
+        "airtime",
+        "share of airtime",
+        "",
+        "room",
+        "ratio",
+        "PFI",
+        "RI",
+    ):
         organisations.add_column(column, justify="left" if column in ("organisation", "") else "right")
     for row in summary.organisations:
-        organisations.add_row(row.name, str(row.attendees_present), str(row.contributions),
-                              format_clock(row.airtime_s), percent(row.share_airtime), bar(row.share_airtime),
-                              percent(row.share_of_room), number(row.airtime_ratio), number(row.pfi), number(row.ri))
+        organisations.add_row(
+            row.name,
+            str(row.attendees_present),
+            str(row.contributions),
+            format_clock(row.airtime_s),
+            percent(row.share_airtime),
+            bar(row.share_airtime),
+            percent(row.share_of_room),
+            number(row.airtime_ratio),
+            number(row.pfi),
+            number(row.ri),
+        )
 
     people = Table(title="Participants", title_justify="left")
     for column in ("participant", "contrib.", "airtime", "share", "PFI", "RI"):
         people.add_column(column, justify="left" if column == "participant" else "right")
     for row in sorted(summary.participants, key=lambda r: -r.airtime_s):
-        people.add_row(row.name, str(row.contributions), format_clock(row.airtime_s),
-                       percent(row.share_airtime), number(row.pfi), number(row.ri))
+        people.add_row(
+            row.name,
+            str(row.contributions),
+            format_clock(row.airtime_s),
+            percent(row.share_airtime),
+            number(row.pfi),
+            number(row.ri),
+        )
 
     agenda = Table(title="By agenda item", title_justify="left")
     for column in ("item", "start", "contrib.", "PFI", "", "RI", "flags"):
         agenda.add_column(column, justify="left" if column in ("item", "") else "right")
     for item in summary.agenda:
-        agenda.add_row(item.label, format_clock(item.start_s), str(item.contributions), number(item.pfi),
-                       bar(item.pfi, 12), number(item.ri), str(item.flags))
+        agenda.add_row(
+            item.label,
+            format_clock(item.start_s),
+            str(item.contributions),
+            number(item.pfi),
+            bar(item.pfi, 12),
+            number(item.ri),
+            str(item.flags),
+        )
 
     flags = Table(title="Flags", title_justify="left")
     flags.add_column("flag")
@@ -111,8 +153,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
 class ReviewScreen(Screen[None]):
     BINDINGS = [Binding("escape,q", "back", "Back"), Binding("ctrl+q", "app.quit", "Quit")]
 
-    def __init__(self, archive: Archive, session_id: str, data: SessionData | None = None,
-                 ended: bool = False) -> None:
+    def __init__(self, archive: Archive, session_id: str, data: SessionData | None = None, ended: bool = False) -> None:
         super().__init__()
         self.archive = archive
         self.session_id = session_id
@@ -123,8 +164,11 @@ class ReviewScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="review-body"):
             if self.ended:
-                yield Static("[b]Session ended.[/b] Everything is saved. Escape returns to Home; "
-                             "x on Home exports the workbook.", id="ended-note")
+                yield Static(
+                    "[b]Session ended.[/b] Everything is saved. Escape returns to Home; "
+                    "x on Home exports the workbook.",
+                    id="ended-note",
+                )
             yield Static(id="review")
         yield Footer()
 
@@ -146,20 +190,30 @@ def trend_renderable(trend: Trend) -> Group:
     for column in ("date", "title", "contrib.", "minutes", "PFI", "", "RI", "", "flags/h"):
         table.add_column(column, justify="left" if column in ("date", "title", "") else "right")
     for row in trend.rows:
-        table.add_row(row.meeting_date.isoformat(), row.title, str(row.contributions),
-                      f"{row.observed_minutes:.0f}", number(row.pfi), bar(row.pfi, 12), number(row.ri),
-                      bar(row.ri, 12), number(row.flags_per_hour, 1))
+        table.add_row(
+            row.meeting_date.isoformat(),
+            row.title,
+            str(row.contributions),
+            f"{row.observed_minutes:.0f}",
+            number(row.pfi),
+            bar(row.pfi, 12),
+            number(row.ri),
+            bar(row.ri, 12),
+            number(row.flags_per_hour, 1),
+        )
     changes = Text()
     for name, label in (("pfi", "PFI"), ("ri", "RI")):
-        changes.append(f"{label}: first→last {number(trend.change[name])}, "
-                       f"slope per meeting {number(trend.slope[name], 3)}\n")
+        changes.append(
+            f"{label}: first→last {number(trend.change[name])}, slope per meeting {number(trend.slope[name], 3)}\n"
+        )
     organisations = Table(title="Airtime share by organisation", title_justify="left")
     organisations.add_column("organisation")
     for row in trend.rows:
         organisations.add_column(row.meeting_date.isoformat(), justify="right")
     for organisation_id, name in trend.organisations.items():
-        organisations.add_row(name, *[percent(row.organisation_airtime_share.get(organisation_id))
-                                      for row in trend.rows])
+        organisations.add_row(
+            name, *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
+        )
     return Group(table, changes, organisations)
 
 

@@ -33,7 +33,7 @@ class ActionRunner(Generic[View]):
     the screen. In a burst of keys the view is built once the queue is drained, not after every key.
     """
 
-    def __init__(self, make_view: Callable[[], View], deliver: Callable[[Outcome[View]], None]) -> None:
+    def __init__(self, make_view: Callable[[], View | None], deliver: Callable[[Outcome[View]], None]) -> None:
         self._make_view = make_view
         self._deliver = deliver
         self._jobs: queue.Queue[Callable[[], str] | None] = queue.Queue()
@@ -73,8 +73,9 @@ class ActionRunner(Generic[View]):
             except ObserverError as error:
                 outcome = Outcome(f"NOT SAVED: {error}", failed=True, storage_error=True)
             except Exception as error:  # a bug must not kill the worker and silently stop saving
-                outcome = Outcome(f"NOT SAVED: unexpected {type(error).__name__}: {error}", failed=True,
-                                  storage_error=True)
+                outcome = Outcome(
+                    f"NOT SAVED: unexpected {type(error).__name__}: {error}", failed=True, storage_error=True
+                )
             pending = self._jobs.qsize()
             view = self._make_view() if pending == 0 else None
             self._deliver(Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending))

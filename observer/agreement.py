@@ -1,0 +1,282 @@
+"""Agreement between observers who coded the same meeting (see the metric definitions).
+
+Two methods, each per dimension: time-sliced (the value running at the midpoint of every slice of the
+common observed span; "who is speaking" too) and contribution-matched (contributions paired by speaker and
+start within a tolerance, closest first). For each: observed agreement Po, Cohen's kappa, PABAK, the
+confusion matrix and the Landis & Koch label. Pure functions over the models.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from observer import metrics
+from observer.errors import InputError
+from observer.models import SessionData
+
+NONE = "none"
+SPEAKER = "speaker"
+DEFAULT_SLICE_S = 1.0
+DEFAULT_TOLERANCE_S = 3.0
+MIN_OVERLAP_SHARE = 0.5  # below this share of the shorter session in common, say so
+
+
+def landis_koch(kappa: float | None) -> str:
+    """Landis & Koch (1977): <0 poor, 0-0.20 slight, 0.21-0.40 fair, 0.41-0.60 moderate, 0.61-0.80
+    substantial, 0.81-1 almost perfect; blank when undefined."""
+    if kappa is None:
+        return ""
+    if kappa < 0:
+        return "poor"
+    for limit, label in ((0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial")):
+        if kappa <= limit:
+            return label
+    return "almost perfect"
+
+
+@dataclass
+class Agreement:
+    """Agreement over a list of (observer A's value, observer B's value) pairs."""
+
+    categories: list[str]
+    confusion: dict[str, dict[str, int]]  # A's value -> B's value -> count
+    n: int
+    po: float | None
+    pe: float | None
+    kappa: float | None
+    pabak: float | None
+
+    @property
+    def label(self) -> str:
+        return landis_koch(self.kappa)
+
+
+def agreement(pairs: list[tuple[str, str]]) -> Agreement:
+    """Po, Cohen's kappa (Pe from the two observers' marginals) and PABAK over ``pairs``.
+
+    kappa is undefined when Pe = 1 (both observers used one and the same category throughout); PABAK when
+    there is only one category; everything when there are no pairs.
+    """
+    categories = sorted({value for pair in pairs for value in pair})
+    confusion = {a: dict.fromkeys(categories, 0) for a in categories}
+    for a, b in pairs:
+        confusion[a][b] += 1
+    n = len(pairs)
+    if n == 0:
+        return Agreement(categories, confusion, 0, None, None, None, None)
+    po = sum(confusion[c][c] for c in categories) / n
+    first = Counter(a for a, _ in pairs)
+    second = Counter(b for _, b in pairs)
+    pe = sum(first[c] * second[c] for c in categories) / (n * n)
+    kappa = (po - pe) / (1 - pe) if pe < 1 else None
+    k = len(categories)
+    pabak = (k * po - 1) / (k - 1) if k > 1 else None
+    return Agreement(categories, confusion, n, po, pe, kappa, pabak)
+
+
+# ---------------------------------------------------------------- what each observer recorded
+
+
+def speaker_of(data: SessionData, span: metrics.Span) -> str:
+    """Who spoke, by name and organisation: ids differ between observers' archives, names do not."""
+    session = data.session
+    contribution = span.contribution
+    organisation = session.organisation(contribution.organisation_id)
+    organisation_name = (organisation.name if organisation else contribution.organisation_id).casefold()
+    participant = session.participant(contribution.participant_id)
+    if participant is None:
+        return f"({organisation_name})"
+    return f"{participant.name.casefold()} ({organisation_name})"
+
+
+def value_of(data: SessionData, span: metrics.Span, dimension: str) -> str:
+    if dimension == SPEAKER:
+        return speaker_of(data, span)
+    return span.contribution.codes.get(dimension) or NONE
+
+
+class Timeline:
+    """One observer's spans, for looking up what was running at a moment of their clock."""
+
+    def __init__(self, data: SessionData) -> None:
+        self.data = data
+        self.spans = metrics.contribution_spans(data)
+        self.starts = [span.start_s for span in self.spans]
+        self.observed_s = data.session.observed_seconds()
+
+    def at(self, clock_s: float) -> metrics.Span | None:
+        index = bisect.bisect_right(self.starts, clock_s) - 1
+        if index < 0:
+            return None
+        span = self.spans[index]
+        return span if span.start_s <= clock_s < span.end_s else None
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+@dataclass
+class DimensionAgreement:
+    dimension: str
+    time_sliced: Agreement
+    matched: Agreement | None  # None for "speaker": matching already requires the same speaker
+
+
+@dataclass
+class Comparison:
+    session_a: str
+    session_b: str
+    offset_s: float  # B's clock + offset = A's clock
+    slice_s: float
+    tolerance_s: float
+    common_start_s: float
+    common_end_s: float
+    overlap_share: float
+    matched_pairs: int
+    unmatched_a: int
+    unmatched_b: int
+    dimensions: list[DimensionAgreement] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_comparable(a: SessionData, b: SessionData, force: bool = False) -> None:
+    """Refuse sessions that were not coded on the same codebook (a version difference only with force)."""
+    book_a, book_b = a.session.codebook, b.session.codebook
+    if book_a.name != book_b.name:
+        raise InputError(
+            f"sessions {a.session.id} and {b.session.id} use different codebooks "
+            f"('{book_a.name}' and '{book_b.name}'): their codes cannot be compared"
+        )
+    if book_a.version != book_b.version and not force:
+        raise InputError(
+            f"sessions {a.session.id} and {b.session.id} use codebook '{book_a.name}' in versions "
+            f"{book_a.version} and {book_b.version}; add --force to compare them anyway"
+        )
+
+
+def clock_offset(a: SessionData, b: SessionData) -> float:
+    """Seconds to add to B's clock to read A's: the difference of their start wall-clock times."""
+    if a.session.started_at is None or b.session.started_at is None:
+        raise InputError("a session that was never started has no clock to align; give --offset")
+    return (b.session.started_at - a.session.started_at).total_seconds()
+
+
+def compare(
+    a: SessionData,
+    b: SessionData,
+    slice_s: float = DEFAULT_SLICE_S,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    offset_s: float | None = None,
+    force: bool = False,
+) -> Comparison:
+    """Both agreement methods, per dimension of the shared codebook (and the speaker, time-sliced)."""
+    if slice_s <= 0:
+        raise InputError(f"--slice must be positive, not {slice_s}")
+    if tolerance_s < 0:
+        raise InputError(f"--tolerance cannot be negative, not {tolerance_s}")
+    check_comparable(a, b, force)
+    offset = clock_offset(a, b) if offset_s is None else offset_s
+    timeline_a, timeline_b = Timeline(a), Timeline(b)
+    start = max(0.0, offset)
+    end = min(timeline_a.observed_s, timeline_b.observed_s + offset)
+    shorter = min(timeline_a.observed_s, timeline_b.observed_s)
+    overlap = max(0.0, end - start)
+    share = overlap / shorter if shorter else 0.0
+    dimensions = [SPEAKER, *a.session.codebook.dimension_ids]
+    comparison = Comparison(
+        a.session.id, b.session.id, offset, slice_s, tolerance_s, start, end, share, 0, 0, 0,
+    )
+    if overlap <= 0:
+        raise InputError(
+            f"sessions {a.session.id} and {b.session.id} do not overlap in time (offset {offset:+.0f} s); "
+            "check that they are the same meeting, or give --offset"
+        )
+    if share < MIN_OVERLAP_SHARE:
+        comparison.warnings.append(
+            f"the sessions overlap for only {overlap / 60:.1f} min ({share:.0%} of the shorter one): "
+            "are they the same meeting? (--offset aligns clocks by hand)"
+        )
+
+    sliced: dict[str, list[tuple[str, str]]] = {dimension: [] for dimension in dimensions}
+    slices = int(overlap // slice_s)
+    for index in range(slices):
+        midpoint = start + (index + 0.5) * slice_s
+        span_a = timeline_a.at(midpoint)
+        span_b = timeline_b.at(midpoint - offset)
+        for dimension in dimensions:
+            value_a = value_of(a, span_a, dimension) if span_a else NONE
+            value_b = value_of(b, span_b, dimension) if span_b else NONE
+            sliced[dimension].append((value_a, value_b))
+
+    pairs, unmatched_a, unmatched_b = match_contributions(timeline_a, timeline_b, offset, tolerance_s, start, end)
+    comparison.matched_pairs, comparison.unmatched_a, comparison.unmatched_b = (
+        len(pairs), len(unmatched_a), len(unmatched_b),
+    )
+    for dimension in dimensions:
+        matched = None
+        if dimension != SPEAKER:
+            matched = agreement(
+                [(value_of(a, x, dimension), value_of(b, y, dimension)) for x, y in pairs]
+                + [(value_of(a, x, dimension), NONE) for x in unmatched_a]
+                + [(NONE, value_of(b, y, dimension)) for y in unmatched_b]
+            )
+        comparison.dimensions.append(DimensionAgreement(dimension, agreement(sliced[dimension]), matched))
+    return comparison
+
+
+def match_contributions(
+    timeline_a: Timeline, timeline_b: Timeline, offset: float, tolerance: float, start: float, end: float
+) -> tuple[list[tuple[metrics.Span, metrics.Span]], list[metrics.Span], list[metrics.Span]]:
+    """Pair contributions naming the same speaker whose starts lie within ``tolerance``, closest first."""
+    spans_a = [s for s in timeline_a.spans if start - tolerance <= s.start_s <= end + tolerance]
+    spans_b = [s for s in timeline_b.spans if start - tolerance <= s.start_s + offset <= end + tolerance]
+    starts_b = [s.start_s + offset for s in spans_b]
+    candidates: list[tuple[float, int, int]] = []
+    for index_a, span_a in enumerate(spans_a):
+        speaker_a = speaker_of(timeline_a.data, span_a)
+        low = bisect.bisect_left(starts_b, span_a.start_s - tolerance)
+        high = bisect.bisect_right(starts_b, span_a.start_s + tolerance)
+        for index_b in range(low, high):
+            if speaker_of(timeline_b.data, spans_b[index_b]) == speaker_a:
+                candidates.append((abs(starts_b[index_b] - span_a.start_s), index_a, index_b))
+    candidates.sort()
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[metrics.Span, metrics.Span]] = []
+    for _, index_a, index_b in candidates:
+        if index_a in used_a or index_b in used_b:
+            continue
+        used_a.add(index_a)
+        used_b.add(index_b)
+        pairs.append((spans_a[index_a], spans_b[index_b]))
+    unmatched_a = [span for index, span in enumerate(spans_a) if index not in used_a]
+    unmatched_b = [span for index, span in enumerate(spans_b) if index not in used_b]
+    return pairs, unmatched_a, unmatched_b
+
+
+@dataclass
+class PairwiseMatrix:
+    """Three or more observers of one meeting: time-sliced kappa for every pair, per dimension."""
+
+    sessions: list[str]
+    kappa: dict[str, dict[tuple[str, str], float | None]]  # dimension -> (a, b) -> kappa
+    warnings: list[str]
+
+
+def pairwise(
+    sessions: list[SessionData], slice_s: float = DEFAULT_SLICE_S, tolerance_s: float = DEFAULT_TOLERANCE_S,
+    force: bool = False,
+) -> PairwiseMatrix:
+    ids = [data.session.id for data in sessions]
+    dimensions = [SPEAKER, *sessions[0].session.codebook.dimension_ids]
+    kappa: dict[str, dict[tuple[str, str], float | None]] = {d: {} for d in dimensions}
+    warnings: list[str] = []
+    for first, second in combinations(sessions, 2):
+        result = compare(first, second, slice_s, tolerance_s, force=force)
+        warnings += [f"{first.session.id} × {second.session.id}: {w}" for w in result.warnings]
+        for row in result.dimensions:
+            kappa[row.dimension][first.session.id, second.session.id] = row.time_sliced.kappa
+    return PairwiseMatrix(ids, kappa, warnings)

@@ -1,0 +1,142 @@
+"""Bundles: whole sessions (codebook copies and rosters included) in one file for another observer's archive.
+
+A bundle is JSON with a SHA-256 checksum over its sessions, so a damaged or hand-edited file is refused.
+Import checks everything before it writes anything: sessions already present and identical are skipped,
+present and different are imported as a conflict copy, and a participant whose id is known under another
+name is reported, never silently renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from observer import __version__
+from observer.errors import InputError, StorageError
+from observer.files import atomic_replace
+from observer.models import SessionData
+from observer.store import Archive
+
+BUNDLE_FORMAT = "observer-bundle"
+BUNDLE_VERSION = 1
+
+
+def _canonical(sessions: list[dict[str, Any]]) -> bytes:
+    return json.dumps(sessions, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def session_record(data: SessionData) -> dict[str, Any]:
+    return data.model_dump(mode="json")
+
+
+def write_bundle(sessions: list[SessionData], path: Path) -> None:
+    records = [session_record(data) for data in sessions]
+    document = {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "tool": f"observer {__version__}",
+        "sha256": hashlib.sha256(_canonical(records)).hexdigest(),
+        "sessions": records,
+    }
+    encoded = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    atomic_replace(path, lambda handle: handle.write(encoded))
+
+
+def read_bundle(path: Path) -> list[SessionData]:
+    """Every session of a bundle, validated; InputError says why a bundle is refused."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such bundle") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path}: not a readable bundle (damaged or not a bundle: {error})") from None
+    if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
+        raise InputError(f"{path}: not an observer bundle")
+    if document.get("version") != BUNDLE_VERSION:
+        raise InputError(f"{path}: bundle version {document.get('version')!r} is not one this observer reads")
+    records = document.get("sessions")
+    if not isinstance(records, list) or not records:
+        raise InputError(f"{path}: the bundle holds no sessions")
+    if hashlib.sha256(_canonical(records)).hexdigest() != document.get("sha256"):
+        raise InputError(f"{path}: checksum mismatch: the bundle was damaged or edited after it was made")
+    sessions: list[SessionData] = []
+    for index, record in enumerate(records, start=1):
+        try:
+            sessions.append(SessionData.model_validate(record))
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise InputError(f"{path}: session {index}, field '{where}': {first['msg']}") from None
+    ids = [data.session.id for data in sessions]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{path}: a session appears twice in the bundle")
+    return sessions
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # identical to what the archive holds
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (bundle id, id of the copy)
+    renamed_participants: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [f"imported {len(self.imported)} session(s); {len(self.skipped)} already present and identical"]
+        lines += [f"conflict: session {original} differs from the archive's; imported as {copy}"
+                  for original, copy in self.conflicts]
+        lines += [f"note: {message}" for message in self.renamed_participants]
+        return lines
+
+
+def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
+    """Validate every bundle, then merge their sessions into ``archive``."""
+    incoming: list[SessionData] = []
+    for path in paths:
+        incoming += read_bundle(path)  # all of them, before anything is written
+    existing, _ = archive.load_all()
+    present = {data.session.id: data for data in existing}
+    known_names = {p.id: p.name for data in existing for p in data.session.participants}
+    report = ImportReport()
+    plan: list[SessionData] = []
+    for data in incoming:
+        for participant in data.session.participants:
+            known = known_names.get(participant.id)
+            if known is not None and known != participant.name:
+                report.renamed_participants.append(
+                    f"participant {participant.id} is '{known}' in this archive and '{participant.name}' in "
+                    f"session {data.session.id}; both kept as they are"
+                )
+        current = present.get(data.session.id)
+        if current is None:
+            plan.append(data)
+            report.imported.append(data.session.id)
+        elif _canonical([session_record(current)]) == _canonical([session_record(data)]):
+            report.skipped.append(data.session.id)
+        else:
+            copy_id = _conflict_id(data.session.id, set(present) | {d.session.id for d in plan})
+            copy = SessionData(session=data.session.model_copy(update={"id": copy_id}),
+                               contributions=data.contributions)
+            plan.append(copy)
+            report.conflicts.append((data.session.id, copy_id))
+    for data in plan:
+        try:
+            archive.replace_session(data)
+        except StorageError as error:
+            raise StorageError(f"{error} (sessions imported before this one: {report.imported[:len(plan)]})") from None
+    return report
+
+
+def _conflict_id(session_id: str, taken: set[str]) -> str:
+    counter = 1
+    while f"{session_id}-conflict{counter}" in taken:
+        counter += 1
+    return f"{session_id}-conflict{counter}"
