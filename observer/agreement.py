@@ -187,7 +187,17 @@ def compare(
     share = overlap / shorter if shorter else 0.0
     dimensions = [SPEAKER, *a.session.codebook.dimension_ids]
     comparison = Comparison(
-        a.session.id, b.session.id, offset, slice_s, tolerance_s, start, end, share, 0, 0, 0,
+        a.session.id,
+        b.session.id,
+        offset,
+        slice_s,
+        tolerance_s,
+        start,
+        end,
+        share,
+        0,
+        0,
+        0,
     )
     if overlap <= 0:
         raise InputError(
@@ -213,7 +223,9 @@ def compare(
 
     pairs, unmatched_a, unmatched_b = match_contributions(timeline_a, timeline_b, offset, tolerance_s, start, end)
     comparison.matched_pairs, comparison.unmatched_a, comparison.unmatched_b = (
-        len(pairs), len(unmatched_a), len(unmatched_b),
+        len(pairs),
+        len(unmatched_a),
+        len(unmatched_b),
     )
     for dimension in dimensions:
         matched = None
@@ -267,7 +279,9 @@ class PairwiseMatrix:
 
 
 def pairwise(
-    sessions: list[SessionData], slice_s: float = DEFAULT_SLICE_S, tolerance_s: float = DEFAULT_TOLERANCE_S,
+    sessions: list[SessionData],
+    slice_s: float = DEFAULT_SLICE_S,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
     force: bool = False,
 ) -> PairwiseMatrix:
     ids = [data.session.id for data in sessions]

@@ -91,8 +91,10 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         lines = [f"imported {len(self.imported)} session(s); {len(self.skipped)} already present and identical"]
-        lines += [f"conflict: session {original} differs from the archive's; imported as {copy}"
-                  for original, copy in self.conflicts]
+        lines += [
+            f"conflict: session {original} differs from the archive's; imported as {copy}"
+            for original, copy in self.conflicts
+        ]
         lines += [f"note: {message}" for message in self.renamed_participants]
         return lines
 
@@ -123,15 +125,16 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             report.skipped.append(data.session.id)
         else:
             copy_id = _conflict_id(data.session.id, set(present) | {d.session.id for d in plan})
-            copy = SessionData(session=data.session.model_copy(update={"id": copy_id}),
-                               contributions=data.contributions)
+            copy = SessionData(
+                session=data.session.model_copy(update={"id": copy_id}), contributions=data.contributions
+            )
             plan.append(copy)
             report.conflicts.append((data.session.id, copy_id))
     for data in plan:
         try:
             archive.replace_session(data)
         except StorageError as error:
-            raise StorageError(f"{error} (sessions imported before this one: {report.imported[:len(plan)]})") from None
+            raise StorageError(f"{error} (sessions imported before this one: {report.imported[: len(plan)]})") from None
     return report
 
 

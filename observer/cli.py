@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -274,7 +274,7 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
     return sessions
 
 
-def _export_options(context: Context, pseudonymise: bool, keep_notes: bool | None, sessions: list[Any]) -> Any:
+def _export_options(context: Context, pseudonymise: bool, keep_notes: bool | None, sessions: Iterable[Any]) -> Any:
     from observer.export import ExportOptions
     from observer.pseudonyms import PseudonymRegistry
 
@@ -338,9 +338,7 @@ def export(
     key_file: Path | None,
 ) -> None:
     """Export sessions; the format follows the extension of -o."""
-    from observer.export import export_sessions
-
-    from observer.export import ArchiveSessions
+    from observer.export import ArchiveSessions, export_sessions
 
     if key_file is not None and not pseudonymise:
         raise InputError("--key goes with --pseudonymise")
@@ -402,19 +400,41 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Agreement workbook (.xlsx) with a confusion matrix per dimension.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Agreement workbook (.xlsx) with a confusion matrix per dimension.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--slice", "slice_s", type=float, default=1.0, show_default=True, help="Slice width, seconds.")
-@click.option("--tolerance", type=float, default=3.0, show_default=True,
-              help="Largest start difference of matched contributions, seconds.")
-@click.option("--offset", type=float, default=None,
-              help="Seconds to add to B's clock to read A's (default: from their start times).")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="Largest start difference of matched contributions, seconds.",
+)
+@click.option(
+    "--offset",
+    type=float,
+    default=None,
+    help="Seconds to add to B's clock to read A's (default: from their start times).",
+)
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @pass_context
 @one_line_errors
-def agreement(context: Context, sessions_: tuple[str, ...], output: Path | None, as_json: bool, slice_s: float,
-              tolerance: float, offset: float | None, force: bool) -> None:
+def agreement(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path | None,
+    as_json: bool,
+    slice_s: float,
+    tolerance: float,
+    offset: float | None,
+    force: bool,
+) -> None:
     """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK."""
     from observer import agreement as agreement_module
     from observer.export.records import plain
@@ -429,17 +449,24 @@ def agreement(context: Context, sessions_: tuple[str, ...], output: Path | None,
         for warning in matrix.warnings:
             click.echo(f"observer: warning: {warning}", err=True)
         if as_json:
-            click.echo(json.dumps({d: {f"{a} × {b}": k for (a, b), k in pairs.items()}
-                                   for d, pairs in matrix.kappa.items()}, indent=1))
+            click.echo(
+                json.dumps(
+                    {d: {f"{a} × {b}": k for (a, b), k in pairs.items()} for d, pairs in matrix.kappa.items()}, indent=1
+                )
+            )
             return
         for dimension, pairs in matrix.kappa.items():
             click.echo(f"\n{dimension}: time-sliced kappa")
             click.echo(" " * 16 + "".join(f"{sid[:14]:>16}" for sid in matrix.sessions[1:]))
             for first in matrix.sessions[:-1]:
                 cells = [pairs.get((first, second)) for second in matrix.sessions[1:]]
-                click.echo(f"{first[:14]:<16}" + "".join(
-                    f"{'' if value is None and (first, second) not in pairs else _kappa(value):>16}"
-                    for value, second in zip(cells, matrix.sessions[1:], strict=True)))
+                click.echo(
+                    f"{first[:14]:<16}"
+                    + "".join(
+                        f"{'' if value is None and (first, second) not in pairs else _kappa(value):>16}"
+                        for value, second in zip(cells, matrix.sessions[1:], strict=True)
+                    )
+                )
         return
     first, second = sessions
     comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)
@@ -457,24 +484,31 @@ def agreement(context: Context, sessions_: tuple[str, ...], output: Path | None,
                     row[method]["label"] = agreement_module.landis_koch(row[method]["kappa"])
         click.echo(json.dumps(record, indent=1))
         return
-    click.echo(f"A = {comparison.session_a}, B = {comparison.session_b}; clock offset {comparison.offset_s:+.1f} s; "
-               f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common")
-    click.echo(f"{comparison.matched_pairs} contributions matched (tolerance {tolerance:g} s), "
-               f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B")
+    click.echo(
+        f"A = {comparison.session_a}, B = {comparison.session_b}; clock offset {comparison.offset_s:+.1f} s; "
+        f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common"
+    )
+    click.echo(
+        f"{comparison.matched_pairs} contributions matched (tolerance {tolerance:g} s), "
+        f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B"
+    )
     click.echo(f"{'dimension':<14} {'method':<22} {'n':>6} {'Po':>6} {'kappa':>6} {'PABAK':>6}  label")
     for row in comparison.dimensions:
         for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
             if result is not None:
-                click.echo(f"{row.dimension:<14} {method:<22} {result.n:>6} {_kappa(result.po):>6} "
-                           f"{_kappa(result.kappa):>6} {_kappa(result.pabak):>6}  {result.label}")
+                click.echo(
+                    f"{row.dimension:<14} {method:<22} {result.n:>6} {_kappa(result.po):>6} "
+                    f"{_kappa(result.kappa):>6} {_kappa(result.pabak):>6}  {result.label}"
+                )
     if output is not None:
         click.echo(f"agreement workbook: {output}")
 
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Bundle file to write.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Bundle file to write."
+)
 @pass_context
 @one_line_errors
 def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:

@@ -233,9 +233,15 @@ def second_observer(data: SessionData, change_share: float, jitter_s: float = 1.
             if rng.random() < change_share:
                 current = codes.get(dimension)
                 codes[dimension] = rng.choice([v for v in values if v != current])
-        contributions.append(contribution.model_copy(update={
-            "id": f"{contribution.id}-b", "start_s": round(start, 3), "codes": codes,
-        }))
+        contributions.append(
+            contribution.model_copy(
+                update={
+                    "id": f"{contribution.id}-b",
+                    "start_s": round(start, 3),
+                    "codes": codes,
+                }
+            )
+        )
         previous = start
     copy = session.model_copy(update={"id": f"{session.id}-b", "observer": "Second observer"})
     return SessionData(session=copy, contributions=contributions)

@@ -181,8 +181,10 @@ def quadrant_table(spans: list[Span]) -> QuadrantTable:
 
 def combine_quadrants(tables: list[QuadrantTable]) -> QuadrantTable:
     """The quadrant table of several sessions together: counts summed, shares of the summed 2×2."""
-    counts = {row: {column: sum(t.counts[row][column] for t in tables) for column in QUADRANT_COLUMNS}
-              for row in QUADRANT_ROWS}
+    counts = {
+        row: {column: sum(t.counts[row][column] for t in tables) for column in QUADRANT_COLUMNS}
+        for row in QUADRANT_ROWS
+    }
     return _quadrant_from_counts(counts)
 
 
@@ -193,9 +195,7 @@ QUADRANT_COLUMNS = [TRANSACTIONAL, RELATIONAL, UNCODED]
 def _quadrant_from_counts(counts: dict[str, dict[str, int]]) -> QuadrantTable:
     core_rows, core_columns = QUADRANT_ROWS[:2], QUADRANT_COLUMNS[:2]
     core_total = sum(counts[row][column] for row in core_rows for column in core_columns)
-    shares = {
-        row: {column: ratio(counts[row][column], core_total) for column in core_columns} for row in core_rows
-    }
+    shares = {row: {column: ratio(counts[row][column], core_total) for column in core_columns} for row in core_rows}
     return QuadrantTable(
         rows=list(QUADRANT_ROWS),
         columns=list(QUADRANT_COLUMNS),
@@ -555,23 +555,25 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
         summary = summarise(data)
         for organisation in data.session.organisations:
             organisations.setdefault(organisation.id, organisation.name)
-        dated_rows.append((
-            (data.session.meeting_date, data.session.created_at),
-            TrendRow(
-                session_id=data.session.id,
-                meeting_date=data.session.meeting_date,
-                title=data.session.title,
-                contributions=summary.contributions,
-                observed_minutes=summary.observed_s / 60,
-                pfi=summary.indices.pfi,
-                ri=summary.indices.ri,
-                pfi_time=summary.indices.pfi_time,
-                ri_time=summary.indices.ri_time,
-                flags_per_hour=summary.total_flags_per_hour,
-                organisation_airtime_share={o.id: o.share_airtime for o in summary.organisations},
-                organisation_participation_ratio={o.id: o.participation_ratio for o in summary.organisations},
-            ),
-        ))
+        dated_rows.append(
+            (
+                (data.session.meeting_date, data.session.created_at),
+                TrendRow(
+                    session_id=data.session.id,
+                    meeting_date=data.session.meeting_date,
+                    title=data.session.title,
+                    contributions=summary.contributions,
+                    observed_minutes=summary.observed_s / 60,
+                    pfi=summary.indices.pfi,
+                    ri=summary.indices.ri,
+                    pfi_time=summary.indices.pfi_time,
+                    ri_time=summary.indices.ri_time,
+                    flags_per_hour=summary.total_flags_per_hour,
+                    organisation_airtime_share={o.id: o.share_airtime for o in summary.organisations},
+                    organisation_participation_ratio={o.id: o.participation_ratio for o in summary.organisations},
+                ),
+            )
+        )
     rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0])]
     change: dict[str, float | None] = {}
     slope: dict[str, float | None] = {}

@@ -102,6 +102,14 @@ class Codebook(Strict):
         located += [(f"flag '{flag.id}'", flag) for flag in self.flags]
         return located
 
+    def key_meanings(self) -> dict[str, tuple[str | None, str]]:
+        """key -> (dimension id, code id) for dimension codes, (None, flag id) for flags."""
+        meanings: dict[str, tuple[str | None, str]] = {
+            code.key: (dimension.id, code.id) for dimension in self.dimensions for code in dimension.codes
+        }
+        meanings.update({flag.key: (None, flag.id) for flag in self.flags})
+        return meanings
+
     def dimension(self, dimension_id: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.id == dimension_id), None)
 

@@ -29,8 +29,7 @@ def pairs_from_table(table: dict[tuple[str, str], int]) -> list[tuple[str, str]]
 def test_cohen_kappa_worked_example() -> None:
     # The standard two-rater example: 50 items, 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no.
     # Po = 35/50 = 0.70; Pe = 0.5*0.6 + 0.5*0.4 = 0.50; kappa = 0.4; PABAK = 2*0.7 - 1 = 0.4.
-    result = ag.agreement(pairs_from_table({("yes", "yes"): 20, ("yes", "no"): 5, ("no", "yes"): 10,
-                                            ("no", "no"): 15}))
+    result = ag.agreement(pairs_from_table({("yes", "yes"): 20, ("yes", "no"): 5, ("no", "yes"): 10, ("no", "no"): 15}))
     assert (result.n, result.po, result.pe) == (50, approx(0.70), approx(0.50))
     assert result.kappa == approx(0.40) and result.pabak == approx(0.40)
     assert result.label == "fair"
@@ -58,28 +57,47 @@ def test_undefined_cases() -> None:
     assert opposite.kappa == approx(-1.0) and opposite.label == "poor"
 
 
-@pytest.mark.parametrize(("kappa", "label"), [(-0.1, "poor"), (0.0, "slight"), (0.2, "slight"), (0.21, "fair"),
-                                              (0.4, "fair"), (0.41, "moderate"), (0.6, "moderate"),
-                                              (0.61, "substantial"), (0.8, "substantial"), (0.81, "almost perfect"),
-                                              (1.0, "almost perfect")])
+@pytest.mark.parametrize(
+    ("kappa", "label"),
+    [
+        (-0.1, "poor"),
+        (0.0, "slight"),
+        (0.2, "slight"),
+        (0.21, "fair"),
+        (0.4, "fair"),
+        (0.41, "moderate"),
+        (0.6, "moderate"),
+        (0.61, "substantial"),
+        (0.8, "substantial"),
+        (0.81, "almost perfect"),
+        (1.0, "almost perfect"),
+    ],
+)
 def test_landis_koch_labels(kappa: float, label: str) -> None:
     assert ag.landis_koch(kappa) == label
 
 
 def shifted(data: SessionData, session_id: str, seconds: float, topic_for: dict[str, str]) -> SessionData:
     """The same meeting as a second observer: clock started ``seconds`` later, some topics different."""
-    session = data.session.model_copy(update={"id": session_id,
-                                              "started_at": data.session.started_at + dt.timedelta(seconds=seconds)})
+    session = data.session.model_copy(
+        update={"id": session_id, "started_at": data.session.started_at + dt.timedelta(seconds=seconds)}
+    )
     contributions = []
     for c in data.contributions:
         codes = dict(c.codes)
         if c.id in topic_for:
             codes["topic"] = topic_for[c.id]
         contributions.append(c.model_copy(update={"start_s": max(0.0, c.start_s - seconds), "codes": codes}))
-    return SessionData(session=session.model_copy(update={"ended_s": 300 - seconds, "clock_elapsed_s": 300 - seconds,
-                                                          "pauses": [p.model_copy(update={"at_s": p.at_s - seconds})
-                                                                     for p in session.pauses]}),
-                       contributions=contributions)
+    return SessionData(
+        session=session.model_copy(
+            update={
+                "ended_s": 300 - seconds,
+                "clock_elapsed_s": 300 - seconds,
+                "pauses": [p.model_copy(update={"at_s": p.at_s - seconds}) for p in session.pauses],
+            }
+        ),
+        contributions=contributions,
+    )
 
 
 def test_identical_coding_agrees_perfectly(partnership: Codebook) -> None:
@@ -123,8 +141,13 @@ def test_refusals_and_warnings(partnership: Codebook, archive: Archive) -> None:
     bales = hand_meeting(resolve_codebook("bales-ipa", None), "s-bales")
     with pytest.raises(InputError, match="different codebooks"):
         ag.compare(a, bales)
-    newer = a.model_copy(update={"session": a.session.model_copy(update={
-        "id": "s-new", "codebook": partnership.model_copy(update={"version": "2.0"})})})
+    newer = a.model_copy(
+        update={
+            "session": a.session.model_copy(
+                update={"id": "s-new", "codebook": partnership.model_copy(update={"version": "2.0"})}
+            )
+        }
+    )
     with pytest.raises(InputError, match="--force"):
         ag.compare(a, newer)
     assert ag.compare(a, newer, force=True).dimensions
@@ -142,8 +165,11 @@ def test_kappa_falls_as_more_codes_are_changed(tmp_path: Path) -> None:
     for share in (0.0, 0.2, 0.4, 0.7):
         other = second_observer(original, change_share=share, jitter_s=1.5, seed=11)
         archive.replace_session(other)
-        result = json.loads(CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "agreement",
-                                                      session_id, other.session.id, "--json"]).output)
+        result = json.loads(
+            CliRunner()
+            .invoke(main, ["--data-dir", str(tmp_path / "data"), "agreement", session_id, other.session.id, "--json"])
+            .output
+        )
         orientation = next(d for d in result["dimensions"] if d["dimension"] == "orientation")
         kappas.append((orientation["time_sliced"]["kappa"], orientation["matched"]["kappa"]))
         archive.trash_session(other.session.id)
@@ -159,9 +185,15 @@ def test_cli_table_workbook_and_pairwise(tmp_path: Path) -> None:
     (session_id,) = generate_demo(archive, sessions=1, contributions=80, seed=2)
     original = archive.load(session_id)
     for index, share in enumerate((0.1, 0.3)):
-        archive.replace_session(second_observer(original, share, seed=index).model_copy(
-            update={"session": second_observer(original, share, seed=index).session.model_copy(
-                update={"id": f"{session_id}-{index}"})}))
+        archive.replace_session(
+            second_observer(original, share, seed=index).model_copy(
+                update={
+                    "session": second_observer(original, share, seed=index).session.model_copy(
+                        update={"id": f"{session_id}-{index}"}
+                    )
+                }
+            )
+        )
     runner = CliRunner()
     data_dir = ["--data-dir", str(tmp_path / "data")]
     out = tmp_path / "agreement.xlsx"
@@ -171,8 +203,7 @@ def test_cli_table_workbook_and_pairwise(tmp_path: Path) -> None:
     book = load_workbook(out)
     assert book.sheetnames == ["Agreement", "speaker", "orientation", "topic"]
     assert book["orientation"]["A2"].value == "A \\ B"
-    matrix = runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", f"{session_id}-1",
-                                  "--json"])
+    matrix = runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", f"{session_id}-1", "--json"])
     kappas = json.loads(matrix.output)
     assert set(kappas) == {"speaker", "orientation", "topic"} and len(kappas["topic"]) == 3
     refused = runner.invoke(main, [*data_dir, "agreement", session_id])

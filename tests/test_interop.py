@@ -47,9 +47,20 @@ def boris_time_budget(observation: dict) -> dict[tuple[str, str], float]:
 
 def check_layout(project: dict) -> None:
     assert project["project_format_version"] == "7.0"
-    for key in ("project_name", "project_date", "project_description", "time_format", "subjects_conf",
-                "behaviors_conf", "observations", "behavioral_categories", "independent_variables",
-                "coding_map", "behaviors_coding_map", "converters"):
+    for key in (
+        "project_name",
+        "project_date",
+        "project_description",
+        "time_format",
+        "subjects_conf",
+        "behaviors_conf",
+        "observations",
+        "behavioral_categories",
+        "independent_variables",
+        "coding_map",
+        "behaviors_coding_map",
+        "converters",
+    ):
         assert key in project, key
     behaviours = {b["code"]: b for b in project["behaviors_conf"].values()}
     subjects = {s["name"] for s in project["subjects_conf"].values()}
@@ -136,7 +147,9 @@ def test_bundle_round_trip_gives_identical_exports(tmp_path: Path) -> None:
     bundle = tmp_path / "three.bundle"
     runner = CliRunner()
     ids = [data.session.id for data in sessions]
-    assert runner.invoke(main, ["--data-dir", str(tmp_path / "source"), "bundle", *ids, "-o", str(bundle)]).exit_code == 0
+    assert (
+        runner.invoke(main, ["--data-dir", str(tmp_path / "source"), "bundle", *ids, "-o", str(bundle)]).exit_code == 0
+    )
     result = runner.invoke(main, ["--data-dir", str(tmp_path / "target"), "import", str(bundle)])
     assert result.exit_code == 0 and "imported 3 session(s)" in result.output
     imported, _ = Archive(tmp_path / "target").load_all()
@@ -151,8 +164,9 @@ def test_bundle_round_trip_gives_identical_exports(tmp_path: Path) -> None:
     assert "imported 0 session(s); 3 already present and identical" in again.output
 
 
-def test_conflicting_session_is_imported_as_a_copy_and_renames_are_reported(tmp_path: Path,
-                                                                             partnership: Codebook) -> None:
+def test_conflicting_session_is_imported_as_a_copy_and_renames_are_reported(
+    tmp_path: Path, partnership: Codebook
+) -> None:
     archive = Archive(tmp_path / "data")
     archive.replace_session(hand_meeting(partnership))
     theirs = hand_meeting(partnership)
@@ -181,8 +195,9 @@ def good_bundle(tmp_path_factory) -> bytes:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_damaged_bundles_are_refused_and_the_archive_is_unchanged(tmp_path: Path, good_bundle: bytes,
-                                                                  partnership: Codebook, data) -> None:
+def test_damaged_bundles_are_refused_and_the_archive_is_unchanged(
+    tmp_path: Path, good_bundle: bytes, partnership: Codebook, data
+) -> None:
     root = tmp_path / "archive"
     archive = Archive(root)
     if not root.exists():
@@ -209,10 +224,19 @@ def test_damaged_bundles_are_refused_and_the_archive_is_unchanged(tmp_path: Path
             session["contributions"][0]["participant_id"] = data.draw(st.text(max_size=5))
         raw = bytearray(json.dumps(document).encode())
     else:
-        raw = bytearray(json.dumps(data.draw(st.recursive(
-            st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-            max_leaves=10))).encode())
+        raw = bytearray(
+            json.dumps(
+                data.draw(
+                    st.recursive(
+                        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                        lambda inner: (
+                            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+                        ),
+                        max_leaves=10,
+                    )
+                )
+            ).encode()
+        )
     path = tmp_path / f"damaged-{os.getpid()}.bundle"
     path.write_bytes(bytes(raw))
     try:

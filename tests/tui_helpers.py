@@ -79,3 +79,13 @@ def status_text(pilot: Pilot) -> str:
     from textual.widgets import Static
 
     return str(coding_screen(pilot).query_one("#status", Static).render())
+
+
+def screen_text(pilot: Pilot) -> str:
+    """The text on the terminal screen right now, as a user reads it."""
+    import html
+    import re
+
+    svg = pilot.app.export_screenshot()
+    text = re.sub(r"<[^>]+>", "", re.sub(r"</text>", "\n", svg))
+    return html.unescape(text).replace("\xa0", " ")

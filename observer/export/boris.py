@@ -36,8 +36,13 @@ def flag_code(flag: str) -> str:
 
 def _ethogram(codebooks: list[Codebook]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     behaviours: list[dict[str, Any]] = [
-        {"code": SPEAKING, "type": STATE, "key": "", "description": "A contribution: one person's turn of talk",
-         "category": "Speaker"}
+        {
+            "code": SPEAKING,
+            "type": STATE,
+            "key": "",
+            "description": "A contribution: one person's turn of talk",
+            "category": "Speaker",
+        }
     ]
     categories = ["Speaker"]
     seen = {SPEAKING}
@@ -49,17 +54,30 @@ def _ethogram(codebooks: list[Codebook]) -> tuple[dict[str, dict[str, Any]], lis
                 name = behaviour_code(dimension.id, code.id)
                 if name not in seen:
                     seen.add(name)
-                    behaviours.append({"code": name, "type": STATE, "key": code.key,
-                                       "description": f"{code.label}: {code.description}",
-                                       "category": dimension.label})
+                    behaviours.append(
+                        {
+                            "code": name,
+                            "type": STATE,
+                            "key": code.key,
+                            "description": f"{code.label}: {code.description}",
+                            "category": dimension.label,
+                        }
+                    )
         for flag in codebook.flags:
             name = flag_code(flag.id)
             if name not in seen:
                 if "Flags" not in categories:
                     categories.append("Flags")
                 seen.add(name)
-                behaviours.append({"code": name, "type": POINT, "key": flag.key,
-                                   "description": f"{flag.label}: {flag.description}", "category": "Flags"})
+                behaviours.append(
+                    {
+                        "code": name,
+                        "type": POINT,
+                        "key": flag.key,
+                        "description": f"{flag.label}: {flag.description}",
+                        "category": "Flags",
+                    }
+                )
     conf = {
         str(index): {**behaviour, "color": "", "modifiers": {}, "excluded": "", "coding map": ""}
         for index, behaviour in enumerate(behaviours)
@@ -101,14 +119,17 @@ def _subjects(sessions: list[SessionData], naming: Naming) -> dict[str, dict[str
     for data in sessions:
         for participant in data.session.participants:
             name = naming.participant(data, participant.id)[1]
-            organisation = naming.organisation(data, participant.organisation_id)[1]
-            subjects.setdefault(name, (name, organisation))
+            employer = naming.organisation(data, participant.organisation_id)[1]
+            subjects.setdefault(name, (name, employer))
         for organisation in data.session.organisations:
             name = f"({naming.organisation(data, organisation.id)[1]})"
             subjects.setdefault(name, (name, "organisation only: speaker not identified"))
     return {
-        str(index): {"key": SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "", "name": name,
-                     "description": description}
+        str(index): {
+            "key": SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "",
+            "name": name,
+            "description": description,
+        }
         for index, (name, description) in enumerate(subjects.values())
     }
 
@@ -126,7 +147,7 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
             "type": "LIVE",
             "date": started.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds"),
             "description": f"{session.title} — coded with observer ({session.codebook.name} "
-                           f"{session.codebook.version}); times are on the session clock (pauses excluded)",
+            f"{session.codebook.version}); times are on the session clock (pauses excluded)",
             "time offset": 0.0,
             "events": observation_events(data, naming),
             "observation time interval": [0, 0],
@@ -144,7 +165,7 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
         "project_date": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         "project_name": sessions[0].session.series or sessions[0].session.title,
         "project_description": f"Exported by observer {__version__}"
-                               + (" (pseudonymised)" if naming.pseudonymised else ""),
+        + (" (pseudonymised)" if naming.pseudonymised else ""),
         "project_format_version": FORMAT_VERSION,
         "subjects_conf": _subjects(sessions, naming),
         "behaviors_conf": ethogram,
@@ -152,8 +173,7 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
         "behavioral_categories": categories,
         "behavioral_categories_config": {str(i): {"name": name, "color": ""} for i, name in enumerate(categories)},
         "independent_variables": {
-            str(index): {"label": label, "description": "", "type": "text", "default value": "",
-                         "possible values": ""}
+            str(index): {"label": label, "description": "", "type": "text", "default value": "", "possible values": ""}
             for index, label in enumerate(INDEPENDENT_VARIABLES)
         },
         "coding_map": {},

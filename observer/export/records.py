@@ -6,6 +6,7 @@ from here, so they hold the same columns and the same numbers.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
@@ -89,18 +90,28 @@ def tidy_rows(
     flags: list[str],
     with_session_fields: bool = False,
     spans: list[metrics.Span] | None = None,
+    empty: Any = "",
 ) -> Iterator[list[Any]]:
     """One row per contribution in clock order; times in seconds; wall_time as an aware datetime.
 
-    ``spans``: the session's spans if already computed (a summary has them).
+    ``spans``: the session's spans if already computed (a summary has them). ``empty``: what an empty value
+    is written as ("" for text formats; None for a workbook, where it leaves the cell blank).
     """
     session = data.session
-    items = {item.id: item.title for item in session.agenda_items}
+    # Looked up once per session, not once per row.
+    people = {p.id: naming.participant(data, p.id) for p in session.participants}
+    organisations = {o.id: naming.organisation(data, o.id) for o in session.organisations}
+    items = sorted(session.agenda_items, key=lambda item: item.start_s)
+    starts = [item.start_s for item in items]
     for span in metrics.contribution_spans(data) if spans is None else spans:
         contribution = span.contribution
-        participant_id, participant = naming.participant(data, contribution.participant_id)
-        organisation_id, organisation = naming.organisation(data, contribution.organisation_id)
-        item = session.agenda_item_at(contribution.start_s)
+        participant_id, participant = (
+            people.get(contribution.participant_id, (empty, empty)) if contribution.participant_id else (empty, empty)
+        )
+        organisation_id, organisation = organisations.get(
+            contribution.organisation_id, naming.organisation(data, contribution.organisation_id)
+        )
+        position = bisect.bisect_right(starts, contribution.start_s) - 1
         row: list[Any] = [
             session.id,
             contribution.id,
@@ -114,7 +125,7 @@ def tidy_rows(
             *[contribution.codes.get(dimension, "") for dimension in dimensions],
             *[int(flag in contribution.flags) for flag in flags],
             naming.note(contribution.note),
-            item.title if item else items.get(contribution.agenda_item_id or "", ""),
+            items[position].title if position >= 0 else "",
         ]
         if with_session_fields:
             row += [

@@ -70,7 +70,8 @@ METRIC_DEFINITIONS = [
 
 def safe_text(value: str) -> str:
     """Text Excel can store: illegal control characters removed, over-long text cut with a marker."""
-    cleaned = ILLEGAL_CHARACTERS_RE.sub("", value)
+    # Printable text has none of the control characters Excel refuses: skip the regex for it.
+    cleaned = value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(cleaned) > EXCEL_MAX_TEXT:
         cleaned = cleaned[: EXCEL_MAX_TEXT - len(CUT_MARKER)] + CUT_MARKER
     return cleaned
@@ -91,8 +92,20 @@ def sheet_title(name: str, taken: set[str]) -> str:
 
 # Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
 # Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
-TYPED_TEXT_COLUMNS = {"participant", "organisation", "note", "agenda_item", "label", "title", "description",
-                      "coordinator_candidate", "group", "session_title", "series", "observer"}
+TYPED_TEXT_COLUMNS = {
+    "participant",
+    "organisation",
+    "note",
+    "agenda_item",
+    "label",
+    "title",
+    "description",
+    "coordinator_candidate",
+    "group",
+    "session_title",
+    "series",
+    "observer",
+}
 
 
 @dataclass
@@ -144,13 +157,20 @@ class Table:
     """A data sheet filled row by row: bold frozen header, autofilter, formats by column, and continuation
     sheets past Excel's row limit."""
 
-    def __init__(self, book: BookWriter, name: str, header: list[str], formats: dict[str, str] | None = None,
-                 widths: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        book: BookWriter,
+        name: str,
+        header: list[str],
+        formats: dict[str, str] | None = None,
+        widths: dict[str, int] | None = None,
+    ) -> None:
         self.book, self.name, self.header = book, name, header
         formats = formats or {}
         self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
-        self.special = sorted(set(self.formats) | {i for i, c in enumerate(header)
-                                                   if c in TYPED_TEXT_COLUMNS or c == "wall_time"})
+        self.special = sorted(
+            set(self.formats) | {i for i, c in enumerate(header) if c in TYPED_TEXT_COLUMNS or c == "wall_time"}
+        )
         self.widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
         self.sheets: list[Sheet] = []
         self.current = self._start(name)
@@ -200,8 +220,14 @@ class BookWriter:
             worksheet.column_dimensions[get_column_letter(index)].width = width
         return Sheet(self, worksheet)
 
-    def table(self, name: str, header: list[str], rows: Iterable[Sequence[Any]] = (),
-              formats: dict[str, str] | None = None, widths: dict[str, int] | None = None) -> Table:
+    def table(
+        self,
+        name: str,
+        header: list[str],
+        rows: Iterable[Sequence[Any]] = (),
+        formats: dict[str, str] | None = None,
+        widths: dict[str, int] | None = None,
+    ) -> Table:
         table = Table(self, name, header, formats, widths)
         table.extend(rows)
         return table
@@ -212,14 +238,45 @@ class BookWriter:
 
 # ---------------------------------------------------------------- the session workbook
 
-ORGANISATION_COLUMNS = ["session_id", "organisation_id", "organisation", "attendees_present", "share_of_room",
-                        "contributions", "share_contributions", "airtime_s", "share_airtime",
-                        "participation_ratio", "airtime_ratio", "pfi", "ri"]
-PARTICIPANT_COLUMNS = ["session_id", "participant_id", "participant", "organisation", "present", "contributions",
-                       "share_contributions", "airtime_s", "share_airtime", "pfi", "ri", "coordinator_candidate"]
+ORGANISATION_COLUMNS = [
+    "session_id",
+    "organisation_id",
+    "organisation",
+    "attendees_present",
+    "share_of_room",
+    "contributions",
+    "share_contributions",
+    "airtime_s",
+    "share_airtime",
+    "participation_ratio",
+    "airtime_ratio",
+    "pfi",
+    "ri",
+]
+PARTICIPANT_COLUMNS = [
+    "session_id",
+    "participant_id",
+    "participant",
+    "organisation",
+    "present",
+    "contributions",
+    "share_contributions",
+    "airtime_s",
+    "share_airtime",
+    "pfi",
+    "ri",
+    "coordinator_candidate",
+]
 TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
-SHARE_FORMATS = {"share_of_room": PERCENT, "share_contributions": PERCENT, "share_airtime": PERCENT,
-                 "participation_ratio": RATIO, "airtime_ratio": RATIO, "pfi": RATIO, "ri": RATIO}
+SHARE_FORMATS = {
+    "share_of_room": PERCENT,
+    "share_contributions": PERCENT,
+    "share_airtime": PERCENT,
+    "participation_ratio": RATIO,
+    "airtime_ratio": RATIO,
+    "pfi": RATIO,
+    "ri": RATIO,
+}
 
 
 @dataclass
@@ -230,38 +287,56 @@ class Digest:
     summary: metrics.SessionSummary  # without its spans
 
 
-def write_session_workbook(sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path,
-                           naming: Naming) -> None:
+def write_session_workbook(
+    sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path, naming: Naming
+) -> None:
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
     book = BookWriter()
     summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
     columns, dimensions, flags = tidy_columns(codebooks)
     flag_columns = [f"flag_{f}" for f in flags]
     contributions = book.table(
-        "Contributions", columns,
-        widths={"session_id": 15, "contribution_id": 22, "wall_time": 20, "participant": 22, "organisation": 28,
-                "note": 40, "agenda_item": 28},
+        "Contributions",
+        columns,
+        widths={
+            "session_id": 15,
+            "contribution_id": 22,
+            "wall_time": 20,
+            "participant": 22,
+            "organisation": 28,
+            "note": 40,
+            "agenda_item": 28,
+        },
     )
-    organisations = book.table("Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS,
-                               widths={"organisation": 30})
-    participants = book.table("Participants", PARTICIPANT_COLUMNS + flag_columns, formats=SHARE_FORMATS,
-                              widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40})
+    organisations = book.table(
+        "Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"organisation": 30}
+    )
+    participants = book.table(
+        "Participants",
+        PARTICIPANT_COLUMNS + flag_columns,
+        formats=SHARE_FORMATS,
+        widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40},
+    )
     agenda = book.table("Agenda", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
     timeline = book.table("Timeline", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
-    flag_table = book.table("Flags", ["session_id", "flag", "label", "count", "per_hour"],
-                            formats={"per_hour": "0.0"}, widths={"label": 26})
+    flag_table = book.table(
+        "Flags", ["session_id", "flag", "label", "count", "per_hour"], formats={"per_hour": "0.0"}, widths={"label": 26}
+    )
     digests: list[Digest] = []
     for data in sessions:
         summary = metrics.summarise(data)
-        contributions.extend(tidy_rows(data, naming, dimensions, flags, spans=summary.spans))
+        contributions.extend(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
         organisations.extend(_organisation_rows(data, summary, naming, flags))
         participants.extend(_participant_rows(data, summary, naming, flags))
         agenda.extend(_timeline_rows(data, summary.agenda, flags))
         timeline.extend(_timeline_rows(data, summary.bins, flags))
-        flag_table.extend([data.session.id, flag.id, flag.label, summary.flag_counts[flag.id],
-                           summary.flags_per_hour[flag.id]] for flag in data.session.codebook.flags)
-        digests.append(Digest(SessionData(session=data.session, contributions=[]),
-                              dataclasses.replace(summary, spans=[])))
+        flag_table.extend(
+            [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id], summary.flags_per_hour[flag.id]]
+            for flag in data.session.codebook.flags
+        )
+        digests.append(
+            Digest(SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[]))
+        )
     if not digests:
         raise ValueError("a workbook needs at least one session")
     for table in (contributions, organisations, participants, agenda, timeline, flag_table):
@@ -280,8 +355,10 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         data, summary = digests[0].header, digests[0].summary
         session = data.session
         for label, value, number_format in [
-            ("Title", session.title, None), ("Series", session.series, None),
-            ("Meeting date", session.meeting_date, "yyyy-mm-dd"), ("Observer", session.observer, None),
+            ("Title", session.title, None),
+            ("Series", session.series, None),
+            ("Meeting date", session.meeting_date, "yyyy-mm-dd"),
+            ("Observer", session.observer, None),
             ("Codebook", f"{session.codebook.name} {session.codebook.version}", None),
             ("Observed time", summary.observed_s / 86400, DURATION),
             ("Contributions", summary.contributions, None),
@@ -291,39 +368,57 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
             sheet.rows += 1
         sheet.blank()
     # Headline indices: one row per session.
-    sheet.append(["Headline indices", "PFI", "PFI (time)", "RI", "RI (time)", "Flags per hour", "Contributions"],
-                 font=BOLD)
+    sheet.append(
+        ["Headline indices", "PFI", "PFI (time)", "RI", "RI (time)", "Flags per hour", "Contributions"], font=BOLD
+    )
     headline_first = sheet.rows + 1
     for digest in digests:
         session, summary = digest.header.session, digest.summary
         label = session.title if single else f"{session.meeting_date} {session.title}"
         indices = summary.indices
-        sheet.worksheet.append([
-            sheet.cell(label), sheet.cell(indices.pfi, RATIO), sheet.cell(indices.pfi_time, RATIO),
-            sheet.cell(indices.ri, RATIO), sheet.cell(indices.ri_time, RATIO),
-            sheet.cell(summary.total_flags_per_hour, "0.0"), summary.contributions,
-        ])
+        sheet.worksheet.append(
+            [
+                sheet.cell(label),
+                sheet.cell(indices.pfi, RATIO),
+                sheet.cell(indices.pfi_time, RATIO),
+                sheet.cell(indices.ri, RATIO),
+                sheet.cell(indices.ri_time, RATIO),
+                sheet.cell(summary.total_flags_per_hour, "0.0"),
+                summary.contributions,
+            ]
+        )
         sheet.rows += 1
     headline_last = sheet.rows
     sheet.blank()
 
     # The 2×2 quadrant table (all sessions of the export together), counts and shares of the 2×2 total.
     quadrant = metrics.combine_quadrants([digest.summary.quadrant for digest in digests])
-    sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"],
-                 font=BOLD)
+    sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"], font=BOLD)
     quadrant_first = sheet.rows + 1
-    for row, label in ((metrics.ORG_FIRST, "org-first"), (metrics.PARTNERSHIP_FIRST, "partnership-first"),
-                       (metrics.NEUTRAL, "neutral"), (metrics.UNCODED, "uncoded")):
+    for row, label in (
+        (metrics.ORG_FIRST, "org-first"),
+        (metrics.PARTNERSHIP_FIRST, "partnership-first"),
+        (metrics.NEUTRAL, "neutral"),
+        (metrics.UNCODED, "uncoded"),
+    ):
         counts = quadrant.counts[row]
-        sheet.append([label, counts[metrics.TRANSACTIONAL], counts[metrics.RELATIONAL], counts[metrics.UNCODED],
-                      quadrant.row_totals[row]])
+        sheet.append(
+            [
+                label,
+                counts[metrics.TRANSACTIONAL],
+                counts[metrics.RELATIONAL],
+                counts[metrics.UNCODED],
+                quadrant.row_totals[row],
+            ]
+        )
     sheet.append(["total", *[quadrant.column_totals[c] for c in quadrant.columns], sum(quadrant.row_totals.values())])
     sheet.blank()
     sheet.append(["Share of the 2×2 total", "transactional", "relational"], font=BOLD)
     for row, label in ((metrics.ORG_FIRST, "org-first"), (metrics.PARTNERSHIP_FIRST, "partnership-first")):
         shares = quadrant.shares[row]
-        sheet.worksheet.append([label, sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT),
-                                sheet.cell(shares[metrics.RELATIONAL], PERCENT)])
+        sheet.worksheet.append(
+            [label, sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT), sheet.cell(shares[metrics.RELATIONAL], PERCENT)]
+        )
         sheet.rows += 1
     sheet.blank()
 
@@ -331,8 +426,9 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         data, summary = digests[0].header, digests[0].summary
         sheet.append(["Flags", "count", "per hour"], font=BOLD)
         for flag in data.session.codebook.flags:
-            sheet.worksheet.append([flag.label, summary.flag_counts[flag.id],
-                                    sheet.cell(summary.flags_per_hour[flag.id], "0.0")])
+            sheet.worksheet.append(
+                [flag.label, summary.flag_counts[flag.id], sheet.cell(summary.flags_per_hour[flag.id], "0.0")]
+            )
             sheet.rows += 1
         sheet.blank()
         sheet.append(["Coordinator candidates", "reason"], font=BOLD)
@@ -347,8 +443,10 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
     bar.grouping = "clustered"
     bar.title = "Contributions by orientation × topic"
     bar.y_axis.title = "contributions"
-    bar.add_data(Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1,
-                           max_row=quadrant_first + 1), titles_from_data=True)
+    bar.add_data(
+        Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1, max_row=quadrant_first + 1),
+        titles_from_data=True,
+    )
     bar.set_categories(Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + 1))
     _size(bar)
     sheet.worksheet.add_chart(bar, "I2")
@@ -360,11 +458,14 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         airtime.y_axis.number_format = PERCENT
         for column in ("share_airtime", "share_of_room"):
             index = ORGANISATION_COLUMNS.index(column) + 1
-            airtime.add_data(Reference(organisations.worksheet, min_col=index, min_row=1, max_row=organisations.rows),
-                             titles_from_data=True)
+            airtime.add_data(
+                Reference(organisations.worksheet, min_col=index, min_row=1, max_row=organisations.rows),
+                titles_from_data=True,
+            )
         name_column = ORGANISATION_COLUMNS.index("organisation") + 1
-        airtime.set_categories(Reference(organisations.worksheet, min_col=name_column, min_row=2,
-                                         max_row=organisations.rows))
+        airtime.set_categories(
+            Reference(organisations.worksheet, min_col=name_column, min_row=2, max_row=organisations.rows)
+        )
         _size(airtime)
         sheet.worksheet.add_chart(airtime, "I20")
 
@@ -374,10 +475,12 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         by_item.y_axis.scaling.max = 1
         for column in ("pfi", "ri"):
             index = TIMELINE_COLUMNS.index(column) + 1
-            by_item.add_data(Reference(agenda.worksheet, min_col=index, min_row=1, max_row=agenda.rows),
-                             titles_from_data=True)
-        by_item.set_categories(Reference(agenda.worksheet, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2,
-                                         max_row=agenda.rows))
+            by_item.add_data(
+                Reference(agenda.worksheet, min_col=index, min_row=1, max_row=agenda.rows), titles_from_data=True
+            )
+        by_item.set_categories(
+            Reference(agenda.worksheet, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2, max_row=agenda.rows)
+        )
         _size(by_item)
         sheet.worksheet.add_chart(by_item, "I38")
     else:
@@ -386,10 +489,11 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         by_session.y_axis.scaling.min = 0
         by_session.y_axis.scaling.max = 1
         for index_column in (2, 4):
-            by_session.add_data(Reference(sheet.worksheet, min_col=index_column, min_row=headline_first - 1,
-                                          max_row=headline_last), titles_from_data=True)
-        by_session.set_categories(Reference(sheet.worksheet, min_col=1, min_row=headline_first,
-                                            max_row=headline_last))
+            by_session.add_data(
+                Reference(sheet.worksheet, min_col=index_column, min_row=headline_first - 1, max_row=headline_last),
+                titles_from_data=True,
+            )
+        by_session.set_categories(Reference(sheet.worksheet, min_col=1, min_row=headline_first, max_row=headline_last))
         _size(by_session)
         sheet.worksheet.add_chart(by_session, "I20")
 
@@ -402,29 +506,65 @@ def _size(chart: BarChart | LineChart) -> None:
             series.smooth = False  # straight lines between meetings: a curve would invent values between them
 
 
-def _organisation_rows(data: SessionData, summary: metrics.SessionSummary, naming: Naming,
-                       flags: list[str]) -> Iterable[list[Any]]:
+def _organisation_rows(
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+) -> Iterable[list[Any]]:
     for row in summary.organisations:
         organisation_id, name = naming.organisation(data, row.id)
-        yield [data.session.id, organisation_id, name, row.attendees_present, row.share_of_room, row.contributions,
-               row.share_contributions, row.airtime_s, row.share_airtime, row.participation_ratio, row.airtime_ratio,
-               row.pfi, row.ri, *[row.flag_counts.get(flag, 0) for flag in flags]]
+        yield [
+            data.session.id,
+            organisation_id,
+            name,
+            row.attendees_present,
+            row.share_of_room,
+            row.contributions,
+            row.share_contributions,
+            row.airtime_s,
+            row.share_airtime,
+            row.participation_ratio,
+            row.airtime_ratio,
+            row.pfi,
+            row.ri,
+            *[row.flag_counts.get(flag, 0) for flag in flags],
+        ]
 
 
-def _participant_rows(data: SessionData, summary: metrics.SessionSummary, naming: Naming,
-                      flags: list[str]) -> Iterable[list[Any]]:
+def _participant_rows(
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+) -> Iterable[list[Any]]:
     reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
     for row in summary.participants:
         participant_id, name = naming.participant(data, row.id)
-        yield [data.session.id, participant_id, name, naming.organisation(data, row.organisation_id)[1],
-               row.attendees_present, row.contributions, row.share_contributions, row.airtime_s, row.share_airtime,
-               row.pfi, row.ri, reasons.get(row.id, ""), *[row.flag_counts.get(flag, 0) for flag in flags]]
+        yield [
+            data.session.id,
+            participant_id,
+            name,
+            naming.organisation(data, row.organisation_id)[1],
+            row.attendees_present,
+            row.contributions,
+            row.share_contributions,
+            row.airtime_s,
+            row.share_airtime,
+            row.pfi,
+            row.ri,
+            reasons.get(row.id, ""),
+            *[row.flag_counts.get(flag, 0) for flag in flags],
+        ]
 
 
 def _timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: list[str]) -> Iterable[list[Any]]:
     for row in rows:
-        yield [data.session.id, row.label, row.start_s, row.end_s, row.contributions, row.pfi, row.ri, row.flags,
-               *[row.flag_counts.get(flag, 0) for flag in flags]]
+        yield [
+            data.session.id,
+            row.label,
+            row.start_s,
+            row.end_s,
+            row.contributions,
+            row.pfi,
+            row.ri,
+            row.flags,
+            *[row.flag_counts.get(flag, 0) for flag in flags],
+        ]
 
 
 def _codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
@@ -436,13 +576,29 @@ def _codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
         seen.add((codebook.name, codebook.version))
         for dimension in codebook.dimensions:
             for code in dimension.codes:
-                rows.append([codebook.name, codebook.version, "dimension", dimension.id, code.id, code.key,
-                             code.label, code.group or "", code.description])
+                rows.append(
+                    [
+                        codebook.name,
+                        codebook.version,
+                        "dimension",
+                        dimension.id,
+                        code.id,
+                        code.key,
+                        code.label,
+                        code.group or "",
+                        code.description,
+                    ]
+                )
         for flag in codebook.flags:
-            rows.append([codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "",
-                         flag.description])
-    book.table("Codebook", ["codebook", "version", "kind", "dimension", "code", "key", "label", "group",
-                            "description"], rows, widths={"label": 24, "description": 80, "code": 22}).finish()
+            rows.append(
+                [codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "", flag.description]
+            )
+    book.table(
+        "Codebook",
+        ["codebook", "version", "kind", "dimension", "code", "key", "label", "group", "description"],
+        rows,
+        widths={"label": 24, "description": 80, "code": 22},
+    ).finish()
 
 
 def _about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, kind: str) -> None:
@@ -487,11 +643,40 @@ TREND_COLUMNS = [
 def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
     """``headers``: the series' sessions (contributions not needed), for names and the About sheet."""
     book = BookWriter()
-    trend_rows = [[row.session_id, row.meeting_date, row.title, row.contributions, row.observed_minutes, row.pfi,
-                   row.ri, row.pfi_time, row.ri_time, row.flags_per_hour] for row in trend.rows]
-    trends = book.table("Trends", TREND_COLUMNS, trend_rows,
-                        {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "pfi": RATIO, "ri": RATIO,
-                         "pfi_time": RATIO, "ri_time": RATIO, "flags_per_hour": "0.0"}, {"title": 34}).finish().first
+    trend_rows = [
+        [
+            row.session_id,
+            row.meeting_date,
+            row.title,
+            row.contributions,
+            row.observed_minutes,
+            row.pfi,
+            row.ri,
+            row.pfi_time,
+            row.ri_time,
+            row.flags_per_hour,
+        ]
+        for row in trend.rows
+    ]
+    trends = (
+        book.table(
+            "Trends",
+            TREND_COLUMNS,
+            trend_rows,
+            {
+                "meeting_date": "yyyy-mm-dd",
+                "observed_minutes": "0.0",
+                "pfi": RATIO,
+                "ri": RATIO,
+                "pfi_time": RATIO,
+                "ri_time": RATIO,
+                "flags_per_hour": "0.0",
+            },
+            {"title": 34},
+        )
+        .finish()
+        .first
+    )
     by_id = {data.session.id: data for data in headers}
     organisation_names = {}
     for organisation_id, name in trend.organisations.items():
@@ -499,26 +684,53 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
 
     # Long format for analysis, wide format for the chart.
-    long_rows = [[row.session_id, row.meeting_date, naming.organisation(by_id[row.session_id], oid)[0],
-                  organisation_names[oid], row.organisation_airtime_share.get(oid),
-                  row.organisation_participation_ratio.get(oid)]
-                 for row in trend.rows for oid in trend.organisations if oid in row.organisation_airtime_share]
-    book.table("Organisations", ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share",
-                                 "participation_ratio"], long_rows,
-               {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
-               {"organisation": 30}).finish()
+    long_rows = [
+        [
+            row.session_id,
+            row.meeting_date,
+            naming.organisation(by_id[row.session_id], oid)[0],
+            organisation_names[oid],
+            row.organisation_airtime_share.get(oid),
+            row.organisation_participation_ratio.get(oid),
+        ]
+        for row in trend.rows
+        for oid in trend.organisations
+        if oid in row.organisation_airtime_share
+    ]
+    book.table(
+        "Organisations",
+        ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share", "participation_ratio"],
+        long_rows,
+        {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
+        {"organisation": 30},
+    ).finish()
     wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
-    wide_rows = [[row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
-                 for row in trend.rows]
-    wide = book.table("Airtime by organisation", wide_header, wide_rows,
-                      {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"}).finish().first
+    wide_rows = [
+        [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
+        for row in trend.rows
+    ]
+    wide = (
+        book.table(
+            "Airtime by organisation",
+            wide_header,
+            wide_rows,
+            {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"},
+        )
+        .finish()
+        .first
+    )
 
     change = book.sheet("Change", [26, 16, 22])
     change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
     change.append(["index", "first → last", "slope per meeting"], font=BOLD)
     for name, label in (("pfi", "PFI"), ("ri", "RI"), ("pfi_time", "PFI (time)"), ("ri_time", "RI (time)")):
-        change.worksheet.append([label, change.cell(trend.change[name], "+0.00;-0.00;0.00"),
-                                 change.cell(trend.slope[name], "+0.000;-0.000;0.000")])
+        change.worksheet.append(
+            [
+                label,
+                change.cell(trend.change[name], "+0.00;-0.00;0.00"),
+                change.cell(trend.slope[name], "+0.000;-0.000;0.000"),
+            ]
+        )
         change.rows += 1
     change.blank()
     change.append(["Blank: undefined (fewer than two meetings with a value)."])
@@ -530,8 +742,9 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         indices.y_axis.scaling.max = 1
         for column in ("pfi", "ri"):
             index = TREND_COLUMNS.index(column) + 1
-            indices.add_data(Reference(trends.worksheet, min_col=index, min_row=1, max_row=trends.rows),
-                             titles_from_data=True)
+            indices.add_data(
+                Reference(trends.worksheet, min_col=index, min_row=1, max_row=trends.rows), titles_from_data=True
+            )
         indices.set_categories(Reference(trends.worksheet, min_col=2, min_row=2, max_row=trends.rows))
         indices.x_axis.number_format = "yyyy-mm-dd"
         _size(indices)
@@ -540,8 +753,10 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             airtime = LineChart()
             airtime.title = "Airtime share by organisation"
             airtime.y_axis.number_format = PERCENT
-            airtime.add_data(Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1,
-                                       max_row=wide.rows), titles_from_data=True)
+            airtime.add_data(
+                Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1, max_row=wide.rows),
+                titles_from_data=True,
+            )
             airtime.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
             airtime.x_axis.number_format = "yyyy-mm-dd"
             _size(airtime)

@@ -428,21 +428,16 @@ class CodingScreen(Screen[None]):
             event.stop()
             self._speaker_key(SPEAKER_KEYS.index(character))
             return
-        codebook = self.view.session.codebook
         pressed_at, target = self.now(), self.selected_id
-        for dimension in codebook.dimensions:
-            for code in dimension.codes:
-                if code.key == character:
-                    event.stop()
-                    dimension_id, code_id = dimension.id, code.id
-                    self.submit(lambda c: c.set_code(pressed_at, dimension_id, code_id, target))
-                    return
-        for flag in codebook.flags:
-            if flag.key == character:
-                event.stop()
-                flag_id = flag.id
-                self.submit(lambda c: c.toggle_flag(pressed_at, flag_id, target))
-                return
+        meaning = self.view.session.codebook.key_meanings().get(character)
+        if meaning is not None:
+            event.stop()
+            dimension_id, code_id = meaning
+            if dimension_id is None:
+                self.submit(lambda c: c.toggle_flag(pressed_at, code_id, target))
+            else:
+                self.submit(lambda c: c.set_code(pressed_at, dimension_id, code_id, target))
+            return
         if character.isprintable() and reserved_key_action(character) is None:
             self._status(f"'{character}' does nothing here · ? shows the keys", "refused")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -47,8 +48,8 @@ class Speaker:
     organisation_id: str
 
 
-class SpeakerPicker(ModalScreen[Speaker | None]):
-    """Type part of a name or organisation, Enter picks the highlighted one."""
+class Picker(ModalScreen[Any]):
+    """Type part of a label, Enter picks the highlighted choice; dismisses with its value (None: cancelled)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -56,13 +57,10 @@ class SpeakerPicker(ModalScreen[Speaker | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, title: str, people: list[tuple[str, str, str]], organisations: list[tuple[str, str]]) -> None:
-        """``people``: (participant id, name, organisation name); ``organisations``: (id, name)."""
+    def __init__(self, title: str, choices: list[tuple[str, Any]]) -> None:
         super().__init__()
         self.picker_title = title
-        self.choices: list[tuple[str, Speaker]] = [
-            (f"{name} — {organisation}", Speaker(pid, "")) for pid, name, organisation in people
-        ] + [(f"({name} — organisation only)", Speaker(None, oid)) for oid, name in organisations]
+        self.choices = choices
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
@@ -109,6 +107,17 @@ class SpeakerPicker(ModalScreen[Speaker | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class SpeakerPicker(Picker):
+    """Attendees by name and organisation, then each organisation for "speaker not identified"."""
+
+    def __init__(self, title: str, people: list[tuple[str, str, str]], organisations: list[tuple[str, str]]) -> None:
+        """``people``: (participant id, name, organisation name); ``organisations``: (id, name)."""
+        choices: list[tuple[str, Any]] = [
+            (f"{name} — {organisation}", Speaker(pid, "")) for pid, name, organisation in people
+        ] + [(f"({name} — organisation only)", Speaker(None, oid)) for oid, name in organisations]
+        super().__init__(title, choices)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class HomeScreen(Screen[None]):
         Binding("v", "review", "Review"),
         Binding("x", "export", "Export"),
         Binding("s", "trends", "Series trends"),
+        Binding("g", "agreement", "Agreement"),
         Binding("d", "delete", "Delete"),
         Binding("u", "restore", "Undelete"),
         Binding("m", "demo", "Demo data"),
@@ -145,6 +146,35 @@ class HomeScreen(Screen[None]):
             series = data.session.series
             in_series = [d for d in self.sessions if d.session.series == series]
             self.app.push_screen(TrendsScreen(series, in_series))
+
+    def action_agreement(self) -> None:
+        from observer.tui.dialogs import Picker
+        from observer.tui.review import AgreementScreen
+
+        first = self.selected()
+        if first is None:
+            return
+        others = [d for d in self.sessions if d.session.id != first.session.id]
+        if not others:
+            self.notify("agreement needs a second session of the same meeting", severity="warning", timeout=4)
+            return
+        # The same meeting is most likely the same series and date: those first.
+        others.sort(
+            key=lambda d: (
+                d.session.meeting_date != first.session.meeting_date,
+                d.session.series != first.session.series,
+            )
+        )
+        choices = [
+            (f"{d.session.meeting_date} {d.session.title} — {d.session.observer or 'no observer'} ({d.session.id})", d)
+            for d in others
+        ]
+
+        def compare_with(second: SessionData | None) -> None:
+            if second is not None:
+                self.app.push_screen(AgreementScreen(first, second))
+
+        self.app.push_screen(Picker(f"Compare '{first.session.title}' with…", choices), compare_with)
 
     def action_export(self) -> None:
         data = self.selected()

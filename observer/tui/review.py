@@ -11,7 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from observer.agreement import Comparison, compare
 from observer.coding import format_clock
+from observer.errors import ObserverError
 from observer.metrics import (
     NEUTRAL,
     ORG_FIRST,
@@ -230,3 +232,65 @@ class TrendsScreen(Screen[None]):
         with VerticalScroll():
             yield Static(trend_renderable(series_trend(self.sessions, self.series)))
         yield Footer()
+
+
+def agreement_renderable(comparison: Comparison) -> Group:
+    heading = Text.assemble(
+        ("Agreement ", "bold"),
+        f"A = {comparison.session_a}, B = {comparison.session_b} · clock offset "
+        f"{comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in "
+        f"common · {comparison.matched_pairs} contributions matched, {comparison.unmatched_a} only in A, "
+        f"{comparison.unmatched_b} only in B",
+    )
+    table = Table(title="By dimension", title_justify="left")
+    for column in ("dimension", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"):
+        table.add_column(column, justify="left" if column in ("dimension", "method", "Landis & Koch") else "right")
+    for row in comparison.dimensions:
+        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+            if result is not None:
+                table.add_row(
+                    row.dimension,
+                    method,
+                    str(result.n),
+                    number(result.po),
+                    number(result.kappa),
+                    number(result.pabak),
+                    result.label,
+                )
+    parts: list[object] = [heading, *[Text(f"Note: {w}", style="yellow") for w in comparison.warnings], table]
+    for row in comparison.dimensions:
+        if row.dimension == "speaker":
+            continue
+        result = row.matched or row.time_sliced
+        matrix = Table(
+            title=f"{row.dimension}: confusion matrix, contribution-matched (rows A, columns B)", title_justify="left"
+        )
+        matrix.add_column("A \\ B")
+        for category in result.categories:
+            matrix.add_column(category, justify="right")
+        for category in result.categories:
+            matrix.add_row(category, *[str(result.confusion[category][other]) for other in result.categories])
+        parts.append(matrix)
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+class AgreementScreen(Screen[None]):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+
+    def __init__(self, first: SessionData, second: SessionData) -> None:
+        super().__init__()
+        self.first, self.second = first, second
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="agreement")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            comparison = compare(self.first, self.second)
+        except ObserverError as error:
+            self.query_one("#agreement", Static).update(f"[b]Cannot compare these sessions:[/b] {error}")
+            return
+        self.query_one("#agreement", Static).update(agreement_renderable(comparison))

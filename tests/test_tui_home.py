@@ -1,0 +1,87 @@
+"""Home journeys by key: demo data, review, agreement, export, delete and undelete."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from openpyxl import load_workbook
+from textual.widgets import DataTable, Input
+
+from observer.demo import second_observer
+from observer.store import Archive
+from observer.tui.app import ObserverApp
+from observer.tui.home import HomeScreen
+from observer.tui.review import AgreementScreen, ReviewScreen
+
+from .tui_helpers import FakeClock, screen_text
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        await pilot.pause()
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+async def test_home_journeys(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "data")
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(140, 40)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await pilot.pause()
+        assert "Welcome to observer" in screen_text(pilot)
+
+        # An empty archive offers demo data: m loads it.
+        await pilot.press("m")
+        await wait_for(pilot, lambda: len(home.sessions) == 6)
+        table = home.query_one("#sessions", DataTable)
+        assert table.row_count == 6 and not home.query_one("#welcome").display
+
+        # Review the selected session.
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Partnership-first (PFI)" in screen_text(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # Agreement with a simulated second observer of the same meeting.
+        first = home.sessions[0]
+        archive.replace_session(second_observer(first, change_share=0.3, seed=1))
+        home.reload()
+        await wait_for(pilot, lambda: len(home.sessions) == 7)
+        table.move_cursor(row=next(i for i, d in enumerate(home.sessions) if d.session.id == first.session.id))
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press(*"second")  # type to filter the picker
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementScreen)
+        rendered = screen_text(pilot)
+        assert "contribution-matched" in rendered and "kappa" in rendered
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # Export the selected session to a workbook.
+        target = tmp_path / "out.xlsx"
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, target.exists)
+        assert "Contributions" in load_workbook(target).sheetnames
+
+        # Delete goes to the trash after a confirmation; u brings it back.
+        doomed = home.sessions[table.cursor_row].session.id
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(home.sessions) == 6)
+        assert doomed not in archive.session_ids()
+        await pilot.press("u")
+        await wait_for(pilot, lambda: len(home.sessions) == 7)
+        assert doomed in archive.session_ids()
