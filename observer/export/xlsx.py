@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,6 +27,7 @@ from observer.export.records import Naming, tidy_columns, tidy_rows
 from observer.files import atomic_replace
 from observer.models import Codebook, SessionData
 
+ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 CUT_MARKER = " …[cut]"
@@ -469,33 +470,43 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         _size(airtime)
         sheet.worksheet.add_chart(airtime, "I20")
 
-        by_item = BarChart()
-        by_item.title = "PFI and RI by agenda item"
-        by_item.y_axis.scaling.min = 0
-        by_item.y_axis.scaling.max = 1
-        for column in ("pfi", "ri"):
-            index = TIMELINE_COLUMNS.index(column) + 1
-            by_item.add_data(
-                Reference(agenda.worksheet, min_col=index, min_row=1, max_row=agenda.rows), titles_from_data=True
-            )
-        by_item.set_categories(
-            Reference(agenda.worksheet, min_col=TIMELINE_COLUMNS.index("label") + 1, min_row=2, max_row=agenda.rows)
+        by_item = _indices_chart(
+            BarChart(),
+            "PFI and RI by agenda item",
+            agenda.worksheet,
+            [TIMELINE_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
+            2,
+            agenda.rows,
+            TIMELINE_COLUMNS.index("label") + 1,
         )
-        _size(by_item)
         sheet.worksheet.add_chart(by_item, "I38")
     else:
-        by_session = BarChart()
-        by_session.title = "PFI and RI by session"
-        by_session.y_axis.scaling.min = 0
-        by_session.y_axis.scaling.max = 1
-        for index_column in (2, 4):
-            by_session.add_data(
-                Reference(sheet.worksheet, min_col=index_column, min_row=headline_first - 1, max_row=headline_last),
-                titles_from_data=True,
-            )
-        by_session.set_categories(Reference(sheet.worksheet, min_col=1, min_row=headline_first, max_row=headline_last))
-        _size(by_session)
+        by_session = _indices_chart(
+            BarChart(), "PFI and RI by session", sheet.worksheet, [2, 4], headline_first, headline_last, 1
+        )
         sheet.worksheet.add_chart(by_session, "I20")
+
+
+def _indices_chart(
+    chart: ChartT,
+    title: str,
+    worksheet: Any,
+    value_columns: list[int],
+    first_row: int,
+    last_row: int,
+    category_column: int,
+) -> ChartT:
+    """A chart of indices (0 to 1): one series per value column, titled by its header in the row above."""
+    chart.title = title
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    for column in value_columns:
+        chart.add_data(
+            Reference(worksheet, min_col=column, min_row=first_row - 1, max_row=last_row), titles_from_data=True
+        )
+    chart.set_categories(Reference(worksheet, min_col=category_column, min_row=first_row, max_row=last_row))
+    _size(chart)
+    return chart
 
 
 def _size(chart: BarChart | LineChart) -> None:
@@ -736,18 +747,16 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
     change.append(["Blank: undefined (fewer than two meetings with a value)."])
 
     if trend.rows:
-        indices = LineChart()
-        indices.title = "PFI and RI over meetings"
-        indices.y_axis.scaling.min = 0
-        indices.y_axis.scaling.max = 1
-        for column in ("pfi", "ri"):
-            index = TREND_COLUMNS.index(column) + 1
-            indices.add_data(
-                Reference(trends.worksheet, min_col=index, min_row=1, max_row=trends.rows), titles_from_data=True
-            )
-        indices.set_categories(Reference(trends.worksheet, min_col=2, min_row=2, max_row=trends.rows))
+        indices = _indices_chart(
+            LineChart(),
+            "PFI and RI over meetings",
+            trends.worksheet,
+            [TREND_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
+            2,
+            trends.rows,
+            2,
+        )
         indices.x_axis.number_format = "yyyy-mm-dd"
-        _size(indices)
         change.worksheet.add_chart(indices, "E2")
         if trend.organisations:
             airtime = LineChart()

@@ -332,7 +332,10 @@ class CodingScreen(Screen[None]):
         heading = "EDITING" if self.selected_id else ("SPEAKING" if target.id == view.running_id else "LAST")
         text.append(f"{heading} ", "bold magenta" if self.selected_id else "bold green")
         text.append(_speaker_name(view.session, target), "bold")
-        text.append(f"  {format_clock(target.start_s)}–{format_clock(span.end_s)}")
+        if target.id == view.running_id:
+            text.append(f"  since {format_clock(target.start_s)}")  # still talking: no end yet
+        else:
+            text.append(f"  {format_clock(target.start_s)}–{format_clock(span.end_s)}")
         for dimension in codebook.dimensions:
             text.append(f"\n{dimension.label}: ", "bold")
             for code in dimension.codes:
