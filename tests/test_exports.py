@@ -220,6 +220,7 @@ def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> Non
     assert "participant,P03,pc,Cath" in key
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the save we break on purpose
 def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatch) -> None:
     path = tmp_path / "meeting.xlsx"
     export_sessions([hand_meeting(partnership)], path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from pathlib import Path
 
 from textual.widgets import Input, TextArea
@@ -304,3 +307,45 @@ async def test_typed_roster_and_carried_over_ids(tmp_path: Path) -> None:
     # No roster given: the series' last roster is carried over, with the same participant ids.
     assert [(p.id, p.name) for p in second.participants] == [(p.id, p.name) for p in first.participants]
     assert second.id != first.id
+
+
+async def test_a_burst_of_twenty_keys_is_processed_in_order(tmp_path: Path, partnership) -> None:
+    from .conftest import make_session
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id)  # the real clock
+    burst = ["1", "o", "t", "2", "p", "r", "c", "3", "n", "t", "4", "p", "r", "1", "o", "r", "2", "p", "t", "g"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        began = time.monotonic()
+        for key in burst:  # twenty keys in one second, without waiting for any of them to be saved
+            app.simulate_key(key)
+            await asyncio.sleep(0.05)
+        assert time.monotonic() - began < 1.5
+        await settle(pilot)
+        assert len(log_rows(pilot)) == 6
+    stored = Archive(tmp_path / "data").load(session.id).contributions
+    names = {p.id: p.name for p in session.participants}
+    assert [names[c.participant_id] for c in stored] == [
+        "Ann Lee",
+        "Bob Khan",
+        "Cath Diaz",
+        "Dev Shah",
+        "Ann Lee",
+        "Bob Khan",
+    ]
+    assert [c.codes for c in stored] == [
+        {"orientation": "org_first", "topic": "transactional"},
+        {"orientation": "partnership_first", "topic": "relational"},
+        {"orientation": "neutral", "topic": "transactional"},
+        {"orientation": "partnership_first", "topic": "relational"},
+        {"orientation": "org_first", "topic": "relational"},
+        {"orientation": "partnership_first", "topic": "transactional"},
+    ]
+    assert [c.flags for c in stored] == [[], ["coordinator"], [], [], [], ["governance_shield"]]
+    starts = [c.start_s for c in stored]
+    assert starts == sorted(starts) and len(set(starts)) == 6
+    # Each start is the moment its key was handled, about 3 keys (150 ms) apart, not when the disk caught up.
+    assert all(0.05 < later - earlier < 0.6 for earlier, later in itertools.pairwise(starts))

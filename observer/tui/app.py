@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,9 @@ class ObserverApp(App[None]):
         super().__init__()
         # Smooth scrolling of the log on every key only delays what the observer needs to see.
         self.animation_level = "none"
+        # The balance panel is computed on a worker thread; hand the interpreter back to the screen every
+        # millisecond (not every 5) so that a key pressed meanwhile is not kept waiting.
+        sys.setswitchinterval(0.001)
         self.archive = archive
         self.start = start
         self.start_session_id = session_id
