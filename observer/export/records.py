@@ -108,8 +108,8 @@ def tidy_rows(
         participant_id, participant = (
             people.get(contribution.participant_id, (empty, empty)) if contribution.participant_id else (empty, empty)
         )
-        organisation_id, organisation = organisations.get(
-            contribution.organisation_id, naming.organisation(data, contribution.organisation_id)
+        organisation_id, organisation = organisations.get(contribution.organisation_id) or naming.organisation(
+            data, contribution.organisation_id
         )
         position = bisect.bisect_right(starts, contribution.start_s) - 1
         row: list[Any] = [
