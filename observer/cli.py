@@ -233,7 +233,7 @@ def new(
     except ValueError:
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
     book = resolve_codebook(codebook, context.paths.codebooks)
-    known, _ = context.archive.load_all()
+    known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     if roster is not None:
         entries = read_roster(roster)
     else:

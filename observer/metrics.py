@@ -189,6 +189,12 @@ def combine_quadrants(tables: list[QuadrantTable]) -> QuadrantTable:
 
 
 QUADRANT_ROWS = [ORG_FIRST, PARTNERSHIP_FIRST, NEUTRAL, UNCODED]
+QUADRANT_ROW_LABELS = {
+    ORG_FIRST: "org-first",
+    PARTNERSHIP_FIRST: "partnership-first",
+    NEUTRAL: "neutral",
+    UNCODED: "uncoded",
+}
 QUADRANT_COLUMNS = [TRANSACTIONAL, RELATIONAL, UNCODED]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from observer import __version__, metrics
+from observer.coding import format_clock
 from observer.export.records import Naming
 from observer.files import atomic_replace
 from observer.keys import SPEAKER_KEYS
@@ -140,7 +141,7 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
     for data in sessions:
         session = data.session
         started = session.started_at or dt.datetime.combine(session.meeting_date, dt.time(0), tzinfo=dt.UTC)
-        agenda = "; ".join(f"{metrics_clock(item.start_s)} {item.title}" for item in session.agenda_items)
+        agenda = "; ".join(f"{format_clock(item.start_s)} {item.title}" for item in session.agenda_items)
         observation_id = f"{session.meeting_date} {session.title} ({session.id})"
         observations[observation_id] = {
             "file": {str(player): [] for player in range(1, 9)},
@@ -180,11 +181,6 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
         "behaviors_coding_map": [],
         "converters": {},
     }
-
-
-def metrics_clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def write_boris(sessions: list[SessionData], path: Path, naming: Naming) -> None:

@@ -396,16 +396,11 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
     quadrant = metrics.combine_quadrants([digest.summary.quadrant for digest in digests])
     sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"], font=BOLD)
     quadrant_first = sheet.rows + 1
-    for row, label in (
-        (metrics.ORG_FIRST, "org-first"),
-        (metrics.PARTNERSHIP_FIRST, "partnership-first"),
-        (metrics.NEUTRAL, "neutral"),
-        (metrics.UNCODED, "uncoded"),
-    ):
+    for row in quadrant.rows:
         counts = quadrant.counts[row]
         sheet.append(
             [
-                label,
+                metrics.QUADRANT_ROW_LABELS[row],
                 counts[metrics.TRANSACTIONAL],
                 counts[metrics.RELATIONAL],
                 counts[metrics.UNCODED],
@@ -415,10 +410,14 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
     sheet.append(["total", *[quadrant.column_totals[c] for c in quadrant.columns], sum(quadrant.row_totals.values())])
     sheet.blank()
     sheet.append(["Share of the 2×2 total", "transactional", "relational"], font=BOLD)
-    for row, label in ((metrics.ORG_FIRST, "org-first"), (metrics.PARTNERSHIP_FIRST, "partnership-first")):
+    for row in quadrant.rows[:2]:  # the 2×2 core: org-first and partnership-first
         shares = quadrant.shares[row]
         sheet.worksheet.append(
-            [label, sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT), sheet.cell(shares[metrics.RELATIONAL], PERCENT)]
+            [
+                metrics.QUADRANT_ROW_LABELS[row],
+                sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT),
+                sheet.cell(shares[metrics.RELATIONAL], PERCENT),
+            ]
         )
         sheet.rows += 1
     sheet.blank()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import events, on
@@ -28,12 +29,9 @@ from textual.widgets import Footer, Static
 from observer.coding import CodingSession, format_clock, parse_clock
 from observer.keys import CODING_KEYS, SPEAKER_KEYS, reserved_key_action
 from observer.metrics import (
-    NEUTRAL,
-    ORG_FIRST,
-    PARTNERSHIP_FIRST,
+    QUADRANT_ROW_LABELS,
     RELATIONAL,
     TRANSACTIONAL,
-    UNCODED,
     LiveBalance,
     live_balance,
     span_at,
@@ -42,6 +40,7 @@ from observer.models import Contribution, Session, SessionData, SessionStatus
 from observer.store import Archive
 from observer.tui.dialogs import AttendeeForm, Confirm, KeyHelp, NewAttendee, Speaker, SpeakerPicker, TextPrompt
 from observer.tui.log_view import ContributionLog
+from observer.tui.review import number, percent
 from observer.tui.runner import ActionRunner, Outcome
 
 NARROW_WIDTH = 110
@@ -290,7 +289,7 @@ class CodingScreen(Screen[None]):
             text.append(f"  ·  agenda: {item.title}")
         if self.summary is not None:
             indices = self.summary.indices
-            text.append(f"  ·  PFI {_number(indices.pfi)}  RI {_number(indices.ri)}", "dim")
+            text.append(f"  ·  PFI {number(indices.pfi)}  RI {number(indices.ri)}", "dim")
         if self.selected_id is not None:
             text.append("  ·  EDITING (Esc: live)", "bold magenta")
         return text
@@ -395,34 +394,32 @@ class CodingScreen(Screen[None]):
         log.show(self._log_order, self._log_cells, self.selected_id)
         log.set_class(self.selected_id is not None, "editing")
 
-    def _balance_text(self, summary: LiveBalance) -> Text:
+    def _balance_text(self, summary: LiveBalance) -> Group:
         indices = summary.indices
-        text = Text()
-        text.append("Balance\n", "bold underline")
-        text.append(f"Partnership-first  {_number(indices.pfi)}  (time {_number(indices.pfi_time)})\n")
-        text.append(f"Relational         {_number(indices.ri)}  (time {_number(indices.ri_time)})\n\n")
-        quadrant = summary.quadrant
-        text.append(f"{'':>12} {'transact.':>9} {'relational':>10}\n", "bold")
-        for row, label in (
-            (ORG_FIRST, "org-first"),
-            (PARTNERSHIP_FIRST, "partn.-first"),
-            (NEUTRAL, "neutral"),
-            (UNCODED, "uncoded"),
-        ):
-            counts = quadrant.counts[row]
-            text.append(f"{label:>12} {counts[TRANSACTIONAL]:>9} {counts[RELATIONAL]:>10}\n")
-        text.append("\nAirtime vs share of room\n", "bold")
+        head = Text()
+        head.append("Balance\n", "bold underline")
+        head.append(f"Partnership-first  {number(indices.pfi)}  (time {number(indices.pfi_time)})\n")
+        head.append(f"Relational         {number(indices.ri)}  (time {number(indices.ri_time)})")
+        quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+        quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
+        quadrant.add_column("transact.", justify="right")
+        quadrant.add_column("relational", justify="right")
+        for row in summary.quadrant.rows:
+            counts = summary.quadrant.counts[row]
+            quadrant.add_row(QUADRANT_ROW_LABELS[row], str(counts[TRANSACTIONAL]), str(counts[RELATIONAL]))
+        tail = Text()
+        tail.append("Airtime vs share of room\n", "bold")
         for organisation in summary.organisations:
             share = organisation.share_airtime or 0.0
             room = organisation.share_of_room or 0.0
             bar = "█" * round(share * 20)
-            text.append(f"{organisation.name[:22]:<22}\n", "")
-            text.append(f" {bar:<20}", "green")
-            text.append(f" {_percent(organisation.share_airtime)} / {_percent(organisation.share_of_room)}")
+            tail.append(f"{organisation.name[:22]:<22}\n", "")
+            tail.append(f" {bar:<20}", "green")
+            tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
             over = share > room * 1.5 and room > 0
-            text.append(" ▲\n" if over else "\n", "bold red")
-        text.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
-        return text
+            tail.append(" ▲\n" if over else "\n", "bold red")
+        tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
+        return Group(head, Text(), quadrant, Text(), tail)
 
     # ------------------------------------------------------------ keys: speakers and codes
 
@@ -695,11 +692,3 @@ def _speaker_name(session: Session, contribution: Contribution) -> str:
         return participant.name
     organisation = session.organisation(contribution.organisation_id)
     return f"({organisation.name if organisation else contribution.organisation_id})"
-
-
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"

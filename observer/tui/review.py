@@ -15,9 +15,7 @@ from observer.agreement import Comparison, compare
 from observer.coding import format_clock
 from observer.errors import ObserverError
 from observer.metrics import (
-    NEUTRAL,
-    ORG_FIRST,
-    PARTNERSHIP_FIRST,
+    QUADRANT_ROW_LABELS,
     RELATIONAL,
     TRANSACTIONAL,
     UNCODED,
@@ -67,15 +65,10 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     quadrant.add_column("")
     for column in ("transactional", "relational", "uncoded", "total"):
         quadrant.add_column(column, justify="right")
-    for quadrant_row, label in (
-        (ORG_FIRST, "org-first"),
-        (PARTNERSHIP_FIRST, "partnership-first"),
-        (NEUTRAL, "neutral"),
-        (UNCODED, "uncoded"),
-    ):
+    for quadrant_row in summary.quadrant.rows:
         counts = summary.quadrant.counts[quadrant_row]
         quadrant.add_row(
-            label,
+            QUADRANT_ROW_LABELS[quadrant_row],
             str(counts[TRANSACTIONAL]),
             str(counts[RELATIONAL]),
             str(counts[UNCODED]),

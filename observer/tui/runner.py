@@ -56,7 +56,12 @@ class ActionRunner(Generic[View]):
     def stop(self, then: Callable[[], None] | None = None) -> None:
         """Finish every queued action, then run ``then`` on the worker thread and end it."""
         if then is not None:
-            self._jobs.put(lambda: (then(), "")[1])
+
+            def last_job() -> str:
+                then()
+                return ""
+
+            self._jobs.put(last_job)
         self._jobs.put(None)
         self._thread.join()
 
