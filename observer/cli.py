@@ -551,9 +551,5 @@ def demo(context: Context, session_count: int, contributions: int, seed: int) ->
     click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")
 
 
-def entry_point() -> None:
-    main(prog_name="observer")
-
-
 if __name__ == "__main__":
     sys.exit(main())

@@ -69,10 +69,6 @@ class CodingSession:
             return None
         return latest
 
-    def speaker_order(self) -> list[Participant]:
-        """Participants in roster order: the first nine get the speaker keys 1-9."""
-        return list(self.session.participants)
-
     # ------------------------------------------------------------ committing
 
     def _commit(
@@ -305,14 +301,6 @@ class CodingSession:
         self._commit(f"agenda item: {item.title}", at, session)
         return item
 
-    def rename_agenda_item(self, at: dt.datetime, item_id: str, title: str) -> str:
-        items = [
-            item.model_copy(update={"title": title.strip()}) if item.id == item_id else item
-            for item in self.session.agenda_items
-        ]
-        session = self.session.model_copy(update={"agenda_items": items})
-        return self._commit(f"agenda item renamed: {title.strip()}", at, session)
-
     def add_attendee(self, at: dt.datetime, name: str, organisation_name: str, role: str = "") -> Participant:
         """A late arrival: joins the roster now and counts as present from this moment."""
         self._require_open()
@@ -356,9 +344,6 @@ class CodingSession:
             label = f"back: {participant.name}"
         records = [changed if a.participant_id == participant_id else a for a in session.attendance]
         return self._commit(label, at, session.model_copy(update={"attendance": records}))
-
-    def set_session_notes(self, at: dt.datetime, notes: str) -> str:
-        return self._commit("session notes saved", at, self.session.model_copy(update={"notes": notes}))
 
     # ------------------------------------------------------------ undo
 

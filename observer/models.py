@@ -154,11 +154,6 @@ class Attendance(Strict):
     arrived_s: float | None = None
     left_s: float | None = None
 
-    def present_at(self, clock_s: float) -> bool:
-        arrived = self.arrived_s is None or self.arrived_s <= clock_s
-        not_left = self.left_s is None or clock_s < self.left_s
-        return arrived and not_left
-
 
 # ---------------------------------------------------------------- sessions
 

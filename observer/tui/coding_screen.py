@@ -44,7 +44,7 @@ from observer.tui.review import number, percent
 from observer.tui.runner import ActionRunner, Outcome
 
 NARROW_WIDTH = 110
-SUMMARY_REFRESH_SECONDS = 5.0
+RUNNING_AIRTIME_REFRESH_SECONDS = 5.0
 BALANCE_DELAY_SECONDS = 0.15
 
 
@@ -55,8 +55,6 @@ class LiveView:
     data: SessionData
     positions: dict[str, int]  # contribution id -> index in data.contributions
     running_id: str | None
-    can_undo: bool
-    can_redo: bool
 
     @property
     def session(self) -> Session:
@@ -124,7 +122,7 @@ class CodingScreen(Screen[None]):
         self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
         self.set_interval(0.5, self._tick)
-        self.set_interval(SUMMARY_REFRESH_SECONDS, self._refresh_summary)
+        self.set_interval(RUNNING_AIRTIME_REFRESH_SECONDS, self._refresh_running_airtime)
         self._apply_width(self.size.width)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -161,8 +159,6 @@ class CodingScreen(Screen[None]):
             data=data,
             positions={c.id: index for index, c in enumerate(data.contributions)},
             running_id=running.id if running else None,
-            can_undo=self.coding.store.can_undo,
-            can_redo=self.coding.store.can_redo,
         )
 
     def _schedule_balance(self) -> None:
@@ -255,7 +251,7 @@ class CodingScreen(Screen[None]):
         status.update(text)
         status.set_classes(kind)
 
-    def _refresh_summary(self) -> None:
+    def _refresh_running_airtime(self) -> None:
         if self.view is not None and self.view.session.status == SessionStatus.RECORDING:
             self._schedule_balance()  # the running contribution's airtime grows with the clock
 
