@@ -5,14 +5,18 @@ Each measurement runs in a fresh process so that its peak memory (max RSS) is it
 - trend workbook: the same sessions as one series' trend workbook;
 - floor: openpyxl write-only mode appending the same rows to the same sheets, nothing else (rows prepared
   before the clock starts).
-Usage: python bench/export.py [--sessions 100] [--contributions 1000] [--dir D]
+The three take turns for ``--rounds`` rounds, because a virtual machine's speed drifts by tens of per cent
+between minutes: the ratio of medians, and each round's own ratio, say more than any single pair of runs.
+Usage: python bench/export.py [--sessions 100] [--contributions 1000] [--rounds 3] [--dir D]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,8 +48,8 @@ class TimedSessions:
         return self.source.codebooks()
 
 
-def child(kind: str, data_dir: Path, out: Path) -> None:
-    from observer.export import ArchiveSessions, ExportOptions, export_trends
+def child(kind: str, data_dir: Path, out: Path, rows_file: Path) -> None:
+    from observer.export import ExportOptions, export_trends
     from observer.export.xlsx import write_session_workbook
     from observer.store import Archive
 
@@ -60,27 +64,39 @@ def child(kind: str, data_dir: Path, out: Path) -> None:
     elif kind == "trend":
         export_trends(sessions, "all demo series", out, ExportOptions())
     else:
-        rows_by_sheet = _same_rows(list(ArchiveSessions(archive, ids)))
+        rows_by_sheet = pickle.loads(rows_file.read_bytes())
         began = time.perf_counter()
         _write_floor(rows_by_sheet, out)
     done = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"write_s": done - began, "reading_s": sessions.reading_s, "peak_mb": peak_mb}))
+    print(json.dumps({"write_s": done - began, "reading_s": sessions.reading_s, "peak_mb": peak_memory_mb()}))
 
 
-def _same_rows(sessions):
-    """Every row the session workbook holds, as plain values (the floor writes them without any styling)."""
+def peak_memory_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process image; ru_maxrss would also
+    count the parent's peak, which Linux carries into a child it starts."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kilobytes) / 1024
+
+
+def same_rows(data_dir: Path, rows_file: Path) -> None:
+    """Every row the session workbook holds, as plain values (the floor writes them without any styling),
+    pickled for the floor's runs; the simplest faithful source of "the same rows" is the workbook itself."""
     from openpyxl import load_workbook
 
-    # The simplest faithful source of "the same rows" is the workbook itself.
-    reference = Path(tempfile.mkdtemp()) / "reference.xlsx"
-    from observer.export import export_sessions
+    from observer.export import ArchiveSessions, export_sessions
+    from observer.store import Archive
 
-    export_sessions(sessions, reference)
+    archive = Archive(data_dir)
+    reference = rows_file.with_suffix(".xlsx")
+    export_sessions(ArchiveSessions(archive, archive.session_ids()), reference)
     book = load_workbook(reference, read_only=True)
     rows = {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
     book.close()
-    return rows
+    rows_file.write_bytes(pickle.dumps(rows))
 
 
 def _write_floor(rows_by_sheet, out: Path) -> None:
@@ -94,9 +110,20 @@ def _write_floor(rows_by_sheet, out: Path) -> None:
     book.save(out)
 
 
-def run(kind: str, data_dir: Path, out: Path) -> dict[str, float]:
+def run(kind: str, data_dir: Path, out: Path, rows_file: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--dir", str(data_dir), "--out", str(out)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--dir",
+            str(data_dir),
+            "--out",
+            str(out),
+            "--rows",
+            str(rows_file),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -108,12 +135,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--contributions", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--rows", type=Path, default=None)
     parser.add_argument("--child", default=None)
     args = parser.parse_args()
+    if args.child == "rows":
+        same_rows(args.dir, args.rows)
+        return
     if args.child:
-        child(args.child, args.dir, args.out)
+        child(args.child, args.dir, args.out, args.rows)
         return
     from observer.demo import generate_demo
     from observer.store import Archive
@@ -127,22 +159,43 @@ def main() -> None:
             f"demo archive: {args.sessions} sessions × {args.contributions} contributions "
             f"in {time.perf_counter() - began:.0f} s at {root}"
         )
-    results = {kind: run(kind, root / "data", root / f"{kind}.xlsx") for kind in ("floor", "workbook", "trend")}
-    floor = results["floor"]["write_s"]
+    rows_file = root / "floor-rows.pickle"
+    # In a process of its own: Linux carries a parent's peak memory into the children it starts.
+    subprocess.run(
+        [sys.executable, __file__, "--child", "rows", "--dir", str(root / "data"), "--rows", str(rows_file)], check=True
+    )
+    kinds = ("floor", "workbook", "trend")
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for round_number in range(1, args.rounds + 1):
+        for kind in kinds:
+            runs[kind].append(run(kind, root / "data", root / f"{kind}.xlsx", rows_file))
+        floor_s = runs["floor"][-1]["write_s"]
+        print(
+            f"round {round_number}: floor {floor_s:.1f}s, session workbook {runs['workbook'][-1]['write_s']:.1f}s "
+            f"({runs['workbook'][-1]['write_s'] / floor_s:.2f}×), trend workbook {runs['trend'][-1]['write_s']:.1f}s",
+            flush=True,
+        )
+    floor = statistics.median(r["write_s"] for r in runs["floor"])
+    print(f"\nmedians of {args.rounds} rounds")
     print(
         f"{'':<18} | {'export':>8} | {'× floor':>7} | {'of it, reading':>14} | {'rest':>7} | {'× floor':>7} |"
-        f" {'peak memory':>11}"
+        f" {'peak memory':>11} | per-round × floor"
     )
     for kind, label in (("floor", "write-only floor"), ("workbook", "session workbook"), ("trend", "trend workbook")):
-        result = results[kind]
-        rest = result["write_s"] - result["reading_s"]
+        write_s = statistics.median(r["write_s"] for r in runs[kind])
+        reading_s = statistics.median(r["reading_s"] for r in runs[kind])
+        peak_mb = max(r["peak_mb"] for r in runs[kind])
+        per_round = ", ".join(
+            f"{r['write_s'] / f['write_s']:.2f}" for r, f in zip(runs[kind], runs["floor"], strict=True)
+        )
+        rest = write_s - reading_s
         print(
-            f"{label:<18} | {result['write_s']:>7.1f}s | {result['write_s'] / floor:>6.2f}× | "
-            f"{result['reading_s']:>13.1f}s | {rest:>6.1f}s | {rest / floor:>6.2f}× | {result['peak_mb']:>8.0f} MB"
+            f"{label:<18} | {write_s:>7.1f}s | {write_s / floor:>6.2f}× | {reading_s:>13.1f}s | {rest:>6.1f}s | "
+            f"{rest / floor:>6.2f}× | {peak_mb:>8.0f} MB | {per_round}"
         )
     print("export: all of it, sessions read from the archive one at a time as it goes; reading: the part spent")
     print("loading sessions from disk (the floor is handed its rows in memory); rest: everything else")
-    sizes = {kind: (root / f"{kind}.xlsx").stat().st_size / 1e6 for kind in results}
+    sizes = {kind: (root / f"{kind}.xlsx").stat().st_size / 1e6 for kind in kinds}
     print("file sizes: " + ", ".join(f"{k} {v:.1f} MB" for k, v in sizes.items()))
 
 

@@ -6,6 +6,7 @@ these, so they can never disagree. A value whose denominator is zero is ``None``
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import Counter, defaultdict
@@ -53,32 +54,54 @@ def pause_ends(pause: Pause, contribution: Contribution) -> bool:
 
 
 def _end_of(ordered: list[Contribution], index: int, pauses: list[Pause], observed_s: float) -> float:
-    """The end of ``ordered[index]``: the next start, the first pause that ends it, or the session end."""
+    """The end of ``ordered[index]``: the next start, the first pause that ends it, or the session end.
+
+    ``pauses`` are in clock order: only those from the contribution's start on can end it.
+    """
     contribution = ordered[index]
     end = observed_s
     if index + 1 < len(ordered):
         end = min(end, ordered[index + 1].start_s)
-    for pause in pauses:
+    for position in range(bisect.bisect_left(pauses, contribution.start_s, key=_pause_clock), len(pauses)):
+        pause = pauses[position]
+        if pause.at_s >= end:
+            break
         if pause_ends(pause, contribution):
-            end = min(end, pause.at_s)
+            end = pause.at_s
             break
     return max(contribution.start_s, end)
+
+
+def _pause_clock(pause: Pause) -> float:
+    return pause.at_s
+
+
+def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
+    return contribution.start_s, contribution.wall_time
 
 
 def contribution_spans(data: SessionData, now: dt.datetime | None = None) -> list[Span]:
     """Each contribution with its end: the next start, the next pause, or the session end, whichever first."""
     observed = data.session.observed_seconds(now)
-    ordered = sorted(data.contributions, key=lambda c: (c.start_s, c.wall_time))
-    pauses = sorted(data.session.pauses, key=lambda p: p.at_s)
+    ordered = sorted(data.contributions, key=_clock_order)
+    pauses = sorted(data.session.pauses, key=_pause_clock)
     return [Span(c, c.start_s, _end_of(ordered, index, pauses, observed)) for index, c in enumerate(ordered)]
 
 
 def span_at(data: SessionData, index: int, now: dt.datetime | None = None) -> Span:
     """One contribution's span (``data.contributions`` in clock order), without computing all the others."""
-    pauses = sorted(data.session.pauses, key=lambda p: p.at_s)
+    pauses = sorted(data.session.pauses, key=_pause_clock)
     contribution = data.contributions[index]
     end = _end_of(data.contributions, index, pauses, data.session.observed_seconds(now))
     return Span(contribution, contribution.start_s, end)
+
+
+def flag_counts(spans: Iterable[Span]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for span in spans:
+        if span.contribution.flags:  # most contributions carry none
+            counts.update(span.contribution.flags)
+    return counts
 
 
 def was_present(attendance: Attendance, observed_s: float) -> bool:
@@ -137,22 +160,35 @@ class Indices:
     ri_time: float | None
 
 
-def indices(spans: list[Span]) -> Indices:
-    counts: Counter[tuple[str, str]] = Counter()
-    seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+def indices(spans: Iterable[Span]) -> Indices:
+    # One pass with plain counters: called for every participant, organisation, agenda item and bin.
+    partnership = org = relational = transactional = 0
+    partnership_s = org_s = relational_s = transactional_s = 0.0
     for span in spans:
-        for dimension_id, code in span.contribution.codes.items():
-            counts[dimension_id, code] += 1
-            seconds[dimension_id, code] += span.duration_s
-
-    def index(dimension: str, favoured: str, other: str) -> tuple[float | None, float | None]:
-        by_count = ratio(counts[dimension, favoured], counts[dimension, favoured] + counts[dimension, other])
-        by_time = ratio(seconds[dimension, favoured], seconds[dimension, favoured] + seconds[dimension, other])
-        return by_count, by_time
-
-    pfi, pfi_time = index(ORIENTATION, PARTNERSHIP_FIRST, ORG_FIRST)
-    ri, ri_time = index(TOPIC, RELATIONAL, TRANSACTIONAL)
-    return Indices(pfi=pfi, pfi_time=pfi_time, ri=ri, ri_time=ri_time)
+        codes = span.contribution.codes
+        if not codes:
+            continue
+        seconds = span.end_s - span.start_s
+        orientation = codes.get(ORIENTATION)
+        if orientation == PARTNERSHIP_FIRST:
+            partnership += 1
+            partnership_s += seconds
+        elif orientation == ORG_FIRST:
+            org += 1
+            org_s += seconds
+        topic = codes.get(TOPIC)
+        if topic == RELATIONAL:
+            relational += 1
+            relational_s += seconds
+        elif topic == TRANSACTIONAL:
+            transactional += 1
+            transactional_s += seconds
+    return Indices(
+        pfi=ratio(partnership, partnership + org),
+        pfi_time=ratio(partnership_s, partnership_s + org_s),
+        ri=ratio(relational, relational + transactional),
+        ri_time=ratio(relational_s, relational_s + transactional_s),
+    )
 
 
 @dataclass
@@ -241,8 +277,8 @@ def _group_stats(
 ) -> GroupStats:
     total_count, total_time = totals
     counted = indices(spans)
-    flags = Counter(flag for span in spans for flag in span.contribution.flags)
-    airtime = sum(span.duration_s for span in spans)
+    flags = flag_counts(spans)
+    airtime = sum(span.end_s - span.start_s for span in spans)
     return GroupStats(
         id=key,
         name=name,
@@ -330,9 +366,12 @@ class CoordinatorCandidate:
 def coordinator_candidates(
     data: SessionData, spans: list[Span], settings: CoordinatorSettings = CoordinatorSettings()
 ) -> list[CoordinatorCandidate]:
+    by_participant: defaultdict[str | None, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_participant[span.contribution.participant_id].append(span)
     candidates = []
     for participant in data.session.participants:
-        own = [s for s in spans if s.contribution.participant_id == participant.id]
+        own = by_participant.get(participant.id, [])
         oriented = [s for s in own if s.contribution.codes.get(ORIENTATION) in (PARTNERSHIP_FIRST, ORG_FIRST)]
         pfi = indices(own).pfi
         flags = sum(COORDINATOR_FLAG in s.contribution.flags for s in own)
@@ -363,7 +402,7 @@ class TimelineRow:
 
 def _timeline_row(label: str, start: float, end: float, spans: list[Span], flag_ids: list[str]) -> TimelineRow:
     counted = indices(spans)
-    flags = Counter(flag for span in spans for flag in span.contribution.flags)
+    flags = flag_counts(spans)
     return TimelineRow(
         label=label,
         start_s=start,
@@ -382,15 +421,19 @@ def agenda_timeline(data: SessionData, spans: list[Span], observed_s: float) -> 
     observed = observed_s
     items: list[AgendaItem] = sorted(session.agenda_items, key=lambda item: item.start_s)
     flag_ids = session.codebook.flag_ids
+    # Each span goes to the last item started at or before it (items sorted; spans need not be).
+    starts = [item.start_s for item in items]
+    grouped: defaultdict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        grouped[bisect.bisect_right(starts, span.start_s) - 1].append(span)
     rows = []
     first_start = items[0].start_s if items else observed
-    before = [s for s in spans if s.start_s < first_start]
+    before = grouped.get(-1, [])
     if before or not items:
         rows.append(_timeline_row("(no agenda item)", 0.0, first_start, before, flag_ids))
     for index, item in enumerate(items):
         end = items[index + 1].start_s if index + 1 < len(items) else max(observed, item.start_s)
-        inside = [s for s in spans if item.start_s <= s.start_s and (s.start_s < end or index + 1 == len(items))]
-        rows.append(_timeline_row(item.title, item.start_s, end, inside, flag_ids))
+        rows.append(_timeline_row(item.title, item.start_s, end, grouped.get(index, []), flag_ids))
     return rows
 
 
@@ -457,7 +500,7 @@ def summarise(
     spans = contribution_spans(data, now)
     observed = session.observed_seconds(now)
     flag_ids = session.codebook.flag_ids
-    flags = Counter(flag for span in spans for flag in span.contribution.flags)
+    flags = flag_counts(spans)
     hours = observed / 3600
     return SessionSummary(
         session_id=session.id,

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from pydantic import ValidationError
+import pydantic_core
+from pydantic import TypeAdapter, ValidationError
 from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from observer.errors import CorruptFileError, InputError, SessionLockedError, StorageError
@@ -44,6 +46,8 @@ FOLD_EVERY = 1000  # journal entries before an automatic checkpoint
 HISTORY_LIMIT = 500  # undo steps kept across checkpoints
 
 Operation = Literal["do", "undo", "redo"]
+# One validator for a whole table of contributions: a single call instead of one per document.
+CONTRIBUTION_LIST = TypeAdapter(list[Contribution])
 
 
 # ---------------------------------------------------------------- changes
@@ -198,12 +202,13 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        if not text.strip():
+        if not raw.strip():
             return None
-        data = json.loads(text)
+        # pydantic's JSON parser: the same result as json.loads, in less than half the time.
+        data = pydantic_core.from_json(raw)
         if not isinstance(data, dict):
             raise ValueError("the top level is not a table")
         return data
@@ -267,13 +272,14 @@ def move_aside(path: Path) -> Path:
 
 def _read_checkpoint(path: Path, move_corrupt: bool) -> SessionState:
     try:
-        with TinyDB(path, storage=AtomicJSONStorage) as db:
+        # Each table access reads the storage: the cache parses the file once for all five tables.
+        with TinyDB(path, storage=CachingMiddleware(AtomicJSONStorage)) as db:
             meta = db.table("meta").all()[0]
             if meta.get("format") != CHECKPOINT_FORMAT:
                 raise ValueError(f"unknown checkpoint format {meta.get('format')!r}")
             codebook = Codebook.model_validate(db.table("codebook").all()[0])
             session = Session.model_validate({**db.table("session").all()[0], "codebook": codebook})
-            contributions = [Contribution.model_validate(doc) for doc in db.table("contributions").all()]
+            contributions = CONTRIBUTION_LIST.validate_python(db.table("contributions").all())
             history_docs = db.table("history").all()
             history = history_docs[0] if history_docs else {"undo": [], "redo": []}
             undo_stack = [_parse_change(doc, codebook)[1] for doc in history["undo"]]

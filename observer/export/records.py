@@ -99,33 +99,34 @@ def tidy_rows(
     """
     session = data.session
     # Looked up once per session, not once per row.
-    people = {p.id: naming.participant(data, p.id) for p in session.participants}
+    people: dict[str | None, tuple[Any, Any]] = {p.id: naming.participant(data, p.id) for p in session.participants}
     organisations = {o.id: naming.organisation(data, o.id) for o in session.organisations}
     items = sorted(session.agenda_items, key=lambda item: item.start_s)
     starts = [item.start_s for item in items]
+    titles = [item.title for item in items] + [empty]  # position -1 (before the first item): empty
+    unknown = (empty, empty)
+    no_flags = [0] * len(flags)  # most contributions carry none
     for span in metrics.contribution_spans(data) if spans is None else spans:
         contribution = span.contribution
-        participant_id, participant = (
-            people.get(contribution.participant_id, (empty, empty)) if contribution.participant_id else (empty, empty)
-        )
+        participant_id, participant = people.get(contribution.participant_id, unknown)
         organisation_id, organisation = organisations.get(contribution.organisation_id) or naming.organisation(
             data, contribution.organisation_id
         )
-        position = bisect.bisect_right(starts, contribution.start_s) - 1
+        codes = contribution.codes
         row: list[Any] = [
             session.id,
             contribution.id,
             span.start_s,
             round(span.end_s, 3),
-            round(span.duration_s, 3),
+            round(span.end_s - span.start_s, 3),
             contribution.wall_time,
             participant_id,
             participant,
             organisation,
-            *[contribution.codes.get(dimension, "") for dimension in dimensions],
-            *[int(flag in contribution.flags) for flag in flags],
-            naming.note(contribution.note),
-            items[position].title if position >= 0 else "",
+            *[codes.get(dimension, empty) for dimension in dimensions],
+            *([int(flag in contribution.flags) for flag in flags] if contribution.flags else no_flags),
+            naming.note(contribution.note) or empty,
+            titles[bisect.bisect_right(starts, contribution.start_s) - 1],
         ]
         if with_session_fields:
             row += [

@@ -109,6 +109,24 @@ TYPED_TEXT_COLUMNS = {
 }
 
 
+@dataclass(frozen=True)
+class ColumnKinds:
+    """Which columns of a table need more than handing the value to openpyxl (the rest are ids, codes and
+    numbers, written as they are)."""
+
+    text: tuple[int, ...]  # typed by a person: kept storable and never a formula
+    formatted: tuple[tuple[int, str], ...]  # a number format
+    times: tuple[int, ...]  # datetimes: Excel has no time zones
+
+    @classmethod
+    def of(cls, header: Sequence[str], formats: dict[int, str]) -> ColumnKinds:
+        return cls(
+            text=tuple(i for i, column in enumerate(header) if column in TYPED_TEXT_COLUMNS),
+            formatted=tuple(sorted(formats.items())),
+            times=tuple(i for i, column in enumerate(header) if column == "wall_time"),
+        )
+
+
 @dataclass
 class Sheet:
     """A write-only sheet that counts its rows, formats cells by column, and keeps typed text as text."""
@@ -116,7 +134,7 @@ class Sheet:
     book: BookWriter
     worksheet: WriteOnlyWorksheet
     formats: dict[int, str] = field(default_factory=dict)
-    special: list[int] | None = None  # table sheets: the columns that need cell(); None: every column
+    kinds: ColumnKinds | None = None  # table sheets; None: every value goes through cell()
     rows: int = 0
 
     def cell(self, value: Any, number_format: str | None = None, font: Font | None = None) -> Any:
@@ -139,13 +157,27 @@ class Sheet:
 
     def append(self, values: Sequence[Any], font: Font | None = None) -> int:
         """Write a row; returns its 1-based row number."""
-        if font is not None or self.special is None:
+        kinds = self.kinds
+        if font is not None or kinds is None:
             row = [self.cell(value, self.formats.get(index), font) for index, value in enumerate(values)]
         else:
+            # Table rows are most of a workbook: only the columns that need it go through cell().
             row = list(values)
-            for index in self.special:
-                if index < len(row):
-                    row[index] = self.cell(row[index], self.formats.get(index))
+            width = len(row)
+            for index in kinds.text:
+                if index < width:
+                    value = row[index]
+                    # Short printable text that cannot be read as a formula is written as it is.
+                    if type(value) is str and (
+                        value[:1] == "=" or len(value) > EXCEL_MAX_TEXT or not value.isprintable()
+                    ):
+                        row[index] = self.cell(value)
+            for index, number_format in kinds.formatted:
+                if index < width and row[index] is not None:
+                    row[index] = self.cell(row[index], number_format)
+            for index in kinds.times:
+                if index < width:
+                    row[index] = self.cell(row[index])
         self.worksheet.append(row)
         self.rows += 1
         return self.rows
@@ -169,9 +201,7 @@ class Table:
         self.book, self.name, self.header = book, name, header
         formats = formats or {}
         self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
-        self.special = sorted(
-            set(self.formats) | {i for i, c in enumerate(header) if c in TYPED_TEXT_COLUMNS or c == "wall_time"}
-        )
+        self.kinds = ColumnKinds.of(header, self.formats)
         self.widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
         self.sheets: list[Sheet] = []
         self.current = self._start(name)
@@ -180,7 +210,7 @@ class Table:
         sheet = self.book.sheet(title, self.widths)
         sheet.worksheet.freeze_panes = "A2"
         sheet.append(self.header, font=BOLD)
-        sheet.formats, sheet.special = self.formats, self.special
+        sheet.formats, sheet.kinds = self.formats, self.kinds
         self.sheets.append(sheet)
         return sheet
 
