@@ -1,11 +1,13 @@
 """Export of an archive of 100 sessions × 1,000 contributions, against openpyxl's write-only floor.
 
-Each measurement runs in a fresh process so that its peak memory (max RSS) is its own:
-- session workbook: every session into one workbook, read from the archive while writing (``observer export``);
+Each measurement runs in a fresh process so that its peak memory is its own:
+- session workbook: every session into one workbook, exactly as ``observer export`` runs (sessions read from
+  the archive and summarised by a helper process while this one writes);
+- in one process: the same with the helper turned off (``OBSERVER_EXPORT_HELPER=0``);
 - trend workbook: the same sessions as one series' trend workbook;
 - floor: openpyxl write-only mode appending the same rows to the same sheets, nothing else (rows prepared
   before the clock starts).
-The three take turns for ``--rounds`` rounds, because a virtual machine's speed drifts by tens of per cent
+They take turns for ``--rounds`` rounds, because a virtual machine's speed drifts by tens of per cent
 between minutes: the ratio of medians, and each round's own ratio, say more than any single pair of runs.
 Usage: python bench/export.py [--sessions 100] [--contributions 1000] [--rounds 3] [--dir D]
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import resource
 import statistics
@@ -25,7 +28,7 @@ from pathlib import Path
 
 
 class TimedSessions:
-    """The export's source (sessions read from the archive one at a time, as ``observer export`` does),
+    """The trend export's source (sessions read from the archive one at a time, as ``observer trends`` does),
     counting the time spent reading them from disk during the export."""
 
     def __init__(self, archive, session_ids: list[str]) -> None:
@@ -44,31 +47,37 @@ class TimedSessions:
     def __len__(self) -> int:
         return len(self.source)
 
-    def codebooks(self):
-        return self.source.codebooks()
-
 
 def child(kind: str, data_dir: Path, out: Path, rows_file: Path) -> None:
-    from observer.export import ExportOptions, export_trends
-    from observer.export.xlsx import write_session_workbook
+    from observer.export import ArchiveSessions, ExportOptions, export_sessions, export_trends
     from observer.store import Archive
 
     archive = Archive(data_dir)
     ids = [h.session.id for h in archive.headers()[0]]
-    sessions = TimedSessions(archive, ids)
-    began = time.perf_counter()
-    if kind == "workbook":
-        from observer.export.records import Naming
-
-        write_session_workbook(iter(sessions), sessions.codebooks(), out, Naming())
-    elif kind == "trend":
-        export_trends(sessions, "all demo series", out, ExportOptions())
-    else:
+    reading_s = None
+    if kind == "floor":
         rows_by_sheet = pickle.loads(rows_file.read_bytes())
         began = time.perf_counter()
         _write_floor(rows_by_sheet, out)
+    elif kind == "trend":
+        sessions = TimedSessions(archive, ids)
+        began = time.perf_counter()
+        export_trends(sessions, "all demo series", out, ExportOptions())
+        reading_s = sessions.reading_s
+    else:
+        # Exactly what `observer export ... -o out.xlsx` runs; "serial": without the helper process.
+        if kind == "serial":
+            os.environ["OBSERVER_EXPORT_HELPER"] = "0"
+        began = time.perf_counter()
+        export_sessions(ArchiveSessions(archive, ids), out)
     done = time.perf_counter()
-    print(json.dumps({"write_s": done - began, "reading_s": sessions.reading_s, "peak_mb": peak_memory_mb()}))
+    # The helper process's memory counts too (its peak, from the kernel, once it has exited).
+    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"write_s": done - began, "reading_s": reading_s, "peak_mb": peak_memory_mb(), "helper_mb": helper_mb}
+        )
+    )
 
 
 def peak_memory_mb() -> float:
@@ -110,7 +119,7 @@ def _write_floor(rows_by_sheet, out: Path) -> None:
     book.save(out)
 
 
-def run(kind: str, data_dir: Path, out: Path, rows_file: Path) -> dict[str, float]:
+def run(kind: str, data_dir: Path, out: Path, rows_file: Path) -> dict:
     done = subprocess.run(
         [
             sys.executable,
@@ -164,37 +173,49 @@ def main() -> None:
     subprocess.run(
         [sys.executable, __file__, "--child", "rows", "--dir", str(root / "data"), "--rows", str(rows_file)], check=True
     )
-    kinds = ("floor", "workbook", "trend")
-    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    kinds = ("floor", "workbook", "serial", "trend")
+    labels = {
+        "floor": "write-only floor",
+        "workbook": "session workbook",
+        "serial": "  in one process",
+        "trend": "trend workbook",
+    }
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for round_number in range(1, args.rounds + 1):
         for kind in kinds:
             runs[kind].append(run(kind, root / "data", root / f"{kind}.xlsx", rows_file))
         floor_s = runs["floor"][-1]["write_s"]
         print(
-            f"round {round_number}: floor {floor_s:.1f}s, session workbook {runs['workbook'][-1]['write_s']:.1f}s "
-            f"({runs['workbook'][-1]['write_s'] / floor_s:.2f}×), trend workbook {runs['trend'][-1]['write_s']:.1f}s",
+            f"round {round_number}: "
+            + ", ".join(
+                f"{labels[kind].strip()} {runs[kind][-1]['write_s']:.1f}s ({runs[kind][-1]['write_s'] / floor_s:.2f}×)"
+                for kind in kinds
+            ),
             flush=True,
         )
     floor = statistics.median(r["write_s"] for r in runs["floor"])
     print(f"\nmedians of {args.rounds} rounds")
     print(
-        f"{'':<18} | {'export':>8} | {'× floor':>7} | {'of it, reading':>14} | {'rest':>7} | {'× floor':>7} |"
-        f" {'peak memory':>11} | per-round × floor"
+        f"{'':<18} | {'export':>8} | {'× floor':>7} | {'reading':>8} | {'peak memory':>11} | {'helper':>7} |"
+        " per-round × floor"
     )
-    for kind, label in (("floor", "write-only floor"), ("workbook", "session workbook"), ("trend", "trend workbook")):
+    for kind in kinds:
         write_s = statistics.median(r["write_s"] for r in runs[kind])
-        reading_s = statistics.median(r["reading_s"] for r in runs[kind])
+        readings = [r["reading_s"] for r in runs[kind] if r["reading_s"] is not None]
+        reading = f"{statistics.median(readings):>7.1f}s" if readings else f"{'—':>8}"
         peak_mb = max(r["peak_mb"] for r in runs[kind])
+        helper_mb = max(r["helper_mb"] for r in runs[kind])
+        helper = f"{helper_mb:>4.0f} MB" if kind == "workbook" else f"{'—':>7}"
         per_round = ", ".join(
             f"{r['write_s'] / f['write_s']:.2f}" for r, f in zip(runs[kind], runs["floor"], strict=True)
         )
-        rest = write_s - reading_s
         print(
-            f"{label:<18} | {write_s:>7.1f}s | {write_s / floor:>6.2f}× | {reading_s:>13.1f}s | {rest:>6.1f}s | "
-            f"{rest / floor:>6.2f}× | {peak_mb:>8.0f} MB | {per_round}"
+            f"{labels[kind]:<18} | {write_s:>7.1f}s | {write_s / floor:>6.2f}× | {reading} | {peak_mb:>8.0f} MB | "
+            f"{helper} | {per_round}"
         )
-    print("export: all of it, sessions read from the archive one at a time as it goes; reading: the part spent")
-    print("loading sessions from disk (the floor is handed its rows in memory); rest: everything else")
+    print("session workbook: `observer export` as it runs, a helper process reading and summarising sessions")
+    print("ahead of the writer; in one process: the same without the helper. reading: time spent loading sessions")
+    print("from disk (the floor is handed its rows in memory). helper: the helper process's own peak memory.")
     sizes = {kind: (root / f"{kind}.xlsx").stat().st_size / 1e6 for kind in kinds}
     print("file sizes: " + ", ".join(f"{k} {v:.1f} MB" for k, v in sizes.items()))
 

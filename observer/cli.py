@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -274,20 +274,6 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
     return sessions
 
 
-def _export_options(context: Context, pseudonymise: bool, keep_notes: bool | None, sessions: Iterable[Any]) -> Any:
-    from observer.export import ExportOptions
-    from observer.pseudonyms import PseudonymRegistry
-
-    if not pseudonymise:
-        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes)
-    registry = PseudonymRegistry.load(context.paths.root / "pseudonyms.json")
-    if registry.assign(sessions):
-        context.archive.ensure()
-        registry.save()
-    # Notes are free text about identifiable people: dropped from pseudonymised exports unless asked.
-    return ExportOptions(pseudonyms=registry, keep_notes=bool(keep_notes))
-
-
 @main.command()
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the same numbers).")
@@ -338,13 +324,13 @@ def export(
     key_file: Path | None,
 ) -> None:
     """Export sessions; the format follows the extension of -o."""
-    from observer.export import ArchiveSessions, export_sessions
+    from observer.export import ArchiveSessions, export_options, export_sessions
 
     if key_file is not None and not pseudonymise:
         raise InputError("--key goes with --pseudonymise")
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
-    options = _export_options(context, pseudonymise, keep_notes, sessions)
+    options = export_options(context.archive, sessions, pseudonymise, keep_notes)
     export_sessions(sessions, output, options)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
@@ -367,7 +353,7 @@ def export(
 @one_line_errors
 def trends(context: Context, series: str | None, output: Path | None, as_json: bool, pseudonymise: bool) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
-    from observer.export import export_trends, trend_json
+    from observer.export import export_options, export_trends, trend_json
     from observer.metrics import series_trend
     from observer.tui.review import trend_renderable
 
@@ -387,7 +373,9 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     if not in_series_ids:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
     in_series = ArchiveSessions(context.archive, in_series_ids)
-    options = _export_options(context, pseudonymise, False, [d for d in loaded if d.session.id in in_series_ids])
+    options = export_options(
+        context.archive, [d for d in loaded if d.session.id in in_series_ids], pseudonymise, keep_notes=False
+    )
     trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series)
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))

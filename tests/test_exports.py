@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import gc
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from observer import metrics
 from observer.cli import main
@@ -232,9 +232,10 @@ def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(xlsx_module.Workbook, "save", broken_save)
+    temporary_files = set(ALL_TEMP_FILES)
     with pytest.raises(StorageError, match="disk full"):
         export_sessions([hand_meeting(partnership)], path)
-    gc.collect()  # the broken save's half-written sheets are dropped here, not in some later test
+    assert set(ALL_TEMP_FILES) == temporary_files  # the half-written sheets' temporary files are gone
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -315,3 +316,60 @@ def test_unknown_format_is_one_line_error(tmp_path: Path, partnership: Codebook,
     )
     assert result.exit_code == 1 and "unknown export format" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_process(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from observer.demo import generate_demo
+    from observer.export import ArchiveSessions, session_rows
+
+    archive = Archive(tmp_path / "data")
+    generate_demo(archive, sessions=session_rows.HELPER_FROM_SESSIONS + 1, contributions=40, seed=5)
+    ids = archive.session_ids()
+    helper_calls = []
+    real_helper = session_rows._rows_from_helper
+    monkeypatch.setattr(
+        session_rows, "_rows_from_helper", lambda *args: helper_calls.append(args) or real_helper(*args)
+    )
+
+    export_sessions(ArchiveSessions(archive, ids), tmp_path / "helper.xlsx")
+    monkeypatch.setenv("OBSERVER_EXPORT_HELPER", "0")
+    export_sessions(ArchiveSessions(archive, ids), tmp_path / "serial.xlsx")
+    assert len(helper_calls) == 1  # the first export used the helper, the second did not
+
+    with_helper, serial = load_workbook(tmp_path / "helper.xlsx"), load_workbook(tmp_path / "serial.xlsx")
+    assert with_helper.sheetnames == serial.sheetnames == SESSION_SHEETS
+    for name in SESSION_SHEETS:
+        rows, expected = rows_of(with_helper[name]), rows_of(serial[name])
+        if name == "About":  # the export time differs
+            rows, expected = ([r for r in table if r[0] != "Exported at (UTC)"] for table in (rows, expected))
+        assert rows == expected, name
+    assert len(rows_of(with_helper["Contributions"])) == 1 + sum(len(archive.load(i).contributions) for i in ids)
+    assert len(with_helper["Summary"]._charts) == 2
+
+
+def test_a_damaged_session_stops_a_helper_export_with_one_line(tmp_path: Path) -> None:
+    from observer.demo import generate_demo
+    from observer.export import session_rows
+
+    archive = Archive(tmp_path / "data")
+    generate_demo(archive, sessions=session_rows.HELPER_FROM_SESSIONS + 1, contributions=20, seed=6)
+    damaged = archive.session_ids()[4]
+    # Readable up to its contributions (so the codebook is found), one of which is damaged: the helper
+    # process meets the damage while reading, after other sessions are written.
+    checkpoint = json.loads(archive.paths.checkpoint(damaged).read_text())
+    first = next(iter(checkpoint["contributions"].values()))
+    first["start_s"] = "soon"
+    archive.paths.checkpoint(damaged).write_text(json.dumps(checkpoint))
+    target = tmp_path / "all.xlsx"
+    temporary_files = set(ALL_TEMP_FILES)
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path / "data"), "export", *archive.session_ids(), "-o", str(target)]
+    )
+    assert result.exit_code != 0
+    message = result.output.strip().splitlines()
+    assert len(message) == 1 and damaged in message[0] and "unreadable" in message[0], result.output
+    assert "Traceback" not in result.output
+    assert not target.exists()
+    assert set(ALL_TEMP_FILES) == temporary_files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -24,6 +25,12 @@ async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+def contribution_columns(path: Path) -> dict[str, list]:
+    """The Contributions sheet of a workbook, column by column."""
+    rows = list(load_workbook(path, read_only=True)["Contributions"].iter_rows(values_only=True))
+    return {name: [row[index] for row in rows[1:]] for index, name in enumerate(rows[0])}
 
 
 async def test_home_journeys(tmp_path: Path) -> None:
@@ -66,14 +73,41 @@ async def test_home_journeys(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
 
-        # Export the selected session to a workbook.
+        # Export the selected session to a workbook: with names (the first choice), then pseudonymised.
+        row, exported = next((i, d) for i, d in enumerate(home.sessions) if any(c.note for c in d.contributions))
+        table.move_cursor(row=row)
+        names = {p.name for p in exported.session.participants} | {o.name for o in exported.session.organisations}
+        noted = [c.note for c in exported.contributions if c.note]
         target = tmp_path / "out.xlsx"
         await pilot.press("x")
         await pilot.pause()
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
         await wait_for(pilot, target.exists)
-        assert "Contributions" in load_workbook(target).sheetnames
+        named = contribution_columns(target)
+        assert set(named["participant"]) - {None} <= names and set(named["organisation"]) <= names
+        assert [n for n in named["note"] if n] == noted
+
+        research = tmp_path / "research.xlsx"
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(research)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"dropped")  # type to filter: "Pseudonyms …, notes dropped"
+        await pilot.press("enter")
+        await wait_for(pilot, research.exists)
+        pseudonymised = contribution_columns(research)
+        assert all(re.fullmatch(r"P\d\d", p) for p in pseudonymised["participant"] if p is not None)
+        assert all(re.fullmatch(r"O\d\d", o) for o in pseudonymised["organisation"])
+        assert not any(pseudonymised["note"])
+        assert len(pseudonymised["participant"]) == len(exported.contributions)
+        cells = {str(v) for column in pseudonymised.values() for v in column}
+        assert not cells & names
+        assert (tmp_path / "data" / "pseudonyms.json").exists()
+        await wait_for(pilot, lambda: "with pseudonyms" in screen_text(pilot))
 
         # Delete goes to the trash after a confirmation; u brings it back.
         doomed = home.sessions[table.cursor_row].session.id

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,23 @@ class ExportOptions:
         return Naming(self.pseudonyms, self.keep_notes)
 
 
+def export_options(
+    archive: Archive, sessions: Iterable[SessionData], pseudonymise: bool, keep_notes: bool | None = None
+) -> ExportOptions:
+    """Names as recorded, or the archive's pseudonyms (any new ones saved before an export uses them).
+
+    ``keep_notes`` None: the default for the kind of export, kept when named and dropped when pseudonymised,
+    because notes are free text about identifiable people.
+    """
+    if not pseudonymise:
+        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes)
+    registry = PseudonymRegistry.load(archive.paths.root / "pseudonyms.json")
+    if registry.assign(sessions):
+        archive.ensure()
+        registry.save()
+    return ExportOptions(pseudonyms=registry, keep_notes=bool(keep_notes))
+
+
 def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = ExportOptions()) -> None:
     """Write ``sessions`` to ``path`` in the format its extension names."""
     suffix = path.suffix.lower()
@@ -79,7 +96,7 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
     if suffix == ".xlsx":
         from observer.export.xlsx import write_session_workbook
 
-        write_session_workbook(iter(sessions), _codebooks(sessions), path, naming)
+        write_session_workbook(sessions, _codebooks(sessions), path, naming)
         return
     loaded = list(sessions)
     if suffix == ".csv":

@@ -10,46 +10,46 @@ from observer.export.xlsx import BOLD, RATIO, TITLE, BookWriter, Sheet
 
 
 def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
-    book = BookWriter()
-    summary = book.sheet("Agreement", [22, 18, 10, 10, 10, 10, 18, 4, 10, 10, 10, 18])
-    summary.append([f"Agreement: {comparison.session_a} (A) and {comparison.session_b} (B)"], font=TITLE)
-    summary.append(
-        [
-            f"clock offset {comparison.offset_s:+.1f} s · slices of {comparison.slice_s:g} s over "
-            f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common · "
-            f"tolerance {comparison.tolerance_s:g} s · {comparison.matched_pairs} contributions matched, "
-            f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B"
-        ]
-    )
-    for warning in comparison.warnings:
-        summary.append([f"Note: {warning}"])
-    summary.blank()
-    summary.append(["dimension", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"], font=BOLD)
-    for row in comparison.dimensions:
-        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
-            if result is not None:
-                summary.worksheet.append(
-                    [
-                        row.dimension,
-                        method,
-                        result.n,
-                        summary.cell(result.po, RATIO),
-                        summary.cell(result.kappa, RATIO),
-                        summary.cell(result.pabak, RATIO),
-                        result.label,
-                    ]
-                )
-                summary.rows += 1
-    summary.blank()
-    summary.append(["Blank: undefined (kappa when Pe = 1, PABAK with one category, all with no pairs)."])
-    summary.append([f"observer {__version__}"])
-    for row in comparison.dimensions:
-        sheet = book.sheet(row.dimension, [26] + [14] * 12)
-        _matrix(sheet, "time-sliced", row.time_sliced)
-        if row.matched is not None:
-            sheet.blank()
-            _matrix(sheet, "contribution-matched", row.matched)
-    book.save(path)
+    with BookWriter() as book:
+        summary = book.sheet("Agreement", [22, 18, 10, 10, 10, 10, 18, 4, 10, 10, 10, 18])
+        summary.append([f"Agreement: {comparison.session_a} (A) and {comparison.session_b} (B)"], font=TITLE)
+        summary.append(
+            [
+                f"clock offset {comparison.offset_s:+.1f} s · slices of {comparison.slice_s:g} s over "
+                f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common · "
+                f"tolerance {comparison.tolerance_s:g} s · {comparison.matched_pairs} contributions matched, "
+                f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B"
+            ]
+        )
+        for warning in comparison.warnings:
+            summary.append([f"Note: {warning}"])
+        summary.blank()
+        summary.append(["dimension", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"], font=BOLD)
+        for row in comparison.dimensions:
+            for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+                if result is not None:
+                    summary.worksheet.append(
+                        [
+                            row.dimension,
+                            method,
+                            result.n,
+                            summary.cell(result.po, RATIO),
+                            summary.cell(result.kappa, RATIO),
+                            summary.cell(result.pabak, RATIO),
+                            result.label,
+                        ]
+                    )
+                    summary.rows += 1
+        summary.blank()
+        summary.append(["Blank: undefined (kappa when Pe = 1, PABAK with one category, all with no pairs)."])
+        summary.append([f"observer {__version__}"])
+        for row in comparison.dimensions:
+            sheet = book.sheet(row.dimension, [26] + [14] * 12)
+            _matrix(sheet, "time-sliced", row.time_sliced)
+            if row.matched is not None:
+                sheet.blank()
+                _matrix(sheet, "contribution-matched", row.matched)
+        book.save(path)
 
 
 def _matrix(sheet: Sheet, method: str, result: Agreement) -> None:

@@ -6,7 +6,7 @@ every text an observer typed is written as text, never as a formula.
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -23,7 +23,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from observer import __version__, metrics
-from observer.export.records import Naming, tidy_columns, tidy_rows
+from observer.export.records import Naming, tidy_columns
+from observer.export.session_rows import (
+    ORGANISATION_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    TIMELINE_COLUMNS,
+    Digest,
+    excel_time,
+    rows_of_sessions,
+)
 from observer.files import atomic_replace
 from observer.models import Codebook, SessionData
 
@@ -116,14 +124,12 @@ class ColumnKinds:
 
     text: tuple[int, ...]  # typed by a person: kept storable and never a formula
     formatted: tuple[tuple[int, str], ...]  # a number format
-    times: tuple[int, ...]  # datetimes: Excel has no time zones
 
     @classmethod
     def of(cls, header: Sequence[str], formats: dict[int, str]) -> ColumnKinds:
         return cls(
             text=tuple(i for i, column in enumerate(header) if column in TYPED_TEXT_COLUMNS),
             formatted=tuple(sorted(formats.items())),
-            times=tuple(i for i, column in enumerate(header) if column == "wall_time"),
         )
 
 
@@ -147,8 +153,8 @@ class Sheet:
                     cell.font = font
                 return cell
             return value
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones: UTC, said on About
+        if isinstance(value, dt.datetime):
+            value = excel_time(value)
         if number_format is None or value is None:
             return value
         cell = WriteOnlyCell(self.worksheet, value=value)
@@ -175,9 +181,6 @@ class Sheet:
             for index, number_format in kinds.formatted:
                 if index < width and row[index] is not None:
                     row[index] = self.cell(row[index], number_format)
-            for index in kinds.times:
-                if index < width:
-                    row[index] = self.cell(row[index])
         self.worksheet.append(row)
         self.rows += 1
         return self.rows
@@ -240,10 +243,31 @@ class Table:
 
 
 class BookWriter:
+    """A write-only workbook; used as a context manager, so that a failed export leaves nothing behind."""
+
     def __init__(self) -> None:
         self.workbook = Workbook(write_only=True)
         self.titles: set[str] = set()
         self.notes: list[str] = []
+
+    def __enter__(self) -> BookWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        if error is not None:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close every sheet's stream and delete its temporary file now. Left to the garbage collector, the
+        half-written streams would complain on stderr (over the app's screen) at some later moment."""
+        for worksheet in self.workbook.worksheets:
+            writer = getattr(worksheet, "_writer", None)  # openpyxl's per-sheet temporary file, if started
+            if writer is None:
+                continue
+            with contextlib.suppress(Exception):  # already closed by a save that failed later
+                worksheet.close()
+            with contextlib.suppress(OSError, ValueError):  # already removed
+                writer.cleanup()
 
     def sheet(self, name: str, widths: Sequence[int] = ()) -> Sheet:
         worksheet = self.workbook.create_sheet(sheet_title(name, self.titles))
@@ -269,36 +293,6 @@ class BookWriter:
 
 # ---------------------------------------------------------------- the session workbook
 
-ORGANISATION_COLUMNS = [
-    "session_id",
-    "organisation_id",
-    "organisation",
-    "attendees_present",
-    "share_of_room",
-    "contributions",
-    "share_contributions",
-    "airtime_s",
-    "share_airtime",
-    "participation_ratio",
-    "airtime_ratio",
-    "pfi",
-    "ri",
-]
-PARTICIPANT_COLUMNS = [
-    "session_id",
-    "participant_id",
-    "participant",
-    "organisation",
-    "present",
-    "contributions",
-    "share_contributions",
-    "airtime_s",
-    "share_airtime",
-    "pfi",
-    "ri",
-    "coordinator_candidate",
-]
-TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
 SHARE_FORMATS = {
     "share_of_room": PERCENT,
     "share_contributions": PERCENT,
@@ -310,72 +304,61 @@ SHARE_FORMATS = {
 }
 
 
-@dataclass
-class Digest:
-    """What the Summary sheet needs of a session once its rows are written: no contributions kept."""
-
-    header: SessionData  # the session, with an empty contribution list
-    summary: metrics.SessionSummary  # without its spans
-
-
 def write_session_workbook(
     sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path, naming: Naming
 ) -> None:
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
-    book = BookWriter()
-    summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
-    columns, dimensions, flags = tidy_columns(codebooks)
-    flag_columns = [f"flag_{f}" for f in flags]
-    contributions = book.table(
-        "Contributions",
-        columns,
-        widths={
-            "session_id": 15,
-            "contribution_id": 22,
-            "wall_time": 20,
-            "participant": 22,
-            "organisation": 28,
-            "note": 40,
-            "agenda_item": 28,
-        },
-    )
-    organisations = book.table(
-        "Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"organisation": 30}
-    )
-    participants = book.table(
-        "Participants",
-        PARTICIPANT_COLUMNS + flag_columns,
-        formats=SHARE_FORMATS,
-        widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40},
-    )
-    agenda = book.table("Agenda", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
-    timeline = book.table("Timeline", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
-    flag_table = book.table(
-        "Flags", ["session_id", "flag", "label", "count", "per_hour"], formats={"per_hour": "0.0"}, widths={"label": 26}
-    )
-    digests: list[Digest] = []
-    for data in sessions:
-        summary = metrics.summarise(data)
-        contributions.extend(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
-        organisations.extend(_organisation_rows(data, summary, naming, flags))
-        participants.extend(_participant_rows(data, summary, naming, flags))
-        agenda.extend(_timeline_rows(data, summary.agenda, flags))
-        timeline.extend(_timeline_rows(data, summary.bins, flags))
-        flag_table.extend(
-            [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id], summary.flags_per_hour[flag.id]]
-            for flag in data.session.codebook.flags
+    with BookWriter() as book:
+        summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
+        columns, dimensions, flags = tidy_columns(codebooks)
+        flag_columns = [f"flag_{f}" for f in flags]
+        contributions = book.table(
+            "Contributions",
+            columns,
+            widths={
+                "session_id": 15,
+                "contribution_id": 22,
+                "wall_time": 20,
+                "participant": 22,
+                "organisation": 28,
+                "note": 40,
+                "agenda_item": 28,
+            },
         )
-        digests.append(
-            Digest(SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[]))
+        organisations = book.table(
+            "Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"organisation": 30}
         )
-    if not digests:
-        raise ValueError("a workbook needs at least one session")
-    for table in (contributions, organisations, participants, agenda, timeline, flag_table):
-        table.finish()
-    _codebook_sheet(book, codebooks)
-    _fill_summary(summary_sheet, digests, naming, organisations.first, agenda.first)
-    _about_sheet(book, [d.header for d in digests], naming, "session workbook")
-    book.save(path)
+        participants = book.table(
+            "Participants",
+            PARTICIPANT_COLUMNS + flag_columns,
+            formats=SHARE_FORMATS,
+            widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40},
+        )
+        agenda = book.table("Agenda", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
+        timeline = book.table("Timeline", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
+        flag_table = book.table(
+            "Flags",
+            ["session_id", "flag", "label", "count", "per_hour"],
+            formats={"per_hour": "0.0"},
+            widths={"label": 26},
+        )
+        digests: list[Digest] = []
+        for rows in rows_of_sessions(sessions, naming, dimensions, flags):
+            contributions.extend(rows.contributions)
+            organisations.extend(rows.organisations)
+            participants.extend(rows.participants)
+            agenda.extend(rows.agenda)
+            timeline.extend(rows.timeline)
+            flag_table.extend(rows.flags)
+            digests.append(rows.digest)
+        if not digests:
+            raise ValueError("a workbook needs at least one session")
+        for table in (contributions, organisations, participants, agenda, timeline, flag_table):
+            table.finish()
+        _codebook_sheet(book, codebooks)
+        _fill_summary(summary_sheet, digests, naming, organisations.first, agenda.first)
+        _about_sheet(book, [d.header for d in digests], naming, "session workbook")
+        book.save(path)
 
 
 def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisations: Sheet, agenda: Sheet) -> None:
@@ -546,67 +529,6 @@ def _size(chart: BarChart | LineChart) -> None:
             series.smooth = False  # straight lines between meetings: a curve would invent values between them
 
 
-def _organisation_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
-) -> Iterable[list[Any]]:
-    for row in summary.organisations:
-        organisation_id, name = naming.organisation(data, row.id)
-        yield [
-            data.session.id,
-            organisation_id,
-            name,
-            row.attendees_present,
-            row.share_of_room,
-            row.contributions,
-            row.share_contributions,
-            row.airtime_s,
-            row.share_airtime,
-            row.participation_ratio,
-            row.airtime_ratio,
-            row.pfi,
-            row.ri,
-            *[row.flag_counts.get(flag, 0) for flag in flags],
-        ]
-
-
-def _participant_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
-) -> Iterable[list[Any]]:
-    reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
-    for row in summary.participants:
-        participant_id, name = naming.participant(data, row.id)
-        yield [
-            data.session.id,
-            participant_id,
-            name,
-            naming.organisation(data, row.organisation_id)[1],
-            row.attendees_present,
-            row.contributions,
-            row.share_contributions,
-            row.airtime_s,
-            row.share_airtime,
-            row.pfi,
-            row.ri,
-            reasons.get(row.id, ""),
-            *[row.flag_counts.get(flag, 0) for flag in flags],
-        ]
-
-
-def _timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: list[str]) -> Iterable[list[Any]]:
-    for row in rows:
-        yield [
-            data.session.id,
-            row.label,
-            row.start_s,
-            row.end_s,
-            row.contributions,
-            row.pfi,
-            row.ri,
-            row.flags,
-            *[row.flag_counts.get(flag, 0) for flag in flags],
-        ]
-
-
 def _codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
     seen: set[tuple[str, str]] = set()
     rows: list[list[Any]] = []
@@ -682,122 +604,122 @@ TREND_COLUMNS = [
 
 def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
     """``headers``: the series' sessions (contributions not needed), for names and the About sheet."""
-    book = BookWriter()
-    trend_rows = [
-        [
-            row.session_id,
-            row.meeting_date,
-            row.title,
-            row.contributions,
-            row.observed_minutes,
-            row.pfi,
-            row.ri,
-            row.pfi_time,
-            row.ri_time,
-            row.flags_per_hour,
-        ]
-        for row in trend.rows
-    ]
-    trends = (
-        book.table(
-            "Trends",
-            TREND_COLUMNS,
-            trend_rows,
-            {
-                "meeting_date": "yyyy-mm-dd",
-                "observed_minutes": "0.0",
-                "pfi": RATIO,
-                "ri": RATIO,
-                "pfi_time": RATIO,
-                "ri_time": RATIO,
-                "flags_per_hour": "0.0",
-            },
-            {"title": 34},
-        )
-        .finish()
-        .first
-    )
-    by_id = {data.session.id: data for data in headers}
-    organisation_names = {}
-    for organisation_id, name in trend.organisations.items():
-        data = next((d for d in headers if d.session.organisation(organisation_id)), None)
-        organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
-
-    # Long format for analysis, wide format for the chart.
-    long_rows = [
-        [
-            row.session_id,
-            row.meeting_date,
-            naming.organisation(by_id[row.session_id], oid)[0],
-            organisation_names[oid],
-            row.organisation_airtime_share.get(oid),
-            row.organisation_participation_ratio.get(oid),
-        ]
-        for row in trend.rows
-        for oid in trend.organisations
-        if oid in row.organisation_airtime_share
-    ]
-    book.table(
-        "Organisations",
-        ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share", "participation_ratio"],
-        long_rows,
-        {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
-        {"organisation": 30},
-    ).finish()
-    wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
-    wide_rows = [
-        [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
-        for row in trend.rows
-    ]
-    wide = (
-        book.table(
-            "Airtime by organisation",
-            wide_header,
-            wide_rows,
-            {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"},
-        )
-        .finish()
-        .first
-    )
-
-    change = book.sheet("Change", [26, 16, 22])
-    change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
-    change.append(["index", "first → last", "slope per meeting"], font=BOLD)
-    for name, label in (("pfi", "PFI"), ("ri", "RI"), ("pfi_time", "PFI (time)"), ("ri_time", "RI (time)")):
-        change.worksheet.append(
+    with BookWriter() as book:
+        trend_rows = [
             [
-                label,
-                change.cell(trend.change[name], "+0.00;-0.00;0.00"),
-                change.cell(trend.slope[name], "+0.000;-0.000;0.000"),
+                row.session_id,
+                row.meeting_date,
+                row.title,
+                row.contributions,
+                row.observed_minutes,
+                row.pfi,
+                row.ri,
+                row.pfi_time,
+                row.ri_time,
+                row.flags_per_hour,
             ]
-        )
-        change.rows += 1
-    change.blank()
-    change.append(["Blank: undefined (fewer than two meetings with a value)."])
-
-    if trend.rows:
-        indices = _indices_chart(
-            LineChart(),
-            "PFI and RI over meetings",
-            trends.worksheet,
-            [TREND_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
-            2,
-            trends.rows,
-            2,
-        )
-        indices.x_axis.number_format = "yyyy-mm-dd"
-        change.worksheet.add_chart(indices, "E2")
-        if trend.organisations:
-            airtime = LineChart()
-            airtime.title = "Airtime share by organisation"
-            airtime.y_axis.number_format = PERCENT
-            airtime.add_data(
-                Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1, max_row=wide.rows),
-                titles_from_data=True,
+            for row in trend.rows
+        ]
+        trends = (
+            book.table(
+                "Trends",
+                TREND_COLUMNS,
+                trend_rows,
+                {
+                    "meeting_date": "yyyy-mm-dd",
+                    "observed_minutes": "0.0",
+                    "pfi": RATIO,
+                    "ri": RATIO,
+                    "pfi_time": RATIO,
+                    "ri_time": RATIO,
+                    "flags_per_hour": "0.0",
+                },
+                {"title": 34},
             )
-            airtime.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
-            airtime.x_axis.number_format = "yyyy-mm-dd"
-            _size(airtime)
-            change.worksheet.add_chart(airtime, "E20")
-    _about_sheet(book, headers, naming, "trend workbook")
-    book.save(path)
+            .finish()
+            .first
+        )
+        by_id = {data.session.id: data for data in headers}
+        organisation_names = {}
+        for organisation_id, name in trend.organisations.items():
+            data = next((d for d in headers if d.session.organisation(organisation_id)), None)
+            organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
+
+        # Long format for analysis, wide format for the chart.
+        long_rows = [
+            [
+                row.session_id,
+                row.meeting_date,
+                naming.organisation(by_id[row.session_id], oid)[0],
+                organisation_names[oid],
+                row.organisation_airtime_share.get(oid),
+                row.organisation_participation_ratio.get(oid),
+            ]
+            for row in trend.rows
+            for oid in trend.organisations
+            if oid in row.organisation_airtime_share
+        ]
+        book.table(
+            "Organisations",
+            ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share", "participation_ratio"],
+            long_rows,
+            {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
+            {"organisation": 30},
+        ).finish()
+        wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
+        wide_rows = [
+            [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
+            for row in trend.rows
+        ]
+        wide = (
+            book.table(
+                "Airtime by organisation",
+                wide_header,
+                wide_rows,
+                {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"},
+            )
+            .finish()
+            .first
+        )
+
+        change = book.sheet("Change", [26, 16, 22])
+        change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
+        change.append(["index", "first → last", "slope per meeting"], font=BOLD)
+        for name, label in (("pfi", "PFI"), ("ri", "RI"), ("pfi_time", "PFI (time)"), ("ri_time", "RI (time)")):
+            change.worksheet.append(
+                [
+                    label,
+                    change.cell(trend.change[name], "+0.00;-0.00;0.00"),
+                    change.cell(trend.slope[name], "+0.000;-0.000;0.000"),
+                ]
+            )
+            change.rows += 1
+        change.blank()
+        change.append(["Blank: undefined (fewer than two meetings with a value)."])
+
+        if trend.rows:
+            indices = _indices_chart(
+                LineChart(),
+                "PFI and RI over meetings",
+                trends.worksheet,
+                [TREND_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
+                2,
+                trends.rows,
+                2,
+            )
+            indices.x_axis.number_format = "yyyy-mm-dd"
+            change.worksheet.add_chart(indices, "E2")
+            if trend.organisations:
+                airtime = LineChart()
+                airtime.title = "Airtime share by organisation"
+                airtime.y_axis.number_format = PERCENT
+                airtime.add_data(
+                    Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1, max_row=wide.rows),
+                    titles_from_data=True,
+                )
+                airtime.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+                airtime.x_axis.number_format = "yyyy-mm-dd"
+                _size(airtime)
+                change.worksheet.add_chart(airtime, "E20")
+        _about_sheet(book, headers, naming, "trend workbook")
+        book.save(path)

@@ -17,7 +17,7 @@ from observer.coding import format_clock
 from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.store import Archive, SessionProblem
-from observer.tui.dialogs import Confirm, TextPrompt
+from observer.tui.dialogs import Confirm, Picker, TextPrompt
 
 WELCOME = """[b]Welcome to observer.[/b]
 
@@ -27,6 +27,19 @@ organisation-first or partnership-first, transactional or relational — and see
   [b]n[/b]  start a new session (title, series, attendees)
   [b]m[/b]  load demo meetings to explore the screens and exports first
 """
+
+
+@dataclass(frozen=True)
+class ExportNaming:
+    pseudonymise: bool
+    keep_notes: bool
+
+
+EXPORT_NAMINGS = [
+    ("Names as recorded, with notes", ExportNaming(pseudonymise=False, keep_notes=True)),
+    ("Pseudonyms (P01…, O01…), notes dropped — for research data", ExportNaming(pseudonymise=True, keep_notes=False)),
+    ("Pseudonyms (P01…, O01…), notes kept", ExportNaming(pseudonymise=True, keep_notes=True)),
+]
 
 
 class HomeScreen(Screen[None]):
@@ -148,7 +161,6 @@ class HomeScreen(Screen[None]):
             self.app.push_screen(TrendsScreen(series, in_series))
 
     def action_agreement(self) -> None:
-        from observer.tui.dialogs import Picker
         from observer.tui.review import AgreementScreen
 
         first = self.selected()
@@ -183,23 +195,34 @@ class HomeScreen(Screen[None]):
         default = Path.home() / f"observer-{data.session.meeting_date}-{_slug(data.session.title)}.xlsx"
 
         def export(path: str | None) -> None:
-            if path:
-                self._export(data, Path(path).expanduser())
+            if not path:
+                return
+
+            def named(naming: ExportNaming | None) -> None:
+                if naming is not None:
+                    self._export(data, Path(path).expanduser(), naming)
+
+            self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
 
         self.app.push_screen(TextPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, data: SessionData, path: Path) -> None:
-        from observer.export import export_sessions
+    def _export(self, data: SessionData, path: Path, naming: ExportNaming) -> None:
+        from observer.export import export_options, export_sessions
 
         self.app.call_from_thread(self._status, f"exporting to {path}…")
         try:
-            export_sessions([data], path)
+            options = export_options(self.archive, [data], naming.pseudonymise, naming.keep_notes)
+            export_sessions([data], path, options)
         except ObserverError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", timeout=8)
             self.app.call_from_thread(self._status, f"export failed: {error}")
             return
-        self.app.call_from_thread(self._status, f"exported {data.session.title} to {path}")
+        done = f"exported {data.session.title} to {path}"
+        if naming.pseudonymise:
+            # The key stays in the owner-only data folder; the command line copies it out when asked.
+            done += " with pseudonyms (the key stays in the data folder: observer export --key writes a copy)"
+        self.app.call_from_thread(self._status, done)
         self.app.call_from_thread(self.notify, f"saved {path}", timeout=5)
 
     def action_delete(self) -> None:

@@ -1,0 +1,237 @@
+"""The session workbook's rows, computed apart from writing them (no openpyxl here).
+
+Writing a workbook is openpyxl's work; reading, summarising and laying out each session is ours. For an
+export of many sessions from the archive, a helper process does our part for the next sessions while this
+one writes: on a machine with two cores or more, the export then takes little longer than the writing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from observer import metrics
+from observer.errors import StorageError
+from observer.export.records import TIDY_LEAD, Naming, tidy_rows
+from observer.models import SessionData
+from observer.store import Archive
+
+ORGANISATION_COLUMNS = [
+    "session_id",
+    "organisation_id",
+    "organisation",
+    "attendees_present",
+    "share_of_room",
+    "contributions",
+    "share_contributions",
+    "airtime_s",
+    "share_airtime",
+    "participation_ratio",
+    "airtime_ratio",
+    "pfi",
+    "ri",
+]
+PARTICIPANT_COLUMNS = [
+    "session_id",
+    "participant_id",
+    "participant",
+    "organisation",
+    "present",
+    "contributions",
+    "share_contributions",
+    "airtime_s",
+    "share_airtime",
+    "pfi",
+    "ri",
+    "coordinator_candidate",
+]
+TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
+WALL_TIME_COLUMN = TIDY_LEAD.index("wall_time")
+
+# A helper process takes about a second to start: below this many sessions it would cost more than it saves.
+HELPER_FROM_SESSIONS = 8
+# Sessions the helper may prepare ahead of the writer: enough to keep it busy, few enough to keep memory flat.
+HELPER_AHEAD = 3
+
+
+@dataclass
+class Digest:
+    """What the Summary sheet needs of a session once its rows are written: no contributions kept."""
+
+    header: SessionData  # the session, with an empty contribution list
+    summary: metrics.SessionSummary  # without its spans
+
+
+@dataclass
+class SessionRows:
+    """One session's rows for each table of the session workbook, and its digest for the Summary sheet."""
+
+    digest: Digest
+    contributions: list[list[Any]]
+    organisations: list[list[Any]]
+    participants: list[list[Any]]
+    agenda: list[list[Any]]
+    timeline: list[list[Any]]
+    flags: list[list[Any]]
+
+
+def session_rows(data: SessionData, naming: Naming, dimensions: list[str], flags: list[str]) -> SessionRows:
+    summary = metrics.summarise(data)
+    contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
+    for row in contributions:
+        row[WALL_TIME_COLUMN] = excel_time(row[WALL_TIME_COLUMN])
+    return SessionRows(
+        digest=Digest(SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[])),
+        contributions=contributions,
+        organisations=organisation_rows(data, summary, naming, flags),
+        participants=participant_rows(data, summary, naming, flags),
+        agenda=timeline_rows(data, summary.agenda, flags),
+        timeline=timeline_rows(data, summary.bins, flags),
+        flags=[
+            [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id], summary.flags_per_hour[flag.id]]
+            for flag in data.session.codebook.flags
+        ],
+    )
+
+
+def excel_time(value: dt.datetime) -> dt.datetime:
+    """Excel has no time zones: times are written as UTC (the About sheet says so)."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def organisation_rows(
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+) -> list[list[Any]]:
+    rows = []
+    for row in summary.organisations:
+        organisation_id, name = naming.organisation(data, row.id)
+        rows.append(
+            [
+                data.session.id,
+                organisation_id,
+                name,
+                row.attendees_present,
+                row.share_of_room,
+                row.contributions,
+                row.share_contributions,
+                row.airtime_s,
+                row.share_airtime,
+                row.participation_ratio,
+                row.airtime_ratio,
+                row.pfi,
+                row.ri,
+                *[row.flag_counts.get(flag, 0) for flag in flags],
+            ]
+        )
+    return rows
+
+
+def participant_rows(
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+) -> list[list[Any]]:
+    reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
+    rows = []
+    for row in summary.participants:
+        participant_id, name = naming.participant(data, row.id)
+        rows.append(
+            [
+                data.session.id,
+                participant_id,
+                name,
+                naming.organisation(data, row.organisation_id)[1],
+                row.attendees_present,
+                row.contributions,
+                row.share_contributions,
+                row.airtime_s,
+                row.share_airtime,
+                row.pfi,
+                row.ri,
+                reasons.get(row.id, ""),
+                *[row.flag_counts.get(flag, 0) for flag in flags],
+            ]
+        )
+    return rows
+
+
+def timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: list[str]) -> list[list[Any]]:
+    return [
+        [
+            data.session.id,
+            row.label,
+            row.start_s,
+            row.end_s,
+            row.contributions,
+            row.pfi,
+            row.ri,
+            row.flags,
+            *[row.flag_counts.get(flag, 0) for flag in flags],
+        ]
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------- many sessions: a helper process
+
+
+def rows_of_sessions(
+    sessions: Iterable[SessionData], naming: Naming, dimensions: list[str], flags: list[str]
+) -> Iterator[SessionRows]:
+    """Each session's rows, in order. Sessions read from an archive, if there are enough of them, are read
+    and summarised by a helper process ahead of the writer."""
+    from observer.export import ArchiveSessions
+
+    if (
+        isinstance(sessions, ArchiveSessions)
+        and len(sessions) >= HELPER_FROM_SESSIONS
+        and (os.cpu_count() or 1) > 1
+        and os.environ.get("OBSERVER_EXPORT_HELPER", "1") != "0"
+    ):
+        yield from _rows_from_helper(sessions.archive.paths.root, sessions.session_ids, naming, dimensions, flags)
+        return
+    for data in sessions:
+        yield session_rows(data, naming, dimensions, flags)
+
+
+def rows_from_archive(
+    root: Path, session_id: str, naming: Naming, dimensions: list[str], flags: list[str]
+) -> SessionRows:
+    """Run in the helper process: one session read from the archive at ``root``, as rows."""
+    return session_rows(Archive(root).load(session_id), naming, dimensions, flags)
+
+
+def _rows_from_helper(
+    root: Path, session_ids: list[str], naming: Naming, dimensions: list[str], flags: list[str]
+) -> Iterator[SessionRows]:
+    # Spawned, never forked: forking a process that runs threads (the app does) can deadlock the child.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    waiting = iter(session_ids)
+    pending: deque[Future[SessionRows]] = deque()
+
+    def ask_for_next() -> None:
+        session_id = next(waiting, None)
+        if session_id is not None:
+            pending.append(pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags))
+
+    try:
+        for _ in range(HELPER_AHEAD):
+            ask_for_next()
+        while pending:
+            future = pending.popleft()
+            ask_for_next()
+            try:
+                rows = future.result()
+            except BrokenProcessPool:
+                raise StorageError("the export's reading process stopped unexpectedly; no file was written") from None
+            yield rows
+    finally:
+        # Also when the writer stops early (an error, or the file cannot be written): no work left behind.
+        pool.shutdown(wait=True, cancel_futures=True)
