@@ -1,3 +1,4 @@
 from observer.cli import main
 
-main(prog_name="observer")
+if __name__ == "__main__":
+    main(prog_name="observer")

@@ -52,10 +52,12 @@ def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(handle.fileno())
         os.replace(temp, path)
         fsync_dir(path.parent)
-    except OSError as error:
+    except BaseException as error:  # Ctrl-C included: no temporary file is left behind
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise StorageError(describe_os_error(error, path) + "; the previous file was kept") from None
+        if isinstance(error, OSError):
+            raise StorageError(describe_os_error(error, path) + "; the previous file was kept") from None
+        raise
 
 
 def pid_alive(pid: int) -> bool:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -208,11 +209,18 @@ def rows_from_archive(
     return session_rows(Archive(root).load(session_id), naming, dimensions, flags)
 
 
+def _helper_started() -> None:
+    # Ctrl-C is for the writing process: it stops the export, and the export stops this helper.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _rows_from_helper(
     root: Path, session_ids: list[str], naming: Naming, dimensions: list[str], flags: list[str]
 ) -> Iterator[SessionRows]:
     # Spawned, never forked: forking a process that runs threads (the app does) can deadlock the child.
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_helper_started
+    )
     waiting = iter(session_ids)
     pending: deque[Future[SessionRows]] = deque()
 
