@@ -240,6 +240,24 @@ def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatc
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_an_interrupted_export_keeps_the_old_file_and_leaves_no_temporary_file(
+    tmp_path: Path, partnership: Codebook, monkeypatch
+) -> None:
+    path = tmp_path / "meeting.xlsx"
+    export_sessions([hand_meeting(partnership)], path)
+    before = path.read_bytes()
+
+    def interrupted_save(self, handle):
+        handle.write(b"half a workbook")
+        raise KeyboardInterrupt  # Ctrl-C while saving
+
+    monkeypatch.setattr(xlsx_module.Workbook, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        export_sessions([hand_meeting(partnership)], path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["meeting.xlsx"]
+
+
 def test_rows_past_the_sheet_limit_spill_to_continuation_sheets(
     tmp_path: Path, partnership: Codebook, monkeypatch
 ) -> None:
