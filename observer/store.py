@@ -689,6 +689,14 @@ class Archive:
         state, _ = read_session_state(self.paths, session_id)
         return state.data()
 
+    def stored_bytes(self, session_id: str) -> int:
+        """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
+        total = 0
+        for path in (self.paths.checkpoint(session_id), self.paths.journal(session_id)):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
+
     def codebook_of(self, session_id: str) -> Codebook:
         """A session's frozen codebook, without reading its contributions into models (it never changes)."""
         path = self.paths.checkpoint(session_id)

@@ -343,7 +343,7 @@ def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_p
     from observer.export import ArchiveSessions, session_rows
 
     archive = Archive(tmp_path / "data")
-    generate_demo(archive, sessions=session_rows.HELPER_FROM_SESSIONS + 1, contributions=40, seed=5)
+    generate_demo(archive, sessions=9, contributions=40, seed=5)
     ids = archive.session_ids()
     helper_calls = []
     real_helper = session_rows._rows_from_helper
@@ -351,10 +351,15 @@ def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_p
         session_rows, "_rows_from_helper", lambda *args: helper_calls.append(args) or real_helper(*args)
     )
 
+    # Nine short meetings are less to read than a helper is worth starting for.
+    export_sessions(ArchiveSessions(archive, ids), tmp_path / "small.xlsx")
+    assert not helper_calls
+    monkeypatch.setattr(session_rows, "HELPER_FROM_BYTES", 1)  # the real threshold needs an archive too big here
     export_sessions(ArchiveSessions(archive, ids), tmp_path / "helper.xlsx")
+    assert len(helper_calls) == 1
     monkeypatch.setenv("OBSERVER_EXPORT_HELPER", "0")
     export_sessions(ArchiveSessions(archive, ids), tmp_path / "serial.xlsx")
-    assert len(helper_calls) == 1  # the first export used the helper, the second did not
+    assert len(helper_calls) == 1  # turned off
 
     with_helper, serial = load_workbook(tmp_path / "helper.xlsx"), load_workbook(tmp_path / "serial.xlsx")
     assert with_helper.sheetnames == serial.sheetnames == SESSION_SHEETS
@@ -367,12 +372,13 @@ def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_p
     assert len(with_helper["Summary"]._charts) == 2
 
 
-def test_a_damaged_session_stops_a_helper_export_with_one_line(tmp_path: Path) -> None:
+def test_a_damaged_session_stops_a_helper_export_with_one_line(tmp_path: Path, monkeypatch) -> None:
     from observer.demo import generate_demo
     from observer.export import session_rows
 
     archive = Archive(tmp_path / "data")
-    generate_demo(archive, sessions=session_rows.HELPER_FROM_SESSIONS + 1, contributions=20, seed=6)
+    generate_demo(archive, sessions=9, contributions=20, seed=6)
+    monkeypatch.setattr(session_rows, "HELPER_FROM_BYTES", 1)
     damaged = archive.session_ids()[4]
     # Readable up to its contributions (so the codebook is found), one of which is damaged: the helper
     # process meets the damage while reading, after other sessions are written.
