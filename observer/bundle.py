@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from observer import __version__
 from observer.errors import InputError, StorageError
 from observer.files import atomic_replace
-from observer.models import SessionData
+from observer.models import RECORD_ID_MAX, SessionData
 from observer.store import Archive
 
 BUNDLE_FORMAT = "observer-bundle"
@@ -59,6 +59,8 @@ def read_bundle(path: Path) -> list[SessionData]:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise InputError(f"{path}: not a readable bundle (damaged or not a bundle: {error})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a bundle (its JSON is nested too deeply to be one)") from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise InputError(f"{path}: not an observer bundle")
     if document.get("version") != BUNDLE_VERSION:
@@ -130,16 +132,23 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             )
             plan.append(copy)
             report.conflicts.append((data.session.id, copy_id))
+    written: list[str] = []
     for data in plan:
         try:
             archive.replace_session(data)
         except StorageError as error:
-            raise StorageError(f"{error} (sessions imported before this one: {report.imported[: len(plan)]})") from None
+            done = ", ".join(written) or "none"
+            raise StorageError(f"{error} (sessions imported before this one: {done})") from None
+        written.append(data.session.id)
     return report
 
 
 def _conflict_id(session_id: str, taken: set[str]) -> str:
+    """``<id>-conflictN``, the id shortened where needed so that the copy's id is still a valid one."""
     counter = 1
-    while f"{session_id}-conflict{counter}" in taken:
+    while True:
+        suffix = f"-conflict{counter}"
+        candidate = session_id[: RECORD_ID_MAX - len(suffix)].rstrip(".") + suffix
+        if candidate not in taken:
+            return candidate
         counter += 1
-    return f"{session_id}-conflict{counter}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -15,10 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from observer import __version__
-from observer.codebooks import available_codebooks, load_codebook, resolve_codebook
+from observer.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
 from observer.errors import InputError, ObserverError
 from observer.paths import DATA_DIR_ENV, DataPaths, default_data_dir
-from observer.store import Archive
+from observer.store import Archive, SessionStore
+from observer.text import terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,16 +80,21 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     Run without a command to open the app's home screen.
     """
     ctx.obj = Context((data_dir or default_data_dir()).expanduser())
+    if ctx.obj.data_dir.exists() and not ctx.obj.data_dir.is_dir():
+        source = "--data-dir" if data_dir else f"${DATA_DIR_ENV}" if os.environ.get(DATA_DIR_ENV) else "data folder"
+        fail(f"{source} {ctx.obj.data_dir} is a file, not a folder")
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj, "home")
 
 
 @one_line_errors
-def run_app(context: Context, start: str, session_id: str | None = None) -> None:
+def run_app(context: Context, start: str, store: SessionStore | None = None) -> None:
+    """The app, on Home or on the coding screen of ``store`` (a session this process already holds open)."""
     from observer.tui.app import ObserverApp  # the command line works without loading the TUI
 
     context.archive.ensure()
-    app = ObserverApp(context.archive, start=start, session_id=session_id)
+    session_id = store.session_id if store is not None else None
+    app = ObserverApp(context.archive, start=start, session_id=session_id, store=store)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
@@ -139,19 +146,8 @@ def codebooks_check(file: Path) -> None:
 @pass_context
 @one_line_errors
 def codebooks_show(context: Context, name: str) -> None:
-    """Every dimension, code, key and flag of a codebook."""
-    book = resolve_codebook(name, context.paths.codebooks)
-    click.echo(f"{book.name} v{book.version} — {book.title}")
-    if book.description:
-        click.echo(book.description)
-    for dimension in book.dimensions:
-        click.echo(f"\n{dimension.label} ({dimension.id}): {dimension.description}")
-        for code in dimension.codes:
-            click.echo(f"  [{code.key}] {code.id:<22} {code.label}")
-    if book.flags:
-        click.echo("\nFlags (toggle):")
-        for flag in book.flags:
-            click.echo(f"  [{flag.key}] {flag.id:<22} {flag.label}")
+    """A codebook's TOML: the format by example, ready to copy, edit and check."""
+    click.echo(terminal_safe(codebook_source(name, context.paths.codebooks), keep_newlines=True), nl=False)
 
 
 # ---------------------------------------------------------------- sessions
@@ -185,7 +181,7 @@ def sessions(context: Context, series: str | None, as_json: bool) -> None:
     loaded, problems = context.archive.load_all()
     rows = [_session_row(data) for data in loaded if series is None or data.session.series == series]
     for problem in problems:
-        click.echo(f"observer: warning: {problem.message}", err=True)
+        click.echo(f"observer: warning: {terminal_safe(problem.message)}", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -194,8 +190,9 @@ def sessions(context: Context, series: str | None, as_json: bool) -> None:
         return
     click.echo(f"{'id':<14} {'date':<10}  {'series':<24} {'title':<30} {'contrib':>7} {'min':>6}  status")
     for row in rows:
+        series, title = terminal_safe(row["series"])[:24], terminal_safe(row["title"])[:30]
         click.echo(
-            f"{row['id']:<14} {row['meeting_date']:<10}  {row['series'][:24]:<24} {row['title'][:30]:<30} "
+            f"{row['id']:<14} {row['meeting_date']:<10}  {series:<24} {title:<30} "
             f"{row['contributions']:>7} {row['observed_minutes']:>6}  {row['status']}"
         )
 
@@ -248,10 +245,12 @@ def new(
         roster=entries,
         known_sessions=known,
     )
-    context.archive.create_session(session).close()
+    store = context.archive.create_session(session)
     click.echo(f"created session {session.id}: {title} ({len(entries)} attendees, codebook {book.name})")
-    if not no_open:
-        run_app(context, "coding", session.id)
+    if no_open:
+        store.close()
+    else:
+        run_app(context, "coding", store)
 
 
 @main.command()
@@ -260,7 +259,8 @@ def new(
 @one_line_errors
 def resume(context: Context, session: str) -> None:
     """Reopen a session on the coding screen, where it stood."""
-    run_app(context, "coding", context.archive.resolve(session))
+    # Opened here, before the app starts: a session that cannot be opened is one line and a non-zero exit.
+    run_app(context, "coding", context.archive.open_session(context.archive.resolve(session)))
 
 
 def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]:
@@ -269,9 +269,17 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
         session_id = context.archive.resolve(reference)
         data, warnings = context.archive.load_with_warnings(session_id)
         for warning in warnings:
-            click.echo(f"observer: warning: {warning}", err=True)
+            click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
         sessions.append(data)
     return sessions
+
+
+def _warn_about_damage(context: Context, session_ids: list[str]) -> None:
+    """What a read will step around in these sessions, said before an export that reads them lazily."""
+    for session_id in session_ids:
+        with contextlib.suppress(ObserverError):  # an unreadable session fails the export itself, in one line
+            for warning in context.archive.load_with_warnings(session_id)[1]:
+                click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
 
 
 @main.command()
@@ -304,8 +312,17 @@ def show(context: Context, session: str, as_json: bool) -> None:
     required=True,
     help="File to write: .xlsx, .csv, .json or .boris.",
 )
-@click.option("--pseudonymise", is_flag=True, help="Participants as P01…, organisations as O01…, notes dropped.")
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="People as P01…, organisations O01…, observer R01, series S01; titles, agenda items, roles and notes "
+    "replaced or dropped.",
+)
 @click.option("--keep-notes/--drop-notes", default=None, help="Keep notes in a pseudonymised export.")
+@click.option(
+    "--keep-titles", is_flag=True, help="Keep session titles, series and agenda item titles in a pseudonymised export."
+)
+@click.option("--raw-text", is_flag=True, help="CSV: write text as typed, even text a spreadsheet reads as a formula.")
 @click.option(
     "--key",
     "key_file",
@@ -321,16 +338,22 @@ def export(
     output: Path,
     pseudonymise: bool,
     keep_notes: bool | None,
+    keep_titles: bool,
+    raw_text: bool,
     key_file: Path | None,
 ) -> None:
     """Export sessions; the format follows the extension of -o."""
     from observer.export import ArchiveSessions, export_options, export_sessions
 
-    if key_file is not None and not pseudonymise:
-        raise InputError("--key goes with --pseudonymise")
+    if (key_file is not None or keep_titles) and not pseudonymise:
+        raise InputError(f"{'--key' if key_file is not None else '--keep-titles'} goes with --pseudonymise")
+    context.paths.check_output(output)
+    if key_file is not None:
+        context.paths.check_output(key_file)
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
-    options = export_options(context.archive, sessions, pseudonymise, keep_notes)
+    _warn_about_damage(context, sessions.session_ids)
+    options = export_options(context.archive, sessions, pseudonymise, keep_notes, keep_titles, raw_text)
     export_sessions(sessions, output, options)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
@@ -353,12 +376,13 @@ def export(
 @one_line_errors
 def trends(context: Context, series: str | None, output: Path | None, as_json: bool, pseudonymise: bool) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
-    from observer.export import export_options, export_trends, trend_json
-    from observer.metrics import series_trend
+    from observer.export import export_options, export_trends, series_trend, trend_json
     from observer.tui.review import trend_renderable
 
     if output is None and not as_json:
         raise InputError("say where to write the trend workbook (-o FILE.xlsx) or ask for --json")
+    if output is not None:
+        context.paths.check_output(output)
     from observer.export import ArchiveSessions
 
     loaded, problems = context.archive.headers()
@@ -376,7 +400,7 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     options = export_options(
         context.archive, [d for d in loaded if d.session.id in in_series_ids], pseudonymise, keep_notes=False
     )
-    trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series)
+    trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series, options)
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
     elif output:
@@ -429,6 +453,8 @@ def agreement(
 
     if len(sessions_) < 2:
         raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
+    if output is not None:
+        context.paths.check_output(output)
     sessions = _load_sessions(context, sessions_)
     if len(sessions) > 2:
         if output is not None:
@@ -503,6 +529,7 @@ def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
     """A portable file of whole sessions for another observer's archive."""
     from observer.bundle import write_bundle
 
+    context.paths.check_output(output)
     sessions = _load_sessions(context, sessions_)
     write_bundle(sessions, output)
     click.echo(f"bundled {len(sessions)} session(s) into {output}")

@@ -114,6 +114,20 @@ def available_codebooks(user_dir: Path | None) -> tuple[list[CodebookEntry], lis
     return list(entries.values()), problems
 
 
+def codebook_source(name_or_path: str, user_dir: Path | None) -> str:
+    """The TOML text of a codebook, as ``codebooks check`` accepts it (comments included)."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix == ".toml" or candidate.exists():
+        load_codebook(candidate)
+        return candidate.read_text(encoding="utf-8")
+    entries, _ = available_codebooks(user_dir)
+    for entry in entries:
+        if entry.codebook.name == name_or_path:
+            return entry.path.read_text(encoding="utf-8")
+    resolve_codebook(name_or_path, user_dir)  # raises, naming the codebooks there are
+    raise CodebookError(f"no codebook named '{name_or_path}'")
+
+
 def resolve_codebook(name_or_path: str | None, user_dir: Path | None) -> Codebook:
     """A codebook by name (shipped or user) or by file path; the default when None."""
     wanted = name_or_path or DEFAULT_CODEBOOK

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from observer.errors import ObserverError
 from observer.metrics import pause_ends
 from observer.models import (
+    MAX_ATTENDEES,
+    NOTE_MAX,
     AgendaItem,
     Attendance,
     Contribution,
@@ -24,13 +26,20 @@ from observer.models import (
     Session,
     SessionStatus,
     new_id,
+    text_problem,
     utc_now,
 )
-from observer.store import Change, SessionStore, Write
+from observer.store import Change, SessionStore, Write, paused_at_last_moment
 
 
 class ActionRefused(ObserverError):
     """A key that means nothing in the current state; the message says why, briefly."""
+
+
+def _check_line(field_name: str, value: str) -> None:
+    problem = text_problem(value)
+    if problem:
+        raise ActionRefused(f"the {field_name} {problem}")
 
 
 def organisation_id_for(name: str) -> str:
@@ -77,6 +86,7 @@ class CodingSession:
         at: dt.datetime,
         session: Session | None = None,
         contributions: Iterable[tuple[Contribution | None, Contribution | None]] = (),
+        undoable: bool = True,
     ) -> str:
         writes: list[Write] = []
         if session is not None:
@@ -86,7 +96,11 @@ class CodingSession:
             assert record is not None
             writes.append(Write("contribution", record.id, before, after))
         clock_s = (session or self.session).clock_at(at)
-        self.store.do(Change(label, tuple(writes), clock_s, at))
+        change = Change(label, tuple(writes), clock_s, at)
+        if undoable:
+            self.store.do(change)
+        else:
+            self.store.record(change)
         return label
 
     def _require_open(self) -> None:
@@ -141,28 +155,18 @@ class CodingSession:
     def recover_after_interruption(self, now: dt.datetime | None = None) -> str | None:
         """After the program died with the clock running: pause at the last recorded moment.
 
-        Returns a message describing the gap, or None when the session was not interrupted.
+        The pause is the program's, not the observer's: undo passes it by. Returns a message describing the
+        gap, or None when the session was not interrupted.
         """
-        session = self.session
-        if session.status != SessionStatus.RECORDING:
+        paused = paused_at_last_moment(self.store.state)
+        if paused is None:
             return None
-        state = self.store.state
-        latest = self.latest()
-        last_clock = max(state.last_clock_s, session.clock_elapsed_s, latest.start_s if latest else 0.0)
-        last_wall = state.last_wall_time or session.running_since or utc_now()
-        paused = session.model_copy(
-            update={
-                "status": SessionStatus.PAUSED,
-                "clock_elapsed_s": last_clock,
-                "running_since": None,
-                "pauses": [*session.pauses, Pause(at_s=last_clock, wall_time=last_wall, interrupted=True)],
-            }
-        )
-        self._commit("paused after interruption", last_wall, session=paused)
+        last_wall = paused.pauses[-1].wall_time
+        self._commit("paused after interruption", last_wall, session=paused, undoable=False)
         gap_minutes = max(0.0, ((now or utc_now()) - last_wall).total_seconds() / 60)
         return (
-            f"The program stopped while recording; the clock is paused at the last recorded moment "
-            f"({format_clock(last_clock)}). {gap_minutes:.0f} min were not observed. Press space to resume."
+            f"The program stopped while recording. The clock is paused at the last recorded moment "
+            f"({format_clock(paused.clock_elapsed_s)}); {gap_minutes:.0f} min were not observed. Space resumes."
         )
 
     def end_session(self, at: dt.datetime) -> str:
@@ -266,8 +270,12 @@ class CodingSession:
 
     def set_note(self, at: dt.datetime, note: str, contribution_id: str | None = None) -> str:
         target = self._target(contribution_id)
-        changed = target.model_copy(update={"note": note.strip()})
-        return self._commit("note saved" if note.strip() else "note removed", at, None, [(target, changed)])
+        text = note.replace("\r\n", "\n").replace("\r", "\n").strip()  # a paste from Windows keeps its lines
+        problem = text_problem(text, multiline=True, max_length=NOTE_MAX)
+        if problem:
+            raise ActionRefused(f"note not saved: it {problem}")
+        changed = target.model_copy(update={"note": text})
+        return self._commit("note saved" if text else "note removed", at, None, [(target, changed)])
 
     def set_start(self, at: dt.datetime, contribution_id: str, start_s: float) -> str:
         """Move a contribution's start on the session clock (its agenda item follows the new start)."""
@@ -290,6 +298,7 @@ class CodingSession:
     def start_agenda_item(self, at: dt.datetime, title: str = "") -> AgendaItem:
         """The next agenda item starts now; contributions from here on belong to it."""
         self._require_open()
+        _check_line("agenda item", title.strip())
         start_s = self.session.clock_at(at)
         item = AgendaItem(
             id=new_id("a"),
@@ -306,7 +315,11 @@ class CodingSession:
         self._require_open()
         if not name.strip() or not organisation_name.strip():
             raise ActionRefused("a new attendee needs a name and an organisation")
+        for field_name, value in (("name", name), ("organisation", organisation_name), ("role", role)):
+            _check_line(field_name, value.strip())
         session = self.session
+        if len(session.participants) >= MAX_ATTENDEES:
+            raise ActionRefused(f"a session holds at most {MAX_ATTENDEES} attendees")
         organisations = list(session.organisations)
         organisation = next(
             (o for o in organisations if o.name.casefold() == organisation_name.strip().casefold()), None
@@ -316,7 +329,7 @@ class CodingSession:
             if session.organisation(organisation.id) is not None:
                 organisation = Organisation(id=f"{organisation.id}-{secrets.token_hex(2)}", name=organisation.name)
             organisations.append(organisation)
-        participant = Participant(id=new_id("p"), name=name.strip(), organisation_id=organisation.id, role=role)
+        participant = Participant(id=new_id("p"), name=name.strip(), organisation_id=organisation.id, role=role.strip())
         arrived_s = session.clock_at(at) if session.status != SessionStatus.NEW else None
         updated = session.model_copy(
             update={
@@ -370,14 +383,18 @@ def format_clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+_CLOCK_TEXT = re.compile(r"^\s*(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d+)?)\s*$")
+
+
 def parse_clock(text: str) -> float:
-    """'75', '1:15' or '0:01:15' -> seconds; ValueError on anything else."""
-    parts = text.strip().split(":")
-    if not 1 <= len(parts) <= 3 or any(not part.strip() for part in parts):
-        raise ValueError(f"'{text}' is not a time (use m:ss or h:mm:ss)")
-    total = 0.0
-    for part in parts:
-        total = total * 60 + float(part)
-    if total < 0:
-        raise ValueError("a time cannot be negative")
-    return total
+    """'75', '1:15' or '0:01:15' -> seconds; ValueError saying what to type on anything else."""
+    hint = "type the time as m:ss or h:mm:ss, for example 12:05"
+    match = _CLOCK_TEXT.match(text)
+    if match is None:
+        raise ValueError(f"'{text.strip()}' is not a time: {hint}")
+    hours, minutes, seconds = match.groups()
+    if hours is None and minutes is None:
+        return float(seconds)
+    if float(seconds) >= 60 or (hours is not None and minutes is not None and int(minutes) >= 60):
+        raise ValueError(f"'{text.strip()}' is not a time (minutes and seconds go up to 59): {hint}")
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)

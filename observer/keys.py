@@ -19,6 +19,23 @@ class AppKey:
     characters: str = ""  # printable characters the key takes away from codebooks
     show: bool = True
 
+    @property
+    def display(self) -> str:
+        """The keys as a person reads them: '/', '+', 'ctrl+z / backspace', not Textual's names."""
+        return " / ".join(KEY_SYMBOLS.get(key, key) for key in self.keys.split(","))
+
+
+# Textual's names for keys whose symbol is what people look for.
+KEY_SYMBOLS = {
+    "slash": "/",
+    "plus": "+",
+    "minus": "-",
+    "question_mark": "?",
+    "up": "↑",
+    "down": "↓",
+    "escape": "Esc",
+}
+
 
 CODING_KEYS: tuple[AppKey, ...] = (
     AppKey("toggle_clock", "space", "Start/pause", " "),
@@ -38,6 +55,10 @@ CODING_KEYS: tuple[AppKey, ...] = (
     AppKey("select_live", "escape", "Live", show=False),
     AppKey("help", "question_mark", "Keys", "?"),
 )
+
+# Leaving: Home closes the session and goes back to the list; Quit closes it and ends the program.
+LEAVE_KEY = AppKey("leave", "ctrl+w", "Home")
+QUIT_KEY = AppKey("quit", "ctrl+q", "Quit")
 
 
 def reserved_key_action(character: str) -> str | None:

@@ -7,17 +7,70 @@ Models serialise with ``model_dump(mode="json")``; datetimes travel as ISO strin
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from observer.keys import SPEAKER_KEYS, reserved_key_action
 
+# Limits on what a person types, in one place: the roster reader, the forms and the importers use these.
+NAME_MAX = 200  # names, titles, series, roles, agenda items, labels
+NOTE_MAX = 10_000  # notes and descriptions
+MAX_ATTENDEES = 500  # a meeting's roster, late arrivals included
+RECORD_ID_MAX = 64
+
+# Names Windows will not give a file or folder (with any extension): a session id becomes a folder name.
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+
+
+def text_problem(value: str, *, multiline: bool = False, max_length: int = NAME_MAX) -> str | None:
+    """Why ``value`` cannot be stored as typed text, or None when it can.
+
+    Control characters are refused: printed back they would drive the terminal (clear it, retitle it) rather
+    than show as text. Notes may hold line breaks and tabs.
+    """
+    allowed = "\n\t" if multiline else ""
+    for character in value:
+        if character not in allowed and unicodedata.category(character) == "Cc":
+            return f"contains the control character U+{ord(character):04X}, which cannot be stored"
+    if len(value) > max_length:
+        return f"is {len(value):,} characters long (the limit is {max_length:,})"
+    return None
+
+
+def _line(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _multiline(value: str) -> str:
+    problem = text_problem(value, multiline=True, max_length=NOTE_MAX)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _record_id(value: str) -> str:
+    if value.endswith(".") or _WINDOWS_RESERVED.match(value):
+        raise ValueError(f"'{value}' cannot be an id: it is not a valid file name on every system")
+    return value
+
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+RecordId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=RECORD_ID_MAX),
+    AfterValidator(_record_id),
+]
+Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_line)]  # one line, may be empty
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_line)]
+Note = Annotated[str, AfterValidator(_multiline)]  # free text: line breaks allowed
 
 
 def new_id(prefix: str) -> str:
@@ -42,8 +95,8 @@ class Code(Strict):
     id: Identifier
     key: Annotated[str, StringConstraints(min_length=1, max_length=1)]
     label: NonEmptyText
-    description: str = ""
-    group: str | None = None
+    description: Note = ""
+    group: Line | None = None
 
 
 class Dimension(Strict):
@@ -51,7 +104,7 @@ class Dimension(Strict):
 
     id: Identifier
     label: NonEmptyText
-    description: str = ""
+    description: Note = ""
     codes: list[Code] = Field(min_length=1)
 
     def code(self, code_id: str) -> Code | None:
@@ -61,8 +114,8 @@ class Dimension(Strict):
 class Codebook(Strict):
     name: Identifier | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     version: NonEmptyText
-    title: str = ""
-    description: str = ""
+    title: Line = ""
+    description: Note = ""
     dimensions: list[Dimension] = Field(min_length=1)
     flags: list[Code] = Field(default_factory=list)
 
@@ -144,7 +197,7 @@ class Participant(Strict):
     id: RecordId
     name: NonEmptyText
     organisation_id: RecordId
-    role: str = ""
+    role: Line = ""
 
 
 class Attendance(Strict):
@@ -167,7 +220,7 @@ class SessionStatus(StrEnum):
 
 class AgendaItem(Strict):
     id: RecordId
-    title: str = ""
+    title: Line = ""
     start_s: float = Field(ge=0)
     wall_time: dt.datetime
 
@@ -184,16 +237,16 @@ class Pause(Strict):
 class Session(Strict):
     id: RecordId
     title: NonEmptyText
-    series: str = ""
+    series: Line = ""
     meeting_date: dt.date
-    observer: str = ""
+    observer: Line = ""
     codebook: Codebook
-    organisations: list[Organisation] = Field(default_factory=list)
-    participants: list[Participant] = Field(default_factory=list)
-    attendance: list[Attendance] = Field(default_factory=list)
+    organisations: list[Organisation] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    participants: list[Participant] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    attendance: list[Attendance] = Field(default_factory=list, max_length=MAX_ATTENDEES)
     agenda_items: list[AgendaItem] = Field(default_factory=list)
     pauses: list[Pause] = Field(default_factory=list)
-    notes: str = ""
+    notes: Note = ""
     status: SessionStatus = SessionStatus.NEW
     created_at: dt.datetime = Field(default_factory=utc_now)
     # Wall-clock time at which the session clock read 0; aligns two observers' clocks.
@@ -260,7 +313,7 @@ class Contribution(Strict):
     organisation_id: RecordId
     codes: dict[str, str] = Field(default_factory=dict)  # dimension id -> code id; absent = not coded
     flags: list[str] = Field(default_factory=list)
-    note: str = ""
+    note: Note = ""
     agenda_item_id: RecordId | None = None
 
 

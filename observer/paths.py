@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from observer.errors import InputError
+
 DATA_DIR_ENV = "OBSERVER_DATA_DIR"
 
 
@@ -47,3 +49,12 @@ class DataPaths:
 
     def lock(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "session.lock"
+
+    def check_output(self, path: Path) -> Path:
+        """``path`` for a file we are asked to write, refused inside the data folder: an export must never
+        replace one of the archive's own files (``-o sessions/S/session.json`` would)."""
+        target = path.expanduser().resolve()
+        root = self.root.expanduser().resolve()
+        if target == root or root in target.parents:
+            raise InputError(f"{path}: that is inside the data folder {self.root}; choose a file outside it")
+        return path

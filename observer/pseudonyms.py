@@ -22,8 +22,10 @@ from observer.models import SessionData
 @dataclass
 class PseudonymRegistry:
     path: Path
-    participants: dict[str, str] = field(default_factory=dict)
-    organisations: dict[str, str] = field(default_factory=dict)
+    participants: dict[str, str] = field(default_factory=dict)  # participant id -> P01
+    organisations: dict[str, str] = field(default_factory=dict)  # organisation id -> O01
+    observers: dict[str, str] = field(default_factory=dict)  # observer's name -> R01
+    series: dict[str, str] = field(default_factory=dict)  # series name -> S01
 
     @classmethod
     def load(cls, path: Path) -> PseudonymRegistry:
@@ -31,24 +33,47 @@ class PseudonymRegistry:
             return cls(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, dict(raw["participants"]), dict(raw["organisations"]))
-        except (ValueError, KeyError, TypeError) as error:
+            return cls(
+                path,
+                dict(raw["participants"]),
+                dict(raw["organisations"]),
+                dict(raw.get("observers", {})),
+                dict(raw.get("series", {})),
+            )
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
             raise StorageError(f"{path}: the pseudonym key is unreadable ({error}); it was left as it is") from None
 
     def assign(self, sessions: Iterable[SessionData]) -> bool:
         """Give every participant and organisation of ``sessions`` a pseudonym; True if any was new."""
-        before = (len(self.participants), len(self.organisations))
+        before = self._sizes()
         headers = [SessionData(session=d.session, contributions=[]) for d in sessions]
         ordered = sorted(headers, key=lambda d: (d.session.meeting_date, d.session.created_at))
         for data in ordered:
-            for organisation in data.session.organisations:
+            session = data.session
+            for organisation in session.organisations:
                 self.organisations.setdefault(organisation.id, f"O{len(self.organisations) + 1:02d}")
-            for participant in data.session.participants:
+            for participant in session.participants:
                 self.participants.setdefault(participant.id, f"P{len(self.participants) + 1:02d}")
-        return (len(self.participants), len(self.organisations)) != before
+            if session.observer:
+                self.observers.setdefault(session.observer, f"R{len(self.observers) + 1:02d}")
+            if session.series:
+                self.series.setdefault(session.series, f"S{len(self.series) + 1:02d}")
+        return self._sizes() != before
+
+    def _sizes(self) -> tuple[int, ...]:
+        return len(self.participants), len(self.organisations), len(self.observers), len(self.series)
 
     def save(self) -> None:
-        data = json.dumps({"participants": self.participants, "organisations": self.organisations}, indent=1)
+        data = json.dumps(
+            {
+                "participants": self.participants,
+                "organisations": self.organisations,
+                "observers": self.observers,
+                "series": self.series,
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
         atomic_replace(self.path, lambda handle: handle.write(data.encode()))
 
     def write_key(self, path: Path, sessions: Iterable[SessionData]) -> None:
@@ -61,6 +86,12 @@ class PseudonymRegistry:
             for participant in data.session.participants:
                 pseudonym = self.participants[participant.id]
                 rows[("participant", pseudonym)] = ["participant", pseudonym, participant.id, participant.name]
+            if data.session.observer:
+                pseudonym = self.observers[data.session.observer]
+                rows[("observer", pseudonym)] = ["observer", pseudonym, "", data.session.observer]
+            if data.session.series:
+                pseudonym = self.series[data.session.series]
+                rows[("series", pseudonym)] = ["series", pseudonym, "", data.session.series]
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["kind", "pseudonym", "id", "name"])

@@ -14,7 +14,17 @@ from pathlib import Path
 
 from observer.coding import organisation_id_for
 from observer.errors import InputError
-from observer.models import Attendance, Codebook, Organisation, Participant, Session, SessionData, new_id
+from observer.models import (
+    MAX_ATTENDEES,
+    Attendance,
+    Codebook,
+    Organisation,
+    Participant,
+    Session,
+    SessionData,
+    new_id,
+    text_problem,
+)
 
 ROSTER_COLUMNS = ("name", "organisation", "role")
 
@@ -43,7 +53,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
 def _csv_rows(path: Path) -> list[list[str]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [row for row in csv.reader(handle)]
+            return _capped(path, csv.reader(handle))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text (save the roster as 'CSV UTF-8')") from None
     except csv.Error as error:
@@ -61,9 +71,24 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
     try:
         sheet = workbook.worksheets[0]
-        return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        rows = (["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True))
+        return _capped(path, rows)
     finally:
         workbook.close()
+
+
+def _capped(path: Path, rows: Iterable[list[str]]) -> list[list[str]]:
+    """The rows of a roster, read no further than a roster can go: a huge file is refused, not loaded."""
+    kept: list[list[str]] = []
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            kept.append(row)
+            if len(kept) > MAX_ATTENDEES + 1:  # the header, then one attendee too many
+                raise InputError(
+                    f"{path}: more than {MAX_ATTENDEES} attendees (row {len(kept)}); a session holds at most "
+                    f"{MAX_ATTENDEES}"
+                )
+    return kept
 
 
 def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
@@ -87,11 +112,13 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
             return row[position].strip() if position is not None and position < len(row) else ""
 
         entry = RosterEntry(cell("name"), cell("organisation"), cell("role"))
-        for field_name in ("name", "organisation"):
-            if not getattr(entry, field_name):
+        for field_name in ROSTER_COLUMNS:
+            value = getattr(entry, field_name)
+            if not value and field_name != "role":
                 raise InputError(f"{path}, row {row_number}, field '{field_name}': empty")
-            if len(getattr(entry, field_name)) > 200:
-                raise InputError(f"{path}, row {row_number}, field '{field_name}': longer than 200 characters")
+            problem = text_problem(value)
+            if problem:
+                raise InputError(f"{path}, row {row_number}, field '{field_name}': {problem}")
         identity = (entry.name.casefold(), entry.organisation.casefold())
         if identity in seen:
             raise InputError(
@@ -128,7 +155,23 @@ def build_session(
     roster: list[RosterEntry] = (),  # type: ignore[assignment]
     known_sessions: Iterable[SessionData] = (),
 ) -> Session:
-    """A new session whose participants reuse the ids they had in earlier sessions of the archive."""
+    """A new session whose participants reuse the ids they had in earlier sessions of the archive.
+
+    InputError names the field that cannot be stored (a control character, too long, too many attendees).
+    """
+    for field_name, value in (("title", title), ("series", series), ("observer", observer)):
+        problem = text_problem(value.strip())
+        if problem:
+            raise InputError(f"{field_name}: {problem}")
+    if not title.strip():
+        raise InputError("title: a session needs a title")
+    if len(roster) > MAX_ATTENDEES:
+        raise InputError(f"roster: {len(roster)} attendees; a session holds at most {MAX_ATTENDEES}")
+    for number, entry in enumerate(roster, start=1):
+        for field_name in ROSTER_COLUMNS:
+            problem = text_problem(getattr(entry, field_name).strip())
+            if problem:
+                raise InputError(f"roster line {number}, field '{field_name}': {problem}")
     known = sorted(
         known_sessions,
         # Latest first, and the same series before others: that id wins.

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,16 @@ from observer.files import (
     pid_alive,
     remove_stale_temp_files,
 )
-from observer.models import Codebook, Contribution, RecordKind, Session, SessionData, utc_now
+from observer.models import (
+    Codebook,
+    Contribution,
+    Pause,
+    RecordKind,
+    Session,
+    SessionData,
+    SessionStatus,
+    utc_now,
+)
 from observer.paths import DataPaths
 
 try:
@@ -44,8 +54,10 @@ except ImportError:  # Windows: fall back to pid checks only
 CHECKPOINT_FORMAT = 1
 FOLD_EVERY = 1000  # journal entries before an automatic checkpoint
 HISTORY_LIMIT = 500  # undo steps kept across checkpoints
+LOCK_ATTEMPTS = 5
 
-Operation = Literal["do", "undo", "redo"]
+# "auto": a change the program made, not the observer (the pause after an interruption): never undone.
+Operation = Literal["do", "undo", "redo", "auto"]
 # One validator for a whole table of contributions: a single call instead of one per document.
 CONTRIBUTION_LIST = TypeAdapter(list[Contribution])
 
@@ -122,7 +134,7 @@ def _parse_change(doc: dict[str, Any], codebook: Codebook) -> tuple[Operation, C
         for write in doc["writes"]
     )
     operation = doc["op"]
-    if operation not in ("do", "undo", "redo"):
+    if operation not in ("do", "undo", "redo", "auto"):
         raise ValueError(f"unknown operation '{operation}'")
     change = Change(doc["label"], writes, float(doc["clock_s"]), dt.datetime.fromisoformat(doc["wall"]))
     return operation, change
@@ -166,6 +178,10 @@ class SessionState:
             record = getattr(write, side)
             if write.kind == "session":
                 assert isinstance(record, Session), "a session cannot be deleted by a change"
+                if operation in ("undo", "redo") and not _moves_clock(write):
+                    # An agenda item or an arrival does not stop or start the clock, so undoing it must not
+                    # either: the clock keeps the state it has now (paused after an interruption, say).
+                    record = record.model_copy(update={name: getattr(self.session, name) for name in CLOCK_FIELDS})
                 self.session = record
             elif record is None:
                 self.contributions.pop(write.record_id, None)
@@ -177,6 +193,8 @@ class SessionState:
         if operation == "do":
             self.undo_stack.append(change)
             self.redo_stack.clear()
+        elif operation == "auto":
+            pass
         elif operation == "undo":
             self.redo_stack.append(self.undo_stack.pop())
         else:
@@ -192,6 +210,37 @@ class SessionState:
 
 def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
     return contribution.start_s, contribution.wall_time
+
+
+# The fields of a session header that say where its clock stands.
+CLOCK_FIELDS = ("status", "clock_elapsed_s", "running_since", "pauses", "started_at", "ended_s")
+
+
+def _moves_clock(write: Write) -> bool:
+    before, after = write.before, write.after
+    return before is None or after is None or any(getattr(before, f) != getattr(after, f) for f in CLOCK_FIELDS)
+
+
+def paused_at_last_moment(state: SessionState) -> Session | None:
+    """A session left recording by a process that died, as it stands: paused at the last recorded moment.
+
+    None when the session was not recording. Time after the last recorded action was not observed, so it
+    never counts: not in listings, summaries or exports, and not once the session is resumed.
+    """
+    session = state.session
+    if session.status != SessionStatus.RECORDING:
+        return None
+    latest = state.latest()
+    last_clock = round(max(state.last_clock_s, session.clock_elapsed_s, latest.start_s if latest else 0.0), 3)
+    last_wall = state.last_wall_time or session.running_since or utc_now()
+    return session.model_copy(
+        update={
+            "status": SessionStatus.PAUSED,
+            "clock_elapsed_s": last_clock,
+            "running_since": None,
+            "pauses": [*session.pauses, Pause(at_s=last_clock, wall_time=last_wall, interrupted=True)],
+        }
+    )
 
 
 class AtomicJSONStorage(Storage):
@@ -259,18 +308,22 @@ def _stamp() -> str:
 
 def move_aside(path: Path) -> Path:
     """Rename a corrupt file to a dated ``*.corrupt`` name that no later write will touch."""
-    target = path.with_name(f"{path.name}.{_stamp()}.corrupt")
+    stamp = _stamp()
+    target = path.with_name(f"{path.name}.{stamp}.corrupt")
     counter = 1
     while target.exists():
         counter += 1
-        target = path.with_name(f"{path.name}.{_stamp()}-{counter}.corrupt")
-    os.replace(path, target)
+        target = path.with_name(f"{path.name}.{stamp}-{counter}.corrupt")
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        raise StorageError(f"cannot move the damaged {path} aside: {error.strerror or error}") from None
     with contextlib.suppress(OSError):
         fsync_dir(path.parent)
     return target
 
 
-def _read_checkpoint(path: Path, move_corrupt: bool) -> SessionState:
+def _read_checkpoint(path: Path) -> SessionState:
     try:
         # Each table access reads the storage: the cache parses the file once for all five tables.
         with TinyDB(path, storage=CachingMiddleware(AtomicJSONStorage)) as db:
@@ -286,11 +339,8 @@ def _read_checkpoint(path: Path, move_corrupt: bool) -> SessionState:
             redo_stack = [_parse_change(doc, codebook)[1] for doc in history["redo"]]
     except FileNotFoundError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, ValidationError) as error:
-        if move_corrupt:
-            aside = move_aside(path)
-            raise CorruptFileError(f"{path} is unreadable ({_short(error)}); moved aside to {aside.name}") from None
-        raise CorruptFileError(f"{path} is unreadable ({_short(error)})") from None
+    except (ValueError, KeyError, IndexError, TypeError, ValidationError, RecursionError) as error:
+        raise CorruptFileError(f"{path} is unreadable ({_short(error)}); it was left as it is") from None
     return SessionState(
         session=session,
         contributions={c.id: c for c in contributions},
@@ -307,17 +357,28 @@ def _short(error: Exception) -> str:
     return text[:160]
 
 
-def _replay_journal(path: Path, state: SessionState, move_corrupt: bool) -> int:
-    """Apply the journal's entries newer than the checkpoint; returns the byte length of its good prefix.
+@dataclass
+class JournalRead:
+    """What replaying a journal found: how much of it is good, and whether the rest is damage."""
 
-    A torn last line (the process died mid-write) is dropped with a warning. A bad line anywhere else
-    means the file is damaged: it is moved aside (when allowed) and the checkpoint alone is used.
+    good_length: int = 0  # bytes of whole, readable entries from the start
+    size: int = 0  # bytes in the file
+    damaged: bool = False  # a bad entry before the last line: not a crash signature, keep the file
+
+
+def _replay_journal(path: Path, state: SessionState) -> JournalRead:
+    """Apply the journal's entries newer than the checkpoint. Reads only: the file is never changed here.
+
+    A torn last line (the process died mid-write) is dropped with a warning. A bad line anywhere else is
+    damage: the entries before it are applied, the rest are not, and the warning says where.
     """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return 0
-    good_length = 0
+        return JournalRead()
+    except OSError as error:
+        raise StorageError(f"{path}: cannot read: {error.strerror or error}") from None
+    result = JournalRead(size=len(raw))
     lines = raw.split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     for number, line in enumerate(complete, start=1):
@@ -327,37 +388,81 @@ def _replay_journal(path: Path, state: SessionState, move_corrupt: bool) -> int:
                 operation, change = _parse_change(doc, state.session.codebook)
                 state.apply(operation, change)
                 state.seq = int(doc["seq"])
-        except (ValueError, KeyError, TypeError, IndexError, ValidationError) as error:
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
             if number == len(complete) and not tail:
                 state.warnings.append(
                     f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
                 )
-                return good_length
-            # Damage in the middle is not a crash signature: keep what came before, keep the file aside.
-            where = f"{path} line {number}"
-            if move_corrupt:
-                aside = move_aside(path)
-                state.warnings.append(
-                    f"{where} is damaged ({_short(error)}); entries after it were not loaded; "
-                    f"journal moved aside to {aside.name}"
-                )
-                return 0
-            state.warnings.append(f"{where} is damaged ({_short(error)}); entries after it were not loaded")
-            return good_length
-        good_length += len(line) + 1
+                return result
+            result.damaged = True
+            state.warnings.append(
+                f"{path} line {number} is damaged ({_short(error)}); the {number - 1} entries before it were "
+                "read, those after it were not"
+            )
+            return result
+        result.good_length += len(line) + 1
     if tail:
         state.warnings.append(f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)")
-    return good_length
+    return result
 
 
-def read_session_state(paths: DataPaths, session_id: str, move_corrupt: bool = True) -> tuple[SessionState, int]:
-    """The session as stored: checkpoint plus journal, and the length of the journal's good prefix."""
+def set_aside_files(directory: Path) -> list[Path]:
+    """Damaged files moved aside earlier (``*.corrupt``): kept, and named to the user on every read."""
+    return sorted(directory.glob("*.corrupt")) if directory.is_dir() else []
+
+
+def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState, JournalRead]:
+    """The session as stored: checkpoint plus journal. Never changes a file; damage becomes warnings.
+
+    A session left recording by a process that is no longer running is shown paused at its last recorded
+    moment (see ``paused_at_last_moment``), so that no reader counts time nobody observed.
+    """
     checkpoint = paths.checkpoint(session_id)
+    directory = paths.session_dir(session_id)
+    aside = set_aside_files(directory)
     if not checkpoint.exists():
-        raise StorageError(f"session {session_id}: no stored session at {checkpoint}")
-    state = _read_checkpoint(checkpoint, move_corrupt)
-    good_length = _replay_journal(paths.journal(session_id), state, move_corrupt)
-    return state, good_length
+        raise StorageError(_missing_checkpoint(paths, session_id, aside))
+    state = _read_checkpoint(checkpoint)
+    journal = _replay_journal(paths.journal(session_id), state)
+    state.warnings += [
+        f"{directory.name}/{path.name} holds damaged data set aside earlier; what could be read is in the session"
+        for path in aside
+    ]
+    if state.session.status == SessionStatus.RECORDING and not lock_is_held(paths.lock(session_id)):
+        interrupted = paused_at_last_moment(state)
+        assert interrupted is not None
+        state.session = interrupted
+    return state, journal
+
+
+def _missing_checkpoint(paths: DataPaths, session_id: str, aside: list[Path]) -> str:
+    message = f"session {session_id}: its checkpoint {paths.checkpoint(session_id).name} is missing"
+    journal = paths.journal(session_id)
+    if journal.exists():
+        message += f"; its journal ({journal.stat().st_size:,} bytes) is kept as it is"
+    if aside:
+        message += f"; set aside earlier: {', '.join(path.name for path in aside)}"
+    return message + f" (folder {paths.session_dir(session_id)})"
+
+
+def lock_is_held(path: Path) -> bool:
+    """Whether a running process has the session open for writing; takes nothing and creates nothing."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False  # no lock file: nobody has it open
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        pid = _holder_pid(SessionLock._read_holder(fd))
+        return pid is not None and pid_alive(pid)
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------- locking
@@ -413,11 +518,16 @@ class SessionLock:
 
     def _lock(self, fd: int, holder: str) -> bool:
         if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            return True
+            # A reader checking whether the session is live holds a shared lock for microseconds: try again
+            # briefly before calling the session taken.
+            for attempt in range(LOCK_ATTEMPTS):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if attempt + 1 < LOCK_ATTEMPTS:
+                        time.sleep(0.02)
+            return False
         pid = _holder_pid(holder)
         return pid is None or pid == os.getpid() or not pid_alive(pid)
 
@@ -449,33 +559,46 @@ def _holder_pid(holder: str) -> int | None:
 class SessionStore:
     """A session opened for writing. Every ``do``/``undo``/``redo`` is on disk before it returns."""
 
-    def __init__(self, paths: DataPaths, state: SessionState, lock: SessionLock, journal_length: int) -> None:
+    def __init__(
+        self, paths: DataPaths, state: SessionState, lock: SessionLock, journal: JournalRead | None = None
+    ) -> None:
         self.paths = paths
         self.state = state
         self._lock = lock
         self.session_id = state.session.id
-        journal_path = paths.journal(self.session_id)
-        existed = journal_path.exists()
+        self._journal_fd = -1
         try:
-            self._journal_fd = os.open(journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            if existed and os.fstat(self._journal_fd).st_size > journal_length:
-                # Cut a torn tail now so that the next entry starts on a clean line.
-                os.ftruncate(self._journal_fd, journal_length)
+            self._start_journal(journal or JournalRead())
+        except BaseException:
+            if self._journal_fd >= 0:
+                os.close(self._journal_fd)
+            lock.release()
+            raise
+        self._entries_since_checkpoint = 0
+
+    def _start_journal(self, found: JournalRead) -> None:
+        """Fold what recovery read into the checkpoint, then start the journal clean.
+
+        The order keeps what was readable readable: the checkpoint with every good entry is on disk before
+        the journal is emptied, and a damaged journal is moved aside whole (its bytes kept), never cut.
+        """
+        path = self.paths.journal(self.session_id)
+        if found.size or self.state.warnings:
+            AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(_tinydb_tables(self.state))
+        if found.damaged:
+            aside = move_aside(path)
+            self.state.warnings.append(f"the damaged journal was moved aside to {aside.name}, unchanged")
+        try:
+            existed = path.exists()
+            self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            if os.fstat(self._journal_fd).st_size:
+                # Everything good is in the checkpoint now; a torn tail goes with the rest.
+                os.ftruncate(self._journal_fd, 0)
                 os.fsync(self._journal_fd)
             if not existed:
-                fsync_dir(journal_path.parent)
+                fsync_dir(path.parent)
         except OSError as error:
-            lock.release()
-            raise StorageError(describe_os_error(error, journal_path)) from None
-        self._entries_since_checkpoint = 0
-        if journal_length or state.warnings:
-            # Fold what recovery found into the checkpoint now, so the journal starts clean.
-            try:
-                self.checkpoint()
-            except StorageError:
-                os.close(self._journal_fd)
-                lock.release()
-                raise
+            raise StorageError(describe_os_error(error, path)) from None
 
     # -- reading
 
@@ -490,18 +613,14 @@ class SessionStore:
     def data(self) -> SessionData:
         return self.state.data()
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self.state.undo_stack)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self.state.redo_stack)
-
     # -- writing
 
     def do(self, change: Change) -> None:
         self._commit("do", change)
+
+    def record(self, change: Change) -> None:
+        """A change the program makes on its own (the pause after an interruption): saved, never undone."""
+        self._commit("auto", change)
 
     def undo(self) -> Change | None:
         """Undo the latest change, durably; None when there is nothing to undo."""
@@ -629,65 +748,83 @@ class Archive:
     # -- writing
 
     def create_session(self, session: Session) -> SessionStore:
-        """Store a new session and open it for writing."""
+        """Store a new session and open it for writing; on failure nothing of it is left behind."""
         self.ensure()
         directory = self.paths.session_dir(session.id)
         if directory.exists():
             raise StorageError(f"session {session.id} already exists in {self.paths.root}")
         try:
             directory.mkdir(mode=0o700)
-            fsync_dir(self.paths.sessions)
         except OSError as error:
             raise StorageError(describe_os_error(error, directory)) from None
         lock = SessionLock(self.paths.lock(session.id), session.id)
-        lock.acquire()
-        state = SessionState(session=session, contributions={})
         try:
+            fsync_dir(self.paths.sessions)
+            lock.acquire()
+            state = SessionState(session=session, contributions={})
             AtomicJSONStorage(self.paths.checkpoint(session.id)).write(_tinydb_tables(state))
-        except StorageError:
+            return SessionStore(self.paths, state, lock)
+        except BaseException as error:
             lock.release()
             shutil.rmtree(directory, ignore_errors=True)
+            if isinstance(error, OSError):
+                raise StorageError(describe_os_error(error, directory) + "; no session was created") from None
             raise
-        return SessionStore(self.paths, state, lock, journal_length=0)
 
     def open_session(self, session_id: str) -> SessionStore:
-        """Open a stored session for writing; refused while another process has it open."""
+        """Open a stored session for writing; refused while another process has it open.
+
+        The only place that repairs: what recovery read is folded into a new checkpoint, then a damaged
+        journal is moved aside whole.
+        """
         self.ensure()
+        if not self.paths.session_dir(session_id).is_dir():
+            raise StorageError(f"no session {session_id} in {self.paths.root}")
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         try:
-            state, journal_length = read_session_state(self.paths, session_id)
+            state, journal = read_session_state(self.paths, session_id)
         except BaseException:
             lock.release()
             raise
         if lock.took_over_from:
             state.warnings.append(f"took over a stale lock left by {lock.took_over_from}, which is no longer running")
-        return SessionStore(self.paths, state, lock, journal_length)
+        return SessionStore(self.paths, state, lock, journal)
 
     def replace_session(self, data: SessionData) -> None:
         """Write a whole session (an import): refused while it is open elsewhere."""
         self.ensure()
         directory = self.paths.session_dir(data.session.id)
+        is_new = not directory.exists()
         try:
             directory.mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
             raise StorageError(describe_os_error(error, directory)) from None
         lock = SessionLock(self.paths.lock(data.session.id), data.session.id)
-        lock.acquire()
         try:
+            lock.acquire()
             state = SessionState(session=data.session, contributions={c.id: c for c in data.contributions})
             AtomicJSONStorage(self.paths.checkpoint(data.session.id)).write(_tinydb_tables(state))
             with contextlib.suppress(FileNotFoundError):
                 os.truncate(self.paths.journal(data.session.id), 0)
+        except BaseException:
+            if is_new:
+                lock.release()
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
         finally:
             lock.release()
 
     # -- reading
 
     def load(self, session_id: str) -> SessionData:
-        """A session as stored (checkpoint plus journal), read without taking the lock."""
+        """A session as stored (checkpoint plus journal), read without taking the lock or changing a file."""
+        return self.load_with_warnings(session_id)[0]
+
+    def load_with_warnings(self, session_id: str) -> tuple[SessionData, list[str]]:
+        """A session and what was wrong with its files (damage read around, files set aside)."""
         state, _ = read_session_state(self.paths, session_id)
-        return state.data()
+        return state.data(), [f"session {session_id}: {warning}" for warning in state.warnings]
 
     def stored_bytes(self, session_id: str) -> int:
         """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
@@ -704,35 +841,27 @@ class Archive:
             tables = AtomicJSONStorage(path).read() or {}
             return Codebook.model_validate(next(iter(tables["codebook"].values())))
         except FileNotFoundError:
-            raise StorageError(f"session {session_id}: no stored session at {path}") from None
-        except (ValueError, KeyError, StopIteration, ValidationError) as error:
-            raise CorruptFileError(f"{path} is unreadable ({_short(error)})") from None
+            raise StorageError(_missing_checkpoint(self.paths, session_id, [])) from None
+        except (ValueError, KeyError, StopIteration, ValidationError, AttributeError, RecursionError) as error:
+            raise CorruptFileError(f"{path} is unreadable ({_short(error)}); it was left as it is") from None
 
     def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
         """Every readable session without its contributions (one session in memory at a time)."""
-        headers: list[SessionData] = []
-        problems: list[SessionProblem] = []
-        for session_id in self.session_ids():
-            try:
-                headers.append(SessionData(session=self.load(session_id).session, contributions=[]))
-            except StorageError as error:
-                problems.append(SessionProblem(session_id, str(error)))
-        headers.sort(key=lambda data: (data.session.meeting_date, data.session.created_at))
-        return headers, problems
-
-    def load_with_warnings(self, session_id: str) -> tuple[SessionData, list[str]]:
-        state, _ = read_session_state(self.paths, session_id)
-        return state.data(), state.warnings
+        sessions, problems = self.load_all()
+        return [SessionData(session=data.session, contributions=[]) for data in sessions], problems
 
     def load_all(self) -> tuple[list[SessionData], list[SessionProblem]]:
-        """Every readable session, and one problem line for each that is not."""
+        """Every readable session, and a problem line for each unreadable one or each damage read around."""
         sessions: list[SessionData] = []
         problems: list[SessionProblem] = []
         for session_id in self.session_ids():
             try:
-                sessions.append(self.load(session_id))
+                data, warnings = self.load_with_warnings(session_id)
             except StorageError as error:
                 problems.append(SessionProblem(session_id, str(error)))
+                continue
+            sessions.append(data)
+            problems += [SessionProblem(session_id, warning) for warning in warnings]
         sessions.sort(key=lambda data: (data.session.meeting_date, data.session.created_at))
         return sessions, problems
 
@@ -744,11 +873,12 @@ class Archive:
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         lock.release()
-        target = self.paths.trash / f"{session_id}.{_stamp()}"
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # to the microsecond: 'u' restores the latest
+        target = self.paths.trash / f"{session_id}.{stamp}"
         counter = 1
-        while target.exists():  # deleted twice within a second: keep both
+        while target.exists():
             counter += 1
-            target = self.paths.trash / f"{session_id}.{_stamp()}-{counter}"
+            target = self.paths.trash / f"{session_id}.{stamp}-{counter}"
         try:
             os.replace(self.paths.session_dir(session_id), target)
             fsync_dir(self.paths.trash)
@@ -757,10 +887,13 @@ class Archive:
         return target
 
     def trashed(self) -> list[Path]:
-        return sorted(self.paths.trash.glob("*")) if self.paths.trash.is_dir() else []
+        """Deleted sessions, the most recently deleted last."""
+        if not self.paths.trash.is_dir():
+            return []
+        return sorted(self.paths.trash.iterdir(), key=_deleted_order)
 
     def restore_session(self, trashed: Path) -> str:
-        session_id = trashed.name.split(".")[0]
+        session_id = trashed.name.rsplit(".", 1)[0]
         target = self.paths.session_dir(session_id)
         if target.exists():
             raise StorageError(f"session {session_id} exists already; not restored")
@@ -771,3 +904,9 @@ class Archive:
                 raise StorageError(f"{trashed} is not in the trash") from None
             raise StorageError(describe_os_error(error, target)) from None
         return session_id
+
+
+def _deleted_order(trashed: Path) -> tuple[tuple[int, ...], str]:
+    """A trash folder is named ``<id>.<YYYYmmdd-HHMMSS-micro>[-N]``: order by that moment, then the counter."""
+    stamp = trashed.name.rpartition(".")[2]
+    return tuple(int(part) for part in stamp.split("-") if part.isdigit()), trashed.name

@@ -16,6 +16,7 @@ from observer.cli import main
 from observer.errors import StorageError
 from observer.export import ExportOptions, export_sessions, export_trends
 from observer.export import xlsx as xlsx_module
+from observer.export.records import TYPED_TEXT_COLUMNS, neutralised
 from observer.export.xlsx import safe_text
 from observer.models import Codebook, Participant
 from observer.pseudonyms import PseudonymRegistry
@@ -129,7 +130,7 @@ def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codeb
     for suffix in ("xlsx", "csv", "json"):
         export_sessions([data], tmp_path / f"m.{suffix}")
     sheet_rows = rows_of(load_workbook(tmp_path / "m.xlsx")["Contributions"])
-    with (tmp_path / "m.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "m.csv").open(encoding="utf-8-sig", newline="") as handle:
         csv_rows = list(csv.reader(handle))
     assert csv_rows[0][: len(sheet_rows[0])] == sheet_rows[0]
     assert csv_rows[0][len(sheet_rows[0]) :] == [
@@ -155,7 +156,10 @@ def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codeb
             else:
                 expected = "" if value is None else value
                 # CSV and JSON keep long text whole; the workbook cuts it at Excel's limit, with a marker.
-                assert safe_text(record[column]) == expected and safe_text(in_csv) == expected, column
+                # The CSV quotes typed text that a spreadsheet would run as a formula.
+                in_json = record[column] or ""
+                assert in_csv == (neutralised(in_json) if column in TYPED_TEXT_COLUMNS else in_json), column
+                assert safe_text(in_json) == expected, column
     # The JSON metrics are the ones the summary shows.
     assert document["sessions"][0]["metrics"]["indices"]["pfi"] == pytest.approx(0.5)
 
@@ -184,7 +188,7 @@ def test_pseudonymised_export_is_stable_and_drops_notes(tmp_path: Path, partners
     export_sessions([later, first], tmp_path / "b.csv", ExportOptions(pseudonyms=reloaded, keep_notes=False))
 
     def by_contribution(path: Path) -> dict[tuple[str, str], dict]:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:
             return {(r["session_id"], r["contribution_id"]): r for r in csv.DictReader(handle)}
 
     a, b = by_contribution(tmp_path / "a.csv"), by_contribution(tmp_path / "b.csv")
@@ -221,17 +225,16 @@ def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> Non
     assert "participant,P03,pc,Cath" in key
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the save we break on purpose
 def test_overwriting_is_atomic(tmp_path: Path, partnership: Codebook, monkeypatch) -> None:
     path = tmp_path / "meeting.xlsx"
     export_sessions([hand_meeting(partnership)], path)
     before = path.read_bytes()
 
-    def broken_save(self, handle):
-        handle.write(b"half a workbook")
+    def broken_save(self):
+        self._archive.writestr("half", b"half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(xlsx_module.Workbook, "save", broken_save)
+    monkeypatch.setattr(xlsx_module.ExcelWriter, "save", broken_save)
     temporary_files = set(ALL_TEMP_FILES)
     with pytest.raises(StorageError, match="disk full"):
         export_sessions([hand_meeting(partnership)], path)
@@ -247,11 +250,11 @@ def test_an_interrupted_export_keeps_the_old_file_and_leaves_no_temporary_file(
     export_sessions([hand_meeting(partnership)], path)
     before = path.read_bytes()
 
-    def interrupted_save(self, handle):
-        handle.write(b"half a workbook")
+    def interrupted_save(self):
+        self._archive.writestr("half", b"half a workbook")
         raise KeyboardInterrupt  # Ctrl-C while saving
 
-    monkeypatch.setattr(xlsx_module.Workbook, "save", interrupted_save)
+    monkeypatch.setattr(xlsx_module.ExcelWriter, "save", interrupted_save)
     with pytest.raises(KeyboardInterrupt):
         export_sessions([hand_meeting(partnership)], path)
     assert path.read_bytes() == before

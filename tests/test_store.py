@@ -52,31 +52,22 @@ def test_torn_journal_tail_is_dropped_with_a_warning(archive: Archive, partnersh
     assert len(archive.load(session_id).contributions) == 4
 
 
-def test_corrupt_session_file_is_moved_aside_and_others_still_load(archive: Archive, partnership: Codebook) -> None:
+def test_unreadable_session_file_is_reported_left_in_place_and_others_still_load(
+    archive: Archive, partnership: Codebook
+) -> None:
     good = _code_three(archive, partnership)
     bad = _code_three(archive, partnership)
     checkpoint = archive.paths.checkpoint(bad)
     checkpoint.write_text('{"meta": {"1": {"format": 1, "seq"')
     sessions, problems = archive.load_all()
     assert [data.session.id for data in sessions] == [good]
-    assert len(problems) == 1 and bad in problems[0].message and "moved aside" in problems[0].message
-    aside = list(checkpoint.parent.glob("session.json.*.corrupt"))
-    assert len(aside) == 1 and aside[0].read_text().startswith('{"meta"')
-    # A second look does not overwrite what was kept aside.
-    archive.load_all()
-    assert list(checkpoint.parent.glob("session.json.*.corrupt")) == aside
-
-
-def test_damaged_journal_middle_keeps_earlier_entries(archive: Archive, partnership: Codebook) -> None:
-    session_id = _code_three(archive, partnership)
-    journal = archive.paths.journal(session_id)
-    lines = journal.read_bytes().split(b"\n")
-    lines[3] = b"garbage"
-    journal.write_bytes(b"\n".join(lines))
-    data, warnings = archive.load_with_warnings(session_id)
-    assert any("line 4 is damaged" in w and "moved aside" in w for w in warnings)
-    assert len(data.contributions) == 2  # entries 1-3: two speakers and a code
-    assert list(journal.parent.glob("journal.jsonl.*.corrupt"))
+    assert len(problems) == 1 and bad in problems[0].message and "left as it is" in problems[0].message
+    assert checkpoint.read_text() == '{"meta": {"1": {"format": 1, "seq"'
+    # A writer cannot open it either, and leaves it too.
+    with pytest.raises(StorageError, match="unreadable"):
+        archive.open_session(bad)
+    assert checkpoint.read_text() == '{"meta": {"1": {"format": 1, "seq"'
+    assert not list(checkpoint.parent.glob("*.corrupt"))
 
 
 HOLDER = """

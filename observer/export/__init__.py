@@ -15,7 +15,9 @@ from observer import __version__, metrics
 from observer.errors import InputError
 from observer.export.records import (
     SESSION_FIELDS,
+    TYPED_TEXT_COLUMNS,
     Naming,
+    neutralised,
     plain,
     summary_record,
     tidy_columns,
@@ -61,13 +63,20 @@ def _codebooks(sessions: Sessions) -> list[Codebook]:
 class ExportOptions:
     pseudonyms: PseudonymRegistry | None = None  # set: pseudonymise
     keep_notes: bool = True
+    keep_titles: bool = True
+    raw_text: bool = False  # CSV: text exactly as typed, even where a spreadsheet would read a formula
 
     def naming(self) -> Naming:
-        return Naming(self.pseudonyms, self.keep_notes)
+        return Naming(self.pseudonyms, self.keep_notes, self.keep_titles)
 
 
 def export_options(
-    archive: Archive, sessions: Iterable[SessionData], pseudonymise: bool, keep_notes: bool | None = None
+    archive: Archive,
+    sessions: Iterable[SessionData],
+    pseudonymise: bool,
+    keep_notes: bool | None = None,
+    keep_titles: bool = False,
+    raw_text: bool = False,
 ) -> ExportOptions:
     """Names as recorded, or the archive's pseudonyms (any new ones saved before an export uses them).
 
@@ -75,12 +84,14 @@ def export_options(
     because notes are free text about identifiable people.
     """
     if not pseudonymise:
-        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes)
+        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes, raw_text=raw_text)
     registry = PseudonymRegistry.load(archive.paths.root / "pseudonyms.json")
     if registry.assign(sessions):
         archive.ensure()
         registry.save()
-    return ExportOptions(pseudonyms=registry, keep_notes=bool(keep_notes))
+    return ExportOptions(
+        pseudonyms=registry, keep_notes=bool(keep_notes), keep_titles=keep_titles, raw_text=raw_text
+    )
 
 
 def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = ExportOptions()) -> None:
@@ -98,9 +109,9 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
 
         write_session_workbook(sessions, _codebooks(sessions), path, naming)
         return
-    loaded = list(sessions)
+    loaded = [naming.redact(data) for data in sessions]
     if suffix == ".csv":
-        write_csv(loaded, path, naming)
+        write_csv(loaded, path, naming, options.raw_text)
     elif suffix == ".json":
         write_json(loaded, path, naming)
     else:
@@ -109,15 +120,26 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
         write_boris(loaded, path, naming)
 
 
-def write_csv(sessions: list[SessionData], path: Path, naming: Naming) -> None:
+def write_csv(sessions: list[SessionData], path: Path, naming: Naming, raw_text: bool = False) -> None:
+    """The tidy table as UTF-8 with a byte-order mark (Excel then reads accents right; pandas and R skip it).
+
+    Typed text that begins like a formula gets a leading quote unless ``raw_text``: opened in a spreadsheet,
+    '=1+1' in a note must stay text, not run.
+    """
     columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
+    header = columns + SESSION_FIELDS
+    typed = [index for index, column in enumerate(header) if column in TYPED_TEXT_COLUMNS and not raw_text]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns + SESSION_FIELDS)
+    writer.writerow(header)
     for data in sessions:
         for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
-            writer.writerow([_csv_value(value) for value in row])
-    encoded = buffer.getvalue().encode("utf-8")
+            values = [_csv_value(value) for value in row]
+            for index in typed:
+                if isinstance(values[index], str):
+                    values[index] = neutralised(values[index])
+            writer.writerow(values)
+    encoded = buffer.getvalue().encode("utf-8-sig")
     atomic_replace(path, lambda handle: handle.write(encoded))
 
 
@@ -178,15 +200,23 @@ def export_trends(sessions: Sessions, series: str, path: Path, options: ExportOp
     if not path.parent.is_dir():
         raise InputError(f"{path}: the folder {path.parent} does not exist")
     headers: list[SessionData] = []
+    naming = options.naming()
 
     def keeping_headers() -> Iterator[SessionData]:
         for data in sessions:
-            headers.append(SessionData(session=data.session, contributions=[]))
-            yield data
+            redacted = naming.redact(data)
+            headers.append(SessionData(session=redacted.session, contributions=[]))
+            yield redacted
 
-    trend = metrics.series_trend(keeping_headers(), series)
-    write_trend_workbook(trend, headers, path, options.naming())
+    trend = metrics.series_trend(keeping_headers(), naming.series(series))
+    write_trend_workbook(trend, headers, path, naming)
     return trend
+
+
+def series_trend(sessions: Sessions, series: str, options: ExportOptions) -> metrics.Trend:
+    """The trend of ``sessions`` (one series) as an export would show it, without writing a workbook."""
+    naming = options.naming()
+    return metrics.series_trend((naming.redact(data) for data in sessions), naming.series(series))
 
 
 def trend_json(trend: metrics.Trend, options: ExportOptions) -> dict[str, Any]:

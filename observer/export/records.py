@@ -29,6 +29,31 @@ TIDY_LEAD = [
     "organisation",
 ]
 TIDY_TAIL = ["note", "agenda_item"]
+# Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
+# Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
+TYPED_TEXT_COLUMNS = {
+    "participant",
+    "organisation",
+    "note",
+    "agenda_item",
+    "label",
+    "title",
+    "description",
+    "coordinator_candidate",
+    "group",
+    "session_title",
+    "series",
+    "observer",
+}
+
+# Text a spreadsheet would read as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Typed text that a spreadsheet will show as text: a leading quote before anything formula-like."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
 SESSION_FIELDS = [
     "session_title",
     "series",
@@ -42,10 +67,51 @@ SESSION_FIELDS = [
 
 @dataclass(frozen=True)
 class Naming:
-    """How people and organisations appear in an export: by name, or by pseudonym."""
+    """How people, organisations and typed text appear in an export: as recorded, or pseudonymised.
+
+    Pseudonymised, every free-text field is replaced or dropped unless kept on purpose: people and
+    organisations become P01/O01, the observer R01, the series S01, the title the series and the date, agenda
+    items 'Item 1'…, roles are dropped, and notes too unless ``keep_notes``; titles unless ``keep_titles``.
+    """
 
     pseudonyms: PseudonymRegistry | None = None
     keep_notes: bool = True
+    keep_titles: bool = True
+
+    def redact(self, data: SessionData) -> SessionData:
+        """The session as this export may show it; every writer works on this copy, never on the original."""
+        if self.pseudonyms is None and self.keep_notes:
+            return data
+        session, contributions = data.session, data.contributions
+        update: dict[str, Any] = {}
+        if not self.keep_notes:
+            update["notes"] = ""
+            contributions = [c.model_copy(update={"note": ""}) if c.note else c for c in contributions]
+        registry = self.pseudonyms
+        if registry is not None:
+            update["observer"] = registry.observers.get(session.observer, "") if session.observer else ""
+            update["participants"] = [
+                p.model_copy(update={"name": registry.participants[p.id], "role": ""}) for p in session.participants
+            ]
+            update["organisations"] = [
+                o.model_copy(update={"name": registry.organisations[o.id]}) for o in session.organisations
+            ]
+            if not self.keep_titles:
+                series = self.series(session.series)
+                update["series"] = series
+                update["title"] = f"{series or 'Meeting'} {session.meeting_date}"
+                ordered = sorted(session.agenda_items, key=lambda item: item.start_s)
+                number = {item.id: index for index, item in enumerate(ordered, start=1)}
+                update["agenda_items"] = [
+                    item.model_copy(update={"title": f"Item {number[item.id]}"}) for item in session.agenda_items
+                ]
+        return SessionData(session=session.model_copy(update=update), contributions=contributions)
+
+    def series(self, name: str) -> str:
+        """A series as this export shows it."""
+        if self.pseudonyms is None or self.keep_titles or not name:
+            return name
+        return self.pseudonyms.series.get(name, "")
 
     @property
     def pseudonymised(self) -> bool:

@@ -87,6 +87,7 @@ class SessionRows:
 
 
 def session_rows(data: SessionData, naming: Naming, dimensions: list[str], flags: list[str]) -> SessionRows:
+    data = naming.redact(data)  # here, so that the helper process redacts what it reads too
     summary = metrics.summarise(data)
     contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
     for row in contributions:

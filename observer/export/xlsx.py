@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -21,9 +22,10 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from observer import __version__, metrics
-from observer.export.records import Naming, tidy_columns
+from observer.export.records import FORMULA_STARTS, TYPED_TEXT_COLUMNS, Naming, tidy_columns
 from observer.export.session_rows import (
     ORGANISATION_COLUMNS,
     PARTICIPANT_COLUMNS,
@@ -99,24 +101,6 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return candidate
 
 
-# Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
-# Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
-TYPED_TEXT_COLUMNS = {
-    "participant",
-    "organisation",
-    "note",
-    "agenda_item",
-    "label",
-    "title",
-    "description",
-    "coordinator_candidate",
-    "group",
-    "session_title",
-    "series",
-    "observer",
-}
-
-
 @dataclass(frozen=True)
 class ColumnKinds:
     """Which columns of a table need more than handing the value to openpyxl (the rest are ids, codes and
@@ -146,9 +130,12 @@ class Sheet:
     def cell(self, value: Any, number_format: str | None = None, font: Font | None = None) -> Any:
         if isinstance(value, str):
             value = safe_text(value)
-            if value.startswith("=") or font is not None:
+            formula_like = value.startswith(FORMULA_STARTS)
+            if formula_like or font is not None:
                 cell = WriteOnlyCell(self.worksheet, value=value)
                 cell.data_type = "s"  # typed text, never a formula
+                if formula_like:
+                    cell.quotePrefix = True  # and edited in Excel, it stays text
                 if font is not None:
                     cell.font = font
                 return cell
@@ -175,7 +162,7 @@ class Sheet:
                     value = row[index]
                     # Short printable text that cannot be read as a formula is written as it is.
                     if type(value) is str and (
-                        value[:1] == "=" or len(value) > EXCEL_MAX_TEXT or not value.isprintable()
+                        value.startswith(FORMULA_STARTS) or len(value) > EXCEL_MAX_TEXT or not value.isprintable()
                     ):
                         row[index] = self.cell(value)
             for index, number_format in kinds.formatted:
@@ -288,7 +275,17 @@ class BookWriter:
         return table
 
     def save(self, path: Path) -> None:
-        atomic_replace(path, self.workbook.save)
+        def write(handle: BinaryIO) -> None:
+            # openpyxl's own save leaves a failed archive to the garbage collector, which then tries to finish
+            # it on a closed file and prints "Exception ignored in ZipFile.__del__" over the user's screen.
+            archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+            try:
+                ExcelWriter(self.workbook, archive).save()
+            except BaseException:
+                archive.fp = None  # abandoned: nothing more may be written to it
+                raise
+
+        atomic_replace(path, write)
 
 
 # ---------------------------------------------------------------- the session workbook

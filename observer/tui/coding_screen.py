@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from observer.coding import CodingSession, format_clock, parse_clock
-from observer.keys import CODING_KEYS, SPEAKER_KEYS, reserved_key_action
+from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
 from observer.metrics import (
     QUADRANT_ROW_LABELS,
     RELATIONAL,
@@ -36,9 +36,18 @@ from observer.metrics import (
     live_balance,
     span_at,
 )
-from observer.models import Contribution, Session, SessionData, SessionStatus
-from observer.store import Archive
-from observer.tui.dialogs import AttendeeForm, Confirm, KeyHelp, NewAttendee, Speaker, SpeakerPicker, TextPrompt
+from observer.models import Contribution, Session, SessionData, SessionStatus, utc_now
+from observer.store import Archive, SessionStore
+from observer.tui.dialogs import (
+    AttendeeForm,
+    Confirm,
+    KeyHelp,
+    NewAttendee,
+    NotePrompt,
+    Speaker,
+    SpeakerPicker,
+    TextPrompt,
+)
 from observer.tui.log_view import ContributionLog
 from observer.tui.review import number, percent
 from observer.tui.runner import ActionRunner, Outcome
@@ -69,7 +78,7 @@ class CodingScreen(Screen[None]):
     AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS),
-        Binding("ctrl+w", "leave", "Home", id="leave"),
+        Binding(LEAVE_KEY.keys, LEAVE_KEY.action, LEAVE_KEY.description, id=LEAVE_KEY.action),
     ]
 
     @dataclass
@@ -80,10 +89,13 @@ class CodingScreen(Screen[None]):
     class BalanceReady(Message):
         summary: LiveBalance
 
-    def __init__(self, archive: Archive, session_id: str) -> None:
+    def __init__(self, archive: Archive, session_id: str, store: SessionStore | None = None) -> None:
+        """``store``: the session already opened for writing (by ``observer new``/``resume``), else opened here."""
         super().__init__()
         self.archive = archive
         self.session_id = session_id
+        self._given_store = store
+        self._clock: Callable[[], dt.datetime] = utc_now
         self.coding: CodingSession | None = None
         self.view: LiveView | None = None
         self.summary: LiveBalance | None = None  # for the balance panel; follows the view shortly
@@ -95,7 +107,9 @@ class CodingScreen(Screen[None]):
         self._log_sources: dict[str, Contribution] = {}
         self._log_people: object = None
         self._ending = False
-        self._closed = False
+        # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
+        self._session_closed = False
+        self._close_error: str | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -109,11 +123,13 @@ class CodingScreen(Screen[None]):
                 yield ContributionLog(id="log")
             with Vertical(id="balance-panel"):
                 yield Static(id="balance")
-        yield Static("opening…", id="status")
+        yield Static("opening…", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
+        # Worker threads read the time through this, never through ``self.app`` (Textual is not thread-safe).
+        self._clock = self.app.now  # type: ignore[attr-defined]
 
         def deliver(outcome: Outcome[LiveView]) -> None:
             # From the worker thread: wake the event loop now rather than at its next timer tick.
@@ -134,10 +150,10 @@ class CodingScreen(Screen[None]):
     # ------------------------------------------------------------ the worker side
 
     def now(self) -> dt.datetime:
-        return self.app.now()  # type: ignore[attr-defined]
+        return self._clock()
 
     def _open(self) -> str:
-        store = self.archive.open_session(self.session_id)
+        store = self._given_store or self.archive.open_session(self.session_id)
         self.coding = CodingSession(store)
         messages = list(store.state.warnings)
         recovered = self.coding.recover_after_interruption(self.now())
@@ -198,7 +214,7 @@ class CodingScreen(Screen[None]):
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
         """Queue an action; it runs after every earlier key, on the worker thread."""
-        if self.runner is None or self._closed:
+        if self.runner is None or self._session_closed:
             return
 
         def run() -> str:
@@ -238,13 +254,11 @@ class CodingScreen(Screen[None]):
                 self._show_end_summary()
 
     def _failed_to_open(self, message: str) -> None:
-        text = message.removeprefix("NOT SAVED: ")
-        self._closed = True
-        self.app.notify(text, severity="error", timeout=10)
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit(return_code=1, message=f"observer: error: {text}")
+        # Only a session opened from Home gets here (the command line opens it before the app starts), so
+        # Home is underneath.
+        self.close_session()
+        self.app.notify(message.removeprefix("NOT SAVED: "), severity="error", timeout=10, markup=False)
+        self.app.pop_screen()
 
     def _status(self, text: str, kind: str) -> None:
         status = self.query_one("#status", Static)
@@ -362,7 +376,7 @@ class CodingScreen(Screen[None]):
             organisation.name if organisation else contribution.organisation_id,
             codes,
             flags,
-            contribution.note,
+            " ⏎ ".join(contribution.note.splitlines()),  # one line per contribution in the log
         )
 
     def _update_log(self, view: LiveView) -> None:
@@ -514,7 +528,7 @@ class CodingScreen(Screen[None]):
                 self.submit(lambda c: c.set_note(pressed_at, note, target.id))
 
         title = f"Note on {_speaker_name(self.view.session, target)} at {format_clock(target.start_s)}"
-        self.app.push_screen(TextPrompt(title, target.note), save)
+        self.app.push_screen(NotePrompt(title, target.note), save)
 
     def action_agenda_item(self) -> None:
         if not self._ready():
@@ -651,27 +665,51 @@ class CodingScreen(Screen[None]):
 
         self._ending = False
         assert self.view is not None
+        self._report_close_failure(self.close_session())
         self.app.switch_screen(ReviewScreen(self.archive, self.session_id, data=self.view.data, ended=True))
 
     def action_leave(self) -> None:
-        self.app.pop_screen() if len(self.app.screen_stack) > 2 else self.app.exit()
+        self._report_close_failure(self.close_session())
+        self.app.pop_screen()  # Home is always underneath
+
+    def _report_close_failure(self, error: str | None) -> None:
+        if error is not None:
+            self.app.notify(error, severity="error", timeout=20, markup=False)
 
     # ------------------------------------------------------------ closing
 
-    def close_session(self) -> None:
-        """Pause a running clock, save, fold the journal and release the session; safe to call twice."""
-        if self._closed or self.runner is None:
-            return
-        self._closed = True
+    def close_session(self) -> str | None:
+        """Pause a running clock, fold the journal and release the session, after every queued key.
+
+        Returns what went wrong, if closing failed (nothing recorded is lost then: it is all in the journal).
+        Safe to call twice. Runs on this thread, which waits for the disk: it is the last thing a screen does.
+        """
+        if self._session_closed or self.runner is None:
+            return self._close_error
+        self._session_closed = True
+        now = self.now()
+        problems: list[str] = []
 
         def finish() -> None:
             if self.coding is None:
                 return
-            if self.coding.session.status == SessionStatus.RECORDING:
-                self.coding.toggle_clock(self.now())
-            self.coding.store.close()
+            try:
+                if self.coding.session.status == SessionStatus.RECORDING:
+                    self.coding.toggle_clock(now)
+            except Exception as error:  # a paused clock is a nicety: the reader pauses it anyway
+                problems.append(str(error))
+            try:
+                self.coding.store.close()
+            except Exception as error:
+                problems.append(str(error))
 
         self.runner.stop(then=finish)
+        if problems:
+            self._close_error = (
+                f"Closing session '{self.session_id}' failed: {problems[-1]}. Everything recorded is kept in its "
+                "journal; it is folded in when the session is next opened."
+            )
+        return self._close_error
 
     def on_unmount(self) -> None:
         self.close_session()

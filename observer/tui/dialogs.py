@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from observer.keys import CODING_KEYS, SPEAKER_KEYS
+from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS
 from observer.models import Codebook
+from observer.text import search_key
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -30,13 +32,41 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.prompt_title, classes="dialog-title")
+            yield Label(self.prompt_title, classes="dialog-title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("Enter to save · Escape to cancel", classes="dialog-hint")
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NotePrompt(ModalScreen[str | None]):
+    """A note: Enter keeps it, Escape cancels; a pasted text keeps all its lines."""
+
+    BINDINGS = [Binding("enter", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt_title, classes="dialog-title", markup=False)
+            yield TextArea(self.value, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Label("Enter to save · Escape to cancel · a paste keeps its lines", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -61,12 +91,13 @@ class Picker(ModalScreen[Any]):
         super().__init__()
         self.picker_title = title
         self.choices = choices
+        self._keys = [search_key(label) for label, _ in choices]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label(self.picker_title, classes="dialog-title")
+            yield Label(self.picker_title, classes="dialog-title", markup=False)
             yield Input(placeholder="type to filter…", id="picker-filter")
-            yield OptionList(id="picker-options")
+            yield OptionList(id="picker-options", markup=False)
             yield Label("↑↓ choose · Enter pick · Escape cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -75,9 +106,9 @@ class Picker(ModalScreen[Any]):
     def _fill(self, text: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        wanted = text.casefold().split()
+        wanted = search_key(text).split()
         for index, (label, _) in enumerate(self.choices):
-            if all(part in label.casefold() for part in wanted):
+            if all(part in self._keys[index] for part in wanted):
                 options.add_option(Option(label, id=str(index)))
         if options.option_count:
             options.highlighted = 0
@@ -148,7 +179,7 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
                 suggester=SuggestFromList(self.organisations, case_sensitive=False),
             )
             yield Input(placeholder="role (optional)", id="attendee-role")
-            yield Label("", id="attendee-error", classes="field-error")
+            yield Label("", id="attendee-error", classes="field-error", markup=False)
             yield Label("Enter in the last field saves · Escape cancels", classes="dialog-hint")
 
     @on(Input.Submitted)
@@ -183,9 +214,9 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             if self.detail:
-                yield Static(self.detail)
+                yield Static(self.detail, markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", id="yes", variant="primary")
                 yield Button("No (n)", id="no")
@@ -208,25 +239,30 @@ class KeyHelp(ModalScreen[None]):
         self.codebook = codebook
 
     def compose(self) -> ComposeResult:
-        lines = [
-            f"[b]Speakers[/b]  {SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}: the first nine attendees · "
-            "/ any attendee · 0 organisation only",
-            "",
-        ]
+        # Built as Text, not markup: codebook labels are typed by people and may hold brackets.
+        help_text = Text()
+
+        def line(heading: str, keys: list[tuple[str, str]], note: str = "") -> None:
+            help_text.append(heading, "bold")
+            if note:
+                help_text.append(f" {note}")
+            for key, meaning in keys:
+                help_text.append("  ")
+                help_text.append(key, "bold")
+                help_text.append(f" {meaning}")
+            help_text.append("\n")
+
+        line("Speakers", [(f"{SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}", "the first nine attendees")])
         for dimension in self.codebook.dimensions:
-            codes = "  ".join(f"[b]{c.key}[/b] {c.label}" for c in dimension.codes)
-            lines.append(f"[b]{dimension.label}[/b] (one value; the same key again clears)  {codes}")
+            line(dimension.label, [(c.key, c.label) for c in dimension.codes], "(one value; the same key again clears)")
         if self.codebook.flags:
-            flags = "  ".join(f"[b]{f.key}[/b] {f.label}" for f in self.codebook.flags)
-            lines.append(f"[b]Flags[/b] (toggle)  {flags}")
-        lines.append("")
-        app_keys = "  ".join(f"[b]{k.keys.split(',')[0]}[/b] {k.description}" for k in CODING_KEYS)
-        lines.append(f"[b]App[/b]  {app_keys}")
-        lines.append("")
-        lines.append("↑/↓ select an earlier contribution: keys then edit it. Escape returns to live coding.")
+            line("Flags", [(f.key, f.label) for f in self.codebook.flags], "(toggle)")
+        help_text.append("\n")
+        line("App", [(k.display, k.description) for k in (*CODING_KEYS, LEAVE_KEY, QUIT_KEY)])
+        help_text.append("\n↑/↓ select an earlier contribution: keys then edit it. Esc returns to live coding.")
         with Vertical(classes="dialog help"):
             yield Label("Keys", classes="dialog-title")
-            yield Static("\n".join(lines))
+            yield Static(help_text)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,7 +72,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home-body"):
             yield Static(WELCOME, id="welcome")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="home-status")
+            yield Static("", id="home-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,8 +103,8 @@ class HomeScreen(Screen[None]):
             session = data.session
             table.add_row(
                 session.meeting_date.isoformat(),
-                session.series,
-                session.title,
+                Text(session.series),  # typed text: a Text is shown as it is, a str would be read as markup
+                Text(session.title),
                 str(len(data.contributions)),
                 format_clock(session.observed_seconds(now)),
                 session.status.value,

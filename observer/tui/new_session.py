@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +14,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
 
-from observer.codebooks import DEFAULT_CODEBOOK, available_codebooks, resolve_codebook
+from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
 from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.roster import RosterEntry, build_session, last_session_of_series, read_roster, roster_of
@@ -40,33 +41,33 @@ class NewSessionScreen(Screen[None]):
         with VerticalScroll(id="new-form"):
             yield Label("Title", classes="field-label")
             yield Input(placeholder="e.g. ICS Board, March", id="title")
-            yield Label("", id="title-error", classes="field-error")
+            yield Label("", id="title-error", classes="field-error", markup=False)
             yield Label("Series (the partnership or recurring meeting; Tab completes)", classes="field-label")
             yield Input(
                 placeholder="e.g. North Locality ICS Board",
                 id="series",
                 suggester=SuggestFromList(series, case_sensitive=False),
             )
-            yield Label("", id="series-error", classes="field-error")
+            yield Label("", id="series-error", classes="field-error", markup=False)
             yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
             yield Input(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
-            yield Label("", id="date-error", classes="field-error")
+            yield Label("", id="date-error", classes="field-error", markup=False)
             yield Label("Observer (your name)", classes="field-label")
             yield Input(id="observer")
             yield Label("Codebook", classes="field-label")
             yield Select(
-                [(f"{e.codebook.title or e.codebook.name} ({e.codebook.name})", e.codebook.name) for e in entries],
+                _codebook_choices(entries),
                 value=DEFAULT_CODEBOOK,
                 allow_blank=False,
                 id="codebook",
             )
-            yield Label("", id="codebook-error", classes="field-error")
+            yield Label("", id="codebook-error", classes="field-error", markup=False)
             yield Label("Roster file (.csv or .xlsx with name, organisation, role) — optional", classes="field-label")
             yield Input(placeholder="path/to/roster.csv", id="roster-file")
-            yield Label("", id="roster-file-error", classes="field-error")
+            yield Label("", id="roster-file-error", classes="field-error", markup=False)
             yield Label(ROSTER_HELP, classes="field-label")
             yield TextArea(id="roster-text")
-            yield Label("", id="roster-text-error", classes="field-error")
+            yield Label("", id="roster-text-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create and start coding (ctrl+s)", id="create", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
@@ -113,23 +114,29 @@ class NewSessionScreen(Screen[None]):
         roster = self._roster(series)
         if roster is None or not ok:
             return
-        session = build_session(
-            title=title,
-            codebook=codebook,
-            meeting_date=meeting_date,
-            series=series,
-            observer=self.query_one("#observer", Input).value.strip(),
-            roster=roster,
-            known_sessions=self.sessions,
-        )
         try:
-            self.archive.create_session(session).close()
+            session = build_session(
+                title=title,
+                codebook=codebook,
+                meeting_date=meeting_date,
+                series=series,
+                observer=self.query_one("#observer", Input).value.strip(),
+                roster=roster,
+                known_sessions=self.sessions,
+            )
         except ObserverError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            message = str(error)
+            field = message.split(":", 1)[0]
+            self._error(field if field in ("title", "series") else "roster-text", message)
+            return
+        try:
+            store = self.archive.create_session(session)
+        except ObserverError as error:
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         from observer.tui.coding_screen import CodingScreen
 
-        self.app.switch_screen(CodingScreen(self.archive, session.id))
+        self.app.switch_screen(CodingScreen(self.archive, session.id, store))
 
     def _roster(self, series: str) -> list[RosterEntry] | None:
         path_text = self.query_one("#roster-file", Input).value.strip()
@@ -155,3 +162,8 @@ class NewSessionScreen(Screen[None]):
                 entries = roster_of(previous)
                 self.notify(f"carried over {len(entries)} attendees from '{previous.session.title}'", timeout=4)
         return entries
+
+
+def _codebook_choices(entries: list[CodebookEntry]) -> list[tuple[Text, str]]:
+    # Text, not str: a user's codebook title is typed text and must not be read as markup.
+    return [(Text(f"{e.codebook.title or e.codebook.name} ({e.codebook.name})"), e.codebook.name) for e in entries]

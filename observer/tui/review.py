@@ -91,7 +91,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
         organisations.add_column(column, justify="left" if column in ("organisation", "") else "right")
     for row in summary.organisations:
         organisations.add_row(
-            row.name,
+            Text(row.name),  # typed text: Rich reads a plain str cell as markup
             str(row.attendees_present),
             str(row.contributions),
             format_clock(row.airtime_s),
@@ -108,7 +108,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
         people.add_column(column, justify="left" if column == "participant" else "right")
     for row in sorted(summary.participants, key=lambda r: -r.airtime_s):
         people.add_row(
-            row.name,
+            Text(row.name),
             str(row.contributions),
             format_clock(row.airtime_s),
             percent(row.share_airtime),
@@ -121,7 +121,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
         agenda.add_column(column, justify="left" if column in ("item", "") else "right")
     for item in summary.agenda:
         agenda.add_row(
-            item.label,
+            Text(item.label),
             format_clock(item.start_s),
             str(item.contributions),
             number(item.pfi),
@@ -135,7 +135,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     flags.add_column("count", justify="right")
     flags.add_column("per hour", justify="right")
     for flag in session.codebook.flags:
-        flags.add_row(flag.label, str(summary.flag_counts[flag.id]), number(summary.flags_per_hour[flag.id], 1))
+        flags.add_row(Text(flag.label), str(summary.flag_counts[flag.id]), number(summary.flags_per_hour[flag.id], 1))
 
     parts: list[object] = [heading, Text(), headline, quadrant, organisations, people, agenda, flags]
     if summary.coordinator_candidates:
@@ -181,13 +181,13 @@ class ReviewScreen(Screen[None]):
 
 
 def trend_renderable(trend: Trend) -> Group:
-    table = Table(title=f"Series: {trend.series or '(no series)'}", title_justify="left")
+    table = Table(title=Text(f"Series: {trend.series or '(no series)'}"), title_justify="left")
     for column in ("date", "title", "contrib.", "minutes", "PFI", "", "RI", "", "flags/h"):
         table.add_column(column, justify="left" if column in ("date", "title", "") else "right")
     for row in trend.rows:
         table.add_row(
             row.meeting_date.isoformat(),
-            row.title,
+            Text(row.title),
             str(row.contributions),
             f"{row.observed_minutes:.0f}",
             number(row.pfi),
@@ -207,7 +207,7 @@ def trend_renderable(trend: Trend) -> Group:
         organisations.add_column(row.meeting_date.isoformat(), justify="right")
     for organisation_id, name in trend.organisations.items():
         organisations.add_row(
-            name, *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
+            Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
         )
     return Group(table, changes, organisations)
 
@@ -284,6 +284,7 @@ class AgreementScreen(Screen[None]):
         try:
             comparison = compare(self.first, self.second)
         except ObserverError as error:
-            self.query_one("#agreement", Static).update(f"[b]Cannot compare these sessions:[/b] {error}")
+            reason = Text.assemble(("Cannot compare these sessions: ", "bold"), str(error))
+            self.query_one("#agreement", Static).update(reason)
             return
         self.query_one("#agreement", Static).update(agreement_renderable(comparison))

@@ -39,6 +39,7 @@ class ActionRunner(Generic[View]):
         self._jobs: queue.Queue[Callable[[], str] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="observer-actions", daemon=True)
         self._busy = False
+        self._then: Callable[[], None] | None = None
         self._thread.start()
 
     @property
@@ -54,14 +55,11 @@ class ActionRunner(Generic[View]):
         self._jobs.put(action)
 
     def stop(self, then: Callable[[], None] | None = None) -> None:
-        """Finish every queued action, then run ``then`` on the worker thread and end it."""
-        if then is not None:
+        """Finish every queued action, then run ``then`` on the worker thread and end it.
 
-            def last_job() -> str:
-                then()
-                return ""
-
-            self._jobs.put(last_job)
+        Nothing is delivered for ``then``: it runs while the screen is going away.
+        """
+        self._then = then
         self._jobs.put(None)
         self._thread.join()
 
@@ -69,6 +67,8 @@ class ActionRunner(Generic[View]):
         while True:
             action = self._jobs.get()
             if action is None:
+                if self._then is not None:
+                    self._then()
                 return
             self._busy = True
             try:
