@@ -17,6 +17,7 @@ CORE = [
     "observer.keys",
     "observer.paths",
     "observer.files",
+    "observer.text",
     "observer.cli",
 ]
 

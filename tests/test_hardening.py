@@ -335,3 +335,112 @@ def test_workbook_has_no_stray_markup_for_typed_brackets(tmp_path: Path, partner
     with zipfile.ZipFile(tmp_path / "b.xlsx") as book:
         assert any("[b]Board[/b]" in book.read(name).decode("utf-8", "replace") for name in book.namelist())
     assert isinstance(Text(session.title), Text)
+
+
+async def test_status_line_wraps_a_disk_full_message_instead_of_cutting_it(
+    partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+    import tempfile
+
+    short = Path(tempfile.mkdtemp(prefix="o", dir="/tmp"))  # a short path, so words are what wraps
+    archive = Archive(short / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        real_write = os.write
+
+        def disk_full(fd: int, data: bytes) -> int:
+            if b'"seq"' in data:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_write(fd, data)
+
+        monkeypatch.setattr(os, "write", disk_full)
+        await press(pilot, "1")
+        message = status_text(pilot)
+        assert message.startswith("NOT SAVED: disk full while writing") and "that action was not saved" in message
+        shown = " ".join(screen_text(pilot).split())
+        for word in message.split():
+            assert word in shown, f"'{word}' is not on screen"
+        monkeypatch.undo()
+    assert archive.load(session.id).contributions == []  # not acknowledged, not stored
+
+
+async def test_leaving_on_a_full_disk_says_closing_failed_and_loses_nothing(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from observer import store as store_module
+    from observer.errors import StorageError
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "p")
+
+        def disk_full(self: object, data: object) -> None:
+            raise StorageError("disk full while writing session.json; the previous file was kept")
+
+        monkeypatch.setattr(store_module.AtomicJSONStorage, "write", disk_full)
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        told = [notification.message for notification in pilot.app._notifications]
+        assert any("Closing session" in message and "disk full" in message for message in told), told
+        monkeypatch.undo()
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+    data = archive.load(session.id)  # everything acknowledged is there, from the journal
+    assert [c.codes for c in data.contributions] == [{"orientation": "partnership_first"}]
+
+
+async def test_a_session_left_or_ended_can_be_reopened_from_home(tmp_path: Path, partnership: Codebook) -> None:
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "p")
+        await press(pilot, "ctrl+w")  # back to Home: the session is closed
+        assert archive.load(session.id).session.status.value == "paused"
+        await press(pilot, "enter")  # and opens again in the same process
+        assert "open for writing" not in status_text(pilot)
+        await press(pilot, "2", "E")
+        await press(pilot, "y")
+        await press(pilot, "escape")
+        await press(pilot, "enter")
+        assert "open for writing" not in status_text(pilot)
+        assert coding_screen_of(pilot).view.session.status.value == "ended"
+        await press(pilot, "ctrl+q")
+    assert app.return_code == 0
+    assert len(archive.load(session.id).contributions) == 2
+
+
+def test_a_failed_import_names_only_the_sessions_it_wrote(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from observer.errors import StorageError
+
+    sessions = [SessionData(session=make_session(partnership, title=f"M{n}"), contributions=[]) for n in range(3)]
+    bundle = tmp_path / "three.json"
+    write_bundle(sessions, bundle)
+    archive = Archive(tmp_path / "data")
+    real_replace = Archive.replace_session
+    calls: list[str] = []
+
+    def fail_second(self: Archive, data: SessionData) -> None:
+        calls.append(data.session.id)
+        if len(calls) == 2:
+            raise StorageError("disk full while writing session.json")
+        real_replace(self, data)
+
+    monkeypatch.setattr(Archive, "replace_session", fail_second)
+    with pytest.raises(StorageError) as raised:
+        import_bundles(archive, [bundle])
+    assert f"sessions imported before this one: {calls[0]})" in str(raised.value)
+    assert calls[1] not in str(raised.value).split("before this one")[1]

@@ -213,6 +213,7 @@ class HomeScreen(Screen[None]):
 
         self.app.call_from_thread(self._status, f"exporting to {path}…")
         try:
+            self.archive.paths.check_output(path)
             options = export_options(self.archive, [data], naming.pseudonymise, naming.keep_notes)
             export_sessions([data], path, options)
         except ObserverError as error:
