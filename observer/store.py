@@ -359,9 +359,8 @@ def _short(error: Exception) -> str:
 
 @dataclass
 class JournalRead:
-    """What replaying a journal found: how much of it is good, and whether the rest is damage."""
+    """What replaying a journal found: how big it is, and whether it holds damage."""
 
-    good_length: int = 0  # bytes of whole, readable entries from the start
     size: int = 0  # bytes in the file
     damaged: bool = False  # a bad entry before the last line: not a crash signature, keep the file
 
@@ -400,7 +399,6 @@ def _replay_journal(path: Path, state: SessionState) -> JournalRead:
                 "read, those after it were not"
             )
             return result
-        result.good_length += len(line) + 1
     if tail:
         state.warnings.append(f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)")
     return result

@@ -22,7 +22,7 @@ from observer.bundle import _conflict_id, import_bundles, write_bundle
 from observer.cli import main
 from observer.coding import ActionRefused, CodingSession, parse_clock
 from observer.errors import InputError
-from observer.models import Codebook, Participant, SessionData
+from observer.models import Codebook, Participant, Session, SessionData
 from observer.roster import read_roster
 from observer.store import Archive
 from observer.text import search_key
@@ -38,6 +38,13 @@ MARKUP_NAME = "[/b]Evil"
 
 def _run(data_dir: Path, *args: str, **kwargs: object):
     return CliRunner().invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False, **kwargs)
+
+
+def _coding_app(data_dir: Path, session: Session) -> tuple[Archive, ObserverApp]:
+    """``session`` stored in a new archive, and the app opened on its coding screen with a fixed clock."""
+    archive = Archive(data_dir)
+    archive.create_session(session).close()
+    return archive, ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
 
 
 def test_no_screen_shadows_a_textual_attribute() -> None:
@@ -68,6 +75,8 @@ async def test_markup_in_names_titles_and_agenda_is_shown_as_typed(tmp_path: Pat
         await settle(pilot)
         assert "[/i]S" in screen_text(pilot)
         await press(pilot, "enter")  # open it on the coding screen
+        await press(pilot, "1")  # the status line says who speaks
+        assert f"{MARKUP_NAME} speaking" in status_text(pilot)
         text = screen_text(pilot)
         assert MARKUP_NAME in text and "Finance [/shared] review" in text
         await press(pilot, "N")
@@ -203,10 +212,8 @@ def test_time_and_search_messages() -> None:
 
 
 async def test_key_help_speaks_in_symbols_and_lists_leaving(tmp_path: Path, partnership: Codebook) -> None:
-    archive = Archive(tmp_path / "data")
     session = make_session(partnership)
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    _, app = _coding_app(tmp_path / "data", session)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await press(pilot, "question_mark")
@@ -227,8 +234,7 @@ async def test_speaker_search_ignores_accents_and_apostrophes(tmp_path: Path, pa
         Participant(id="p-oneil", name="Pat O’Neil", organisation_id=session.organisations[0].id),
     ]
     session = session.model_copy(update={"participants": [*session.participants, *people]})
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    archive, app = _coding_app(archive.paths.root, session)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         for typed, expected in (("sian", "p-sian"), ("oneil", "p-oneil")):
@@ -239,10 +245,8 @@ async def test_speaker_search_ignores_accents_and_apostrophes(tmp_path: Path, pa
 
 
 async def test_a_multi_line_paste_into_a_note_keeps_every_line(tmp_path: Path, partnership: Codebook) -> None:
-    archive = Archive(tmp_path / "data")
     session = make_session(partnership)
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    archive, app = _coding_app(tmp_path / "data", session)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "1")
@@ -345,10 +349,8 @@ async def test_status_line_wraps_a_disk_full_message_instead_of_cutting_it(
     import tempfile
 
     short = Path(tempfile.mkdtemp(prefix="o", dir="/tmp"))  # a short path, so words are what wraps
-    archive = Archive(short / "data")
     session = make_session(partnership)
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    archive, app = _coding_app(short / "data", session)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         real_write = os.write
@@ -375,10 +377,8 @@ async def test_leaving_on_a_full_disk_says_closing_failed_and_loses_nothing(
     from observer import store as store_module
     from observer.errors import StorageError
 
-    archive = Archive(tmp_path / "data")
     session = make_session(partnership)
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    archive, app = _coding_app(tmp_path / "data", session)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "1", "p")
@@ -399,10 +399,8 @@ async def test_leaving_on_a_full_disk_says_closing_failed_and_loses_nothing(
 
 
 async def test_a_session_left_or_ended_can_be_reopened_from_home(tmp_path: Path, partnership: Codebook) -> None:
-    archive = Archive(tmp_path / "data")
     session = make_session(partnership)
-    archive.create_session(session).close()
-    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    archive, app = _coding_app(tmp_path / "data", session)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "1", "p")

@@ -257,7 +257,7 @@ class CodingScreen(Screen[None]):
         # Only a session opened from Home gets here (the command line opens it before the app starts), so
         # Home is underneath.
         self.close_session()
-        self.app.notify(message.removeprefix("NOT SAVED: "), severity="error", timeout=10, markup=False)
+        self.app.notify(message.removeprefix("NOT SAVED: "), severity="error", timeout=10)
         self.app.pop_screen()
 
     def _status(self, text: str, kind: str) -> None:
@@ -674,7 +674,7 @@ class CodingScreen(Screen[None]):
 
     def _report_close_failure(self, error: str | None) -> None:
         if error is not None:
-            self.app.notify(error, severity="error", timeout=20, markup=False)
+            self.app.notify(error, severity="error", timeout=20)
 
     # ------------------------------------------------------------ closing
 

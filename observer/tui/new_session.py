@@ -132,7 +132,7 @@ class NewSessionScreen(Screen[None]):
         try:
             store = self.archive.create_session(session)
         except ObserverError as error:
-            self.notify(str(error), severity="error", timeout=10, markup=False)
+            self.notify(str(error), severity="error", timeout=10)
             return
         from observer.tui.coding_screen import CodingScreen
 
