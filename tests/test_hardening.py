@@ -7,13 +7,11 @@ import inspect
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from rich.text import Text
 from textual import events
 from textual.screen import Screen
 from textual.widgets import Static
@@ -328,17 +326,6 @@ def test_a_failed_export_prints_one_line(tmp_path: Path, partnership: Codebook) 
         f"observer: error: disk full while writing {tmp_path / 'out.xlsx'}; the previous file was kept"
     ]
     assert list(tmp_path.glob("*.xlsx")) == [] and list(tmp_path.glob(".*.tmp")) == []
-
-
-def test_workbook_has_no_stray_markup_for_typed_brackets(tmp_path: Path, partnership: Codebook) -> None:
-    """Brackets in names reach the workbook as typed (they are data everywhere, not only on screen)."""
-    archive = Archive(tmp_path / "data")
-    session = make_session(partnership, title="[b]Board[/b]")
-    archive.create_session(session).close()
-    assert _run(tmp_path / "data", "export", session.id, "-o", str(tmp_path / "b.xlsx")).exit_code == 0
-    with zipfile.ZipFile(tmp_path / "b.xlsx") as book:
-        assert any("[b]Board[/b]" in book.read(name).decode("utf-8", "replace") for name in book.namelist())
-    assert isinstance(Text(session.title), Text)
 
 
 async def test_status_line_wraps_a_disk_full_message_instead_of_cutting_it(

@@ -87,8 +87,7 @@ def export_options(
         return ExportOptions(keep_notes=True if keep_notes is None else keep_notes, raw_text=raw_text)
     registry = PseudonymRegistry.load(archive.paths.root / "pseudonyms.json")
     if registry.assign(sessions):
-        archive.ensure()
-        registry.save()
+        registry.save()  # the one file an export may add to the data folder
     return ExportOptions(
         pseudonyms=registry, keep_notes=bool(keep_notes), keep_titles=keep_titles, raw_text=raw_text
     )
