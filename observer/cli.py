@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -274,14 +273,6 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
     return sessions
 
 
-def _warn_about_damage(context: Context, session_ids: list[str]) -> None:
-    """What a read will step around in these sessions, said before an export that reads them lazily."""
-    for session_id in session_ids:
-        with contextlib.suppress(ObserverError):  # an unreadable session fails the export itself, in one line
-            for warning in context.archive.load_with_warnings(session_id)[1]:
-                click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
-
-
 @main.command()
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the same numbers).")
@@ -352,9 +343,12 @@ def export(
         context.paths.check_output(key_file)
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
-    _warn_about_damage(context, sessions.session_ids)
-    options = export_options(context.archive, sessions, pseudonymise, keep_notes, keep_titles, raw_text)
-    export_sessions(sessions, output, options)
+    try:
+        options = export_options(context.archive, sessions, pseudonymise, keep_notes, keep_titles, raw_text)
+        export_sessions(sessions, output, options)
+    finally:  # also when a later session is unreadable: what was stepped around before it is said
+        for warning in sessions.warning_lines():
+            click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")

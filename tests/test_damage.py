@@ -162,3 +162,23 @@ def test_undelete_restores_the_most_recently_deleted(archive: Archive, partnersh
     archive.trash_session(first)
     archive.trash_session(second)
     assert archive.restore_session(archive.trashed()[-1]) == second
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["in-process", "helper-process"])
+def test_export_says_once_what_it_read_around(
+    archive: Archive, partnership: Codebook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper: bool
+) -> None:
+    from click.testing import CliRunner
+
+    from observer.cli import main
+    from observer.export import session_rows
+
+    session_id = _crashed_session(archive, partnership)
+    _damage_line(archive.paths.journal(session_id), 4)
+    before = _files(archive)
+    monkeypatch.setattr(session_rows, "HELPER_FROM_BYTES", 0 if helper else 10**12)
+    output = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["--data-dir", str(archive.paths.root), "export", session_id, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("line 5 is damaged") == 1
+    assert output.exists() and _files(archive) == before

@@ -38,10 +38,18 @@ class ArchiveSessions:
     def __init__(self, archive: Archive, session_ids: list[str]) -> None:
         self.archive = archive
         self.session_ids = session_ids
+        # What each read stepped around (damaged lines, files set aside), gathered while exporting so that
+        # saying it costs no second read.
+        self.warnings: dict[str, list[str]] = {}
 
     def __iter__(self) -> Iterator[SessionData]:
         for session_id in self.session_ids:
-            yield self.archive.load(session_id)
+            data, self.warnings[session_id] = self.archive.load_with_warnings(session_id)
+            yield data
+
+    def warning_lines(self) -> list[str]:
+        """Every warning met so far, once, in the order of the sessions."""
+        return [line for session_id in self.session_ids for line in self.warnings.get(session_id, [])]
 
     def __len__(self) -> int:
         return len(self.session_ids)
@@ -88,9 +96,7 @@ def export_options(
     registry = PseudonymRegistry.load(archive.paths.root / "pseudonyms.json")
     if registry.assign(sessions):
         registry.save()  # the one file an export may add to the data folder
-    return ExportOptions(
-        pseudonyms=registry, keep_notes=bool(keep_notes), keep_titles=keep_titles, raw_text=raw_text
-    )
+    return ExportOptions(pseudonyms=registry, keep_notes=bool(keep_notes), keep_titles=keep_titles, raw_text=raw_text)
 
 
 def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = ExportOptions()) -> None:

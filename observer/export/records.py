@@ -54,6 +54,7 @@ def neutralised(text: str) -> str:
     """Typed text that a spreadsheet will show as text: a leading quote before anything formula-like."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
+
 SESSION_FIELDS = [
     "session_title",
     "series",

@@ -18,13 +18,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from observer import metrics
 from observer.errors import StorageError
 from observer.export.records import TIDY_LEAD, Naming, tidy_rows
 from observer.models import SessionData
 from observer.store import Archive
+
+if TYPE_CHECKING:
+    from observer.export import ArchiveSessions
 
 ORGANISATION_COLUMNS = [
     "session_id",
@@ -198,7 +201,7 @@ def rows_of_sessions(
         and os.environ.get("OBSERVER_EXPORT_HELPER", "1") != "0"
         and sum(sessions.archive.stored_bytes(session_id) for session_id in sessions.session_ids) >= HELPER_FROM_BYTES
     ):
-        yield from _rows_from_helper(sessions.archive.paths.root, sessions.session_ids, naming, dimensions, flags)
+        yield from _rows_from_helper(sessions, naming, dimensions, flags)
         return
     for data in sessions:
         yield session_rows(data, naming, dimensions, flags)
@@ -206,9 +209,11 @@ def rows_of_sessions(
 
 def rows_from_archive(
     root: Path, session_id: str, naming: Naming, dimensions: list[str], flags: list[str]
-) -> SessionRows:
-    """Run in the helper process: one session read from the archive at ``root``, as rows."""
-    return session_rows(Archive(root).load(session_id), naming, dimensions, flags)
+) -> tuple[SessionRows, list[str]]:
+    """Run in the helper process: one session read from the archive at ``root``, as rows, and what the read
+    stepped around."""
+    data, warnings = Archive(root).load_with_warnings(session_id)
+    return session_rows(data, naming, dimensions, flags), warnings
 
 
 def _helper_started() -> None:
@@ -217,28 +222,30 @@ def _helper_started() -> None:
 
 
 def _rows_from_helper(
-    root: Path, session_ids: list[str], naming: Naming, dimensions: list[str], flags: list[str]
+    sessions: ArchiveSessions, naming: Naming, dimensions: list[str], flags: list[str]
 ) -> Iterator[SessionRows]:
     # Spawned, never forked: forking a process that runs threads (the app does) can deadlock the child.
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_helper_started
     )
-    waiting = iter(session_ids)
-    pending: deque[Future[SessionRows]] = deque()
+    root = sessions.archive.paths.root
+    waiting = iter(sessions.session_ids)
+    pending: deque[tuple[str, Future[tuple[SessionRows, list[str]]]]] = deque()
 
     def ask_for_next() -> None:
         session_id = next(waiting, None)
         if session_id is not None:
-            pending.append(pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags))
+            future = pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags)
+            pending.append((session_id, future))
 
     try:
         for _ in range(HELPER_AHEAD):
             ask_for_next()
         while pending:
-            future = pending.popleft()
+            session_id, future = pending.popleft()
             ask_for_next()
             try:
-                rows = future.result()
+                rows, sessions.warnings[session_id] = future.result()
             except BrokenProcessPool:
                 raise StorageError("the export's reading process stopped unexpectedly; no file was written") from None
             yield rows
