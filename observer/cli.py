@@ -284,7 +284,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
 
     from observer.export.records import Naming, summary_record
     from observer.metrics import summarise
-    from observer.tui.review import summary_renderable
+    from observer.report import summary_renderable
 
     (data,) = _load_sessions(context, (session,))
     summary = summarise(data)
@@ -371,7 +371,7 @@ def export(
 def trends(context: Context, series: str | None, output: Path | None, as_json: bool, pseudonymise: bool) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
     from observer.export import export_options, export_trends, series_trend, trend_json
-    from observer.tui.review import trend_renderable
+    from observer.report import trend_renderable
 
     if output is None and not as_json:
         raise InputError("say where to write the trend workbook (-o FILE.xlsx) or ask for --json")

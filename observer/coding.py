@@ -8,10 +8,10 @@ method returns. Nothing here knows about the terminal.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from collections.abc import Iterable
 
+from observer.clock import format_clock
 from observer.errors import ObserverError
 from observer.metrics import pause_ends
 from observer.models import (
@@ -26,6 +26,7 @@ from observer.models import (
     Session,
     SessionStatus,
     new_id,
+    organisation_id_for,
     text_problem,
     utc_now,
 )
@@ -40,12 +41,6 @@ def _check_line(field_name: str, value: str) -> None:
     problem = text_problem(value)
     if problem:
         raise ActionRefused(f"the {field_name} {problem}")
-
-
-def organisation_id_for(name: str) -> str:
-    """A readable id for an organisation, the same for the same name in every session of an archive."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:48]
-    return slug or f"org-{secrets.token_hex(4)}"
 
 
 class CodingSession:
@@ -371,30 +366,3 @@ class CodingSession:
         if change is None:
             raise ActionRefused("nothing to redo")
         return f"redone: {change.label}"
-
-
-def format_clock(seconds: float | None) -> str:
-    """Session clock as h:mm:ss or m:ss."""
-    if seconds is None:
-        return "—"
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-_CLOCK_TEXT = re.compile(r"^\s*(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d+)?)\s*$")
-
-
-def parse_clock(text: str) -> float:
-    """'75', '1:15' or '0:01:15' -> seconds; ValueError saying what to type on anything else."""
-    hint = "type the time as m:ss or h:mm:ss, for example 12:05"
-    match = _CLOCK_TEXT.match(text)
-    if match is None:
-        raise ValueError(f"'{text.strip()}' is not a time: {hint}")
-    hours, minutes, seconds = match.groups()
-    if hours is None and minutes is None:
-        return float(seconds)
-    if float(seconds) >= 60 or (hours is not None and minutes is not None and int(minutes) >= 60):
-        raise ValueError(f"'{text.strip()}' is not a time (minutes and seconds go up to 59): {hint}")
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)

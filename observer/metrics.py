@@ -7,22 +7,26 @@ these, so they can never disagree. A value whose denominator is zero is ``None``
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from observer.models import AgendaItem, Attendance, Contribution, Pause, Session, SessionData
+from observer.models import (
+    AgendaItem,
+    Attendance,
+    Codebook,
+    Contribution,
+    IndexDefinition,
+    Pause,
+    Session,
+    SessionData,
+)
 
-ORIENTATION = "orientation"
-PARTNERSHIP_FIRST = "partnership_first"
-ORG_FIRST = "org_first"
-NEUTRAL = "neutral"
-TOPIC = "topic"
-RELATIONAL = "relational"
-TRANSACTIONAL = "transactional"
 COORDINATOR_FLAG = "coordinator"
+COORDINATOR_INDEX = "pfi"  # the index whose high value marks a coordinator candidate, where a codebook has it
 UNCODED = "uncoded"
 DEFAULT_BIN_SECONDS = 300.0
 
@@ -150,53 +154,72 @@ def dimension_stats(spans: list[Span], dimension_id: str, code_ids: list[str]) -
     )
 
 
-@dataclass
-class Indices:
-    """Partnership-first and relational indices, by count and by time (None: undefined)."""
-
-    pfi: float | None
-    pfi_time: float | None
-    ri: float | None
-    ri_time: float | None
+# Each index a codebook declares, by count under its id and by time under ``<id>_time`` (None: undefined).
+Indices = dict[str, float | None]
 
 
-def indices(spans: Iterable[Span]) -> Indices:
+def time_key(index_id: str) -> str:
+    return f"{index_id}_time"
+
+
+def indices(spans: Iterable[Span], definitions: Sequence[IndexDefinition]) -> Indices:
+    """Every declared index over these spans: ``counts`` over ``counts`` plus ``against`` on its dimension."""
     # One pass with plain counters: called for every participant, organisation, agenda item and bin.
-    partnership = org = relational = transactional = 0
-    partnership_s = org_s = relational_s = transactional_s = 0.0
+    rules = [(index.dimension, frozenset(index.counts), frozenset(index.against)) for index in definitions]
+    counted = [0] * len(rules)
+    total = [0] * len(rules)
+    counted_s = [0.0] * len(rules)
+    total_s = [0.0] * len(rules)
     for span in spans:
         codes = span.contribution.codes
         if not codes:
             continue
         seconds = span.end_s - span.start_s
-        orientation = codes.get(ORIENTATION)
-        if orientation == PARTNERSHIP_FIRST:
-            partnership += 1
-            partnership_s += seconds
-        elif orientation == ORG_FIRST:
-            org += 1
-            org_s += seconds
-        topic = codes.get(TOPIC)
-        if topic == RELATIONAL:
-            relational += 1
-            relational_s += seconds
-        elif topic == TRANSACTIONAL:
-            transactional += 1
-            transactional_s += seconds
-    return Indices(
-        pfi=ratio(partnership, partnership + org),
-        pfi_time=ratio(partnership_s, partnership_s + org_s),
-        ri=ratio(relational, relational + transactional),
-        ri_time=ratio(relational_s, relational_s + transactional_s),
-    )
+        for position, (dimension, counts, against) in enumerate(rules):
+            code = codes.get(dimension)
+            if code in counts:
+                counted[position] += 1
+                counted_s[position] += seconds
+            elif code not in against:
+                continue
+            total[position] += 1
+            total_s[position] += seconds
+    values: Indices = {}
+    for position, index in enumerate(definitions):
+        values[index.id] = ratio(counted[position], total[position])
+        values[time_key(index.id)] = ratio(counted_s[position], total_s[position])
+    return values
+
+
+def declared_indices(codebooks: Iterable[Codebook]) -> list[IndexDefinition]:
+    """Every index these codebooks declare, once each (by id), in order of first appearance."""
+    found: dict[str, IndexDefinition] = {}
+    for codebook in codebooks:
+        for index in codebook.indices:
+            found.setdefault(index.id, index)
+    return list(found.values())
+
+
+def count_indices(values: Indices, definitions: Sequence[IndexDefinition]) -> Indices:
+    """Only the by-count values, which is what a row per person, organisation or agenda item shows."""
+    return {index.id: values[index.id] for index in definitions}
 
 
 @dataclass
 class QuadrantTable:
-    """Orientation × topic counts; ``shares`` are of the 2×2 core (org/partnership × transactional/relational)."""
+    """The codebook's first index dimension × its second (for partnership: orientation × topic).
 
-    rows: list[str]  # org_first, partnership_first, neutral, uncoded
-    columns: list[str]  # transactional, relational, uncoded
+    Rows and columns are the dimensions' codes in codebook order, then "uncoded"; ``core_rows`` and
+    ``core_columns`` are the codes each index counts or measures against (the 2×2), and ``shares`` are of the
+    2×2's total.
+    """
+
+    row_dimension: str
+    column_dimension: str
+    rows: list[str]
+    columns: list[str]
+    core_rows: list[str]
+    core_columns: list[str]
     counts: dict[str, dict[str, int]]
     shares: dict[str, dict[str, float | None]]
     core_total: int
@@ -204,49 +227,72 @@ class QuadrantTable:
     column_totals: dict[str, int]
 
 
-def quadrant_table(spans: list[Span]) -> QuadrantTable:
-    counts = {row: dict.fromkeys(QUADRANT_COLUMNS, 0) for row in QUADRANT_ROWS}
+def code_heading(code_id: str) -> str:
+    """How a code id reads as a table heading: "org_first" → "org-first"."""
+    return code_id.replace("_", "-")
+
+
+def _quadrant_shape(codebook: Codebook) -> QuadrantTable | None:
+    pair = codebook.quadrant_indices()
+    if pair is None:
+        return None
+    row_index, column_index = pair
+    row_dimension = codebook.dimension(row_index.dimension)
+    column_dimension = codebook.dimension(column_index.dimension)
+    assert row_dimension is not None and column_dimension is not None  # the codebook checked them
+    rows = [code.id for code in row_dimension.codes] + [UNCODED]
+    columns = [code.id for code in column_dimension.codes] + [UNCODED]
+    core_rows = [row for row in rows if row in row_index.against or row in row_index.counts]
+    core_columns = [column for column in columns if column in column_index.against or column in column_index.counts]
+    return QuadrantTable(
+        row_dimension=row_dimension.id,
+        column_dimension=column_dimension.id,
+        rows=rows,
+        columns=columns,
+        core_rows=core_rows,
+        core_columns=core_columns,
+        counts={row: dict.fromkeys(columns, 0) for row in rows},
+        shares={},
+        core_total=0,
+        row_totals={},
+        column_totals={},
+    )
+
+
+def quadrant_table(spans: list[Span], codebook: Codebook) -> QuadrantTable | None:
+    """The 2×2 of the codebook's first two indices; None when it declares no such pair."""
+    table = _quadrant_shape(codebook)
+    if table is None:
+        return None
+    counts = table.counts
     for span in spans:
-        orientation = span.contribution.codes.get(ORIENTATION, UNCODED)
-        topic = span.contribution.codes.get(TOPIC, UNCODED)
-        row = orientation if orientation in counts else UNCODED
-        column = topic if topic in QUADRANT_COLUMNS else UNCODED
-        counts[row][column] += 1
-    return _quadrant_from_counts(counts)
+        row = span.contribution.codes.get(table.row_dimension, UNCODED)
+        column = span.contribution.codes.get(table.column_dimension, UNCODED)
+        counts[row if row in counts else UNCODED][column if column in counts[UNCODED] else UNCODED] += 1
+    return _with_totals(table)
 
 
 def combine_quadrants(tables: list[QuadrantTable]) -> QuadrantTable:
-    """The quadrant table of several sessions together: counts summed, shares of the summed 2×2."""
+    """The quadrant table of several sessions together (of one shape): counts summed, shares of the summed 2×2."""
+    first = tables[0]
     counts = {
-        row: {column: sum(t.counts[row][column] for t in tables) for column in QUADRANT_COLUMNS}
-        for row in QUADRANT_ROWS
+        row: {column: sum(t.counts.get(row, {}).get(column, 0) for t in tables) for column in first.columns}
+        for row in first.rows
     }
-    return _quadrant_from_counts(counts)
+    return _with_totals(dataclasses.replace(first, counts=counts))
 
 
-QUADRANT_ROWS = [ORG_FIRST, PARTNERSHIP_FIRST, NEUTRAL, UNCODED]
-QUADRANT_ROW_LABELS = {
-    ORG_FIRST: "org-first",
-    PARTNERSHIP_FIRST: "partnership-first",
-    NEUTRAL: "neutral",
-    UNCODED: "uncoded",
-}
-QUADRANT_COLUMNS = [TRANSACTIONAL, RELATIONAL, UNCODED]
-
-
-def _quadrant_from_counts(counts: dict[str, dict[str, int]]) -> QuadrantTable:
-    core_rows, core_columns = QUADRANT_ROWS[:2], QUADRANT_COLUMNS[:2]
-    core_total = sum(counts[row][column] for row in core_rows for column in core_columns)
-    shares = {row: {column: ratio(counts[row][column], core_total) for column in core_columns} for row in core_rows}
-    return QuadrantTable(
-        rows=list(QUADRANT_ROWS),
-        columns=list(QUADRANT_COLUMNS),
-        counts=counts,
-        shares=shares,
-        core_total=core_total,
-        row_totals={row: sum(counts[row].values()) for row in QUADRANT_ROWS},
-        column_totals={column: sum(counts[row][column] for row in QUADRANT_ROWS) for column in QUADRANT_COLUMNS},
-    )
+def _with_totals(table: QuadrantTable) -> QuadrantTable:
+    counts = table.counts
+    core_total = sum(counts[row][column] for row in table.core_rows for column in table.core_columns)
+    table.shares = {
+        row: {column: ratio(counts[row][column], core_total) for column in table.core_columns}
+        for row in table.core_rows
+    }
+    table.core_total = core_total
+    table.row_totals = {row: sum(counts[row].values()) for row in table.rows}
+    table.column_totals = {column: sum(counts[row][column] for row in table.rows) for column in table.columns}
+    return table
 
 
 # ---------------------------------------------------------------- people and organisations
@@ -263,8 +309,7 @@ class GroupStats:
     airtime_s: float = 0.0
     share_contributions: float | None = None
     share_airtime: float | None = None
-    pfi: float | None = None
-    ri: float | None = None
+    indices: Indices = field(default_factory=dict)  # by count, per declared index
     flag_counts: dict[str, int] = field(default_factory=dict)
     attendees_present: int = 0  # organisations: present attendees; participants: 1 if present
     share_of_room: float | None = None
@@ -273,10 +318,10 @@ class GroupStats:
 
 
 def _group_stats(
-    key: str, name: str, organisation_id: str, spans: list[Span], totals: tuple[int, float], flag_ids: list[str]
+    key: str, name: str, organisation_id: str, spans: list[Span], totals: tuple[int, float], codebook: Codebook
 ) -> GroupStats:
     total_count, total_time = totals
-    counted = indices(spans)
+    definitions = codebook.indices
     flags = flag_counts(spans)
     airtime = sum(span.end_s - span.start_s for span in spans)
     return GroupStats(
@@ -287,9 +332,8 @@ def _group_stats(
         airtime_s=airtime,
         share_contributions=ratio(len(spans), total_count),
         share_airtime=ratio(airtime, total_time),
-        pfi=counted.pfi,
-        ri=counted.ri,
-        flag_counts={flag: flags[flag] for flag in flag_ids},
+        indices=count_indices(indices(spans, definitions), definitions),
+        flag_counts={flag: flags[flag] for flag in codebook.flag_ids},
     )
 
 
@@ -310,7 +354,7 @@ def participant_stats(data: SessionData, spans: list[Span], observed_s: float) -
             participant.organisation_id,
             by_participant.get(participant.id, []),
             totals,
-            session.codebook.flag_ids,
+            session.codebook,
         )
         row.attendees_present = int(any(a.participant_id == participant.id for a in present))
         stats.append(row)
@@ -338,7 +382,7 @@ def organisation_stats(data: SessionData, spans: list[Span], observed_s: float) 
             organisation.id,
             by_organisation.get(organisation.id, []),
             totals,
-            session.codebook.flag_ids,
+            session.codebook,
         )
         row.attendees_present = present_by_org[organisation.id]
         row.share_of_room = ratio(row.attendees_present, room)
@@ -369,15 +413,18 @@ def coordinator_candidates(
     by_participant: defaultdict[str | None, list[Span]] = defaultdict(list)
     for span in spans:
         by_participant[span.contribution.participant_id].append(span)
+    index = data.session.codebook.index(COORDINATOR_INDEX)
     candidates = []
     for participant in data.session.participants:
         own = by_participant.get(participant.id, [])
-        oriented = [s for s in own if s.contribution.codes.get(ORIENTATION) in (PARTNERSHIP_FIRST, ORG_FIRST)]
-        pfi = indices(own).pfi
         flags = sum(COORDINATOR_FLAG in s.contribution.flags for s in own)
         reasons = []
-        if len(oriented) >= settings.min_coded and pfi is not None and pfi >= settings.min_pfi:
-            reasons.append(f"PFI {pfi:.2f} over {len(oriented)} coded contributions")
+        if index is not None:
+            measured = index.counts + index.against
+            oriented = [s for s in own if s.contribution.codes.get(index.dimension) in measured]
+            value = indices(own, [index])[index.id]
+            if len(oriented) >= settings.min_coded and value is not None and value >= settings.min_pfi:
+                reasons.append(f"{index.short} {value:.2f} over {len(oriented)} coded contributions")
         if flags >= settings.min_coordinator_flags:
             reasons.append(f"{flags} coordinator flags")
         if reasons:
@@ -394,24 +441,21 @@ class TimelineRow:
     start_s: float
     end_s: float
     contributions: int
-    pfi: float | None
-    ri: float | None
+    indices: Indices  # by count, per declared index
     flags: int
     flag_counts: dict[str, int]
 
 
-def _timeline_row(label: str, start: float, end: float, spans: list[Span], flag_ids: list[str]) -> TimelineRow:
-    counted = indices(spans)
+def _timeline_row(label: str, start: float, end: float, spans: list[Span], codebook: Codebook) -> TimelineRow:
     flags = flag_counts(spans)
     return TimelineRow(
         label=label,
         start_s=start,
         end_s=end,
         contributions=len(spans),
-        pfi=counted.pfi,
-        ri=counted.ri,
+        indices=count_indices(indices(spans, codebook.indices), codebook.indices),
         flags=sum(flags.values()),
-        flag_counts={flag: flags[flag] for flag in flag_ids},
+        flag_counts={flag: flags[flag] for flag in codebook.flag_ids},
     )
 
 
@@ -420,7 +464,6 @@ def agenda_timeline(data: SessionData, spans: list[Span], observed_s: float) -> 
     session = data.session
     observed = observed_s
     items: list[AgendaItem] = sorted(session.agenda_items, key=lambda item: item.start_s)
-    flag_ids = session.codebook.flag_ids
     # Each span goes to the last item started at or before it (items sorted; spans need not be).
     starts = [item.start_s for item in items]
     grouped: defaultdict[int, list[Span]] = defaultdict(list)
@@ -430,10 +473,10 @@ def agenda_timeline(data: SessionData, spans: list[Span], observed_s: float) -> 
     first_start = items[0].start_s if items else observed
     before = grouped.get(-1, [])
     if before or not items:
-        rows.append(_timeline_row("(no agenda item)", 0.0, first_start, before, flag_ids))
+        rows.append(_timeline_row("(no agenda item)", 0.0, first_start, before, session.codebook))
     for index, item in enumerate(items):
         end = items[index + 1].start_s if index + 1 < len(items) else max(observed, item.start_s)
-        rows.append(_timeline_row(item.title, item.start_s, end, grouped.get(index, []), flag_ids))
+        rows.append(_timeline_row(item.title, item.start_s, end, grouped.get(index, []), session.codebook))
     return rows
 
 
@@ -447,14 +490,13 @@ def binned_timeline(
     grouped: defaultdict[int, list[Span]] = defaultdict(list)
     for span in spans:
         grouped[min(int(span.start_s // bin_s), bins - 1)].append(span)
-    flag_ids = data.session.codebook.flag_ids
     return [
         _timeline_row(
             f"{_minutes(index * bin_s)}–{_minutes((index + 1) * bin_s)}",
             index * bin_s,
             min((index + 1) * bin_s, observed),
             grouped.get(index, []),
-            flag_ids,
+            data.session.codebook,
         )
         for index in range(bins)
     ]
@@ -477,7 +519,7 @@ class SessionSummary:
     contributions: int
     indices: Indices
     dimensions: dict[str, DimensionStats]
-    quadrant: QuadrantTable
+    quadrant: QuadrantTable | None  # only for a codebook whose first two indices are on two dimensions
     flag_counts: dict[str, int]
     flags_per_hour: dict[str, float | None]
     total_flags_per_hour: float | None
@@ -509,11 +551,11 @@ def summarise(
         meeting_date=session.meeting_date,
         observed_s=observed,
         contributions=len(spans),
-        indices=indices(spans),
+        indices=indices(spans, session.codebook.indices),
         dimensions={
             d.id: dimension_stats(spans, d.id, [code.id for code in d.codes]) for d in session.codebook.dimensions
         },
-        quadrant=quadrant_table(spans),
+        quadrant=quadrant_table(spans, session.codebook),
         flag_counts={flag: flags[flag] for flag in flag_ids},
         flags_per_hour={flag: ratio(flags[flag], hours) for flag in flag_ids},
         total_flags_per_hour=ratio(sum(flags[flag] for flag in flag_ids), hours),
@@ -533,7 +575,7 @@ class LiveBalance:
     observed_s: float
     contributions: int
     indices: Indices
-    quadrant: QuadrantTable
+    quadrant: QuadrantTable | None
     participants: list[GroupStats]
     organisations: list[GroupStats]
 
@@ -544,8 +586,8 @@ def live_balance(data: SessionData, now: dt.datetime | None = None) -> LiveBalan
     return LiveBalance(
         observed_s=observed,
         contributions=len(spans),
-        indices=indices(spans),
-        quadrant=quadrant_table(spans),
+        indices=indices(spans, data.session.codebook.indices),
+        quadrant=quadrant_table(spans, data.session.codebook),
         participants=participant_stats(data, spans, observed),
         organisations=organisation_stats(data, spans, observed),
     )
@@ -561,10 +603,7 @@ class TrendRow:
     title: str
     contributions: int
     observed_minutes: float
-    pfi: float | None
-    ri: float | None
-    pfi_time: float | None
-    ri_time: float | None
+    indices: Indices  # by count and by time, per index of the series (None where a session's codebook lacks it)
     flags_per_hour: float | None
     organisation_airtime_share: dict[str, float | None]
     organisation_participation_ratio: dict[str, float | None]
@@ -575,11 +614,14 @@ class Trend:
     series: str
     rows: list[TrendRow]
     organisations: dict[str, str]  # id -> name, in order of first appearance
-    change: dict[str, float | None]  # first -> last, per index
-    slope: dict[str, float | None]  # least-squares change per meeting, per index
+    change: dict[str, float | None]  # first -> last, per index (by count and by time)
+    slope: dict[str, float | None]  # least-squares change per meeting, per index (by count and by time)
+    index_definitions: list[IndexDefinition] = field(default_factory=list)  # every session's, first seen first
 
-
-TREND_INDICES = ("pfi", "ri", "pfi_time", "ri_time")
+    @property
+    def index_keys(self) -> list[str]:
+        """The indices by count, then by time: the trend's columns."""
+        return [index.id for index in self.index_definitions] + [time_key(i.id) for i in self.index_definitions]
 
 
 def least_squares_slope(values: list[float | None]) -> float | None:
@@ -599,11 +641,13 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
     Sessions are read one at a time (an archive's worth need not fit in memory).
     """
     organisations: dict[str, str] = {}
+    codebooks: list[Codebook] = []
     dated_rows: list[tuple[tuple[dt.date, dt.datetime], TrendRow]] = []
     for data in sessions:
         summary = summarise(data)
         for organisation in data.session.organisations:
             organisations.setdefault(organisation.id, organisation.name)
+        codebooks.append(data.session.codebook)
         dated_rows.append(
             (
                 (data.session.meeting_date, data.session.created_at),
@@ -613,10 +657,7 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
                     title=data.session.title,
                     contributions=summary.contributions,
                     observed_minutes=summary.observed_s / 60,
-                    pfi=summary.indices.pfi,
-                    ri=summary.indices.ri,
-                    pfi_time=summary.indices.pfi_time,
-                    ri_time=summary.indices.ri_time,
+                    indices=summary.indices,
                     flags_per_hour=summary.total_flags_per_hour,
                     organisation_airtime_share={o.id: o.share_airtime for o in summary.organisations},
                     organisation_participation_ratio={o.id: o.participation_ratio for o in summary.organisations},
@@ -624,11 +665,12 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
             )
         )
     rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0])]
-    change: dict[str, float | None] = {}
-    slope: dict[str, float | None] = {}
-    for name in TREND_INDICES:
-        values = [getattr(row, name) for row in rows]
+    trend = Trend(series, rows, organisations, {}, {}, declared_indices(codebooks))
+    for row in rows:  # a session on another codebook has no value for an index it does not declare
+        row.indices = {key: row.indices.get(key) for key in trend.index_keys}
+    for name in trend.index_keys:
+        values = [row.indices[name] for row in rows]
         first, last = (values[0], values[-1]) if values else (None, None)
-        change[name] = last - first if first is not None and last is not None and len(values) > 1 else None
-        slope[name] = least_squares_slope(values)
-    return Trend(series=series, rows=rows, organisations=organisations, change=change, slope=slope)
+        trend.change[name] = last - first if first is not None and last is not None and len(values) > 1 else None
+        trend.slope[name] = least_squares_slope(values)
+    return trend

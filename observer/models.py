@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -73,6 +73,12 @@ NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 Note = Annotated[str, AfterValidator(_multiline)]  # free text: line breaks allowed
 
 
+def organisation_id_for(name: str) -> str:
+    """A readable id for an organisation, the same for the same name in every session of an archive."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:48]
+    return slug or f"org-{secrets.token_hex(4)}"
+
+
 def new_id(prefix: str) -> str:
     """A short random id, unique enough for one archive (2^48 values per prefix)."""
     return f"{prefix}{secrets.token_hex(6)}"
@@ -111,6 +117,58 @@ class Dimension(Strict):
         return next((code for code in self.codes if code.id == code_id), None)
 
 
+class IndexDefinition(Strict):
+    """A share a codebook asks for: contributions coded ``counts`` over those coded ``counts`` or ``against``,
+    on one dimension (codes in neither, and uncoded contributions, are outside it). Also measured by time."""
+
+    id: Identifier
+    label: NonEmptyText  # what the share is of, in words: "Partnership-first"
+    short: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8), AfterValidator(_line)]
+    dimension: Identifier
+    counts: list[Identifier] = Field(min_length=1)
+    against: list[Identifier] = Field(min_length=1)
+    description: Note = ""
+
+
+# Codebooks written before they declared their indices: the indices the metrics computed for them then, for
+# whichever of these dimensions and codes they have. Sessions keep their frozen codebook, so this stays.
+LEGACY_INDICES: list[dict[str, Any]] = [
+    {
+        "id": "pfi",
+        "label": "Partnership-first",
+        "short": "PFI",
+        "dimension": "orientation",
+        "counts": ["partnership_first"],
+        "against": ["org_first"],
+        "description": "Partnership-first contributions over partnership-first and organisation-first ones.",
+    },
+    {
+        "id": "ri",
+        "label": "Relational",
+        "short": "RI",
+        "dimension": "topic",
+        "counts": ["relational"],
+        "against": ["transactional"],
+        "description": "Relational contributions over relational and transactional ones.",
+    },
+]
+
+
+def _legacy_indices(dimensions: object) -> list[dict[str, Any]]:
+    codes_by_dimension: dict[object, set[object]] = {}
+    for dimension in dimensions if isinstance(dimensions, list) else []:
+        if isinstance(dimension, dict):
+            codes = dimension.get("codes")
+            codes_by_dimension[dimension.get("id")] = {
+                code.get("id") for code in (codes if isinstance(codes, list) else []) if isinstance(code, dict)
+            }
+    return [
+        index
+        for index in LEGACY_INDICES
+        if {*index["counts"], *index["against"]} <= codes_by_dimension.get(index["dimension"], set())
+    ]
+
+
 class Codebook(Strict):
     name: Identifier | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     version: NonEmptyText
@@ -118,6 +176,15 @@ class Codebook(Strict):
     description: Note = ""
     dimensions: list[Dimension] = Field(min_length=1)
     flags: list[Code] = Field(default_factory=list)
+    indices: list[IndexDefinition] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _indices_of_older_codebooks(cls, data: object) -> object:
+        # No ``indices`` table at all (not an empty one): a codebook from before they were declared.
+        if isinstance(data, dict) and "indices" not in data:
+            return {**data, "indices": _legacy_indices(data.get("dimensions"))}
+        return data
 
     @model_validator(mode="after")
     def _check_unique_ids_and_keys(self) -> Codebook:
@@ -143,7 +210,44 @@ class Codebook(Strict):
             if key in key_owner:
                 raise ValueError(f"{where}, field 'key': '{key}' is already used by {key_owner[key]}")
             key_owner[key] = where
+        self._check_indices()
         return self
+
+    def _check_indices(self) -> None:
+        index_ids: set[str] = set()
+        for index in self.indices:
+            where = f"index '{index.id}'"
+            if index.id in index_ids:
+                raise ValueError(f"{where}, field 'id': the index is defined twice")
+            index_ids.add(index.id)
+            dimension = self.dimension(index.dimension)
+            if dimension is None:
+                known = ", ".join(self.dimension_ids)
+                raise ValueError(f"{where}, field 'dimension': no dimension '{index.dimension}' (there are: {known})")
+            for field_name in ("counts", "against"):
+                for code_id in getattr(index, field_name):
+                    if dimension.code(code_id) is None:
+                        known = ", ".join(code.id for code in dimension.codes)
+                        raise ValueError(
+                            f"{where}, field '{field_name}': dimension '{dimension.id}' has no code '{code_id}' "
+                            f"(it has: {known})"
+                        )
+            both = sorted(set(index.counts) & set(index.against))
+            if both:
+                raise ValueError(f"{where}, field 'against': {', '.join(both)} cannot also be in 'counts'")
+
+    def index(self, index_id: str) -> IndexDefinition | None:
+        return next((index for index in self.indices if index.id == index_id), None)
+
+    @property
+    def index_ids(self) -> list[str]:
+        return [index.id for index in self.indices]
+
+    def quadrant_indices(self) -> tuple[IndexDefinition, IndexDefinition] | None:
+        """The two indices a 2×2 cross-tabulates: the first two, if they are on two different dimensions."""
+        if len(self.indices) >= 2 and self.indices[0].dimension != self.indices[1].dimension:
+            return self.indices[0], self.indices[1]
+        return None
 
     def all_codes(self) -> list[tuple[str, Code]]:
         """Every code with a human description of where it sits, dimension codes first."""

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from observer.coding import organisation_id_for
 from observer.errors import InputError
 from observer.models import (
     MAX_ATTENDEES,
@@ -23,6 +22,7 @@ from observer.models import (
     Session,
     SessionData,
     new_id,
+    organisation_id_for,
     text_problem,
 )
 

@@ -315,7 +315,7 @@ def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, par
     assert len(trend_book["Change"]._charts) == 2
     trend_rows = rows_of(trend_book["Trends"])
     assert [row[0] for row in trend_rows[1:]] == ["s1", "s2", "s3"]
-    assert trend_rows[1][5] == pytest.approx(metrics.summarise(sessions[0]).indices.pfi)
+    assert trend_rows[1][5] == pytest.approx(metrics.summarise(sessions[0]).indices["pfi"])
 
 
 def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partnership: Codebook) -> None:

@@ -18,7 +18,8 @@ from textual.widgets import Static
 
 from observer.bundle import _conflict_id, import_bundles, write_bundle
 from observer.cli import main
-from observer.coding import ActionRefused, CodingSession, parse_clock
+from observer.clock import parse_clock
+from observer.coding import ActionRefused, CodingSession
 from observer.errors import InputError
 from observer.models import Codebook, Participant, Session, SessionData
 from observer.roster import read_roster

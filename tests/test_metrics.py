@@ -20,10 +20,10 @@ def test_spans_end_at_next_start_pause_or_session_end(partnership: Codebook) -> 
 def test_session_indices_by_count_and_time(partnership: Codebook) -> None:
     summary = metrics.summarise(hand_meeting(partnership))
     assert summary.observed_s == 300  # the five-minute pause is not observed time
-    assert summary.indices.pfi == approx(2 / 4)
-    assert summary.indices.pfi_time == approx(70 / 180)
-    assert summary.indices.ri == approx(3 / 5)
-    assert summary.indices.ri_time == approx(110 / 200)
+    assert summary.indices["pfi"] == approx(2 / 4)
+    assert summary.indices["pfi_time"] == approx(70 / 180)
+    assert summary.indices["ri"] == approx(3 / 5)
+    assert summary.indices["ri_time"] == approx(110 / 200)
     orientation = summary.dimensions["orientation"]
     assert orientation.counts == {"org_first": 2, "partnership_first": 2, "neutral": 1}
     assert (orientation.coded, orientation.uncoded) == (5, 1)
@@ -65,15 +65,15 @@ def test_organisations_against_share_of_room(partnership: Codebook) -> None:
     # The organisation-only contribution counts for its organisation.
     assert (vol.contributions, vol.airtime_s) == (1, 30)
     assert vol.participation_ratio == approx((1 / 6) / 0.25)
-    assert council.pfi == approx(0.0) and council.ri == approx(2 / 3)
+    assert council.indices["pfi"] == approx(0.0) and council.indices["ri"] == approx(2 / 3)
 
 
 def test_participants_include_silent_attendees(partnership: Codebook) -> None:
     rows = {row.id: row for row in metrics.summarise(hand_meeting(partnership)).participants}
     assert rows["pd"].contributions == 0 and rows["pd"].share_airtime == 0
-    assert rows["pd"].pfi is None and rows["pd"].attendees_present == 1
+    assert rows["pd"].indices["pfi"] is None and rows["pd"].attendees_present == 1
     assert rows["pe"].attendees_present == 0
-    assert rows["pc"].airtime_s == 140 and rows["pc"].pfi == approx(1.0)
+    assert rows["pc"].airtime_s == 140 and rows["pc"].indices["pfi"] == approx(1.0)
     assert rows["pc"].flag_counts["coordinator"] == 2
 
 
@@ -93,16 +93,21 @@ def test_coordinator_candidates(partnership: Codebook) -> None:
 def test_timeline_by_agenda_item_and_bin(partnership: Codebook) -> None:
     summary = metrics.summarise(hand_meeting(partnership), bin_s=120)
     intro, money = summary.agenda
-    assert (intro.label, intro.contributions, intro.pfi, intro.ri) == ("Intro", 3, approx(2 / 3), approx(1 / 3))
-    assert (money.label, money.contributions, money.pfi, money.ri) == ("Money", 3, 0.0, 1.0)
+    assert (intro.label, intro.contributions, intro.indices["pfi"], intro.indices["ri"]) == (
+        "Intro",
+        3,
+        approx(2 / 3),
+        approx(1 / 3),
+    )
+    assert (money.label, money.contributions, money.indices["pfi"], money.indices["ri"]) == ("Money", 3, 0.0, 1.0)
     assert [b.contributions for b in summary.bins] == [3, 3, 0]
-    assert summary.bins[2].pfi is None  # nothing said: undefined, not 0
+    assert summary.bins[2].indices["pfi"] is None  # nothing said: undefined, not 0
 
 
 def test_empty_session_is_undefined_not_zero(partnership: Codebook) -> None:
     summary = metrics.summarise(empty_meeting(partnership))
     assert summary.contributions == 0
-    assert (summary.indices.pfi, summary.indices.ri, summary.indices.pfi_time) == (None, None, None)
+    assert (summary.indices["pfi"], summary.indices["ri"], summary.indices["pfi_time"]) == (None, None, None)
     assert summary.total_flags_per_hour is None
     assert summary.organisations[0].participation_ratio is None
 
@@ -126,7 +131,7 @@ def test_series_trend(partnership: Codebook) -> None:
     second = second.model_copy(update={"contributions": changed})
     trend = metrics.series_trend([second, first], "Hand")
     assert [row.session_id for row in trend.rows] == ["s1", "s2"]
-    assert [row.pfi for row in trend.rows] == [approx(0.5), approx(0.75)]
+    assert [row.indices["pfi"] for row in trend.rows] == [approx(0.5), approx(0.75)]
     assert trend.change["pfi"] == approx(0.25)
     assert trend.slope["pfi"] == approx(0.25)
     assert trend.change["ri"] == approx(0.0)

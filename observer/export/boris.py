@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from observer import __version__, metrics
-from observer.coding import format_clock
+from observer.clock import format_clock
 from observer.export.records import Naming
 from observer.files import atomic_replace
 from observer.keys import SPEAKER_KEYS

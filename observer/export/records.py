@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from observer import metrics
 from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
@@ -218,12 +220,23 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     return value
+
+
+def _indices_as_columns(rows: list[dict[str, Any]]) -> None:
+    # Each index is a column of its row (``pfi``, ``ri``...), as in the CSV and the workbook.
+    for row in rows:
+        row.update(row.pop("indices"))
 
 
 def summary_record(data: SessionData, summary: metrics.SessionSummary, naming: Naming) -> dict[str, Any]:
     """The session summary as plain data, names replaced as ``naming`` says."""
     record = plain(summary)
+    record["index_definitions"] = plain(data.session.codebook.indices)
+    for key in ("participants", "organisations", "agenda", "bins"):
+        _indices_as_columns(record[key])
     for row in record["participants"]:
         row["id"], row["name"] = naming.participant(data, row["id"])
         row["organisation_id"] = naming.organisation(data, row["organisation_id"])[0]
@@ -238,6 +251,7 @@ def summary_record(data: SessionData, summary: metrics.SessionSummary, naming: N
 def trend_record(trend: metrics.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
     """The trend as plain data; ``naming_for`` maps organisation ids to pseudonyms (empty: real names)."""
     record = plain(trend)
+    _indices_as_columns(record["rows"])
     record["organisations"] = {naming_for.get(k, k): naming_for.get(k, v) for k, v in trend.organisations.items()}
     for row in record["rows"]:
         for key in ("organisation_airtime_share", "organisation_participation_ratio"):

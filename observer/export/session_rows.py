@@ -41,9 +41,7 @@ ORGANISATION_COLUMNS = [
     "share_airtime",
     "participation_ratio",
     "airtime_ratio",
-    "pfi",
-    "ri",
-]
+]  # then each declared index, then each flag
 PARTICIPANT_COLUMNS = [
     "session_id",
     "participant_id",
@@ -54,11 +52,8 @@ PARTICIPANT_COLUMNS = [
     "share_contributions",
     "airtime_s",
     "share_airtime",
-    "pfi",
-    "ri",
-    "coordinator_candidate",
-]
-TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions", "pfi", "ri", "flags"]
+]  # then each declared index, "coordinator_candidate", then each flag
+TIMELINE_COLUMNS = ["session_id", "label", "start_s", "end_s", "contributions"]  # then the indices, "flags", flags
 WALL_TIME_COLUMN = TIDY_LEAD.index("wall_time")
 
 # A helper process takes about half a second to start and saves about 45 ms per 300 KB stored session (a
@@ -89,7 +84,9 @@ class SessionRows:
     flags: list[list[Any]]
 
 
-def session_rows(data: SessionData, naming: Naming, dimensions: list[str], flags: list[str]) -> SessionRows:
+def session_rows(
+    data: SessionData, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
+) -> SessionRows:
     data = naming.redact(data)  # here, so that the helper process redacts what it reads too
     summary = metrics.summarise(data)
     contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
@@ -98,10 +95,10 @@ def session_rows(data: SessionData, naming: Naming, dimensions: list[str], flags
     return SessionRows(
         digest=Digest(SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[])),
         contributions=contributions,
-        organisations=organisation_rows(data, summary, naming, flags),
-        participants=participant_rows(data, summary, naming, flags),
-        agenda=timeline_rows(data, summary.agenda, flags),
-        timeline=timeline_rows(data, summary.bins, flags),
+        organisations=organisation_rows(data, summary, naming, flags, index_ids),
+        participants=participant_rows(data, summary, naming, flags, index_ids),
+        agenda=timeline_rows(data, summary.agenda, flags, index_ids),
+        timeline=timeline_rows(data, summary.bins, flags, index_ids),
         flags=[
             [data.session.id, flag.id, flag.label, summary.flag_counts[flag.id], summary.flags_per_hour[flag.id]]
             for flag in data.session.codebook.flags
@@ -115,7 +112,7 @@ def excel_time(value: dt.datetime) -> dt.datetime:
 
 
 def organisation_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str], index_ids: list[str]
 ) -> list[list[Any]]:
     rows = []
     for row in summary.organisations:
@@ -133,8 +130,7 @@ def organisation_rows(
                 row.share_airtime,
                 row.participation_ratio,
                 row.airtime_ratio,
-                row.pfi,
-                row.ri,
+                *[row.indices.get(index_id) for index_id in index_ids],
                 *[row.flag_counts.get(flag, 0) for flag in flags],
             ]
         )
@@ -142,7 +138,7 @@ def organisation_rows(
 
 
 def participant_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str]
+    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str], index_ids: list[str]
 ) -> list[list[Any]]:
     reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
     rows = []
@@ -159,8 +155,7 @@ def participant_rows(
                 row.share_contributions,
                 row.airtime_s,
                 row.share_airtime,
-                row.pfi,
-                row.ri,
+                *[row.indices.get(index_id) for index_id in index_ids],
                 reasons.get(row.id, ""),
                 *[row.flag_counts.get(flag, 0) for flag in flags],
             ]
@@ -168,7 +163,9 @@ def participant_rows(
     return rows
 
 
-def timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: list[str]) -> list[list[Any]]:
+def timeline_rows(
+    data: SessionData, rows: list[metrics.TimelineRow], flags: list[str], index_ids: list[str]
+) -> list[list[Any]]:
     return [
         [
             data.session.id,
@@ -176,8 +173,7 @@ def timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: lis
             row.start_s,
             row.end_s,
             row.contributions,
-            row.pfi,
-            row.ri,
+            *[row.indices.get(index_id) for index_id in index_ids],
             row.flags,
             *[row.flag_counts.get(flag, 0) for flag in flags],
         ]
@@ -189,7 +185,7 @@ def timeline_rows(data: SessionData, rows: list[metrics.TimelineRow], flags: lis
 
 
 def rows_of_sessions(
-    sessions: Iterable[SessionData], naming: Naming, dimensions: list[str], flags: list[str]
+    sessions: Iterable[SessionData], naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
 ) -> Iterator[SessionRows]:
     """Each session's rows, in order. Sessions read from an archive, if there is enough to read, are read
     and summarised by a helper process ahead of the writer."""
@@ -201,19 +197,19 @@ def rows_of_sessions(
         and os.environ.get("OBSERVER_EXPORT_HELPER", "1") != "0"
         and sum(sessions.archive.stored_bytes(session_id) for session_id in sessions.session_ids) >= HELPER_FROM_BYTES
     ):
-        yield from _rows_from_helper(sessions, naming, dimensions, flags)
+        yield from _rows_from_helper(sessions, naming, dimensions, flags, index_ids)
         return
     for data in sessions:
-        yield session_rows(data, naming, dimensions, flags)
+        yield session_rows(data, naming, dimensions, flags, index_ids)
 
 
 def rows_from_archive(
-    root: Path, session_id: str, naming: Naming, dimensions: list[str], flags: list[str]
+    root: Path, session_id: str, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
 ) -> tuple[SessionRows, list[str]]:
     """Run in the helper process: one session read from the archive at ``root``, as rows, and what the read
     stepped around."""
     data, warnings = Archive(root).load_with_warnings(session_id)
-    return session_rows(data, naming, dimensions, flags), warnings
+    return session_rows(data, naming, dimensions, flags, index_ids), warnings
 
 
 def _helper_started() -> None:
@@ -222,7 +218,7 @@ def _helper_started() -> None:
 
 
 def _rows_from_helper(
-    sessions: ArchiveSessions, naming: Naming, dimensions: list[str], flags: list[str]
+    sessions: ArchiveSessions, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
 ) -> Iterator[SessionRows]:
     # Spawned, never forked: forking a process that runs threads (the app does) can deadlock the child.
     pool = ProcessPoolExecutor(
@@ -235,7 +231,7 @@ def _rows_from_helper(
     def ask_for_next() -> None:
         session_id = next(waiting, None)
         if session_id is not None:
-            future = pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags)
+            future = pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags, index_ids)
             pending.append((session_id, future))
 
     try:

@@ -35,7 +35,7 @@ from observer.export.session_rows import (
     rows_of_sessions,
 )
 from observer.files import atomic_replace
-from observer.models import Codebook, SessionData
+from observer.models import Codebook, IndexDefinition, SessionData
 
 ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
@@ -296,8 +296,6 @@ SHARE_FORMATS = {
     "share_airtime": PERCENT,
     "participation_ratio": RATIO,
     "airtime_ratio": RATIO,
-    "pfi": RATIO,
-    "ri": RATIO,
 }
 
 
@@ -309,6 +307,10 @@ def write_session_workbook(
         summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
         columns, dimensions, flags = tidy_columns(codebooks)
         flag_columns = [f"flag_{f}" for f in flags]
+        definitions = metrics.declared_indices(codebooks)
+        index_ids = [index.id for index in definitions]
+        formats = {**SHARE_FORMATS, **dict.fromkeys(index_ids, RATIO)}
+        timeline_columns = TIMELINE_COLUMNS + index_ids + ["flags"] + flag_columns
         contributions = book.table(
             "Contributions",
             columns,
@@ -323,16 +325,19 @@ def write_session_workbook(
             },
         )
         organisations = book.table(
-            "Organisations", ORGANISATION_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"organisation": 30}
+            "Organisations",
+            ORGANISATION_COLUMNS + index_ids + flag_columns,
+            formats=formats,
+            widths={"organisation": 30},
         )
         participants = book.table(
             "Participants",
-            PARTICIPANT_COLUMNS + flag_columns,
-            formats=SHARE_FORMATS,
+            PARTICIPANT_COLUMNS + index_ids + ["coordinator_candidate"] + flag_columns,
+            formats=formats,
             widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40},
         )
-        agenda = book.table("Agenda", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
-        timeline = book.table("Timeline", TIMELINE_COLUMNS + flag_columns, formats=SHARE_FORMATS, widths={"label": 30})
+        agenda = book.table("Agenda", timeline_columns, formats=formats, widths={"label": 30})
+        timeline = book.table("Timeline", timeline_columns, formats=formats, widths={"label": 30})
         flag_table = book.table(
             "Flags",
             ["session_id", "flag", "label", "count", "per_hour"],
@@ -340,7 +345,7 @@ def write_session_workbook(
             widths={"label": 26},
         )
         digests: list[Digest] = []
-        for rows in rows_of_sessions(sessions, naming, dimensions, flags):
+        for rows in rows_of_sessions(sessions, naming, dimensions, flags, index_ids):
             contributions.extend(rows.contributions)
             organisations.extend(rows.organisations)
             participants.extend(rows.participants)
@@ -353,12 +358,19 @@ def write_session_workbook(
         for table in (contributions, organisations, participants, agenda, timeline, flag_table):
             table.finish()
         _codebook_sheet(book, codebooks)
-        _fill_summary(summary_sheet, digests, naming, organisations.first, agenda.first)
+        _fill_summary(summary_sheet, digests, naming, definitions, organisations.first, agenda.first)
         _about_sheet(book, [d.header for d in digests], naming, "session workbook")
         book.save(path)
 
 
-def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisations: Sheet, agenda: Sheet) -> None:
+def _fill_summary(
+    sheet: Sheet,
+    digests: list[Digest],
+    naming: Naming,
+    definitions: list[IndexDefinition],
+    organisations: Sheet,
+    agenda: Sheet,
+) -> None:
     single = len(digests) == 1
     sheet.append(["observer — session summary" if single else f"observer — {len(digests)} sessions"], font=TITLE)
     sheet.blank()
@@ -378,22 +390,23 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
             sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, number_format)])
             sheet.rows += 1
         sheet.blank()
-    # Headline indices: one row per session.
-    sheet.append(
-        ["Headline indices", "PFI", "PFI (time)", "RI", "RI (time)", "Flags per hour", "Contributions"], font=BOLD
-    )
+    # Headline indices (those the codebooks declare, by count and by time): one row per session.
+    shorts = [index.short for index in definitions]
+    index_headings = [heading for short in shorts for heading in (short, f"{short} (time)")]
+    sheet.append(["Headline indices", *index_headings, "Flags per hour", "Contributions"], font=BOLD)
     headline_first = sheet.rows + 1
     for digest in digests:
         session, summary = digest.header.session, digest.summary
         label = session.title if single else f"{session.meeting_date} {session.title}"
-        indices = summary.indices
+        values = summary.indices
         sheet.worksheet.append(
             [
                 sheet.cell(label),
-                sheet.cell(indices.pfi, RATIO),
-                sheet.cell(indices.pfi_time, RATIO),
-                sheet.cell(indices.ri, RATIO),
-                sheet.cell(indices.ri_time, RATIO),
+                *[
+                    sheet.cell(values.get(key), RATIO)
+                    for index in definitions
+                    for key in (index.id, metrics.time_key(index.id))
+                ],
                 sheet.cell(summary.total_flags_per_hour, "0.0"),
                 summary.contributions,
             ]
@@ -402,35 +415,41 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
     headline_last = sheet.rows
     sheet.blank()
 
-    # The 2×2 quadrant table (all sessions of the export together), counts and shares of the 2×2 total.
-    quadrant = metrics.combine_quadrants([digest.summary.quadrant for digest in digests])
-    sheet.append(["Orientation × topic (contributions)", "transactional", "relational", "uncoded", "total"], font=BOLD)
-    quadrant_first = sheet.rows + 1
-    for row in quadrant.rows:
-        counts = quadrant.counts[row]
-        sheet.append(
-            [
-                metrics.QUADRANT_ROW_LABELS[row],
-                counts[metrics.TRANSACTIONAL],
-                counts[metrics.RELATIONAL],
-                counts[metrics.UNCODED],
-                quadrant.row_totals[row],
-            ]
-        )
-    sheet.append(["total", *[quadrant.column_totals[c] for c in quadrant.columns], sum(quadrant.row_totals.values())])
-    sheet.blank()
-    sheet.append(["Share of the 2×2 total", "transactional", "relational"], font=BOLD)
-    for row in quadrant.rows[:2]:  # the 2×2 core: org-first and partnership-first
-        shares = quadrant.shares[row]
-        sheet.worksheet.append(
-            [
-                metrics.QUADRANT_ROW_LABELS[row],
-                sheet.cell(shares[metrics.TRANSACTIONAL], PERCENT),
-                sheet.cell(shares[metrics.RELATIONAL], PERCENT),
-            ]
-        )
-        sheet.rows += 1
-    sheet.blank()
+    # The 2×2 table (all sessions of the export together), counts and shares of the 2×2 total: only where
+    # every session's codebook makes the same one.
+    quadrants = [digest.summary.quadrant for digest in digests if digest.summary.quadrant is not None]
+    quadrant = None
+    shapes = {(q.row_dimension, q.column_dimension, tuple(q.rows), tuple(q.columns)) for q in quadrants}
+    if len(quadrants) == len(digests) and len(shapes) == 1:
+        quadrant = metrics.combine_quadrants(quadrants)
+    quadrant_first = 0
+    if quadrant is not None:
+        codebook = digests[0].header.session.codebook
+        title = f"{_dimension_label(codebook, quadrant.row_dimension)} × "
+        title += _dimension_label(codebook, quadrant.column_dimension).lower()
+        shown_columns = [*quadrant.core_columns, metrics.UNCODED]
+        headings = [metrics.code_heading(column) for column in shown_columns]
+        sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD)
+        quadrant_first = sheet.rows + 1
+        for row in quadrant.rows:
+            counts = quadrant.counts[row]
+            sheet.append(
+                [metrics.code_heading(row), *[counts[column] for column in shown_columns], quadrant.row_totals[row]]
+            )
+        totals = [quadrant.column_totals[column] for column in shown_columns]
+        sheet.append(["total", *totals, sum(quadrant.row_totals.values())])
+        sheet.blank()
+        sheet.append(["Share of the 2×2 total", *headings[:-1]], font=BOLD)
+        for row in quadrant.core_rows:
+            shares = quadrant.shares[row]
+            sheet.worksheet.append(
+                [
+                    metrics.code_heading(row),
+                    *[sheet.cell(shares[column], PERCENT) for column in quadrant.core_columns],
+                ]
+            )
+            sheet.rows += 1
+        sheet.blank()
 
     if single:
         data, summary = digests[0].header, digests[0].summary
@@ -448,18 +467,28 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
             sheet.append(["(none)"])
 
     # Charts, placed to the right of the tables.
-    bar = BarChart()
-    bar.type = "col"
-    bar.grouping = "clustered"
-    bar.title = "Contributions by orientation × topic"
-    bar.y_axis.title = "contributions"
-    bar.add_data(
-        Reference(sheet.worksheet, min_col=2, max_col=3, min_row=quadrant_first - 1, max_row=quadrant_first + 1),
-        titles_from_data=True,
-    )
-    bar.set_categories(Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + 1))
-    _size(bar)
-    sheet.worksheet.add_chart(bar, "I2")
+    if quadrant is not None:
+        core_rows = len(quadrant.core_rows)  # the core rows come first: a dimension's codes in codebook order
+        bar = BarChart()
+        bar.type = "col"
+        bar.grouping = "clustered"
+        bar.title = f"Contributions by {title.lower()}"
+        bar.y_axis.title = "contributions"
+        bar.add_data(
+            Reference(
+                sheet.worksheet,
+                min_col=2,
+                max_col=1 + len(quadrant.core_columns),
+                min_row=quadrant_first - 1,
+                max_row=quadrant_first + core_rows - 1,
+            ),
+            titles_from_data=True,
+        )
+        bar.set_categories(
+            Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + core_rows - 1)
+        )
+        _size(bar)
+        sheet.worksheet.add_chart(bar, "I2")
 
     if single:
         airtime = BarChart()
@@ -479,21 +508,32 @@ def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, organisat
         _size(airtime)
         sheet.worksheet.add_chart(airtime, "I20")
 
-        by_item = _indices_chart(
-            BarChart(),
-            "PFI and RI by agenda item",
-            agenda.worksheet,
-            [TIMELINE_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
-            2,
-            agenda.rows,
-            TIMELINE_COLUMNS.index("label") + 1,
-        )
-        sheet.worksheet.add_chart(by_item, "I38")
-    else:
-        by_session = _indices_chart(
-            BarChart(), "PFI and RI by session", sheet.worksheet, [2, 4], headline_first, headline_last, 1
-        )
+        if definitions:
+            by_item = _indices_chart(
+                BarChart(),
+                f"{_and(shorts)} by agenda item",
+                agenda.worksheet,
+                [len(TIMELINE_COLUMNS) + 1 + position for position in range(len(definitions))],
+                2,
+                agenda.rows,
+                TIMELINE_COLUMNS.index("label") + 1,
+            )
+            sheet.worksheet.add_chart(by_item, "I38")
+    elif definitions:
+        by_count = [2 + 2 * position for position in range(len(definitions))]
+        title = f"{_and(shorts)} by session"
+        by_session = _indices_chart(BarChart(), title, sheet.worksheet, by_count, headline_first, headline_last, 1)
         sheet.worksheet.add_chart(by_session, "I20")
+
+
+def _and(words: list[str]) -> str:
+    """ "PFI and RI"; "A, B and C"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _dimension_label(codebook: Codebook, dimension_id: str) -> str:
+    dimension = codebook.dimension(dimension_id)
+    return dimension.label if dimension is not None else dimension_id
 
 
 def _indices_chart(
@@ -591,16 +631,12 @@ TREND_COLUMNS = [
     "title",
     "contributions",
     "observed_minutes",
-    "pfi",
-    "ri",
-    "pfi_time",
-    "ri_time",
-    "flags_per_hour",
-]
+]  # then each index of the series by count, each by time, then "flags_per_hour"
 
 
 def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
     """``headers``: the series' sessions (contributions not needed), for names and the About sheet."""
+    index_keys = trend.index_keys
     with BookWriter() as book:
         trend_rows = [
             [
@@ -609,10 +645,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
                 row.title,
                 row.contributions,
                 row.observed_minutes,
-                row.pfi,
-                row.ri,
-                row.pfi_time,
-                row.ri_time,
+                *[row.indices[key] for key in index_keys],
                 row.flags_per_hour,
             ]
             for row in trend.rows
@@ -620,17 +653,10 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         trends = (
             book.table(
                 "Trends",
-                TREND_COLUMNS,
+                [*TREND_COLUMNS, *index_keys, "flags_per_hour"],
                 trend_rows,
-                {
-                    "meeting_date": "yyyy-mm-dd",
-                    "observed_minutes": "0.0",
-                    "pfi": RATIO,
-                    "ri": RATIO,
-                    "pfi_time": RATIO,
-                    "ri_time": RATIO,
-                    "flags_per_hour": "0.0",
-                },
+                {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "flags_per_hour": "0.0"}
+                | dict.fromkeys(index_keys, RATIO),
                 {"title": 34},
             )
             .finish()
@@ -682,7 +708,9 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         change = book.sheet("Change", [26, 16, 22])
         change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
         change.append(["index", "first → last", "slope per meeting"], font=BOLD)
-        for name, label in (("pfi", "PFI"), ("ri", "RI"), ("pfi_time", "PFI (time)"), ("ri_time", "RI (time)")):
+        labelled = [(index.id, index.short) for index in trend.index_definitions]
+        labelled += [(metrics.time_key(index.id), f"{index.short} (time)") for index in trend.index_definitions]
+        for name, label in labelled:
             change.worksheet.append(
                 [
                     label,
@@ -695,17 +723,18 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         change.append(["Blank: undefined (fewer than two meetings with a value)."])
 
         if trend.rows:
-            indices = _indices_chart(
-                LineChart(),
-                "PFI and RI over meetings",
-                trends.worksheet,
-                [TREND_COLUMNS.index(c) + 1 for c in ("pfi", "ri")],
-                2,
-                trends.rows,
-                2,
-            )
-            indices.x_axis.number_format = "yyyy-mm-dd"
-            change.worksheet.add_chart(indices, "E2")
+            if trend.index_definitions:
+                indices = _indices_chart(
+                    LineChart(),
+                    f"{_and([index.short for index in trend.index_definitions])} over meetings",
+                    trends.worksheet,
+                    [len(TREND_COLUMNS) + 1 + position for position in range(len(trend.index_definitions))],
+                    2,
+                    trends.rows,
+                    2,
+                )
+                indices.x_axis.number_format = "yyyy-mm-dd"
+                change.worksheet.add_chart(indices, "E2")
             if trend.organisations:
                 airtime = LineChart()
                 airtime.title = "Airtime share by organisation"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import events, on
@@ -26,17 +26,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from observer.coding import CodingSession, format_clock, parse_clock
+from observer.clock import format_clock, parse_clock
+from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
-from observer.metrics import (
-    QUADRANT_ROW_LABELS,
-    RELATIONAL,
-    TRANSACTIONAL,
-    LiveBalance,
-    live_balance,
-    span_at,
-)
-from observer.models import Contribution, Session, SessionData, SessionStatus, utc_now
+from observer.metrics import LiveBalance, code_heading, live_balance, span_at, time_key
+from observer.models import Contribution, IndexDefinition, Session, SessionData, SessionStatus, utc_now
+from observer.report import number, percent
 from observer.store import Archive, SessionStore
 from observer.tui.dialogs import (
     AttendeeForm,
@@ -49,7 +44,6 @@ from observer.tui.dialogs import (
     TextPrompt,
 )
 from observer.tui.log_view import ContributionLog
-from observer.tui.review import number, percent
 from observer.tui.runner import ActionRunner, Outcome
 
 NARROW_WIDTH = 110
@@ -209,7 +203,8 @@ class CodingScreen(Screen[None]):
         self.summary = message.summary
         if self.view is not None:
             self.query_one("#attendees", Static).update(self._attendees_table(self.view))
-            self.query_one("#balance", Static).update(self._balance_text(message.summary))
+            balance = self._balance_text(message.summary, self.view.session.codebook.indices)
+            self.query_one("#balance", Static).update(balance)
             self._tick()
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
@@ -297,9 +292,10 @@ class CodingScreen(Screen[None]):
         text.append(f"{session.title}", "bold")
         if item is not None:
             text.append(f"  ·  agenda: {item.title}")
-        if self.summary is not None:
-            indices = self.summary.indices
-            text.append(f"  ·  PFI {number(indices.pfi)}  RI {number(indices.ri)}", "dim")
+        if self.summary is not None and session.codebook.indices:
+            values = self.summary.indices
+            shown = "  ".join(f"{index.short} {number(values[index.id])}" for index in session.codebook.indices)
+            text.append(f"  ·  {shown}", "dim")
         if self.selected_id is not None:
             text.append("  ·  EDITING (Esc: live)", "bold magenta")
         return text
@@ -404,19 +400,24 @@ class CodingScreen(Screen[None]):
         log.show(self._log_order, self._log_cells, self.selected_id)
         log.set_class(self.selected_id is not None, "editing")
 
-    def _balance_text(self, summary: LiveBalance) -> Group:
-        indices = summary.indices
+    def _balance_text(self, summary: LiveBalance, definitions: list[IndexDefinition]) -> Group:
+        values = summary.indices
         head = Text()
-        head.append("Balance\n", "bold underline")
-        head.append(f"Partnership-first  {number(indices.pfi)}  (time {number(indices.pfi_time)})\n")
-        head.append(f"Relational         {number(indices.ri)}  (time {number(indices.ri_time)})")
-        quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
-        quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
-        quadrant.add_column("transact.", justify="right")
-        quadrant.add_column("relational", justify="right")
-        for row in summary.quadrant.rows:
-            counts = summary.quadrant.counts[row]
-            quadrant.add_row(QUADRANT_ROW_LABELS[row], str(counts[TRANSACTIONAL]), str(counts[RELATIONAL]))
+        head.append("Balance", "bold underline")
+        for index in definitions:  # only what the codebook declares: a session never shows another's label
+            value, by_time = number(values[index.id]), number(values[time_key(index.id)])
+            head.append(f"\n{index.label:<18} {value}  (time {by_time})")
+        parts: list[RenderableType] = [head, Text()]
+        if summary.quadrant is not None:
+            quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+            quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
+            for column in summary.quadrant.core_columns:
+                heading = code_heading(column)
+                quadrant.add_column(heading if len(heading) <= 10 else f"{heading[:8]}.", justify="right")
+            for row in summary.quadrant.rows:
+                counts = summary.quadrant.counts[row]
+                quadrant.add_row(code_heading(row), *[str(counts[column]) for column in summary.quadrant.core_columns])
+            parts += [quadrant, Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", "bold")
         for organisation in summary.organisations:
@@ -429,7 +430,7 @@ class CodingScreen(Screen[None]):
             over = share > room * 1.5 and room > 0
             tail.append(" ▲\n" if over else "\n", "bold red")
         tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
-        return Group(head, Text(), quadrant, Text(), tail)
+        return Group(*parts, tail)
 
     # ------------------------------------------------------------ keys: speakers and codes
 

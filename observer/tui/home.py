@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from observer.coding import format_clock
+from observer.clock import format_clock
 from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.store import Archive, SessionProblem

@@ -1,0 +1,225 @@
+"""What a person reads on screen: Rich renderables and number formatting for the command line and the app.
+
+Textual-free, so that ``observer show``, ``trends`` and ``agreement`` print the same tables as the review
+screens without the app being installed or importable.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from observer.agreement import Comparison
+from observer.clock import format_clock
+from observer.metrics import UNCODED, QuadrantTable, SessionSummary, Trend, code_heading, time_key
+from observer.models import IndexDefinition, SessionData
+
+BAR_WIDTH = 24
+
+
+def bar(value: float | None, width: int = BAR_WIDTH) -> str:
+    if value is None:
+        return ""
+    filled = max(0.0, min(1.0, value)) * width
+    return "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def index_name(index: IndexDefinition) -> str:
+    """An index as a heading: "Partnership-first (PFI)"."""
+    return f"{index.label} ({index.short})"
+
+
+def quadrant_title(quadrant: QuadrantTable, data: SessionData) -> str:
+    codebook = data.session.codebook
+    rows, columns = codebook.dimension(quadrant.row_dimension), codebook.dimension(quadrant.column_dimension)
+    assert rows is not None and columns is not None
+    return f"{rows.label} × {columns.label.lower()}"
+
+
+def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
+    session = data.session
+    definitions = session.codebook.indices
+    heading = Text.assemble(
+        (session.title, "bold"),
+        f"  ·  {session.series or 'no series'}  ·  {session.meeting_date}  ·  ",
+        f"{summary.contributions} contributions over {format_clock(summary.observed_s)} observed",
+    )
+    parts: list[RenderableType] = [heading, Text()]
+    if definitions:
+        headline = Table(title="Headline", title_justify="left", show_header=True, expand=False)
+        headline.add_column("index")
+        headline.add_column("by count", justify="right")
+        headline.add_column("", min_width=BAR_WIDTH)
+        headline.add_column("by time", justify="right")
+        for index in definitions:
+            value = summary.indices[index.id]
+            headline.add_row(index_name(index), number(value), bar(value), number(summary.indices[time_key(index.id)]))
+        parts.append(headline)
+
+    if summary.quadrant is not None:
+        quadrant = summary.quadrant
+        table = Table(title=quadrant_title(quadrant, data), title_justify="left")
+        table.add_column("")
+        for column in (*quadrant.core_columns, UNCODED, "total"):
+            table.add_column(code_heading(column), justify="right")
+        for quadrant_row in quadrant.rows:
+            counts = quadrant.counts[quadrant_row]
+            table.add_row(
+                code_heading(quadrant_row),
+                *[str(counts[column]) for column in (*quadrant.core_columns, UNCODED)],
+                str(quadrant.row_totals[quadrant_row]),
+            )
+        parts.append(table)
+
+    shorts = [index.short for index in definitions]
+    organisations = Table(title="Organisations: airtime against share of the room", title_justify="left")
+    for column in ("organisation", "present", "contrib.", "airtime", "share of airtime", "", "room", "ratio"):
+        organisations.add_column(column, justify="left" if column in ("organisation", "") else "right")
+    for short in shorts:
+        organisations.add_column(short, justify="right")
+    for row in summary.organisations:
+        organisations.add_row(
+            Text(row.name),  # typed text: Rich reads a plain str cell as markup
+            str(row.attendees_present),
+            str(row.contributions),
+            format_clock(row.airtime_s),
+            percent(row.share_airtime),
+            bar(row.share_airtime),
+            percent(row.share_of_room),
+            number(row.airtime_ratio),
+            *[number(row.indices[index.id]) for index in definitions],
+        )
+
+    people = Table(title="Participants", title_justify="left")
+    for column in ("participant", "contrib.", "airtime", "share", *shorts):
+        people.add_column(column, justify="left" if column == "participant" else "right")
+    for row in sorted(summary.participants, key=lambda r: -r.airtime_s):
+        people.add_row(
+            Text(row.name),
+            str(row.contributions),
+            format_clock(row.airtime_s),
+            percent(row.share_airtime),
+            *[number(row.indices[index.id]) for index in definitions],
+        )
+
+    agenda = Table(title="By agenda item", title_justify="left")
+    agenda.add_column("item")
+    agenda.add_column("start", justify="right")
+    agenda.add_column("contrib.", justify="right")
+    for position, short in enumerate(shorts):
+        agenda.add_column(short, justify="right")
+        if position == 0:
+            agenda.add_column("")  # the first index also as a bar
+    agenda.add_column("flags", justify="right")
+    for item in summary.agenda:
+        values: list[str] = []
+        for position, index in enumerate(definitions):
+            values.append(number(item.indices[index.id]))
+            if position == 0:
+                values.append(bar(item.indices[index.id], 12))
+        agenda.add_row(Text(item.label), format_clock(item.start_s), str(item.contributions), *values, str(item.flags))
+
+    flags = Table(title="Flags", title_justify="left")
+    flags.add_column("flag")
+    flags.add_column("count", justify="right")
+    flags.add_column("per hour", justify="right")
+    for flag in session.codebook.flags:
+        flags.add_row(Text(flag.label), str(summary.flag_counts[flag.id]), number(summary.flags_per_hour[flag.id], 1))
+
+    parts += [organisations, people, agenda, flags]
+    if summary.coordinator_candidates:
+        text = Text("Coordinator candidates: ", style="bold")
+        text.append("; ".join(f"{c.name} ({', '.join(c.reasons)})" for c in summary.coordinator_candidates))
+        parts.append(text)
+    return Group(*parts)
+
+
+def trend_renderable(trend: Trend) -> Group:
+    definitions = trend.index_definitions
+    table = Table(title=Text(f"Series: {trend.series or '(no series)'}"), title_justify="left")
+    for column in ("date", "title", "contrib.", "minutes"):
+        table.add_column(column, justify="left" if column in ("date", "title") else "right")
+    for index in definitions:
+        table.add_column(index.short, justify="right")
+        table.add_column("")
+    table.add_column("flags/h", justify="right")
+    for row in trend.rows:
+        values: list[str] = []
+        for index in definitions:
+            values += [number(row.indices[index.id]), bar(row.indices[index.id], 12)]
+        table.add_row(
+            row.meeting_date.isoformat(),
+            Text(row.title),
+            str(row.contributions),
+            f"{row.observed_minutes:.0f}",
+            *values,
+            number(row.flags_per_hour, 1),
+        )
+    changes = Text()
+    for index in definitions:
+        changes.append(
+            f"{index.short}: first→last {number(trend.change[index.id])}, "
+            f"slope per meeting {number(trend.slope[index.id], 3)}\n"
+        )
+    organisations = Table(title="Airtime share by organisation", title_justify="left")
+    organisations.add_column("organisation")
+    for row in trend.rows:
+        organisations.add_column(row.meeting_date.isoformat(), justify="right")
+    for organisation_id, name in trend.organisations.items():
+        organisations.add_row(
+            Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
+        )
+    return Group(table, changes, organisations)
+
+
+def agreement_renderable(comparison: Comparison) -> Group:
+    heading = Text.assemble(
+        ("Agreement ", "bold"),
+        f"A = {comparison.session_a}, B = {comparison.session_b} · clock offset "
+        f"{comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in "
+        f"common · {comparison.matched_pairs} contributions matched, {comparison.unmatched_a} only in A, "
+        f"{comparison.unmatched_b} only in B",
+    )
+    table = Table(title="By dimension", title_justify="left")
+    for column in ("dimension", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"):
+        table.add_column(column, justify="left" if column in ("dimension", "method", "Landis & Koch") else "right")
+    for row in comparison.dimensions:
+        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+            if result is not None:
+                table.add_row(
+                    row.dimension,
+                    method,
+                    str(result.n),
+                    number(result.po),
+                    number(result.kappa),
+                    number(result.pabak),
+                    result.label,
+                )
+    parts: list[RenderableType] = [
+        heading,
+        *[Text(f"Note: {w}", style="yellow") for w in comparison.warnings],
+        table,
+    ]
+    for row in comparison.dimensions:
+        if row.dimension == "speaker":
+            continue
+        result = row.matched or row.time_sliced
+        matrix = Table(
+            title=f"{row.dimension}: confusion matrix, contribution-matched (rows A, columns B)", title_justify="left"
+        )
+        matrix.add_column("A \\ B")
+        for category in result.categories:
+            matrix.add_column(category, justify="right")
+        for category in result.categories:
+            matrix.add_row(category, *[str(result.confusion[category][other]) for other in result.categories])
+        parts.append(matrix)
+    return Group(*parts)
