@@ -89,3 +89,16 @@ def screen_text(pilot: Pilot) -> str:
     svg = pilot.app.export_screenshot()
     text = re.sub(r"<[^>]+>", "", re.sub(r"</text>", "\n", svg))
     return html.unescape(text).replace("\xa0", " ")
+
+
+def static_text(pilot: Pilot, selector: str) -> str:
+    """What a Static on the coding screen shows, as plain text at its width on screen."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    widget = coding_screen(pilot).query_one(selector, Static)
+    console = Console(width=max(widget.size.width, 20), file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()

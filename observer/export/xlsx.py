@@ -49,34 +49,60 @@ DURATION = "[h]:mm:ss"
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 
-METRIC_DEFINITIONS = [
-    ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
-    (
-        "Contribution end",
-        "The next contribution's start, the moment the clock was paused, or the session end, whichever comes first.",
-    ),
-    ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
-    (
-        "PFI",
-        "Partnership-first index: partnership_first / (partnership_first + org_first). Neutral and uncoded "
-        "are outside it. PFI_time uses durations.",
-    ),
-    ("RI", "Relational index: relational / (relational + transactional). RI_time uses durations."),
-    ("Flags per hour", "Flag count / (observed time in hours)."),
-    ("Share of room", "An organisation's attendees present at any time / all attendees present."),
-    (
-        "Participation ratio",
-        "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
-        "Airtime ratio: the same with airtime.",
-    ),
-    (
-        "Coordinator candidates",
-        "At least 5 contributions coded partnership- or org-first with PFI >= 0.75, or at least 2 coordinator flags.",
-    ),
-    ("Timeline", "A contribution belongs to the agenda item or 5-minute bin in which it starts."),
-    ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
-    ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
-]
+
+def metric_definitions(
+    indices: list[IndexDefinition],
+    has_coordinator_flag: bool,
+    coordinator: metrics.CoordinatorSettings | None = None,
+    bin_s: float = metrics.DEFAULT_BIN_SECONDS,
+) -> list[tuple[str, str]]:
+    """The definitions the About sheet prints, from the codebooks' indices and the numbers the metrics use."""
+    lines = [
+        ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
+        (
+            "Contribution end",
+            "The next contribution's start, the moment the clock was paused, or the session end, whichever comes "
+            "first.",
+        ),
+        ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
+    ]
+    for index in indices:
+        counted = " + ".join(index.counts) if len(index.counts) == 1 else f"({' + '.join(index.counts)})"
+        lines.append(
+            (
+                index.short,
+                f"{index.label} index ({index.id}): {counted} / ({' + '.join(index.counts + index.against)}), on "
+                f"{index.dimension}. Other codes and uncoded contributions are outside it. "
+                f"{metrics.time_key(index.id)} uses durations.",
+            )
+        )
+    lines += [
+        ("Flags per hour", "Flag count / (observed time in hours)."),
+        ("Share of room", "An organisation's attendees present at any time / all attendees present."),
+        (
+            "Participation ratio",
+            "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
+            "Airtime ratio: the same with airtime.",
+        ),
+    ]
+    coordinator = coordinator or metrics.CoordinatorSettings()
+    index = next((i for i in indices if i.id == metrics.COORDINATOR_INDEX), None)
+    reasons = []
+    if index is not None:
+        coded = " or ".join(index.counts + index.against)
+        threshold = f"{index.short} >= {coordinator.min_pfi:g}"
+        reasons.append(f"at least {coordinator.min_coded} contributions coded {coded} with {threshold}")
+    if has_coordinator_flag:
+        reasons.append(f"at least {coordinator.min_coordinator_flags} '{metrics.COORDINATOR_FLAG}' flags")
+    if reasons:
+        text = ", or ".join(reasons)
+        lines.append(("Coordinator candidates", f"{text[0].upper()}{text[1:]}."))
+    lines += [
+        ("Timeline", f"A contribution belongs to the agenda item or {bin_s / 60:g}-minute bin in which it starts."),
+        ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
+        ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
+    ]
+    return lines
 
 
 def safe_text(value: str) -> str:
@@ -619,7 +645,9 @@ def _about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, 
         sheet.append(["Continuation", note])
     sheet.blank()
     sheet.append(["Metric definitions"], font=BOLD)
-    for name, definition in METRIC_DEFINITIONS:
+    codebooks = [d.session.codebook for d in sessions]
+    has_coordinator_flag = any(metrics.COORDINATOR_FLAG in codebook.flag_ids for codebook in codebooks)
+    for name, definition in metric_definitions(metrics.declared_indices(codebooks), has_coordinator_flag):
         sheet.append([name, definition])
 
 

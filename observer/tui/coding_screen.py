@@ -406,7 +406,8 @@ class CodingScreen(Screen[None]):
         head.append("Balance", "bold underline")
         for index in definitions:  # only what the codebook declares: a session never shows another's label
             value, by_time = number(values[index.id]), number(values[time_key(index.id)])
-            head.append(f"\n{index.label:<18} {value}  (time {by_time})")
+            label = index.label if len(index.label) <= 18 else f"{index.label[:17]}…"  # one line in the panel
+            head.append(f"\n{label:<18} {value}  (time {by_time})")
         parts: list[RenderableType] = [head, Text()]
         if summary.quadrant is not None:
             quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)

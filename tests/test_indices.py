@@ -1,0 +1,164 @@
+"""Codebooks declare their indices: a session shows what its codebook declares, and never another's labels."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from observer.cli import main
+from observer.codebooks import resolve_codebook
+from observer.metrics import summarise
+from observer.models import Codebook
+from observer.store import Archive
+from observer.tui.app import ObserverApp
+
+from .conftest import make_session
+from .tui_helpers import FakeClock, press, settle, static_text
+
+PARTNERSHIP_WORDS = ("Partnership", "PFI", "Relational", "RI ", "Orientation", "org-first")
+
+
+async def _code_a_bales_meeting(archive: Archive) -> tuple[str, str, str]:
+    """Four acts, ten seconds each, coded by keys; returns the session id and what the panel and clock bar said.
+
+    Acts: shows solidarity (s), gives suggestion (g), disagrees (d), agrees (a). Socio-emotional acts over all
+    acts: 3/4 (by time 30 s of 40 s). Positive over positive and negative: 2/3 (by time 20 s of 30 s).
+    """
+    session = make_session(resolve_codebook("bales-ipa", None))
+    archive.create_session(session).close()
+    clock = FakeClock()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for position, (speaker, act) in enumerate([("1", "s"), ("2", "g"), ("3", "d"), ("1", "a")]):
+            if position:
+                clock.advance(10)
+            await press(pilot, speaker)
+            await press(pilot, act)
+        clock.advance(10)
+        await press(pilot, "space")  # pause: the last act ends at 40 s
+        balance, clock_bar = static_text(pilot, "#balance"), static_text(pilot, "#clock-bar")
+        await pilot.press("ctrl+q")
+    return session.id, balance, clock_bar
+
+
+async def test_a_bales_session_shows_its_own_indices_everywhere(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "data")
+    session_id, balance, clock_bar = await _code_a_bales_meeting(archive)
+
+    assert "Socio-emotional    0.75  (time 0.75)" in balance
+    assert "Positive socio-em… 0.67  (time 0.67)" in balance
+    assert "SE 0.75  POS 0.67" in clock_bar
+    for text in (balance, clock_bar):
+        assert not any(word in text for word in PARTNERSHIP_WORDS), text
+
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--data-dir", str(archive.paths.root), "show", session_id])
+    assert shown.exit_code == 0, shown.output
+    assert "Socio-emotional (SE)" in shown.output and "Positive socio-emotional (POS)" in shown.output
+    assert "0.75" in shown.output and "0.67" in shown.output
+    assert not any(word in shown.output for word in PARTNERSHIP_WORDS), shown.output
+
+    as_json = runner.invoke(main, ["--data-dir", str(archive.paths.root), "show", session_id, "--json"])
+    record = json.loads(as_json.output)
+    assert record["indices"] == {
+        "sei": pytest.approx(3 / 4),
+        "sei_time": pytest.approx(30 / 40),
+        "pni": pytest.approx(2 / 3),
+        "pni_time": pytest.approx(20 / 30),
+    }
+    assert record["quadrant"] is None  # one dimension: no 2×2
+    speakers = {row["name"]: row for row in record["participants"]}
+    assert speakers["Ann Lee"]["sei"] == 1.0 and speakers["Ann Lee"]["pni"] == 1.0
+    assert speakers["Cath Diaz"]["pni"] == 0.0 and "pfi" not in speakers["Ann Lee"]
+
+    output = tmp_path / "bales.xlsx"
+    exported = runner.invoke(main, ["--data-dir", str(archive.paths.root), "export", session_id, "-o", str(output)])
+    assert exported.exit_code == 0, exported.output
+    book = load_workbook(output)
+    summary_rows = [tuple(row) for row in book["Summary"].iter_rows(values_only=True)]
+    headline = next(row for row in summary_rows if row[0] == "Headline indices")
+    values = summary_rows[summary_rows.index(headline) + 1]
+    assert headline[1:5] == ("SE", "SE (time)", "POS", "POS (time)")
+    assert values[1:5] == (pytest.approx(0.75), pytest.approx(0.75), pytest.approx(2 / 3), pytest.approx(2 / 3))
+    assert [cell.value for cell in book["Participants"][1]][9:11] == ["sei", "pni"]
+    with zipfile.ZipFile(output) as parts:
+        every_part = " ".join(parts.read(name).decode("utf-8", "replace") for name in parts.namelist())
+    assert not any(
+        word in every_part for word in ("PFI", "Partnership-first", "org_first", "Relational", "Orientation")
+    )
+
+
+def test_partnership_declares_the_indices_it_always_had(partnership: Codebook) -> None:
+    assert [(index.id, index.short, index.dimension) for index in partnership.indices] == [
+        ("pfi", "PFI", "orientation"),
+        ("ri", "RI", "topic"),
+    ]
+    # A session stored before codebooks declared indices has none in its frozen codebook: it keeps them.
+    frozen = partnership.model_dump(mode="json")
+    del frozen["indices"]
+    assert Codebook.model_validate(frozen) == partnership
+
+
+def test_a_codebook_may_declare_no_index(tmp_path: Path, partnership: Codebook) -> None:
+    frozen = partnership.model_dump(mode="json") | {"indices": []}
+    codebook = Codebook.model_validate(frozen)
+    archive = Archive(tmp_path / "data")
+    session = make_session(codebook)
+    archive.create_session(session).close()
+    summary = summarise(archive.load(session.id))
+    assert summary.indices == {} and summary.quadrant is None
+    shown = CliRunner().invoke(main, ["--data-dir", str(archive.paths.root), "show", session.id])
+    assert shown.exit_code == 0 and "PFI" not in shown.output and "Headline" not in shown.output
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"dimension": "tone"}, "index 'pfi', field 'dimension': no dimension 'tone' (there are: orientation, topic)"),
+        (
+            {"counts": ["partnership_frist"]},
+            "index 'pfi', field 'counts': dimension 'orientation' has no code 'partnership_frist' "
+            "(it has: org_first, partnership_first, neutral)",
+        ),
+        ({"against": ["partnership_first"]}, "index 'pfi', field 'against': partnership_first cannot also be in"),
+        ({"id": "ri"}, "index 'ri', field 'id': the index is defined twice"),
+        ({"counts": []}, "field 'indices', field '0', field 'counts': List should have at least 1 item"),
+    ],
+)
+def test_codebooks_check_names_what_is_wrong_with_an_index(tmp_path: Path, change: dict, message: str) -> None:
+    source = (Path(__file__).parent.parent / "codebooks" / "partnership.toml").read_text()
+    first = source.index("[[indices]]")
+    head, table = source[:first], source[first:]
+    second = table.index("[[indices]]", 1)
+    lines = table[:second].splitlines()
+    for key, value in change.items():
+        lines = [f"{key} = {json.dumps(value)}" if line.startswith(f"{key} =") else line for line in lines]
+    path = tmp_path / "mine.toml"
+    path.write_text(head + "\n".join(lines) + "\n" + table[second:])
+    result = CliRunner().invoke(main, ["codebooks", "check", str(path)])
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_workbook_definitions_follow_the_numbers_the_metrics_use(partnership: Codebook) -> None:
+    from observer.export.xlsx import metric_definitions
+    from observer.metrics import CoordinatorSettings
+
+    settings = CoordinatorSettings(min_coded=7, min_pfi=0.8, min_coordinator_flags=3)
+    lines = dict(metric_definitions(partnership.indices, True, settings, bin_s=600))
+    assert lines["Coordinator candidates"] == (
+        "At least 7 contributions coded partnership_first or org_first with PFI >= 0.8, "
+        "or at least 3 'coordinator' flags."
+    )
+    assert "10-minute bin" in lines["Timeline"]
+    assert lines["PFI"].startswith("Partnership-first index (pfi): partnership_first / (partnership_first + org_first)")
+    bales = dict(metric_definitions(resolve_codebook("bales-ipa", None).indices, False))
+    assert "Coordinator candidates" not in bales and "PFI" not in bales
+    assert bales["POS"].startswith("Positive socio-emotional index (pni): (shows_solidarity + ")
