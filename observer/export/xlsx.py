@@ -86,11 +86,11 @@ def metric_definitions(
         ),
     ]
     coordinator = coordinator or metrics.CoordinatorSettings()
-    index = next((i for i in indices if i.id == metrics.COORDINATOR_INDEX), None)
+    by_index = next((i for i in indices if i.id == metrics.COORDINATOR_INDEX), None)
     reasons = []
-    if index is not None:
-        coded = " or ".join(index.counts + index.against)
-        threshold = f"{index.short} >= {coordinator.min_pfi:g}"
+    if by_index is not None:
+        coded = " or ".join(by_index.counts + by_index.against)
+        threshold = f"{by_index.short} >= {coordinator.min_pfi:g}"
         reasons.append(f"at least {coordinator.min_coded} contributions coded {coded} with {threshold}")
     if has_coordinator_flag:
         reasons.append(f"at least {coordinator.min_coordinator_flags} '{metrics.COORDINATOR_FLAG}' flags")
@@ -645,9 +645,9 @@ def _about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, 
         sheet.append(["Continuation", note])
     sheet.blank()
     sheet.append(["Metric definitions"], font=BOLD)
-    codebooks = [d.session.codebook for d in sessions]
-    has_coordinator_flag = any(metrics.COORDINATOR_FLAG in codebook.flag_ids for codebook in codebooks)
-    for name, definition in metric_definitions(metrics.declared_indices(codebooks), has_coordinator_flag):
+    frozen = [d.session.codebook for d in sessions]
+    has_coordinator_flag = any(metrics.COORDINATOR_FLAG in codebook.flag_ids for codebook in frozen)
+    for name, definition in metric_definitions(metrics.declared_indices(frozen), has_coordinator_flag):
         sheet.append([name, definition])
 
 
