@@ -19,6 +19,7 @@ from observer.coding import CodingSession
 from observer.models import Contribution, SessionData, SessionStatus
 from observer.roster import RosterEntry, build_session
 from observer.store import Archive
+from observer.tuning import tuned_for_live_coding
 
 RECORDS = 2000
 PER_SESSION = 1000
@@ -117,7 +118,8 @@ def main() -> None:
         began = time.perf_counter()
         stored = fill(archive, size, stored)
         filled_in = time.perf_counter() - began
-        record, bare = measure(archive)
+        with tuned_for_live_coding():  # as the app's entry point runs it
+            record, bare = measure(archive)
         ratio = percentile(record, 0.99) / percentile(bare, 0.99)
         print(
             f"{stored:>10,} | {statistics.median(record) * 1e3:>10.3f} ms {percentile(record, 0.99) * 1e3:>7.3f} ms |"

@@ -90,11 +90,13 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 def run_app(context: Context, start: str, store: SessionStore | None = None) -> None:
     """The app, on Home or on the coding screen of ``store`` (a session this process already holds open)."""
     from observer.tui.app import ObserverApp  # the command line works without loading the TUI
+    from observer.tuning import tuned_for_live_coding
 
     context.archive.ensure()
     session_id = store.session_id if store is not None else None
     app = ObserverApp(context.archive, start=start, session_id=session_id, store=store)
-    app.run()
+    with tuned_for_live_coding():
+        app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
 
@@ -373,8 +375,6 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     from observer.export import export_options, export_trends, series_trend, trend_json
     from observer.report import trend_renderable
 
-    if output is None and not as_json:
-        raise InputError("say where to write the trend workbook (-o FILE.xlsx) or ask for --json")
     if output is not None:
         context.paths.check_output(output)
     from observer.export import ArchiveSessions
@@ -397,10 +397,11 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series, options)
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
-    elif output:
-        from rich.console import Console
+        return
+    from rich.console import Console
 
-        Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
+    if output:
         click.echo(f"trend workbook: {output}")
 
 
@@ -492,22 +493,13 @@ def agreement(
                     row[method]["label"] = agreement_module.landis_koch(row[method]["kappa"])
         click.echo(json.dumps(record, indent=1))
         return
-    click.echo(
-        f"A = {comparison.session_a}, B = {comparison.session_b}; clock offset {comparison.offset_s:+.1f} s; "
-        f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common"
-    )
-    click.echo(
-        f"{comparison.matched_pairs} contributions matched (tolerance {tolerance:g} s), "
-        f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B"
-    )
-    click.echo(f"{'dimension':<14} {'method':<22} {'n':>6} {'Po':>6} {'kappa':>6} {'PABAK':>6}  label")
-    for row in comparison.dimensions:
-        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
-            if result is not None:
-                click.echo(
-                    f"{row.dimension:<14} {method:<22} {result.n:>6} {_kappa(result.po):>6} "
-                    f"{_kappa(result.kappa):>6} {_kappa(result.pabak):>6}  {result.label}"
-                )
+    from rich.console import Console
+
+    from observer.report import agreement_renderable
+
+    # The same tables as the app's agreement screen; the warnings went to stderr above.
+    console = Console(width=max(100, shutil.get_terminal_size().columns))
+    console.print(agreement_renderable(comparison, with_warnings=False))
     if output is not None:
         click.echo(f"agreement workbook: {output}")
 

@@ -181,7 +181,7 @@ def trend_renderable(trend: Trend) -> Group:
     return Group(table, changes, organisations)
 
 
-def agreement_renderable(comparison: Comparison) -> Group:
+def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:
     heading = Text.assemble(
         ("Agreement ", "bold"),
         f"A = {comparison.session_a}, B = {comparison.session_b} · clock offset "
@@ -206,7 +206,7 @@ def agreement_renderable(comparison: Comparison) -> Group:
                 )
     parts: list[RenderableType] = [
         heading,
-        *[Text(f"Note: {w}", style="yellow") for w in comparison.warnings],
+        *[Text(f"Note: {w}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
         table,
     ]
     for row in comparison.dimensions:

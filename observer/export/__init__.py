@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,47 +24,14 @@ from observer.export.records import (
     tidy_rows,
     trend_record,
 )
+from observer.export.sources import ArchiveSessions as ArchiveSessions  # the export's public source
+from observer.export.sources import Sessions, codebooks_of
 from observer.files import atomic_replace
-from observer.models import Codebook, SessionData
+from observer.models import SessionData
 from observer.pseudonyms import PseudonymRegistry
 from observer.store import Archive
 
 FORMATS = (".xlsx", ".csv", ".json", ".boris")
-
-
-class ArchiveSessions:
-    """Sessions of an archive, read one at a time when iterated (an archive's worth need not fit in memory)."""
-
-    def __init__(self, archive: Archive, session_ids: list[str]) -> None:
-        self.archive = archive
-        self.session_ids = session_ids
-        # What each read stepped around (damaged lines, files set aside), gathered while exporting so that
-        # saying it costs no second read.
-        self.warnings: dict[str, list[str]] = {}
-
-    def __iter__(self) -> Iterator[SessionData]:
-        for session_id in self.session_ids:
-            data, self.warnings[session_id] = self.archive.load_with_warnings(session_id)
-            yield data
-
-    def warning_lines(self) -> list[str]:
-        """Every warning met so far, once, in the order of the sessions."""
-        return [line for session_id in self.session_ids for line in self.warnings.get(session_id, [])]
-
-    def __len__(self) -> int:
-        return len(self.session_ids)
-
-    def codebooks(self) -> list[Codebook]:
-        return [self.archive.codebook_of(session_id) for session_id in self.session_ids]
-
-
-Sessions = Sequence[SessionData] | ArchiveSessions
-
-
-def _codebooks(sessions: Sessions) -> list[Codebook]:
-    if isinstance(sessions, ArchiveSessions):
-        return sessions.codebooks()
-    return [data.session.codebook for data in sessions]
 
 
 @dataclass(frozen=True)
@@ -112,7 +79,7 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
     if suffix == ".xlsx":
         from observer.export.xlsx import write_session_workbook
 
-        write_session_workbook(sessions, _codebooks(sessions), path, naming)
+        write_session_workbook(sessions, codebooks_of(sessions), path, naming)
         return
     loaded = [naming.redact(data) for data in sessions]
     if suffix == ".csv":

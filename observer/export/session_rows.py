@@ -18,16 +18,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from observer import metrics
 from observer.errors import StorageError
 from observer.export.records import TIDY_LEAD, Naming, tidy_rows
+from observer.export.sources import ArchiveSessions
 from observer.models import SessionData
 from observer.store import Archive
-
-if TYPE_CHECKING:
-    from observer.export import ArchiveSessions
 
 ORGANISATION_COLUMNS = [
     "session_id",
@@ -189,8 +187,6 @@ def rows_of_sessions(
 ) -> Iterator[SessionRows]:
     """Each session's rows, in order. Sessions read from an archive, if there is enough to read, are read
     and summarised by a helper process ahead of the writer."""
-    from observer.export import ArchiveSessions
-
     if (
         isinstance(sessions, ArchiveSessions)
         and (os.cpu_count() or 1) > 1

@@ -1,4 +1,8 @@
-"""The observer app: Home at the bottom of the stack, coding and review screens on top."""
+"""The observer app: Home at the bottom of the stack, coding and review screens on top.
+
+The app alone moves between screens: screens post the messages of ``observer.tui.messages`` and never import
+one another (as harlequin's app does).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,24 @@ import contextlib
 import datetime as dt
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from observer.keys import QUIT_KEY
 from observer.models import utc_now
 from observer.store import Archive, SessionStore
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.home import HomeScreen
+from observer.tui.messages import GoHome, OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
+from observer.tui.new_session import NewSessionScreen
+from observer.tui.review import AgreementScreen, ReviewScreen, TrendsScreen
 
 SIGNAL_EXIT_SECONDS = 1.5
 
@@ -41,9 +49,6 @@ class ObserverApp(App[None]):
         super().__init__()
         # Smooth scrolling of the log on every key only delays what the observer needs to see.
         self.animation_level = "none"
-        # The balance panel is computed on a worker thread; hand the interpreter back to the screen every
-        # millisecond (not every 5) so that a key pressed meanwhile is not kept waiting.
-        sys.setswitchinterval(0.001)
         self.archive = archive
         self.start = start
         self.start_session_id = session_id
@@ -67,8 +72,10 @@ class ObserverApp(App[None]):
         """Wall-clock time of a key press (a fixed clock in tests makes screens reproducible)."""
         return self._clock()
 
+    def get_default_screen(self) -> Screen[None]:
+        return HomeScreen(self.archive)
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.archive))
         if self.start == "coding" and self.start_session_id:
             self.push_screen(CodingScreen(self.archive, self.start_session_id, self.start_store))
         # A closed terminal or a dropped SSH connection (SIGHUP), or a polite kill (SIGTERM): leave as ctrl+q
@@ -78,6 +85,41 @@ class ObserverApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
                 loop.add_signal_handler(signum, self._leave_on_signal, signum)
                 self._signals.append(signum)
+
+    # ------------------------------------------------------------ navigation: every move between screens
+
+    @on(OpenSession)
+    def open_session(self, message: OpenSession) -> None:
+        screen = CodingScreen(self.archive, message.session_id, message.store)
+        if message.replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    @on(StartNewSession)
+    def start_new_session(self, message: StartNewSession) -> None:
+        self.push_screen(NewSessionScreen(self.archive, message.sessions))
+
+    @on(ShowReview)
+    def show_review(self, message: ShowReview) -> None:
+        review = ReviewScreen(self.archive, message.session_id, data=message.data, ended=message.ended)
+        if message.ended:
+            self.switch_screen(review)  # in place of the coding screen of the session just ended
+        else:
+            self.push_screen(review)
+
+    @on(ShowTrends)
+    def show_trends(self, message: ShowTrends) -> None:
+        self.push_screen(TrendsScreen(message.series, message.sessions))
+
+    @on(ShowAgreement)
+    def show_agreement(self, message: ShowAgreement) -> None:
+        self.push_screen(AgreementScreen(message.first, message.second))
+
+    @on(GoHome)
+    def go_home(self) -> None:
+        while len(self.screen_stack) > 1:  # Home is the default screen: always at the bottom
+            self.pop_screen()
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

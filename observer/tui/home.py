@@ -19,6 +19,7 @@ from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.store import Archive, SessionProblem
 from observer.tui.dialogs import Confirm, Picker, TextPrompt
+from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
 WELCOME = """[b]Welcome to observer.[/b]
 
@@ -134,36 +135,26 @@ class HomeScreen(Screen[None]):
         self.action_code()
 
     def action_new_session(self) -> None:
-        from observer.tui.new_session import NewSessionScreen
-
-        self.app.push_screen(NewSessionScreen(self.archive, self.sessions))
+        self.post_message(StartNewSession(self.sessions))
 
     def action_code(self) -> None:
-        from observer.tui.coding_screen import CodingScreen
-
         data = self.selected()
         if data is not None:
-            self.app.push_screen(CodingScreen(self.archive, data.session.id))
+            self.post_message(OpenSession(data.session.id))
 
     def action_review(self) -> None:
-        from observer.tui.review import ReviewScreen
-
         data = self.selected()
         if data is not None:
-            self.app.push_screen(ReviewScreen(self.archive, data.session.id, data=data))
+            self.post_message(ShowReview(data.session.id, data=data))
 
     def action_trends(self) -> None:
-        from observer.tui.review import TrendsScreen
-
         data = self.selected()
         if data is not None:
             series = data.session.series
             in_series = [d for d in self.sessions if d.session.series == series]
-            self.app.push_screen(TrendsScreen(series, in_series))
+            self.post_message(ShowTrends(series, in_series))
 
     def action_agreement(self) -> None:
-        from observer.tui.review import AgreementScreen
-
         first = self.selected()
         if first is None:
             return
@@ -185,7 +176,7 @@ class HomeScreen(Screen[None]):
 
         def compare_with(second: SessionData | None) -> None:
             if second is not None:
-                self.app.push_screen(AgreementScreen(first, second))
+                self.post_message(ShowAgreement(first, second))
 
         self.app.push_screen(Picker(f"Compare '{first.session.title}' with…", choices), compare_with)
 

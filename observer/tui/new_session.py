@@ -19,6 +19,7 @@ from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.roster import RosterEntry, build_session, last_session_of_series, read_roster, roster_of
 from observer.store import Archive
+from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
 
@@ -86,7 +87,7 @@ class NewSessionScreen(Screen[None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.app.pop_screen()
+        self.post_message(GoHome())
 
     def _error(self, field: str, message: str) -> None:
         self.query_one(f"#{field}-error", Label).update(message)
@@ -134,9 +135,7 @@ class NewSessionScreen(Screen[None]):
         except ObserverError as error:
             self.notify(str(error), severity="error", timeout=10)
             return
-        from observer.tui.coding_screen import CodingScreen
-
-        self.app.switch_screen(CodingScreen(self.archive, session.id, store))
+        self.post_message(OpenSession(session.id, store, replace=True))
 
     def _roster(self, series: str) -> list[RosterEntry] | None:
         path_text = self.query_one("#roster-file", Input).value.strip()

@@ -15,6 +15,7 @@ from observer.metrics import series_trend, summarise
 from observer.models import SessionData
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
 from observer.store import Archive
+from observer.tui.messages import GoHome
 
 
 class ReviewScreen(Screen[None]):
@@ -44,12 +45,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review", Static).update(summary_renderable(summarise(data), data))
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            from observer.tui.home import HomeScreen
-
-            self.app.switch_screen(HomeScreen(self.archive))
+        self.post_message(GoHome())
 
 
 class TrendsScreen(Screen[None]):
