@@ -16,6 +16,7 @@ import click
 
 from observer import __version__
 from observer.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
+from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError, ObserverError
 from observer.paths import DATA_DIR_ENV, DataPaths, default_data_dir
 from observer.store import Archive, SessionStore
@@ -539,9 +540,9 @@ def _kappa(value: float | None) -> str:
 
 
 @main.command()
-@click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=9, show_default=True)
-@click.option("--contributions", type=click.IntRange(0, 1_000_000), default=150, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=DEMO_SESSIONS, show_default=True)
+@click.option("--contributions", type=click.IntRange(0, 1_000_000), default=DEMO_CONTRIBUTIONS, show_default=True)
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
 @pass_context
 @one_line_errors
 def demo(context: Context, session_count: int, contributions: int, seed: int) -> None:

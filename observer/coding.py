@@ -202,7 +202,7 @@ class CodingSession:
             organisation_id=organisation_id,
             agenda_item_id=agenda_item.id if agenda_item else None,
         )
-        self._commit(f"speaker: {self.speaker_name(contribution)}", at, started, [(None, contribution)])
+        self._commit(f"speaker: {self.session.speaker_name(contribution)}", at, started, [(None, contribution)])
         return contribution
 
     def _speaker_organisation(self, participant_id: str | None, organisation_id: str | None) -> str:
@@ -215,14 +215,6 @@ class CodingSession:
             raise ActionRefused("choose a participant or an organisation")
         return organisation_id
 
-    def speaker_name(self, contribution: Contribution) -> str:
-        participant = self.session.participant(contribution.participant_id)
-        organisation = self.session.organisation(contribution.organisation_id)
-        organisation_name = organisation.name if organisation else contribution.organisation_id
-        if participant is None:
-            return f"({organisation_name})"
-        return participant.name
-
     def set_speaker(
         self,
         at: dt.datetime,
@@ -233,7 +225,7 @@ class CodingSession:
         target = self._target(contribution_id)
         organisation_id = self._speaker_organisation(participant_id, organisation_id)
         changed = target.model_copy(update={"participant_id": participant_id, "organisation_id": organisation_id})
-        return self._commit(f"speaker changed to {self.speaker_name(changed)}", at, None, [(target, changed)])
+        return self._commit(f"speaker changed to {self.session.speaker_name(changed)}", at, None, [(target, changed)])
 
     # ------------------------------------------------------------ codes, flags, notes
 
@@ -286,7 +278,7 @@ class CodingSession:
 
     def delete_contribution(self, at: dt.datetime, contribution_id: str) -> str:
         target = self._target(contribution_id)
-        return self._commit(f"deleted {self.speaker_name(target)}", at, None, [(target, None)])
+        return self._commit(f"deleted {self.session.speaker_name(target)}", at, None, [(target, None)])
 
     # ------------------------------------------------------------ agenda and attendance
 

@@ -185,7 +185,14 @@ def _meeting(
     return SessionData(session=finished, contributions=records)
 
 
-def generate_demo(archive: Archive, sessions: int = 9, contributions: int = 150, seed: int = 1) -> list[str]:
+DEMO_SESSIONS = 9
+DEMO_CONTRIBUTIONS = 150
+DEMO_SEED = 1
+
+
+def generate_demo(
+    archive: Archive, sessions: int = DEMO_SESSIONS, contributions: int = DEMO_CONTRIBUTIONS, seed: int = DEMO_SEED
+) -> list[str]:
     """Write ``sessions`` simulated meetings spread over a few series; returns their ids."""
     if sessions < 1 or contributions < 0:
         raise ValueError("demo needs at least one session and a non-negative number of contributions")

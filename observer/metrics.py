@@ -10,6 +10,7 @@ import bisect
 import dataclasses
 import datetime as dt
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,15 @@ from observer.models import (
     Pause,
     Session,
     SessionData,
+    clock_order,
 )
 
 COORDINATOR_FLAG = "coordinator"
 COORDINATOR_INDEX = "pfi"  # the index whose high value marks a coordinator candidate, where a codebook has it
 UNCODED = "uncoded"
 DEFAULT_BIN_SECONDS = 300.0
+# An organisation speaking for more than this many times its share of the room is marked in the live panel.
+OVERREPRESENTED_AIRTIME_RATIO = 1.5
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
@@ -80,14 +84,10 @@ def _pause_clock(pause: Pause) -> float:
     return pause.at_s
 
 
-def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
-    return contribution.start_s, contribution.wall_time
-
-
 def contribution_spans(data: SessionData, now: dt.datetime | None = None) -> list[Span]:
     """Each contribution with its end: the next start, the next pause, or the session end, whichever first."""
     observed = data.session.observed_seconds(now)
-    ordered = sorted(data.contributions, key=_clock_order)
+    ordered = sorted(data.contributions, key=clock_order)
     pauses = sorted(data.session.pauses, key=_pause_clock)
     return [Span(c, c.start_s, _end_of(ordered, index, pauses, observed)) for index, c in enumerate(ordered)]
 
@@ -317,78 +317,190 @@ class GroupStats:
     airtime_ratio: float | None = None
 
 
+class IndexRules:
+    """A codebook's indices as sets, to tell quickly which of them a contribution counts in."""
+
+    def __init__(self, definitions: Sequence[IndexDefinition]) -> None:
+        self.rules = [(index.dimension, frozenset(index.counts), frozenset(index.against)) for index in definitions]
+
+    def memberships(self, contribution: Contribution) -> list[tuple[int, bool]]:
+        """(index position, counted?) for every index this contribution is inside."""
+        codes = contribution.codes
+        if not codes:
+            return []
+        found = []
+        for position, (dimension, counts, against) in enumerate(self.rules):
+            code = codes.get(dimension)
+            if code in counts:
+                found.append((position, True))
+            elif code in against:
+                found.append((position, False))
+        return found
+
+
+class Tally:
+    """Sums over a group of contributions (one person, one organisation, or all): what their shares are made of.
+
+    Contributions can be taken out again with ``sign=-1``, which is how the live panel follows each change.
+    """
+
+    __slots__ = ("airtime_s", "count", "counted", "counted_s", "flags", "total", "total_s")
+
+    def __init__(self, indices: int) -> None:
+        self.count = 0
+        self.airtime_s = 0.0
+        self.counted = [0] * indices
+        self.total = [0] * indices
+        self.counted_s = [0.0] * indices
+        self.total_s = [0.0] * indices
+        self.flags: Counter[str] = Counter()
+
+    def add(
+        self, contribution: Contribution, seconds: float, memberships: list[tuple[int, bool]], sign: int = 1
+    ) -> None:
+        self.count += sign
+        self.airtime_s += sign * seconds
+        for position, counted in memberships:
+            self.total[position] += sign
+            self.total_s[position] += sign * seconds
+            if counted:
+                self.counted[position] += sign
+                self.counted_s[position] += sign * seconds
+        for flag in contribution.flags:
+            self.flags[flag] += sign
+        if sign < 0:  # taken out: an emptied sum is exactly zero again, not a rounding remainder
+            if not self.count:
+                self.airtime_s = 0.0
+            for position, _ in memberships:
+                if not self.total[position]:
+                    self.total_s[position] = self.counted_s[position] = 0.0
+                elif not self.counted[position]:
+                    self.counted_s[position] = 0.0
+
+    def indices(self, definitions: Sequence[IndexDefinition]) -> Indices:
+        values: Indices = {}
+        for position, index in enumerate(definitions):
+            values[index.id] = ratio(self.counted[position], self.total[position])
+            values[time_key(index.id)] = ratio(self.counted_s[position], self.total_s[position])
+        return values
+
+
+@dataclass
+class Tallies:
+    """A session's contributions summed: overall, per participant and per organisation, and the 2×2's cells."""
+
+    all: Tally
+    participants: dict[str, Tally]
+    organisations: dict[str, Tally]
+    quadrant: QuadrantTable | None  # counts only; totals and shares are added when it is shown
+
+    @classmethod
+    def empty(cls, codebook: Codebook) -> Tallies:
+        return cls(Tally(len(codebook.indices)), {}, {}, _quadrant_shape(codebook))
+
+    def add(self, contribution: Contribution, seconds: float, rules: IndexRules, sign: int = 1) -> None:
+        memberships = rules.memberships(contribution)
+        size = len(rules.rules)
+        self.all.add(contribution, seconds, memberships, sign)
+        if contribution.participant_id is not None:
+            person = self.participants.get(contribution.participant_id)
+            if person is None:
+                person = self.participants[contribution.participant_id] = Tally(size)
+            person.add(contribution, seconds, memberships, sign)
+        organisation = self.organisations.get(contribution.organisation_id)
+        if organisation is None:
+            organisation = self.organisations[contribution.organisation_id] = Tally(size)
+        organisation.add(contribution, seconds, memberships, sign)
+        if self.quadrant is not None:
+            counts = self.quadrant.counts
+            row = contribution.codes.get(self.quadrant.row_dimension, UNCODED)
+            column = contribution.codes.get(self.quadrant.column_dimension, UNCODED)
+            counts[row if row in counts else UNCODED][column if column in counts[UNCODED] else UNCODED] += sign
+
+    @classmethod
+    def of(cls, spans: Iterable[Span], codebook: Codebook) -> Tallies:
+        tallies = cls.empty(codebook)
+        rules = IndexRules(codebook.indices)
+        for span in spans:
+            tallies.add(span.contribution, span.end_s - span.start_s, rules)
+        return tallies
+
+    def quadrant_table(self) -> QuadrantTable | None:
+        if self.quadrant is None:
+            return None
+        counts = {row: dict(cells) for row, cells in self.quadrant.counts.items()}
+        return _with_totals(dataclasses.replace(self.quadrant, counts=counts))
+
+
 def _group_stats(
-    key: str, name: str, organisation_id: str, spans: list[Span], totals: tuple[int, float], codebook: Codebook
+    key: str, name: str, organisation_id: str, tally: Tally | None, overall: Tally, codebook: Codebook
 ) -> GroupStats:
-    total_count, total_time = totals
     definitions = codebook.indices
-    flags = flag_counts(spans)
-    airtime = sum(span.end_s - span.start_s for span in spans)
+    tally = tally or Tally(len(definitions))
     return GroupStats(
         id=key,
         name=name,
         organisation_id=organisation_id,
-        contributions=len(spans),
-        airtime_s=airtime,
-        share_contributions=ratio(len(spans), total_count),
-        share_airtime=ratio(airtime, total_time),
-        indices=count_indices(indices(spans, definitions), definitions),
-        flag_counts={flag: flags[flag] for flag in codebook.flag_ids},
+        contributions=tally.count,
+        airtime_s=tally.airtime_s,
+        share_contributions=ratio(tally.count, overall.count),
+        share_airtime=ratio(tally.airtime_s, overall.airtime_s),
+        indices=count_indices(tally.indices(definitions), definitions),
+        flag_counts={flag: tally.flags[flag] for flag in codebook.flag_ids},
     )
 
 
 def participant_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
     """Every participant on the roster, silent ones included, in roster order."""
-    session = data.session
-    totals = (len(spans), sum(span.duration_s for span in spans))
-    by_participant: defaultdict[str, list[Span]] = defaultdict(list)
-    for span in spans:
-        if span.contribution.participant_id is not None:
-            by_participant[span.contribution.participant_id].append(span)
-    present = [a for a in session.attendance if was_present(a, observed_s)]
+    return _participant_rows(data.session, Tallies.of(spans, data.session.codebook), observed_s)
+
+
+def _participant_rows(session: Session, tallies: Tallies, observed_s: float) -> list[GroupStats]:
+    present = {a.participant_id for a in session.attendance if was_present(a, observed_s)}
     stats = []
     for participant in session.participants:
         row = _group_stats(
             participant.id,
             participant.name,
             participant.organisation_id,
-            by_participant.get(participant.id, []),
-            totals,
+            tallies.participants.get(participant.id),
+            tallies.all,
             session.codebook,
         )
-        row.attendees_present = int(any(a.participant_id == participant.id for a in present))
+        row.attendees_present = int(participant.id in present)
         stats.append(row)
     return stats
 
 
 def organisation_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
     """Each organisation: its talk (organisation-only contributions included) against its share of the room."""
-    session = data.session
-    totals = (len(spans), sum(span.duration_s for span in spans))
-    by_organisation: defaultdict[str, list[Span]] = defaultdict(list)
-    for span in spans:
-        by_organisation[span.contribution.organisation_id].append(span)
+    return _organisation_rows(data.session, Tallies.of(spans, data.session.codebook), observed_s)
+
+
+def _organisation_rows(session: Session, tallies: Tallies, observed_s: float) -> list[GroupStats]:
     present_by_org: Counter[str] = Counter()
     for attendance in session.attendance:
         participant = session.participant(attendance.participant_id)
         if participant is not None and was_present(attendance, observed_s):
             present_by_org[participant.organisation_id] += 1
     room = sum(present_by_org.values())
+    overall = tallies.all
     stats = []
     for organisation in session.organisations:
         row = _group_stats(
             organisation.id,
             organisation.name,
             organisation.id,
-            by_organisation.get(organisation.id, []),
-            totals,
+            tallies.organisations.get(organisation.id),
+            overall,
             session.codebook,
         )
         row.attendees_present = present_by_org[organisation.id]
         row.share_of_room = ratio(row.attendees_present, room)
         if row.share_of_room:
-            row.participation_ratio = ratio(row.share_contributions or 0.0, row.share_of_room) if totals[0] else None
-            row.airtime_ratio = ratio(row.share_airtime or 0.0, row.share_of_room) if totals[1] else None
+            spoke = overall.count
+            row.participation_ratio = ratio(row.share_contributions or 0.0, row.share_of_room) if spoke else None
+            row.airtime_ratio = ratio(row.share_airtime or 0.0, row.share_of_room) if overall.airtime_s else None
         stats.append(row)
     return stats
 
@@ -544,6 +656,7 @@ def summarise(
     flag_ids = session.codebook.flag_ids
     flags = flag_counts(spans)
     hours = observed / 3600
+    tallies = Tallies.of(spans, session.codebook)
     return SessionSummary(
         session_id=session.id,
         title=session.title,
@@ -551,16 +664,16 @@ def summarise(
         meeting_date=session.meeting_date,
         observed_s=observed,
         contributions=len(spans),
-        indices=indices(spans, session.codebook.indices),
+        indices=tallies.all.indices(session.codebook.indices),
         dimensions={
             d.id: dimension_stats(spans, d.id, [code.id for code in d.codes]) for d in session.codebook.dimensions
         },
-        quadrant=quadrant_table(spans, session.codebook),
+        quadrant=tallies.quadrant_table(),
         flag_counts={flag: flags[flag] for flag in flag_ids},
         flags_per_hour={flag: ratio(flags[flag], hours) for flag in flag_ids},
         total_flags_per_hour=ratio(sum(flags[flag] for flag in flag_ids), hours),
-        participants=participant_stats(data, spans, observed),
-        organisations=organisation_stats(data, spans, observed),
+        participants=_participant_rows(session, tallies, observed),
+        organisations=_organisation_rows(session, tallies, observed),
         coordinator_candidates=coordinator_candidates(data, spans, coordinator_settings),
         agenda=agenda_timeline(data, spans, observed),
         bins=binned_timeline(data, spans, observed, bin_s),
@@ -581,16 +694,94 @@ class LiveBalance:
 
 
 def live_balance(data: SessionData, now: dt.datetime | None = None) -> LiveBalance:
+    """The live panel's numbers, counted from scratch (``LiveBalanceTracker`` keeps them up to date instead)."""
     spans = contribution_spans(data, now)
     observed = data.session.observed_seconds(now)
+    return _balance(data.session, observed, len(spans), Tallies.of(spans, data.session.codebook))
+
+
+def _balance(session: Session, observed: float, contributions: int, tallies: Tallies) -> LiveBalance:
     return LiveBalance(
         observed_s=observed,
-        contributions=len(spans),
-        indices=indices(spans, data.session.codebook.indices),
-        quadrant=quadrant_table(spans, data.session.codebook),
-        participants=participant_stats(data, spans, observed),
-        organisations=organisation_stats(data, spans, observed),
+        contributions=contributions,
+        indices=tallies.all.indices(session.codebook.indices),
+        quadrant=tallies.quadrant_table(),
+        participants=_participant_rows(session, tallies, observed),
+        organisations=_organisation_rows(session, tallies, observed),
     )
+
+
+class LiveBalanceTracker:
+    """The live panel's numbers, followed change by change: the same as ``live_balance``, without recounting
+    the whole session on every key (at 10,000 contributions a recount holds the interpreter for ~40 ms).
+
+    Records are immutable, so comparing the new session with the last by identity finds what changed: only
+    those contributions, and the one before them (whose end is the next one's start), are taken out of the
+    sums and added again; the last contribution always is, as its end moves with the clock. A changed pause
+    recounts from the contribution it falls in. A new codebook, or every ``RECOUNT_EVERY`` updates (to bound
+    the rounding of sums taken in and out), recounts everything.
+    """
+
+    RECOUNT_EVERY = 2000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # a superseded update may still be running on another worker thread
+        self._codebook: Codebook | None = None
+        self._rules = IndexRules([])
+        self._tallies: Tallies | None = None
+        self._spans: list[tuple[Contribution, float]] = []  # what the sums hold: each contribution and its time
+        self._pauses: list[Pause] = []
+        self._updates = 0
+
+    def update(self, data: SessionData, now: dt.datetime | None = None) -> LiveBalance:
+        with self._lock:
+            return self._update(data, now)
+
+    def _update(self, data: SessionData, now: dt.datetime | None) -> LiveBalance:
+        session = data.session
+        ordered = data.contributions  # in clock order
+        observed = session.observed_seconds(now)
+        pauses = sorted(session.pauses, key=_pause_clock)
+        codebook = session.codebook
+        self._updates += 1
+        if self._tallies is None or self._updates >= self.RECOUNT_EVERY or not self._same_codebook(codebook):
+            self._codebook, self._rules, self._updates = codebook, IndexRules(codebook.indices), 0
+            self._tallies, self._spans = Tallies.empty(codebook), []
+            start = 0
+        else:
+            start = self._first_to_recount(ordered, pauses)
+        tallies = self._tallies
+        for contribution, seconds in self._spans[start:]:
+            tallies.add(contribution, seconds, self._rules, sign=-1)
+        del self._spans[start:]
+        for index in range(start, len(ordered)):
+            contribution = ordered[index]
+            seconds = _end_of(ordered, index, pauses, observed) - contribution.start_s
+            self._spans.append((contribution, seconds))
+            tallies.add(contribution, seconds, self._rules)
+        self._pauses = pauses
+        return _balance(session, observed, len(ordered), tallies)
+
+    def _same_codebook(self, codebook: Codebook) -> bool:
+        return codebook is self._codebook or codebook == self._codebook
+
+    def _first_to_recount(self, ordered: list[Contribution], pauses: list[Pause]) -> int:
+        held = self._spans
+        first = min(len(held), len(ordered))
+        for position in range(first):
+            if held[position][0] is not ordered[position]:
+                first = position
+                break
+        if pauses != self._pauses:
+            changed = next(
+                (p for p, (old, new) in enumerate(zip(self._pauses, pauses, strict=False)) if old != new),
+                min(len(self._pauses), len(pauses)),
+            )
+            moments = [pause.at_s for pause in (*self._pauses[changed:], *pauses[changed:])]
+            falls_in = bisect.bisect_right(ordered, min(moments), key=lambda c: c.start_s) - 1
+            first = min(first, max(falls_in, 0))
+        # The one before keeps its start but may end elsewhere; the last ends with the clock.
+        return max(0, min(first - 1, len(ordered) - 1, len(held) - 1))
 
 
 # ---------------------------------------------------------------- trends across sessions

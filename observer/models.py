@@ -395,6 +395,14 @@ class Session(Strict):
     def organisation(self, organisation_id: str | None) -> Organisation | None:
         return next((o for o in self.organisations if o.id == organisation_id), None)
 
+    def speaker_name(self, contribution: Contribution) -> str:
+        """Who spoke, as people read it: the participant's name, or "(Organisation)" when only that is known."""
+        participant = self.participant(contribution.participant_id)
+        if participant is not None:
+            return participant.name
+        organisation = self.organisation(contribution.organisation_id)
+        return f"({organisation.name if organisation else contribution.organisation_id})"
+
     def attendance_of(self, participant_id: str) -> Attendance | None:
         return next((a for a in self.attendance if a.participant_id == participant_id), None)
 
@@ -419,6 +427,11 @@ class Contribution(Strict):
     flags: list[str] = Field(default_factory=list)
     note: Note = ""
     agenda_item_id: RecordId | None = None
+
+
+def clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
+    """Contributions in the order they were said: by session clock, then by the moment they were keyed."""
+    return contribution.start_s, contribution.wall_time
 
 
 class SessionData(BaseModel):

@@ -42,6 +42,7 @@ from observer.models import (
     Session,
     SessionData,
     SessionStatus,
+    clock_order,
     utc_now,
 )
 from observer.paths import DataPaths
@@ -155,22 +156,51 @@ class SessionState:
     last_clock_s: float = 0.0  # the clock reading of the latest recorded action
     last_wall_time: dt.datetime | None = None  # and its wall-clock time
     warnings: list[str] = field(default_factory=list)
-    # The latest contribution, kept up to date as changes apply so the keystroke path never scans them all.
-    _latest: Contribution | None = None
-    _latest_known: bool = False
+    # The contributions in clock order, with each one's position, kept up to date as changes apply where
+    # that is cheap (a new latest contribution, a contribution coded): a key press never sorts them all.
+    _ordered: list[Contribution] | None = None
+    _positions: dict[str, int] = field(default_factory=dict)
+    # Contributions written since ``take_touched`` last asked (None: too many to say, take them all).
+    _touched: set[str] | None = None
+
+    def ordered(self) -> list[Contribution]:
+        """Every contribution in clock order (the list is the state's own: copy it to keep it)."""
+        if self._ordered is None:
+            self._ordered = sorted(self.contributions.values(), key=clock_order)
+            self._positions = {c.id: position for position, c in enumerate(self._ordered)}
+        return self._ordered
+
+    def positions(self) -> dict[str, int]:
+        """Each contribution's place in ``ordered()`` (a copy, safe to hand to another thread)."""
+        self.ordered()
+        return dict(self._positions)
 
     def latest(self) -> Contribution | None:
         """The contribution with the latest start (ties: the later keystroke)."""
-        if not self._latest_known:
-            self._latest = max(self.contributions.values(), key=_clock_order, default=None)
-            self._latest_known = True
-        return self._latest
+        ordered = self.ordered()
+        return ordered[-1] if ordered else None
 
-    def _track_latest(self, record_id: str, record: Contribution | None) -> None:
-        if record is None or (self._latest is not None and self._latest.id == record_id):
-            self._latest_known = False
-        elif self._latest_known and (self._latest is None or _clock_order(record) >= _clock_order(self._latest)):
-            self._latest = record
+    def take_touched(self) -> set[str] | None:
+        """The ids of contributions written since the last call; None when every one must be taken as new."""
+        touched, self._touched = self._touched, set()
+        return touched
+
+    def _track_order(self, record_id: str, record: Contribution | None) -> None:
+        if self._touched is not None:
+            self._touched.add(record_id)
+        ordered = self._ordered
+        if ordered is None:
+            return
+        position = self._positions.get(record_id)
+        if record is not None and position is not None and clock_order(ordered[position]) == clock_order(record):
+            ordered[position] = record  # coded, noted or flagged: same place in the order
+        elif (
+            record is not None and position is None and (not ordered or clock_order(record) >= clock_order(ordered[-1]))
+        ):
+            self._positions[record_id] = len(ordered)
+            ordered.append(record)  # the newest contribution
+        else:
+            self._ordered = None  # moved or deleted: sorted again when next asked
 
     def apply(self, operation: Operation, change: Change) -> None:
         side = "before" if operation == "undo" else "after"
@@ -185,11 +215,11 @@ class SessionState:
                 self.session = record
             elif record is None:
                 self.contributions.pop(write.record_id, None)
-                self._track_latest(write.record_id, None)
+                self._track_order(write.record_id, None)
             else:
                 assert isinstance(record, Contribution)
                 self.contributions[write.record_id] = record
-                self._track_latest(write.record_id, record)
+                self._track_order(write.record_id, record)
         if operation == "do":
             self.undo_stack.append(change)
             self.redo_stack.clear()
@@ -204,12 +234,8 @@ class SessionState:
             self.last_wall_time = change.wall_time
 
     def data(self) -> SessionData:
-        ordered = sorted(self.contributions.values(), key=_clock_order)
-        return SessionData(session=self.session, contributions=ordered)
-
-
-def _clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
-    return contribution.start_s, contribution.wall_time
+        # Built without validating again: every record was validated when it was read or made.
+        return SessionData.model_construct(session=self.session, contributions=list(self.ordered()))
 
 
 # The fields of a session header that say where its clock stands.
@@ -558,9 +584,15 @@ class SessionStore:
     """A session opened for writing. Every ``do``/``undo``/``redo`` is on disk before it returns."""
 
     def __init__(
-        self, paths: DataPaths, state: SessionState, lock: SessionLock, journal: JournalRead | None = None
+        self,
+        paths: DataPaths,
+        state: SessionState,
+        lock: SessionLock,
+        journal: JournalRead | None = None,
+        fold_every: int = FOLD_EVERY,
     ) -> None:
         self.paths = paths
+        self.fold_every = fold_every
         self.state = state
         self._lock = lock
         self.session_id = state.session.id
@@ -645,7 +677,7 @@ class SessionStore:
         self.state.apply(operation, change)
         self.state.seq = seq
         self._entries_since_checkpoint += 1
-        if self._entries_since_checkpoint >= FOLD_EVERY:
+        if self._entries_since_checkpoint >= self.fold_every:
             self.checkpoint()
 
     def _append(self, line: bytes) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
-from observer.demo import second_observer
+from observer.demo import DEMO_SESSIONS, second_observer
 from observer.store import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.home import HomeScreen
@@ -43,10 +43,10 @@ async def test_home_journeys(tmp_path: Path) -> None:
         assert "Welcome to observer" in screen_text(pilot)
 
         # An empty archive offers demo data: m loads it.
-        await pilot.press("m")
-        await wait_for(pilot, lambda: len(home.sessions) == 6)
+        await pilot.press("m")  # the same meetings as `observer demo`
+        await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS)
         table = home.query_one("#sessions", DataTable)
-        assert table.row_count == 6 and not home.query_one("#welcome").display
+        assert table.row_count == DEMO_SESSIONS and not home.query_one("#welcome").display
 
         # Review the selected session.
         await pilot.press("v")
@@ -60,7 +60,7 @@ async def test_home_journeys(tmp_path: Path) -> None:
         first = home.sessions[0]
         archive.replace_session(second_observer(first, change_share=0.3, seed=1))
         home.reload()
-        await wait_for(pilot, lambda: len(home.sessions) == 7)
+        await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS + 1)
         table.move_cursor(row=next(i for i, d in enumerate(home.sessions) if d.session.id == first.session.id))
         await pilot.press("g")
         await pilot.pause()
@@ -114,8 +114,8 @@ async def test_home_journeys(tmp_path: Path) -> None:
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: len(home.sessions) == 6)
+        await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS)
         assert doomed not in archive.session_ids()
         await pilot.press("u")
-        await wait_for(pilot, lambda: len(home.sessions) == 7)
+        await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS + 1)
         assert doomed in archive.session_ids()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, overload
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -28,9 +28,16 @@ from textual.widgets import Footer, Static
 from observer.clock import format_clock, parse_clock
 from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
-from observer.metrics import LiveBalance, code_heading, live_balance, span_at, time_key
+from observer.metrics import (
+    OVERREPRESENTED_AIRTIME_RATIO,
+    LiveBalance,
+    LiveBalanceTracker,
+    code_heading,
+    span_at,
+    time_key,
+)
 from observer.models import Contribution, IndexDefinition, Session, SessionData, SessionStatus, utc_now
-from observer.report import number, percent
+from observer.report import bar, number, percent
 from observer.store import Archive, SessionStore
 from observer.tui.dialogs import (
     AttendeeForm,
@@ -59,6 +66,7 @@ class LiveView:
     data: SessionData
     positions: dict[str, int]  # contribution id -> index in data.contributions
     running_id: str | None
+    changed: set[str] | None = None  # contributions written since the last view (None: take every one as new)
 
     @property
     def session(self) -> Session:
@@ -67,6 +75,35 @@ class LiveView:
     def contribution(self, contribution_id: str | None) -> Contribution | None:
         position = self.positions.get(contribution_id or "")
         return None if position is None else self.data.contributions[position]
+
+
+class ContributionIds(Sequence[str]):
+    """A view's contribution ids in clock order, read from the view instead of copied out of it."""
+
+    def __init__(self, view: LiveView) -> None:
+        self._contributions = view.data.contributions
+        self._positions = view.positions
+
+    def __len__(self) -> int:
+        return len(self._contributions)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [c.id for c in self._contributions[index]]
+        return self._contributions[index].id
+
+    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
+        position = self._positions.get(value) if isinstance(value, str) else None
+        if position is None:
+            raise ValueError(f"{value!r} is not in the log")
+        return position
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and value in self._positions
 
 
 class CodingScreen(Screen[None]):
@@ -94,12 +131,12 @@ class CodingScreen(Screen[None]):
         self.coding: CodingSession | None = None
         self.view: LiveView | None = None
         self.summary: LiveBalance | None = None  # for the balance panel; follows the view shortly
+        self._balance = LiveBalanceTracker()  # follows each change, instead of recounting the session
         self._balance_timer: Timer | None = None
         self.selected_id: str | None = None
         self.runner: ActionRunner[LiveView] | None = None
-        self._log_order: list[str] = []
+        self._log_order: Sequence[str] = []
         self._log_cells: dict[str, tuple[str, ...]] = {}
-        self._log_sources: dict[str, Contribution] = {}
         self._log_people: object = None
         self._ending = False
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
@@ -164,12 +201,13 @@ class CodingScreen(Screen[None]):
     def _make_view(self) -> LiveView | None:
         if self.coding is None:
             return None
-        data = self.coding.store.data()
+        state = self.coding.store.state
         running = self.coding.running()
         return LiveView(
-            data=data,
-            positions={c.id: index for index, c in enumerate(data.contributions)},
+            data=state.data(),
+            positions=state.positions(),
             running_id=running.id if running else None,
+            changed=state.take_touched(),
         )
 
     def _schedule_balance(self) -> None:
@@ -194,7 +232,7 @@ class CodingScreen(Screen[None]):
         data = self.view.data  # an immutable snapshot, safe to read on the worker thread
 
         def compute() -> None:
-            self.post_message(self.BalanceReady(live_balance(data, self.now())))
+            self.post_message(self.BalanceReady(self._balance.update(data, self.now())))
 
         # A fixed description: the default one would repr() the whole snapshot.
         self.run_worker(compute, thread=True, exclusive=True, group="balance", description="balance panel")
@@ -335,7 +373,7 @@ class CodingScreen(Screen[None]):
         span = span_at(view.data, view.positions[target.id], self.now())
         heading = "EDITING" if self.selected_id else ("SPEAKING" if target.id == view.running_id else "LAST")
         text.append(f"{heading} ", "bold magenta" if self.selected_id else "bold green")
-        text.append(_speaker_name(view.session, target), "bold")
+        text.append(view.session.speaker_name(target), "bold")
         if target.id == view.running_id:
             text.append(f"  since {format_clock(target.start_s)}")  # still talking: no end yet
         else:
@@ -378,15 +416,18 @@ class CodingScreen(Screen[None]):
         names_changed = not (
             isinstance(self._log_people, tuple) and all(a is b for a, b in zip(self._log_people, people, strict=True))
         )
-        self._log_cells = {
-            c.id: self._log_cells[c.id]
-            if not names_changed and self._log_sources.get(c.id) is c
-            else self._log_row(view, c)
-            for c in view.data.contributions
-        }
-        self._log_sources = {c.id: c for c in view.data.contributions}
+        contributions = view.data.contributions
+        if names_changed or view.changed is None:
+            self._log_cells = {c.id: self._log_row(view, c) for c in contributions}
+        else:  # a key press: only what it wrote, whatever the length of the meeting
+            for contribution_id in view.changed:
+                position = view.positions.get(contribution_id)
+                if position is None:
+                    self._log_cells.pop(contribution_id, None)
+                else:
+                    self._log_cells[contribution_id] = self._log_row(view, contributions[position])
         self._log_people = people
-        self._log_order = [c.id for c in view.data.contributions]
+        self._log_order = ContributionIds(view)
         if self.selected_id is not None and self.selected_id not in self._log_cells:
             self.selected_id = None
         self._show_selection()
@@ -420,11 +461,11 @@ class CodingScreen(Screen[None]):
         for organisation in summary.organisations:
             share = organisation.share_airtime or 0.0
             room = organisation.share_of_room or 0.0
-            bar = "█" * round(share * 20)
+            drawn = bar(share, 20)
             tail.append(f"{organisation.name[:22]:<22}\n", "")
-            tail.append(f" {bar:<20}", "green")
+            tail.append(f" {drawn:<20}", "green")
             tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
-            over = share > room * 1.5 and room > 0
+            over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
             tail.append(" ▲\n" if over else "\n", "bold red")
         tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
         return Group(*parts, tail)
@@ -525,7 +566,7 @@ class CodingScreen(Screen[None]):
             if note is not None:
                 self.submit(lambda c: c.set_note(pressed_at, note, target.id))
 
-        title = f"Note on {_speaker_name(self.view.session, target)} at {format_clock(target.start_s)}"
+        title = f"Note on {self.view.session.speaker_name(target)} at {format_clock(target.start_s)}"
         self.app.push_screen(NotePrompt(title, target.note), save)
 
     def action_agenda_item(self) -> None:
@@ -593,7 +634,7 @@ class CodingScreen(Screen[None]):
                 return
             self.submit(lambda c: c.set_start(pressed_at, target.id, seconds))
 
-        title = f"New start for {_speaker_name(self.view.session, target)} (m:ss on the session clock)"
+        title = f"New start for {self.view.session.speaker_name(target)} (m:ss on the session clock)"
         self.app.push_screen(TextPrompt(title, format_clock(target.start_s)), move)
 
     def action_delete_contribution(self) -> None:
@@ -713,12 +754,4 @@ class CodingScreen(Screen[None]):
 
 def _spoke(coding: CodingSession, at: dt.datetime, speaker: Speaker) -> str:
     contribution = coding.speak(at, speaker.participant_id, speaker.organisation_id or None)
-    return f"{coding.speaker_name(contribution)} speaking"
-
-
-def _speaker_name(session: Session, contribution: Contribution) -> str:
-    participant = session.participant(contribution.participant_id)
-    if participant is not None:
-        return participant.name
-    organisation = session.organisation(contribution.organisation_id)
-    return f"({organisation.name if organisation else contribution.organisation_id})"
+    return f"{coding.session.speaker_name(contribution)} speaking"

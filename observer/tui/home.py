@@ -258,7 +258,7 @@ class HomeScreen(Screen[None]):
     def _load_demo(self) -> None:
         from observer.demo import generate_demo
 
-        generate_demo(self.archive, sessions=6, contributions=120, seed=1)
+        generate_demo(self.archive)  # the same meetings as `observer demo`
         self.app.call_from_thread(self.notify, "demo meetings added", timeout=4)
         self.reload()
 

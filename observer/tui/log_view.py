@@ -7,6 +7,8 @@ renders only the lines that fit, so an update costs the same at row 20 and at ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.widget import Widget
 
@@ -43,11 +45,11 @@ class ContributionLog(Widget):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.ids: list[str] = []
+        self.ids: Sequence[str] = []
         self.cells: dict[str, tuple[str, ...]] = {}
         self.selected: str | None = None
 
-    def show(self, ids: list[str], cells: dict[str, tuple[str, ...]], selected: str | None) -> None:
+    def show(self, ids: Sequence[str], cells: dict[str, tuple[str, ...]], selected: str | None) -> None:
         self.ids, self.cells, self.selected = ids, cells, selected
         self.refresh()
 

@@ -9,15 +9,14 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from observer import store as store_module
 from observer.coding import CodingSession
 from observer.store import Archive
 
 
 def main() -> None:
     data_dir, session_id, fold_every = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    store_module.FOLD_EVERY = fold_every  # small, so that kills also land inside checkpoints
     store = Archive(data_dir).open_session(session_id)
+    store.fold_every = fold_every  # small, so that kills also land inside checkpoints
     coding = CodingSession(store)
     participants = [p.id for p in coding.session.participants]
     index = len(store.contributions)
