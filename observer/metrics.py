@@ -164,31 +164,11 @@ def time_key(index_id: str) -> str:
 
 def indices(spans: Iterable[Span], definitions: Sequence[IndexDefinition]) -> Indices:
     """Every declared index over these spans: ``counts`` over ``counts`` plus ``against`` on its dimension."""
-    # One pass with plain counters: called for every participant, organisation, agenda item and bin.
-    rules = [(index.dimension, frozenset(index.counts), frozenset(index.against)) for index in definitions]
-    counted = [0] * len(rules)
-    total = [0] * len(rules)
-    counted_s = [0.0] * len(rules)
-    total_s = [0.0] * len(rules)
+    rules = IndexRules(definitions)
+    tally = Tally(len(definitions))
     for span in spans:
-        codes = span.contribution.codes
-        if not codes:
-            continue
-        seconds = span.end_s - span.start_s
-        for position, (dimension, counts, against) in enumerate(rules):
-            code = codes.get(dimension)
-            if code in counts:
-                counted[position] += 1
-                counted_s[position] += seconds
-            elif code not in against:
-                continue
-            total[position] += 1
-            total_s[position] += seconds
-    values: Indices = {}
-    for position, index in enumerate(definitions):
-        values[index.id] = ratio(counted[position], total[position])
-        values[time_key(index.id)] = ratio(counted_s[position], total_s[position])
-    return values
+        tally.add(span.contribution, span.end_s - span.start_s, rules.memberships(span.contribution))
+    return tally.indices(definitions)
 
 
 def declared_indices(codebooks: Iterable[Codebook]) -> list[IndexDefinition]:
@@ -257,19 +237,6 @@ def _quadrant_shape(codebook: Codebook) -> QuadrantTable | None:
         row_totals={},
         column_totals={},
     )
-
-
-def quadrant_table(spans: list[Span], codebook: Codebook) -> QuadrantTable | None:
-    """The 2×2 of the codebook's first two indices; None when it declares no such pair."""
-    table = _quadrant_shape(codebook)
-    if table is None:
-        return None
-    counts = table.counts
-    for span in spans:
-        row = span.contribution.codes.get(table.row_dimension, UNCODED)
-        column = span.contribution.codes.get(table.column_dimension, UNCODED)
-        counts[row if row in counts else UNCODED][column if column in counts[UNCODED] else UNCODED] += 1
-    return _with_totals(table)
 
 
 def combine_quadrants(tables: list[QuadrantTable]) -> QuadrantTable:
@@ -450,11 +417,6 @@ def _group_stats(
     )
 
 
-def participant_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
-    """Every participant on the roster, silent ones included, in roster order."""
-    return _participant_rows(data.session, Tallies.of(spans, data.session.codebook), observed_s)
-
-
 def _participant_rows(session: Session, tallies: Tallies, observed_s: float) -> list[GroupStats]:
     present = {a.participant_id for a in session.attendance if was_present(a, observed_s)}
     stats = []
@@ -470,11 +432,6 @@ def _participant_rows(session: Session, tallies: Tallies, observed_s: float) -> 
         row.attendees_present = int(participant.id in present)
         stats.append(row)
     return stats
-
-
-def organisation_stats(data: SessionData, spans: list[Span], observed_s: float) -> list[GroupStats]:
-    """Each organisation: its talk (organisation-only contributions included) against its share of the room."""
-    return _organisation_rows(data.session, Tallies.of(spans, data.session.codebook), observed_s)
 
 
 def _organisation_rows(session: Session, tallies: Tallies, observed_s: float) -> list[GroupStats]:
