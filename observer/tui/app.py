@@ -36,6 +36,9 @@ SIGNAL_EXIT_SECONDS = 1.5
 class ObserverApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "observer"
+    # Every action has its own key, shown in the footer and by ?: the palette would offer only Textual's own
+    # commands (themes, screenshots) and take footer room from the coding keys.
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding(QUIT_KEY.keys, QUIT_KEY.action, QUIT_KEY.description, priority=True)]
 
     def __init__(
