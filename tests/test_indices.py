@@ -12,12 +12,13 @@ from openpyxl import load_workbook
 
 from observer.cli import main
 from observer.codebooks import resolve_codebook
+from observer.coding import CodingSession
 from observer.metrics import summarise
 from observer.models import Codebook
 from observer.store import Archive
 from observer.tui.app import ObserverApp
 
-from .conftest import make_session
+from .conftest import at, make_session
 from .tui_helpers import FakeClock, press, settle, static_text
 
 PARTNERSHIP_WORDS = ("Partnership", "PFI", "Relational", "RI ", "Orientation", "org-first")
@@ -162,3 +163,34 @@ def test_workbook_definitions_follow_the_numbers_the_metrics_use(partnership: Co
     bales = dict(metric_definitions(resolve_codebook("bales-ipa", None).indices, False))
     assert "Coordinator candidates" not in bales and "PFI" not in bales
     assert bales["POS"].startswith("Positive socio-emotional index (pni): (shows_solidarity + ")
+
+
+def test_sessions_on_different_codebooks_keep_their_own_indices_side_by_side(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "data")
+    ids = []
+    for name, dimension, code in (("partnership", "orientation", "partnership_first"), ("bales-ipa", "act", "agrees")):
+        session = make_session(resolve_codebook(name, None), title=name)
+        store = archive.create_session(session)
+        coding = CodingSession(store)
+        coding.speak(at(0), participant_id=session.participants[0].id)
+        coding.set_code(at(1), dimension, code)
+        coding.speak(at(10), participant_id=session.participants[1].id)
+        store.close()
+        ids.append(session.id)
+    output = tmp_path / "both.xlsx"
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["--data-dir", str(archive.paths.root), "export", *ids, "-o", str(output)]).exit_code == 0
+    )
+    rows = [tuple(row) for row in load_workbook(output)["Summary"].iter_rows(values_only=True)]
+    headline = next(row for row in rows if row[0] == "Headline indices")
+    assert headline[1:9] == ("PFI", "PFI (time)", "RI", "RI (time)", "SE", "SE (time)", "POS", "POS (time)")
+    first, second = rows[rows.index(headline) + 1], rows[rows.index(headline) + 2]
+    assert first[1:9] == (1, 1, None, None, None, None, None, None)  # a codebook's own indices, blank elsewhere
+    assert second[1:9] == (None, None, None, None, 1, 1, 1, 1)
+    assert not any(str(row[0]).startswith("Orientation ×") for row in rows)  # no 2×2 the codebooks do not share
+    trend = json.loads(runner.invoke(main, ["--data-dir", str(archive.paths.root), "trends", "--json"]).output)
+    assert [sorted(k for k, v in row.items() if k in ("pfi", "sei") and v is not None) for row in trend["rows"]] == [
+        ["pfi"],
+        ["sei"],
+    ]
