@@ -14,7 +14,7 @@ from pathlib import Path
 from observer.agreement import compare
 from observer.demo import generate_demo, second_observer
 from observer.models import SessionData
-from observer.store import Archive
+from observer.storage import Archive
 
 
 def two_hour_session(contributions: int) -> SessionData:

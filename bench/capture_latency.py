@@ -18,7 +18,7 @@ from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.models import Contribution, SessionData, SessionStatus
 from observer.roster import RosterEntry, build_session
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tuning import tuned_for_live_coding
 
 RECORDS = 2000

@@ -50,7 +50,7 @@ class TimedSessions:
 
 def child(kind: str, data_dir: Path, out: Path, rows_file: Path) -> None:
     from observer.export import ArchiveSessions, ExportOptions, export_sessions, export_trends
-    from observer.store import Archive
+    from observer.storage import Archive
 
     archive = Archive(data_dir)
     ids = [h.session.id for h in archive.headers()[0]]
@@ -97,7 +97,7 @@ def same_rows(data_dir: Path, rows_file: Path) -> None:
     from openpyxl import load_workbook
 
     from observer.export import ArchiveSessions, export_sessions
-    from observer.store import Archive
+    from observer.storage import Archive
 
     archive = Archive(data_dir)
     reference = rows_file.with_suffix(".xlsx")
@@ -157,7 +157,7 @@ def main() -> None:
         child(args.child, args.dir, args.out, args.rows)
         return
     from observer.demo import generate_demo
-    from observer.store import Archive
+    from observer.storage import Archive
 
     root = args.dir or Path(tempfile.mkdtemp(prefix="observer-export-bench-"))
     archive = Archive(root / "data")

@@ -20,7 +20,7 @@ from pathlib import Path
 from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.roster import RosterEntry, build_session
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.log_view import ContributionLog

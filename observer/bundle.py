@@ -20,7 +20,7 @@ from observer import __version__
 from observer.errors import InputError, StorageError
 from observer.files import atomic_replace
 from observer.models import RECORD_ID_MAX, SessionData
-from observer.store import Archive
+from observer.storage import Archive
 
 BUNDLE_FORMAT = "observer-bundle"
 BUNDLE_VERSION = 1

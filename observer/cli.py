@@ -19,7 +19,7 @@ from observer.codebooks import available_codebooks, codebook_source, load_codebo
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError, ObserverError
 from observer.paths import DATA_DIR_ENV, DataPaths, default_data_dir
-from observer.store import Archive, SessionStore
+from observer.storage import Archive, SessionStore
 from observer.text import terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])

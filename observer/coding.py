@@ -30,7 +30,7 @@ from observer.models import (
     text_problem,
     utc_now,
 )
-from observer.store import Change, SessionStore, Write, paused_at_last_moment
+from observer.storage import Change, SessionStore, Write, paused_at_last_moment
 
 
 class ActionRefused(ObserverError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from observer.codebooks import resolve_codebook
 from observer.models import AgendaItem, Attendance, Contribution, Pause, SessionData, SessionStatus
 from observer.roster import RosterEntry, build_session
-from observer.store import Archive
+from observer.storage import Archive
 
 
 @dataclass(frozen=True)

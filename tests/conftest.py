@@ -9,7 +9,7 @@ from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.models import Codebook, Session
 from observer.roster import RosterEntry, build_session
-from observer.store import Archive
+from observer.storage import Archive
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2026, 3, 2, 10, 0, 0, tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ from observer.cli import main
 from observer.demo import generate_demo, second_observer
 from observer.errors import InputError
 from observer.models import Codebook, SessionData
-from observer.store import Archive
+from observer.storage import Archive
 
 from .meetings import hand_meeting
 

@@ -89,7 +89,7 @@ def test_no_import_cycle_anywhere() -> None:
 
 def test_the_core_never_imports_the_app_the_report_layer_or_textual() -> None:
     core = [name for name in MODULES if not _is_under(name, (*APP_LAYERS, "observer.report"))]
-    assert "observer.store" in core and "observer.export.xlsx" in core and "observer.metrics" in core
+    assert "observer.storage" in core and "observer.export.xlsx" in core and "observer.metrics" in core
     crossings = {
         name: sorted(m for m in GRAPH[name] if _is_under(m, (*APP_LAYERS, "observer.report", "textual")))
         for name in core
@@ -162,7 +162,7 @@ async def test_driving_the_app_leaves_the_interpreter_as_it_found_it(tmp_path: P
     import gc
 
     from observer.codebooks import resolve_codebook
-    from observer.store import Archive
+    from observer.storage import Archive
     from observer.tui.app import ObserverApp
     from observer.tuning import GC_THRESHOLDS, SWITCH_INTERVAL_S, tuned_for_live_coding
 

@@ -10,7 +10,7 @@ from .conftest import REPO
 CORE = [
     "observer.models",
     "observer.codebooks",
-    "observer.store",
+    "observer.storage",
     "observer.coding",
     "observer.metrics",
     "observer.roster",

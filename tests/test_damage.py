@@ -12,7 +12,7 @@ from observer.coding import CodingSession
 from observer.errors import StorageError
 from observer.metrics import summarise
 from observer.models import Codebook, SessionStatus
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import at, make_session
 

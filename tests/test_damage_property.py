@@ -17,7 +17,7 @@ from observer.cli import main
 from observer.coding import CodingSession
 from observer.demo import generate_demo
 from observer.models import Codebook
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import at, make_session
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from observer.models import Codebook
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import REPO, make_session
 

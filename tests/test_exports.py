@@ -20,7 +20,7 @@ from observer.export.records import TYPED_TEXT_COLUMNS, neutralised
 from observer.export.xlsx import safe_text
 from observer.models import Codebook, Participant
 from observer.pseudonyms import PseudonymRegistry
-from observer.store import Archive
+from observer.storage import Archive
 
 from .meetings import empty_meeting, hand_meeting
 

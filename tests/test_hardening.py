@@ -23,7 +23,7 @@ from observer.coding import ActionRefused, CodingSession
 from observer.errors import InputError
 from observer.models import Codebook, Participant, Session, SessionData
 from observer.roster import read_roster
-from observer.store import Archive
+from observer.storage import Archive
 from observer.text import search_key
 from observer.tui import coding_screen, home, new_session, review
 from observer.tui.app import ObserverApp
@@ -362,8 +362,8 @@ async def test_status_line_wraps_a_disk_full_message_instead_of_cutting_it(
 async def test_leaving_on_a_full_disk_says_closing_failed_and_loses_nothing(
     tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from observer import store as store_module
     from observer.errors import StorageError
+    from observer.storage import checkpoint as store_module
 
     session = make_session(partnership)
     archive, app = _coding_app(tmp_path / "data", session)

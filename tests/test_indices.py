@@ -15,7 +15,7 @@ from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.metrics import summarise
 from observer.models import Codebook
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from .conftest import at, make_session

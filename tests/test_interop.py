@@ -21,7 +21,7 @@ from observer.export import ExportOptions, export_sessions, json_document
 from observer.export.boris import boris_project
 from observer.export.records import Naming
 from observer.models import Codebook
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import REPO
 from .meetings import hand_meeting

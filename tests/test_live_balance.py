@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from observer.codebooks import resolve_codebook
 from observer.coding import ActionRefused, CodingSession
 from observer.metrics import LiveBalance, LiveBalanceTracker, live_balance
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import at, make_session
 

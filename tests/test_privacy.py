@@ -11,7 +11,7 @@ from observer.cli import main
 from observer.coding import CodingSession
 from observer.models import Codebook
 from observer.roster import RosterEntry, build_session
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import at
 

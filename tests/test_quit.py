@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from observer.models import Codebook, SessionStatus
-from observer.store import Archive, lock_is_held
+from observer.storage import Archive, lock_is_held
 
 from .conftest import REPO, make_session
 

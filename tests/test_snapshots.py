@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from .conftest import at, make_session

@@ -15,7 +15,7 @@ import pytest
 from observer.coding import CodingSession
 from observer.errors import SessionLockedError, StorageError
 from observer.models import Codebook
-from observer.store import Archive
+from observer.storage import Archive
 
 from .conftest import REPO, at, make_session
 
@@ -72,7 +72,7 @@ def test_unreadable_session_file_is_reported_left_in_place_and_others_still_load
 
 HOLDER = """
 import sys, time
-from observer.store import Archive
+from observer.storage import Archive
 store = Archive(sys.argv[1]).open_session(sys.argv[2])
 print("holding", flush=True)
 time.sleep(60)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from observer.models import Codebook, SessionStatus
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from .conftest import REPO, make_session

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
 from observer.demo import DEMO_SESSIONS, second_observer
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.home import HomeScreen
 from observer.tui.review import AgreementScreen, ReviewScreen

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Input, TextArea
 
 from observer.models import SessionStatus
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.new_session import NewSessionScreen

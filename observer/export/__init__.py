@@ -29,7 +29,7 @@ from observer.export.sources import Sessions, codebooks_of
 from observer.files import atomic_replace
 from observer.models import SessionData
 from observer.pseudonyms import PseudonymRegistry
-from observer.store import Archive
+from observer.storage import Archive
 
 FORMATS = (".xlsx", ".csv", ".json", ".boris")
 

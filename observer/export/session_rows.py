@@ -25,7 +25,7 @@ from observer.errors import StorageError
 from observer.export.records import TIDY_LEAD, Naming, tidy_rows
 from observer.export.sources import ArchiveSessions
 from observer.models import SessionData
-from observer.store import Archive
+from observer.storage import Archive
 
 ORGANISATION_COLUMNS = [
     "session_id",

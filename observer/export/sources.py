@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from observer.models import Codebook, SessionData
-from observer.store import Archive
+from observer.storage import Archive
 
 
 class ArchiveSessions:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from observer.keys import QUIT_KEY
 from observer.models import utc_now
-from observer.store import Archive, SessionStore
+from observer.storage import Archive, SessionStore
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.home import HomeScreen
 from observer.tui.messages import GoHome, OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession

@@ -38,7 +38,7 @@ from observer.metrics import (
 )
 from observer.models import Contribution, IndexDefinition, Session, SessionData, SessionStatus, utc_now
 from observer.report import bar, number, percent
-from observer.store import Archive, SessionStore
+from observer.storage import Archive, SessionStore
 from observer.tui.dialogs import (
     AttendeeForm,
     Confirm,

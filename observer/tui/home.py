@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from observer.clock import format_clock
 from observer.errors import ObserverError
 from observer.models import SessionData
-from observer.store import Archive, SessionProblem
+from observer.storage import Archive, SessionProblem
 from observer.tui.dialogs import Confirm, Picker, TextPrompt
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 

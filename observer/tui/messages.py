@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from observer.models import SessionData
-from observer.store import SessionStore
+from observer.storage import SessionStore
 
 
 @dataclass

@@ -18,7 +18,7 @@ from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebo
 from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.roster import RosterEntry, build_session, last_session_of_series, read_roster, roster_of
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."

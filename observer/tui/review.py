@@ -14,7 +14,7 @@ from observer.errors import ObserverError
 from observer.metrics import series_trend, summarise
 from observer.models import SessionData
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.messages import GoHome
 
 

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from observer.store import Archive
+from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from ..tui_helpers import log_ids, settle

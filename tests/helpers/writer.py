@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from observer.coding import CodingSession
-from observer.store import Archive
+from observer.storage import Archive
 
 
 def main() -> None:

@@ -1,0 +1,247 @@
+"""The archive: every session in a folder of its own, and what may be done to a whole session."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from observer.errors import CorruptFileError, InputError, StorageError
+from observer.files import (
+    describe_os_error,
+    fsync_dir,
+    remove_stale_temp_files,
+)
+from observer.models import (
+    Codebook,
+    Session,
+    SessionData,
+)
+from observer.paths import DataPaths
+from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
+from observer.storage.lock import SessionLock
+from observer.storage.reading import missing_checkpoint, read_session_state
+from observer.storage.session_store import SessionStore
+from observer.storage.state import SessionState
+
+
+@dataclass
+class SessionProblem:
+    session_id: str
+    message: str
+
+
+class Archive:
+    """All sessions under one data directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.paths = DataPaths(Path(root))
+
+    # -- set-up
+
+    def ensure(self) -> None:
+        """Create the data directory (owner-only: it holds personal data) and clean up after crashes."""
+        for directory in (self.paths.root, self.paths.sessions, self.paths.trash):
+            try:
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(describe_os_error(error, directory)) from None
+        with contextlib.suppress(OSError):
+            os.chmod(self.paths.root, 0o700)
+        for session_dir in self._session_dirs():
+            remove_stale_temp_files(session_dir)
+
+    def _session_dirs(self) -> Iterator[Path]:
+        if not self.paths.sessions.is_dir():
+            return
+        for child in sorted(self.paths.sessions.iterdir()):
+            if child.is_dir() and not child.name.startswith("."):
+                yield child
+
+    def session_ids(self) -> list[str]:
+        return [directory.name for directory in self._session_dirs()]
+
+    def resolve(self, prefix: str) -> str:
+        """A session id from an id or an unambiguous prefix of one."""
+        ids = self.session_ids()
+        if prefix in ids:
+            return prefix
+        matches = [session_id for session_id in ids if session_id.startswith(prefix)]
+        if not matches:
+            raise InputError(f"no session '{prefix}' in {self.paths.root} (see 'observer sessions')")
+        if len(matches) > 1:
+            raise InputError(f"session prefix '{prefix}' is ambiguous: {', '.join(matches[:5])}")
+        return matches[0]
+
+    # -- writing
+
+    def create_session(self, session: Session) -> SessionStore:
+        """Store a new session and open it for writing; on failure nothing of it is left behind."""
+        self.ensure()
+        directory = self.paths.session_dir(session.id)
+        if directory.exists():
+            raise StorageError(f"session {session.id} already exists in {self.paths.root}")
+        try:
+            directory.mkdir(mode=0o700)
+        except OSError as error:
+            raise StorageError(describe_os_error(error, directory)) from None
+        lock = SessionLock(self.paths.lock(session.id), session.id)
+        try:
+            fsync_dir(self.paths.sessions)
+            lock.acquire()
+            state = SessionState(session=session, contributions={})
+            AtomicJSONStorage(self.paths.checkpoint(session.id)).write(checkpoint_tables(state))
+            return SessionStore(self.paths, state, lock)
+        except BaseException as error:
+            lock.release()
+            shutil.rmtree(directory, ignore_errors=True)
+            if isinstance(error, OSError):
+                raise StorageError(describe_os_error(error, directory) + "; no session was created") from None
+            raise
+
+    def open_session(self, session_id: str) -> SessionStore:
+        """Open a stored session for writing; refused while another process has it open.
+
+        The only place that repairs: what recovery read is folded into a new checkpoint, then a damaged
+        journal is moved aside whole.
+        """
+        self.ensure()
+        if not self.paths.session_dir(session_id).is_dir():
+            raise StorageError(f"no session {session_id} in {self.paths.root}")
+        lock = SessionLock(self.paths.lock(session_id), session_id)
+        lock.acquire()
+        try:
+            state, journal = read_session_state(self.paths, session_id)
+        except BaseException:
+            lock.release()
+            raise
+        if lock.took_over_from:
+            state.warnings.append(f"took over a stale lock left by {lock.took_over_from}, which is no longer running")
+        return SessionStore(self.paths, state, lock, journal)
+
+    def replace_session(self, data: SessionData) -> None:
+        """Write a whole session (an import): refused while it is open elsewhere."""
+        self.ensure()
+        directory = self.paths.session_dir(data.session.id)
+        is_new = not directory.exists()
+        try:
+            directory.mkdir(mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise StorageError(describe_os_error(error, directory)) from None
+        lock = SessionLock(self.paths.lock(data.session.id), data.session.id)
+        try:
+            lock.acquire()
+            state = SessionState(session=data.session, contributions={c.id: c for c in data.contributions})
+            AtomicJSONStorage(self.paths.checkpoint(data.session.id)).write(checkpoint_tables(state))
+            with contextlib.suppress(FileNotFoundError):
+                os.truncate(self.paths.journal(data.session.id), 0)
+        except BaseException:
+            if is_new:
+                lock.release()
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
+        finally:
+            lock.release()
+
+    # -- reading
+
+    def load(self, session_id: str) -> SessionData:
+        """A session as stored (checkpoint plus journal), read without taking the lock or changing a file."""
+        return self.load_with_warnings(session_id)[0]
+
+    def load_with_warnings(self, session_id: str) -> tuple[SessionData, list[str]]:
+        """A session and what was wrong with its files (damage read around, files set aside)."""
+        state, _ = read_session_state(self.paths, session_id)
+        return state.data(), [f"session {session_id}: {warning}" for warning in state.warnings]
+
+    def stored_bytes(self, session_id: str) -> int:
+        """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
+        total = 0
+        for path in (self.paths.checkpoint(session_id), self.paths.journal(session_id)):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
+
+    def codebook_of(self, session_id: str) -> Codebook:
+        """A session's frozen codebook, without reading its contributions into models (it never changes)."""
+        path = self.paths.checkpoint(session_id)
+        try:
+            tables = AtomicJSONStorage(path).read() or {}
+            return Codebook.model_validate(next(iter(tables["codebook"].values())))
+        except FileNotFoundError:
+            raise StorageError(missing_checkpoint(self.paths, session_id, [])) from None
+        except (ValueError, KeyError, StopIteration, ValidationError, AttributeError, RecursionError) as error:
+            raise CorruptFileError(f"{path} is unreadable ({short_reason(error)}); it was left as it is") from None
+
+    def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
+        """Every readable session without its contributions (one session in memory at a time)."""
+        sessions, problems = self.load_all()
+        return [SessionData(session=data.session, contributions=[]) for data in sessions], problems
+
+    def load_all(self) -> tuple[list[SessionData], list[SessionProblem]]:
+        """Every readable session, and a problem line for each unreadable one or each damage read around."""
+        sessions: list[SessionData] = []
+        problems: list[SessionProblem] = []
+        for session_id in self.session_ids():
+            try:
+                data, warnings = self.load_with_warnings(session_id)
+            except StorageError as error:
+                problems.append(SessionProblem(session_id, str(error)))
+                continue
+            sessions.append(data)
+            problems += [SessionProblem(session_id, warning) for warning in warnings]
+        sessions.sort(key=lambda data: (data.session.meeting_date, data.session.created_at))
+        return sessions, problems
+
+    # -- deleting
+
+    def trash_session(self, session_id: str) -> Path:
+        """Move a session to the trash folder, from which ``restore_session`` brings it back."""
+        self.ensure()
+        lock = SessionLock(self.paths.lock(session_id), session_id)
+        lock.acquire()
+        lock.release()
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # to the microsecond: 'u' restores the latest
+        target = self.paths.trash / f"{session_id}.{stamp}"
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = self.paths.trash / f"{session_id}.{stamp}-{counter}"
+        try:
+            os.replace(self.paths.session_dir(session_id), target)
+            fsync_dir(self.paths.trash)
+        except OSError as error:
+            raise StorageError(describe_os_error(error, target)) from None
+        return target
+
+    def trashed(self) -> list[Path]:
+        """Deleted sessions, the most recently deleted last."""
+        if not self.paths.trash.is_dir():
+            return []
+        return sorted(self.paths.trash.iterdir(), key=_deleted_order)
+
+    def restore_session(self, trashed: Path) -> str:
+        session_id = trashed.name.rsplit(".", 1)[0]
+        target = self.paths.session_dir(session_id)
+        if target.exists():
+            raise StorageError(f"session {session_id} exists already; not restored")
+        try:
+            os.replace(trashed, target)
+        except OSError as error:
+            if error.errno == errno.ENOENT:
+                raise StorageError(f"{trashed} is not in the trash") from None
+            raise StorageError(describe_os_error(error, target)) from None
+        return session_id
+
+
+def _deleted_order(trashed: Path) -> tuple[tuple[int, ...], str]:
+    """A trash folder is named ``<id>.<YYYYmmdd-HHMMSS-micro>[-N]``: order by that moment, then the counter."""
+    stamp = trashed.name.rpartition(".")[2]
+    return tuple(int(part) for part in stamp.split("-") if part.isdigit()), trashed.name

@@ -1,0 +1,93 @@
+"""The journal: one JSON line per change, appended and fsynced; replayed over the checkpoint when read."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from observer.errors import StorageError
+from observer.files import (
+    fsync_dir,
+)
+from observer.storage.changes import parse_change
+from observer.storage.checkpoint import short_reason
+from observer.storage.state import SessionState
+
+
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a corrupt file to a dated ``*.corrupt`` name that no later write will touch."""
+    stamp = _stamp()
+    target = path.with_name(f"{path.name}.{stamp}.corrupt")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{stamp}-{counter}.corrupt")
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        raise StorageError(f"cannot move the damaged {path} aside: {error.strerror or error}") from None
+    with contextlib.suppress(OSError):
+        fsync_dir(path.parent)
+    return target
+
+
+@dataclass
+class JournalRead:
+    """What replaying a journal found: how big it is, and whether it holds damage."""
+
+    size: int = 0  # bytes in the file
+    damaged: bool = False  # a bad entry before the last line: not a crash signature, keep the file
+
+
+def replay_journal(path: Path, state: SessionState) -> JournalRead:
+    """Apply the journal's entries newer than the checkpoint. Reads only: the file is never changed here.
+
+    A torn last line (the process died mid-write) is dropped with a warning. A bad line anywhere else is
+    damage: the entries before it are applied, the rest are not, and the warning says where.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return JournalRead()
+    except OSError as error:
+        raise StorageError(f"{path}: cannot read: {error.strerror or error}") from None
+    result = JournalRead(size=len(raw))
+    lines = raw.split(b"\n")
+    complete, tail = lines[:-1], lines[-1]
+    for number, line in enumerate(complete, start=1):
+        try:
+            doc = json.loads(line)
+            if int(doc["seq"]) > state.seq:
+                operation, change = parse_change(doc, state.session.codebook)
+                state.apply(operation, change)
+                state.seq = int(doc["seq"])
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
+            if number == len(complete) and not tail:
+                state.warnings.append(
+                    f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
+                )
+                return result
+            result.damaged = True
+            state.warnings.append(
+                f"{path} line {number} is damaged ({short_reason(error)}); the {number - 1} entries before it were "
+                "read, those after it were not"
+            )
+            return result
+    if tail:
+        state.warnings.append(f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)")
+    return result
+
+
+def set_aside_files(directory: Path) -> list[Path]:
+    """Damaged files moved aside earlier (``*.corrupt``): kept, and named to the user on every read."""
+    return sorted(directory.glob("*.corrupt")) if directory.is_dir() else []

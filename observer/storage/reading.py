@@ -1,0 +1,49 @@
+"""Reading a session as stored, changing nothing: checkpoint, journal and what is set aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from observer.errors import StorageError
+from observer.models import (
+    SessionStatus,
+)
+from observer.paths import DataPaths
+from observer.storage.checkpoint import read_checkpoint
+from observer.storage.journal import JournalRead, replay_journal, set_aside_files
+from observer.storage.lock import lock_is_held
+from observer.storage.state import SessionState, paused_at_last_moment
+
+
+def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState, JournalRead]:
+    """The session as stored: checkpoint plus journal. Never changes a file; damage becomes warnings.
+
+    A session left recording by a process that is no longer running is shown paused at its last recorded
+    moment (see ``paused_at_last_moment``), so that no reader counts time nobody observed.
+    """
+    checkpoint = paths.checkpoint(session_id)
+    directory = paths.session_dir(session_id)
+    aside = set_aside_files(directory)
+    if not checkpoint.exists():
+        raise StorageError(missing_checkpoint(paths, session_id, aside))
+    state = read_checkpoint(checkpoint)
+    journal = replay_journal(paths.journal(session_id), state)
+    state.warnings += [
+        f"{directory.name}/{path.name} holds damaged data set aside earlier; what could be read is in the session"
+        for path in aside
+    ]
+    if state.session.status == SessionStatus.RECORDING and not lock_is_held(paths.lock(session_id)):
+        interrupted = paused_at_last_moment(state)
+        assert interrupted is not None
+        state.session = interrupted
+    return state, journal
+
+
+def missing_checkpoint(paths: DataPaths, session_id: str, aside: list[Path]) -> str:
+    message = f"session {session_id}: its checkpoint {paths.checkpoint(session_id).name} is missing"
+    journal = paths.journal(session_id)
+    if journal.exists():
+        message += f"; its journal ({journal.stat().st_size:,} bytes) is kept as it is"
+    if aside:
+        message += f"; set aside earlier: {', '.join(path.name for path in aside)}"
+    return message + f" (folder {paths.session_dir(session_id)})"
