@@ -9,7 +9,7 @@ from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.models import Codebook, Session
 from observer.roster import RosterEntry, build_session
-from observer.storage import Archive
+from observer.storage import Archive, MemorySessionStore
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2026, 3, 2, 10, 0, 0, tzinfo=dt.UTC)
@@ -47,7 +47,6 @@ def make_session(codebook: Codebook, title: str = "Board", series: str = "North"
 
 
 @pytest.fixture
-def coding(archive: Archive, partnership: Codebook):
-    store = archive.create_session(make_session(partnership))
-    yield CodingSession(store)
-    store.close()
+def coding(partnership: Codebook) -> CodingSession:
+    """A state machine over a session held in memory: no files, no lock."""
+    return CodingSession(MemorySessionStore(make_session(partnership)))

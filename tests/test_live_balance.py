@@ -4,10 +4,12 @@ a recount of the session would."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from observer.codebooks import resolve_codebook
 from observer.coding import ActionRefused, CodingSession
 from observer.metrics import LiveBalance, LiveBalanceTracker, live_balance
-from observer.storage import Archive
+from observer.storage import Archive, MemorySessionStore
 
 from .conftest import at, make_session
 
@@ -75,30 +77,49 @@ def _close(followed: Any, counted: Any) -> bool:
 THREE_SPEAKERS = [("speak", 0, 1.0), ("speak", 1, 5.0), ("speak", 2, 5.0)]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions=ACTIONS)
 @example(actions=[*THREE_SPEAKERS, ("edit_old", 0, 1.0)])  # a code on an earlier contribution
 @example(actions=[*THREE_SPEAKERS, ("move", 4, 1.0)])  # an earlier start moved: the one before ends elsewhere
 @example(actions=[*THREE_SPEAKERS, ("delete", 1, 1.0), ("undo", 0, 1.0)])
 @example(actions=[*THREE_SPEAKERS, ("clock", 0, 2.0), ("clock", 0, 9.0), ("speak", 0, 3.0), ("undo", 0, 1.0)])
 def test_followed_balance_equals_a_recount_after_every_action(actions: list[tuple[str, int, float]]) -> None:
+    coding = CodingSession(MemorySessionStore(make_session(resolve_codebook("partnership", None))))
+    tracker = LiveBalanceTracker()
+    moment = 0.0
+    for action, choice, gap in actions:
+        moment += gap
+        with contextlib.suppress(ActionRefused):
+            _apply(coding, moment, action, choice)
+        data = coding.store.data()
+        followed: LiveBalance = tracker.update(data, at(moment + 1))
+        counted = live_balance(data, at(moment + 1))
+        assert _close(followed, counted), (action, followed, counted)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions=ACTIONS)
+def test_the_memory_store_writes_what_the_archive_would(actions: list[tuple[str, int, float]]) -> None:
+    """The in-memory store stands in for the archive in state-machine tests: same lines, same session."""
+    session = make_session(resolve_codebook("partnership", None))
     with tempfile.TemporaryDirectory() as folder:
         archive = Archive(Path(folder) / "data")
-        store = archive.create_session(make_session(resolve_codebook("partnership", None)))
-        coding = CodingSession(store)
-        tracker = LiveBalanceTracker()
+        on_disk = archive.create_session(session)
+        on_disk.fold_every = 10**6  # keep every line in the journal, to compare them
+        in_memory = MemorySessionStore(session, fold_every=10**6)
+        codings = [CodingSession(on_disk), CodingSession(in_memory)]
+        counters = [itertools.count(), itertools.count()]  # the same ids on both sides
         moment = 0.0
-        try:
-            for action, choice, gap in actions:
-                moment += gap
-                with contextlib.suppress(ActionRefused):
+        for action, choice, gap in actions:
+            moment += gap
+            for coding, counter in zip(codings, counters, strict=True):
+                same_ids = patch("observer.coding.new_id", lambda prefix, c=counter: f"{prefix}{next(c):012d}")
+                with same_ids, contextlib.suppress(ActionRefused):
                     _apply(coding, moment, action, choice)
-                data = coding.store.data()
-                followed: LiveBalance = tracker.update(data, at(moment + 1))
-                counted = live_balance(data, at(moment + 1))
-                assert _close(followed, counted), (action, followed, counted)
-        finally:
-            store.close()
+        written = archive.paths.journal(session.id).read_bytes()
+        assert b"".join(in_memory.journal) == written
+        assert in_memory.data() == on_disk.data()
+        on_disk.close()
 
 
 def test_a_long_session_is_followed_without_recounting_it(partnership) -> None:

@@ -13,13 +13,14 @@ session as stored, changing nothing), ``session_store`` (a session open for writ
 from observer.storage.archive import Archive, SessionProblem
 from observer.storage.changes import Change, Write
 from observer.storage.lock import lock_is_held
-from observer.storage.session_store import FOLD_EVERY, SessionStore
+from observer.storage.session_store import FOLD_EVERY, MemorySessionStore, SessionStore
 from observer.storage.state import SessionState, paused_at_last_moment
 
 __all__ = [
     "FOLD_EVERY",
     "Archive",
     "Change",
+    "MemorySessionStore",
     "SessionProblem",
     "SessionState",
     "SessionStore",

@@ -113,8 +113,12 @@ class SessionStore:
         self._commit("redo", change)
         return change
 
+    @property
+    def is_open(self) -> bool:
+        return self._journal_fd >= 0
+
     def _commit(self, operation: Operation, change: Change) -> None:
-        if self._journal_fd < 0:
+        if not self.is_open:
             raise StorageError(f"session {self.session_id} is closed")
         seq = self.state.seq + 1
         line = (json.dumps(change_doc(change, operation, seq), separators=(",", ":")) + "\n").encode()
@@ -168,3 +172,35 @@ class SessionStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class MemorySessionStore(SessionStore):
+    """A session open for writing that lives in memory only: the same changes, journal lines, undo and folding
+    as ``SessionStore``, without files or a lock (as TinyDB's ``MemoryStorage`` stands in for its JSON file).
+    For state-machine tests and anything that must not touch the archive."""
+
+    def __init__(self, session: Session, fold_every: int = FOLD_EVERY) -> None:  # no super(): no files
+        self.fold_every = fold_every
+        self.state = SessionState(session=session, contributions={})
+        self.session_id = session.id
+        self.journal: list[bytes] = []  # the lines a SessionStore would have appended since the last fold
+        self.folds = 0
+        self._open = True
+        self._entries_since_checkpoint = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def _append(self, line: bytes) -> None:
+        self.journal.append(line)
+
+    def checkpoint(self) -> None:
+        self.journal.clear()
+        self.folds += 1
+        self._entries_since_checkpoint = 0
+
+    def close(self) -> None:
+        if self._open:
+            self.checkpoint()
+            self._open = False
