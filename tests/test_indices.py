@@ -19,7 +19,7 @@ from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from .conftest import at, make_session
-from .tui_helpers import FakeClock, press, settle, static_text
+from .tui_helpers import FakeClock, panel_text, press, settle
 
 PARTNERSHIP_WORDS = ("Partnership", "PFI", "Relational", "RI ", "Orientation", "org-first")
 
@@ -43,7 +43,7 @@ async def _code_a_bales_meeting(archive: Archive) -> tuple[str, str, str]:
             await press(pilot, act)
         clock.advance(10)
         await press(pilot, "space")  # pause: the last act ends at 40 s
-        balance, clock_bar = static_text(pilot, "#balance"), static_text(pilot, "#clock-bar")
+        balance, clock_bar = panel_text(pilot, "#balance"), panel_text(pilot, "#clock-bar")
         await pilot.press("ctrl+q")
     return session.id, balance, clock_bar
 

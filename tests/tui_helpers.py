@@ -91,14 +91,13 @@ def screen_text(pilot: Pilot) -> str:
     return html.unescape(text).replace("\xa0", " ")
 
 
-def static_text(pilot: Pilot, selector: str) -> str:
-    """What a Static on the coding screen shows, as plain text at its width on screen."""
+def panel_text(pilot: Pilot, selector: str) -> str:
+    """What a panel of the coding screen shows, as plain text at its width on screen."""
     import io
 
     from rich.console import Console
-    from textual.widgets import Static
 
-    widget = coding_screen(pilot).query_one(selector, Static)
+    widget = coding_screen(pilot).query_one(selector)
     console = Console(width=max(widget.size.width, 20), file=io.StringIO(), record=True)
-    console.print(widget.content)
+    console.print(widget.render())
     return console.export_text()

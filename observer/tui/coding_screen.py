@@ -13,9 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, overload
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -29,15 +26,11 @@ from observer.clock import format_clock, parse_clock
 from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
 from observer.metrics import (
-    OVERREPRESENTED_AIRTIME_RATIO,
     LiveBalance,
     LiveBalanceTracker,
-    code_heading,
     span_at,
-    time_key,
 )
-from observer.models import Contribution, IndexDefinition, Session, SessionData, SessionStatus, utc_now
-from observer.report import bar, number, percent
+from observer.models import Contribution, Session, SessionData, SessionStatus, utc_now
 from observer.storage import Archive, SessionStore
 from observer.tui.dialogs import (
     AttendeeForm,
@@ -51,6 +44,16 @@ from observer.tui.dialogs import (
 )
 from observer.tui.log_view import ContributionLog
 from observer.tui.messages import GoHome, ShowReview
+from observer.tui.panels import (
+    AttendeesPanel,
+    AttendeesState,
+    BalancePanel,
+    BalanceState,
+    ClockBar,
+    ClockState,
+    CurrentContribution,
+    CurrentState,
+)
 from observer.tui.runner import ActionRunner, Outcome
 from observer.tuning import freeze_long_lived_objects
 
@@ -107,6 +110,8 @@ class ContributionIds(Sequence[str]):
 
 
 class CodingScreen(Screen[None]):
+    # Below NARROW_WIDTH columns the balance panel gives its room to the log (see app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS),
@@ -146,15 +151,15 @@ class CodingScreen(Screen[None]):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="clock-bar")
+        yield ClockBar(id="clock-bar")
         with Horizontal(id="coding-body"):
             with Vertical(id="attendees-panel"):
-                yield Static(id="attendees")
+                yield AttendeesPanel(id="attendees")
             with Vertical(id="centre"):
-                yield Static(id="current")
+                yield CurrentContribution(id="current")
                 yield ContributionLog(id="log")
             with Vertical(id="balance-panel"):
-                yield Static(id="balance")
+                yield BalancePanel(id="balance")
         yield Static("opening…", id="status", markup=False)
         yield Footer()
 
@@ -171,13 +176,6 @@ class CodingScreen(Screen[None]):
         self.runner.submit(self._open)
         self.set_interval(0.5, self._tick)
         self.set_interval(RUNNING_AIRTIME_REFRESH_SECONDS, self._refresh_running_airtime)
-        self._apply_width(self.size.width)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._apply_width(event.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        self.set_class(width < NARROW_WIDTH, "narrow")
 
     # ------------------------------------------------------------ the worker side
 
@@ -241,9 +239,9 @@ class CodingScreen(Screen[None]):
     def balance_ready(self, message: BalanceReady) -> None:
         self.summary = message.summary
         if self.view is not None:
-            self.query_one("#attendees", Static).update(self._attendees_table(self.view))
-            balance = self._balance_text(message.summary, self.view.session.codebook.indices)
-            self.query_one("#balance", Static).update(balance)
+            self._show_attendees(self.view)
+            definitions = self.view.session.codebook.indices
+            self.query_one(BalancePanel).state = BalanceState(message.summary, definitions)
             self._tick()
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
@@ -302,97 +300,39 @@ class CodingScreen(Screen[None]):
 
     def _tick(self) -> None:
         if self.view is not None:
-            self.query_one("#clock-bar", Static).update(self._clock_text(self.view))
+            self._show_clock(self.view)
 
     def _render_view(self) -> None:
         view = self.view
         assert view is not None
-        self.query_one("#clock-bar", Static).update(self._clock_text(view))
+        self._show_clock(view)
         self._update_log(view)
-        self.query_one("#current", Static).update(self._current_text(view))
+        self._show_current(view)
         self._schedule_balance()
 
-    def _clock_text(self, view: LiveView) -> Text:
-        session = view.session
-        clock = session.clock_at(self.now())
-        state = {
-            SessionStatus.NEW: ("NOT STARTED", "bold yellow"),
-            SessionStatus.RECORDING: ("● RECORDING", "bold red"),
-            SessionStatus.PAUSED: ("❚❚ PAUSED", "bold yellow"),
-            SessionStatus.ENDED: ("■ ENDED", "bold"),
-        }[session.status]
-        item = session.agenda_item_at(clock)
-        text = Text.assemble((f" {format_clock(clock)} ", "bold reverse"), "  ", state, "  ")
-        text.append(f"{session.title}", "bold")
-        if item is not None:
-            text.append(f"  ·  agenda: {item.title}")
-        if self.summary is not None and session.codebook.indices:
-            values = self.summary.indices
-            shown = "  ".join(f"{index.short} {number(values[index.id])}" for index in session.codebook.indices)
-            text.append(f"  ·  {shown}", "dim")
-        if self.selected_id is not None:
-            text.append("  ·  EDITING (Esc: live)", "bold magenta")
-        return text
+    def _show_clock(self, view: LiveView) -> None:
+        indices = self.summary.indices if self.summary is not None else None
+        state = ClockState(view.session, view.session.clock_at(self.now()), indices, self.selected_id is not None)
+        self.query_one(ClockBar).state = state
 
-    def _attendees_table(self, view: LiveView) -> Table:
-        session = view.session
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(width=1)
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column(justify="right", no_wrap=True)
+    def _show_attendees(self, view: LiveView) -> None:
         running = view.contribution(view.running_id)
-        current_speaker = running.participant_id if running else None
         airtime = {row.id: row.airtime_s for row in self.summary.participants} if self.summary else {}
-        organisations = {o.id: o.name for o in session.organisations}
-        for index, participant in enumerate(session.participants):
-            key = SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "/"
-            attendance = session.attendance_of(participant.id)
-            left = attendance is not None and attendance.left_s is not None
-            style = "bold reverse" if participant.id == current_speaker else ("dim strike" if left else "")
-            name = Text(participant.name, style=style)
-            name.append(f"  {organisations.get(participant.organisation_id, '')}", style="dim")
-            table.add_row(Text(key, style="bold cyan"), name, format_clock(airtime.get(participant.id, 0.0)))
-        if not session.participants:
-            table.add_row("", Text("No attendees yet: + adds one", style="italic"), "")
-        table.add_row("", Text("0 / : organisation only · any attendee", style="dim"), "")
-        return table
+        speaking = running.participant_id if running else None
+        self.query_one(AttendeesPanel).state = AttendeesState(view.session, speaking, airtime)
+
+    def _show_current(self, view: LiveView) -> None:
+        target = self._target(view)
+        end_s = span_at(view.data, view.positions[target.id], self.now()).end_s if target is not None else 0.0
+        running = target is not None and target.id == view.running_id
+        self.query_one(CurrentContribution).state = CurrentState(
+            view.session.codebook, view.session, target, running, end_s, self.selected_id is not None
+        )
 
     def _target(self, view: LiveView) -> Contribution | None:
         if self.selected_id is not None:
             return view.contribution(self.selected_id)
         return view.data.contributions[-1] if view.data.contributions else None
-
-    def _current_text(self, view: LiveView) -> Text:
-        codebook = view.session.codebook
-        target = self._target(view)
-        text = Text()
-        if target is None:
-            text.append("No contribution yet.", "italic")
-            text.append("  Press 1–9 when someone speaks (/ to search, 0 for organisation only).", "dim")
-            return text
-        span = span_at(view.data, view.positions[target.id], self.now())
-        heading = "EDITING" if self.selected_id else ("SPEAKING" if target.id == view.running_id else "LAST")
-        text.append(f"{heading} ", "bold magenta" if self.selected_id else "bold green")
-        text.append(view.session.speaker_name(target), "bold")
-        if target.id == view.running_id:
-            text.append(f"  since {format_clock(target.start_s)}")  # still talking: no end yet
-        else:
-            text.append(f"  {format_clock(target.start_s)}–{format_clock(span.end_s)}")
-        for dimension in codebook.dimensions:
-            text.append(f"\n{dimension.label}: ", "bold")
-            for code in dimension.codes:
-                chosen = target.codes.get(dimension.id) == code.id
-                text.append(f"[{code.key}] {code.label}", "bold reverse green" if chosen else "dim")
-                text.append("  ")
-        if codebook.flags:
-            text.append("\nFlags: ", "bold")
-            for flag in codebook.flags:
-                on_flag = flag.id in target.flags
-                text.append(f"[{flag.key}] {flag.label}", "bold reverse yellow" if on_flag else "dim")
-                text.append(" ")
-        if target.note:
-            text.append(f"\nNote: {target.note}", "italic")
-        return text
 
     def _log_row(self, view: LiveView, contribution: Contribution) -> tuple[str, ...]:
         codebook = view.session.codebook
@@ -436,39 +376,6 @@ class CodingScreen(Screen[None]):
         log = self.query_one("#log", ContributionLog)
         log.show(self._log_order, self._log_cells, self.selected_id)
         log.set_class(self.selected_id is not None, "editing")
-
-    def _balance_text(self, summary: LiveBalance, definitions: list[IndexDefinition]) -> Group:
-        values = summary.indices
-        head = Text()
-        head.append("Balance", "bold underline")
-        for index in definitions:  # only what the codebook declares: a session never shows another's label
-            value, by_time = number(values[index.id]), number(values[time_key(index.id)])
-            label = index.label if len(index.label) <= 18 else f"{index.label[:17]}…"  # one line in the panel
-            head.append(f"\n{label:<18} {value}  (time {by_time})")
-        parts: list[RenderableType] = [head, Text()]
-        if summary.quadrant is not None:
-            quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
-            quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
-            for column in summary.quadrant.core_columns:
-                heading = code_heading(column)
-                quadrant.add_column(heading if len(heading) <= 10 else f"{heading[:8]}.", justify="right")
-            for row in summary.quadrant.rows:
-                counts = summary.quadrant.counts[row]
-                quadrant.add_row(code_heading(row), *[str(counts[column]) for column in summary.quadrant.core_columns])
-            parts += [quadrant, Text()]
-        tail = Text()
-        tail.append("Airtime vs share of room\n", "bold")
-        for organisation in summary.organisations:
-            share = organisation.share_airtime or 0.0
-            room = organisation.share_of_room or 0.0
-            drawn = bar(share, 20)
-            tail.append(f"{organisation.name[:22]:<22}\n", "")
-            tail.append(f" {drawn:<20}", "green")
-            tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
-            over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
-            tail.append(" ▲\n" if over else "\n", "bold red")
-        tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
-        return Group(*parts, tail)
 
     # ------------------------------------------------------------ keys: speakers and codes
 
@@ -667,7 +574,7 @@ class CodingScreen(Screen[None]):
         self.selected_id = self._log_order[max(0, index)] if index is not None else None
         self._show_selection()
         if self.view is not None:
-            self.query_one("#current", Static).update(self._current_text(self.view))
+            self._show_current(self.view)
             self._tick()
 
     def action_select_live(self) -> None:

@@ -1,0 +1,259 @@
+"""The coding screen's panels: each a widget that shows one piece of state, styled from the theme.
+
+The screen hands each panel a small immutable state (a reactive: setting it repaints the panel); the panels
+know how to draw it and nothing about keys, the state machine or the disk. Colours come from component
+classes whose rules use theme variables, so a theme reaches every one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from observer.clock import format_clock
+from observer.keys import SPEAKER_KEYS
+from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
+from observer.models import Codebook, Contribution, IndexDefinition, Session, SessionStatus
+from observer.report import bar, number, percent
+
+PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
+AIRTIME_BAR_WIDTH = 20
+
+
+@dataclass(frozen=True)
+class ClockState:
+    session: Session
+    clock_s: float
+    indices: dict[str, float | None] | None  # the balance's values, once computed
+    editing: bool
+
+
+class ClockBar(Widget):
+    """The session clock, its state, the title, the agenda item and the indices, on one line."""
+
+    COMPONENT_CLASSES = {
+        "clock-bar--time",
+        "clock-bar--recording",
+        "clock-bar--waiting",
+        "clock-bar--ended",
+        "clock-bar--title",
+        "clock-bar--indices",
+        "clock-bar--editing",
+    }
+    DEFAULT_CSS = """
+    ClockBar { height: 1; background: $boost; padding: 0 1; }
+    ClockBar > .clock-bar--time { text-style: bold reverse; }
+    ClockBar > .clock-bar--recording { color: $error; text-style: bold; }
+    ClockBar > .clock-bar--waiting { color: $warning; text-style: bold; }
+    ClockBar > .clock-bar--ended { text-style: bold; }
+    ClockBar > .clock-bar--title { text-style: bold; }
+    ClockBar > .clock-bar--indices { color: $text-muted; }
+    ClockBar > .clock-bar--editing { color: $accent; text-style: bold; }
+    """
+    state: reactive[ClockState | None] = reactive(None, always_update=True)
+
+    def render(self) -> RenderableType:
+        state = self.state
+        if state is None:
+            return Text()
+        style = self.get_component_rich_style
+        session = state.session
+        label, kind = {
+            SessionStatus.NEW: ("NOT STARTED", "clock-bar--waiting"),
+            SessionStatus.RECORDING: ("● RECORDING", "clock-bar--recording"),
+            SessionStatus.PAUSED: ("❚❚ PAUSED", "clock-bar--waiting"),
+            SessionStatus.ENDED: ("■ ENDED", "clock-bar--ended"),
+        }[session.status]
+        text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
+        text.append("  ")
+        text.append(session.title, style("clock-bar--title"))
+        item = session.agenda_item_at(state.clock_s)
+        if item is not None:
+            text.append(f"  ·  agenda: {item.title}")
+        if state.indices is not None and session.codebook.indices:
+            shown = "  ".join(f"{i.short} {number(state.indices[i.id])}" for i in session.codebook.indices)
+            text.append(f"  ·  {shown}", style("clock-bar--indices"))
+        if state.editing:
+            text.append("  ·  EDITING (Esc: live)", style("clock-bar--editing"))
+        return text
+
+
+@dataclass(frozen=True)
+class AttendeesState:
+    session: Session
+    speaking: str | None  # the participant speaking now
+    airtime: dict[str, float]  # participant id -> seconds, from the balance
+
+
+class AttendeesPanel(Widget):
+    """Everyone on the roster with their speaker key, organisation and airtime so far."""
+
+    COMPONENT_CLASSES = {
+        "attendees--key",
+        "attendees--speaking",
+        "attendees--left",
+        "attendees--organisation",
+        "attendees--hint",
+    }
+    DEFAULT_CSS = """
+    AttendeesPanel { height: auto; }
+    AttendeesPanel > .attendees--key { color: $secondary; text-style: bold; }
+    AttendeesPanel > .attendees--speaking { text-style: bold reverse; }
+    AttendeesPanel > .attendees--left { color: $text-muted; text-style: strike; }
+    AttendeesPanel > .attendees--organisation { color: $text-muted; }
+    AttendeesPanel > .attendees--hint { color: $text-muted; }
+    """
+    state: reactive[AttendeesState | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> RenderableType:
+        state = self.state
+        if state is None:
+            return Text()
+        style = self.get_component_rich_style
+        session = state.session
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=1)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(justify="right", no_wrap=True)
+        organisations = {o.id: o.name for o in session.organisations}
+        for index, participant in enumerate(session.participants):
+            key = SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "/"
+            attendance = session.attendance_of(participant.id)
+            left = attendance is not None and attendance.left_s is not None
+            if participant.id == state.speaking:
+                name = Text(participant.name, style=style("attendees--speaking"))
+            else:
+                name = Text(participant.name, style=style("attendees--left") if left else "")
+            name.append(f"  {organisations.get(participant.organisation_id, '')}", style("attendees--organisation"))
+            airtime = format_clock(state.airtime.get(participant.id, 0.0))
+            table.add_row(Text(key, style("attendees--key")), name, airtime)
+        if not session.participants:
+            table.add_row("", Text("No attendees yet: + adds one", style="italic"), "")
+        table.add_row("", Text("0 / : organisation only · any attendee", style("attendees--hint")), "")
+        return table
+
+
+@dataclass(frozen=True)
+class CurrentState:
+    codebook: Codebook
+    session: Session
+    target: Contribution | None  # the contribution the code keys act on
+    running: bool  # still going on
+    end_s: float  # where it ends (now, while running)
+    editing: bool
+
+
+class CurrentContribution(Widget):
+    """The contribution the code keys act on: who, when, and every code and flag with its key."""
+
+    COMPONENT_CLASSES = {
+        "current--live",
+        "current--editing",
+        "current--chosen",
+        "current--flagged",
+        "current--option",
+    }
+    DEFAULT_CSS = """
+    CurrentContribution > .current--live { color: $success; text-style: bold; }
+    CurrentContribution > .current--editing { color: $accent; text-style: bold; }
+    CurrentContribution > .current--chosen { color: $success; text-style: bold reverse; }
+    CurrentContribution > .current--flagged { color: $warning; text-style: bold reverse; }
+    CurrentContribution > .current--option { color: $text-muted; }
+    """
+    state: reactive[CurrentState | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> RenderableType:
+        state = self.state
+        if state is None:
+            return Text()
+        style = self.get_component_rich_style
+        target = state.target
+        text = Text()
+        if target is None:
+            text.append("No contribution yet.", "italic")
+            hint = "  Press 1–9 when someone speaks (/ to search, 0 for organisation only)."
+            text.append(hint, style("current--option"))
+            return text
+        heading = "EDITING" if state.editing else ("SPEAKING" if state.running else "LAST")
+        text.append(f"{heading} ", style("current--editing" if state.editing else "current--live"))
+        text.append(state.session.speaker_name(target), "bold")
+        if state.running:
+            text.append(f"  since {format_clock(target.start_s)}")  # still talking: no end yet
+        else:
+            text.append(f"  {format_clock(target.start_s)}–{format_clock(state.end_s)}")
+        for dimension in state.codebook.dimensions:
+            text.append(f"\n{dimension.label}: ", "bold")
+            for code in dimension.codes:
+                chosen = target.codes.get(dimension.id) == code.id
+                text.append(f"[{code.key}] {code.label}", style("current--chosen" if chosen else "current--option"))
+                text.append("  ")
+        if state.codebook.flags:
+            text.append("\nFlags: ", "bold")
+            for flag in state.codebook.flags:
+                flagged = flag.id in target.flags
+                text.append(f"[{flag.key}] {flag.label}", style("current--flagged" if flagged else "current--option"))
+                text.append(" ")
+        if target.note:
+            text.append(f"\nNote: {target.note}", "italic")
+        return text
+
+
+@dataclass(frozen=True)
+class BalanceState:
+    balance: LiveBalance
+    definitions: list[IndexDefinition]
+
+
+class BalancePanel(Widget):
+    """The codebook's indices, its 2×2, and each organisation's airtime against its share of the room."""
+
+    COMPONENT_CLASSES = {"balance--heading", "balance--subheading", "balance--bar", "balance--over"}
+    DEFAULT_CSS = """
+    BalancePanel { height: auto; }
+    BalancePanel > .balance--heading { text-style: bold underline; }
+    BalancePanel > .balance--subheading { text-style: bold; }
+    BalancePanel > .balance--bar { color: $success; }
+    BalancePanel > .balance--over { color: $error; text-style: bold; }
+    """
+    state: reactive[BalanceState | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> RenderableType:
+        state = self.state
+        if state is None:
+            return Text()
+        style = self.get_component_rich_style
+        summary, values = state.balance, state.balance.indices
+        head = Text()
+        head.append("Balance", style("balance--heading"))
+        for index in state.definitions:  # only what the codebook declares: a session never shows another's label
+            label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
+            by_count, by_time = number(values[index.id]), number(values[time_key(index.id)])
+            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}} {by_count}  (time {by_time})")
+        parts: list[RenderableType] = [head, Text()]
+        if summary.quadrant is not None:
+            quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+            quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
+            for column in summary.quadrant.core_columns:
+                heading = code_heading(column)
+                quadrant.add_column(heading if len(heading) <= 10 else f"{heading[:8]}.", justify="right")
+            for row in summary.quadrant.rows:
+                counts = summary.quadrant.counts[row]
+                quadrant.add_row(code_heading(row), *[str(counts[column]) for column in summary.quadrant.core_columns])
+            parts += [quadrant, Text()]
+        tail = Text()
+        tail.append("Airtime vs share of room\n", style("balance--subheading"))
+        for organisation in summary.organisations:
+            share = organisation.share_airtime or 0.0
+            room = organisation.share_of_room or 0.0
+            tail.append(f"{organisation.name[:22]:<22}\n")
+            tail.append(f" {bar(share, AIRTIME_BAR_WIDTH):<{AIRTIME_BAR_WIDTH}}", style("balance--bar"))
+            tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
+            over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
+            tail.append(" ▲\n" if over else "\n", style("balance--over"))
+        tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
+        return Group(*parts, tail)
