@@ -123,8 +123,10 @@ def codebooks_list(context: Context) -> None:
         book = entry.codebook
         where = "shipped" if entry.shipped else str(entry.path)
         dimensions = ", ".join(d.id for d in book.dimensions)
+        indices = ", ".join(index.short for index in book.indices) or "none"
         click.echo(
-            f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags] ({where})"
+            f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags; "
+            f"indices {indices}] ({where})"
         )
     for problem in problems:
         click.echo(f"unusable: {problem}", err=True)
@@ -139,7 +141,7 @@ def codebooks_check(file: Path) -> None:
     codes = sum(len(d.codes) for d in book.dimensions)
     click.echo(
         f"{file}: ok — {book.name} v{book.version}, {len(book.dimensions)} dimensions, "
-        f"{codes} codes, {len(book.flags)} flags"
+        f"{codes} codes, {len(book.flags)} flags, indices: {', '.join(i.short for i in book.indices) or 'none'}"
     )
 
 
