@@ -8,8 +8,10 @@ classes whose rules use theme variables, so a theme reaches every one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
@@ -20,6 +22,24 @@ from observer.keys import SPEAKER_KEYS
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
 from observer.models import Codebook, Contribution, IndexDefinition, Session, SessionStatus
 from observer.report import bar, number, percent
+
+StateT = TypeVar("StateT")
+
+
+class Panel(Widget, Generic[StateT]):
+    """A widget that draws one immutable state; setting ``state`` repaints it (and resizes it to fit)."""
+
+    state: reactive[StateT | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> RenderableType:
+        return Text() if self.state is None else self.draw(self.state)
+
+    def draw(self, state: StateT) -> RenderableType:
+        raise NotImplementedError
+
+    def style(self, component: str) -> Style:
+        return self.get_component_rich_style(component)
+
 
 PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
 AIRTIME_BAR_WIDTH = 20
@@ -33,7 +53,7 @@ class ClockState:
     editing: bool
 
 
-class ClockBar(Widget):
+class ClockBar(Panel[ClockState]):
     """The session clock, its state, the title, the agenda item and the indices, on one line."""
 
     COMPONENT_CLASSES = {
@@ -55,13 +75,11 @@ class ClockBar(Widget):
     ClockBar > .clock-bar--indices { color: $text-muted; }
     ClockBar > .clock-bar--editing { color: $accent; text-style: bold; }
     """
+    # One line, always: a new state repaints it without laying the screen out again.
     state: reactive[ClockState | None] = reactive(None, always_update=True)
 
-    def render(self) -> RenderableType:
-        state = self.state
-        if state is None:
-            return Text()
-        style = self.get_component_rich_style
+    def draw(self, state: ClockState) -> RenderableType:
+        style = self.style
         session = state.session
         label, kind = {
             SessionStatus.NEW: ("NOT STARTED", "clock-bar--waiting"),
@@ -90,7 +108,7 @@ class AttendeesState:
     airtime: dict[str, float]  # participant id -> seconds, from the balance
 
 
-class AttendeesPanel(Widget):
+class AttendeesPanel(Panel[AttendeesState]):
     """Everyone on the roster with their speaker key, organisation and airtime so far."""
 
     COMPONENT_CLASSES = {
@@ -108,13 +126,9 @@ class AttendeesPanel(Widget):
     AttendeesPanel > .attendees--organisation { color: $text-muted; }
     AttendeesPanel > .attendees--hint { color: $text-muted; }
     """
-    state: reactive[AttendeesState | None] = reactive(None, always_update=True, layout=True)
 
-    def render(self) -> RenderableType:
-        state = self.state
-        if state is None:
-            return Text()
-        style = self.get_component_rich_style
+    def draw(self, state: AttendeesState) -> RenderableType:
+        style = self.style
         session = state.session
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(width=1)
@@ -148,7 +162,7 @@ class CurrentState:
     editing: bool
 
 
-class CurrentContribution(Widget):
+class CurrentContribution(Panel[CurrentState]):
     """The contribution the code keys act on: who, when, and every code and flag with its key."""
 
     COMPONENT_CLASSES = {
@@ -165,13 +179,9 @@ class CurrentContribution(Widget):
     CurrentContribution > .current--flagged { color: $warning; text-style: bold reverse; }
     CurrentContribution > .current--option { color: $text-muted; }
     """
-    state: reactive[CurrentState | None] = reactive(None, always_update=True, layout=True)
 
-    def render(self) -> RenderableType:
-        state = self.state
-        if state is None:
-            return Text()
-        style = self.get_component_rich_style
+    def draw(self, state: CurrentState) -> RenderableType:
+        style = self.style
         target = state.target
         text = Text()
         if target is None:
@@ -209,7 +219,7 @@ class BalanceState:
     definitions: list[IndexDefinition]
 
 
-class BalancePanel(Widget):
+class BalancePanel(Panel[BalanceState]):
     """The codebook's indices, its 2×2, and each organisation's airtime against its share of the room."""
 
     COMPONENT_CLASSES = {"balance--heading", "balance--subheading", "balance--bar", "balance--over"}
@@ -220,13 +230,9 @@ class BalancePanel(Widget):
     BalancePanel > .balance--bar { color: $success; }
     BalancePanel > .balance--over { color: $error; text-style: bold; }
     """
-    state: reactive[BalanceState | None] = reactive(None, always_update=True, layout=True)
 
-    def render(self) -> RenderableType:
-        state = self.state
-        if state is None:
-            return Text()
-        style = self.get_component_rich_style
+    def draw(self, state: BalanceState) -> RenderableType:
+        style = self.style
         summary, values = state.balance, state.balance.indices
         head = Text()
         head.append("Balance", style("balance--heading"))
