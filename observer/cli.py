@@ -182,8 +182,13 @@ def _session_row(data: Any) -> dict[str, Any]:
 @one_line_errors
 def sessions(context: Context, series: str | None, as_json: bool) -> None:
     """List the sessions in the archive."""
-    loaded, problems = context.archive.load_all()
-    rows = [_session_row(data) for data in loaded if series is None or data.session.series == series]
+    dated: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    problems = []
+    for data, found in context.archive.each_session():  # one session in memory at a time
+        problems += found
+        if data is not None and (series is None or data.session.series == series):
+            dated.append(((data.session.meeting_date, data.session.created_at), _session_row(data)))
+    rows = [row for _, row in sorted(dated, key=lambda pair: pair[0])]
     for problem in problems:
         click.echo(f"observer: warning: {terminal_safe(problem.message)}", err=True)
     if as_json:

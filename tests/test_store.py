@@ -228,3 +228,25 @@ def test_recording_cost_does_not_touch_other_sessions(archive: Archive, partners
     with archive.create_session(session) as store:
         CodingSession(store).speak(at(0), participant_id=session.participants[0].id)
     assert archive.paths.checkpoint(other).stat().st_mtime_ns == stamp
+
+
+def test_listing_holds_one_session_at_a_time(tmp_path: Path) -> None:
+    """Headers and the session list read an archive one session at a time: memory stays that of one session."""
+    import tracemalloc
+
+    from observer.demo import generate_demo
+
+    archive = Archive(tmp_path / "data")
+    ids = generate_demo(archive, sessions=8, contributions=300, seed=2)
+
+    def peak(work) -> int:
+        tracemalloc.start()
+        try:
+            work()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    one = peak(lambda: archive.load(ids[0]))
+    assert peak(archive.headers) < 2 * one
+    assert peak(lambda: list(archive.each_session())) > 4 * one  # all eight kept: the check can fail

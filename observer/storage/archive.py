@@ -7,7 +7,7 @@ import datetime as dt
 import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,23 +180,34 @@ class Archive:
         except (ValueError, KeyError, StopIteration, ValidationError, AttributeError, RecursionError) as error:
             raise CorruptFileError(f"{path} is unreadable ({short_reason(error)}); it was left as it is") from None
 
-    def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
-        """Every readable session without its contributions (one session in memory at a time)."""
-        sessions, problems = self.load_all()
-        return [SessionData(session=data.session, contributions=[]) for data in sessions], problems
-
-    def load_all(self) -> tuple[list[SessionData], list[SessionProblem]]:
-        """Every readable session, and a problem line for each unreadable one or each damage read around."""
-        sessions: list[SessionData] = []
-        problems: list[SessionProblem] = []
+    def each_session(self) -> Iterator[tuple[SessionData | None, list[SessionProblem]]]:
+        """Every session in turn, read one at a time (an archive's worth need not fit in memory): the session,
+        or None when it is unreadable, with a problem line for that or for each damage read around."""
         for session_id in self.session_ids():
             try:
                 data, warnings = self.load_with_warnings(session_id)
             except StorageError as error:
-                problems.append(SessionProblem(session_id, str(error)))
+                yield None, [SessionProblem(session_id, str(error))]
                 continue
-            sessions.append(data)
-            problems += [SessionProblem(session_id, warning) for warning in warnings]
+            yield data, [SessionProblem(session_id, warning) for warning in warnings]
+            del data  # not held while the next session is read
+
+    def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
+        """Every readable session without its contributions (one session in memory at a time)."""
+        return self._collect(lambda data: SessionData.model_construct(session=data.session, contributions=[]))
+
+    def load_all(self) -> tuple[list[SessionData], list[SessionProblem]]:
+        """Every readable session, and a problem line for each unreadable one or each damage read around."""
+        return self._collect(lambda data: data)
+
+    def _collect(self, keep: Callable[[SessionData], SessionData]) -> tuple[list[SessionData], list[SessionProblem]]:
+        sessions: list[SessionData] = []
+        problems: list[SessionProblem] = []
+        for data, found in self.each_session():
+            if data is not None:
+                sessions.append(keep(data))
+            problems += found
+            del data  # not held while the next session is read
         sessions.sort(key=lambda data: (data.session.meeting_date, data.session.created_at))
         return sessions, problems
 
