@@ -34,7 +34,8 @@ def text_problem(value: str, *, multiline: bool = False, max_length: int = NAME_
     than show as text. Notes may hold line breaks and tabs.
     """
     allowed = "\n\t" if multiline else ""
-    for character in value:
+    # Printable text has no control character: skip the character-by-character look (it runs on every read).
+    for character in "" if value.isprintable() else value:
         if character not in allowed and unicodedata.category(character) == "Cc":
             return f"contains the control character U+{ord(character):04X}, which cannot be stored"
     if len(value) > max_length:
@@ -56,8 +57,13 @@ def _multiline(value: str) -> str:
     return value
 
 
+_WINDOWS_RESERVED_STARTS = ("con", "prn", "aux", "nul", "com", "lpt")
+
+
 def _record_id(value: str) -> str:
-    if value.endswith(".") or _WINDOWS_RESERVED.match(value):
+    # The pattern only where the id could be one of those names: this runs for every record read.
+    reserved = value[:3].lower() in _WINDOWS_RESERVED_STARTS and _WINDOWS_RESERVED.match(value)
+    if value.endswith(".") or reserved:
         raise ValueError(f"'{value}' cannot be an id: it is not a valid file name on every system")
     return value
 
@@ -129,6 +135,42 @@ class IndexDefinition(Strict):
     against: list[Identifier] = Field(min_length=1)
     description: Note = ""
 
+
+# Columns the exports already have beside the indices (rows per person, organisation, agenda item, meeting):
+# an index may not take one of these names, nor end in "_time" (its by-time value has that suffix).
+RESERVED_INDEX_IDS = frozenset(
+    {
+        "id",
+        "name",
+        "label",
+        "title",
+        "indices",
+        "session_id",
+        "meeting_date",
+        "organisation",
+        "organisation_id",
+        "participant",
+        "participant_id",
+        "present",
+        "attendees_present",
+        "contributions",
+        "share_contributions",
+        "airtime_s",
+        "share_airtime",
+        "share_of_room",
+        "participation_ratio",
+        "airtime_ratio",
+        "coordinator_candidate",
+        "start_s",
+        "end_s",
+        "flags",
+        "flag_counts",
+        "flags_per_hour",
+        "observed_minutes",
+        "organisation_airtime_share",
+        "organisation_participation_ratio",
+    }
+)
 
 # Codebooks written before they declared their indices: the indices the metrics computed for them then, for
 # whichever of these dimensions and codes they have. Sessions keep their frozen codebook, so this stays.
@@ -219,6 +261,11 @@ class Codebook(Strict):
             where = f"index '{index.id}'"
             if index.id in index_ids:
                 raise ValueError(f"{where}, field 'id': the index is defined twice")
+            if index.id in RESERVED_INDEX_IDS or index.id.endswith("_time"):
+                raise ValueError(
+                    f"{where}, field 'id': '{index.id}' would clash with a column the exports already have "
+                    "(or with an index's by-time column); choose another id"
+                )
             index_ids.add(index.id)
             dimension = self.dimension(index.dimension)
             if dimension is None:

@@ -129,6 +129,8 @@ def test_a_codebook_may_declare_no_index(tmp_path: Path, partnership: Codebook) 
         ),
         ({"against": ["partnership_first"]}, "index 'pfi', field 'against': partnership_first cannot also be in"),
         ({"id": "ri"}, "index 'ri', field 'id': the index is defined twice"),
+        ({"id": "contributions"}, "index 'contributions', field 'id': 'contributions' would clash with a column"),
+        ({"id": "ri_time"}, "index 'ri_time', field 'id': 'ri_time' would clash with a column"),
         ({"counts": []}, "field 'indices', field '0', field 'counts': List should have at least 1 item"),
     ],
 )
