@@ -58,6 +58,18 @@ def test_no_screen_shadows_a_textual_attribute() -> None:
             for name in [line.split("self.", 1)[1].split("=")[0].split(":")[0].strip()]
         }
         assert not assigned & set(base), f"{cls.__name__} sets Textual's {assigned & set(base)}"
+    # The coding screen's panels: only the hooks Textual means to be overridden.
+    from textual.widget import Widget
+
+    from observer.tui import panels
+
+    class Bare(Widget):  # what Textual itself puts on every widget class
+        pass
+
+    hooks = {"render", "DEFAULT_CSS", "COMPONENT_CLASSES"} | set(vars(Bare))
+    for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution):
+        defined = {name for name in vars(panel) if not name.startswith("__")}
+        assert defined & set(dir(Widget)) <= hooks, f"{panel.__name__} redefines {defined & set(dir(Widget))}"
 
 
 async def test_markup_in_names_titles_and_agenda_is_shown_as_typed(tmp_path: Path, partnership: Codebook) -> None:
