@@ -196,14 +196,18 @@ LEGACY_INDICES: list[dict[str, Any]] = [
 ]
 
 
+def _field(item: object, name: str) -> object:
+    """A field of a dimension or code given as data (a dict) or as a model."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
 def _legacy_indices(dimensions: object) -> list[dict[str, Any]]:
     codes_by_dimension: dict[object, set[object]] = {}
     for dimension in dimensions if isinstance(dimensions, list) else []:
-        if isinstance(dimension, dict):
-            codes = dimension.get("codes")
-            codes_by_dimension[dimension.get("id")] = {
-                code.get("id") for code in (codes if isinstance(codes, list) else []) if isinstance(code, dict)
-            }
+        codes = _field(dimension, "codes")
+        codes_by_dimension[_field(dimension, "id")] = {
+            _field(code, "id") for code in (codes if isinstance(codes, list) else [])
+        }
     return [
         index
         for index in LEGACY_INDICES

@@ -196,3 +196,13 @@ def test_sessions_on_different_codebooks_keep_their_own_indices_side_by_side(tmp
         ["pfi"],
         ["sei"],
     ]
+
+
+def test_a_codebook_built_from_models_without_indices_keeps_pfi_and_ri(partnership: Codebook) -> None:
+    rebuilt = Codebook(
+        name=partnership.name,
+        version=partnership.version,
+        dimensions=list(partnership.dimensions),
+        flags=list(partnership.flags),
+    )
+    assert rebuilt.index_ids == ["pfi", "ri"]
