@@ -189,7 +189,7 @@ def count_indices(values: Indices, definitions: Sequence[IndexDefinition]) -> In
 class QuadrantTable:
     """The codebook's first index dimension × its second (for partnership: orientation × topic).
 
-    Rows and columns are the dimensions' codes in codebook order, then "uncoded"; ``core_rows`` and
+    Rows and columns are the dimensions' codes, those of the 2×2 first, then "uncoded"; ``core_rows`` and
     ``core_columns`` are the codes each index counts or measures against (the 2×2), and ``shares`` are of the
     2×2's total.
     """
@@ -206,6 +206,13 @@ class QuadrantTable:
     row_totals: dict[str, int]
     column_totals: dict[str, int]
 
+    def title(self, codebook: Codebook) -> str:
+        """What it crosses, in the codebook's words: "Orientation × topic"."""
+        rows, columns = codebook.dimension(self.row_dimension), codebook.dimension(self.column_dimension)
+        row_label = rows.label if rows is not None else self.row_dimension
+        column_label = columns.label if columns is not None else self.column_dimension
+        return f"{row_label} × {column_label.lower()}"
+
 
 def code_heading(code_id: str) -> str:
     """How a code id reads as a table heading: "org_first" → "org-first"."""
@@ -220,10 +227,11 @@ def _quadrant_shape(codebook: Codebook) -> QuadrantTable | None:
     row_dimension = codebook.dimension(row_index.dimension)
     column_dimension = codebook.dimension(column_index.dimension)
     assert row_dimension is not None and column_dimension is not None  # the codebook checked them
-    rows = [code.id for code in row_dimension.codes] + [UNCODED]
-    columns = [code.id for code in column_dimension.codes] + [UNCODED]
-    core_rows = [row for row in rows if row in row_index.against or row in row_index.counts]
-    core_columns = [column for column in columns if column in column_index.against or column in column_index.counts]
+    # The 2×2's codes first (in codebook order), then the rest, then "uncoded": the 2×2 is one block.
+    core_rows = [c.id for c in row_dimension.codes if c.id in row_index.against or c.id in row_index.counts]
+    core_columns = [c.id for c in column_dimension.codes if c.id in column_index.against or c.id in column_index.counts]
+    rows = [*core_rows, *[c.id for c in row_dimension.codes if c.id not in core_rows], UNCODED]
+    columns = [*core_columns, *[c.id for c in column_dimension.codes if c.id not in core_columns], UNCODED]
     return QuadrantTable(
         row_dimension=row_dimension.id,
         column_dimension=column_dimension.id,
@@ -736,9 +744,10 @@ class LiveBalanceTracker:
             )
             moments = [pause.at_s for pause in (*self._pauses[changed:], *pauses[changed:])]
             falls_in = bisect.bisect_right(ordered, min(moments), key=lambda c: c.start_s) - 1
-            first = min(first, max(falls_in, 0))
-        # The one before keeps its start but may end elsewhere; the last ends with the clock.
-        return max(0, min(first - 1, len(ordered) - 1, len(held) - 1))
+            first = min(first, max(falls_in, 0) + 1)  # from the contribution it falls in (first - 1 below)
+        # The one before keeps its start but may end elsewhere. ``first`` is at most the length of both lists,
+        # so the last contribution (whose end moves with the clock) is always among those recounted.
+        return max(0, first - 1)
 
 
 # ---------------------------------------------------------------- trends across sessions

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from observer.agreement import Comparison
 from observer.clock import format_clock
-from observer.metrics import UNCODED, QuadrantTable, SessionSummary, Trend, code_heading, time_key
+from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
 from observer.models import IndexDefinition, SessionData
 
 BAR_WIDTH = 24
@@ -38,13 +38,6 @@ def index_name(index: IndexDefinition) -> str:
     return f"{index.label} ({index.short})"
 
 
-def quadrant_title(quadrant: QuadrantTable, data: SessionData) -> str:
-    codebook = data.session.codebook
-    rows, columns = codebook.dimension(quadrant.row_dimension), codebook.dimension(quadrant.column_dimension)
-    assert rows is not None and columns is not None
-    return f"{rows.label} × {columns.label.lower()}"
-
-
 def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     session = data.session
     definitions = session.codebook.indices
@@ -67,7 +60,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
 
     if summary.quadrant is not None:
         quadrant = summary.quadrant
-        table = Table(title=quadrant_title(quadrant, data), title_justify="left")
+        table = Table(title=quadrant.title(session.codebook), title_justify="left")
         table.add_column("")
         for column in (*quadrant.core_columns, UNCODED, "total"):
             table.add_column(code_heading(column), justify="right")

@@ -92,7 +92,7 @@ def _capped(path: Path, rows: Iterable[list[str]]) -> list[list[str]]:
 
 
 def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    """``rows``: the file's non-empty rows (``_capped`` keeps only those)."""
     if not rows:
         raise InputError(f"{path}: the roster is empty (expected a header row: name, organisation, role)")
     header = [cell.strip().casefold() for cell in rows[0]]

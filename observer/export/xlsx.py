@@ -451,8 +451,7 @@ def _fill_summary(
     quadrant_first = 0
     if quadrant is not None:
         codebook = digests[0].header.session.codebook
-        title = f"{_dimension_label(codebook, quadrant.row_dimension)} × "
-        title += _dimension_label(codebook, quadrant.column_dimension).lower()
+        title = quadrant.title(codebook)
         shown_columns = [*quadrant.core_columns, metrics.UNCODED]
         headings = [metrics.code_heading(column) for column in shown_columns]
         sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD)
@@ -494,7 +493,7 @@ def _fill_summary(
 
     # Charts, placed to the right of the tables.
     if quadrant is not None:
-        core_rows = len(quadrant.core_rows)  # the core rows come first: a dimension's codes in codebook order
+        core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
         bar = BarChart()
         bar.type = "col"
         bar.grouping = "clustered"
@@ -555,11 +554,6 @@ def _fill_summary(
 def _and(words: list[str]) -> str:
     """ "PFI and RI"; "A, B and C"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _dimension_label(codebook: Codebook, dimension_id: str) -> str:
-    dimension = codebook.dimension(dimension_id)
-    return dimension.label if dimension is not None else dimension_id
 
 
 def _indices_chart(

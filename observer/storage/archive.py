@@ -14,16 +14,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from observer.errors import CorruptFileError, InputError, StorageError
-from observer.files import (
-    describe_os_error,
-    fsync_dir,
-    remove_stale_temp_files,
-)
-from observer.models import (
-    Codebook,
-    Session,
-    SessionData,
-)
+from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
+from observer.models import Codebook, Session, SessionData
 from observer.paths import DataPaths
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
 from observer.storage.lock import SessionLock

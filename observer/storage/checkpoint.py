@@ -14,14 +14,8 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from observer.errors import CorruptFileError
-from observer.files import (
-    atomic_replace,
-)
-from observer.models import (
-    Codebook,
-    Contribution,
-    Session,
-)
+from observer.files import atomic_replace
+from observer.models import Codebook, Contribution, Session
 from observer.storage.changes import change_doc, parse_change, record_doc
 from observer.storage.state import SessionState
 

@@ -12,9 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from observer.errors import StorageError
-from observer.files import (
-    fsync_dir,
-)
+from observer.files import fsync_dir
 from observer.storage.changes import parse_change
 from observer.storage.checkpoint import short_reason
 from observer.storage.state import SessionState
@@ -62,6 +60,7 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
     except OSError as error:
         raise StorageError(f"{path}: cannot read: {error.strerror or error}") from None
     result = JournalRead(size=len(raw))
+    torn = f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
     lines = raw.split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     for number, line in enumerate(complete, start=1):
@@ -73,9 +72,7 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
                 state.seq = int(doc["seq"])
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
             if number == len(complete) and not tail:
-                state.warnings.append(
-                    f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
-                )
+                state.warnings.append(torn)
                 return result
             result.damaged = True
             state.warnings.append(
@@ -84,7 +81,7 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
             )
             return result
     if tail:
-        state.warnings.append(f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)")
+        state.warnings.append(torn)
     return result
 
 

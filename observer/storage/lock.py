@@ -10,13 +10,8 @@ import time
 from pathlib import Path
 
 from observer.errors import SessionLockedError, StorageError
-from observer.files import (
-    describe_os_error,
-    pid_alive,
-)
-from observer.models import (
-    utc_now,
-)
+from observer.files import describe_os_error, pid_alive
+from observer.models import utc_now
 
 try:
     import fcntl

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from observer.errors import StorageError
-from observer.models import (
-    SessionStatus,
-)
+from observer.models import SessionStatus
 from observer.paths import DataPaths
 from observer.storage.checkpoint import read_checkpoint
 from observer.storage.journal import JournalRead, replay_journal, set_aside_files

@@ -7,15 +7,8 @@ import json
 import os
 
 from observer.errors import StorageError
-from observer.files import (
-    describe_os_error,
-    fsync_dir,
-)
-from observer.models import (
-    Contribution,
-    Session,
-    SessionData,
-)
+from observer.files import describe_os_error, fsync_dir
+from observer.models import Contribution, Session, SessionData
 from observer.paths import DataPaths
 from observer.storage.changes import Change, Operation, change_doc
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables

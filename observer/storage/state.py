@@ -5,15 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from observer.models import (
-    Contribution,
-    Pause,
-    Session,
-    SessionData,
-    SessionStatus,
-    clock_order,
-    utc_now,
-)
+from observer.models import Contribution, Pause, Session, SessionData, SessionStatus, clock_order, utc_now
 from observer.storage.changes import Change, Operation, Write
 
 

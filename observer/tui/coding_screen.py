@@ -325,9 +325,8 @@ class CodingScreen(Screen[None]):
         target = self._target(view)
         end_s = span_at(view.data, view.positions[target.id], self.now()).end_s if target is not None else 0.0
         running = target is not None and target.id == view.running_id
-        self.query_one(CurrentContribution).state = CurrentState(
-            view.session.codebook, view.session, target, running, end_s, self.selected_id is not None
-        )
+        editing = self.selected_id is not None
+        self.query_one(CurrentContribution).state = CurrentState(view.session, target, running, end_s, editing)
 
     def _target(self, view: LiveView) -> Contribution | None:
         if self.selected_id is not None:

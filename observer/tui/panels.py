@@ -20,7 +20,7 @@ from textual.widget import Widget
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
-from observer.models import Codebook, Contribution, IndexDefinition, Session, SessionStatus
+from observer.models import Contribution, IndexDefinition, Session, SessionStatus
 from observer.report import bar, number, percent
 
 StateT = TypeVar("StateT")
@@ -154,7 +154,6 @@ class AttendeesPanel(Panel[AttendeesState]):
 
 @dataclass(frozen=True)
 class CurrentState:
-    codebook: Codebook
     session: Session
     target: Contribution | None  # the contribution the code keys act on
     running: bool  # still going on
@@ -196,15 +195,16 @@ class CurrentContribution(Panel[CurrentState]):
             text.append(f"  since {format_clock(target.start_s)}")  # still talking: no end yet
         else:
             text.append(f"  {format_clock(target.start_s)}–{format_clock(state.end_s)}")
-        for dimension in state.codebook.dimensions:
+        codebook = state.session.codebook
+        for dimension in codebook.dimensions:
             text.append(f"\n{dimension.label}: ", "bold")
             for code in dimension.codes:
                 chosen = target.codes.get(dimension.id) == code.id
                 text.append(f"[{code.key}] {code.label}", style("current--chosen" if chosen else "current--option"))
                 text.append("  ")
-        if state.codebook.flags:
+        if codebook.flags:
             text.append("\nFlags: ", "bold")
-            for flag in state.codebook.flags:
+            for flag in codebook.flags:
                 flagged = flag.id in target.flags
                 text.append(f"[{flag.key}] {flag.label}", style("current--flagged" if flagged else "current--option"))
                 text.append(" ")
