@@ -93,17 +93,17 @@ class SessionStore:
 
     def undo(self) -> Change | None:
         """Undo the latest change, durably; None when there is nothing to undo."""
-        if not self.state.undo_stack:
-            return None
-        change = self.state.undo_stack[-1]
-        self._commit("undo", change)
-        return change
+        return self._step("undo", self.state.undo_stack)
 
     def redo(self) -> Change | None:
-        if not self.state.redo_stack:
+        """Redo the latest undone change, durably; None when there is nothing to redo."""
+        return self._step("redo", self.state.redo_stack)
+
+    def _step(self, operation: Operation, stack: list[Change]) -> Change | None:
+        if not stack:
             return None
-        change = self.state.redo_stack[-1]
-        self._commit("redo", change)
+        change = stack[-1]
+        self._commit(operation, change)
         return change
 
     @property
