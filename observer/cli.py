@@ -295,13 +295,15 @@ def show(context: Context, session: str, as_json: bool) -> None:
     from observer.export.records import Naming, summary_record
     from observer.metrics import summarise
     from observer.report import summary_renderable
+    from observer.sequences import findings
 
     (data,) = _load_sessions(context, (session,))
     summary = summarise(data)
     if as_json:
         click.echo(json.dumps(summary_record(data, summary, Naming()), indent=1, ensure_ascii=False))
         return
-    Console(width=max(100, shutil.get_terminal_size().columns)).print(summary_renderable(summary, data))
+    console = Console(width=max(100, shutil.get_terminal_size().columns))
+    console.print(summary_renderable(summary, data, findings([data])))
 
 
 @main.command()
@@ -510,6 +512,76 @@ def agreement(
     console.print(agreement_renderable(comparison, with_warnings=False))
     if output is not None:
         click.echo(f"agreement workbook: {output}")
+
+
+@main.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.option(
+    "--by",
+    default=None,
+    help="What a position's value is: a dimension, 'organisation' or 'speaker' (default: the first index's dimension).",
+)
+@click.option("--lag", type=int, default=1, show_default=True, help="Pairs (t, t + lag).")
+@click.option("--after", "flag", default=None, help="Compare the indices after contributions carrying this flag.")
+@click.option("--window", type=int, default=None, help="With --after: contributions after each flagged one [5].")
+@click.option("--permutations", type=int, default=None, help="With --after: shuffles for the p-value [2000].")
+@click.option("--seed", type=int, default=None, help="With --after: seed of the shuffles [1].")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sequences workbook to write (.xlsx).",
+)
+@pass_context
+@one_line_errors
+def sequences(
+    context: Context,
+    sessions_: tuple[str, ...],
+    by: str | None,
+    lag: int,
+    flag: str | None,
+    window: int | None,
+    permutations: int | None,
+    seed: int | None,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
+    from observer import sequences as analysis
+
+    if flag is None:
+        for name, value in (("--window", window), ("--permutations", permutations), ("--seed", seed)):
+            if value is not None:
+                raise InputError(f"{name} goes with --after")
+    if output is not None:
+        if output.suffix.lower() != ".xlsx":
+            raise InputError(f"{output}: the sequences workbook is written as .xlsx")
+        context.paths.check_output(output)
+    loaded = _load_sessions(context, sessions_)
+    codebook = loaded[0].session.codebook
+    by = by or (codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id)
+    window = analysis.DEFAULT_WINDOW if window is None else window
+    permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
+    seed = analysis.DEFAULT_SEED if seed is None else seed
+    analysis.check_request(loaded, by, lag, flag, window, permutations)
+    table = analysis.lag_table(loaded, by, lag)
+    after = analysis.after_flag(loaded, flag, window, permutations, seed) if flag is not None else None
+    if output is not None:
+        from observer.export.sequences_xlsx import write_sequences_workbook
+
+        write_sequences_workbook(table, after, codebook, output)
+    if as_json:
+        click.echo(json.dumps(analysis.sequences_record(table, after), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from observer.report import sequences_renderable
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(sequences_renderable(table, after, codebook))
+    if output is not None:
+        click.echo(f"sequences workbook: {output}")
 
 
 @main.command()

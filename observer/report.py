@@ -1,10 +1,12 @@
 """What a person reads on screen: Rich renderables and number formatting for the command line and the app.
 
-Textual-free, so that ``observer show``, ``trends`` and ``agreement`` print the same tables as the review
+Textual-free, so that ``observer show``, ``trends``, ``agreement`` and ``sequences`` print the same tables as the review
 screens without the app being installed or importable.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -13,7 +15,8 @@ from rich.text import Text
 from observer.agreement import Comparison
 from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
-from observer.models import IndexDefinition, SessionData
+from observer.models import Codebook, IndexDefinition, SessionData
+from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
 
 BAR_WIDTH = 24
 
@@ -38,7 +41,8 @@ def index_name(index: IndexDefinition) -> str:
     return f"{index.label} ({index.short})"
 
 
-def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
+def summary_renderable(summary: SessionSummary, data: SessionData, findings: Sequence[str] = ()) -> Group:
+    """One session's summary; ``findings`` are the sequences' notable patterns in words (see sequences.findings)."""
     session = data.session
     definitions = session.codebook.indices
     heading = Text.assemble(
@@ -72,6 +76,8 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
                 str(quadrant.row_totals[quadrant_row]),
             )
         parts.append(table)
+    if findings:
+        parts.append(findings_renderable(list(findings)))
 
     shorts = [index.short for index in definitions]
     organisations = Table(title="Organisations: airtime against share of the room", title_justify="left")
@@ -136,7 +142,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData) -> Group:
     return Group(*parts)
 
 
-def trend_renderable(trend: Trend) -> Group:
+def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     definitions = trend.index_definitions
     table = Table(title=Text(f"Series: {trend.series or '(no series)'}"), title_justify="left")
     for column in ("date", "title", "contrib.", "minutes"):
@@ -171,7 +177,7 @@ def trend_renderable(trend: Trend) -> Group:
         organisations.add_row(
             Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
         )
-    return Group(table, changes, organisations)
+    return Group(table, changes, *([findings_renderable(list(findings))] if findings else []), organisations)
 
 
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:
@@ -215,4 +221,75 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         for category in result.categories:
             matrix.add_row(category, *[str(result.confusion[category][other]) for other in result.categories])
         parts.append(matrix)
+    return Group(*parts)
+
+
+def findings_renderable(sentences: list[str]) -> RenderableType:
+    """The sequences' notable findings as a short list under a heading; nothing at all when there are none."""
+    if not sentences:
+        return Text()
+    text = Text("What followed what\n", style="bold")
+    for sentence in sentences:
+        text.append(f"• {sentence}.\n")
+    return text
+
+
+def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Codebook) -> Group:
+    heading = Text.assemble(
+        ("Sequences ", "bold"),
+        f"by {by_heading(table, codebook)}, lag {table.lag}, over {len(table.sessions)} session(s): "
+        f"{table.n:,} pair(s)",
+    )
+    sentences = notable_findings([table], after)
+    words = Text()
+    for sentence in sentences:
+        words.append(f"• {sentence}.\n")
+    if not sentences:
+        words.append(
+            too_few_pairs(table) or "Nothing stood out beyond chance (corrected for the number of tests).", style="dim"
+        )
+    parts: list[RenderableType] = [heading, words]
+    if table.values:
+        counts = Table(title="Counts: rows at position t, columns at t + lag", title_justify="left")
+        counts.add_column("")
+        for value in table.values:
+            counts.add_column(Text(table.label(value)), justify="right")
+        counts.add_column("total", justify="right")
+        for source in table.values:
+            cells = [table.cell(source, target).count for target in table.values]
+            counts.add_row(Text(table.label(source)), *[str(c) for c in cells], str(sum(cells)))
+        pairs = Table(title="Transitions (bold: |z| ≥ 1.96 where at least 5 pairs are expected)", title_justify="left")
+        for column in ("from", "to", "count", "expected", "P(to | from)", "z", "Yule's Q"):
+            pairs.add_column(column, justify="left" if column in ("from", "to") else "right")
+        for transition in table.transitions:
+            pairs.add_row(
+                Text(table.label(transition.source)),
+                Text(table.label(transition.target)),
+                str(transition.count),
+                number(transition.expected),
+                number(transition.probability),
+                Text(number(transition.adjusted_residual), style="bold" if transition.notable else ""),
+                number(transition.yules_q),
+            )
+        parts += [counts, pairs]
+    if after is not None:
+        comparison = Table(
+            title=Text(
+                f"After a {after.flag_label} flag ({after.events} flagged): the next {after.window} contributions; "
+                f"{after.after_contributions} after, {after.elsewhere_contributions} elsewhere; "
+                f"{after.permutations:,} permutations, seed {after.seed}"
+            ),
+            title_justify="left",
+        )
+        for column in ("index", "after", "elsewhere", "difference", "p"):
+            comparison.add_column(column, justify="left" if column == "index" else "right")
+        for result in after.indices:
+            comparison.add_row(
+                index_name(result.index),
+                number(result.after),
+                number(result.elsewhere),
+                number(result.difference),
+                p_text(result.p_value) if result.p_value is not None else Text(result.note, style="dim"),
+            )
+        parts.append(comparison)
     return Group(*parts)

@@ -150,6 +150,8 @@ def test_every_non_interactive_command_works_without_textual(tmp_path: Path) -> 
         ["codebooks", "check", str(REPO / "codebooks" / "bales-ipa.toml")],
         ["agreement", *ids[:2], "--force", "--offset", "0"],
         ["agreement", *ids[:2], "--force", "--offset", "0", "--json"],
+        ["sequences", *ids, "--after", "coordinator", "--permutations", "99", "-o", str(tmp_path / "seq.xlsx")],
+        ["sequences", ids[0], "--by", "speaker", "--lag", "2", "--json"],
     ]
     for command in commands:
         result = _observer(data, *command)

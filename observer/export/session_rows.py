@@ -16,11 +16,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from observer import metrics
+from observer import metrics, sequences
 from observer.errors import StorageError
 from observer.export.records import TIDY_LEAD, Naming, tidy_rows
 from observer.export.sources import ArchiveSessions
@@ -67,6 +67,7 @@ class Digest:
 
     header: SessionData  # the session, with an empty contribution list
     summary: metrics.SessionSummary  # without its spans
+    findings: list[str] = field(default_factory=list)  # the sequences' notable patterns, where asked for
 
 
 @dataclass
@@ -83,15 +84,23 @@ class SessionRows:
 
 
 def session_rows(
-    data: SessionData, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
+    data: SessionData,
+    naming: Naming,
+    dimensions: list[str],
+    flags: list[str],
+    index_ids: list[str],
+    with_findings: bool = False,
 ) -> SessionRows:
     data = naming.redact(data)  # here, so that the helper process redacts what it reads too
     summary = metrics.summarise(data)
+    findings = sequences.findings([data]) if with_findings else []
     contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
     for row in contributions:
         row[WALL_TIME_COLUMN] = excel_time(row[WALL_TIME_COLUMN])
     return SessionRows(
-        digest=Digest(SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[])),
+        digest=Digest(
+            SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[]), findings
+        ),
         contributions=contributions,
         organisations=organisation_rows(data, summary, naming, flags, index_ids),
         participants=participant_rows(data, summary, naming, flags, index_ids),
@@ -183,7 +192,12 @@ def timeline_rows(
 
 
 def rows_of_sessions(
-    sessions: Iterable[SessionData], naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
+    sessions: Iterable[SessionData],
+    naming: Naming,
+    dimensions: list[str],
+    flags: list[str],
+    index_ids: list[str],
+    with_findings: bool = False,
 ) -> Iterator[SessionRows]:
     """Each session's rows, in order. Sessions read from an archive, if there is enough to read, are read
     and summarised by a helper process ahead of the writer."""
@@ -193,19 +207,25 @@ def rows_of_sessions(
         and os.environ.get("OBSERVER_EXPORT_HELPER", "1") != "0"
         and sum(sessions.archive.stored_bytes(session_id) for session_id in sessions.session_ids) >= HELPER_FROM_BYTES
     ):
-        yield from _rows_from_helper(sessions, naming, dimensions, flags, index_ids)
+        yield from _rows_from_helper(sessions, naming, dimensions, flags, index_ids, with_findings)
         return
     for data in sessions:
-        yield session_rows(data, naming, dimensions, flags, index_ids)
+        yield session_rows(data, naming, dimensions, flags, index_ids, with_findings)
 
 
 def rows_from_archive(
-    root: Path, session_id: str, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
+    root: Path,
+    session_id: str,
+    naming: Naming,
+    dimensions: list[str],
+    flags: list[str],
+    index_ids: list[str],
+    with_findings: bool = False,
 ) -> tuple[SessionRows, list[str]]:
     """Run in the helper process: one session read from the archive at ``root``, as rows, and what the read
     stepped around."""
     data, warnings = Archive(root).load_with_warnings(session_id)
-    return session_rows(data, naming, dimensions, flags, index_ids), warnings
+    return session_rows(data, naming, dimensions, flags, index_ids, with_findings), warnings
 
 
 def _helper_started() -> None:
@@ -214,7 +234,12 @@ def _helper_started() -> None:
 
 
 def _rows_from_helper(
-    sessions: ArchiveSessions, naming: Naming, dimensions: list[str], flags: list[str], index_ids: list[str]
+    sessions: ArchiveSessions,
+    naming: Naming,
+    dimensions: list[str],
+    flags: list[str],
+    index_ids: list[str],
+    with_findings: bool,
 ) -> Iterator[SessionRows]:
     # Spawned, never forked: forking a process that runs threads (the app does) can deadlock the child.
     pool = ProcessPoolExecutor(
@@ -227,7 +252,9 @@ def _rows_from_helper(
     def ask_for_next() -> None:
         session_id = next(waiting, None)
         if session_id is not None:
-            future = pool.submit(rows_from_archive, root, session_id, naming, dimensions, flags, index_ids)
+            future = pool.submit(
+                rows_from_archive, root, session_id, naming, dimensions, flags, index_ids, with_findings
+            )
             pending.append((session_id, future))
 
     try:

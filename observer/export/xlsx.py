@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -371,7 +371,9 @@ def write_session_workbook(
             widths={"label": 26},
         )
         digests: list[Digest] = []
-        for rows in rows_of_sessions(sessions, naming, dimensions, flags, index_ids):
+        # One meeting's workbook is the facilitator's feedback: it says what followed what, where notable.
+        one_session = isinstance(sessions, Sized) and len(sessions) == 1
+        for rows in rows_of_sessions(sessions, naming, dimensions, flags, index_ids, with_findings=one_session):
             contributions.extend(rows.contributions)
             organisations.extend(rows.organisations)
             participants.extend(rows.participants)
@@ -474,6 +476,12 @@ def _fill_summary(
                 ]
             )
             sheet.rows += 1
+        sheet.blank()
+
+    if single and digests[0].findings:
+        sheet.append(["What followed what"], font=BOLD)
+        for sentence in digests[0].findings:
+            sheet.append([f"{sentence}."])
         sheet.blank()
 
     if single:

@@ -14,6 +14,7 @@ from observer.errors import ObserverError
 from observer.metrics import series_trend, summarise
 from observer.models import SessionData
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
+from observer.sequences import findings
 from observer.storage import Archive
 from observer.tui.messages import GoHome
 
@@ -42,7 +43,7 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         data = self.data or self.archive.load(self.session_id)
-        self.query_one("#review", Static).update(summary_renderable(summarise(data), data))
+        self.query_one("#review", Static).update(summary_renderable(summarise(data), data, findings([data])))
 
     def action_back(self) -> None:
         self.post_message(GoHome())
@@ -59,7 +60,7 @@ class TrendsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Static(trend_renderable(series_trend(self.sessions, self.series)))
+            yield Static(trend_renderable(series_trend(self.sessions, self.series), findings(self.sessions)))
         yield Footer()
 
 
