@@ -565,7 +565,7 @@ def sequences(
     window = analysis.DEFAULT_WINDOW if window is None else window
     permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
     seed = analysis.DEFAULT_SEED if seed is None else seed
-    analysis.check_request(loaded, by, lag, flag, window, permutations)
+    analysis.check_request(loaded, by, lag, flag, window, permutations, seed)
     table = analysis.lag_table(loaded, by, lag)
     after = analysis.after_flag(loaded, flag, window, permutations, seed) if flag is not None else None
     if output is not None:

@@ -37,6 +37,9 @@ NOTABLE_P = 0.05
 MIN_GROUP = 5
 # Largest number of permutation × position cells held at once: bounds memory at a few tens of megabytes.
 _CHUNK_CELLS = 4_000_000
+# Up to this window the after-positions are found by shifting the flags (cheapest for short windows); beyond
+# it from running counts, whose cost does not grow with the window.
+_SHIFTED_WINDOWS = 16
 _TOLERANCE = 1e-9  # a permuted difference this close to the observed one counts as "as extreme"
 
 
@@ -78,6 +81,7 @@ def check_request(
     flag: str | None = None,
     window: int = DEFAULT_WINDOW,
     permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
 ) -> None:
     """One line for whatever makes the analysis impossible: InputError."""
     if not sessions:
@@ -109,6 +113,8 @@ def check_request(
         raise InputError(f"--window must be 1 or more, not {window}")
     if not 1 <= permutations <= MAX_PERMUTATIONS:
         raise InputError(f"--permutations must be between 1 and {MAX_PERMUTATIONS:,}, not {permutations}")
+    if seed < 0:
+        raise InputError(f"--seed must be 0 or more, not {seed}")
 
 
 def _same_name(first: Codebook, second: Codebook) -> bool:
@@ -338,9 +344,19 @@ def _after_masks(flagged: np.ndarray, window: int) -> np.ndarray:
     """Rows of positions: True where a position is within ``window`` after a flagged one and is not flagged."""
     import numpy as np
 
-    after = np.zeros_like(flagged)
-    for step in range(1, min(window, flagged.shape[1] - 1) + 1):
-        after[:, step:] |= flagged[:, :-step]
+    positions = flagged.shape[1]
+    if window <= _SHIFTED_WINDOWS:
+        after = np.zeros_like(flagged)
+        for step in range(1, min(window, positions - 1) + 1):
+            after[:, step:] |= flagged[:, :-step]
+    else:  # flagged positions in [t - window, t - 1], from running counts: one pass whatever the window
+        running = np.cumsum(flagged, axis=1, dtype=np.int32)
+        up_to_before = np.zeros_like(running)
+        up_to_before[:, 1:] = running[:, :-1]
+        before_window = np.zeros_like(running)
+        if window + 1 < positions:
+            before_window[:, window + 1 :] = running[:, : positions - window - 1]
+        after = up_to_before > before_window
     after &= ~flagged
     return after
 

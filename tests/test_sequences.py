@@ -315,6 +315,7 @@ def test_cli_json_is_the_documented_record(tmp_path: Path, codebook: Codebook) -
         (["s1", "--after", COORDINATOR, "--window", "0"], "--window must be 1 or more"),
         (["s1", "--window", "3"], "--window goes with --after"),
         (["s1", "--after", COORDINATOR, "--permutations", "0"], "--permutations must be between"),
+        (["s1", "--after", COORDINATOR, "--seed", "-1"], "--seed must be 0 or more"),
         (["s1", "s-bales"], "sessions use different codebooks: s1 has partnership 1.0, s-bales has bales-ipa"),
         (["s1", "nothing"], "nothing"),
         (["s1", "-o", "out.csv"], "written as .xlsx"),
@@ -411,3 +412,20 @@ async def test_review_and_series_screens_say_what_followed_what(tmp_path: Path, 
         await pilot.pause()
         assert isinstance(app.screen, TrendsScreen)
         assert expected in " ".join(screen_text(pilot).split())
+
+
+@pytest.mark.parametrize("window", [1, 3, 9, 29, 30, 31, 1000])
+def test_long_windows_mark_the_same_positions_as_short_ones(window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from observer import sequences
+
+    flagged = np.random.default_rng(window).random((200, 30)) < 0.2
+    monkeypatch.setattr(sequences, "_SHIFTED_WINDOWS", 10**9)
+    shifted = sequences._after_masks(flagged, window)
+    monkeypatch.setattr(sequences, "_SHIFTED_WINDOWS", 0)
+    counted = sequences._after_masks(flagged, window)
+    assert (shifted == counted).all()
+    # Position t is after a flag when one of t - window … t - 1 is flagged and t itself is not.
+    for row in range(5):
+        for t in range(30):
+            expected = not flagged[row, t] and flagged[row, max(0, t - window) : t].any()
+            assert counted[row, t] == expected
