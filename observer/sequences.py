@@ -459,9 +459,7 @@ def after_sentence(result: AfterFlag, index: IndexAfterFlag) -> str:
     )
 
 
-def notable_findings(
-    tables: Sequence[LagTable], after: AfterFlag | None = None, per_table: int = 3
-) -> list[str]:
+def notable_findings(tables: Sequence[LagTable], after: AfterFlag | None = None, per_table: int = 3) -> list[str]:
     """What is beyond chance, in words: the strongest cells of each table first, then the indices after the
     flag. Only what survives a Bonferroni correction over every test made here (each testable cell, each
     p-value) is said, so that a meeting's dozen cells do not hand every other meeting a finding by chance."""
