@@ -156,6 +156,7 @@ def dimension_stats(spans: list[Span], dimension_id: str, code_ids: list[str]) -
 
 # Each index a codebook declares, by count under its id and by time under ``<id>_time`` (None: undefined).
 Indices = dict[str, float | None]
+IndexCounts = dict[str, tuple[int, int]]  # per index: (contributions counted, contributions inside it)
 
 
 def time_key(index_id: str) -> str:
@@ -164,11 +165,15 @@ def time_key(index_id: str) -> str:
 
 def indices(spans: Iterable[Span], definitions: Sequence[IndexDefinition]) -> Indices:
     """Every declared index over these spans: ``counts`` over ``counts`` plus ``against`` on its dimension."""
+    return tally_of(spans, definitions).indices(definitions)
+
+
+def tally_of(spans: Iterable[Span], definitions: Sequence[IndexDefinition]) -> Tally:
     rules = IndexRules(definitions)
     tally = Tally(len(definitions))
     for span in spans:
         tally.add(span.contribution, span.end_s - span.start_s, rules.memberships(span.contribution))
-    return tally.indices(definitions)
+    return tally
 
 
 def declared_indices(codebooks: Iterable[Codebook]) -> list[IndexDefinition]:
@@ -352,6 +357,10 @@ class Tally:
                 elif not self.counted[position]:
                     self.counted_s[position] = 0.0
 
+    def counts(self, definitions: Sequence[IndexDefinition]) -> IndexCounts:
+        """(contributions counted, contributions inside the index) per index: what a test of a share needs."""
+        return {index.id: (self.counted[p], self.total[p]) for p, index in enumerate(definitions)}
+
     def indices(self, definitions: Sequence[IndexDefinition]) -> Indices:
         values: Indices = {}
         for position, index in enumerate(definitions):
@@ -521,18 +530,21 @@ class TimelineRow:
     indices: Indices  # by count, per declared index
     flags: int
     flag_counts: dict[str, int]
+    index_counts: IndexCounts = field(default_factory=dict)
 
 
 def _timeline_row(label: str, start: float, end: float, spans: list[Span], codebook: Codebook) -> TimelineRow:
     flags = flag_counts(spans)
+    tally = tally_of(spans, codebook.indices)
     return TimelineRow(
         label=label,
         start_s=start,
         end_s=end,
         contributions=len(spans),
-        indices=count_indices(indices(spans, codebook.indices), codebook.indices),
+        indices=count_indices(tally.indices(codebook.indices), codebook.indices),
         flags=sum(flags.values()),
         flag_counts={flag: flags[flag] for flag in codebook.flag_ids},
+        index_counts=tally.counts(codebook.indices),
     )
 
 
@@ -595,6 +607,7 @@ class SessionSummary:
     observed_s: float
     contributions: int
     indices: Indices
+    index_counts: IndexCounts  # by count: (counted, inside) per index
     dimensions: dict[str, DimensionStats]
     quadrant: QuadrantTable | None  # only for a codebook whose first two indices are on two dimensions
     flag_counts: dict[str, int]
@@ -630,6 +643,7 @@ def summarise(
         observed_s=observed,
         contributions=len(spans),
         indices=tallies.all.indices(session.codebook.indices),
+        index_counts=tallies.all.counts(session.codebook.indices),
         dimensions={
             d.id: dimension_stats(spans, d.id, [code.id for code in d.codes]) for d in session.codebook.dimensions
         },
@@ -764,6 +778,8 @@ class TrendRow:
     flags_per_hour: float | None
     organisation_airtime_share: dict[str, float | None]
     organisation_participation_ratio: dict[str, float | None]
+    index_counts: IndexCounts = field(default_factory=dict)  # by count: (counted, inside), for tests of change
+    organisation_indices: dict[str, Indices] = field(default_factory=dict)  # by count, per organisation
 
 
 @dataclass
@@ -818,6 +834,8 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
                     flags_per_hour=summary.total_flags_per_hour,
                     organisation_airtime_share={o.id: o.share_airtime for o in summary.organisations},
                     organisation_participation_ratio={o.id: o.participation_ratio for o in summary.organisations},
+                    index_counts=summary.index_counts,
+                    organisation_indices={o.id: o.indices for o in summary.organisations},
                 ),
             )
         )

@@ -17,6 +17,7 @@ from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
+from observer.story import session_sentences
 
 BAR_WIDTH = 24
 
@@ -51,6 +52,12 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
         f"{summary.contributions} contributions over {format_clock(summary.observed_s)} observed",
     )
     parts: list[RenderableType] = [heading, Text()]
+    sentences = session_sentences(summary, data)
+    if sentences:
+        saw = Text("What we saw\n", style="bold")
+        for sentence in sentences:
+            saw.append(f"• {sentence}.\n")
+        parts.append(saw)
     if definitions:
         headline = Table(title="Headline", title_justify="left", show_header=True, expand=False)
         headline.add_column("index")

@@ -70,13 +70,12 @@ def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: 
     for row in rows_of(summary):
         if row and row[0]:
             labels.setdefault(row[0], row[1:])  # the first table with that label: counts before shares
-    assert labels["Contributions"][0] == 6
-    assert labels["Hand meeting"][:4] == [
-        pytest.approx(0.5),
-        pytest.approx(70 / 180),
-        pytest.approx(0.6),
-        pytest.approx(0.55),
-    ]
+    assert labels["What we saw: Hand meeting"] == [None] * (len(labels["What we saw: Hand meeting"]))
+    facts = rows_of(summary)[1][0]
+    assert facts.startswith("Hand · 2026-03-02 · 5:00 observed · 6 contributions · 4 people present")
+    assert labels["Index"][:2] == ["By count", "By time"]
+    assert labels["Partnership-first (PFI)"][:2] == [pytest.approx(0.5), pytest.approx(70 / 180)]
+    assert labels["Relational (RI)"][:2] == [pytest.approx(0.6), pytest.approx(0.55)]
     assert labels["org-first"][:4] == [1, 1, 0, 2]
     contributions = book["Contributions"]
     header = rows_of(contributions)[0]
@@ -100,8 +99,8 @@ def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: 
     assert body[0][header.index("flag_governance_shield")] == 1
     organisations = {row[1]: row for row in rows_of(book["Organisations"])[1:]}
     org_header = rows_of(book["Organisations"])[0]
-    assert organisations["trust"][org_header.index("participation_ratio")] == pytest.approx((2 / 6) / 0.25)
-    assert book["Organisations"].cell(2, org_header.index("share_of_room") + 1).number_format == "0%"
+    assert organisations["trust"][org_header.index("Participation ratio")] == pytest.approx((2 / 6) / 0.25)
+    assert book["Organisations"].cell(2, org_header.index("Share of the room") + 1).number_format == "0%"
     assert [row[1] for row in rows_of(book["Agenda"])[1:]] == ["Intro", "Money"]
     about = {row[0]: row[1] for row in rows_of(book["About"]) if row and row[0]}
     assert about["Codebook"] == "partnership 1.0" and about["Pseudonymised"] == "no"
@@ -121,8 +120,8 @@ def test_typed_text_is_never_a_formula_and_is_made_storable(tmp_path: Path, part
     assert len(notes["c2"]) == xlsx_module.EXCEL_MAX_TEXT and notes["c2"].endswith("[cut]")
     participants = [row[2] for row in rows_of(book["Participants"])[1:]]
     assert "=cmd|' /C calc'!A0" in participants
-    summary_title = rows_of(book["Summary"])[2][1]
-    assert summary_title == "+1 board meeting"  # the bell character Excel cannot store is gone
+    summary_title = rows_of(book["Summary"])[0][0]
+    assert summary_title == "What we saw: +1 board meeting"  # the bell character Excel cannot store is gone
 
 
 def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codebook) -> None:
@@ -286,8 +285,9 @@ def test_sheet_names_are_legal_and_unique() -> None:
 def test_empty_session_and_single_meeting_series_give_valid_workbooks(tmp_path: Path, partnership: Codebook) -> None:
     export_sessions([empty_meeting(partnership)], tmp_path / "empty.xlsx")
     book = load_workbook(tmp_path / "empty.xlsx")
-    headline = next(row for row in rows_of(book["Summary"]) if row and row[0] == "Nobody spoke")
-    assert headline[1:5] == [None, None, None, None]  # undefined: blank, not 0
+    indices = {row[0]: row[1:3] for row in rows_of(book["Summary"]) if row and row[0]}
+    assert indices["Partnership-first (PFI)"] == [None, None]  # undefined: blank, not 0
+    assert indices["Relational (RI)"] == [None, None]
     uncoded = hand_meeting(partnership)
     uncoded = uncoded.model_copy(
         update={"contributions": [c.model_copy(update={"codes": {}}) for c in uncoded.contributions]}
@@ -296,8 +296,9 @@ def test_empty_session_and_single_meeting_series_give_valid_workbooks(tmp_path: 
     assert load_workbook(tmp_path / "uncoded.xlsx")["Summary"]
     trend = export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
     assert trend.slope["pfi"] is None
-    change = {row[0]: row[1:] for row in rows_of(load_workbook(tmp_path / "trend.xlsx")["Change"]) if row[0]}
-    assert change["PFI"][:2] == [None, None]
+    change = [row[0] for row in rows_of(load_workbook(tmp_path / "trend.xlsx")["Change"]) if row[0]]
+    assert change[-1] == "1 meeting so far: no change to show yet."
+    assert not any(str(text).startswith("Partnership-first") for text in change)
 
 
 def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, partnership: Codebook) -> None:
@@ -311,9 +312,18 @@ def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, par
     assert len(book["Summary"]._charts) == 2
     export_trends(sessions, "Hand", tmp_path / "trend.xlsx", ExportOptions())
     trend_book = load_workbook(tmp_path / "trend.xlsx")
-    assert trend_book.sheetnames == ["Trends", "Organisations", "Airtime by organisation", "Change", "About"]
-    assert len(trend_book["Change"]._charts) == 2
-    trend_rows = rows_of(trend_book["Trends"])
+    assert trend_book.sheetnames == [
+        "Dashboard",
+        "Meetings",
+        "Change",
+        "Organisations",
+        "Airtime by organisation",
+        "PFI by organisation",
+        "About",
+    ]
+    assert len(trend_book["Dashboard"]._charts) == 3
+    trend_rows = rows_of(trend_book["Meetings"])
+    assert trend_rows[0][:2] == ["Session", "Meeting date"] and trend_rows[0][5] == "Partnership-first (PFI)"
     assert [row[0] for row in trend_rows[1:]] == ["s1", "s2", "s3"]
     assert trend_rows[1][5] == pytest.approx(metrics.summarise(sessions[0]).indices["pfi"])
 

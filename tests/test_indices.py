@@ -83,11 +83,17 @@ async def test_a_bales_session_shows_its_own_indices_everywhere(tmp_path: Path) 
     assert exported.exit_code == 0, exported.output
     book = load_workbook(output)
     summary_rows = [tuple(row) for row in book["Summary"].iter_rows(values_only=True)]
-    headline = next(row for row in summary_rows if row[0] == "Headline indices")
-    values = summary_rows[summary_rows.index(headline) + 1]
-    assert headline[1:5] == ("SE", "SE (time)", "POS", "POS (time)")
-    assert values[1:5] == (pytest.approx(0.75), pytest.approx(0.75), pytest.approx(2 / 3), pytest.approx(2 / 3))
-    assert [cell.value for cell in book["Participants"][1]][9:11] == ["sei", "pni"]
+    headline = next(row for row in summary_rows if row[0] == "Index")
+    first = summary_rows.index(headline) + 1
+    assert headline[1:3] == ("By count", "By time")
+    assert [row[:3] for row in summary_rows[first : first + 2]] == [
+        ("Socio-emotional (SE)", pytest.approx(0.75), pytest.approx(0.75)),
+        ("Positive socio-emotional (POS)", pytest.approx(2 / 3), pytest.approx(2 / 3)),
+    ]
+    assert [cell.value for cell in book["Participants"][1]][9:11] == [
+        "Socio-emotional (SE)",
+        "Positive socio-emotional (POS)",
+    ]
     with zipfile.ZipFile(output) as parts:
         every_part = " ".join(parts.read(name).decode("utf-8", "replace") for name in parts.namelist())
     assert not any(
@@ -185,8 +191,17 @@ def test_sessions_on_different_codebooks_keep_their_own_indices_side_by_side(tmp
         runner.invoke(main, ["--data-dir", str(archive.paths.root), "export", *ids, "-o", str(output)]).exit_code == 0
     )
     rows = [tuple(row) for row in load_workbook(output)["Summary"].iter_rows(values_only=True)]
-    headline = next(row for row in rows if row[0] == "Headline indices")
-    assert headline[1:9] == ("PFI", "PFI (time)", "RI", "RI (time)", "SE", "SE (time)", "POS", "POS (time)")
+    headline = next(row for row in rows if row[0] == "Meeting")
+    assert headline[1:9] == (
+        "PFI",
+        "PFI by time",
+        "RI",
+        "RI by time",
+        "SE",
+        "SE by time",
+        "POS",
+        "POS by time",
+    )
     first, second = rows[rows.index(headline) + 1], rows[rows.index(headline) + 2]
     assert first[1:9] == (1, 1, None, None, None, None, None, None)  # a codebook's own indices, blank elsewhere
     assert second[1:9] == (None, None, None, None, 1, 1, 1, 1)

@@ -377,8 +377,8 @@ def test_session_workbook_and_review_say_what_followed_what(tmp_path: Path, code
         assert ("What followed what" in texts) is expect
         if expect:
             heading = texts.index("What followed what")
-            assert texts[heading + 1] == findings([strong])[0] + "."
-            assert texts[heading + 1].startswith("Organisation-first talk was followed by more organisation-first")
+            assert texts[heading + 1] == "• " + findings([strong])[0] + "."
+            assert texts[heading + 1].startswith("• Organisation-first talk was followed by more organisation-first")
 
 
 def test_show_prints_the_findings(tmp_path: Path, codebook: Codebook) -> None:

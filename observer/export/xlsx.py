@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
@@ -22,9 +23,12 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
-from observer import __version__, metrics
+from observer import __version__, metrics, story
+from observer.clock import format_clock
 from observer.export.records import FORMULA_STARTS, TYPED_TEXT_COLUMNS, Naming, tidy_columns
 from observer.export.session_rows import (
     ORGANISATION_COLUMNS,
@@ -48,6 +52,58 @@ SECONDS = "0.000"
 DURATION = "[h]:mm:ss"
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+
+# Column ids as a reader sees them in the workbook's headers (the CSV and the Contributions sheet keep the ids).
+HEADINGS = {
+    "session_id": "Session",
+    "meeting_date": "Meeting date",
+    "title": "Title",
+    "contributions": "Contributions",
+    "observed_minutes": "Observed minutes",
+    "flags_per_hour": "Flags per hour",
+    "organisation_id": "Organisation id",
+    "organisation": "Organisation",
+    "participant_id": "Participant id",
+    "participant": "Participant",
+    "present": "Present",
+    "attendees_present": "People present",
+    "share_of_room": "Share of the room",
+    "share_contributions": "Share of contributions",
+    "airtime_s": "Airtime (s)",
+    "share_airtime": "Share of airtime",
+    "airtime_share": "Share of airtime",
+    "participation_ratio": "Participation ratio",
+    "airtime_ratio": "Airtime ratio",
+    "coordinator_candidate": "Coordinator candidate",
+    "label": "Label",
+    "start_s": "Start (s)",
+    "end_s": "End (s)",
+    "flags": "Flags",
+    "flag": "Flag",
+    "count": "Count",
+    "per_hour": "Per hour",
+    "codebook": "Codebook",
+    "version": "Version",
+    "kind": "Kind",
+    "dimension": "Dimension",
+    "code": "Code",
+    "key": "Key",
+    "group": "Group",
+    "description": "Description",
+}
+
+
+def index_headings(definitions: Sequence[IndexDefinition]) -> dict[str, str]:
+    """Each index's columns in words: "Partnership-first (PFI)", "Partnership-first (PFI) by time"."""
+    headings = {}
+    for index in definitions:
+        headings[index.id] = f"{index.label} ({index.short})"
+        headings[metrics.time_key(index.id)] = f"{index.label} ({index.short}) by time"
+    return headings
+
+
+def flag_headings(codebooks: Iterable[Codebook]) -> dict[str, str]:
+    return {f"flag_{flag.id}": f"Flag: {flag.label}" for codebook in codebooks for flag in codebook.flags}
 
 
 def metric_definitions(
@@ -213,19 +269,24 @@ class Table:
         header: list[str],
         formats: dict[str, str] | None = None,
         widths: dict[str, int] | None = None,
+        in_words: bool = True,
     ) -> None:
         self.book, self.name, self.header = book, name, header
+        # What the header row shows: words for a reader, or the tidy ids (the Contributions sheet, like the CSV).
+        self.shown = [book.headings.get(c) or HEADINGS.get(c, c) for c in header] if in_words else header
         formats = formats or {}
         self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
         self.kinds = ColumnKinds.of(header, self.formats)
-        self.widths = [(widths or {}).get(c, max(10, min(40, len(c) + 2))) for c in header]
+        self.widths = [
+            (widths or {}).get(c, max(10, min(40, len(w) + 2))) for c, w in zip(header, self.shown, strict=True)
+        ]
         self.sheets: list[Sheet] = []
         self.current = self._start(name)
 
     def _start(self, title: str) -> Sheet:
         sheet = self.book.sheet(title, self.widths)
         sheet.worksheet.freeze_panes = "A2"
-        sheet.append(self.header, font=BOLD)
+        sheet.append(self.shown, font=BOLD)
         sheet.formats, sheet.kinds = self.formats, self.kinds
         self.sheets.append(sheet)
         return sheet
@@ -262,6 +323,7 @@ class BookWriter:
         self.workbook = Workbook(write_only=True)
         self.titles: set[str] = set()
         self.notes: list[str] = []
+        self.headings: dict[str, str] = {}  # this workbook's own column words (its indices and flags)
 
     def __enter__(self) -> BookWriter:
         return self
@@ -295,8 +357,9 @@ class BookWriter:
         rows: Iterable[Sequence[Any]] = (),
         formats: dict[str, str] | None = None,
         widths: dict[str, int] | None = None,
+        in_words: bool = True,
     ) -> Table:
-        table = Table(self, name, header, formats, widths)
+        table = Table(self, name, header, formats, widths, in_words)
         table.extend(rows)
         return table
 
@@ -330,10 +393,11 @@ def write_session_workbook(
 ) -> None:
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
     with BookWriter() as book:
-        summary_sheet = book.sheet("Summary", [34, 16, 16, 16, 16, 16, 16])
+        summary_sheet = fitted_sheet(book, "Summary", SUMMARY_WIDTHS)
         columns, dimensions, flags = tidy_columns(codebooks)
         flag_columns = [f"flag_{f}" for f in flags]
         definitions = metrics.declared_indices(codebooks)
+        book.headings |= index_headings(definitions) | flag_headings(codebooks)
         index_ids = [index.id for index in definitions]
         formats = {**SHARE_FORMATS, **dict.fromkeys(index_ids, RATIO)}
         timeline_columns = TIMELINE_COLUMNS + index_ids + ["flags"] + flag_columns
@@ -349,6 +413,7 @@ def write_session_workbook(
                 "note": 40,
                 "agenda_item": 28,
             },
+            in_words=False,  # the tidy column ids, as in the CSV
         )
         organisations = book.table(
             "Organisations",
@@ -391,6 +456,68 @@ def write_session_workbook(
         book.save(path)
 
 
+# The Summary sheet: tables in columns A–H, charts stacked in J onwards, all on one A4 landscape page.
+SUMMARY_WIDTHS = [34] + [12] * 7 + [2] + [12] * 7
+CHART_COLUMN = 10  # J: clear of the tables, and of the sentences above the charts (they spill to the right)
+CHART_WIDTH_CM, CHART_HEIGHT_CM = 15.0, 7.0
+ROW_CM = 20 / 96 * 2.54  # Excel's default row: 15 points, 20 pixels
+
+
+def column_cm(width: float) -> float:
+    """A column of ``width`` characters in centimetres, as Excel and LibreOffice draw it (7-pixel digits)."""
+    return (width * 7 + 5) / 96 * 2.54
+
+
+@dataclass
+class ChartStack:
+    """Charts one under another from a cell, each the same size, with a row between them."""
+
+    sheet: Sheet
+    column: int
+    row: int
+    widths: Sequence[int]
+    width_cm: float = CHART_WIDTH_CM
+    height_cm: float = CHART_HEIGHT_CM
+    charts: int = 0
+
+    def add(self, chart: BarChart | LineChart) -> None:
+        chart.width, chart.height = self.width_cm, self.height_cm
+        self.sheet.worksheet.add_chart(chart, f"{get_column_letter(self.column)}{self.row}")
+        self.row += math.ceil(self.height_cm / ROW_CM) + 1
+        self.charts += 1
+
+    @property
+    def last_column(self) -> int:
+        covered, column = 0.0, self.column
+        while covered < self.width_cm and column <= len(self.widths):
+            covered += column_cm(self.widths[column - 1])
+            column += 1
+        return column - 1
+
+    @property
+    def last_row(self) -> int:
+        return self.row - 2 if self.charts else self.row
+
+
+def fitted_sheet(book: BookWriter, name: str, widths: Sequence[int]) -> Sheet:
+    """A sheet whose print is fitted to the page: said before its first row, which is when a write-only sheet
+    writes its properties (set later, the fit would be silently left out)."""
+    sheet = book.sheet(name, widths)
+    sheet.worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    return sheet
+
+
+def print_on_one_page(worksheet: WriteOnlyWorksheet, last_column: int, last_row: int, tall: bool = False) -> None:
+    """A4 landscape, fitted to one page (to one page wide only, when ``tall``), with the title row repeated."""
+    worksheet.page_setup.orientation = "landscape"
+    worksheet.page_setup.paperSize = "9"  # A4
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0 if tall else 1
+    worksheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.2, footer=0.2)
+    worksheet.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    worksheet.print_title_rows = "1:1"
+
+
 def _fill_summary(
     sheet: Sheet,
     digests: list[Digest],
@@ -400,48 +527,74 @@ def _fill_summary(
     agenda: Sheet,
 ) -> None:
     single = len(digests) == 1
-    sheet.append(["observer — session summary" if single else f"observer — {len(digests)} sessions"], font=TITLE)
-    sheet.blank()
     if single:
         data, summary = digests[0].header, digests[0].summary
         session = data.session
-        for label, value, number_format in [
-            ("Title", session.title, None),
-            ("Series", session.series, None),
-            ("Meeting date", session.meeting_date, "yyyy-mm-dd"),
-            ("Observer", session.observer, None),
-            ("Codebook", f"{session.codebook.name} {session.codebook.version}", None),
-            ("Observed time", summary.observed_s / 86400, DURATION),
-            ("Contributions", summary.contributions, None),
-            ("Attendees present", sum(o.attendees_present for o in summary.organisations), None),
-        ]:
-            sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, number_format)])
+        sheet.append([f"What we saw: {session.title}"], font=TITLE)
+        present = sum(o.attendees_present for o in summary.organisations)
+        facts = [
+            session.series,
+            session.meeting_date.isoformat(),
+            f"{format_clock(summary.observed_s)} observed",
+            f"{summary.contributions} contributions",
+            f"{present} people present",
+            f"observer {session.observer}" if session.observer else "",
+            f"codebook {session.codebook.name} {session.codebook.version}",
+        ]
+        sheet.append([" · ".join(fact for fact in facts if fact)])
+        sheet.blank()
+        sentences = story.session_sentences(summary, data)
+        if sentences:
+            for sentence in sentences:
+                sheet.append([f"• {sentence}."])
+            sheet.blank()
+        if digests[0].findings:
+            sheet.append(["What followed what"], font=BOLD)
+            for sentence in digests[0].findings:
+                sheet.append([f"• {sentence}."])
+            sheet.blank()
+    else:
+        sheet.append([f"observer — {len(digests)} sessions"], font=TITLE)
+        sheet.blank()
+    charts = ChartStack(sheet, CHART_COLUMN, sheet.rows + 1, SUMMARY_WIDTHS)
+
+    shorts = [index.short for index in definitions]
+    headline_first = headline_last = 0
+    if single and definitions:
+        summary = digests[0].summary
+        sheet.append(["Index", "By count", "By time"], font=BOLD)
+        for index in definitions:
+            sheet.worksheet.append(
+                [
+                    f"{index.label} ({index.short})",
+                    sheet.cell(summary.indices.get(index.id), RATIO),
+                    sheet.cell(summary.indices.get(metrics.time_key(index.id)), RATIO),
+                ]
+            )
             sheet.rows += 1
         sheet.blank()
-    # Headline indices (those the codebooks declare, by count and by time): one row per session.
-    shorts = [index.short for index in definitions]
-    index_headings = [heading for short in shorts for heading in (short, f"{short} (time)")]
-    sheet.append(["Headline indices", *index_headings, "Flags per hour", "Contributions"], font=BOLD)
-    headline_first = sheet.rows + 1
-    for digest in digests:
-        session, summary = digest.header.session, digest.summary
-        label = session.title if single else f"{session.meeting_date} {session.title}"
-        values = summary.indices
-        sheet.worksheet.append(
-            [
-                sheet.cell(label),
-                *[
-                    sheet.cell(values.get(key), RATIO)
-                    for index in definitions
-                    for key in (index.id, metrics.time_key(index.id))
-                ],
-                sheet.cell(summary.total_flags_per_hour, "0.0"),
-                summary.contributions,
-            ]
-        )
-        sheet.rows += 1
-    headline_last = sheet.rows
-    sheet.blank()
+    elif not single:
+        index_words = [heading for short in shorts for heading in (short, f"{short} by time")]
+        sheet.append(["Meeting", *index_words, "Flags per hour", "Contributions"], font=BOLD)
+        headline_first = sheet.rows + 1
+        for digest in digests:
+            session, summary = digest.header.session, digest.summary
+            values = summary.indices
+            sheet.worksheet.append(
+                [
+                    sheet.cell(f"{session.meeting_date} {session.title}"),
+                    *[
+                        sheet.cell(values.get(key), RATIO)
+                        for index in definitions
+                        for key in (index.id, metrics.time_key(index.id))
+                    ],
+                    sheet.cell(summary.total_flags_per_hour, "0.0"),
+                    summary.contributions,
+                ]
+            )
+            sheet.rows += 1
+        headline_last = sheet.rows
+        sheet.blank()
 
     # The 2×2 table (all sessions of the export together), counts and shares of the 2×2 total: only where
     # every session's codebook makes the same one.
@@ -451,9 +604,9 @@ def _fill_summary(
     if len(quadrants) == len(digests) and len(shapes) == 1:
         quadrant = metrics.combine_quadrants(quadrants)
     quadrant_first = 0
+    title = ""
     if quadrant is not None:
-        codebook = digests[0].header.session.codebook
-        title = quadrant.title(codebook)
+        title = quadrant.title(digests[0].header.session.codebook)
         shown_columns = [*quadrant.core_columns, metrics.UNCODED]
         headings = [metrics.code_heading(column) for column in shown_columns]
         sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD)
@@ -478,28 +631,21 @@ def _fill_summary(
             sheet.rows += 1
         sheet.blank()
 
-    if single and digests[0].findings:
-        sheet.append(["What followed what"], font=BOLD)
-        for sentence in digests[0].findings:
-            sheet.append([f"{sentence}."])
-        sheet.blank()
-
     if single:
         data, summary = digests[0].header, digests[0].summary
-        sheet.append(["Flags", "count", "per hour"], font=BOLD)
+        sheet.append(["Flag", "Count", "Per hour"], font=BOLD)
         for flag in data.session.codebook.flags:
             sheet.worksheet.append(
                 [flag.label, summary.flag_counts[flag.id], sheet.cell(summary.flags_per_hour[flag.id], "0.0")]
             )
             sheet.rows += 1
         sheet.blank()
-        sheet.append(["Coordinator candidates", "reason"], font=BOLD)
+        sheet.append(["Coordinator candidates", "Why"], font=BOLD)
         for candidate in summary.coordinator_candidates:
             sheet.append([naming.participant(data, candidate.participant_id)[1], "; ".join(candidate.reasons)])
         if not summary.coordinator_candidates:
             sheet.append(["(none)"])
 
-    # Charts, placed to the right of the tables.
     if quadrant is not None:
         core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
         bar = BarChart()
@@ -520,26 +666,24 @@ def _fill_summary(
         bar.set_categories(
             Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + core_rows - 1)
         )
-        _size(bar)
-        sheet.worksheet.add_chart(bar, "I2")
+        charts.add(bar)
 
     if single:
         airtime = BarChart()
         airtime.type = "bar"
-        airtime.title = "Airtime share against share of the room"
+        airtime.title = "Share of airtime against share of the room"
         airtime.y_axis.number_format = PERCENT
         for column in ("share_airtime", "share_of_room"):
-            index = ORGANISATION_COLUMNS.index(column) + 1
+            position = ORGANISATION_COLUMNS.index(column) + 1
             airtime.add_data(
-                Reference(organisations.worksheet, min_col=index, min_row=1, max_row=organisations.rows),
+                Reference(organisations.worksheet, min_col=position, min_row=1, max_row=organisations.rows),
                 titles_from_data=True,
             )
         name_column = ORGANISATION_COLUMNS.index("organisation") + 1
         airtime.set_categories(
             Reference(organisations.worksheet, min_col=name_column, min_row=2, max_row=organisations.rows)
         )
-        _size(airtime)
-        sheet.worksheet.add_chart(airtime, "I20")
+        charts.add(airtime)
 
         if definitions:
             by_item = _indices_chart(
@@ -551,12 +695,15 @@ def _fill_summary(
                 agenda.rows,
                 TIMELINE_COLUMNS.index("label") + 1,
             )
-            sheet.worksheet.add_chart(by_item, "I38")
+            charts.add(by_item)
     elif definitions:
         by_count = [2 + 2 * position for position in range(len(definitions))]
-        title = f"{_and(shorts)} by session"
-        by_session = _indices_chart(BarChart(), title, sheet.worksheet, by_count, headline_first, headline_last, 1)
-        sheet.worksheet.add_chart(by_session, "I20")
+        by_session = _indices_chart(
+            BarChart(), f"{_and(shorts)} by session", sheet.worksheet, by_count, headline_first, headline_last, 1
+        )
+        charts.add(by_session)
+    last_column = charts.last_column if charts.charts else len(SUMMARY_WIDTHS) // 2
+    print_on_one_page(sheet.worksheet, last_column, max(sheet.rows, charts.last_row), tall=not single)
 
 
 def _and(words: list[str]) -> str:
@@ -665,9 +812,29 @@ TREND_COLUMNS = [
 
 
 def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
-    """``headers``: the series' sessions (contributions not needed), for names and the About sheet."""
+    """``headers``: the series' sessions (contributions not needed), for names and the About sheet.
+
+    The first sheet is the coordinator's dashboard (the changes in words, then the charts, on one page); the
+    tables it draws on follow."""
     index_keys = trend.index_keys
+    definitions = trend.index_definitions
     with BookWriter() as book:
+        book.headings |= index_headings(definitions)
+        dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
+        dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
+        dashboard.append([f"{trend.series or '(no series)'}: {len(trend.rows)} meetings, {dates}"], font=TITLE)
+        dashboard.blank()
+        for sentence in story.change_sentences(trend):
+            dashboard.append([f"• {sentence}."])
+        dashboard.append(
+            [
+                f"Beyond chance: a two-proportion test of the counts, p < {story.CHANGE_P:g}; within noise "
+                "otherwise (docs/metrics.md). Slopes and every meeting-to-meeting change: the Change sheet."
+            ]
+        )
+        dashboard.blank()
+        charts_row = dashboard.rows + 1
+
         trend_rows = [
             [
                 row.session_id,
@@ -680,9 +847,9 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             ]
             for row in trend.rows
         ]
-        trends = (
+        meetings = (
             book.table(
-                "Trends",
+                "Meetings",
                 [*TREND_COLUMNS, *index_keys, "flags_per_hour"],
                 trend_rows,
                 {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "flags_per_hour": "0.0"}
@@ -692,13 +859,14 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             .finish()
             .first
         )
+        _change_sheet(book, trend)
         by_id = {data.session.id: data for data in headers}
         organisation_names = {}
         for organisation_id, name in trend.organisations.items():
             data = next((d for d in headers if d.session.organisation(organisation_id)), None)
             organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
 
-        # Long format for analysis, wide format for the chart.
+        # Long format for analysis, wide format for the charts.
         long_rows = [
             [
                 row.session_id,
@@ -707,6 +875,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
                 organisation_names[oid],
                 row.organisation_airtime_share.get(oid),
                 row.organisation_participation_ratio.get(oid),
+                *[row.organisation_indices.get(oid, {}).get(index.id) for index in definitions],
             ]
             for row in trend.rows
             for oid in trend.organisations
@@ -714,68 +883,156 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         ]
         book.table(
             "Organisations",
-            ["session_id", "meeting_date", "organisation_id", "organisation", "airtime_share", "participation_ratio"],
+            [
+                "session_id",
+                "meeting_date",
+                "organisation_id",
+                "organisation",
+                "airtime_share",
+                "participation_ratio",
+                *[index.id for index in definitions],
+            ],
             long_rows,
-            {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO},
+            {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO}
+            | {index.id: RATIO for index in definitions},
             {"organisation": 30},
         ).finish()
-        wide_header = ["meeting_date", *[organisation_names[oid] for oid in trend.organisations]]
-        wide_rows = [
-            [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
-            for row in trend.rows
-        ]
-        wide = (
+        names = [organisation_names[oid] for oid in trend.organisations]
+        wide_header = ["meeting_date", *names]
+        airtime_wide = (
             book.table(
                 "Airtime by organisation",
                 wide_header,
-                wide_rows,
-                {name: PERCENT for name in wide_header[1:]} | {"meeting_date": "yyyy-mm-dd"},
+                [
+                    [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
+                    for row in trend.rows
+                ],
+                dict.fromkeys(names, PERCENT) | {"meeting_date": "yyyy-mm-dd"},
             )
             .finish()
             .first
         )
-
-        change = book.sheet("Change", [26, 16, 22])
-        change.append([f"Series: {trend.series or '(no series)'} — {len(trend.rows)} meetings"], font=TITLE)
-        change.append(["index", "first → last", "slope per meeting"], font=BOLD)
-        labelled = [(index.id, index.short) for index in trend.index_definitions]
-        labelled += [(metrics.time_key(index.id), f"{index.short} (time)") for index in trend.index_definitions]
-        for name, label in labelled:
-            change.worksheet.append(
-                [
-                    label,
-                    change.cell(trend.change[name], "+0.00;-0.00;0.00"),
-                    change.cell(trend.slope[name], "+0.000;-0.000;0.000"),
-                ]
+        first_index = definitions[0] if definitions else None
+        index_wide = None
+        if first_index is not None:
+            index_wide = (
+                book.table(
+                    f"{first_index.short} by organisation",
+                    wide_header,
+                    [
+                        [
+                            row.meeting_date,
+                            *[row.organisation_indices.get(oid, {}).get(first_index.id) for oid in trend.organisations],
+                        ]
+                        for row in trend.rows
+                    ],
+                    dict.fromkeys(names, RATIO) | {"meeting_date": "yyyy-mm-dd"},
+                )
+                .finish()
+                .first
             )
-            change.rows += 1
-        change.blank()
-        change.append(["Blank: undefined (fewer than two meetings with a value)."])
 
-        if trend.rows:
-            if trend.index_definitions:
-                indices = _indices_chart(
+        charts = []
+        if trend.rows and definitions:
+            charts.append(
+                _indices_chart(
                     LineChart(),
-                    f"{_and([index.short for index in trend.index_definitions])} over meetings",
-                    trends.worksheet,
-                    [len(TREND_COLUMNS) + 1 + position for position in range(len(trend.index_definitions))],
+                    f"{_and([index.short for index in definitions])} over meetings",
+                    meetings.worksheet,
+                    [len(TREND_COLUMNS) + 1 + position for position in range(len(definitions))],
                     2,
-                    trends.rows,
+                    meetings.rows,
                     2,
                 )
-                indices.x_axis.number_format = "yyyy-mm-dd"
-                change.worksheet.add_chart(indices, "E2")
-            if trend.organisations:
-                airtime = LineChart()
-                airtime.title = "Airtime share by organisation"
-                airtime.y_axis.number_format = PERCENT
-                airtime.add_data(
-                    Reference(wide.worksheet, min_col=2, max_col=len(wide_header), min_row=1, max_row=wide.rows),
-                    titles_from_data=True,
+            )
+        if trend.rows and trend.organisations:
+            charts.append(_by_organisation_chart("Share of airtime by organisation", airtime_wide, len(wide_header)))
+            charts[-1].y_axis.number_format = PERCENT
+            if index_wide is not None and first_index is not None:
+                chart = _by_organisation_chart(
+                    f"{first_index.label} ({first_index.short}) by organisation", index_wide, len(wide_header)
                 )
-                airtime.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
-                airtime.x_axis.number_format = "yyyy-mm-dd"
-                _size(airtime)
-                change.worksheet.add_chart(airtime, "E20")
+                chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+                charts.append(chart)
+        last_row, last_column = dashboard.rows, 2 * DASHBOARD_CHART_COLUMNS
+        for position, chart in enumerate(charts):
+            chart.x_axis.number_format = "yyyy-mm-dd"
+            _size(chart)
+            chart.width, chart.height = DASHBOARD_CHART_CM
+            row = charts_row + (position // 2) * DASHBOARD_CHART_ROWS
+            column = 1 + (position % 2) * DASHBOARD_CHART_COLUMNS
+            dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
+            last_row = max(last_row, row + DASHBOARD_CHART_ROWS - 2)
+        print_on_one_page(dashboard.worksheet, last_column, last_row)
         _about_sheet(book, headers, naming, "trend workbook")
         book.save(path)
+
+
+# The dashboard: equal columns, charts two to a row, each chart six columns by 15 rows.
+DASHBOARD_WIDTHS = [12] * 12
+DASHBOARD_CHART_COLUMNS = 6
+DASHBOARD_CHART_ROWS = 15
+DASHBOARD_CHART_CM = (6 * column_cm(12) - 0.4, 14 * ROW_CM)
+
+
+def _by_organisation_chart(title: str, wide: Sheet, columns: int) -> LineChart:
+    chart = LineChart()
+    chart.title = title
+    chart.add_data(
+        Reference(wide.worksheet, min_col=2, max_col=columns, min_row=1, max_row=wide.rows), titles_from_data=True
+    )
+    chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+    chart.legend.position = "b"  # one entry per organisation: below, so the lines keep the chart's width
+    return chart
+
+
+def _change_sheet(book: BookWriter, trend: metrics.Trend) -> None:
+    sheet = book.sheet("Change", [26, 14, 14, 10, 10, 12, 10, 22, 14, 14, 16])
+    sheet.append([f"{trend.series or '(no series)'}: change between meetings"], font=TITLE)
+    sheet.append(
+        [
+            "Each index between two meetings, with a two-proportion test of its counts: beyond chance where "
+            f"p < {story.CHANGE_P:g}, within noise otherwise. Blank: undefined."
+        ]
+    )
+    sheet.blank()
+    sheet.append(
+        [
+            "Index",
+            "From meeting",
+            "To meeting",
+            "From",
+            "To",
+            "Difference",
+            "p",
+            "Verdict",
+            "Coded (from)",
+            "Coded (to)",
+            "Slope per meeting",
+        ],
+        font=BOLD,
+    )
+    rows = trend.rows
+    for index in trend.index_definitions:
+        pairs = [(0, len(rows) - 1)] if len(rows) > 1 else []
+        pairs += [(position - 1, position) for position in range(1, len(rows))] if len(rows) > 2 else []
+        for number, (first, second) in enumerate(pairs):
+            result = story.change(trend, index, first, second)
+            sheet.worksheet.append(
+                [
+                    sheet.cell(f"{index.label} ({index.short})" + (" first → last" if number == 0 else "")),
+                    sheet.cell(rows[first].meeting_date, "yyyy-mm-dd"),
+                    sheet.cell(rows[second].meeting_date, "yyyy-mm-dd"),
+                    sheet.cell(result.before, RATIO),
+                    sheet.cell(result.after, RATIO),
+                    sheet.cell(result.difference, "+0.00;-0.00;0.00"),
+                    sheet.cell(result.p_value, "0.000"),
+                    result.verdict,
+                    result.before_n,
+                    result.after_n,
+                    sheet.cell(trend.slope[index.id] if number == 0 else None, "+0.000;-0.000;0.000"),
+                ]
+            )
+            sheet.rows += 1
+    if len(rows) < 2:
+        sheet.append([f"{len(rows)} meeting{'' if len(rows) == 1 else 's'} so far: no change to show yet."])
