@@ -790,6 +790,7 @@ class Trend:
     change: dict[str, float | None]  # first -> last, per index (by count and by time)
     slope: dict[str, float | None]  # least-squares change per meeting, per index (by count and by time)
     index_definitions: list[IndexDefinition] = field(default_factory=list)  # every session's, first seen first
+    codebooks: list[Codebook] = field(default_factory=list)  # one of each name and version, first seen first
 
     @property
     def index_keys(self) -> list[str]:
@@ -814,13 +815,13 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
     Sessions are read one at a time (an archive's worth need not fit in memory).
     """
     organisations: dict[str, str] = {}
-    codebooks: list[Codebook] = []
+    codebooks: dict[tuple[str, str], Codebook] = {}
     dated_rows: list[tuple[tuple[dt.date, dt.datetime], TrendRow]] = []
     for data in sessions:
         summary = summarise(data)
         for organisation in data.session.organisations:
             organisations.setdefault(organisation.id, organisation.name)
-        codebooks.append(data.session.codebook)
+        codebooks.setdefault((data.session.codebook.name, data.session.codebook.version), data.session.codebook)
         dated_rows.append(
             (
                 (data.session.meeting_date, data.session.created_at),
@@ -840,7 +841,7 @@ def series_trend(sessions: Iterable[SessionData], series: str = "") -> Trend:
             )
         )
     rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0])]
-    trend = Trend(series, rows, organisations, {}, {}, declared_indices(codebooks))
+    trend = Trend(series, rows, organisations, {}, {}, declared_indices(codebooks.values()), list(codebooks.values()))
     for row in rows:  # a session on another codebook has no value for an index it does not declare
         row.indices = {key: row.indices.get(key) for key in trend.index_keys}
     for name in trend.index_keys:

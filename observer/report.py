@@ -12,12 +12,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from observer import palette
 from observer.agreement import Comparison
 from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
-from observer.story import session_sentences
+from observer.story import change_sentences, session_sentences
 
 BAR_WIDTH = 24
 
@@ -66,7 +67,13 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
         headline.add_column("by time", justify="right")
         for index in definitions:
             value = summary.indices[index.id]
-            headline.add_row(index_name(index), number(value), bar(value), number(summary.indices[time_key(index.id)]))
+            colour = palette.index_colour(session.codebook, index)
+            headline.add_row(
+                Text(index_name(index), style=colour),
+                number(value),
+                Text(bar(value), style=colour),
+                number(summary.indices[time_key(index.id)]),
+            )
         parts.append(headline)
 
     if summary.quadrant is not None:
@@ -74,11 +81,15 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
         table = Table(title=quadrant.title(session.codebook), title_justify="left")
         table.add_column("")
         for column in (*quadrant.core_columns, UNCODED, "total"):
-            table.add_column(code_heading(column), justify="right")
+            colour = palette.code_colour(session.codebook, quadrant.column_dimension, column)
+            table.add_column(Text(code_heading(column), style=colour), justify="right")
         for quadrant_row in quadrant.rows:
             counts = quadrant.counts[quadrant_row]
             table.add_row(
-                code_heading(quadrant_row),
+                Text(
+                    code_heading(quadrant_row),
+                    style=palette.code_colour(session.codebook, quadrant.row_dimension, quadrant_row),
+                ),
                 *[str(counts[column]) for column in (*quadrant.core_columns, UNCODED)],
                 str(quadrant.row_totals[quadrant_row]),
             )
@@ -127,11 +138,13 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
             agenda.add_column("")  # the first index also as a bar
     agenda.add_column("flags", justify="right")
     for item in summary.agenda:
-        values: list[str] = []
+        values: list[str | Text] = []
         for position, index in enumerate(definitions):
             values.append(number(item.indices[index.id]))
             if position == 0:
-                values.append(bar(item.indices[index.id], 12))
+                values.append(
+                    Text(bar(item.indices[index.id], 12), style=palette.index_colour(session.codebook, index))
+                )
         agenda.add_row(Text(item.label), format_clock(item.start_s), str(item.contributions), *values, str(item.flags))
 
     flags = Table(title="Flags", title_justify="left")
@@ -151,6 +164,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
 
 def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     definitions = trend.index_definitions
+    colours = palette.index_colours(trend.codebooks)
     table = Table(title=Text(f"Series: {trend.series or '(no series)'}"), title_justify="left")
     for column in ("date", "title", "contrib.", "minutes"):
         table.add_column(column, justify="left" if column in ("date", "title") else "right")
@@ -159,9 +173,9 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
         table.add_column("")
     table.add_column("flags/h", justify="right")
     for row in trend.rows:
-        values: list[str] = []
+        values: list[str | Text] = []
         for index in definitions:
-            values += [number(row.indices[index.id]), bar(row.indices[index.id], 12)]
+            values += [number(row.indices[index.id]), Text(bar(row.indices[index.id], 12), style=colours[index.id])]
         table.add_row(
             row.meeting_date.isoformat(),
             Text(row.title),
@@ -184,7 +198,13 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
         organisations.add_row(
             Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
         )
-    return Group(table, changes, *([findings_renderable(list(findings))] if findings else []), organisations)
+    changed = Text()
+    sentences = change_sentences(trend)
+    if sentences:  # the trend Dashboard's words: each change beyond chance or within noise
+        changed.append("What changed\n", style="bold")
+        for sentence in sentences:
+            changed.append(f"• {sentence}.\n")
+    return Group(table, changed, changes, *([findings_renderable(list(findings))] if findings else []), organisations)
 
 
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:

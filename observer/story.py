@@ -29,6 +29,9 @@ MIN_ITEM_SPREAD = 0.2
 # The most frequent flag is named once it was given this often.
 MIN_FLAGS = 3
 CHANGE_P = 0.05  # a change between meetings is "beyond chance" below this two-sided p
+# The two-proportion test's normal approximation needs this many expected contributions on each side of the
+# index in each meeting (n·p and n·(1−p) with the pooled share p); below it, "too few contributions to tell".
+MIN_EXPECTED = 5
 
 
 def _percent(value: float) -> str:
@@ -83,9 +86,11 @@ def _airtime(summary: SessionSummary) -> list[str]:
         )
     silent = [row for row in present if not row.contributions]
     if silent:
-        names = _and([row.name for row in silent])
         people = sum(row.attendees_present for row in silent)
-        sentences.append(f"{names} ({people} of the people present) did not speak")
+        sentences.append(
+            f"{_and([row.name for row in silent])} did not speak ({people} {'person' if people == 1 else 'people'} "
+            "present)"
+        )
     else:
         least = min(ratios, key=lambda row: row.airtime_ratio or 0.0, default=None)
         if least is not None and least is not most and (least.airtime_ratio or 0.0) <= UNDERREPRESENTED_AIRTIME_RATIO:
@@ -115,8 +120,8 @@ def _balance(summary: SessionSummary, codebook: Codebook) -> list[str]:
         else:
             lead = f"Talk was balanced between {counts_words} and {against_words}"
         sentences.append(
-            f"{lead}: {_percent(value)} of the {inside} contributions coded {counts_words} or {against_words} "
-            f"were {counts_words} ({index.short} {value:.2f})"
+            f"{lead}: {counted} of the {inside} contributions coded {counts_words} or {against_words} were "
+            f"{counts_words} ({index.short} {value:.2f})"
         )
     return sentences
 
@@ -191,20 +196,24 @@ class Change:
 
     @property
     def verdict(self) -> str:
+        if self.difference is None:
+            return "cannot be compared"
         if self.p_value is None:
-            return "too few contributions to tell"
+            # All one side of the index in both meetings, each with enough contributions: nothing moved.
+            unanimous = self.difference == 0 and self.before in (0.0, 1.0)
+            enough = min(self.before_n, self.after_n) >= MIN_EXPECTED
+            return "no change" if unanimous and enough else "too few contributions to tell"
         return "beyond chance" if self.beyond_chance else "within noise"
 
 
 def two_proportion_p(counted_a: int, inside_a: int, counted_b: int, inside_b: int) -> float | None:
-    """Two-sided p of the difference of two shares (pooled two-proportion z-test); None where it cannot be
-    computed (an empty group, or both shares 0 or both 1)."""
-    if not inside_a or not inside_b:
+    """Two-sided p of the difference of two shares (pooled two-proportion z-test); None where the test does not
+    hold: fewer than MIN_EXPECTED expected contributions on either side of the index in either meeting (which
+    includes an empty meeting, and both shares 0 or both 1)."""
+    pooled = (counted_a + counted_b) / (inside_a + inside_b) if inside_a + inside_b else 0.0
+    if min(inside_a, inside_b) * min(pooled, 1 - pooled) < MIN_EXPECTED:
         return None
-    pooled = (counted_a + counted_b) / (inside_a + inside_b)
     variance = pooled * (1 - pooled) * (1 / inside_a + 1 / inside_b)
-    if variance <= 0:
-        return None
     z = (counted_b / inside_b - counted_a / inside_a) / math.sqrt(variance)
     return 2 * (1 - NormalDist().cdf(abs(z)))
 
@@ -243,17 +252,17 @@ def change_sentences(trend: Trend) -> list[str]:
 
 def change_sentence(result: Change, lead: str) -> str:
     """ "Between … and …, Partnership-first (PFI) rose from 0.35 to 0.52: beyond chance (p < 0.01; 120 and
-    130 coded contributions)"."""
+    130 contributions coded for PFI)"."""
     name = f"{result.index.label} ({result.index.short})"
     if result.before is None or result.after is None:
         return f"{lead}, {name} cannot be compared: a meeting has no contributions coded for it"
-    difference = result.after - result.before
-    if abs(difference) < 0.005:
-        moved = f"stayed at {result.after:.2f}"
+    before, after = f"{result.before:.2f}", f"{result.after:.2f}"
+    if before == after:  # as the reader sees them: "rose from 0.56 to 0.56" would say nothing true
+        moved = f"stayed at {after}"
     else:
-        moved = f"{'rose' if difference > 0 else 'fell'} from {result.before:.2f} to {result.after:.2f}"
-    counts = f"{result.before_n} and {result.after_n} coded contributions"
+        moved = f"{'rose' if result.after > result.before else 'fell'} from {before} to {after}"
+    counts = f"{result.before_n} and {result.after_n} contributions coded for {result.index.short}"
     if result.p_value is None:
-        return f"{lead}, {name} {moved}: too few contributions to tell ({counts})"
+        return f"{lead}, {name} {moved}: {result.verdict} ({counts})"
     p = "p < 0.01" if result.p_value < 0.01 else f"p = {result.p_value:.2f}"
     return f"{lead}, {name} {moved}: {result.verdict} ({p}; {counts})"

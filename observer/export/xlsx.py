@@ -27,7 +27,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
-from observer import __version__, metrics, story
+from observer import __version__, metrics, palette, story
 from observer.clock import format_clock
 from observer.export.records import FORMULA_STARTS, TYPED_TEXT_COLUMNS, Naming, tidy_columns
 from observer.export.session_rows import (
@@ -153,8 +153,25 @@ def metric_definitions(
     if reasons:
         text = ", or ".join(reasons)
         lines.append(("Coordinator candidates", f"{text[0].upper()}{text[1:]}."))
+    over = metrics.OVERREPRESENTED_AIRTIME_RATIO
     lines += [
         ("Timeline", f"A contribution belongs to the agenda item or {bin_s / 60:g}-minute bin in which it starts."),
+        (
+            "What we saw",
+            "Sentences by fixed rules, each said only past its threshold: an organisation whose airtime ratio is at "
+            f"least {over:g} (or at most 1/{over:g}), "
+            f"or that was present and silent; an index's balance over at least {story.MIN_INDEX_CONTRIBUTIONS} "
+            f"contributions inside it ('mostly' at or beyond {story.MOSTLY_BELOW:g} and {story.MOSTLY_ABOVE:g}); the "
+            f"least and most agenda items, each with at least {story.MIN_ITEM_CONTRIBUTIONS} contributions inside "
+            f"the first index and {story.MIN_ITEM_SPREAD:g} apart; the coordinator candidates; the most frequent "
+            f"flag, from {story.MIN_FLAGS} times.",
+        ),
+        (
+            "Change between meetings",
+            "A pooled two-proportion z-test of an index's counts in the two meetings: beyond chance where p < "
+            f"{story.CHANGE_P:g}, within noise otherwise, and too few contributions to tell where either side of "
+            f"the index expects fewer than {story.MIN_EXPECTED} contributions in a meeting.",
+        ),
         ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
         ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
     ]
@@ -666,6 +683,8 @@ def _fill_summary(
         bar.set_categories(
             Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + core_rows - 1)
         )
+        codebook = digests[0].header.session.codebook
+        paint(bar, [palette.code_colour(codebook, quadrant.column_dimension, code) for code in quadrant.core_columns])
         charts.add(bar)
 
     if single:
@@ -683,6 +702,7 @@ def _fill_summary(
         airtime.set_categories(
             Reference(organisations.worksheet, min_col=name_column, min_row=2, max_row=organisations.rows)
         )
+        paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
         charts.add(airtime)
 
         if definitions:
@@ -694,12 +714,21 @@ def _fill_summary(
                 2,
                 agenda.rows,
                 TIMELINE_COLUMNS.index("label") + 1,
+                [palette.index_colour(digests[0].header.session.codebook, index) for index in definitions],
             )
             charts.add(by_item)
     elif definitions:
         by_count = [2 + 2 * position for position in range(len(definitions))]
+        colours = palette.index_colours(digest.header.session.codebook for digest in digests)
         by_session = _indices_chart(
-            BarChart(), f"{_and(shorts)} by session", sheet.worksheet, by_count, headline_first, headline_last, 1
+            BarChart(),
+            f"{_and(shorts)} by session",
+            sheet.worksheet,
+            by_count,
+            headline_first,
+            headline_last,
+            1,
+            [colours[index.id] for index in definitions],
         )
         charts.add(by_session)
     last_column = charts.last_column if charts.charts else len(SUMMARY_WIDTHS) // 2
@@ -719,8 +748,10 @@ def _indices_chart(
     first_row: int,
     last_row: int,
     category_column: int,
+    colours: Sequence[str],
 ) -> ChartT:
-    """A chart of indices (0 to 1): one series per value column, titled by its header in the row above."""
+    """A chart of indices (0 to 1): one series per value column, titled by its header in the row above, each
+    in its index's colour."""
     chart.title = title
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
@@ -729,8 +760,24 @@ def _indices_chart(
             Reference(worksheet, min_col=column, min_row=first_row - 1, max_row=last_row), titles_from_data=True
         )
     chart.set_categories(Reference(worksheet, min_col=category_column, min_row=first_row, max_row=last_row))
+    paint(chart, colours)
     _size(chart)
     return chart
+
+
+def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
+    """Each series in its colour (palette.py): a bar's fill, or a line and its markers."""
+    for series, colour in zip(chart.series, colours, strict=False):
+        rgb = colour.lstrip("#")
+        properties = series.graphicalProperties
+        properties.line.solidFill = rgb
+        if isinstance(chart, LineChart):
+            properties.line.width = 28575  # 2.25 pt, in EMU
+            series.marker.symbol = "circle"
+            series.marker.graphicalProperties.solidFill = rgb
+            series.marker.graphicalProperties.line.solidFill = rgb
+        else:
+            properties.solidFill = rgb
 
 
 def _size(chart: BarChart | LineChart) -> None:
@@ -829,7 +876,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         dashboard.append(
             [
                 f"Beyond chance: a two-proportion test of the counts, p < {story.CHANGE_P:g}; within noise "
-                "otherwise (docs/metrics.md). Slopes and every meeting-to-meeting change: the Change sheet."
+                "otherwise (the About sheet). Every meeting-to-meeting change and the slopes: the Change sheet."
             ]
         )
         dashboard.blank()
@@ -933,6 +980,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             )
 
         charts = []
+        colours = palette.index_colours(trend.codebooks)
         if trend.rows and definitions:
             charts.append(
                 _indices_chart(
@@ -943,6 +991,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
                     2,
                     meetings.rows,
                     2,
+                    [colours[index.id] for index in definitions],
                 )
             )
         if trend.rows and trend.organisations:
@@ -983,6 +1032,7 @@ def _by_organisation_chart(title: str, wide: Sheet, columns: int) -> LineChart:
     )
     chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
     chart.legend.position = "b"  # one entry per organisation: below, so the lines keep the chart's width
+    paint(chart, [palette.colour_at(position) for position in range(columns - 1)])
     return chart
 
 

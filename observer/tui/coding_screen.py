@@ -240,8 +240,7 @@ class CodingScreen(Screen[None]):
         self.summary = message.summary
         if self.view is not None:
             self._show_attendees(self.view)
-            definitions = self.view.session.codebook.indices
-            self.query_one(BalancePanel).state = BalanceState(message.summary, definitions)
+            self.query_one(BalancePanel).state = BalanceState(message.summary, self.view.session.codebook)
             self._tick()
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:

@@ -17,10 +17,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from observer import palette
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
-from observer.models import Contribution, IndexDefinition, Session, SessionStatus
+from observer.models import Codebook, Contribution, Session, SessionStatus
 from observer.report import bar, number, percent
 
 StateT = TypeVar("StateT")
@@ -200,7 +201,11 @@ class CurrentContribution(Panel[CurrentState]):
             text.append(f"\n{dimension.label}: ", "bold")
             for code in dimension.codes:
                 chosen = target.codes.get(dimension.id) == code.id
-                text.append(f"[{code.key}] {code.label}", style("current--chosen" if chosen else "current--option"))
+                if chosen:  # in the code's own colour (palette.py), as on every chart and table
+                    shown = style("current--chosen") + Style(color=palette.code_colour(codebook, dimension.id, code.id))
+                else:
+                    shown = style("current--option")
+                text.append(f"[{code.key}] {code.label}", shown)
                 text.append("  ")
         if codebook.flags:
             text.append("\nFlags: ", "bold")
@@ -216,7 +221,7 @@ class CurrentContribution(Panel[CurrentState]):
 @dataclass(frozen=True)
 class BalanceState:
     balance: LiveBalance
-    definitions: list[IndexDefinition]
+    codebook: Codebook
 
 
 class BalancePanel(Panel[BalanceState]):
@@ -227,7 +232,7 @@ class BalancePanel(Panel[BalanceState]):
     BalancePanel { height: auto; }
     BalancePanel > .balance--heading { text-style: bold underline; }
     BalancePanel > .balance--subheading { text-style: bold; }
-    BalancePanel > .balance--bar { color: $success; }
+    BalancePanel > .balance--bar { color: $text-muted; }  /* airtime is not a code: no code's colour */
     BalancePanel > .balance--over { color: $error; text-style: bold; }
     """
 
@@ -236,20 +241,27 @@ class BalancePanel(Panel[BalanceState]):
         summary, values = state.balance, state.balance.indices
         head = Text()
         head.append("Balance", style("balance--heading"))
-        for index in state.definitions:  # only what the codebook declares: a session never shows another's label
+        codebook = state.codebook
+        for index in codebook.indices:  # only what the codebook declares: a session never shows another's label
             label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
             by_count, by_time = number(values[index.id]), number(values[time_key(index.id)])
-            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}} {by_count}  (time {by_time})")
+            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", palette.index_colour(codebook, index))
+            head.append(f" {by_count}  (time {by_time})")
         parts: list[RenderableType] = [head, Text()]
         if summary.quadrant is not None:
             quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
             quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
-            for column in summary.quadrant.core_columns:
+            table = summary.quadrant
+            for column in table.core_columns:
                 heading = code_heading(column)
-                quadrant.add_column(heading if len(heading) <= 10 else f"{heading[:8]}.", justify="right")
-            for row in summary.quadrant.rows:
-                counts = summary.quadrant.counts[row]
-                quadrant.add_row(code_heading(row), *[str(counts[column]) for column in summary.quadrant.core_columns])
+                colour = palette.code_colour(codebook, table.column_dimension, column)
+                quadrant.add_column(
+                    Text(heading if len(heading) <= 10 else f"{heading[:8]}.", style=colour), justify="right"
+                )
+            for row in table.rows:
+                counts = table.counts[row]
+                name = Text(code_heading(row), style=palette.code_colour(codebook, table.row_dimension, row))
+                quadrant.add_row(name, *[str(counts[column]) for column in table.core_columns])
             parts += [quadrant, Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", style("balance--subheading"))

@@ -1,0 +1,539 @@
+"""Reports people read: the sentences' rules on meetings worked out by hand, honest change between meetings,
+the one-page Summary and Dashboard, and one colour per code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+
+from observer import metrics, palette, story
+from observer.export import ExportOptions, export_sessions, export_trends
+from observer.export import xlsx as xlsx_module
+from observer.models import (
+    AgendaItem,
+    Attendance,
+    Codebook,
+    Contribution,
+    Participant,
+    Session,
+    SessionData,
+    SessionStatus,
+)
+from observer.storage import Archive
+
+from .conftest import at
+from .meetings import ORGS, empty_meeting, hand_meeting
+
+PEOPLE = [
+    Participant(id="a1", name="Ann", organisation_id="council"),
+    Participant(id="t1", name="Cath", organisation_id="trust"),
+    Participant(id="t2", name="Tom", organisation_id="trust"),
+    Participant(id="t3", name="Una", organisation_id="trust"),
+    Participant(id="v1", name="Dev", organisation_id="vol"),
+]
+ORGANISATION_OF = {person.id: person.organisation_id for person in PEOPLE}
+ORG, PF, NEU = "org_first", "partnership_first", "neutral"
+TRANS, REL = "transactional", "relational"
+
+
+@dataclass(frozen=True)
+class Talk:
+    who: str
+    seconds: float
+    orientation: str | None = None
+    topic: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+def built(
+    codebook: Codebook,
+    talk: list[Talk],
+    present: list[str],
+    items: list[tuple[str, float]] = (),  # type: ignore[assignment]
+    session_id: str = "s-built",
+    date: dt.date = dt.date(2026, 5, 4),
+) -> SessionData:
+    """Contributions back to back from 0 s, each lasting its ``seconds``; the meeting ends with the last."""
+    contributions, start = [], 0.0
+    for number, said in enumerate(talk, 1):
+        codes = {dimension: code for dimension, code in (("orientation", said.orientation), ("topic", said.topic))}
+        contributions.append(
+            Contribution(
+                id=f"c{number}",
+                start_s=start,
+                wall_time=at(start),
+                participant_id=said.who,
+                organisation_id=ORGANISATION_OF[said.who],
+                codes={dimension: code for dimension, code in codes.items() if code},
+                flags=list(said.flags),
+            )
+        )
+        start += said.seconds
+    session = Session(
+        id=session_id,
+        title="Built meeting",
+        series="Built",
+        meeting_date=date,
+        codebook=codebook,
+        organisations=ORGS,
+        participants=PEOPLE,
+        attendance=[Attendance(participant_id=person) for person in present],
+        agenda_items=[
+            AgendaItem(id=f"a{n}", title=title, start_s=when, wall_time=at(when))
+            for n, (title, when) in enumerate(items)
+        ],
+        status=SessionStatus.ENDED,
+        started_at=at(0),
+        clock_elapsed_s=start,
+        ended_s=start,
+    )
+    return SessionData(session=session, contributions=contributions)
+
+
+def sentences(data: SessionData) -> list[str]:
+    return story.session_sentences(metrics.summarise(data), data)
+
+
+def about(sentences: list[str], start: str) -> list[str]:
+    return [sentence for sentence in sentences if sentence.startswith(start)]
+
+
+# ---------------------------------------------------------------- airtime against share of the room
+
+
+def test_airtime_far_from_the_share_of_the_room_is_said_both_ways(partnership: Codebook) -> None:
+    # 4 present: council 1 (25%), trust 3 (75%). Council speaks 120 s of 200 (60%, ratio 2.4); trust 80 s (40%,
+    # ratio 0.53, at or below 1/1.5).
+    talk = [Talk("a1", 40), Talk("t1", 40), Talk("a1", 40), Talk("t2", 40), Talk("a1", 40)]
+    said = sentences(built(partnership, talk, ["a1", "t1", "t2", "t3"]))
+    assert said == [
+        "City Council spoke for 60% of the time with 25% of the people present",
+        "NHS Trust spoke for 40% of the time with 75% of the people present",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("council_seconds", "said"),
+    [
+        (75, ["City Council spoke for 38% of the time with 25% of the people present"]),  # ratio 1.5 exactly
+        (74, []),  # ratio 1.48: not said
+        (50, []),  # 25% with 25%: nothing to say
+    ],
+)
+def test_airtime_threshold(partnership: Codebook, council_seconds: float, said: list[str]) -> None:
+    talk = [Talk("a1", council_seconds), Talk("t1", 200 - council_seconds)]
+    assert sentences(built(partnership, talk, ["a1", "t1", "t2", "t3"])) == said
+
+
+def test_an_organisation_present_that_never_spoke_is_named(partnership: Codebook) -> None:
+    # 3 present, one each: council 60% (ratio 1.8), trust 40% (1.2), Voluntary Alliance silent.
+    said = sentences(built(partnership, [Talk("a1", 60), Talk("t1", 40)], ["a1", "t1", "v1"]))
+    assert said == [
+        "City Council spoke for 60% of the time with 33% of the people present",
+        "Voluntary Alliance did not speak (1 person present)",
+    ]
+
+
+def test_one_organisation_in_the_room_gives_no_airtime_sentence(partnership: Codebook) -> None:
+    assert sentences(built(partnership, [Talk("t1", 60), Talk("t2", 40)], ["t1", "t2"])) == []
+
+
+# ---------------------------------------------------------------- balance of each index
+
+
+@pytest.mark.parametrize(
+    ("partnership_first", "lead"),
+    [
+        (4, "Talk was mostly organisation-first"),  # 0.40: at the "mostly" line
+        (5, "Talk was balanced between partnership-first and organisation-first"),
+        (6, "Talk was mostly partnership-first"),  # 0.60
+    ],
+)
+def test_balance_of_the_first_index(partnership: Codebook, partnership_first: int, lead: str) -> None:
+    orientations = [PF] * partnership_first + [ORG] * (10 - partnership_first)
+    talk = [Talk("a1" if n % 2 else "t1", 30, orientation) for n, orientation in enumerate(orientations)]
+    said = sentences(built(partnership, talk, ["a1", "t1"]))
+    assert said == [
+        f"{lead}: {partnership_first} of the 10 contributions coded partnership-first or organisation-first were "
+        f"partnership-first (PFI {partnership_first / 10:.2f})"
+    ]
+
+
+def test_balance_needs_ten_contributions_inside_the_index(partnership: Codebook) -> None:
+    # 9 oriented contributions (all organisation-first) and one neutral: PFI is 0.00, over too few to say.
+    orientations = [ORG] * 9 + [NEU]
+    talk = [Talk("a1" if n % 2 else "t1", 30, orientation) for n, orientation in enumerate(orientations)]
+    assert sentences(built(partnership, talk, ["a1", "t1"])) == []
+
+
+def test_balance_of_transactional_and_relational_talk(partnership: Codebook) -> None:
+    topics = [TRANS] * 8 + [REL] * 3  # RI = 3/11 = 0.27
+    talk = [Talk("a1" if n % 2 else "t1", 30, None, topic) for n, topic in enumerate(topics)]
+    assert about(sentences(built(partnership, talk, ["a1", "t1"])), "Talk") == [
+        "Talk was mostly transactional: 3 of the 11 contributions coded relational or transactional were "
+        "relational (RI 0.27)"
+    ]
+
+
+# ---------------------------------------------------------------- agenda items
+
+
+def _agenda_meeting(partnership: Codebook, budget: list[str], discharge: list[str]) -> SessionData:
+    talk = [Talk("a1" if n % 2 else "t1", 20, o) for n, o in enumerate(budget + discharge)]
+    return built(partnership, talk, ["a1", "t1"], [("Budget", 0), ("Discharge", 20 * len(budget))])
+
+
+def test_least_and_most_partnership_first_agenda_items(partnership: Codebook) -> None:
+    data = _agenda_meeting(partnership, [PF] + [ORG] * 4, [PF] * 4 + [ORG])  # PFI 0.20 and 0.80
+    assert about(sentences(data), "'") == [
+        "'Budget' was the least partnership-first agenda item (PFI 0.20) and 'Discharge' the most (0.80)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("budget", "discharge"),
+    [
+        ([PF] + [ORG] * 4, [PF] * 3 + [ORG]),  # Discharge has 4 oriented contributions: too few
+        ([PF] + [ORG] * 4, [PF] + [ORG] * 4 + [NEU]),  # both 0.20: no spread
+        ([PF] * 2 + [ORG] * 3, [PF] * 3 + [ORG] * 3),  # 0.40 against 0.50: spread under 0.2
+    ],
+)
+def test_agenda_items_are_compared_only_when_the_numbers_allow(
+    partnership: Codebook, budget: list[str], discharge: list[str]
+) -> None:
+    assert about(sentences(_agenda_meeting(partnership, budget, discharge)), "'") == []
+
+
+# ---------------------------------------------------------------- coordinator candidates and flags
+
+
+def test_coordinator_candidates_and_the_most_frequent_flag(partnership: Codebook) -> None:
+    # 360 s observed (0.1 h): Cath's 3 coordinator flags are 30 per hour; 2 governance shields are too few.
+    talk = [
+        Talk("t1", 40, flags=("coordinator",)),
+        Talk("a1", 40, flags=("governance_shield",)),
+        Talk("t1", 40, flags=("coordinator",)),
+        Talk("a1", 40, flags=("governance_shield",)),
+        Talk("t1", 40, flags=("coordinator",)),
+        Talk("a1", 160),
+    ]
+    said = sentences(built(partnership, talk, ["a1", "t1", "t2"]))
+    assert about(said, "Coordinator") == ["Coordinator candidate: Cath (3 coordinator flags)"]
+    assert about(said, "The most") == ["The most frequent flag was Coordinator: 3 times, 30.0 per hour"]
+
+
+def test_tied_flags_are_named_together_and_two_of_a_flag_say_nothing(partnership: Codebook) -> None:
+    tied = [Talk("a1", 60, flags=("governance_shield", "decision_deferred"))] * 3 + [Talk("t1", 180)]
+    said = sentences(built(partnership, tied, ["a1", "t1"]))
+    assert about(said, "The most") == [
+        "The most frequent flags were Governance shield and Decision deferred: 3 times each, 30.0 per hour"
+    ]
+    few = [Talk("t1", 60, flags=("coordinator",))] * 2 + [Talk("a1", 60)]
+    said = sentences(built(partnership, few, ["a1", "t1"]))
+    assert about(said, "The most") == []
+    assert about(said, "Coordinator") == ["Coordinator candidate: Cath (2 coordinator flags)"]  # its own rule
+
+
+def test_a_meeting_where_every_rule_fires_gives_at_most_seven_sentences(partnership: Codebook) -> None:
+    orientations = ([PF] + [ORG] * 5) + ([PF] * 5 + [ORG])
+    talk = [
+        Talk("a1" if n % 3 else "t1", 20, o, REL if n % 4 else TRANS, ("coordinator",) if n % 3 == 0 else ())
+        for n, o in enumerate(orientations)
+    ]
+    said = sentences(built(partnership, talk, ["a1", "t1", "t2", "t3", "v1"], [("Budget", 0), ("Discharge", 120)]))
+    assert 3 <= len(said) <= story.MAX_SENTENCES
+    assert all("\n" not in sentence and not sentence.endswith(".") for sentence in said)
+
+
+def test_an_empty_meeting_says_nothing(partnership: Codebook) -> None:
+    assert sentences(built(partnership, [], ["a1", "t1"])) == []
+
+
+# ---------------------------------------------------------------- change between meetings
+
+
+def test_two_proportion_test_worked_by_hand() -> None:
+    # 30/100 against 50/100: pooled 0.4, SE = sqrt(0.4 × 0.6 × (1/100 + 1/100)) = 0.069282, z = 2.8868.
+    z = 0.2 / math.sqrt(0.4 * 0.6 * 0.02)
+    assert z == pytest.approx(2.8868, abs=1e-4)
+    assert story.two_proportion_p(30, 100, 50, 100) == pytest.approx(0.003892, abs=1e-6)
+    # 6/20 against 10/20: the same shares, SE = sqrt(0.24 × 0.1) = 0.15492, z = 1.2910, p = 0.1967.
+    assert story.two_proportion_p(6, 20, 10, 20) == pytest.approx(0.1967, abs=1e-4)
+    # Fewer than 5 expected on a side: 3/10 against 5/10 (10 × 0.4 = 4), 1/20 against 3/20 (20 × 0.1 = 2).
+    assert story.two_proportion_p(3, 10, 5, 10) is None
+    assert story.two_proportion_p(1, 20, 3, 20) is None
+    assert story.two_proportion_p(0, 0, 5, 10) is None
+    assert story.two_proportion_p(0, 100, 0, 100) is None
+
+
+def _meetings(partnership: Codebook, shares: list[tuple[int, int]]) -> list[SessionData]:
+    """One meeting per (partnership-first, oriented) pair, a week apart."""
+    meetings = []
+    for week, (counted, inside) in enumerate(shares):
+        orientations = [PF] * counted + [ORG] * (inside - counted)
+        talk = [Talk("a1" if n % 2 else "t1", 10, o) for n, o in enumerate(orientations)]
+        date = dt.date(2026, 1, 5) + dt.timedelta(weeks=week)
+        meetings.append(built(partnership, talk, ["a1", "t1"], session_id=f"s{week}", date=date))
+    return meetings
+
+
+def _series(partnership: Codebook, shares: list[tuple[int, int]]) -> metrics.Trend:
+    return metrics.series_trend(_meetings(partnership, shares), "Built")
+
+
+def test_a_rise_over_thirty_contributions_is_within_noise_and_over_hundreds_beyond_chance(
+    partnership: Codebook,
+) -> None:
+    small = story.change_sentences(_series(partnership, [(9, 30), (15, 30)]))
+    # 0.30 → 0.50 over 30 each: pooled 0.4, z = 0.2 / sqrt(0.24 × 2/30) = 1.581, p = 0.114.
+    assert small[0] == (
+        "Between the first meeting (2026-01-05) and the last (2026-01-12), Partnership-first (PFI) rose from 0.30 "
+        "to 0.50: within noise (p = 0.11; 30 and 30 contributions coded for PFI)"
+    )
+    large = story.change_sentences(_series(partnership, [(60, 200), (100, 200)]))
+    assert large[0].endswith(
+        "rose from 0.30 to 0.50: beyond chance (p < 0.01; 200 and 200 contributions coded for PFI)"
+    )
+
+
+def test_change_since_the_previous_meeting_and_the_cases_without_a_test(partnership: Codebook) -> None:
+    trend = _series(partnership, [(3, 10), (4, 20), (2, 4)])
+    said = story.change_sentences(trend)
+    pfi = [sentence for sentence in said if "(PFI)" in sentence]
+    assert pfi[1] == (
+        "Since the previous meeting (2026-01-12), Partnership-first (PFI) rose from 0.20 to 0.50: too few "
+        "contributions to tell (20 and 4 contributions coded for PFI)"
+    )
+    # RI: no contribution coded for topic in any meeting.
+    assert next(s for s in said if "(RI)" in s).endswith(
+        "cannot be compared: a meeting has no contributions coded for it"
+    )
+    assert story.change_sentences(_series(partnership, [(3, 10)])) == [
+        "Only one meeting so far (2026-01-05): no change to report yet"
+    ]
+    # 50/90 = 0.556 and 140/250 = 0.560 both read 0.56: not "rose from 0.56 to 0.56".
+    assert story.change_sentences(_series(partnership, [(50, 90), (140, 250)]))[0].endswith(
+        "Partnership-first (PFI) stayed at 0.56: within noise (p = 0.94; 90 and 250 contributions coded for PFI)"
+    )
+    steady = story.change(_series(partnership, [(0, 50), (0, 50)]), partnership.indices[0], 0, 1)
+    assert steady.verdict == "no change" and steady.difference == 0  # all organisation-first, both times
+    assert story.change(_series(partnership, [(0, 4), (0, 4)]), partnership.indices[0], 0, 1).verdict == (
+        "too few contributions to tell"
+    )
+
+
+# ---------------------------------------------------------------- the workbooks as a reader prints them
+
+
+def _cells_with_values(sheet) -> set[tuple[int, int]]:
+    return {(cell.row, cell.column) for row in sheet.iter_rows() for cell in row if cell.value is not None}
+
+
+EMU_PER_CM = 360_000
+
+
+def _chart_boxes(sheet, widths: list[float]) -> list[tuple[float, float, float, float]]:
+    """Each chart's box in centimetres (left, top, right, bottom) from its anchor cell and its size."""
+    boxes = []
+    for chart in sheet._charts:
+        marker = chart.anchor._from
+        left = sum(xlsx_module.column_cm(widths[c]) for c in range(marker.col))
+        top = marker.row * xlsx_module.ROW_CM
+        size = chart.anchor.ext  # in EMU; a chart read back has openpyxl's default width and height
+        boxes.append((left, top, left + size.width / EMU_PER_CM, top + size.height / EMU_PER_CM))
+    return boxes
+
+
+def _cell_box(row: int, column: int, widths: list[float]) -> tuple[float, float, float, float]:
+    left = sum(xlsx_module.column_cm(widths[c]) for c in range(column - 1))
+    top = (row - 1) * xlsx_module.ROW_CM
+    return (left, top, left + xlsx_module.column_cm(widths[column - 1]), top + xlsx_module.ROW_CM)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] - 1e-6 and b[0] < a[2] - 1e-6 and a[1] < b[3] - 1e-6 and b[1] < a[3] - 1e-6
+
+
+def _widths(sheet, count: int) -> list[float]:
+    return [sheet.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, count + 1)]
+
+
+def _check_one_page(sheet) -> None:
+    """A4 landscape, fitted to one page, charts inside the print area and clear of each other and of the
+    cells that hold tables (the sentences' cells in column A may spill right, over nothing)."""
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.page_margins.left == pytest.approx(0.4)
+    area = sheet.print_area.split("!")[-1].replace("$", "")
+    min_col, min_row, max_col, max_row = range_boundaries(area)
+    assert (min_col, min_row) == (1, 1)
+    widths = _widths(sheet, max_col + 20)
+    page = (0.0, 0.0, sum(xlsx_module.column_cm(w) for w in widths[:max_col]), max_row * xlsx_module.ROW_CM)
+    boxes = _chart_boxes(sheet, widths)
+    assert boxes
+    for position, box in enumerate(boxes):
+        assert box[0] >= 0 and box[1] >= 0 and box[2] <= page[2] + 1e-6 and box[3] <= page[3] + 1e-6, box
+        for other in boxes[position + 1 :]:
+            assert not _overlap(box, other)
+    for row, column in _cells_with_values(sheet):
+        assert column <= max_col and row <= max_row
+        for box in boxes:
+            assert not _overlap(_cell_box(row, column, widths), box), (row, column, box)
+
+
+def test_the_session_summary_prints_on_one_page_with_its_charts_whole(tmp_path: Path, partnership: Codebook) -> None:
+    path = tmp_path / "meeting.xlsx"
+    export_sessions([hand_meeting(partnership)], path)
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "Summary"
+    summary = book["Summary"]
+    _check_one_page(summary)
+    texts = [row[0] for row in summary.iter_rows(values_only=True) if row[0]]
+    assert texts[0] == "What we saw: Hand meeting"
+    data = hand_meeting(partnership)
+    expected = story.session_sentences(metrics.summarise(data), data)
+    assert expected and [f"• {sentence}." for sentence in expected] == texts[2 : 2 + len(expected)]
+    export_sessions([empty_meeting(partnership)], tmp_path / "empty.xlsx")  # no contributions: still one page
+    _check_one_page(load_workbook(tmp_path / "empty.xlsx")["Summary"])
+    legends = {chart.title.tx.rich.p[0].r[0].t: [s.tx.strRef.f for s in chart.series] for chart in summary._charts}
+    airtime = legends["Share of airtime against share of the room"]
+    headers = [cell.value for cell in book["Organisations"][1]]
+    for reference, words in zip(airtime, ["Share of airtime", "Share of the room"], strict=True):
+        column = column_index_from_string(reference.split("!")[1].replace("$", "").rstrip("0123456789"))
+        assert headers[column - 1] == words
+
+
+def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: Path, partnership: Codebook) -> None:
+    meetings = [hand_meeting(partnership, f"s{i}", dt.date(2026, i, 1)) for i in (1, 2, 3)]
+    path = tmp_path / "trend.xlsx"
+    trend = export_trends(meetings, "Hand", path, ExportOptions())
+    book = load_workbook(path)
+    dashboard = book["Dashboard"]
+    assert book.sheetnames[0] == "Dashboard"
+    _check_one_page(dashboard)
+    texts = [row[0] for row in dashboard.iter_rows(values_only=True) if row[0]]
+    assert texts[0] == "Hand: 3 meetings, 2026-01-01 to 2026-03-01"
+    assert texts[1 : 1 + 4] == [f"• {sentence}." for sentence in story.change_sentences(trend)]
+    # The same 2 of 4 oriented contributions each time: too few to say anything, even that nothing changed.
+    assert "stayed at 0.50: too few contributions to tell (4 and 4 contributions coded for PFI)" in texts[1]
+    titles = [chart.title.tx.rich.p[0].r[0].t for chart in dashboard._charts]
+    assert titles == [
+        "PFI and RI over meetings",
+        "Share of airtime by organisation",
+        "Partnership-first (PFI) by organisation",
+    ]
+    meetings_header = [cell.value for cell in book["Meetings"][1]]
+    assert "pfi" not in meetings_header and "Partnership-first (PFI)" in meetings_header
+    change = [row for row in book["Change"].iter_rows(values_only=True)]
+    heading = change.index(next(row for row in change if row[0] == "Index"))
+    assert [row[0] for row in change[heading + 1 : heading + 4]] == [
+        "Partnership-first (PFI) first → last",
+        "Partnership-first (PFI)",
+        "Partnership-first (PFI)",
+    ]
+
+
+def test_no_formula_anywhere_in_either_workbook(tmp_path: Path, partnership: Codebook) -> None:
+    hostile = "=cmd|' /C calc'!A0"  # typed as a series and a title: it starts the Dashboard's and Summary's titles
+    meetings = [hand_meeting(partnership, f"s{i}", dt.date(2026, i, 1)).model_copy(deep=True) for i in (1, 2)]
+    for data in meetings:
+        data.session.series, data.session.title = hostile, "+1 board"
+    export_sessions(meetings[:1], tmp_path / "one.xlsx")
+    export_trends(meetings, hostile, tmp_path / "trend.xlsx", ExportOptions())
+    assert load_workbook(tmp_path / "trend.xlsx")["Dashboard"]["A1"].value.startswith(hostile)
+    for name in ("one.xlsx", "trend.xlsx"):
+        for sheet in load_workbook(tmp_path / name).worksheets:
+            for row in sheet.iter_rows():
+                assert all(cell.data_type != "f" for cell in row), (name, sheet.title)
+
+
+# ---------------------------------------------------------------- one colour per code
+
+
+def test_each_code_keeps_one_colour_from_the_okabe_ito_palette(partnership: Codebook) -> None:
+    colours = palette.code_colours(partnership)
+    assert colours == {
+        ("orientation", "org_first"): "#D55E00",
+        ("orientation", "partnership_first"): "#009E73",
+        ("orientation", "neutral"): "#CC79A7",
+        ("topic", "transactional"): "#E69F00",
+        ("topic", "relational"): "#0072B2",
+    }
+    assert palette.index_colours([partnership]) == {"pfi": "#009E73", "ri": "#0072B2"}
+
+
+def test_workbook_charts_draw_each_code_and_index_in_its_colour(tmp_path: Path, partnership: Codebook) -> None:
+    export_sessions([hand_meeting(partnership)], tmp_path / "one.xlsx")
+    charts = {
+        chart.title.tx.rich.p[0].r[0].t: chart for chart in load_workbook(tmp_path / "one.xlsx")["Summary"]._charts
+    }
+    fills = {title: [s.graphicalProperties.solidFill.srgbClr for s in c.series] for title, c in charts.items()}
+    assert fills["Contributions by orientation × topic"] == ["E69F00", "0072B2"]  # transactional, relational
+    assert fills["PFI and RI by agenda item"] == ["009E73", "0072B2"]
+    assert fills["Share of airtime against share of the room"] == ["555555", "999999"]  # not codes: grey
+    export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
+    line = load_workbook(tmp_path / "trend.xlsx")["Dashboard"]._charts[0]
+    assert [s.graphicalProperties.line.solidFill.srgbClr for s in line.series] == ["009E73", "0072B2"]
+
+
+def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebook) -> None:
+    from observer.export import export_options
+
+    data = _agenda_meeting(partnership, [PF] + [ORG] * 4, [PF] * 4 + [ORG])
+    assert any("'Budget'" in sentence for sentence in sentences(data))
+    archive = Archive(tmp_path / "data")
+    archive.replace_session(data)
+    sources = [archive.load(data.session.id)]
+    export_sessions(sources, tmp_path / "p.xlsx", export_options(archive, sources, pseudonymise=True))
+    summary = [row[0] for row in load_workbook(tmp_path / "p.xlsx")["Summary"].iter_rows(values_only=True)]
+    said = " ".join(str(text) for text in summary if text)
+    assert "'Item 1' was the least partnership-first agenda item" in said
+    assert not any(word in said for word in ("Budget", "Discharge", "Built meeting", "City Council"))
+
+
+async def test_the_end_of_meeting_screen_says_what_we_saw(tmp_path: Path, partnership: Codebook) -> None:
+    from observer.tui.app import ObserverApp
+    from observer.tui.review import ReviewScreen
+
+    from .tui_helpers import FakeClock, screen_text
+
+    talk = [Talk("a1", 40), Talk("t1", 40), Talk("a1", 40), Talk("t2", 40), Talk("a1", 40)]
+    data = built(partnership, talk, ["a1", "t1", "t2", "t3"])
+    archive = Archive(tmp_path / "data")
+    archive.replace_session(data)
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        text = " ".join(screen_text(pilot).split())
+        assert "What we saw" in text
+        for sentence in sentences(data):
+            assert f"• {sentence}." in text
+
+
+def test_observer_trends_says_what_changed_as_the_dashboard_does(tmp_path: Path, partnership: Codebook) -> None:
+    from click.testing import CliRunner
+
+    from observer.cli import main
+
+    meetings = _meetings(partnership, [(60, 200), (100, 200)])
+    archive = Archive(tmp_path / "data")
+    for data in meetings:
+        archive.replace_session(data)
+    trend = metrics.series_trend(meetings, "Built")
+    shown = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "trends"])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "What changed" in text
+    for sentence in story.change_sentences(trend):
+        assert f"• {sentence}." in text
