@@ -135,6 +135,11 @@ class IndexDefinition(Strict):
     against: list[Identifier] = Field(min_length=1)
     description: Note = ""
 
+    @property
+    def heading(self) -> str:
+        """The index as a heading, in every report: "Partnership-first (PFI)"."""
+        return f"{self.label} ({self.short})"
+
 
 # Columns the exports already have beside the indices (rows per person, organisation, agenda item, meeting):
 # an index may not take one of these names, nor end in "_time" (its by-time value has that suffix).

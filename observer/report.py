@@ -16,7 +16,7 @@ from observer import palette
 from observer.agreement import Comparison
 from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
-from observer.models import Codebook, IndexDefinition, SessionData
+from observer.models import Codebook, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
 from observer.story import change_sentences, session_sentences
 
@@ -38,11 +38,6 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def index_name(index: IndexDefinition) -> str:
-    """An index as a heading: "Partnership-first (PFI)"."""
-    return f"{index.label} ({index.short})"
-
-
 def summary_renderable(summary: SessionSummary, data: SessionData, findings: Sequence[str] = ()) -> Group:
     """One session's summary; ``findings`` are the sequences' notable patterns in words (see sequences.findings)."""
     session = data.session
@@ -55,10 +50,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     parts: list[RenderableType] = [heading, Text()]
     sentences = session_sentences(summary, data)
     if sentences:
-        saw = Text("What we saw\n", style="bold")
-        for sentence in sentences:
-            saw.append(f"• {sentence}.\n")
-        parts.append(saw)
+        parts.append(sentences_renderable("What we saw", sentences))
     if definitions:
         headline = Table(title="Headline", title_justify="left", show_header=True, expand=False)
         headline.add_column("index")
@@ -69,7 +61,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
             value = summary.indices[index.id]
             colour = palette.index_colour(session.codebook, index)
             headline.add_row(
-                Text(index_name(index), style=colour),
+                Text(index.heading, style=colour),
                 number(value),
                 Text(bar(value), style=colour),
                 number(summary.indices[time_key(index.id)]),
@@ -198,12 +190,8 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
         organisations.add_row(
             Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
         )
-    changed = Text()
-    sentences = change_sentences(trend)
-    if sentences:  # the trend Dashboard's words: each change beyond chance or within noise
-        changed.append("What changed\n", style="bold")
-        for sentence in sentences:
-            changed.append(f"• {sentence}.\n")
+    # The trend Dashboard's words: each change beyond chance, within noise, or too few to tell.
+    changed = sentences_renderable("What changed", change_sentences(trend))
     return Group(table, changed, changes, *([findings_renderable(list(findings))] if findings else []), organisations)
 
 
@@ -251,14 +239,19 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
     return Group(*parts)
 
 
-def findings_renderable(sentences: list[str]) -> RenderableType:
-    """The sequences' notable findings as a short list under a heading; nothing at all when there are none."""
+def sentences_renderable(heading: str, sentences: Sequence[str]) -> Text:
+    """Sentences as a short list under a heading, as plain text (names are never markup); nothing when none."""
     if not sentences:
         return Text()
-    text = Text("What followed what\n", style="bold")
+    text = Text(f"{heading}\n", style="bold")
     for sentence in sentences:
         text.append(f"• {sentence}.\n")
     return text
+
+
+def findings_renderable(sentences: list[str]) -> RenderableType:
+    """The sequences' notable findings under "What followed what"."""
+    return sentences_renderable("What followed what", sentences)
 
 
 def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Codebook) -> Group:
@@ -312,7 +305,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
             comparison.add_column(column, justify="left" if column == "index" else "right")
         for result in after.indices:
             comparison.add_row(
-                index_name(result.index),
+                result.index.heading,
                 number(result.after),
                 number(result.elsewhere),
                 number(result.difference),

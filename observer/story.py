@@ -253,7 +253,7 @@ def change_sentences(trend: Trend) -> list[str]:
 def change_sentence(result: Change, lead: str) -> str:
     """ "Between … and …, Partnership-first (PFI) rose from 0.35 to 0.52: beyond chance (p < 0.01; 120 and
     130 contributions coded for PFI)"."""
-    name = f"{result.index.label} ({result.index.short})"
+    name = result.index.heading
     if result.before is None or result.after is None:
         return f"{lead}, {name} cannot be compared: a meeting has no contributions coded for it"
     before, after = f"{result.before:.2f}", f"{result.after:.2f}"

@@ -501,9 +501,8 @@ def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebo
 
 async def test_the_end_of_meeting_screen_says_what_we_saw(tmp_path: Path, partnership: Codebook) -> None:
     from observer.tui.app import ObserverApp
-    from observer.tui.review import ReviewScreen
 
-    from .tui_helpers import FakeClock, screen_text
+    from .tui_helpers import FakeClock, review_from_home
 
     talk = [Talk("a1", 40), Talk("t1", 40), Talk("a1", 40), Talk("t2", 40), Talk("a1", 40)]
     data = built(partnership, talk, ["a1", "t1", "t2", "t3"])
@@ -511,11 +510,7 @@ async def test_the_end_of_meeting_screen_says_what_we_saw(tmp_path: Path, partne
     archive.replace_session(data)
     app = ObserverApp(archive, clock=FakeClock())
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        assert isinstance(app.screen, ReviewScreen)
-        text = " ".join(screen_text(pilot).split())
+        text = await review_from_home(pilot)
         assert "What we saw" in text
         for sentence in sentences(data):
             assert f"• {sentence}." in text

@@ -391,20 +391,16 @@ def test_show_prints_the_findings(tmp_path: Path, codebook: Codebook) -> None:
 
 async def test_review_and_series_screens_say_what_followed_what(tmp_path: Path, codebook: Codebook) -> None:
     from observer.tui.app import ObserverApp
-    from observer.tui.review import ReviewScreen, TrendsScreen
+    from observer.tui.review import TrendsScreen
 
-    from .tui_helpers import FakeClock, screen_text
+    from .tui_helpers import FakeClock, review_from_home, screen_text
 
     strong = meeting(codebook, ([ORG] * 10 + [PF] * 10) * 3, "s-strong")
     data_dir = _store(tmp_path, strong)
     expected = findings([strong])[0]
     app = ObserverApp(Archive(data_dir), clock=FakeClock())
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        assert isinstance(app.screen, ReviewScreen)
-        text = " ".join(screen_text(pilot).split())
+        text = await review_from_home(pilot)
         assert "What followed what" in text and expected in text
         await pilot.press("escape")
         await pilot.pause()

@@ -91,6 +91,17 @@ def screen_text(pilot: Pilot) -> str:
     return html.unescape(text).replace("\xa0", " ")
 
 
+async def review_from_home(pilot: Pilot) -> str:
+    """Open the selected session's review from Home (``v``); its words on one line, spaces collapsed."""
+    from observer.tui.review import ReviewScreen
+
+    await pilot.pause()
+    await pilot.press("v")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReviewScreen)
+    return " ".join(screen_text(pilot).split())
+
+
 def panel_text(pilot: Pilot, selector: str) -> str:
     """What a panel of the coding screen shows, as plain text at its width on screen."""
     import io

@@ -170,7 +170,7 @@ def _after_sheet(book: BookWriter, after: AfterFlag) -> None:
     for result in after.indices:
         sheet.worksheet.append(
             [
-                sheet.cell(f"{result.index.label} ({result.index.short})"),
+                sheet.cell(result.index.heading),
                 sheet.cell(result.after, PERCENT),
                 sheet.cell(result.elsewhere, PERCENT),
                 sheet.cell(result.difference, PERCENT),

@@ -97,8 +97,8 @@ def index_headings(definitions: Sequence[IndexDefinition]) -> dict[str, str]:
     """Each index's columns in words: "Partnership-first (PFI)", "Partnership-first (PFI) by time"."""
     headings = {}
     for index in definitions:
-        headings[index.id] = f"{index.label} ({index.short})"
-        headings[metrics.time_key(index.id)] = f"{index.label} ({index.short}) by time"
+        headings[index.id] = index.heading
+        headings[metrics.time_key(index.id)] = f"{index.heading} by time"
     return headings
 
 
@@ -273,6 +273,11 @@ class Sheet:
 
     def blank(self) -> None:
         self.append([])
+
+    def bullets(self, sentences: Sequence[str]) -> None:
+        """Sentences one to a row, as a list: "• …." (a bullet first, so never read as a formula)."""
+        for sentence in sentences:
+            self.append([f"• {sentence}."])
 
 
 class Table:
@@ -562,13 +567,11 @@ def _fill_summary(
         sheet.blank()
         sentences = story.session_sentences(summary, data)
         if sentences:
-            for sentence in sentences:
-                sheet.append([f"• {sentence}."])
+            sheet.bullets(sentences)
             sheet.blank()
         if digests[0].findings:
             sheet.append(["What followed what"], font=BOLD)
-            for sentence in digests[0].findings:
-                sheet.append([f"• {sentence}."])
+            sheet.bullets(digests[0].findings)
             sheet.blank()
     else:
         sheet.append([f"observer — {len(digests)} sessions"], font=TITLE)
@@ -583,7 +586,7 @@ def _fill_summary(
         for index in definitions:
             sheet.worksheet.append(
                 [
-                    f"{index.label} ({index.short})",
+                    index.heading,
                     sheet.cell(summary.indices.get(index.id), RATIO),
                     sheet.cell(summary.indices.get(metrics.time_key(index.id)), RATIO),
                 ]
@@ -869,10 +872,10 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         book.headings |= index_headings(definitions)
         dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
         dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
-        dashboard.append([f"{trend.series or '(no series)'}: {len(trend.rows)} meetings, {dates}"], font=TITLE)
+        meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
+        dashboard.append([f"{trend.series or '(no series)'}: {meetings_said}, {dates}"], font=TITLE)
         dashboard.blank()
-        for sentence in story.change_sentences(trend):
-            dashboard.append([f"• {sentence}."])
+        dashboard.bullets(story.change_sentences(trend))
         dashboard.append(
             [
                 f"Beyond chance: a two-proportion test of the counts, p < {story.CHANGE_P:g}; within noise "
@@ -998,9 +1001,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             charts.append(_by_organisation_chart("Share of airtime by organisation", airtime_wide, len(wide_header)))
             charts[-1].y_axis.number_format = PERCENT
             if index_wide is not None and first_index is not None:
-                chart = _by_organisation_chart(
-                    f"{first_index.label} ({first_index.short}) by organisation", index_wide, len(wide_header)
-                )
+                chart = _by_organisation_chart(f"{first_index.heading} by organisation", index_wide, len(wide_header))
                 chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
                 charts.append(chart)
         last_row, last_column = dashboard.rows, 2 * DASHBOARD_CHART_COLUMNS
@@ -1070,7 +1071,7 @@ def _change_sheet(book: BookWriter, trend: metrics.Trend) -> None:
             result = story.change(trend, index, first, second)
             sheet.worksheet.append(
                 [
-                    sheet.cell(f"{index.label} ({index.short})" + (" first → last" if number == 0 else "")),
+                    sheet.cell(index.heading + (" first → last" if number == 0 else "")),
                     sheet.cell(rows[first].meeting_date, "yyyy-mm-dd"),
                     sheet.cell(rows[second].meeting_date, "yyyy-mm-dd"),
                     sheet.cell(result.before, RATIO),
