@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def built(
     codebook: Codebook,
     talk: list[Talk],
     present: list[str],
-    items: list[tuple[str, float]] = (),  # type: ignore[assignment]
+    items: Sequence[tuple[str, float]] = (),
     session_id: str = "s-built",
     date: dt.date = dt.date(2026, 5, 4),
 ) -> SessionData:
