@@ -19,6 +19,7 @@ from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_
 from observer.models import Codebook, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
 from observer.story import change_sentences, session_sentences
+from observer.text import percent as whole_percent
 
 BAR_WIDTH = 24
 
@@ -35,7 +36,7 @@ def number(value: float | None, digits: int = 2) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return "—" if value is None else whole_percent(value)
 
 
 def summary_renderable(summary: SessionSummary, data: SessionData, findings: Sequence[str] = ()) -> Group:

@@ -15,8 +15,9 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from observer.errors import InputError
-from observer.metrics import COORDINATOR_FLAG, ratio
+from observer.metrics import COORDINATOR_FLAG, IndexRules, ratio
 from observer.models import Codebook, IndexDefinition, SessionData, clock_order
+from observer.text import lower_first, percent
 
 if TYPE_CHECKING:
     import numpy as np
@@ -270,6 +271,7 @@ def after_flag(
     codebook = sessions[0].session.codebook
     definitions = codebook.indices
     columns = 2 * len(definitions)  # per index: contributions counted, contributions inside it
+    rules = IndexRules(definitions)
     flagged_masks: list[np.ndarray] = []
     tallies: list[np.ndarray] = []
     for data in sessions:
@@ -277,12 +279,10 @@ def after_flag(
         flagged_masks.append(np.array([flag in c.flags for c in ordered], dtype=bool))
         tally = np.zeros((len(ordered), columns), dtype=np.float32)
         for position, contribution in enumerate(ordered):
-            for column, index in enumerate(definitions):
-                code = contribution.codes.get(index.dimension)
-                if code in index.counts:
-                    tally[position, 2 * column] = tally[position, 2 * column + 1] = 1
-                elif code in index.against:
-                    tally[position, 2 * column + 1] = 1
+            for column, is_counted in rules.memberships(contribution):
+                tally[position, 2 * column + 1] = 1
+                if is_counted:
+                    tally[position, 2 * column] = 1
         tallies.append(tally)
 
     everything = np.zeros(columns)
@@ -416,11 +416,6 @@ def _permuted_sums(
 # ---------------------------------------------------------------- in words
 
 
-def _lower_first(label: str) -> str:
-    """ "Organisation-first" -> "organisation-first"; an acronym ("IPA 1") stays as it is."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
 def _later(lag: int) -> str:
     return "" if lag == 1 else f", {lag} contributions later,"
 
@@ -433,11 +428,7 @@ def transition_sentence(table: LagTable, transition: Transition) -> str:
         how = "more often" if residual > 0 else "less often"
         return f"{source} was followed{_later(table.lag)} by {target} {how} than chance {z}"
     how = "more" if residual > 0 else "less"
-    return f"{source} talk was followed{_later(table.lag)} by {how} {_lower_first(target)} talk than chance {z}"
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    return f"{source} talk was followed{_later(table.lag)} by {how} {lower_first(target)} talk than chance {z}"
 
 
 def p_text(p_value: float) -> str:
@@ -450,10 +441,10 @@ def after_sentence(result: AfterFlag, index: IndexAfterFlag) -> str:
     """ "In the 5 contributions after a coordinator contribution, 62% of talk coded partnership-first or
     organisation-first was partnership-first, against 41% elsewhere (p = 0.03)"."""
     labels = index.code_labels
-    inside = " or ".join(_lower_first(labels.get(code, code)) for code in index.index.counts + index.index.against)
-    counted = " or ".join(_lower_first(labels.get(code, code)) for code in index.index.counts)
+    inside = " or ".join(lower_first(labels.get(code, code)) for code in index.index.counts + index.index.against)
+    counted = " or ".join(lower_first(labels.get(code, code)) for code in index.index.counts)
     return (
-        f"In the {result.window} contributions after a {_lower_first(result.flag_label)} contribution, "
+        f"In the {result.window} contributions after a {lower_first(result.flag_label)} contribution, "
         f"{percent(index.after or 0.0)} of talk coded {inside} was {counted}, against "
         f"{percent(index.elsewhere or 0.0)} elsewhere ({p_text(index.p_value or 0.0)})"
     )

@@ -13,6 +13,7 @@ from statistics import NormalDist
 
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary, Trend
 from observer.models import Codebook, IndexDefinition, SessionData
+from observer.text import listed, lower_first, percent
 
 MAX_SENTENCES = 7
 # An organisation "spoke for much more than its share" at this airtime ratio (the live panel's marker), and
@@ -34,25 +35,13 @@ CHANGE_P = 0.05  # a change between meetings is "beyond chance" below this two-s
 MIN_EXPECTED = 5
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def _lower(label: str) -> str:
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
-def _either(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
 def _code_words(codebook: Codebook, index: IndexDefinition) -> tuple[str, str]:
     """The index's counted codes and its against codes, in words: ("partnership-first", "organisation-first")."""
     dimension = codebook.dimension(index.dimension)
     labels = {code.id: code.label for code in dimension.codes} if dimension else {}
     return (
-        _either([_lower(labels.get(code, code)) for code in index.counts]),
-        _either([_lower(labels.get(code, code)) for code in index.against]),
+        listed([lower_first(labels.get(code, code)) for code in index.counts], "or"),
+        listed([lower_first(labels.get(code, code)) for code in index.against], "or"),
     )
 
 
@@ -81,28 +70,24 @@ def _airtime(summary: SessionSummary) -> list[str]:
     most = max(ratios, key=lambda row: row.airtime_ratio or 0.0, default=None)
     if most is not None and (most.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO:
         sentences.append(
-            f"{most.name} spoke for {_percent(most.share_airtime or 0.0)} of the time with "
-            f"{_percent(most.share_of_room or 0.0)} of the people present"
+            f"{most.name} spoke for {percent(most.share_airtime or 0.0)} of the time with "
+            f"{percent(most.share_of_room or 0.0)} of the people present"
         )
     silent = [row for row in present if not row.contributions]
     if silent:
         people = sum(row.attendees_present for row in silent)
         sentences.append(
-            f"{_and([row.name for row in silent])} did not speak ({people} {'person' if people == 1 else 'people'} "
+            f"{listed([row.name for row in silent])} did not speak ({people} {'person' if people == 1 else 'people'} "
             "present)"
         )
     else:
         least = min(ratios, key=lambda row: row.airtime_ratio or 0.0, default=None)
         if least is not None and least is not most and (least.airtime_ratio or 0.0) <= UNDERREPRESENTED_AIRTIME_RATIO:
             sentences.append(
-                f"{least.name} spoke for {_percent(least.share_airtime or 0.0)} of the time with "
-                f"{_percent(least.share_of_room or 0.0)} of the people present"
+                f"{least.name} spoke for {percent(least.share_airtime or 0.0)} of the time with "
+                f"{percent(least.share_of_room or 0.0)} of the people present"
             )
     return sentences
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _balance(summary: SessionSummary, codebook: Codebook) -> list[str]:
@@ -155,7 +140,7 @@ def _coordinators(summary: SessionSummary) -> list[str]:
     described = [f"{c.name} ({'; '.join(c.reasons)})" for c in candidates[:3]]
     more = f" and {len(candidates) - 3} more" if len(candidates) > 3 else ""
     noun = "Coordinator candidate" if len(candidates) == 1 else "Coordinator candidates"
-    return [f"{noun}: {_and(described)}{more}"]
+    return [f"{noun}: {listed(described)}{more}"]
 
 
 def _flags(summary: SessionSummary, codebook: Codebook) -> list[str]:
@@ -169,7 +154,7 @@ def _flags(summary: SessionSummary, codebook: Codebook) -> list[str]:
     rate = summary.flags_per_hour.get(next(f for f, c in summary.flag_counts.items() if c == top))
     per_hour = f", {rate:.1f} per hour" if rate is not None else ""
     noun = "flag was" if len(leaders) == 1 else "flags were"
-    return [f"The most frequent {noun} {_and(leaders)}: {top} times{'' if len(leaders) == 1 else ' each'}{per_hour}"]
+    return [f"The most frequent {noun} {listed(leaders)}: {top} times{'' if len(leaders) == 1 else ' each'}{per_hour}"]
 
 
 # ---------------------------------------------------------------- change between meetings

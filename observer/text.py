@@ -1,8 +1,10 @@
-"""Text as people type it and as a terminal shows it: search keys that ignore accents, output without controls."""
+"""Text as people type it and as a terminal shows it: search keys that ignore accents, output without controls,
+and the small pieces of English that reports are written in."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 # Apostrophes and their typographic cousins: 'oneil' should find O'Neil and O’Neil.
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼ"), None)
@@ -18,3 +20,18 @@ def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     """``text`` with every control character shown as '?', so that printing it cannot drive the terminal."""
     kept = "\n\t" if keep_newlines else ""
     return "".join("?" if ch not in kept and unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def listed(words: Sequence[str], conjunction: str = "and") -> str:
+    """ "PFI and RI"; "A, B and C"; with ``conjunction="or"``, "A or B"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def lower_first(label: str) -> str:
+    """A label inside a sentence: "Organisation-first" -> "organisation-first"; an acronym ("IPA 1") stays."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
+def percent(value: float) -> str:
+    """A share as a whole percentage: 0.456 -> "46%"."""
+    return f"{value:.0%}"

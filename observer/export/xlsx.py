@@ -40,6 +40,7 @@ from observer.export.session_rows import (
 )
 from observer.files import atomic_replace
 from observer.models import Codebook, IndexDefinition, SessionData
+from observer.text import listed
 
 ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
@@ -711,7 +712,7 @@ def _fill_summary(
         if definitions:
             by_item = _indices_chart(
                 BarChart(),
-                f"{_and(shorts)} by agenda item",
+                f"{listed(shorts)} by agenda item",
                 agenda.worksheet,
                 [len(TIMELINE_COLUMNS) + 1 + position for position in range(len(definitions))],
                 2,
@@ -725,7 +726,7 @@ def _fill_summary(
         colours = palette.index_colours(digest.header.session.codebook for digest in digests)
         by_session = _indices_chart(
             BarChart(),
-            f"{_and(shorts)} by session",
+            f"{listed(shorts)} by session",
             sheet.worksheet,
             by_count,
             headline_first,
@@ -736,11 +737,6 @@ def _fill_summary(
         charts.add(by_session)
     last_column = charts.last_column if charts.charts else len(SUMMARY_WIDTHS) // 2
     print_on_one_page(sheet.worksheet, last_column, max(sheet.rows, charts.last_row), tall=not single)
-
-
-def _and(words: list[str]) -> str:
-    """ "PFI and RI"; "A, B and C"."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _indices_chart(
@@ -764,12 +760,14 @@ def _indices_chart(
         )
     chart.set_categories(Reference(worksheet, min_col=category_column, min_row=first_row, max_row=last_row))
     paint(chart, colours)
-    _size(chart)
     return chart
 
 
 def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
     """Each series in its colour (palette.py): a bar's fill, or a line and its markers."""
+    if isinstance(chart, LineChart):
+        for series in chart.series:
+            series.smooth = False  # straight lines between meetings: a curve would invent values between them
     for series, colour in zip(chart.series, colours, strict=False):
         rgb = colour.lstrip("#")
         properties = series.graphicalProperties
@@ -781,14 +779,6 @@ def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
             series.marker.graphicalProperties.line.solidFill = rgb
         else:
             properties.solidFill = rgb
-
-
-def _size(chart: BarChart | LineChart) -> None:
-    chart.width = 18
-    chart.height = 8.5
-    if isinstance(chart, LineChart):
-        for series in chart.series:
-            series.smooth = False  # straight lines between meetings: a curve would invent values between them
 
 
 def _codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
@@ -988,7 +978,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             charts.append(
                 _indices_chart(
                     LineChart(),
-                    f"{_and([index.short for index in definitions])} over meetings",
+                    f"{listed([index.short for index in definitions])} over meetings",
                     meetings.worksheet,
                     [len(TREND_COLUMNS) + 1 + position for position in range(len(definitions))],
                     2,
@@ -1007,7 +997,6 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         last_row, last_column = dashboard.rows, 2 * DASHBOARD_CHART_COLUMNS
         for position, chart in enumerate(charts):
             chart.x_axis.number_format = "yyyy-mm-dd"
-            _size(chart)
             chart.width, chart.height = DASHBOARD_CHART_CM
             row = charts_row + (position // 2) * DASHBOARD_CHART_ROWS
             column = 1 + (position % 2) * DASHBOARD_CHART_COLUMNS
