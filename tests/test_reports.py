@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from observer import metrics, palette, story
 from observer.export import ExportOptions, export_sessions, export_trends
@@ -404,12 +404,21 @@ def test_the_session_summary_prints_on_one_page_with_its_charts_whole(tmp_path: 
     assert expected and [f"• {sentence}." for sentence in expected] == texts[2 : 2 + len(expected)]
     export_sessions([empty_meeting(partnership)], tmp_path / "empty.xlsx")  # no contributions: still one page
     _check_one_page(load_workbook(tmp_path / "empty.xlsx")["Summary"])
-    legends = {chart.title.tx.rich.p[0].r[0].t: [s.tx.strRef.f for s in chart.series] for chart in summary._charts}
-    airtime = legends["Share of airtime against share of the room"]
-    headers = [cell.value for cell in book["Organisations"][1]]
-    for reference, words in zip(airtime, ["Share of airtime", "Share of the room"], strict=True):
-        column = column_index_from_string(reference.split("!")[1].replace("$", "").rstrip("0123456789"))
-        assert headers[column - 1] == words
+    legends = {chart.title.tx.rich.p[0].r[0].t: _legend(book, chart) for chart in summary._charts}
+    assert legends == {
+        "Contributions by orientation × topic": ["transactional", "relational"],
+        "Share of airtime against share of the room": ["Share of airtime", "Share of the room"],
+        "PFI and RI by agenda item": ["Partnership-first (PFI)", "Relational (RI)"],
+    }
+
+
+def _legend(book, chart) -> list[str]:
+    """The legend's words: each series' name, read from the cell it points at."""
+    names = []
+    for series in chart.series:
+        sheet_name, cell = series.tx.strRef.f.rsplit("!", 1)
+        names.append(book[sheet_name.strip("'")][cell.replace("$", "")].value)
+    return names
 
 
 def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: Path, partnership: Codebook) -> None:
@@ -533,3 +542,41 @@ def test_observer_trends_says_what_changed_as_the_dashboard_does(tmp_path: Path,
     assert "What changed" in text
     for sentence in story.change_sentences(trend):
         assert f"• {sentence}." in text
+
+
+def _chart_texts(book, chart) -> list[str]:
+    """Every category label and series name a chart draws, read from the cells it points at."""
+    texts = []
+    for series in chart.series:
+        references = [series.tx.strRef.f if series.tx and series.tx.strRef else None]
+        if series.cat is not None:
+            references.append((series.cat.strRef or series.cat.numRef).f)
+        for reference in filter(None, references):
+            sheet_name, cells = reference.rsplit("!", 1)
+            sheet = book[sheet_name.strip("'")]
+            for row in sheet[cells.replace("$", "")] if ":" in cells else [[sheet[cells.replace("$", "")]]]:
+                texts += [str(cell.value) for cell in row if cell.value is not None]
+    return texts
+
+
+def test_long_names_are_shortened_in_charts_and_keep_the_page(tmp_path: Path, partnership: Codebook) -> None:
+    # A 200-character organisation name and agenda title squeezed the airtime chart to a sliver in print.
+    long_name, long_item = "Z" * 200, "Y" * 200
+    meetings = []
+    for month in (1, 2):
+        data = hand_meeting(partnership, f"s{month}", dt.date(2026, month, 1)).model_copy(deep=True)
+        data.session.organisations[1].name = long_name
+        data.session.agenda_items[1].title = long_item
+        meetings.append(data)
+    export_sessions(meetings[:1], tmp_path / "one.xlsx")
+    export_trends(meetings, "Hand", tmp_path / "trend.xlsx", ExportOptions())
+    for name, first in (("one.xlsx", "Summary"), ("trend.xlsx", "Dashboard")):
+        book = load_workbook(tmp_path / name)
+        _check_one_page(book[first])
+        drawn = [text for chart in book[first]._charts for text in _chart_texts(book, chart)]
+        assert any(text.startswith("ZZZ") for text in drawn), name
+        assert all(len(text) <= xlsx_module.CHART_LABEL_LIMIT for text in drawn), name
+    organisations = [
+        row[2] for row in load_workbook(tmp_path / "one.xlsx")["Organisations"].iter_rows(values_only=True)
+    ]
+    assert long_name in organisations  # the tables keep the whole name

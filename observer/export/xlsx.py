@@ -275,6 +275,18 @@ class Sheet:
     def blank(self) -> None:
         self.append([])
 
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, int]:
+        """A small table under a bold header, then a blank row; returns its first and last body rows (for a
+        chart), first > last when it has none."""
+        self.append(header, font=BOLD)
+        first = self.rows + 1
+        for row in rows:
+            self.worksheet.append([self.cell(value) for value in row])
+            self.rows += 1
+        last = self.rows
+        self.blank()
+        return first, last
+
     def bullets(self, sentences: Sequence[str]) -> None:
         """Sentences one to a row, as a list: "• …." (a bullet first, so never read as a formula)."""
         for sentence in sentences:
@@ -474,13 +486,13 @@ def write_session_workbook(
         for table in (contributions, organisations, participants, agenda, timeline, flag_table):
             table.finish()
         _codebook_sheet(book, codebooks)
-        _fill_summary(summary_sheet, digests, naming, definitions, organisations.first, agenda.first)
+        _fill_summary(summary_sheet, digests, naming, definitions)
         _about_sheet(book, [d.header for d in digests], naming, "session workbook")
         book.save(path)
 
 
 # The Summary sheet: tables in columns A–H, charts stacked in J onwards, all on one A4 landscape page.
-SUMMARY_WIDTHS = [34] + [12] * 7 + [2] + [12] * 7
+SUMMARY_WIDTHS = [34, 24, 20] + [12] * 5 + [2] + [12] * 7  # B and C: the worded headers the charts name
 CHART_COLUMN = 10  # J: clear of the tables, and of the sentences above the charts (they spill to the right)
 CHART_WIDTH_CM, CHART_HEIGHT_CM = 15.0, 7.0
 ROW_CM = 20 / 96 * 2.54  # Excel's default row: 15 points, 20 pixels
@@ -546,8 +558,6 @@ def _fill_summary(
     digests: list[Digest],
     naming: Naming,
     definitions: list[IndexDefinition],
-    organisations: Sheet,
-    agenda: Sheet,
 ) -> None:
     single = len(digests) == 1
     if single:
@@ -603,7 +613,7 @@ def _fill_summary(
             values = summary.indices
             sheet.worksheet.append(
                 [
-                    sheet.cell(f"{session.meeting_date} {session.title}"),
+                    sheet.cell(chart_label(f"{session.meeting_date} {session.title}")),  # the chart's categories
                     *[
                         sheet.cell(values.get(key), RATIO)
                         for index in definitions
@@ -652,8 +662,24 @@ def _fill_summary(
             sheet.rows += 1
         sheet.blank()
 
+    airtime_rows = item_rows = (0, 0)
     if single:
         data, summary = digests[0].header, digests[0].summary
+        airtime_rows = sheet.table(
+            ["Organisation", "Share of airtime", "Share of the room"],
+            [
+                [chart_label(row.name), sheet.cell(row.share_airtime, PERCENT), sheet.cell(row.share_of_room, PERCENT)]
+                for row in summary.organisations
+            ],
+        )
+        if definitions:
+            item_rows = sheet.table(
+                ["Agenda item", *[index.heading for index in definitions]],
+                [
+                    [chart_label(item.label), *[sheet.cell(item.indices.get(index.id), RATIO) for index in definitions]]
+                    for item in summary.agenda
+                ],
+            )
         sheet.append(["Flag", "Count", "Per hour"], font=BOLD)
         for flag in data.session.codebook.flags:
             sheet.worksheet.append(
@@ -692,32 +718,30 @@ def _fill_summary(
         charts.add(bar)
 
     if single:
-        airtime = BarChart()
-        airtime.type = "bar"
-        airtime.title = "Share of airtime against share of the room"
-        airtime.y_axis.number_format = PERCENT
-        for column in ("share_airtime", "share_of_room"):
-            position = ORGANISATION_COLUMNS.index(column) + 1
+        # Both charts draw the Summary's own tables, whose names are cut to CHART_LABEL_LIMIT: a chart gives a
+        # long label the room its bars should have.
+        first, last = airtime_rows
+        if last >= first:
+            airtime = BarChart()
+            airtime.type = "bar"
+            airtime.title = "Share of airtime against share of the room"
+            airtime.y_axis.number_format = PERCENT
             airtime.add_data(
-                Reference(organisations.worksheet, min_col=position, min_row=1, max_row=organisations.rows),
-                titles_from_data=True,
+                Reference(sheet.worksheet, min_col=2, max_col=3, min_row=first - 1, max_row=last), titles_from_data=True
             )
-        name_column = ORGANISATION_COLUMNS.index("organisation") + 1
-        airtime.set_categories(
-            Reference(organisations.worksheet, min_col=name_column, min_row=2, max_row=organisations.rows)
-        )
-        paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
-        charts.add(airtime)
-
-        if definitions:
+            airtime.set_categories(Reference(sheet.worksheet, min_col=1, min_row=first, max_row=last))
+            paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
+            charts.add(airtime)
+        first, last = item_rows
+        if definitions and last >= first:
             by_item = _indices_chart(
                 BarChart(),
                 f"{listed(shorts)} by agenda item",
-                agenda.worksheet,
-                [len(TIMELINE_COLUMNS) + 1 + position for position in range(len(definitions))],
-                2,
-                agenda.rows,
-                TIMELINE_COLUMNS.index("label") + 1,
+                sheet.worksheet,
+                [2 + position for position in range(len(definitions))],
+                first,
+                last,
+                1,
                 [palette.index_colour(digests[0].header.session.codebook, index) for index in definitions],
             )
             charts.add(by_item)
@@ -761,6 +785,14 @@ def _indices_chart(
     chart.set_categories(Reference(worksheet, min_col=category_column, min_row=first_row, max_row=last_row))
     paint(chart, colours)
     return chart
+
+
+CHART_LABEL_LIMIT = 30  # characters of a name a chart shows as a category or in its legend
+
+
+def chart_label(name: str) -> str:
+    """A name as a chart shows it: whole up to CHART_LABEL_LIMIT characters, cut with "…" beyond."""
+    return name if len(name) <= CHART_LABEL_LIMIT else f"{name[: CHART_LABEL_LIMIT - 1]}…"
 
 
 def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
@@ -937,7 +969,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             | {index.id: RATIO for index in definitions},
             {"organisation": 30},
         ).finish()
-        names = [organisation_names[oid] for oid in trend.organisations]
+        names = [chart_label(organisation_names[oid]) for oid in trend.organisations]  # the charts' legends
         wide_header = ["meeting_date", *names]
         airtime_wide = (
             book.table(
