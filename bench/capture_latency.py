@@ -58,7 +58,7 @@ def fill(archive: Archive, target: int, stored: int) -> int:
             )
             for i in range(count)
         ]
-        archive.replace_session(SessionData(session=session, contributions=contributions))
+        archive.add_session(SessionData(session=session, contributions=contributions))
         stored += count
     return stored
 

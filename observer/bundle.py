@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from observer import __version__
 from observer.errors import InputError, StorageError
 from observer.files import atomic_replace
-from observer.models import RECORD_ID_MAX, SessionData
+from observer.models import RECORD_ID_MAX, SessionData, integrity_problem
 from observer.storage import Archive
+from observer.text import plural, terminal_safe
 
 BUNDLE_FORMAT = "observer-bundle"
 BUNDLE_VERSION = 1
@@ -73,11 +74,21 @@ def read_bundle(path: Path) -> list[SessionData]:
     sessions: list[SessionData] = []
     for index, record in enumerate(records, start=1):
         try:
-            sessions.append(SessionData.model_validate(record))
+            data = SessionData.model_validate(record)
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise InputError(f"{path}: session {index}, field '{where}': {first['msg']}") from None
+        except RecursionError:
+            raise InputError(f"{path}: session {index} is nested too deeply to be a session") from None
+        problem = integrity_problem(data)
+        if problem is not None:
+            field_name, _, why = problem.partition(": ")
+            raise InputError(
+                f"{path}: session {index} ({terminal_safe(data.session.id)}), field '{field_name}': {why}; "
+                "nothing was imported"
+            )
+        sessions.append(data)
     ids = [data.session.id for data in sessions]
     if len(set(ids)) != len(ids):
         raise InputError(f"{path}: a session appears twice in the bundle")
@@ -88,27 +99,29 @@ def read_bundle(path: Path) -> list[SessionData]:
 class ImportReport:
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # identical to what the archive holds
-    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (bundle id, id of the copy)
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (bundle id, id of the copy, why)
     renamed_participants: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        lines = [f"imported {len(self.imported)} session(s); {len(self.skipped)} already present and identical"]
-        lines += [
-            f"conflict: session {original} differs from the archive's; imported as {copy}"
-            for original, copy in self.conflicts
-        ]
+        imported = len(self.imported) + len(self.conflicts)
+        lines = [f"imported {plural(imported, 'session')}; {len(self.skipped)} already present and identical"]
+        lines += [f"conflict: session {original} {why}; imported as {copy}" for original, copy, why in self.conflicts]
         lines += [f"note: {message}" for message in self.renamed_participants]
         return lines
 
 
 def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
-    """Validate every bundle, then merge their sessions into ``archive``."""
+    """Validate every bundle, then add their sessions to ``archive``.
+
+    An id the archive has in any form (a readable session, a damaged one, a folder of that name) is never
+    written over: the incoming session is skipped when it is identical, else imported as a conflict copy.
+    """
     incoming: list[SessionData] = []
     for path in paths:
         incoming += read_bundle(path)  # all of them, before anything is written
-    existing, _ = archive.load_all()
-    present = {data.session.id: data for data in existing}
-    known_names = {p.id: p.name for data in existing for p in data.session.participants}
+    taken = set(archive.session_ids())  # every folder, whether or not it can be read
+    headers, _ = archive.headers()
+    known_names = {p.id: p.name for header in headers for p in header.session.participants}
     report = ImportReport()
     plan: list[SessionData] = []
     for data in incoming:
@@ -117,30 +130,44 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             if known is not None and known != participant.name:
                 report.renamed_participants.append(
                     f"participant {participant.id} is '{known}' in this archive and '{participant.name}' in "
-                    f"session {data.session.id}; both kept as they are"
+                    f"session {data.session.id}; both kept as they are (one pseudonym; the key lists both names)"
                 )
-        current = present.get(data.session.id)
-        if current is None:
+        session_id = data.session.id
+        if session_id not in taken:
             plan.append(data)
-            report.imported.append(data.session.id)
-        elif _canonical([session_record(current)]) == _canonical([session_record(data)]):
-            report.skipped.append(data.session.id)
-        else:
-            copy_id = _conflict_id(data.session.id, set(present) | {d.session.id for d in plan})
-            copy = SessionData(
-                session=data.session.model_copy(update={"id": copy_id}), contributions=data.contributions
-            )
-            plan.append(copy)
-            report.conflicts.append((data.session.id, copy_id))
+            taken.add(session_id)
+            report.imported.append(session_id)
+            continue
+        why = _differs(archive, data)
+        if why is None:
+            report.skipped.append(session_id)
+            continue
+        copy_id = _conflict_id(session_id, taken)
+        taken.add(copy_id)
+        plan.append(
+            SessionData(session=data.session.model_copy(update={"id": copy_id}), contributions=data.contributions)
+        )
+        report.conflicts.append((session_id, copy_id, why))
     written: list[str] = []
     for data in plan:
         try:
-            archive.replace_session(data)
+            archive.add_session(data)
         except StorageError as error:
             done = ", ".join(written) or "none"
             raise StorageError(f"{error} (sessions imported before this one: {done})") from None
         written.append(data.session.id)
     return report
+
+
+def _differs(archive: Archive, data: SessionData) -> str | None:
+    """Why the archive's session of this id is not the incoming one, or None when they are identical."""
+    try:
+        current = archive.load(data.session.id)
+    except StorageError:
+        return "exists in this archive but cannot be read (its files are kept as they are)"
+    if _canonical([session_record(current)]) == _canonical([session_record(data)]):
+        return None
+    return "differs from the archive's"
 
 
 def _conflict_id(session_id: str, taken: set[str]) -> str:

@@ -19,15 +19,20 @@ from observer.codebooks import available_codebooks, codebook_source, load_codebo
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError, ObserverError
 from observer.paths import DATA_DIR_ENV, DataPaths, default_data_dir
-from observer.storage import Archive, SessionStore
-from observer.text import terminal_safe
+from observer.storage import Archive, SessionStore, SessionSummary
+from observer.text import plural, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"observer: error: {message}", err=True)
+    click.echo(f"observer: error: {terminal_safe(message)}", err=True)
     raise SystemExit(code)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr; what it quotes (a folder's name, a title) cannot drive the terminal."""
+    click.echo(f"observer: warning: {terminal_safe(message)}", err=True)
 
 
 def one_line_errors(command: F) -> F:
@@ -157,11 +162,8 @@ def codebooks_show(context: Context, name: str) -> None:
 # ---------------------------------------------------------------- sessions
 
 
-def _session_row(data: Any) -> dict[str, Any]:
-    from observer.metrics import contribution_spans
-
-    session = data.session
-    spans = contribution_spans(data)
+def _session_row(summary: SessionSummary) -> dict[str, Any]:
+    session = summary.session
     return {
         "id": session.id,
         "title": session.title,
@@ -169,8 +171,8 @@ def _session_row(data: Any) -> dict[str, Any]:
         "meeting_date": session.meeting_date.isoformat(),
         "observer": session.observer,
         "codebook": f"{session.codebook.name} {session.codebook.version}",
-        "contributions": len(spans),
-        "observed_minutes": round(session.observed_seconds() / 60, 1),
+        "contributions": summary.contributions,
+        "observed_minutes": round(summary.observed_s / 60, 1),
         "status": session.status.value,
     }
 
@@ -178,19 +180,23 @@ def _session_row(data: Any) -> dict[str, Any]:
 @main.command()
 @click.option("--series", default=None, help="Only sessions of this series.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--reindex",
+    is_flag=True,
+    help="Also write the listing header of sessions that have none (archives from before headers); the one "
+    "listing that writes.",
+)
 @pass_context
 @one_line_errors
-def sessions(context: Context, series: str | None, as_json: bool) -> None:
-    """List the sessions in the archive."""
-    dated: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    problems = []
-    for data, found in context.archive.each_session():  # one session in memory at a time
-        problems += found
-        if data is not None and (series is None or data.session.series == series):
-            dated.append(((data.session.meeting_date, data.session.created_at), _session_row(data)))
-    rows = [row for _, row in sorted(dated, key=lambda pair: pair[0])]
+def sessions(context: Context, series: str | None, as_json: bool, reindex: bool) -> None:
+    """List the sessions in the archive (from each session's header: no contributions are read)."""
+    if reindex:
+        written = context.archive.reindex()
+        click.echo(f"wrote {plural(written, 'header')} (the listing reads them from now on)", err=True)
+    summaries, problems = context.archive.summaries()
+    rows = [_session_row(summary) for summary in summaries if series is None or summary.session.series == series]
     for problem in problems:
-        click.echo(f"observer: warning: {terminal_safe(problem.message)}", err=True)
+        warn(problem.message)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -278,7 +284,7 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
         session_id = context.archive.resolve(reference)
         data, warnings = context.archive.load_with_warnings(session_id)
         for warning in warnings:
-            click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
+            warn(warning)
         sessions.append(data)
     return sessions
 
@@ -350,9 +356,9 @@ def export(
 
     if (key_file is not None or keep_titles) and not pseudonymise:
         raise InputError(f"{'--key' if key_file is not None else '--keep-titles'} goes with --pseudonymise")
-    context.paths.check_output(output)
+    output = context.paths.check_output(output)
     if key_file is not None:
-        context.paths.check_output(key_file)
+        key_file = context.paths.check_output(key_file)
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
     try:
@@ -360,11 +366,11 @@ def export(
         export_sessions(sessions, output, options)
     finally:  # also when a later session is unreadable: what was stepped around before it is said
         for warning in sessions.warning_lines():
-            click.echo(f"observer: warning: {terminal_safe(warning)}", err=True)
+            warn(warning)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
-    click.echo(f"exported {len(sessions)} session(s) to {output}")
+    click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
 
 
 @main.command()
@@ -386,12 +392,12 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     from observer.report import trend_renderable
 
     if output is not None:
-        context.paths.check_output(output)
+        output = context.paths.check_output(output)
     from observer.export import ArchiveSessions
 
     loaded, problems = context.archive.headers()
     for problem in problems:
-        click.echo(f"observer: warning: {problem.message}", err=True)
+        warn(problem.message)
     names = sorted({data.session.series for data in loaded})
     if series is None:
         if len(names) != 1:
@@ -440,6 +446,7 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     help="Seconds to add to B's clock to read A's (default: from their start times).",
 )
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
 @pass_context
 @one_line_errors
 def agreement(
@@ -451,6 +458,7 @@ def agreement(
     tolerance: float,
     offset: float | None,
     force: bool,
+    pseudonymise: bool,
 ) -> None:
     """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK."""
     from observer import agreement as agreement_module
@@ -459,14 +467,18 @@ def agreement(
     if len(sessions_) < 2:
         raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
     if output is not None:
-        context.paths.check_output(output)
+        output = context.paths.check_output(output)
     sessions = _load_sessions(context, sessions_)
+    if pseudonymise:
+        from observer.export import pseudonymised_by_name
+
+        sessions = pseudonymised_by_name(context.archive, sessions)
     if len(sessions) > 2:
         if output is not None:
             raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
         matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force)
         for warning in matrix.warnings:
-            click.echo(f"observer: warning: {warning}", err=True)
+            warn(warning)
         if as_json:
             click.echo(
                 json.dumps(
@@ -490,7 +502,7 @@ def agreement(
     first, second = sessions
     comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)
     for warning in comparison.warnings:
-        click.echo(f"observer: warning: {warning}", err=True)
+        warn(warning)
     if output is not None:
         from observer.export.agreement_xlsx import write_agreement_workbook
 
@@ -534,6 +546,7 @@ def agreement(
     default=None,
     help="Sequences workbook to write (.xlsx).",
 )
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
 @pass_context
 @one_line_errors
 def sequences(
@@ -547,6 +560,7 @@ def sequences(
     seed: int | None,
     as_json: bool,
     output: Path | None,
+    pseudonymise: bool,
 ) -> None:
     """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
     from observer import sequences as analysis
@@ -558,8 +572,12 @@ def sequences(
     if output is not None:
         if output.suffix.lower() != ".xlsx":
             raise InputError(f"{output}: the sequences workbook is written as .xlsx")
-        context.paths.check_output(output)
+        output = context.paths.check_output(output)
     loaded = _load_sessions(context, sessions_)
+    if pseudonymise:
+        from observer.export import pseudonymised_by_name
+
+        loaded = pseudonymised_by_name(context.archive, loaded)
     codebook = loaded[0].session.codebook
     by = by or (codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id)
     window = analysis.DEFAULT_WINDOW if window is None else window
@@ -595,10 +613,10 @@ def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
     """A portable file of whole sessions for another observer's archive."""
     from observer.bundle import write_bundle
 
-    context.paths.check_output(output)
+    output = context.paths.check_output(output)
     sessions = _load_sessions(context, sessions_)
     write_bundle(sessions, output)
-    click.echo(f"bundled {len(sessions)} session(s) into {output}")
+    click.echo(f"bundled {plural(len(sessions), 'session')} into {output}")
 
 
 @main.command("import")

@@ -14,6 +14,7 @@ from observer.errors import CodebookError
 from observer.models import Codebook
 
 DEFAULT_CODEBOOK = "partnership"
+CODEBOOK_MAX_BYTES = 1_000_000  # the shipped ones are a few kB; a larger file is not a codebook
 
 
 def shipped_codebook_dir() -> Path:
@@ -34,18 +35,26 @@ class CodebookEntry:
 def load_codebook(path: Path) -> Codebook:
     """Read and validate one codebook file; raise CodebookError with a one-line reason."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(CODEBOOK_MAX_BYTES + 1)
     except FileNotFoundError:
         raise CodebookError(f"{path}: no such codebook file") from None
     except OSError as error:
         raise CodebookError(f"{path}: cannot read: {error.strerror}") from None
+    if len(raw) > CODEBOOK_MAX_BYTES:
+        raise CodebookError(f"{path}: over {CODEBOOK_MAX_BYTES // 1_000_000} MB, too large to be a codebook")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise CodebookError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise CodebookError(f"{path}: not valid TOML: {error}") from None
-    return codebook_from_data(data, source=path.name)
+    except RecursionError:
+        raise CodebookError(f"{path}: nested too deeply to be a codebook") from None
+    try:
+        return codebook_from_data(data, source=path.name)
+    except RecursionError:
+        raise CodebookError(f"{path}: nested too deeply to be a codebook") from None
 
 
 def codebook_from_data(data: Any, source: str) -> Codebook:

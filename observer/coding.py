@@ -30,7 +30,7 @@ from observer.models import (
     text_problem,
     utc_now,
 )
-from observer.storage import Change, SessionStore, Write, paused_at_last_moment
+from observer.storage import HISTORY_LIMIT, Change, SessionStore, Write, paused_at_last_moment
 
 
 class ActionRefused(ObserverError):
@@ -127,21 +127,24 @@ class CodingSession:
 
     # ------------------------------------------------------------ the clock
 
+    def _paused(self, at: dt.datetime) -> Session:
+        session = self.session
+        clock_s = round(session.clock_at(at), 3)
+        return session.model_copy(
+            update={
+                "status": SessionStatus.PAUSED,
+                "clock_elapsed_s": clock_s,
+                "running_since": None,
+                "pauses": [*session.pauses, Pause(at_s=clock_s, wall_time=at)],
+            }
+        )
+
     def toggle_clock(self, at: dt.datetime) -> str:
         """Start the clock, pause it, or resume it."""
         self._require_open()
         session = self.session
         if session.status == SessionStatus.RECORDING:
-            clock_s = round(session.clock_at(at), 3)
-            paused = session.model_copy(
-                update={
-                    "status": SessionStatus.PAUSED,
-                    "clock_elapsed_s": clock_s,
-                    "running_since": None,
-                    "pauses": [*session.pauses, Pause(at_s=clock_s, wall_time=at)],
-                }
-            )
-            return self._commit("paused", at, session=paused)
+            return self._commit("paused", at, session=self._paused(at))
         started = self._with_clock_running(at)
         assert started is not None
         label = "clock started" if session.status == SessionStatus.NEW else "resumed"
@@ -163,6 +166,18 @@ class CodingSession:
             f"The program stopped while recording. The clock is paused at the last recorded moment "
             f"({format_clock(paused.clock_elapsed_s)}); {gap_minutes:.0f} min were not observed. Space resumes."
         )
+
+    def close(self, at: dt.datetime) -> None:
+        """Leave the session: a running clock pauses, the journal is folded and the lock freed.
+
+        The pause is the program's step, not the observer's: undo after reopening passes it by (else the whole
+        time the app was closed would count as observed), and it keeps what redo could still bring back.
+        """
+        try:
+            if self.session.status == SessionStatus.RECORDING:
+                self._commit("paused on leaving", at, session=self._paused(at), undoable=False)
+        finally:
+            self.store.close()
 
     def end_session(self, at: dt.datetime) -> str:
         self._require_open()
@@ -350,6 +365,8 @@ class CodingSession:
     def undo(self) -> str:
         change = self.store.undo()
         if change is None:
+            if self.store.contributions:
+                raise ActionRefused(f"nothing more to undo (undo reaches back {HISTORY_LIMIT} steps)")
             raise ActionRefused("nothing to undo")
         return f"undone: {change.label}"
 

@@ -219,7 +219,7 @@ def generate_demo(
             start = dt.datetime.combine(date, dt.time(10, 0), tzinfo=dt.UTC)
             maturity = meeting / (count - 1) if count > 1 else 0.0
             data = _meeting(rng, SessionData(session=base, contributions=[]), maturity, contributions, start)
-            archive.replace_session(data)
+            archive.add_session(data)
             known.append(data)
             ids.append(base.id)
     return ids

@@ -6,13 +6,19 @@ import contextlib
 import errno
 import os
 import re
-from collections.abc import Callable
+import secrets
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from observer.errors import StorageError
 
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
+_SCRATCH_PREFIX = ".observer-scratch."
+_SCRATCH_NAME = re.compile(r"^\.observer-scratch\.(?P<pid>\d+)\.[0-9a-f]+$")
 
 
 def describe_os_error(error: OSError, path: Path) -> str:
@@ -46,6 +52,9 @@ def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
     temp = temp_path_for(path)
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with contextlib.suppress(OSError, AttributeError):  # no fchmod on older Windows Pythons
+            # A file replaced keeps its permissions (an export someone shared stays shared).
+            os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -84,3 +93,27 @@ def remove_stale_temp_files(directory: Path) -> list[Path]:
                 candidate.unlink()
                 removed.append(candidate)
     return removed
+
+
+@contextlib.contextmanager
+def scratch_dir_beside(path: Path) -> Iterator[Path]:
+    """A private folder beside ``path`` for the temporary files a writer makes (openpyxl writes every sheet to
+    one before zipping it): they hold personal data, so not in the shared temporary folder, where a kill -9
+    would leave them. Folders left by processes that died are removed the next time one is made here."""
+    parent = path.parent
+    for stale in parent.glob(f"{_SCRATCH_PREFIX}*"):
+        match = _SCRATCH_NAME.match(stale.name)
+        if match and not pid_alive(int(match["pid"])):
+            shutil.rmtree(stale, ignore_errors=True)
+    scratch = parent / f"{_SCRATCH_PREFIX}{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        scratch.mkdir(mode=0o700)
+    except OSError as error:
+        raise StorageError(describe_os_error(error, scratch)) from None
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(scratch)
+    try:
+        yield scratch
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(scratch, ignore_errors=True)

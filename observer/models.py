@@ -7,6 +7,7 @@ Models serialise with ``model_dump(mode="json")``; datetimes travel as ISO strin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -16,42 +17,52 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from observer.keys import SPEAKER_KEYS, reserved_key_action
+from observer.text import BIDI_CONTROLS
 
 # Limits on what a person types, in one place: the roster reader, the forms and the importers use these.
 NAME_MAX = 200  # names, titles, series, roles, agenda items, labels
 NOTE_MAX = 10_000  # notes and descriptions
 MAX_ATTENDEES = 500  # a meeting's roster, late arrivals included
+MAX_CLOCK_S = 7 * 24 * 3600.0  # no meeting is observed for longer than a week: a time past it is forged or damage
 RECORD_ID_MAX = 64
 
 # Names Windows will not give a file or folder (with any extension): a session id becomes a folder name.
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 
 
-def text_problem(value: str, *, multiline: bool = False, max_length: int = NAME_MAX) -> str | None:
+def text_problem(
+    value: str, *, multiline: bool = False, max_length: int = NAME_MAX, stored: bool = False
+) -> str | None:
     """Why ``value`` cannot be stored as typed text, or None when it can.
 
     Control characters are refused: printed back they would drive the terminal (clear it, retitle it) rather
-    than show as text. Notes may hold line breaks and tabs.
+    than show as text. Notes may hold line breaks and tabs. Bidirectional controls are refused where text is
+    typed; ``stored`` text (read back from the archive) may hold them from before, and is shown made safe.
     """
     allowed = "\n\t" if multiline else ""
     # Printable text has no control character: skip the character-by-character look (it runs on every read).
     for character in "" if value.isprintable() else value:
         if character not in allowed and unicodedata.category(character) == "Cc":
             return f"contains the control character U+{ord(character):04X}, which cannot be stored"
+        if character in BIDI_CONTROLS and not stored:
+            return (
+                f"contains the text-direction control U+{ord(character):04X}, which would reorder what is shown "
+                "after it"
+            )
     if len(value) > max_length:
         return f"is {len(value):,} characters long (the limit is {max_length:,})"
     return None
 
 
 def _line(value: str) -> str:
-    problem = text_problem(value)
+    problem = text_problem(value, stored=True)
     if problem:
         raise ValueError(problem)
     return value
 
 
 def _multiline(value: str) -> str:
-    problem = text_problem(value, multiline=True, max_length=NOTE_MAX)
+    problem = text_problem(value, multiline=True, max_length=NOTE_MAX, stored=True)
     if problem:
         raise ValueError(problem)
     return value
@@ -77,12 +88,27 @@ RecordId = Annotated[
 Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_line)]  # one line, may be empty
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_line)]
 Note = Annotated[str, AfterValidator(_multiline)]  # free text: line breaks allowed
+# A reading of the session clock: finite, never negative, never past a week (a forged 1e300 would make every
+# reader that walks the clock spin).
+ClockSeconds = Annotated[float, Field(ge=0, le=MAX_CLOCK_S, allow_inf_nan=False)]
+
+
+ORGANISATION_SLUG_MAX = 48
 
 
 def organisation_id_for(name: str) -> str:
-    """A readable id for an organisation, the same for the same name in every session of an archive."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:48]
-    return slug or f"org-{secrets.token_hex(4)}"
+    """A readable id for an organisation, the same for the same name in every session of an archive.
+
+    The id is the name's Latin letters and digits where they say all of it ("City Council" -> city-council);
+    a name the slug would lose letters of (another script, accents, more than fits) gets a digest of the
+    whole name too, so that "Клиника 1" and "Больница 1" never share an id.
+    """
+    folded = " ".join(name.casefold().split())
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if slug and len(slug) <= ORGANISATION_SLUG_MAX and slug.replace("-", "") == "".join(filter(str.isalnum, folded)):
+        return slug
+    digest = hashlib.sha256(folded.encode("utf-8")).hexdigest()[:8]
+    return f"{slug[: ORGANISATION_SLUG_MAX - 9].rstrip('-')}-{digest}" if slug else f"org-{digest}"
 
 
 def new_id(prefix: str) -> str:
@@ -364,8 +390,8 @@ class Attendance(Strict):
     """When a participant was in the room, on the session clock (None: from the start / to the end)."""
 
     participant_id: RecordId
-    arrived_s: float | None = None
-    left_s: float | None = None
+    arrived_s: ClockSeconds | None = None
+    left_s: ClockSeconds | None = None
 
 
 # ---------------------------------------------------------------- sessions
@@ -381,14 +407,14 @@ class SessionStatus(StrEnum):
 class AgendaItem(Strict):
     id: RecordId
     title: Line = ""
-    start_s: float = Field(ge=0)
+    start_s: ClockSeconds
     wall_time: dt.datetime
 
 
 class Pause(Strict):
     """The clock stood still at ``at_s``; ``interrupted`` marks a pause made by recovery after a crash."""
 
-    at_s: float = Field(ge=0)
+    at_s: ClockSeconds
     wall_time: dt.datetime
     resumed_wall_time: dt.datetime | None = None
     interrupted: bool = False
@@ -412,13 +438,15 @@ class Session(Strict):
     # Wall-clock time at which the session clock read 0; aligns two observers' clocks.
     started_at: dt.datetime | None = None
     # The clock reading at the last start/pause, and the wall time it started running (None: not running).
-    clock_elapsed_s: float = Field(default=0.0, ge=0)
+    clock_elapsed_s: ClockSeconds = 0.0
     running_since: dt.datetime | None = None
-    ended_s: float | None = None
+    ended_s: ClockSeconds | None = None
 
     @model_validator(mode="after")
     def _check_references(self) -> Session:
         organisation_ids = {organisation.id for organisation in self.organisations}
+        if len(organisation_ids) != len(self.organisations):
+            raise ValueError("an organisation id is used twice")
         participant_ids: set[str] = set()
         for participant in self.participants:
             if participant.organisation_id not in organisation_ids:
@@ -475,7 +503,7 @@ class Contribution(Strict):
     """One person's continuous turn of talk; its end is derived (see ``metrics.contribution_spans``)."""
 
     id: RecordId
-    start_s: float = Field(ge=0)
+    start_s: ClockSeconds
     wall_time: dt.datetime
     participant_id: RecordId | None = None  # None: known organisation, unknown speaker
     organisation_id: RecordId
@@ -495,6 +523,71 @@ class SessionData(BaseModel):
 
     session: Session
     contributions: list[Contribution]
+
+
+# Rounding of stored clock readings (to the millisecond) may put a start a hair past the clock.
+_CLOCK_SLACK_S = 0.002
+
+
+def integrity_problem(data: SessionData) -> str | None:
+    """What a session read from outside (a bundle) holds that the writer never writes, as "field: why"; None
+    when it is whole. Each record is valid on its own by now: this checks how they refer to one another."""
+    session, codebook = data.session, data.session.codebook
+    if session.ended_s is not None and session.status != SessionStatus.ENDED:
+        return f"session.ended_s: set, but the session's status is '{session.status}'"
+    observed = session.ended_s if session.ended_s is not None else session.clock_elapsed_s
+    if session.status == SessionStatus.ENDED and session.ended_s is None:
+        return "session.ended_s: the session has ended but says not when"
+    if session.status == SessionStatus.RECORDING:
+        return "session.status: a session being recorded cannot be moved (end or pause it first)"
+    agenda_ids = [item.id for item in session.agenda_items]
+    if len(set(agenda_ids)) != len(agenda_ids):
+        return "session.agenda_items: an agenda item id is used twice"
+    for number, item in enumerate(session.agenda_items):
+        if item.start_s > observed + _CLOCK_SLACK_S:
+            return f"session.agenda_items.{number}.start_s: {item.start_s:g} s is after the session's end"
+    for number, pause in enumerate(session.pauses):
+        if pause.at_s > observed + _CLOCK_SLACK_S:
+            return f"session.pauses.{number}.at_s: {pause.at_s:g} s is after the session's end"
+    for number, attendance in enumerate(session.attendance):
+        if (
+            attendance.arrived_s is not None
+            and attendance.left_s is not None
+            and attendance.left_s < attendance.arrived_s
+        ):
+            return f"session.attendance.{number}.left_s: before the attendee arrived"
+    organisation_of = {participant.id: participant.organisation_id for participant in session.participants}
+    organisation_ids = {organisation.id for organisation in session.organisations}
+    contribution_ids: set[str] = set()
+    for number, contribution in enumerate(data.contributions):
+        where = f"contributions.{number}"
+        if contribution.id in contribution_ids:
+            return f"{where}.id: '{contribution.id}' is used twice"
+        contribution_ids.add(contribution.id)
+        if contribution.start_s > observed + _CLOCK_SLACK_S:
+            return f"{where}.start_s: {contribution.start_s:g} s is after the session's end ({observed:g} s)"
+        if contribution.organisation_id not in organisation_ids:
+            return f"{where}.organisation_id: no organisation '{contribution.organisation_id}' in the session"
+        if contribution.participant_id is not None:
+            organisation = organisation_of.get(contribution.participant_id)
+            if organisation is None:
+                return f"{where}.participant_id: no participant '{contribution.participant_id}' in the session"
+            if organisation != contribution.organisation_id:
+                return f"{where}.organisation_id: not the organisation of participant '{contribution.participant_id}'"
+        if contribution.agenda_item_id is not None and contribution.agenda_item_id not in agenda_ids:
+            return f"{where}.agenda_item_id: no agenda item '{contribution.agenda_item_id}' in the session"
+        for dimension_id, code_id in contribution.codes.items():
+            dimension = codebook.dimension(dimension_id)
+            if dimension is None:
+                return f"{where}.codes: no dimension '{dimension_id}' in the codebook"
+            if dimension.code(code_id) is None:
+                return f"{where}.codes.{dimension_id}: no code '{code_id}' in that dimension"
+        for flag_id in contribution.flags:
+            if codebook.flag(flag_id) is None:
+                return f"{where}.flags: no flag '{flag_id}' in the codebook"
+        if len(set(contribution.flags)) != len(contribution.flags):
+            return f"{where}.flags: a flag is listed twice"
+    return None
 
 
 RecordKind = Literal["session", "contribution"]

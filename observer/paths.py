@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,14 +48,36 @@ class DataPaths:
     def journal(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "journal.jsonl"
 
+    def header(self, session_id: str) -> Path:
+        """What a listing needs of the session, kept by its writer (a cache: see storage/header.py)."""
+        return self.session_dir(session_id) / "header.json"
+
     def lock(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "session.lock"
 
     def check_output(self, path: Path) -> Path:
-        """``path`` for a file we are asked to write, refused inside the data folder: an export must never
-        replace one of the archive's own files (``-o sessions/S/session.json`` would)."""
-        target = path.expanduser().resolve()
-        root = self.root.expanduser().resolve()
+        """The file to write when asked to write ``path``: a symlink's target (so the link stays a link).
+
+        Refused, with one line: a place inside the data folder (``-o sessions/S/session.json`` would replace
+        one of the archive's own files), a folder, a device or pipe (``/dev/null`` would become a plain file),
+        and a file we could not write in place: read-only, or someone else's (replacing it would make it ours).
+        """
+        target = Path(os.path.realpath(path.expanduser()))
+        root = Path(os.path.realpath(self.root.expanduser()))
         if target == root or root in target.parents:
             raise InputError(f"{path}: that is inside the data folder {self.root}; choose a file outside it")
-        return path
+        try:
+            found = os.stat(target)
+        except FileNotFoundError:
+            return target
+        except OSError as error:
+            raise InputError(f"{path}: cannot be written ({error.strerror or error})") from None
+        if stat.S_ISDIR(found.st_mode):
+            raise InputError(f"{path}: is a folder; give the name of a file to write")
+        if not stat.S_ISREG(found.st_mode):
+            raise InputError(f"{path}: is not a regular file (a device or a pipe); choose a file to write")
+        if hasattr(os, "geteuid") and found.st_uid != os.geteuid():
+            raise InputError(f"{path}: belongs to another user; it was not replaced")
+        if not found.st_mode & stat.S_IWUSR:
+            raise InputError(f"{path}: is read-only; it was not replaced")
+        return target

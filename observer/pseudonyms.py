@@ -78,20 +78,31 @@ class PseudonymRegistry:
 
     def write_key(self, path: Path, sessions: Iterable[SessionData]) -> None:
         """The key to the pseudonyms used in ``sessions``, as CSV (kind, pseudonym, id, name)."""
-        rows: dict[tuple[str, str], list[str]] = {}
+        # A row per name: an id that stood for two names (a renamed person, a merged bundle) lists both.
+        rows: dict[tuple[str, str, str], list[str]] = {}
         for data in sessions:
             for organisation in data.session.organisations:
                 pseudonym = self.organisations[organisation.id]
-                rows[("organisation", pseudonym)] = ["organisation", pseudonym, organisation.id, organisation.name]
+                rows[("organisation", pseudonym, organisation.name)] = [
+                    "organisation",
+                    pseudonym,
+                    organisation.id,
+                    organisation.name,
+                ]
             for participant in data.session.participants:
                 pseudonym = self.participants[participant.id]
-                rows[("participant", pseudonym)] = ["participant", pseudonym, participant.id, participant.name]
+                rows[("participant", pseudonym, participant.name)] = [
+                    "participant",
+                    pseudonym,
+                    participant.id,
+                    participant.name,
+                ]
             if data.session.observer:
                 pseudonym = self.observers[data.session.observer]
-                rows[("observer", pseudonym)] = ["observer", pseudonym, "", data.session.observer]
+                rows[("observer", pseudonym, "")] = ["observer", pseudonym, "", data.session.observer]
             if data.session.series:
                 pseudonym = self.series[data.session.series]
-                rows[("series", pseudonym)] = ["series", pseudonym, "", data.session.series]
+                rows[("series", pseudonym, "")] = ["series", pseudonym, "", data.session.series]
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["kind", "pseudonym", "id", "name"])

@@ -20,6 +20,7 @@ from observer.models import Codebook, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
 from observer.story import change_sentences, session_sentences
 from observer.text import percent as whole_percent
+from observer.text import plural
 
 BAR_WIDTH = 24
 
@@ -258,8 +259,8 @@ def findings_renderable(sentences: list[str]) -> RenderableType:
 def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Codebook) -> Group:
     heading = Text.assemble(
         ("Sequences ", "bold"),
-        f"by {by_heading(table, codebook)}, lag {table.lag}, over {len(table.sessions)} session(s): "
-        f"{table.n:,} pair(s)",
+        f"by {by_heading(table, codebook)}, lag {table.lag}, over {plural(len(table.sessions), 'session')}: "
+        f"{plural(table.n, 'pair')}",
     )
     sentences = notable_findings([table], after)
     words = Text()

@@ -6,6 +6,7 @@ id it had (the latest session of the same series is preferred).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 from collections.abc import Iterable
@@ -50,10 +51,20 @@ def read_roster(path: Path) -> list[RosterEntry]:
     return _entries_from_rows(path, rows)
 
 
+# A roster of MAX_ATTENDEES people is some tens of kB in any format: a workbook that unpacks to more than this
+# is not a roster (an XLSX is a zip, and a small zip can unpack to gigabytes).
+XLSX_UNPACKED_MAX = 50_000_000
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _capped(path, csv.reader(handle))
+            # Excel writes ';' where the decimal mark is a comma (much of Europe): take what the header uses.
+            delimiter = ","
+            with contextlib.suppress(csv.Error):
+                delimiter = csv.Sniffer().sniff(handle.readline(), delimiters=",;\t").delimiter
+            handle.seek(0)
+            return _capped(path, csv.reader(handle, delimiter=delimiter))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text (save the roster as 'CSV UTF-8')") from None
     except csv.Error as error:
@@ -61,20 +72,43 @@ def _csv_rows(path: Path) -> list[list[str]]:
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
 
     try:
+        with ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > XLSX_UNPACKED_MAX:
+            raise InputError(
+                f"{path}: unpacks to {unpacked / 1e6:,.0f} MB, far more than a roster (refused before reading it)"
+            )
+        # data_only: a formula cell gives the value Excel saved with it (the formula itself is no name).
         workbook = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except (BadZipFile, OSError, KeyError, ValueError) as error:
         raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = (["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True))
+        sheet, typed = workbook.worksheets[0], formulas.worksheets[0]
+        rows = (
+            [_xlsx_cell(path, number, value, formula) for value, formula in zip(row, typed_row, strict=False)]
+            for number, (row, typed_row) in enumerate(
+                zip(sheet.iter_rows(values_only=True), typed.iter_rows(values_only=True), strict=False), start=1
+            )
+        )
         return _capped(path, rows)
     finally:
         workbook.close()
+        formulas.close()
+
+
+def _xlsx_cell(path: Path, row: int, value: object, formula: object) -> str:
+    if value is None and isinstance(formula, str) and formula.startswith("="):
+        raise InputError(
+            f"{path}, row {row}: a formula cell ({formula[:40]}) with no saved value; open the file in a "
+            "spreadsheet and save it again, or type the value"
+        )
+    return "" if value is None else str(value)
 
 
 def _capped(path: Path, rows: Iterable[list[str]]) -> list[list[str]]:
@@ -180,9 +214,11 @@ def build_session(
     )
     known_participants: dict[tuple[str, str], str] = {}
     known_organisations: dict[str, str] = {}
+    organisation_names: dict[str, set[str]] = {}  # id -> the names it stands for in the archive
     for data in known:
         for organisation in data.session.organisations:
             known_organisations.setdefault(organisation.name.casefold(), organisation.id)
+            organisation_names.setdefault(organisation.id, set()).add(organisation.name.casefold())
         for participant in data.session.participants:
             employer = data.session.organisation(participant.organisation_id)
             if employer is not None:
@@ -194,10 +230,16 @@ def build_session(
     for entry in roster:
         folded = entry.organisation.casefold()
         if folded not in organisations:
-            organisation_id = known_organisations.get(folded) or organisation_id_for(entry.organisation)
-            taken = {o.id for o in organisations.values()}
-            while organisation_id in taken:
-                organisation_id = f"{organisation_id}-2"
+            taken_here = {o.id for o in organisations.values()}
+            organisation_id = known_organisations.get(folded)
+            if organisation_id is None or organisation_id in taken_here:
+                # A new name never takes an id another organisation has here or elsewhere in the archive.
+                taken = taken_here | {id_ for id_, names in organisation_names.items() if names != {folded}}
+                organisation_id = base = organisation_id_for(entry.organisation)
+                counter = 1
+                while organisation_id in taken:
+                    counter += 1
+                    organisation_id = f"{base}-{counter}"
             organisations[folded] = Organisation(id=organisation_id, name=entry.organisation)
         participant_id = known_participants.get((entry.name.casefold(), folded)) or new_id("p")
         participants.append(

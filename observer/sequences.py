@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from observer.errors import InputError
 from observer.metrics import COORDINATOR_FLAG, IndexRules, ratio
 from observer.models import Codebook, IndexDefinition, SessionData, clock_order
-from observer.text import lower_first, percent
+from observer.text import lower_first, percent, plural
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,7 +104,7 @@ def check_request(
     longest = max(len(data.contributions) for data in sessions)
     if lag >= longest:
         raise InputError(
-            f"--lag {lag} is longer than every session: the longest has {longest} contribution(s), "
+            f"--lag {lag} is longer than every session: the longest has {plural(longest, 'contribution')}, "
             f"so no pair is {lag} apart"
         )
     if flag is not None and flag not in codebook.flag_ids:
@@ -496,7 +496,7 @@ def too_few_pairs(table: LagTable) -> str:
     """Why a table's residuals cannot be read as tests, or "" when at least one cell can."""
     if table.testable:
         return ""
-    return f"too few pairs for a test: {table.n} pair(s), and no cell expects {MIN_EXPECTED:g} or more"
+    return f"too few pairs for a test: {plural(table.n, 'pair')}, and no cell expects {MIN_EXPECTED:g} or more"
 
 
 def sequences_record(table: LagTable, after: AfterFlag | None) -> dict[str, object]:

@@ -16,10 +16,20 @@ def search_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+# Bidirectional embeddings, overrides and isolates: typed into a name they reorder whatever is printed after
+# it ("evil" shown as "live"). Right-to-left text itself needs none of them (and the marks U+200E/F stay).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def terminal_safe(text: str, keep_newlines: bool = False) -> str:
-    """``text`` with every control character shown as '?', so that printing it cannot drive the terminal."""
+    """``text`` with every control character (and text-direction control) shown as '?', so that printing it
+    cannot drive the terminal or reorder the line."""
+    if text.isprintable():
+        return text
     kept = "\n\t" if keep_newlines else ""
-    return "".join("?" if ch not in kept and unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return "".join(
+        "?" if ch not in kept and (unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS) else ch for ch in text
+    )
 
 
 def listed(words: Sequence[str], conjunction: str = "and") -> str:
@@ -35,3 +45,8 @@ def lower_first(label: str) -> str:
 def percent(value: float) -> str:
     """A share as a whole percentage: 0.456 -> "46%"."""
     return f"{value:.0%}"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """ "1 session", "3 sessions", "1,200 contributions"; ``many`` where adding an s is wrong ("people")."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"

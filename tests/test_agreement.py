@@ -164,7 +164,7 @@ def test_kappa_falls_as_more_codes_are_changed(tmp_path: Path) -> None:
     kappas = []
     for share in (0.0, 0.2, 0.4, 0.7):
         other = second_observer(original, change_share=share, jitter_s=1.5, seed=11)
-        archive.replace_session(other)
+        archive.add_session(other)
         result = json.loads(
             CliRunner()
             .invoke(main, ["--data-dir", str(tmp_path / "data"), "agreement", session_id, other.session.id, "--json"])
@@ -185,7 +185,7 @@ def test_cli_table_workbook_and_pairwise(tmp_path: Path) -> None:
     (session_id,) = generate_demo(archive, sessions=1, contributions=80, seed=2)
     original = archive.load(session_id)
     for index, share in enumerate((0.1, 0.3)):
-        archive.replace_session(
+        archive.add_session(
             second_observer(original, share, seed=index).model_copy(
                 update={
                     "session": second_observer(original, share, seed=index).session.model_copy(

@@ -202,7 +202,7 @@ def test_pseudonymised_export_is_stable_and_drops_notes(tmp_path: Path, partners
 
 def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> None:
     archive = Archive(tmp_path / "data")
-    archive.replace_session(hand_meeting(partnership))
+    archive.add_session(hand_meeting(partnership))
     result = CliRunner().invoke(
         main,
         [
@@ -330,7 +330,7 @@ def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, par
 
 def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partnership: Codebook) -> None:
     archive = Archive(tmp_path / "data")
-    archive.replace_session(hand_meeting(partnership))
+    archive.add_session(hand_meeting(partnership))
     runner = CliRunner()
     shown = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "show", "s-h", "--json"]).output)
     assert shown["indices"] == {"pfi": 0.5, "pfi_time": pytest.approx(70 / 180), "ri": 0.6, "ri_time": 0.55}
@@ -341,7 +341,7 @@ def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partne
 @pytest.mark.parametrize("name", ["out.txt", "out"])
 def test_unknown_format_is_one_line_error(tmp_path: Path, partnership: Codebook, name: str) -> None:
     archive = Archive(tmp_path / "data")
-    archive.replace_session(hand_meeting(partnership))
+    archive.add_session(hand_meeting(partnership))
     result = CliRunner().invoke(
         main, ["--data-dir", str(tmp_path / "data"), "export", "s-hand", "-o", str(tmp_path / name)]
     )

@@ -425,7 +425,7 @@ def test_a_failed_import_names_only_the_sessions_it_wrote(
     bundle = tmp_path / "three.json"
     write_bundle(sessions, bundle)
     archive = Archive(tmp_path / "data")
-    real_replace = Archive.replace_session
+    real_replace = Archive.add_session
     calls: list[str] = []
 
     def fail_second(self: Archive, data: SessionData) -> None:
@@ -434,7 +434,7 @@ def test_a_failed_import_names_only_the_sessions_it_wrote(
             raise StorageError("disk full while writing session.json")
         real_replace(self, data)
 
-    monkeypatch.setattr(Archive, "replace_session", fail_second)
+    monkeypatch.setattr(Archive, "add_session", fail_second)
     with pytest.raises(StorageError) as raised:
         import_bundles(archive, [bundle])
     assert f"sessions imported before this one: {calls[0]})" in str(raised.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections import defaultdict
@@ -151,7 +152,7 @@ def test_bundle_round_trip_gives_identical_exports(tmp_path: Path) -> None:
         runner.invoke(main, ["--data-dir", str(tmp_path / "source"), "bundle", *ids, "-o", str(bundle)]).exit_code == 0
     )
     result = runner.invoke(main, ["--data-dir", str(tmp_path / "target"), "import", str(bundle)])
-    assert result.exit_code == 0 and "imported 3 session(s)" in result.output
+    assert result.exit_code == 0 and "imported 3 sessions" in result.output
     imported, _ = Archive(tmp_path / "target").load_all()
 
     def document(archive_sessions):
@@ -161,21 +162,41 @@ def test_bundle_round_trip_gives_identical_exports(tmp_path: Path) -> None:
 
     assert document(imported) == document(sessions)
     again = runner.invoke(main, ["--data-dir", str(tmp_path / "target"), "import", str(bundle)])
-    assert "imported 0 session(s); 3 already present and identical" in again.output
+    assert "imported 0 sessions; 3 already present and identical" in again.output
 
 
 def test_conflicting_session_is_imported_as_a_copy_and_renames_are_reported(
     tmp_path: Path, partnership: Codebook
 ) -> None:
     archive = Archive(tmp_path / "data")
-    archive.replace_session(hand_meeting(partnership))
+    archive.add_session(hand_meeting(partnership))
     theirs = hand_meeting(partnership)
     renamed = [p.model_copy(update={"name": "Catherine"}) if p.id == "pc" else p for p in theirs.session.participants]
     theirs = theirs.model_copy(update={"session": theirs.session.model_copy(update={"participants": renamed})})
     write_bundle([theirs], tmp_path / "theirs.bundle")
     report = import_bundles(archive, [tmp_path / "theirs.bundle"])
-    assert report.conflicts == [("s-hand", "s-hand-conflict1")]
+    assert report.conflicts == [("s-hand", "s-hand-conflict1", "differs from the archive's")]
     assert any("'Cath' in this archive and 'Catherine'" in line for line in report.lines())
+    # One id is one pseudonym; the key lists every name it stood for, so the reader can tell.
+    result = CliRunner().invoke(
+        main,
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "export",
+            "s-hand",
+            "s-hand-conflict1",
+            "-o",
+            str(tmp_path / "p.csv"),
+            "--pseudonymise",
+            "--key",
+            str(tmp_path / "key.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    key = list(csv.DictReader((tmp_path / "key.csv").open(encoding="utf-8")))
+    named = {row["name"] for row in key if row["id"] == "pc"}
+    assert named == {"Cath", "Catherine"} and len({row["pseudonym"] for row in key if row["id"] == "pc"}) == 1
     assert archive.load("s-hand").session.participant("pc").name == "Cath"  # never silently renamed
     assert archive.load("s-hand-conflict1").session.participant("pc").name == "Catherine"
 
@@ -201,7 +222,7 @@ def test_damaged_bundles_are_refused_and_the_archive_is_unchanged(
     root = tmp_path / "archive"
     archive = Archive(root)
     if not root.exists():
-        archive.replace_session(hand_meeting(partnership, "s-existing"))
+        archive.add_session(hand_meeting(partnership, "s-existing"))
     before = archive_state(root)
     how = data.draw(st.sampled_from(["truncate", "flip", "edit", "json"]))
     raw = bytearray(good_bundle)

@@ -500,7 +500,7 @@ def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebo
     data = _agenda_meeting(partnership, [PF] + [ORG] * 4, [PF] * 4 + [ORG])
     assert any("'Budget'" in sentence for sentence in sentences(data))
     archive = Archive(tmp_path / "data")
-    archive.replace_session(data)
+    archive.add_session(data)
     sources = [archive.load(data.session.id)]
     export_sessions(sources, tmp_path / "p.xlsx", export_options(archive, sources, pseudonymise=True))
     summary = [row[0] for row in load_workbook(tmp_path / "p.xlsx")["Summary"].iter_rows(values_only=True)]
@@ -517,7 +517,7 @@ async def test_the_end_of_meeting_screen_says_what_we_saw(tmp_path: Path, partne
     talk = [Talk("a1", 40), Talk("t1", 40), Talk("a1", 40), Talk("t2", 40), Talk("a1", 40)]
     data = built(partnership, talk, ["a1", "t1", "t2", "t3"])
     archive = Archive(tmp_path / "data")
-    archive.replace_session(data)
+    archive.add_session(data)
     app = ObserverApp(archive, clock=FakeClock())
     async with app.run_test(size=(160, 50)) as pilot:
         text = await review_from_home(pilot)
@@ -534,7 +534,7 @@ def test_observer_trends_says_what_changed_as_the_dashboard_does(tmp_path: Path,
     meetings = _meetings(partnership, [(60, 200), (100, 200)])
     archive = Archive(tmp_path / "data")
     for data in meetings:
-        archive.replace_session(data)
+        archive.add_session(data)
     trend = metrics.series_trend(meetings, "Built")
     shown = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "trends"])
     assert shown.exit_code == 0, shown.output

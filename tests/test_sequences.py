@@ -269,7 +269,7 @@ def test_a_borderline_cell_is_not_claimed_once_the_tests_are_counted(codebook: C
 def _store(tmp_path: Path, *sessions: SessionData) -> Path:
     archive = Archive(tmp_path / "data")
     for data in sessions:
-        archive.replace_session(data)
+        archive.add_session(data)
     return tmp_path / "data"
 
 

@@ -58,7 +58,7 @@ async def test_home_journeys(tmp_path: Path) -> None:
 
         # Agreement with a simulated second observer of the same meeting.
         first = home.sessions[0]
-        archive.replace_session(second_observer(first, change_share=0.3, seed=1))
+        archive.add_session(second_observer(first, change_share=0.3, seed=1))
         home.reload()
         await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS + 1)
         table.move_cursor(row=next(i for i, d in enumerate(home.sessions) if d.session.id == first.session.id))

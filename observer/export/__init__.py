@@ -195,3 +195,36 @@ def trend_json(trend: metrics.Trend, options: ExportOptions) -> dict[str, Any]:
     pseudonyms = options.pseudonyms
     names = dict(pseudonyms.organisations) if pseudonyms else {}
     return trend_record(trend, names)
+
+
+def pseudonymised_by_name(archive: Archive, sessions: list[SessionData]) -> list[SessionData]:
+    """Sessions for an analysis that matches people by name across observers (agreement, sequences), as a
+    pseudonymised export shows them: one pseudonym per name and organisation, whichever archive's ids they
+    carry, so that the analysis finds the same matches; titles, series, agenda items, roles and notes go."""
+    naming = export_options(archive, sessions, pseudonymise=True).naming()
+    registry = naming.pseudonyms
+    assert registry is not None
+    people: dict[tuple[str, str], str] = {}
+    organisations: dict[str, str] = {}
+    redacted: list[SessionData] = []
+    for data in sessions:
+        session = data.session
+        organisation_names = {o.id: o.name.casefold() for o in session.organisations}
+        for organisation in session.organisations:
+            organisations.setdefault(organisation.name.casefold(), registry.organisations[organisation.id])
+        for participant in session.participants:
+            key = (participant.name.casefold(), organisation_names.get(participant.organisation_id, ""))
+            people.setdefault(key, registry.participants[participant.id])
+        plain = naming.redact(data)
+        participants = [
+            p.model_copy(update={"name": people[(p.name.casefold(), organisation_names.get(p.organisation_id, ""))]})
+            for p in session.participants
+        ]
+        renamed = [o.model_copy(update={"name": organisations[o.name.casefold()]}) for o in session.organisations]
+        redacted.append(
+            SessionData.model_construct(
+                session=plain.session.model_copy(update={"participants": participants, "organisations": renamed}),
+                contributions=plain.contributions,
+            )
+        )
+    return redacted

@@ -7,10 +7,11 @@ from pathlib import Path
 from observer import __version__
 from observer.agreement import Agreement, Comparison
 from observer.export.xlsx import BOLD, RATIO, TITLE, BookWriter, Sheet
+from observer.files import scratch_dir_beside
 
 
 def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
-    with BookWriter() as book:
+    with scratch_dir_beside(path), BookWriter() as book:
         summary = book.sheet("Agreement", [22, 18, 10, 10, 10, 10, 18, 4, 10, 10, 10, 18])
         summary.append([f"Agreement: {comparison.session_a} (A) and {comparison.session_b} (B)"], font=TITLE)
         summary.append(

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from observer import __version__
 from observer.export.xlsx import BOLD, PERCENT, RATIO, TITLE, BookWriter, Sheet
+from observer.files import scratch_dir_beside
 from observer.models import Codebook
 from observer.sequences import (
     MIN_EXPECTED,
@@ -26,6 +27,7 @@ from observer.sequences import (
     notable_findings,
     too_few_pairs,
 )
+from observer.text import plural
 
 # Okabe–Ito blue and vermillion: a diverging scale colour-blind readers can tell apart, white at zero.
 FEWER_THAN_CHANCE = "FF0072B2"
@@ -34,13 +36,14 @@ UNTESTABLE = Font(italic=True, color="FF808080")
 
 
 def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook: Codebook, path: Path) -> None:
-    with BookWriter() as book:
+    with scratch_dir_beside(path), BookWriter() as book:
         width = len(table.values)
         sheet = book.sheet("Sequences", [34] + [16] * max(2, width + 1))
         sheet.append([f"Sequences by {by_heading(table, codebook)}, lag {table.lag}"], font=TITLE)
         sheet.append(
             [
-                f"{table.n:,} pairs (position t, position t + {table.lag}) from {len(table.sessions)} session(s), "
+                f"{table.n:,} pairs (position t, position t + {table.lag}) from "
+                f"{plural(len(table.sessions), 'session')}, "
                 "never across sessions; pairs with an uncoded or unknown position are left out."
             ]
         )

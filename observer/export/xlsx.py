@@ -38,7 +38,7 @@ from observer.export.session_rows import (
     excel_time,
     rows_of_sessions,
 )
-from observer.files import atomic_replace
+from observer.files import atomic_replace, scratch_dir_beside
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.text import listed
 
@@ -427,7 +427,7 @@ def write_session_workbook(
     sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path, naming: Naming
 ) -> None:
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
-    with BookWriter() as book:
+    with scratch_dir_beside(path), BookWriter() as book:
         summary_sheet = fitted_sheet(book, "Summary", SUMMARY_WIDTHS)
         columns, dimensions, flags = tidy_columns(codebooks)
         flag_columns = [f"flag_{f}" for f in flags]
@@ -890,7 +890,7 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
     tables it draws on follow."""
     index_keys = trend.index_keys
     definitions = trend.index_definitions
-    with BookWriter() as book:
+    with scratch_dir_beside(path), BookWriter() as book:
         book.headings |= index_headings(definitions)
         dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
         dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"

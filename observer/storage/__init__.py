@@ -12,18 +12,21 @@ session as stored, changing nothing), ``session_store`` (a session open for writ
 
 from observer.storage.archive import Archive, SessionProblem
 from observer.storage.changes import Change, Write
+from observer.storage.header import SessionSummary
 from observer.storage.lock import lock_is_held
 from observer.storage.session_store import FOLD_EVERY, MemorySessionStore, SessionStore
-from observer.storage.state import SessionState, paused_at_last_moment
+from observer.storage.state import HISTORY_LIMIT, SessionState, paused_at_last_moment
 
 __all__ = [
     "FOLD_EVERY",
+    "HISTORY_LIMIT",
     "Archive",
     "Change",
     "MemorySessionStore",
     "SessionProblem",
     "SessionState",
     "SessionStore",
+    "SessionSummary",
     "Write",
     "lock_is_held",
     "paused_at_last_moment",

@@ -18,7 +18,9 @@ from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
 from observer.models import Codebook, Session, SessionData
 from observer.paths import DataPaths
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
-from observer.storage.lock import SessionLock
+from observer.storage.header import SessionSummary, trusted_header, write_header
+from observer.storage.journal import set_aside_files
+from observer.storage.lock import SessionLock, lock_is_held
 from observer.storage.reading import missing_checkpoint, read_session_state
 from observer.storage.session_store import SessionStore
 from observer.storage.state import SessionState
@@ -118,29 +120,33 @@ class Archive:
             state.warnings.append(f"took over a stale lock left by {lock.took_over_from}, which is no longer running")
         return SessionStore(self.paths, state, lock, journal)
 
-    def replace_session(self, data: SessionData) -> None:
-        """Write a whole session (an import): refused while it is open elsewhere."""
+    def add_session(self, data: SessionData) -> None:
+        """Store a whole session (an import, a demo meeting) under a new id.
+
+        Never overwrites: a folder of that name, in any state (readable, damaged, empty, someone's copy),
+        refuses it, so no import can replace a session or its journal.
+        """
         self.ensure()
-        directory = self.paths.session_dir(data.session.id)
-        is_new = not directory.exists()
+        session_id = data.session.id
+        directory = self.paths.session_dir(session_id)
         try:
-            directory.mkdir(mode=0o700, exist_ok=True)
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            raise StorageError(f"session {session_id} exists already in {self.paths.root}; not overwritten") from None
         except OSError as error:
             raise StorageError(describe_os_error(error, directory)) from None
-        lock = SessionLock(self.paths.lock(data.session.id), data.session.id)
+        lock = SessionLock(self.paths.lock(session_id), session_id)
         try:
             lock.acquire()
             state = SessionState(session=data.session, contributions={c.id: c for c in data.contributions})
-            AtomicJSONStorage(self.paths.checkpoint(data.session.id)).write(checkpoint_tables(state))
-            with contextlib.suppress(FileNotFoundError):
-                os.truncate(self.paths.journal(data.session.id), 0)
+            AtomicJSONStorage(self.paths.checkpoint(session_id)).write(checkpoint_tables(state))
+            fsync_dir(self.paths.sessions)
+            write_header(self.paths, state)
         except BaseException:
-            if is_new:
-                lock.release()
-                shutil.rmtree(directory, ignore_errors=True)
-            raise
-        finally:
             lock.release()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        lock.release()
 
     # -- reading
 
@@ -184,9 +190,57 @@ class Archive:
             yield data, [SessionProblem(session_id, warning) for warning in warnings]
             del data  # not held while the next session is read
 
+    def summaries(self) -> tuple[list[SessionSummary], list[SessionProblem]]:
+        """Every readable session as a listing shows it, oldest meeting first, with a problem line for each one
+        that cannot be read. Reads each session's header where its writer left one that still holds, and the
+        session itself only where not (never both in memory for more than one session at a time)."""
+        summaries: list[SessionSummary] = []
+        problems: list[SessionProblem] = []
+        for session_id in self.session_ids():
+            summary = trusted_header(self.paths, session_id)
+            if summary is None:
+                try:
+                    data, warnings = self.load_with_warnings(session_id)
+                except StorageError as error:
+                    problems.append(SessionProblem(session_id, str(error)))
+                    continue
+                summary = SessionSummary.of(data)
+                problems += [SessionProblem(session_id, warning) for warning in warnings]
+                del data
+            elif aside := set_aside_files(self.paths.session_dir(session_id)):
+                problems += [
+                    SessionProblem(
+                        session_id,
+                        f"session {session_id}: {path.name} holds damaged data set aside earlier; what could be "
+                        "read is in the session",
+                    )
+                    for path in aside
+                ]
+            summaries.append(summary)
+        summaries.sort(key=lambda summary: (summary.session.meeting_date, summary.session.created_at))
+        return summaries, problems
+
+    def reindex(self) -> int:
+        """Write the header of every readable session that has none that holds, where no writer has the session
+        open: the one listing that writes. Returns how many were written."""
+        written = 0
+        for session_id in self.session_ids():
+            if trusted_header(self.paths, session_id) is not None or lock_is_held(self.paths.lock(session_id)):
+                continue
+            try:
+                state, journal = read_session_state(self.paths, session_id)
+            except StorageError:
+                continue
+            if journal.size or state.warnings:
+                continue  # entries not folded yet: the next writer folds them, then writes the header
+            write_header(self.paths, state)
+            written += 1
+        return written
+
     def headers(self) -> tuple[list[SessionData], list[SessionProblem]]:
-        """Every readable session without its contributions (one session in memory at a time)."""
-        return self._collect(lambda data: SessionData.model_construct(session=data.session, contributions=[]))
+        """Every readable session without its contributions (from the headers where they hold)."""
+        summaries, problems = self.summaries()
+        return [summary.as_data() for summary in summaries], problems
 
     def load_all(self) -> tuple[list[SessionData], list[SessionProblem]]:
         """Every readable session, and a problem line for each unreadable one or each damage read around."""

@@ -17,10 +17,9 @@ from observer.errors import CorruptFileError
 from observer.files import atomic_replace
 from observer.models import Codebook, Contribution, Session
 from observer.storage.changes import change_doc, parse_change, record_doc
-from observer.storage.state import SessionState
+from observer.storage.state import HISTORY_LIMIT, SessionState
 
 CHECKPOINT_FORMAT = 1
-HISTORY_LIMIT = 500  # undo steps kept across checkpoints
 # One validator for a whole table of contributions: a single call instead of one per document.
 CONTRIBUTION_LIST = TypeAdapter(list[Contribution])
 

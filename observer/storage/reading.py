@@ -11,6 +11,7 @@ from observer.storage.checkpoint import read_checkpoint
 from observer.storage.journal import JournalRead, replay_journal, set_aside_files
 from observer.storage.lock import lock_is_held
 from observer.storage.state import SessionState, paused_at_last_moment
+from observer.text import terminal_safe
 
 
 def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState, JournalRead]:
@@ -25,6 +26,12 @@ def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState,
     if not checkpoint.exists():
         raise StorageError(missing_checkpoint(paths, session_id, aside))
     state = read_checkpoint(checkpoint)
+    if state.session.id != session_id:
+        # A copied folder (``S.bak``): opening it would give S a second writer, listing it would show S twice.
+        raise StorageError(
+            f"folder sessions/{terminal_safe(directory.name)} holds session {state.session.id}, not one of its own "
+            "name (a copy?); it is skipped and left as it is"
+        )
     journal = replay_journal(paths.journal(session_id), state)
     state.warnings += [
         f"{directory.name}/{path.name} holds damaged data set aside earlier; what could be read is in the session"

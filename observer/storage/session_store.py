@@ -12,6 +12,7 @@ from observer.models import Contribution, Session, SessionData
 from observer.paths import DataPaths
 from observer.storage.changes import Change, Operation, change_doc
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables
+from observer.storage.header import write_header
 from observer.storage.journal import JournalRead, move_aside
 from observer.storage.lock import SessionLock
 from observer.storage.state import SessionState
@@ -68,6 +69,7 @@ class SessionStore:
                 fsync_dir(path.parent)
         except OSError as error:
             raise StorageError(describe_os_error(error, path)) from None
+        write_header(self.paths, self.state)  # a new session, or one that recovery just folded
 
     # -- reading
 
@@ -141,13 +143,16 @@ class SessionStore:
             ) from None
 
     def checkpoint(self) -> None:
-        """Fold the journal into the TinyDB checkpoint (atomically), then empty the journal."""
+        """Fold the journal into the TinyDB checkpoint (atomically), then empty the journal and refresh the
+        header that listings read."""
         AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
         try:
             os.ftruncate(self._journal_fd, 0)
             os.fsync(self._journal_fd)
         except OSError:
             pass  # entries already in the checkpoint are skipped by their sequence numbers on replay
+        else:
+            write_header(self.paths, self.state)
         self._entries_since_checkpoint = 0
 
     def close(self) -> None:

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from observer.models import Contribution, Pause, Session, SessionData, SessionStatus, clock_order, utc_now
 from observer.storage.changes import Change, Operation, Write
 
+# Undo steps a session keeps, live and in its checkpoint alike: undo can never reach a step that a replay
+# after a crash could not reproduce (the checkpoint's history is what a replay starts from).
+HISTORY_LIMIT = 500
+
 
 @dataclass
 class SessionState:
@@ -87,16 +91,29 @@ class SessionState:
                 self._track_order(write.record_id, record)
         if operation == "do":
             self.undo_stack.append(change)
+            if len(self.undo_stack) > HISTORY_LIMIT:
+                del self.undo_stack[0]
             self.redo_stack.clear()
-        elif operation == "auto":
-            pass
         elif operation == "undo":
-            self.redo_stack.append(self.undo_stack.pop())
-        else:
-            self.undo_stack.append(self.redo_stack.pop())
+            self._step_history(operation, self.undo_stack, self.redo_stack, change)
+        elif operation == "redo":
+            self._step_history(operation, self.redo_stack, self.undo_stack, change)
         self.last_clock_s = max(self.last_clock_s, change.clock_s)
         if self.last_wall_time is None or change.wall_time > self.last_wall_time:
             self.last_wall_time = change.wall_time
+
+    def _step_history(self, operation: Operation, source: list[Change], target: list[Change], change: Change) -> None:
+        """Move an undone (or redone) step between the stacks. The journal line holds the whole change, so a
+        step the stack does not have is still applied as written: that is a bug to report, never damage that
+        would make a replay drop the lines after it."""
+        if source:
+            source.pop()
+        else:
+            self.warnings.append(
+                f"the journal {operation}s a step its history no longer holds ('{change.label}'); it was applied "
+                "as written (please report this)"
+            )
+        target.append(change)
 
     def data(self) -> SessionData:
         # Built without validating again: every record was validated when it was read or made.

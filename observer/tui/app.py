@@ -71,6 +71,10 @@ class ObserverApp(App[None]):
         """As Textual's, but plain text unless asked: messages carry names and titles people typed."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's hint says "[b]ctrl+q[/b]" in markup, which our plain-text notices would show raw."""
+        self.notify("Press ctrl+q to quit (every key pressed is saved).", title="Do you want to quit?")
+
     def now(self) -> dt.datetime:
         """Wall-clock time of a key press (a fixed clock in tests makes screens reproducible)."""
         return self._clock()

@@ -636,13 +636,8 @@ class CodingScreen(Screen[None]):
             if self.coding is None:
                 return
             try:
-                if self.coding.session.status == SessionStatus.RECORDING:
-                    self.coding.toggle_clock(now)
-            except Exception as error:  # a paused clock is a nicety: the reader pauses it anyway
-                problems.append(str(error))
-            try:
-                self.coding.store.close()
-            except Exception as error:
+                self.coding.close(now)
+            except Exception as error:  # everything acknowledged is in the journal already
                 problems.append(str(error))
 
         self.runner.stop(then=finish)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from observer.clock import format_clock
 from observer.errors import ObserverError
-from observer.models import SessionData
-from observer.storage import Archive, SessionProblem
+from observer.models import SessionData, SessionStatus
+from observer.storage import Archive, SessionProblem, SessionSummary
+from observer.text import plural
 from observer.tui.dialogs import Confirm, Picker, TextPrompt
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
@@ -60,13 +62,13 @@ class HomeScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        sessions: list[SessionData]
+        sessions: list[SessionSummary]
         problems: list[SessionProblem]
 
     def __init__(self, archive: Archive) -> None:
         super().__init__()
         self.archive = archive
-        self.sessions: list[SessionData] = []
+        self.sessions: list[SessionSummary] = []  # newest meeting first, as the table shows them
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -88,8 +90,22 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-load")
     def reload(self) -> None:
-        sessions, problems = self.archive.load_all()
+        # Headers only: what the table shows. Whole sessions are read when one is opened, reviewed or exported.
+        sessions, problems = self.archive.summaries()
         self.post_message(self.Loaded(sessions, problems))
+
+    @work(thread=True, exclusive=True, group="home-open")
+    def _read_then(self, session_ids: list[str], then: Callable[[list[SessionData]], Message]) -> None:
+        """Read whole sessions off the event loop (keys keep working meanwhile), then post what ``then`` makes."""
+        self.app.call_from_thread(self._status, f"reading {plural(len(session_ids), 'session')}…")
+        try:
+            loaded = [self.archive.load(session_id) for session_id in session_ids]
+        except ObserverError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=8)
+            self.app.call_from_thread(self._status, str(error))
+            return
+        self.app.call_from_thread(self._status, self._count_line())
+        self.post_message(then(loaded))
 
     @on(Loaded)
     def show_sessions(self, message: Loaded) -> None:
@@ -100,14 +116,17 @@ class HomeScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         now = self.app.now()  # type: ignore[attr-defined]
-        for data in self.sessions:
-            session = data.session
+        for summary in self.sessions:
+            session = summary.session
+            observed = (
+                session.observed_seconds(now) if session.status == SessionStatus.RECORDING else summary.observed_s
+            )
             table.add_row(
                 session.meeting_date.isoformat(),
                 Text(session.series),  # typed text: a Text is shown as it is, a str would be read as markup
                 Text(session.title),
-                str(len(data.contributions)),
-                format_clock(session.observed_seconds(now)),
+                str(summary.contributions),
+                format_clock(observed),
                 session.status.value,
                 session.id,
                 key=session.id,
@@ -118,12 +137,15 @@ class HomeScreen(Screen[None]):
             table.move_cursor(row=min(cursor, len(self.sessions) - 1))
             table.focus()
         notes = [problem.message for problem in message.problems]
-        self._status(" · ".join(notes) if notes else f"{len(self.sessions)} sessions in {self.archive.paths.root}")
+        self._status(" · ".join(notes) if notes else self._count_line())
+
+    def _count_line(self) -> str:
+        return f"{plural(len(self.sessions), 'session')} in {self.archive.paths.root}"
 
     def _status(self, text: str) -> None:
         self.query_one("#home-status", Static).update(text)
 
-    def selected(self) -> SessionData | None:
+    def selected(self) -> SessionSummary | None:
         table = self.query_one("#sessions", DataTable)
         if not self.sessions or table.cursor_row is None or table.cursor_row >= len(self.sessions):
             self.notify("no session selected: n starts a new one", severity="warning", timeout=3)
@@ -135,7 +157,7 @@ class HomeScreen(Screen[None]):
         self.action_code()
 
     def action_new_session(self) -> None:
-        self.post_message(StartNewSession(self.sessions))
+        self.post_message(StartNewSession([summary.as_data() for summary in self.sessions]))
 
     def action_code(self) -> None:
         data = self.selected()
@@ -143,16 +165,17 @@ class HomeScreen(Screen[None]):
             self.post_message(OpenSession(data.session.id))
 
     def action_review(self) -> None:
-        data = self.selected()
-        if data is not None:
-            self.post_message(ShowReview(data.session.id, data=data))
+        chosen = self.selected()
+        if chosen is not None:
+            session_id = chosen.session.id
+            self._read_then([session_id], lambda loaded: ShowReview(session_id, data=loaded[0]))
 
     def action_trends(self) -> None:
-        data = self.selected()
-        if data is not None:
-            series = data.session.series
-            in_series = [d for d in self.sessions if d.session.series == series]
-            self.post_message(ShowTrends(series, in_series))
+        chosen = self.selected()
+        if chosen is not None:
+            series = chosen.session.series
+            in_series = [s.session.id for s in reversed(self.sessions) if s.session.series == series]  # oldest first
+            self._read_then(in_series, lambda loaded: ShowTrends(series, loaded))
 
     def action_agreement(self) -> None:
         first = self.selected()
@@ -174,9 +197,10 @@ class HomeScreen(Screen[None]):
             for d in others
         ]
 
-        def compare_with(second: SessionData | None) -> None:
+        def compare_with(second: SessionSummary | None) -> None:
             if second is not None:
-                self.post_message(ShowAgreement(first, second))
+                pair = [first.session.id, second.session.id]
+                self._read_then(pair, lambda loaded: ShowAgreement(loaded[0], loaded[1]))
 
         self.app.push_screen(Picker(f"Compare '{first.session.title}' with…", choices), compare_with)
 
@@ -199,12 +223,13 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(TextPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, data: SessionData, path: Path, naming: ExportNaming) -> None:
+    def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:
         from observer.export import export_options, export_sessions
 
         self.app.call_from_thread(self._status, f"exporting to {path}…")
         try:
-            self.archive.paths.check_output(path)
+            path = self.archive.paths.check_output(path)
+            data = self.archive.load(chosen.session.id)
             options = export_options(self.archive, [data], naming.pseudonymise, naming.keep_notes)
             export_sessions([data], path, options)
         except ObserverError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widget import Widget
 
@@ -19,9 +20,12 @@ MAX_WIDTHS = {"speaker": 24, "organisation": 26}
 
 
 def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` terminal cells: CJK and emoji take two cells each, not one character's."""
     if width <= 0:
         return ""
-    return text.ljust(width) if len(text) <= width else text[: max(0, width - 1)] + "…"
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
 
 
 def column_widths(width: int) -> list[int]:
@@ -70,7 +74,7 @@ class ContributionLog(Widget):
         for position in range(first, min(len(self.ids), first + height)):
             contribution_id = self.ids[position]
             line = " ".join(_fit(cell, w) for cell, w in zip(self.cells[contribution_id], widths, strict=True))
-            line = line[:width]
+            line = set_cell_size(line, width)
             style = ""
             if contribution_id == self.selected:
                 style = "bold reverse magenta"

@@ -36,7 +36,7 @@ class NewSessionScreen(Screen[None]):
         self.sessions = sessions
 
     def compose(self) -> ComposeResult:
-        entries, _ = available_codebooks(self.archive.paths.codebooks)
+        entries, self._codebook_problems = available_codebooks(self.archive.paths.codebooks)
         series = sorted({d.session.series for d in self.sessions if d.session.series})
         yield Header()
         with VerticalScroll(id="new-form"):
@@ -76,6 +76,8 @@ class NewSessionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
+        for problem in self._codebook_problems:  # a broken codebook file is named and left out, never a crash
+            self.notify(f"skipped: {problem}", severity="warning", timeout=10, markup=False)
 
     @on(Input.Submitted)
     def next_field(self) -> None:
