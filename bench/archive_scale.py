@@ -6,7 +6,10 @@ Builds demo archives (default 300 × 20, 300 × 1,000 and 3,000 × 100 sessions 
   peak memory;
 - both again with the headers removed (an archive from before headers: every session is read whole), and
   after `observer sessions --reindex` has written them back.
-Usage: python bench/archive_scale.py [--sizes 300x20,300x1000,3000x100] [--rounds 3] [--dir D]
+With --exports, each archive is also exported whole to every format (.csv, .json, .boris, .xlsx), bundled, and
+the bundle imported into an empty archive, each in a fresh process, printing its time and peak memory (the
+figures to compare: 300 × 1,000 against 30 × 1,000).
+Usage: python bench/archive_scale.py [--sizes 300x20,300x1000,3000x100] [--rounds 3] [--dir D] [--exports]
 """
 
 from __future__ import annotations
@@ -42,6 +45,46 @@ async def _home_child(data_dir: Path) -> None:
         shown_s = time.perf_counter() - STARTED
         count = len(app.screen.sessions)
     print(json.dumps({"home_s": shown_s, "peak_mb": peak_memory_mb(), "sessions": count}))
+
+
+def _cli_child(arguments: list[str]) -> None:
+    """Run the command line in this process, then say how long it took and its peak memory."""
+    from observer.cli import main as cli
+
+    began = time.perf_counter()
+    try:
+        cli(arguments, standalone_mode=False)
+    finally:
+        print(json.dumps({"seconds": time.perf_counter() - began, "peak_mb": peak_memory_mb()}))
+
+
+def exports(data_dir: Path, out: Path) -> dict[str, dict[str, float]]:
+    """Every session of the archive to every format, the bundle, and the bundle imported: time and peak memory."""
+    out.mkdir(parents=True, exist_ok=True)
+    ids = [path.name for path in sorted((data_dir / "sessions").iterdir())]
+    target = out / "imported"
+    if target.exists():
+        import shutil
+
+        shutil.rmtree(target)
+    jobs = {
+        **{
+            suffix: ["export", *ids, "-o", str(out / f"all{suffix}")] for suffix in (".csv", ".json", ".boris", ".xlsx")
+        },
+        "bundle": ["bundle", *ids, "-o", str(out / "all.bundle")],
+    }
+    results = {}
+    for name, arguments in [*jobs.items(), ("import", None)]:
+        if arguments is None:
+            command = ["--data-dir", str(target), "import", str(out / "all.bundle")]
+        else:
+            command = ["--data-dir", str(data_dir), *arguments]
+        finished = subprocess.run(
+            [sys.executable, __file__, "--cli", json.dumps(command)], check=True, capture_output=True, text=True
+        )
+        results[name] = json.loads(finished.stdout.strip().splitlines()[-1])
+        print(f"    {name:<7} {results[name]['seconds']:>6.1f} s {results[name]['peak_mb']:>6.0f} MB", flush=True)
+    return results
 
 
 def _timed(command: list[str]) -> float:
@@ -83,10 +126,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="300x20,300x1000,3000x100")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--exports", action="store_true")
     parser.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--cli", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.home is not None:
         asyncio.run(_home_child(args.home))
+        return
+    if args.cli is not None:
+        _cli_child(json.loads(args.cli))
         return
     root = args.dir or Path(tempfile.mkdtemp(prefix="observer-scale-bench-"))
     rows = []
@@ -105,6 +153,9 @@ def main() -> None:
         again = measure(data_dir, 1)
         assert abs(again["sessions_s"] - with_headers["sessions_s"]) < max(1.0, with_headers["sessions_s"]), again
         rows.append((size, with_headers, without, reindex_s))
+        if args.exports:
+            print("  exports (whole archive, one process each):", flush=True)
+            exports(data_dir, root / size / "out")
         print(
             f"  headers: sessions {with_headers['sessions_s']:.2f} s, Home {with_headers['home_s']:.2f} s "
             f"({with_headers['home_peak_mb']:.0f} MB) · no headers: sessions {without['sessions_s']:.2f} s, "

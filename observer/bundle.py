@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -35,63 +36,162 @@ def session_record(data: SessionData) -> dict[str, Any]:
     return data.model_dump(mode="json")
 
 
-def write_bundle(sessions: list[SessionData], path: Path) -> None:
-    records = [session_record(data) for data in sessions]
-    document = {
-        "format": BUNDLE_FORMAT,
-        "version": BUNDLE_VERSION,
-        "tool": f"observer {__version__}",
-        "sha256": hashlib.sha256(_canonical(records)).hexdigest(),
-        "sessions": records,
-    }
-    encoded = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
-    atomic_replace(path, lambda handle: handle.write(encoded))
+class _Checksum:
+    """SHA-256 of the canonical JSON of the list of records, fed one record at a time."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256(b"[")
+        self.count = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        canonical = _canonical([record])[1:-1]
+        self.hash.update(canonical if not self.count else b"," + canonical)
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        final = self.hash.copy()
+        final.update(b"]")
+        return final.hexdigest()
 
 
-def read_bundle(path: Path) -> list[SessionData]:
-    """Every session of a bundle, validated; InputError says why a bundle is refused."""
+def _opening() -> bytes:
+    head = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "tool": f"observer {__version__}"}
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1].encode("utf-8") + b',"sessions":['
+
+
+_CLOSING = b'],"sha256":'
+
+
+def write_bundle(sessions: Iterable[SessionData], path: Path) -> int:
+    """Write a bundle a session at a time (memory holds one session): one JSON document, a session per line,
+    the checksum last. Returns how many sessions it holds."""
+    checksum = _Checksum()
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(_opening() + b"\n")
+        for data in sessions:
+            record = session_record(data)
+            if checksum.count:
+                handle.write(b",\n")
+            checksum.add(record)
+            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        handle.write(b"\n" + _CLOSING + json.dumps(checksum.hexdigest()).encode() + b"}\n")
+
+    atomic_replace(path, write)
+    return checksum.count
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    """A bundle's session records in order, then a check of its checksum (InputError if it fails).
+
+    Bundles this version writes are read line by line; others (older versions wrote an indented document, or
+    a hand-made one) are read whole, as before.
+    """
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such bundle") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: not a readable bundle (damaged or not a bundle: {error})") from None
-    except RecursionError:
-        raise InputError(f"{path}: not a bundle (its JSON is nested too deeply to be one)") from None
-    if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
-        raise InputError(f"{path}: not an observer bundle")
-    if document.get("version") != BUNDLE_VERSION:
-        raise InputError(f"{path}: bundle version {document.get('version')!r} is not one this observer reads")
+    with handle:
+        try:
+            first = handle.readline(len(_opening()) + 2)
+            if first.rstrip(b"\n") == _opening() or _is_our_opening(first):
+                yield from _streamed_records(path, handle, first)
+                return
+            handle.seek(0)
+            document = json.loads(handle.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise InputError(f"{path}: not a readable bundle (damaged or not a bundle: {error})") from None
+        except RecursionError:
+            raise InputError(f"{path}: not a bundle (its JSON is nested too deeply to be one)") from None
+        except OSError as error:
+            raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    _check_head(path, document)
     records = document.get("sessions")
     if not isinstance(records, list) or not records:
         raise InputError(f"{path}: the bundle holds no sessions")
     if hashlib.sha256(_canonical(records)).hexdigest() != document.get("sha256"):
         raise InputError(f"{path}: checksum mismatch: the bundle was damaged or edited after it was made")
-    sessions: list[SessionData] = []
+    yield from records
+
+
+def _is_our_opening(line: bytes) -> bool:
+    """The first line of a bundle written line by line, by this version or another of the same format."""
+    return line.startswith(b'{"format":"observer-bundle"') and line.rstrip(b"\n").endswith(b'"sessions":[')
+
+
+def _check_head(path: Path, document: object) -> None:
+    if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
+        raise InputError(f"{path}: not an observer bundle")
+    if document.get("version") != BUNDLE_VERSION:
+        raise InputError(f"{path}: bundle version {document.get('version')!r} is not one this observer reads")
+
+
+def _streamed_records(path: Path, handle: BinaryIO, first: bytes) -> Iterator[dict[str, Any]]:
+    _check_head(path, json.loads(first.rstrip(b"\n")[: -len(b',"sessions":[')] + b"}"))
+    checksum = _Checksum()
+    stated: object = None
+    for number, line in enumerate(handle, start=2):
+        if line.startswith(_CLOSING):
+            stated = json.loads(line[len(_CLOSING) :].rstrip(b"}\n"))
+            break
+        record = json.loads(line.rstrip(b"\n").removesuffix(b","))
+        if not isinstance(record, dict):
+            raise InputError(f"{path}, line {number}: not a session record")
+        checksum.add(record)
+        yield record
+    if not checksum.count:
+        raise InputError(f"{path}: the bundle holds no sessions")
+    if stated != checksum.hexdigest():
+        raise InputError(f"{path}: checksum mismatch: the bundle was damaged or edited after it was made")
+
+
+def _validated(path: Path, index: int, record: dict[str, Any]) -> SessionData:
+    try:
+        data = SessionData.model_validate(record)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"{path}: session {index}, field '{where}': {first['msg']}") from None
+    except RecursionError:
+        raise InputError(f"{path}: session {index} is nested too deeply to be a session") from None
+    problem = integrity_problem(data)
+    if problem is not None:
+        field_name, _, why = problem.partition(": ")
+        raise InputError(
+            f"{path}: session {index} ({terminal_safe(data.session.id)}), field '{field_name}': {why}; "
+            "nothing was imported"
+        )
+    return data
+
+
+def each_session(path: Path) -> Iterator[tuple[SessionData, str]]:
+    """Every session of a bundle, validated, with its record's digest, one at a time. The whole file is read,
+    and its checksum checked, before the first problem is raised: a damaged bundle says so, not a symptom."""
+    problem: InputError | None = None
+    seen: set[str] = set()
+    records = _records(path)
     for index, record in enumerate(records, start=1):
-        try:
-            data = SessionData.model_validate(record)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise InputError(f"{path}: session {index}, field '{where}': {first['msg']}") from None
-        except RecursionError:
-            raise InputError(f"{path}: session {index} is nested too deeply to be a session") from None
-        problem = integrity_problem(data)
         if problem is not None:
-            field_name, _, why = problem.partition(": ")
-            raise InputError(
-                f"{path}: session {index} ({terminal_safe(data.session.id)}), field '{field_name}': {why}; "
-                "nothing was imported"
-            )
-        sessions.append(data)
-    ids = [data.session.id for data in sessions]
-    if len(set(ids)) != len(ids):
-        raise InputError(f"{path}: a session appears twice in the bundle")
+            continue  # read on to the checksum, which speaks first
+        try:
+            data = _validated(path, index, record)
+        except InputError as error:
+            problem = error
+            continue
+        if data.session.id in seen:
+            problem = InputError(f"{path}: a session appears twice in the bundle")
+            continue
+        seen.add(data.session.id)
+        yield data, hashlib.sha256(_canonical([record])[1:-1]).hexdigest()
+    if problem is not None:
+        raise problem
+
+
+def read_bundle(path: Path) -> list[SessionData]:
+    """Every session of a bundle, validated; InputError says why a bundle is refused."""
+    sessions = [data for data, _ in each_session(path)]
     return sessions
 
 
@@ -111,51 +211,69 @@ class ImportReport:
 
 
 def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
-    """Validate every bundle, then add their sessions to ``archive``.
+    """Validate every bundle, then add their sessions to ``archive``; one session in memory at a time.
 
-    An id the archive has in any form (a readable session, a damaged one, a folder of that name) is never
-    written over: the incoming session is skipped when it is identical, else imported as a conflict copy.
+    The bundles are read twice: first to check everything and plan what goes where (nothing is written if
+    anything is wrong), then to write. An id the archive has in any form (a readable session, a damaged one, a
+    folder of that name) is never written over: the incoming session is skipped when it is identical, else
+    imported as a conflict copy.
     """
-    incoming: list[SessionData] = []
-    for path in paths:
-        incoming += read_bundle(path)  # all of them, before anything is written
     taken = set(archive.session_ids())  # every folder, whether or not it can be read
     headers, _ = archive.headers()
     known_names = {p.id: p.name for header in headers for p in header.session.participants}
+    del headers
     report = ImportReport()
-    plan: list[SessionData] = []
-    for data in incoming:
-        for participant in data.session.participants:
-            known = known_names.get(participant.id)
-            if known is not None and known != participant.name:
-                report.renamed_participants.append(
-                    f"participant {participant.id} is '{known}' in this archive and '{participant.name}' in "
-                    f"session {data.session.id}; both kept as they are (one pseudonym; the key lists both names)"
-                )
-        session_id = data.session.id
-        if session_id not in taken:
-            plan.append(data)
-            taken.add(session_id)
-            report.imported.append(session_id)
-            continue
-        why = _differs(archive, data)
-        if why is None:
-            report.skipped.append(session_id)
-            continue
-        copy_id = _conflict_id(session_id, taken)
-        taken.add(copy_id)
-        plan.append(
-            SessionData(session=data.session.model_copy(update={"id": copy_id}), contributions=data.contributions)
-        )
-        report.conflicts.append((session_id, copy_id, why))
+    plan: dict[tuple[Path, str], tuple[str, str]] = {}  # (bundle, digest) -> (id in the bundle, id written as)
+    incoming: dict[str, str] = {}  # id -> digest of the session planned under it, from an earlier bundle
+    paths = list(dict.fromkeys(paths))  # a bundle named twice is read once
+    for path in paths:
+        for data, digest in each_session(path):
+            for participant in data.session.participants:
+                known = known_names.get(participant.id)
+                if known is not None and known != participant.name:
+                    report.renamed_participants.append(
+                        f"participant {participant.id} is '{known}' in this archive and '{participant.name}' in "
+                        f"session {data.session.id}; both kept as they are (one pseudonym; the key lists both "
+                        "names)"
+                    )
+            session_id = data.session.id
+            if session_id not in taken:
+                plan[(path, digest)] = (session_id, session_id)
+                incoming[session_id] = digest
+                taken.add(session_id)
+                report.imported.append(session_id)
+                continue
+            if session_id in incoming:  # two bundles of this import hold this session
+                why = None if incoming[session_id] == digest else "differs from the same session in another bundle"
+            else:
+                why = _differs(archive, data)
+            if why is None:
+                report.skipped.append(session_id)
+                continue
+            copy_id = _conflict_id(session_id, taken)
+            taken.add(copy_id)
+            plan[(path, digest)] = (session_id, copy_id)
+            report.conflicts.append((session_id, copy_id, why))
     written: list[str] = []
-    for data in plan:
-        try:
-            archive.add_session(data)
-        except StorageError as error:
-            done = ", ".join(written) or "none"
-            raise StorageError(f"{error} (sessions imported before this one: {done})") from None
-        written.append(data.session.id)
+    for path in paths:
+        for data, digest in each_session(path):
+            planned = plan.pop((path, digest), None)
+            if planned is None:
+                continue  # identical to what the archive holds
+            _, target = planned
+            if target != data.session.id:
+                data = SessionData.model_construct(
+                    session=data.session.model_copy(update={"id": target}), contributions=data.contributions
+                )
+            try:
+                archive.add_session(data)
+            except StorageError as error:
+                done = ", ".join(written) or "none"
+                raise StorageError(f"{error} (sessions imported before this one: {done})") from None
+            written.append(target)
+    if plan:  # a bundle changed between the two readings
+        missing = ", ".join(bundle_id for bundle_id, _ in plan.values())
+        raise InputError(f"a bundle changed while it was imported; not imported: {missing} (imported: {written})")
     return report
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -33,6 +34,37 @@ def fail(message: str, code: int = 1) -> None:
 def warn(message: str) -> None:
     """One warning line on stderr; what it quotes (a folder's name, a title) cannot drive the terminal."""
     click.echo(f"observer: warning: {terminal_safe(message)}", err=True)
+
+
+class Progress:
+    """A bar on stderr for long work over sessions: only on a terminal, and only once it has taken a second
+    (a quick export prints nothing but its result)."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.done = 0
+        self.began = time.monotonic()
+        self.shown = sys.stderr.isatty()
+        self.bar: Any = None
+
+    def step(self) -> None:
+        self.done += 1
+        if not self.shown:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.began < 1.0:
+                return
+            self.bar = click.progressbar(length=self.total, label=self.label, file=sys.stderr).__enter__()
+            self.bar.update(self.done)
+        else:
+            self.bar.update(1)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
 
 
 def one_line_errors(command: F) -> F:
@@ -360,13 +392,16 @@ def export(
     if key_file is not None:
         key_file = context.paths.check_output(key_file)
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
-    sessions = ArchiveSessions(context.archive, [context.archive.resolve(ref) for ref in sessions_])
-    try:
-        options = export_options(context.archive, sessions, pseudonymise, keep_notes, keep_titles, raw_text)
-        export_sessions(sessions, output, options)
-    finally:  # also when a later session is unreadable: what was stepped around before it is said
-        for warning in sessions.warning_lines():
-            warn(warning)
+    ids = [context.archive.resolve(ref) for ref in sessions_]
+    with Progress(len(ids), "exporting") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)
+        try:
+            headers = [summary.as_data() for summary in map(context.archive.summary, ids)]
+            options = export_options(context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text)
+            export_sessions(sessions, output, options)
+        finally:  # also when a later session is unreadable: what was stepped around before it is said
+            for warning in sessions.warning_lines():
+                warn(warning)
     if key_file is not None and options.pseudonyms is not None:
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
@@ -406,11 +441,14 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     in_series_ids = [data.session.id for data in loaded if data.session.series == series]
     if not in_series_ids:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
-    in_series = ArchiveSessions(context.archive, in_series_ids)
     options = export_options(
         context.archive, [d for d in loaded if d.session.id in in_series_ids], pseudonymise, keep_notes=False
     )
-    trend = export_trends(in_series, series, output, options) if output else series_trend(in_series, series, options)
+    with Progress(len(in_series_ids), "reading the series") as progress:
+        in_series = ArchiveSessions(context.archive, in_series_ids, progress.step)
+        trend = (
+            export_trends(in_series, series, output, options) if output else series_trend(in_series, series, options)
+        )
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
         return
@@ -612,11 +650,16 @@ def sequences(
 def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
     """A portable file of whole sessions for another observer's archive."""
     from observer.bundle import write_bundle
+    from observer.export import ArchiveSessions
 
     output = context.paths.check_output(output)
-    sessions = _load_sessions(context, sessions_)
-    write_bundle(sessions, output)
-    click.echo(f"bundled {plural(len(sessions), 'session')} into {output}")
+    ids = list(dict.fromkeys(context.archive.resolve(ref) for ref in sessions_))
+    with Progress(len(ids), "bundling") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)  # one session in memory at a time
+        count = write_bundle(sessions, output)
+    for warning in sessions.warning_lines():
+        warn(warning)
+    click.echo(f"bundled {plural(count, 'session')} into {output}")
 
 
 @main.command("import")

@@ -132,3 +132,46 @@ def test_a_header_left_from_an_older_checkpoint_is_not_trusted(tmp_path: Path, p
     assert _listed(root) == {session.id: 2}
     archive.paths.checkpoint(session.id).write_bytes(saved)  # same folder, older checkpoint, newer header
     assert _listed(root) == {session.id: 1}
+
+
+def test_streamed_exports_are_the_documents_they_always_were(tmp_path: Path) -> None:
+    """JSON and BORIS are now written a session at a time; the bytes are those of the whole document."""
+    import re
+
+    from observer.bundle import _canonical, read_bundle, session_record, write_bundle
+    from observer.demo import generate_demo
+    from observer.export import ArchiveSessions, export_sessions, json_document
+    from observer.export.boris import boris_project
+    from observer.export.records import Naming
+
+    archive = Archive(tmp_path / "data")
+    ids = generate_demo(archive, sessions=3, contributions=40, seed=1)
+    loaded = [archive.load(session_id) for session_id in ids]
+    for suffix, document in ((".json", json_document), (".boris", boris_project)):
+        out = tmp_path / f"all{suffix}"
+        export_sessions(ArchiveSessions(archive, ids), out)
+        whole = json.dumps(document(loaded, Naming()), indent=1, ensure_ascii=False)
+        moment = re.compile(r'"(exported_at|project_date)": "[^"]*"')
+        assert moment.sub("", out.read_text(encoding="utf-8")) == moment.sub("", whole)
+    # A bundle as earlier versions wrote it (one indented document) still reads, checksum and all.
+    records = [session_record(data) for data in loaded]
+    older = tmp_path / "older.bundle"
+    older.write_text(
+        json.dumps(
+            {
+                "format": "observer-bundle",
+                "version": 1,
+                "tool": "observer 0.9",
+                "sha256": __import__("hashlib").sha256(_canonical(records)).hexdigest(),
+                "sessions": records,
+            },
+            indent=1,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    assert [data.session.id for data in read_bundle(older)] == ids
+    newer = tmp_path / "newer.bundle"
+    assert write_bundle(iter(loaded), newer) == 3
+    assert json.loads(newer.read_text(encoding="utf-8"))["sha256"] == json.loads(older.read_text())["sha256"]
+    assert read_bundle(newer) == read_bundle(older)

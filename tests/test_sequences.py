@@ -393,7 +393,7 @@ async def test_review_and_series_screens_say_what_followed_what(tmp_path: Path, 
     from observer.tui.app import ObserverApp
     from observer.tui.review import TrendsScreen
 
-    from .tui_helpers import FakeClock, review_from_home, screen_text
+    from .tui_helpers import FakeClock, review_from_home, screen_text, shown
 
     strong = meeting(codebook, ([ORG] * 10 + [PF] * 10) * 3, "s-strong")
     data_dir = _store(tmp_path, strong)
@@ -405,8 +405,7 @@ async def test_review_and_series_screens_say_what_followed_what(tmp_path: Path, 
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, TrendsScreen)
+        await shown(pilot, TrendsScreen)
         assert expected in " ".join(screen_text(pilot).split())
 
 

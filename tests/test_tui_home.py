@@ -15,7 +15,7 @@ from observer.tui.app import ObserverApp
 from observer.tui.home import HomeScreen
 from observer.tui.review import AgreementScreen, ReviewScreen
 
-from .tui_helpers import FakeClock, screen_text
+from .tui_helpers import FakeClock, screen_text, shown
 
 
 async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
@@ -49,15 +49,14 @@ async def test_home_journeys(tmp_path: Path) -> None:
         assert table.row_count == DEMO_SESSIONS and not home.query_one("#welcome").display
 
         # Review the selected session.
-        await pilot.press("v")
-        await pilot.pause()
-        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("v")  # the session is read off the event loop, then shown
+        await shown(pilot, ReviewScreen)
         assert "Partnership-first (PFI)" in screen_text(pilot)
         await pilot.press("escape")
         await pilot.pause()
 
         # Agreement with a simulated second observer of the same meeting.
-        first = home.sessions[0]
+        first = archive.load(home.sessions[0].session.id)  # Home holds headers; whole sessions are read on demand
         archive.add_session(second_observer(first, change_share=0.3, seed=1))
         home.reload()
         await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS + 1)
@@ -66,15 +65,15 @@ async def test_home_journeys(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press(*"second")  # type to filter the picker
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, AgreementScreen)
+        await shown(pilot, AgreementScreen)
         rendered = screen_text(pilot)
         assert "contribution-matched" in rendered and "kappa" in rendered
         await pilot.press("escape")
         await pilot.pause()
 
         # Export the selected session to a workbook: with names (the first choice), then pseudonymised.
-        row, exported = next((i, d) for i, d in enumerate(home.sessions) if any(c.note for c in d.contributions))
+        loaded = [archive.load(summary.session.id) for summary in home.sessions]
+        row, exported = next((i, data) for i, data in enumerate(loaded) if any(c.note for c in data.contributions))
         table.move_cursor(row=row)
         names = {p.name for p in exported.session.participants} | {o.name for o in exported.session.organisations}
         noted = [c.note for c in exported.contributions if c.note]
@@ -119,3 +118,69 @@ async def test_home_journeys(tmp_path: Path) -> None:
         await pilot.press("u")
         await wait_for(pilot, lambda: len(home.sessions) == DEMO_SESSIONS + 1)
         assert doomed in archive.session_ids()
+
+
+async def test_home_starts_beside_a_copied_session_folder_and_says_so(tmp_path: Path, partnership) -> None:
+    """``sessions/S.bak`` (a backup made by hand) used to crash every start of the app (DuplicateKey)."""
+    import shutil
+
+    from observer.tui.home import HomeScreen
+
+    from .conftest import make_session
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    shutil.copytree(archive.paths.session_dir(session.id), archive.paths.sessions / f"{session.id}.bak")
+    app = ObserverApp(archive)
+    async with app.run_test() as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await wait_for(pilot, lambda: len(home.sessions) == 1)
+        status = str(home.query_one("#home-status").render())
+        assert f"{session.id}.bak" in status and f"holds session {session.id}" in status
+
+
+async def test_coming_back_to_home_reads_only_the_session_that_changed(tmp_path: Path, partnership) -> None:
+    from unittest import mock
+
+    from observer.storage import archive as archive_module
+
+    from .conftest import make_session
+
+    archive = Archive(tmp_path / "data")
+    sessions = [make_session(partnership, title=f"Board {n}") for n in range(6)]
+    for session in sessions:
+        archive.create_session(session).close()
+    read: list[str] = []
+    real = archive_module.trusted_header
+
+    def counted(paths, session_id):
+        read.append(session_id)
+        return real(paths, session_id)
+
+    app = ObserverApp(archive, clock=FakeClock())
+    with mock.patch.object(archive_module, "trusted_header", counted):
+        async with app.run_test(size=(140, 40)) as pilot:
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            await wait_for(pilot, lambda: len(home.sessions) == 6)
+            assert sorted(read) == sorted(s.id for s in sessions)
+            read.clear()
+            table = home.query_one("#sessions", DataTable)
+            table.move_cursor(row=next(i for i, s in enumerate(home.sessions) if s.session.title == "Board 3"))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is not home)
+            await pilot.pause()
+            await pilot.press("1")
+            await pilot.pause(0.3)
+            await pilot.press("ctrl+w")
+            await wait_for(
+                pilot,
+                lambda: (
+                    app.screen is home
+                    and home.sessions[0].contributions + sum(s.contributions for s in home.sessions[1:]) == 1
+                ),
+            )
+    board_3 = next(s.id for s in sessions if s.title == "Board 3")
+    assert read == [board_3]

@@ -97,9 +97,20 @@ async def review_from_home(pilot: Pilot) -> str:
 
     await pilot.pause()
     await pilot.press("v")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ReviewScreen)
+    await shown(pilot, ReviewScreen)
     return " ".join(screen_text(pilot).split())
+
+
+async def shown(pilot: Pilot, screen_type: type) -> None:
+    """Wait until a screen of ``screen_type`` is on top and has drawn what its workers computed."""
+    for _ in range(2000):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if isinstance(screen, screen_type) and not screen.workers and not any(w.loading for w in screen.query("*")):
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"{screen_type.__name__} was not shown")
 
 
 def panel_text(pilot: Pilot, selector: str) -> str:

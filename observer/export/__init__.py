@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -9,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from observer import __version__, metrics
 from observer.errors import InputError
@@ -25,7 +26,7 @@ from observer.export.records import (
     trend_record,
 )
 from observer.export.sources import ArchiveSessions as ArchiveSessions  # the export's public source
-from observer.export.sources import Sessions, codebooks_of
+from observer.export.sources import Sessions, codebooks_of, headers_of
 from observer.files import atomic_replace
 from observer.models import SessionData
 from observer.pseudonyms import PseudonymRegistry
@@ -81,38 +82,56 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
 
         write_session_workbook(sessions, codebooks_of(sessions), path, naming)
         return
-    loaded = [naming.redact(data) for data in sessions]
+    # Every format is written as the sessions are read, one at a time: memory holds one session, not the archive.
+    headers = [naming.redact(header) for header in headers_of(sessions)]
+    redacted = (naming.redact(data) for data in sessions)
     if suffix == ".csv":
-        write_csv(loaded, path, naming, options.raw_text)
+        write_csv(redacted, path, naming, options.raw_text, headers)
     elif suffix == ".json":
-        write_json(loaded, path, naming)
+        write_json(redacted, path, naming, headers)
     else:
         from observer.export.boris import write_boris
 
-        write_boris(loaded, path, naming)
+        write_boris(redacted, path, naming, headers)
 
 
-def write_csv(sessions: list[SessionData], path: Path, naming: Naming, raw_text: bool = False) -> None:
+def write_csv(
+    sessions: Iterable[SessionData],
+    path: Path,
+    naming: Naming,
+    raw_text: bool = False,
+    headers: list[SessionData] | None = None,
+) -> None:
     """The tidy table as UTF-8 with a byte-order mark (Excel then reads accents right; pandas and R skip it).
 
     Typed text that begins like a formula gets a leading quote unless ``raw_text``: opened in a spreadsheet,
-    '=1+1' in a note must stay text, not run.
+    '=1+1' in a note must stay text, not run. ``headers``: the sessions without contributions, when
+    ``sessions`` is read as it is written (without them, ``sessions`` is read twice).
     """
-    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
+    if headers is None:
+        sessions = headers = list(sessions)
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers])
     header = columns + SESSION_FIELDS
     typed = [index for index, column in enumerate(header) if column in TYPED_TEXT_COLUMNS and not raw_text]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for data in sessions:
-        for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
-            values = [_csv_value(value) for value in row]
-            for index in typed:
-                if isinstance(values[index], str):
-                    values[index] = neutralised(values[index])
-            writer.writerow(values)
-    encoded = buffer.getvalue().encode("utf-8-sig")
-    atomic_replace(path, lambda handle: handle.write(encoded))
+
+    def write(handle: BinaryIO) -> None:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        handle.write(codecs.BOM_UTF8)
+        for data in sessions:
+            for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
+                values = [_csv_value(value) for value in row]
+                for index in typed:
+                    if isinstance(values[index], str):
+                        values[index] = neutralised(values[index])
+                writer.writerow(values)
+            handle.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
+        handle.write(buffer.getvalue().encode("utf-8"))
+
+    atomic_replace(path, write)
 
 
 def _csv_value(value: Any) -> Any:
@@ -124,43 +143,68 @@ def _csv_value(value: Any) -> Any:
 def json_document(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
     """Sessions with their contributions (tidy records), codebook and metric results."""
     columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
-    records = []
-    for data in sessions:
-        session = data.session
-        contributions = [
-            dict(zip(columns, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)
-        ]
-        records.append(
-            {
-                "session": {
-                    "id": session.id,
-                    "title": session.title,
-                    "series": session.series,
-                    "meeting_date": session.meeting_date.isoformat(),
-                    "observer": session.observer,
-                    "status": session.status.value,
-                    "observed_s": session.observed_seconds(),
-                    "started_at": session.started_at.isoformat() if session.started_at else None,
-                    "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
-                    "notes": naming.note(session.notes),
-                },
-                "codebook": session.codebook.model_dump(mode="json"),
-                "contributions": contributions,
-                "metrics": summary_record(data, metrics.summarise(data), naming),
-            }
-        )
+    return {
+        **_json_head(naming),
+        "sessions": [_json_record(data, naming, columns, dimensions, flags) for data in sessions],
+    }
+
+
+def _json_head(naming: Naming) -> dict[str, Any]:
     return {
         "tool": f"observer {__version__}",
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "pseudonymised": naming.pseudonymised,
         "notes_included": naming.keep_notes,
-        "sessions": records,
     }
 
 
-def write_json(sessions: list[SessionData], path: Path, naming: Naming) -> None:
-    encoded = json.dumps(json_document(sessions, naming), indent=1, ensure_ascii=False).encode("utf-8")
-    atomic_replace(path, lambda handle: handle.write(encoded))
+def _json_record(
+    data: SessionData, naming: Naming, columns: list[str], dimensions: list[str], flags: list[str]
+) -> dict[str, Any]:
+    session = data.session
+    contributions = [dict(zip(columns, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)]
+    return {
+        "session": {
+            "id": session.id,
+            "title": session.title,
+            "series": session.series,
+            "meeting_date": session.meeting_date.isoformat(),
+            "observer": session.observer,
+            "status": session.status.value,
+            "observed_s": session.observed_seconds(),
+            "started_at": session.started_at.isoformat() if session.started_at else None,
+            "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
+            "notes": naming.note(session.notes),
+        },
+        "codebook": session.codebook.model_dump(mode="json"),
+        "contributions": contributions,
+        "metrics": summary_record(data, metrics.summarise(data), naming),
+    }
+
+
+def write_json(
+    sessions: Iterable[SessionData], path: Path, naming: Naming, headers: list[SessionData] | None = None
+) -> None:
+    """The JSON document, written a session at a time: the same bytes as ``json.dumps(json_document(...),
+    indent=1)``, without the whole document in memory."""
+    if headers is None:
+        sessions = headers = list(sessions)
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers])
+    records = (_json_record(data, naming, columns, dimensions, flags) for data in sessions)
+    atomic_replace(path, lambda handle: write_json_with_list(handle, _json_head(naming), "sessions", records))
+
+
+def write_json_with_list(handle: BinaryIO, head: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+    """``{**head, key: [items]}`` as ``json.dumps(indent=1)`` writes it, each item encoded as it comes
+    (``head`` is not empty)."""
+    opening = json.dumps(head, indent=1, ensure_ascii=False)
+    handle.write((opening.removesuffix("\n}") + f",\n {json.dumps(key)}: [").encode("utf-8"))
+    empty = True
+    for item in items:
+        text = json.dumps(item, indent=1, ensure_ascii=False).replace("\n", "\n  ")
+        handle.write(("\n  " if empty else ",\n  ").encode("utf-8") + text.encode("utf-8"))
+        empty = False
+    handle.write(b"]\n}" if empty else b"\n ]\n}")
 
 
 def export_trends(sessions: Sessions, series: str, path: Path, options: ExportOptions) -> metrics.Trend:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from observer import __version__, metrics
 from observer.clock import format_clock
@@ -136,41 +137,50 @@ def _subjects(sessions: list[SessionData], naming: Naming) -> dict[str, dict[str
 
 
 def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
-    ethogram, categories = _ethogram([data.session.codebook for data in sessions])
-    observations: dict[str, Any] = {}
-    for data in sessions:
-        session = data.session
-        started = session.started_at or dt.datetime.combine(session.meeting_date, dt.time(0), tzinfo=dt.UTC)
-        agenda = "; ".join(f"{format_clock(item.start_s)} {item.title}" for item in session.agenda_items)
-        observation_id = f"{session.meeting_date} {session.title} ({session.id})"
-        observations[observation_id] = {
-            "file": {str(player): [] for player in range(1, 9)},
-            "type": "LIVE",
-            "date": started.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds"),
-            "description": f"{session.title} — coded with observer ({session.codebook.name} "
-            f"{session.codebook.version}); times are on the session clock (pauses excluded)",
-            "time offset": 0.0,
-            "events": observation_events(data, naming),
-            "observation time interval": [0, 0],
-            "independent_variables": {"series": session.series, "agenda": agenda, "observer": session.observer},
-            "visualize_spectrogram": False,
-            "visualize_waveform": False,
-            "close_behaviors_between_videos": False,
-            "scan_sampling_time": 0,
-            "start_from_current_time": False,
-            "start_from_current_epoch_time": False,
-            "media_info": {},
-        }
+    """The whole project as one document (for a few sessions; ``write_boris`` streams it)."""
+    project = _project_head(sessions, naming)
+    observations = dict(_observation(data, naming) for data in sessions)
+    return {key: observations if key == "observations" else value for key, value in project.items()}
+
+
+def _observation(data: SessionData, naming: Naming) -> tuple[str, dict[str, Any]]:
+    session = data.session
+    started = session.started_at or dt.datetime.combine(session.meeting_date, dt.time(0), tzinfo=dt.UTC)
+    agenda = "; ".join(f"{format_clock(item.start_s)} {item.title}" for item in session.agenda_items)
+    observation_id = f"{session.meeting_date} {session.title} ({session.id})"
+    return observation_id, {
+        "file": {str(player): [] for player in range(1, 9)},
+        "type": "LIVE",
+        "date": started.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds"),
+        "description": f"{session.title} — coded with observer ({session.codebook.name} "
+        f"{session.codebook.version}); times are on the session clock (pauses excluded)",
+        "time offset": 0.0,
+        "events": observation_events(data, naming),
+        "observation time interval": [0, 0],
+        "independent_variables": {"series": session.series, "agenda": agenda, "observer": session.observer},
+        "visualize_spectrogram": False,
+        "visualize_waveform": False,
+        "close_behaviors_between_videos": False,
+        "scan_sampling_time": 0,
+        "start_from_current_time": False,
+        "start_from_current_epoch_time": False,
+        "media_info": {},
+    }
+
+
+def _project_head(headers: list[SessionData], naming: Naming) -> dict[str, Any]:
+    """Everything of the project but its observations (which hold the events), from the sessions' records."""
+    ethogram, categories = _ethogram([data.session.codebook for data in headers])
     return {
         "time_format": "hh:mm:ss",
         "project_date": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
-        "project_name": sessions[0].session.series or sessions[0].session.title,
+        "project_name": headers[0].session.series or headers[0].session.title,
         "project_description": f"Exported by observer {__version__}"
         + (" (pseudonymised)" if naming.pseudonymised else ""),
         "project_format_version": FORMAT_VERSION,
-        "subjects_conf": _subjects(sessions, naming),
+        "subjects_conf": _subjects(headers, naming),
         "behaviors_conf": ethogram,
-        "observations": observations,
+        "observations": {},
         "behavioral_categories": categories,
         "behavioral_categories_config": {str(i): {"name": name, "color": ""} for i, name in enumerate(categories)},
         "independent_variables": {
@@ -183,6 +193,30 @@ def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]
     }
 
 
-def write_boris(sessions: list[SessionData], path: Path, naming: Naming) -> None:
-    encoded = json.dumps(boris_project(sessions, naming), indent=1, ensure_ascii=False).encode("utf-8")
-    atomic_replace(path, lambda handle: handle.write(encoded))
+def write_boris(
+    sessions: Iterable[SessionData], path: Path, naming: Naming, headers: list[SessionData] | None = None
+) -> None:
+    """The project written one observation at a time: the same bytes as ``json.dumps(boris_project(...),
+    indent=1)``, with one session's events in memory instead of the archive's."""
+    if headers is None:
+        sessions = headers = list(sessions)
+    head = _project_head(headers, naming)
+    # The project as indent=1 writes it, split where the observations go.
+    placeholder = "\u0000observations\u0000"
+    text = json.dumps({**head, "observations": placeholder}, indent=1, ensure_ascii=False)
+    before, after = text.split(json.dumps(placeholder, ensure_ascii=False))
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(before.encode("utf-8"))
+        empty = True
+        for data in sessions:
+            observation_id, observation = _observation(data, naming)
+            entry = f"{json.dumps(observation_id, ensure_ascii=False)}: " + json.dumps(
+                observation, indent=1, ensure_ascii=False
+            ).replace("\n", "\n  ")
+            handle.write((("{\n  " if empty else ",\n  ") + entry).encode("utf-8"))
+            empty = False
+        handle.write(("{}" if empty else "\n }").encode("utf-8"))
+        handle.write(after.encode("utf-8"))
+
+    atomic_replace(path, write)

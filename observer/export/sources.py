@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from observer.models import Codebook, SessionData
 from observer.storage import Archive
 
 
 class ArchiveSessions:
-    """Sessions of an archive, read one at a time when iterated (an archive's worth need not fit in memory)."""
+    """Sessions of an archive, read one at a time when iterated (an archive's worth need not fit in memory).
 
-    def __init__(self, archive: Archive, session_ids: list[str]) -> None:
+    ``progress``, when set, is called after each session has been read (a progress bar on long work)."""
+
+    def __init__(self, archive: Archive, session_ids: list[str], progress: Callable[[], None] | None = None) -> None:
         self.archive = archive
         self.session_ids = session_ids
+        self.progress = progress
         # What each read stepped around (damaged lines, files set aside), gathered while exporting so that
         # saying it costs no second read.
         self.warnings: dict[str, list[str]] = {}
@@ -22,6 +25,12 @@ class ArchiveSessions:
         for session_id in self.session_ids:
             data, self.warnings[session_id] = self.archive.load_with_warnings(session_id)
             yield data
+            if self.progress is not None:
+                self.progress()
+
+    def headers(self) -> list[SessionData]:
+        """Every session's record without its contributions (rosters, codebooks), from the headers that hold."""
+        return [self.archive.summary(session_id).as_data() for session_id in self.session_ids]
 
     def warning_lines(self) -> list[str]:
         """Every warning met so far, once, in the order of the sessions."""
@@ -35,6 +44,13 @@ class ArchiveSessions:
 
 
 Sessions = Sequence[SessionData] | ArchiveSessions
+
+
+def headers_of(sessions: Sessions) -> list[SessionData]:
+    """The sessions' records without contributions: what a file's header needs before its rows are written."""
+    if isinstance(sessions, ArchiveSessions):
+        return sessions.headers()
+    return [SessionData.model_construct(session=data.session, contributions=[]) for data in sessions]
 
 
 def codebooks_of(sessions: Sessions) -> list[Codebook]:

@@ -15,15 +15,18 @@ from pydantic import ValidationError
 
 from observer.errors import CorruptFileError, InputError, StorageError
 from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
-from observer.models import Codebook, Session, SessionData
+from observer.models import Codebook, Session, SessionData, SessionStatus
 from observer.paths import DataPaths
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
-from observer.storage.header import SessionSummary, trusted_header, write_header
+from observer.storage.header import ListingCache, SessionSummary, session_stamp, trusted_header, write_header
 from observer.storage.journal import set_aside_files
 from observer.storage.lock import SessionLock, lock_is_held
 from observer.storage.reading import missing_checkpoint, read_session_state
 from observer.storage.session_store import SessionStore
 from observer.storage.state import SessionState
+
+# Sessions read whole for want of a header before a listing suggests writing them.
+SLOW_LISTING_HINT = 20
 
 
 @dataclass
@@ -167,8 +170,15 @@ class Archive:
                 total += path.stat().st_size
         return total
 
+    def summary(self, session_id: str) -> SessionSummary:
+        """One session as a listing shows it: from its header where that holds, else read whole."""
+        return trusted_header(self.paths, session_id) or SessionSummary.of(self.load(session_id))
+
     def codebook_of(self, session_id: str) -> Codebook:
         """A session's frozen codebook, without reading its contributions into models (it never changes)."""
+        header = trusted_header(self.paths, session_id)
+        if header is not None:
+            return header.session.codebook
         path = self.paths.checkpoint(session_id)
         try:
             tables = AtomicJSONStorage(path).read() or {}
@@ -190,34 +200,60 @@ class Archive:
             yield data, [SessionProblem(session_id, warning) for warning in warnings]
             del data  # not held while the next session is read
 
-    def summaries(self) -> tuple[list[SessionSummary], list[SessionProblem]]:
+    def summaries(self, cache: ListingCache | None = None) -> tuple[list[SessionSummary], list[SessionProblem]]:
         """Every readable session as a listing shows it, oldest meeting first, with a problem line for each one
         that cannot be read. Reads each session's header where its writer left one that still holds, and the
-        session itself only where not (never both in memory for more than one session at a time)."""
+        session itself only where not (never both in memory for more than one session at a time).
+
+        ``cache``, kept by a caller that lists again (Home), skips every session whose files have not changed
+        since: listing again after one session was coded costs that session's header, not the archive's.
+        """
         summaries: list[SessionSummary] = []
         problems: list[SessionProblem] = []
-        for session_id in self.session_ids():
+        without_header = 0
+        session_ids = self.session_ids()
+        for session_id in session_ids:
+            stamp = session_stamp(self.paths, session_id) if cache is not None else None
+            if cache is not None and session_id in cache and cache[session_id][0] == stamp:
+                summaries.append(cache[session_id][1])
+                continue
+            found: list[SessionProblem] = []
             summary = trusted_header(self.paths, session_id)
             if summary is None:
+                without_header += not self.paths.header(session_id).exists()
                 try:
                     data, warnings = self.load_with_warnings(session_id)
                 except StorageError as error:
                     problems.append(SessionProblem(session_id, str(error)))
                     continue
                 summary = SessionSummary.of(data)
-                problems += [SessionProblem(session_id, warning) for warning in warnings]
+                found += [SessionProblem(session_id, warning) for warning in warnings]
                 del data
-            elif aside := set_aside_files(self.paths.session_dir(session_id)):
-                problems += [
+            else:
+                found += [
                     SessionProblem(
                         session_id,
                         f"session {session_id}: {path.name} holds damaged data set aside earlier; what could be "
                         "read is in the session",
                     )
-                    for path in aside
+                    for path in set_aside_files(self.paths.session_dir(session_id))
                 ]
             summaries.append(summary)
+            problems += found
+            if cache is not None and not found and summary.session.status != SessionStatus.RECORDING:
+                cache[session_id] = (stamp, summary)  # a session with something to say is read (and said) again
+        if cache is not None:
+            for gone in set(cache) - set(session_ids):
+                del cache[gone]
         summaries.sort(key=lambda summary: (summary.session.meeting_date, summary.session.created_at))
+        if without_header >= SLOW_LISTING_HINT:
+            problems.append(
+                SessionProblem(
+                    "",
+                    f"{without_header:,} sessions have no listing header yet (made before this version), so each was "
+                    "read whole: 'observer sessions --reindex' writes them once, and listing is fast from then on",
+                )
+            )
         return summaries, problems
 
     def reindex(self) -> int:

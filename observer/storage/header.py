@@ -52,6 +52,18 @@ def _file_identity(path: Path) -> list[int] | None:
     return [found.st_ino, found.st_size, found.st_mtime_ns]
 
 
+# What a listing may reuse of an earlier listing: per session id, the files' stamp then and the summary.
+ListingCache = dict[str, tuple[object, SessionSummary]]
+
+
+def session_stamp(paths: DataPaths, session_id: str) -> object:
+    """The identities of a session's files: any write to the session (a key, a fold, a repair) changes it."""
+    return tuple(
+        _file_identity(path)
+        for path in (paths.checkpoint(session_id), paths.journal(session_id), paths.header(session_id))
+    )
+
+
 def write_header(paths: DataPaths, state: SessionState) -> None:
     """Record the session as it stands once folded: only the writer calls this, right after a fold."""
     session_id = state.session.id

@@ -19,6 +19,7 @@ from observer.clock import format_clock
 from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
+from observer.storage.header import ListingCache
 from observer.text import plural
 from observer.tui.dialogs import Confirm, Picker, TextPrompt
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
@@ -69,6 +70,8 @@ class HomeScreen(Screen[None]):
         super().__init__()
         self.archive = archive
         self.sessions: list[SessionSummary] = []  # newest meeting first, as the table shows them
+        # What the last listing read: coming back to Home reads only the sessions whose files changed since.
+        self._listing: ListingCache = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -91,7 +94,7 @@ class HomeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="home-load")
     def reload(self) -> None:
         # Headers only: what the table shows. Whole sessions are read when one is opened, reviewed or exported.
-        sessions, problems = self.archive.summaries()
+        sessions, problems = self.archive.summaries(self._listing)
         self.post_message(self.Loaded(sessions, problems))
 
     @work(thread=True, exclusive=True, group="home-open")

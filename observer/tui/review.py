@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -42,8 +44,18 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        data = self.data or self.archive.load(self.session_id)
-        self.query_one("#review", Static).update(summary_renderable(summarise(data), data, findings([data])))
+        self.query_one("#review", Static).loading = True
+        self._compute()
+
+    @work(thread=True, exclusive=True, group="review")
+    def _compute(self) -> None:
+        """The summary and its findings (a permutation test among them) off the event loop: keys keep working."""
+        try:
+            data = self.data or self.archive.load(self.session_id)
+            shown: RenderableType = summary_renderable(summarise(data), data, findings([data]))
+        except ObserverError as error:
+            shown = Text.assemble(("Cannot show this session: ", "bold"), str(error))
+        self.app.call_from_thread(_show, self.query_one("#review", Static), shown)
 
     def action_back(self) -> None:
         self.post_message(GoHome())
@@ -60,8 +72,17 @@ class TrendsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Static(trend_renderable(series_trend(self.sessions, self.series), findings(self.sessions)))
+            yield Static(id="trends")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#trends", Static).loading = True
+        self._compute()
+
+    @work(thread=True, exclusive=True, group="trends")
+    def _compute(self) -> None:
+        shown = trend_renderable(series_trend(self.sessions, self.series), findings(self.sessions))
+        self.app.call_from_thread(_show, self.query_one("#trends", Static), shown)
 
 
 class AgreementScreen(Screen[None]):
@@ -78,10 +99,18 @@ class AgreementScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#agreement", Static).loading = True
+        self._compute()
+
+    @work(thread=True, exclusive=True, group="agreement")
+    def _compute(self) -> None:
         try:
-            comparison = compare(self.first, self.second)
+            shown: RenderableType = agreement_renderable(compare(self.first, self.second))
         except ObserverError as error:
-            reason = Text.assemble(("Cannot compare these sessions: ", "bold"), str(error))
-            self.query_one("#agreement", Static).update(reason)
-            return
-        self.query_one("#agreement", Static).update(agreement_renderable(comparison))
+            shown = Text.assemble(("Cannot compare these sessions: ", "bold"), str(error))
+        self.app.call_from_thread(_show, self.query_one("#agreement", Static), shown)
+
+
+def _show(panel: Static, shown: RenderableType) -> None:
+    panel.update(shown)
+    panel.loading = False
