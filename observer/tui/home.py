@@ -86,10 +86,9 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#sessions", DataTable)
         for column in ("date", "series", "title", "contributions", "observed", "status", "id"):
             table.add_column(column, key=column)
-        self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self.reload()  # the first time the screen shows, and every time it is shown again
 
     @work(thread=True, exclusive=True, group="home-load")
     def reload(self) -> None:
