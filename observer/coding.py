@@ -32,6 +32,13 @@ from observer.models import (
 )
 from observer.storage import HISTORY_LIMIT, Change, SessionStore, Write, paused_at_last_moment
 
+# An ended meeting is open for editing only: one rule, said the same way by every key that would add to it.
+ENDED_REFUSAL = "the meeting has ended: nothing can be added to it (↑↓ pick a contribution; the code keys edit it)"
+ENDED_OPENED = (
+    "This meeting has ended: you are editing its record. ↑↓ pick a contribution; code and flag keys, N (note), "
+    "T (start time) and D (delete) change it. Nothing can be added."
+)
+
 
 class ActionRefused(ObserverError):
     """A key that means nothing in the current state; the message says why, briefly."""
@@ -100,7 +107,7 @@ class CodingSession:
 
     def _require_open(self) -> None:
         if self.session.status == SessionStatus.ENDED:
-            raise ActionRefused("the session has ended; reopen the record from Home to edit it")
+            raise ActionRefused(ENDED_REFUSAL)
 
     def _target(self, contribution_id: str | None) -> Contribution:
         if contribution_id is not None:

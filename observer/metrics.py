@@ -451,13 +451,44 @@ def _participant_rows(session: Session, tallies: Tallies, observed_s: float) -> 
     return stats
 
 
+def presence_seconds(attendance: Attendance, start_s: float, end_s: float) -> float:
+    """How long an attendee was in the room between ``start_s`` and ``end_s`` on the session clock."""
+    arrived = max(start_s, attendance.arrived_s or 0.0)
+    left = min(end_s, attendance.left_s if attendance.left_s is not None else end_s)
+    return max(0.0, left - arrived)
+
+
+def room_shares(session: Session, start_s: float, end_s: float) -> dict[str, float]:
+    """Each organisation's share of the room from ``start_s`` to ``end_s``: its people's seconds present over
+    everyone's. An attendee who came halfway counts half; with nobody arriving or leaving, this is the share of
+    the people present. Over no time at all, the share of the people present."""
+    seconds: dict[str, float] = defaultdict(float)
+    heads: dict[str, float] = defaultdict(float)
+    for attendance in session.attendance:
+        participant = session.participant(attendance.participant_id)
+        if participant is None or not was_present(attendance, end_s):
+            continue
+        seconds[participant.organisation_id] += presence_seconds(attendance, start_s, end_s)
+        heads[participant.organisation_id] += 1
+    weights = seconds if sum(seconds.values()) > 0 else heads
+    total = sum(weights.values())
+    return {organisation: weight / total for organisation, weight in weights.items()} if total else {}
+
+
+def attendance_changed(session: Session, observed_s: float) -> bool:
+    """Someone arrived after the start or left before the end: shares of the room are then by time present."""
+    return any(
+        (a.arrived_s or 0.0) > 0.0 or (a.left_s is not None and a.left_s < observed_s) for a in session.attendance
+    )
+
+
 def _organisation_rows(session: Session, tallies: Tallies, observed_s: float) -> list[GroupStats]:
     present_by_org: Counter[str] = Counter()
     for attendance in session.attendance:
         participant = session.participant(attendance.participant_id)
         if participant is not None and was_present(attendance, observed_s):
             present_by_org[participant.organisation_id] += 1
-    room = sum(present_by_org.values())
+    shares = room_shares(session, 0.0, observed_s)
     overall = tallies.all
     stats = []
     for organisation in session.organisations:
@@ -470,7 +501,7 @@ def _organisation_rows(session: Session, tallies: Tallies, observed_s: float) ->
             session.codebook,
         )
         row.attendees_present = present_by_org[organisation.id]
-        row.share_of_room = ratio(row.attendees_present, room)
+        row.share_of_room = shares.get(organisation.id, 0.0) if shares else None
         if row.share_of_room:
             spoke = overall.count
             row.participation_ratio = ratio(row.share_contributions or 0.0, row.share_of_room) if spoke else None
@@ -619,6 +650,7 @@ class SessionSummary:
     agenda: list[TimelineRow]
     bins: list[TimelineRow]
     spans: list[Span] = field(repr=False)
+    attendance_changed: bool = False  # someone came late or left early: shares of the room are by time present
 
 
 def summarise(
@@ -656,6 +688,7 @@ def summarise(
         coordinator_candidates=coordinator_candidates(data, spans, coordinator_settings),
         agenda=agenda_timeline(data, spans, observed),
         bins=binned_timeline(data, spans, observed, bin_s),
+        attendance_changed=attendance_changed(session, observed),
         spans=spans,
     )
 

@@ -66,12 +66,14 @@ def _airtime(summary: SessionSummary) -> list[str]:
     if len(present) < 2 or not summary.contributions:
         return []
     sentences = []
+    # Someone came late or left early: the room is counted by time present, and the sentence says so.
+    room = "of the room (by time present)" if summary.attendance_changed else "of the people present"
     ratios = [row for row in present if row.airtime_ratio is not None and row.share_of_room is not None]
     most = max(ratios, key=lambda row: row.airtime_ratio or 0.0, default=None)
     if most is not None and (most.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO:
         sentences.append(
             f"{most.name} spoke for {percent(most.share_airtime or 0.0)} of the time with "
-            f"{percent(most.share_of_room or 0.0)} of the people present"
+            f"{percent(most.share_of_room or 0.0)} {room}"
         )
     silent = [row for row in present if not row.contributions]
     if silent:
@@ -85,7 +87,7 @@ def _airtime(summary: SessionSummary) -> list[str]:
         if least is not None and least is not most and (least.airtime_ratio or 0.0) <= UNDERREPRESENTED_AIRTIME_RATIO:
             sentences.append(
                 f"{least.name} spoke for {percent(least.share_airtime or 0.0)} of the time with "
-                f"{percent(least.share_of_room or 0.0)} of the people present"
+                f"{percent(least.share_of_room or 0.0)} {room}"
             )
     return sentences
 

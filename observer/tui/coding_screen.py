@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from observer.clock import format_clock, parse_clock
-from observer.coding import CodingSession
+from observer.coding import ENDED_OPENED, ENDED_REFUSAL, CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
 from observer.metrics import (
     LiveBalance,
@@ -190,7 +190,9 @@ class CodingScreen(Screen[None]):
         if recovered:
             messages.append(recovered)
         status = self.coding.session.status
-        if status == SessionStatus.NEW:
+        if status == SessionStatus.ENDED:
+            messages.append(ENDED_OPENED)
+        elif status == SessionStatus.NEW:
             messages.append("Press a speaker key (1–9) when the first person speaks; ? shows every key.")
         elif status == SessionStatus.PAUSED and not recovered:
             messages.append("Paused. Space resumes the clock; a speaker key resumes it too.")
@@ -430,11 +432,11 @@ class CodingScreen(Screen[None]):
         return SpeakerPicker(title, people, [(o.id, o.name) for o in session.organisations])
 
     def action_pick_speaker(self) -> None:
-        if self._ready():
+        if (self.selected_id is not None and self._ready()) or self._can_add():  # re-attribute, or a new speaker
             self.app.push_screen(self._picker("Who is speaking?"), self._choose_speaker)
 
     def action_pick_organisation(self) -> None:
-        if self._ready():
+        if (self.selected_id is not None and self._ready()) or self._can_add():
             self.app.push_screen(self._picker("Which organisation? (speaker unknown)", True), self._choose_speaker)
 
     # ------------------------------------------------------------ keys: the app's own
@@ -445,8 +447,18 @@ class CodingScreen(Screen[None]):
             return False
         return True
 
+    def _can_add(self) -> bool:
+        """Ready, and the meeting still going: an ended one is only edited (say so before any dialog opens)."""
+        if not self._ready():
+            return False
+        assert self.view is not None
+        if self.view.session.status == SessionStatus.ENDED:
+            self._status(ENDED_REFUSAL, "refused")
+            return False
+        return True
+
     def action_toggle_clock(self) -> None:
-        if self._ready():
+        if self._can_add():
             pressed_at = self.now()
             self.submit(lambda c: c.toggle_clock(pressed_at))
 
@@ -475,7 +487,7 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(NotePrompt(title, target.note), save)
 
     def action_agenda_item(self) -> None:
-        if not self._ready():
+        if not self._can_add():
             return
         pressed_at = self.now()  # the item starts at the key press, however long the title takes to type
 
@@ -486,7 +498,7 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(TextPrompt("Next agenda item starts now. Title? (Enter: 'Item N')"), start)
 
     def action_add_attendee(self) -> None:
-        if not self._ready():
+        if not self._can_add():
             return
         assert self.view is not None
         pressed_at = self.now()
@@ -503,7 +515,7 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(AttendeeForm([o.name for o in self.view.session.organisations]), add)
 
     def action_mark_left(self) -> None:
-        if not self._ready():
+        if not self._can_add():
             return
         assert self.view is not None
         pressed_at = self.now()

@@ -86,7 +86,7 @@ class ClockBar(Panel[ClockState]):
             SessionStatus.NEW: ("NOT STARTED", "clock-bar--waiting"),
             SessionStatus.RECORDING: ("● RECORDING", "clock-bar--recording"),
             SessionStatus.PAUSED: ("❚❚ PAUSED", "clock-bar--waiting"),
-            SessionStatus.ENDED: ("■ ENDED", "clock-bar--ended"),
+            SessionStatus.ENDED: ("■ ENDED — editing", "clock-bar--ended"),
         }[session.status]
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
         text.append("  ")

@@ -1,0 +1,104 @@
+"""The live room: an ended meeting opened for editing, planned agendas, presence-time shares of the room,
+completion that cannot split an organisation, and the coding screen at the sizes terminals really have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from observer.coding import ENDED_REFUSAL, CodingSession
+from observer.models import Codebook, SessionStatus
+from observer.storage import Archive
+from observer.tui.app import ObserverApp
+from observer.tui.panels import ClockBar
+
+from .conftest import at, make_session
+from .tui_helpers import FakeClock, coding_screen, press, settle, status_text
+
+
+def _ended_meeting(tmp_path: Path, partnership: Codebook) -> tuple[Archive, str, list[str]]:
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    coding = CodingSession(archive.create_session(session))
+    ids = [coding.speak(at(10 * n), participant_id=session.participants[n % 4].id).id for n in range(3)]
+    coding.end_session(at(40))
+    coding.close(at(41))
+    return archive, session.id, ids
+
+
+async def test_an_ended_meeting_opens_for_editing_and_every_key_says_the_same(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    archive, session_id, ids = _ended_meeting(tmp_path, partnership)
+    app = ObserverApp(archive, start="coding", session_id=session_id, clock=FakeClock(at(100)))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        screen = coding_screen(pilot)
+        assert "ENDED — editing" in str(screen.query_one(ClockBar).render())
+        assert "you are editing its record" in status_text(pilot)
+        for key in ("1", "space", "A", "plus", "minus", "slash"):
+            await press(pilot, key)
+            assert status_text(pilot) == ENDED_REFUSAL, key
+            assert app.screen is screen, f"{key} opened a dialog for an ended meeting"
+        await press(pilot, "up", "up", "o")
+        assert "Organisation-first" in status_text(pilot)
+    stored = Archive(tmp_path / "data").load(session_id)
+    assert stored.session.status == SessionStatus.ENDED
+    assert [c.id for c in stored.contributions] == ids
+    assert [c.codes for c in stored.contributions] == [{}, {"orientation": "org_first"}, {}]
+
+
+def test_share_of_the_room_counts_the_time_people_were_present(partnership: Codebook) -> None:
+    """Four people present all along, one (the only one of her organisation) from halfway: her organisation's
+    share of the room is 0.5 / 4.5, not 1 / 5, and the sentence says it by time present."""
+    from observer.metrics import summarise
+    from observer.models import Attendance, Contribution, Organisation, Participant, SessionData
+    from observer.story import session_sentences
+
+    base = make_session(partnership)
+    late = Participant(id="p-late", name="Lena Holm", organisation_id="city-health")
+    session = base.model_copy(
+        update={
+            "organisations": [*base.organisations, Organisation(id="city-health", name="City Health")],
+            "participants": [*base.participants, late],
+            "attendance": [*base.attendance, Attendance(participant_id="p-late", arrived_s=300.0)],
+            "status": SessionStatus.ENDED,
+            "clock_elapsed_s": 600.0,
+            "ended_s": 600.0,
+        }
+    )
+    people = [*base.participants, late]
+    # Ten contributions of 60 s each: the late arrival speaks once (6% of the time).
+    contributions = [
+        Contribution(
+            id=f"c{n}",
+            start_s=60.0 * n,
+            wall_time=at(60 * n),
+            participant_id=(late if n == 7 else people[n % 4]).id,
+            organisation_id=(late if n == 7 else people[n % 4]).organisation_id,
+        )
+        for n in range(10)
+    ]
+    data = SessionData(session=session, contributions=contributions)
+    summary = summarise(data)
+    rows = {row.name: row for row in summary.organisations}
+    assert rows["City Health"].share_of_room == 0.5 / 4.5
+    assert rows["City Council"].share_of_room == 2 / 4.5  # Ann and Bob, present throughout
+    assert rows["City Health"].attendees_present == 1
+    sentences = session_sentences(summary, data)
+    # By head count City Health (10% of the time, 20% of the people) would be named as under-heard; by time
+    # present it had 11% of the room, and the organisation named is the one that really spoke least for its
+    # share: Voluntary Sector Alliance, 10% of the time with 1 / 4.5 = 22% of the room.
+    assert "Voluntary Sector Alliance spoke for 10% of the time with 22% of the room (by time present)" in sentences
+    assert not any("City Health" in sentence for sentence in sentences)
+    # Without arrivals the shares are the head counts, as always.
+    still = summarise(
+        SessionData(
+            session=base.model_copy(update={"ended_s": 600.0, "status": SessionStatus.ENDED, "clock_elapsed_s": 600.0}),
+            contributions=[],
+        )
+    )
+    assert {row.name: row.share_of_room for row in still.organisations} == {
+        "City Council": 0.5,
+        "NHS Trust": 0.25,
+        "Voluntary Sector Alliance": 0.25,
+    }
