@@ -256,6 +256,12 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
     help="CSV or XLSX with columns name, organisation[, role].",
 )
 @click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
+@click.option(
+    "--agenda",
+    "agenda",
+    multiple=True,
+    help="A planned agenda item (repeat, in order). Default: the agenda of the series' last meeting.",
+)
 @click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
 @pass_context
 @one_line_errors
@@ -267,10 +273,11 @@ def new(
     observer_name: str,
     roster: Path | None,
     codebook: str | None,
+    agenda: tuple[str, ...],
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
-    from observer.roster import build_session, last_session_of_series, read_roster, roster_of
+    from observer.roster import agenda_of, build_session, last_session_of_series, read_roster, roster_of
 
     try:
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
@@ -278,11 +285,11 @@ def new(
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
     book = resolve_codebook(codebook, context.paths.codebooks)
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
-    if roster is not None:
-        entries = read_roster(roster)
-    else:
-        previous = last_session_of_series(series, known) if series else None
-        entries = roster_of(previous) if previous else []
+    previous = last_session_of_series(series, known) if series else None
+    entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
+    planned = list(agenda) or (agenda_of(previous) if previous else [])
+    if planned and not agenda and previous is not None:
+        click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
     session = build_session(
         title=title,
         codebook=book,
@@ -291,9 +298,14 @@ def new(
         observer=observer_name,
         roster=entries,
         known_sessions=known,
+        agenda=planned,
     )
     store = context.archive.create_session(session)
-    click.echo(f"created session {session.id}: {title} ({len(entries)} attendees, codebook {book.name})")
+    agenda_words = f", {plural(len(planned), 'agenda item')}" if planned else ""
+    click.echo(
+        f"created session {session.id}: {terminal_safe(title)} ({plural(len(entries), 'attendee')}{agenda_words}, "
+        f"codebook {book.name})"
+    )
     if no_open:
         store.close()
     else:

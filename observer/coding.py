@@ -215,6 +215,10 @@ class CodingSession:
         started = self._with_clock_running(at)
         header = started or self.session
         start_s = header.clock_at(at)
+        if not header.agenda_items and header.planned_agenda:
+            # The first contribution opens the first planned item, from the start of the clock.
+            first = AgendaItem(id=new_id("a"), title=header.planned_agenda[0], start_s=0.0, wall_time=at)
+            header = started = header.model_copy(update={"agenda_items": [first]})
         agenda_item = header.agenda_item_at(start_s)
         contribution = Contribution(
             id=new_id("c"),

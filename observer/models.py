@@ -23,6 +23,7 @@ from observer.text import BIDI_CONTROLS
 NAME_MAX = 200  # names, titles, series, roles, agenda items, labels
 NOTE_MAX = 10_000  # notes and descriptions
 MAX_ATTENDEES = 500  # a meeting's roster, late arrivals included
+MAX_PLANNED_ITEMS = 100  # a meeting's planned agenda
 MAX_CLOCK_S = 7 * 24 * 3600.0  # no meeting is observed for longer than a week: a time past it is forged or damage
 RECORD_ID_MAX = 64
 
@@ -431,6 +432,9 @@ class Session(Strict):
     participants: list[Participant] = Field(default_factory=list, max_length=MAX_ATTENDEES)
     attendance: list[Attendance] = Field(default_factory=list, max_length=MAX_ATTENDEES)
     agenda_items: list[AgendaItem] = Field(default_factory=list)
+    # Agenda items planned before the meeting, in order: the first contribution opens the first, and ``A``
+    # offers the next one not yet started.
+    planned_agenda: list[NonEmptyText] = Field(default_factory=list, max_length=MAX_PLANNED_ITEMS)
     pauses: list[Pause] = Field(default_factory=list)
     notes: Note = ""
     status: SessionStatus = SessionStatus.NEW
@@ -489,6 +493,16 @@ class Session(Strict):
 
     def attendance_of(self, participant_id: str) -> Attendance | None:
         return next((a for a in self.attendance if a.participant_id == participant_id), None)
+
+    def next_planned_item(self) -> str | None:
+        """The first planned agenda item not started yet (by title, in the planned order), if any."""
+        started = [item.title for item in self.agenda_items]
+        for title in self.planned_agenda:
+            if title in started:
+                started.remove(title)  # an agenda may plan the same title twice ("Break")
+            else:
+                return title
+        return None
 
     def agenda_item_at(self, clock_s: float) -> AgendaItem | None:
         """The agenda item running at ``clock_s``: the last one started at or before it."""

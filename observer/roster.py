@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from observer.errors import InputError
 from observer.models import (
     MAX_ATTENDEES,
+    MAX_PLANNED_ITEMS,
     Attendance,
     Codebook,
     Organisation,
@@ -174,6 +175,14 @@ def roster_of(data: SessionData) -> list[RosterEntry]:
     return entries
 
 
+def agenda_of(data: SessionData) -> list[str]:
+    """A session's agenda, to carry over to the next meeting of its series: as planned, else as it ran."""
+    session = data.session
+    if session.planned_agenda:
+        return list(session.planned_agenda)
+    return [item.title for item in sorted(session.agenda_items, key=lambda item: item.start_s)]
+
+
 def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:
     in_series = [data for data in sessions if data.session.series == series]
     return max(in_series, key=lambda d: (d.session.meeting_date, d.session.created_at), default=None)
@@ -188,6 +197,7 @@ def build_session(
     observer: str = "",
     roster: list[RosterEntry] = (),  # type: ignore[assignment]
     known_sessions: Iterable[SessionData] = (),
+    agenda: Sequence[str] = (),
 ) -> Session:
     """A new session whose participants reuse the ids they had in earlier sessions of the archive.
 
@@ -199,6 +209,13 @@ def build_session(
             raise InputError(f"{field_name}: {problem}")
     if not title.strip():
         raise InputError("title: a session needs a title")
+    planned = [item.strip() for item in agenda if item.strip()]
+    if len(planned) > MAX_PLANNED_ITEMS:
+        raise InputError(f"agenda: {len(planned)} items; a session plans at most {MAX_PLANNED_ITEMS}")
+    for number, item in enumerate(planned, start=1):
+        problem = text_problem(item)
+        if problem:
+            raise InputError(f"agenda item {number}: {problem}")
     if len(roster) > MAX_ATTENDEES:
         raise InputError(f"roster: {len(roster)} attendees; a session holds at most {MAX_ATTENDEES}")
     for number, entry in enumerate(roster, start=1):
@@ -255,4 +272,5 @@ def build_session(
         organisations=list(organisations.values()),
         participants=participants,
         attendance=[Attendance(participant_id=p.id) for p in participants],
+        planned_agenda=planned,
     )

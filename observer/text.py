@@ -50,3 +50,23 @@ def percent(value: float) -> str:
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """ "1 session", "3 sessions", "1,200 contributions"; ``many`` where adding an s is wrong ("people")."""
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
+def name_key(text: str) -> str:
+    """A name folded for "is this the same name?": case, accents, apostrophes and spacing ignored."""
+    return " ".join(search_key(text).split())
+
+
+def existing_like(typed: str, existing: Sequence[str]) -> str | None:
+    """The existing name ``typed`` most likely means when it is not one of them as typed: the same name but for
+    case, accents or spacing, or the start of one ("Middles" for "Middlesbrough Council"). None otherwise."""
+    if typed in existing:
+        return None
+    key = name_key(typed)
+    if not key:
+        return None
+    same = [name for name in existing if name_key(name) == key]
+    if same:
+        return same[0]
+    starting = [name for name in existing if name_key(name).startswith(key)]
+    return min(starting, key=len) if starting else None

@@ -12,7 +12,7 @@ from observer.tui.app import ObserverApp
 from observer.tui.panels import ClockBar
 
 from .conftest import at, make_session
-from .tui_helpers import FakeClock, coding_screen, press, settle, status_text
+from .tui_helpers import FakeClock, coding_screen, press, screen_text, settle, status_text, type_text
 
 
 def _ended_meeting(tmp_path: Path, partnership: Codebook) -> tuple[Archive, str, list[str]]:
@@ -102,3 +102,149 @@ def test_share_of_the_room_counts_the_time_people_were_present(partnership: Code
         "NHS Trust": 0.25,
         "Voluntary Sector Alliance": 0.25,
     }
+
+
+def _with_organisation(partnership: Codebook, name: str):
+    import datetime as dt
+
+    from observer.roster import RosterEntry, build_session
+
+    return build_session(
+        title="Board",
+        codebook=partnership,
+        meeting_date=dt.date(2026, 3, 2),
+        series="North",
+        roster=[RosterEntry("Ann Lee", name), RosterEntry("Bo Ek", "NHS Trust")],
+    )
+
+
+async def test_tab_in_the_late_arrival_form_takes_the_organisation_it_suggests(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    """Typing "Middles", seeing "Middlesbrough Council" suggested and pressing Tab used to add an organisation
+    "Middles" with its own airtime and share of the room."""
+    archive = Archive(tmp_path / "data")
+    session = _with_organisation(partnership, "Middlesbrough Council")
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1")
+        await pilot.press("plus")
+        await pilot.pause()
+        await type_text(pilot, "Cara Moss")
+        await pilot.press("tab")
+        await type_text(pilot, "Middles")
+        await pilot.pause(0.2)  # the suggestion arrives from a worker
+        await pilot.press("tab")  # takes the suggestion
+        await pilot.press("tab")  # to the role
+        await pilot.press("enter")
+        await settle(pilot)
+        # Different only in case and spacing: asked, and Enter keeps the existing one.
+        await pilot.press("plus")
+        await pilot.pause()
+        await type_text(pilot, "Dee Roe")
+        await pilot.press("tab")
+        await type_text(pilot, "middlesbrough  council")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Middlesbrough Council" in screen_text(pilot) and "exists" in screen_text(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    stored = Archive(tmp_path / "data").load(session.id).session
+    assert [o.name for o in stored.organisations] == ["Middlesbrough Council", "NHS Trust"]
+    council = stored.organisations[0].id
+    assert [(p.name, p.organisation_id) for p in stored.participants[2:]] == [
+        ("Cara Moss", council),
+        ("Dee Roe", council),
+    ]
+
+
+async def test_tab_in_the_series_field_takes_the_series_it_suggests(tmp_path: Path, partnership: Codebook) -> None:
+    from textual.widgets import Input, TextArea
+
+    archive = Archive(tmp_path / "data")
+    earlier = _with_organisation(partnership, "City Council").model_copy(
+        update={"series": "North Locality Board", "planned_agenda": ["Welcome", "Budget"]}
+    )
+    archive.create_session(earlier).close()
+    app = ObserverApp(archive, clock=FakeClock(at(0)))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#title", Input).value = "March"
+        form.query_one("#series", Input).focus()
+        await type_text(pilot, "North")
+        await pilot.pause(0.2)
+        await pilot.press("tab")
+        await pilot.press("tab")  # leaving Series fills the agenda of its last meeting
+        await pilot.pause()
+        assert form.query_one("#agenda", TextArea).text == "Welcome\nBudget"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        created = coding_screen(pilot).view.session
+    assert created.series == "North Locality Board"
+    assert created.planned_agenda == ["Welcome", "Budget"]
+
+
+def test_a_planned_agenda_files_the_talk_from_the_first_word(tmp_path: Path) -> None:
+    """`observer new --agenda A --agenda B`: the first contributions are in A, A+Enter moves to B, and the
+    Summary has no "(no agenda item)" row."""
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from observer.cli import main
+    from observer.metrics import summarise
+
+    data_dir = tmp_path / "data"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--data-dir",
+            str(data_dir),
+            "new",
+            "--title",
+            "Board",
+            "--agenda",
+            "Welcome",
+            "--agenda",
+            "Budget",
+            "--roster",
+            str(_roster(tmp_path)),
+            "--no-open",
+        ],
+    )
+    assert result.exit_code == 0 and "2 agenda items" in result.output, result.output
+    archive = Archive(data_dir)
+    (session_id,) = archive.session_ids()
+
+    async def code() -> None:
+        clock = FakeClock(at(0))
+        app = ObserverApp(archive, start="coding", session_id=session_id, clock=clock)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot)
+            for key in ("1", "2"):
+                await press(pilot, key)
+                clock.advance(30)
+            await pilot.press("A")
+            await pilot.pause()
+            await pilot.press("enter")  # the prompt holds "Budget": Enter accepts it
+            await settle(pilot)
+            clock.advance(5)
+            await press(pilot, "1")
+            clock.advance(30)
+
+    asyncio.run(code())
+    data = archive.load(session_id)
+    items = {item.id: item.title for item in data.session.agenda_items}
+    assert [items[c.agenda_item_id] for c in data.contributions if c.agenda_item_id] == ["Welcome", "Welcome", "Budget"]
+    assert [row.label for row in summarise(data).agenda] == ["Welcome", "Budget"]
+
+
+def _roster(tmp_path: Path) -> Path:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,organisation\nAnn Lee,City Council\nBo Ek,NHS Trust\n", encoding="utf-8")
+    return roster

@@ -193,7 +193,13 @@ class CodingScreen(Screen[None]):
         if status == SessionStatus.ENDED:
             messages.append(ENDED_OPENED)
         elif status == SessionStatus.NEW:
-            messages.append("Press a speaker key (1–9) when the first person speaks; ? shows every key.")
+            planned = self.coding.session.planned_agenda
+            agenda = (
+                f"The first contribution opens '{planned[0]}'; A moves to the next agenda item."
+                if planned
+                else "Press A first to name the agenda item (talk is filed under the item running)."
+            )
+            messages.append(f"Press a speaker key (1–9) when the first person speaks. {agenda} ? shows every key.")
         elif status == SessionStatus.PAUSED and not recovered:
             messages.append("Paused. Space resumes the clock; a speaker key resumes it too.")
         return " ".join(messages) or "Resumed."
@@ -489,13 +495,19 @@ class CodingScreen(Screen[None]):
     def action_agenda_item(self) -> None:
         if not self._can_add():
             return
+        assert self.view is not None
         pressed_at = self.now()  # the item starts at the key press, however long the title takes to type
 
         def start(title: str | None) -> None:
             if title is not None:
                 self.submit(lambda c: f"agenda item: {c.start_agenda_item(pressed_at, title).title}")
 
-        self.app.push_screen(TextPrompt("Next agenda item starts now. Title? (Enter: 'Item N')"), start)
+        planned = self.view.session.next_planned_item()
+        if planned is not None:  # Enter accepts the plan; typing replaces it
+            prompt = TextPrompt("Next agenda item starts now (the next one planned; type to replace it)", planned)
+        else:
+            prompt = TextPrompt("Next agenda item starts now. Title? (Enter: 'Item N')")
+        self.app.push_screen(prompt, start)
 
     def action_add_attendee(self) -> None:
         if not self._can_add():

@@ -16,7 +16,53 @@ from textual.widgets.option_list import Option
 
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS
 from observer.models import Codebook
-from observer.text import search_key
+from observer.text import existing_like, search_key
+
+
+class CompletingInput(Input):
+    """An Input whose suggestion Tab accepts, as → does: Tab moves on only when nothing is suggested, so a
+    prefix ("Middles") is never left standing for the name it suggested ("Middlesbrough Council")."""
+
+    BINDINGS = [Binding("tab", "complete_or_next", "Complete", show=False)]
+
+    def action_complete_or_next(self) -> None:
+        suggestion = self._suggestion  # Textual keeps it here; its own → reads the same
+        if self.cursor_at_end and suggestion and suggestion != self.value:
+            self.value = suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()
+
+
+class ExistingOrNew(ModalScreen[str | None]):
+    """A name typed that an existing one looks like: use the existing one (Enter, the default) or make the
+    new one (n); Escape goes back to the form."""
+
+    BINDINGS = [
+        Binding("enter,y", "choose('existing')", "Use the existing one"),
+        Binding("n", "choose('new')", "Make a new one"),
+        Binding("escape", "choose('back')", "Back"),
+    ]
+
+    def __init__(self, kind: str, typed: str, existing: str) -> None:
+        super().__init__()
+        self.kind, self.typed, self.existing = kind, typed, existing
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"New {self.kind} '{self.typed}'?", classes="dialog-title", markup=False)
+            yield Static(f"'{self.existing}' exists.", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"Use '{self.existing}' (Enter)", id="existing", variant="primary")
+                yield Button(f"New '{self.typed}' (n)", id="new")
+            yield Label("Escape goes back to the form", classes="dialog-hint")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "back")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss({"existing": self.existing, "new": self.typed}.get(choice))
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -173,8 +219,8 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
         with Vertical(classes="dialog"):
             yield Label("Late arrival", classes="dialog-title")
             yield Input(placeholder="name", id="attendee-name")
-            yield Input(
-                placeholder="organisation (Tab completes)",
+            yield CompletingInput(
+                placeholder="organisation (Tab or → completes)",
                 id="attendee-organisation",
                 suggester=SuggestFromList(self.organisations, case_sensitive=False),
             )
@@ -193,7 +239,18 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
         if not name or not organisation:
             self.query_one("#attendee-error", Label).update("A name and an organisation are needed.")
             return
-        self.dismiss(NewAttendee(name, organisation, role))
+        existing = existing_like(organisation, self.organisations)
+        if existing is None:
+            self.dismiss(NewAttendee(name, organisation, role))
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:  # back to the form, to change what was typed
+                self.query_one("#attendee-organisation", Input).focus()
+            else:
+                self.dismiss(NewAttendee(name, choice, role))
+
+        self.app.push_screen(ExistingOrNew("organisation", organisation, existing), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

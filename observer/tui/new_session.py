@@ -17,11 +17,17 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, TextAr
 from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
 from observer.errors import ObserverError
 from observer.models import SessionData
-from observer.roster import RosterEntry, build_session, last_session_of_series, read_roster, roster_of
+from observer.roster import RosterEntry, agenda_of, build_session, last_session_of_series, read_roster, roster_of
 from observer.storage import Archive
+from observer.text import existing_like
+from observer.tui.dialogs import CompletingInput, ExistingOrNew
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
+AGENDA_HELP = (
+    "Agenda, one item per line (optional): the first contribution opens the first, A moves to the next. "
+    "A series' last agenda is filled in when you leave Series."
+)
 
 
 class NewSessionScreen(Screen[None]):
@@ -37,14 +43,14 @@ class NewSessionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         entries, self._codebook_problems = available_codebooks(self.archive.paths.codebooks)
-        series = sorted({d.session.series for d in self.sessions if d.session.series})
+        series = self._series = sorted({d.session.series for d in self.sessions if d.session.series})
         yield Header()
         with VerticalScroll(id="new-form"):
             yield Label("Title", classes="field-label")
             yield Input(placeholder="e.g. ICS Board, March", id="title")
             yield Label("", id="title-error", classes="field-error", markup=False)
-            yield Label("Series (the partnership or recurring meeting; Tab completes)", classes="field-label")
-            yield Input(
+            yield Label("Series (the partnership or recurring meeting; Tab or → completes)", classes="field-label")
+            yield CompletingInput(
                 placeholder="e.g. North Locality ICS Board",
                 id="series",
                 suggester=SuggestFromList(series, case_sensitive=False),
@@ -69,6 +75,9 @@ class NewSessionScreen(Screen[None]):
             yield Label(ROSTER_HELP, classes="field-label")
             yield TextArea(id="roster-text")
             yield Label("", id="roster-text-error", classes="field-error", markup=False)
+            yield Label(AGENDA_HELP, classes="field-label")
+            yield TextArea(id="agenda")
+            yield Label("", id="agenda-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create and start coding (ctrl+s)", id="create", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
@@ -83,6 +92,14 @@ class NewSessionScreen(Screen[None]):
     def next_field(self) -> None:
         self.focus_next()
 
+    @on(Input.Blurred, "#series")
+    def offer_the_series_agenda(self, event: Input.Blurred) -> None:
+        """Leaving Series: the series' last agenda fills an empty Agenda field, to edit for this meeting."""
+        agenda = self.query_one("#agenda", TextArea)
+        previous = last_session_of_series(event.value.strip(), self.sessions) if event.value.strip() else None
+        if previous is not None and not agenda.text.strip():
+            agenda.text = "\n".join(agenda_of(previous))
+
     @on(Button.Pressed, "#create")
     def create_pressed(self) -> None:
         self.action_create()
@@ -94,11 +111,23 @@ class NewSessionScreen(Screen[None]):
     def _error(self, field: str, message: str) -> None:
         self.query_one(f"#{field}-error", Label).update(message)
 
-    def action_create(self) -> None:
+    def action_create(self, series_checked: bool = False) -> None:
         for label in self.query(".field-error"):
             label.update("")  # type: ignore[attr-defined]
         title = self.query_one("#title", Input).value.strip()
         series = self.query_one("#series", Input).value.strip()
+        existing = existing_like(series, self._series) if not series_checked else None
+        if existing is not None:
+            # A new series beside one it looks like would split the partnership's trends: ask once.
+            def chosen(choice: str | None) -> None:
+                if choice is None:
+                    self.query_one("#series", Input).focus()
+                    return
+                self.query_one("#series", Input).value = choice
+                self.action_create(series_checked=True)
+
+            self.app.push_screen(ExistingOrNew("series", series, existing), chosen)
+            return
         ok = True
         if not title:
             self._error("title", "A title is needed.")
@@ -126,11 +155,14 @@ class NewSessionScreen(Screen[None]):
                 observer=self.query_one("#observer", Input).value.strip(),
                 roster=roster,
                 known_sessions=self.sessions,
+                agenda=self.query_one("#agenda", TextArea).text.splitlines(),
             )
         except ObserverError as error:
             message = str(error)
             field = message.split(":", 1)[0]
-            self._error(field if field in ("title", "series") else "roster-text", message)
+            if message.startswith("agenda"):
+                field = "agenda"
+            self._error(field if field in ("title", "series", "agenda") else "roster-text", message)
             return
         try:
             store = self.archive.create_session(session)
