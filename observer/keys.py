@@ -37,23 +37,24 @@ KEY_SYMBOLS = {
 }
 
 
+# In the footer's order: what a newcomer must always find comes first (a narrow footer drops the last).
 CODING_KEYS: tuple[AppKey, ...] = (
-    AppKey("toggle_clock", "space", "Start/pause", " "),
+    AppKey("end_session", "E", "End", "E"),
+    AppKey("help", "question_mark", "Keys", "?"),
+    AppKey("toggle_clock", "space", "Clock", " "),
     AppKey("pick_speaker", "slash", "Speaker…", "/"),
-    AppKey("pick_organisation", "0", "Org only…", "0"),
     AppKey("undo", "ctrl+z,backspace", "Undo"),
-    AppKey("redo", "ctrl+y", "Redo"),
+    AppKey("agenda_item", "A", "Agenda", "A"),
     AppKey("note", "N", "Note", "N"),
-    AppKey("agenda_item", "A", "Agenda item", "A"),
     AppKey("add_attendee", "plus", "Arrival", "+"),
     AppKey("mark_left", "minus", "Left", "-"),
+    AppKey("redo", "ctrl+y", "Redo"),
+    AppKey("pick_organisation", "0", "Org only…", "0"),
     AppKey("edit_start", "T", "Start time", "T"),
     AppKey("delete_contribution", "D", "Delete", "D"),
-    AppKey("end_session", "E", "End", "E"),
     AppKey("select_previous", "up", "Older", show=False),
     AppKey("select_next", "down", "Newer", show=False),
     AppKey("select_live", "escape", "Live", show=False),
-    AppKey("help", "question_mark", "Keys", "?"),
 )
 
 # Leaving: Home closes the session and goes back to the list; Quit closes it and ends the program.

@@ -130,12 +130,36 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- codebooks
 
 
+ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6), AfterValidator(_line)]
+
+
 class Code(Strict):
     id: Identifier
     key: Annotated[str, StringConstraints(min_length=1, max_length=1)]
     label: NonEmptyText
+    short: ShortName | None = None  # for narrow columns: "ORG", "PART", "CO"
     description: Note = ""
     group: Line | None = None
+
+    @property
+    def short_label(self) -> str:
+        """The short form where space is short: the codebook's own, else the label's initials ("GS")."""
+        if self.short:
+            return self.short
+        words = re.findall(r"[^\W_]+", self.label)
+        return short_form(self.label) if len(words) >= 2 else self.label[:3].upper()  # "Neutral" -> "NEU"
+
+
+def short_form(name: str, limit: int = 6) -> str:
+    """An abbreviation for a narrow column: the initials of a name of several words ("Integrated Care Board"
+    -> "ICB"), else the word's first letters ("Healthwatch" -> "Health")."""
+    words = [word for word in re.findall(r"[^\W_]+", name) if word.casefold() not in _MINOR_WORDS]
+    if len(words) >= 2:
+        return "".join(word[0].upper() for word in words)[:limit]
+    return (words[0] if words else name)[:limit]
+
+
+_MINOR_WORDS = frozenset({"of", "and", "the", "for", "in", "on", "at", "to", "a", "an", "&"})
 
 
 class Dimension(Strict):
@@ -376,6 +400,11 @@ class Codebook(Strict):
 class Organisation(Strict):
     id: RecordId
     name: NonEmptyText
+    short: ShortName | None = None  # for narrow columns; else the name's initials (short_form)
+
+    @property
+    def short_name(self) -> str:
+        return self.short or short_form(self.name)
 
 
 class Participant(Strict):

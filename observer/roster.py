@@ -28,7 +28,8 @@ from observer.models import (
     text_problem,
 )
 
-ROSTER_COLUMNS = ("name", "organisation", "role")
+ROSTER_COLUMNS = ("name", "organisation", "role", "short")
+SHORT_MAX = 6  # an organisation's short name, for narrow columns
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class RosterEntry:
     name: str
     organisation: str
     role: str = ""
+    short: str = ""  # the organisation's short name ("ICB"); else its initials
 
 
 def read_roster(path: Path) -> list[RosterEntry]:
@@ -136,7 +138,7 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
             raise InputError(f"{path}, row 1: missing column '{required}' (found: {', '.join(header) or 'none'})")
     unknown = [column for column in header if column and column not in ROSTER_COLUMNS]
     if unknown:
-        raise InputError(f"{path}, row 1: unknown column '{unknown[0]}' (expected name, organisation, role)")
+        raise InputError(f"{path}, row 1: unknown column '{unknown[0]}' (expected name, organisation, role, short)")
     index = {column: header.index(column) for column in ROSTER_COLUMNS if column in header}
     entries: list[RosterEntry] = []
     seen: dict[tuple[str, str], int] = {}
@@ -146,10 +148,14 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
             position = index.get(column)
             return row[position].strip() if position is not None and position < len(row) else ""
 
-        entry = RosterEntry(cell("name"), cell("organisation"), cell("role"))
+        entry = RosterEntry(cell("name"), cell("organisation"), cell("role"), cell("short"))
+        if len(entry.short) > SHORT_MAX:
+            raise InputError(
+                f"{path}, row {row_number}, field 'short': '{entry.short}' is longer than {SHORT_MAX} characters"
+            )
         for field_name in ROSTER_COLUMNS:
             value = getattr(entry, field_name)
-            if not value and field_name != "role":
+            if not value and field_name in ("name", "organisation"):
                 raise InputError(f"{path}, row {row_number}, field '{field_name}': empty")
             problem = text_problem(value)
             if problem:
@@ -171,7 +177,14 @@ def roster_of(data: SessionData) -> list[RosterEntry]:
     entries = []
     for participant in session.participants:
         organisation = session.organisation(participant.organisation_id)
-        entries.append(RosterEntry(participant.name, organisation.name if organisation else "", participant.role))
+        entries.append(
+            RosterEntry(
+                participant.name,
+                organisation.name if organisation else "",
+                participant.role,
+                (organisation.short or "") if organisation else "",
+            )
+        )
     return entries
 
 
@@ -257,7 +270,7 @@ def build_session(
                 while organisation_id in taken:
                     counter += 1
                     organisation_id = f"{base}-{counter}"
-            organisations[folded] = Organisation(id=organisation_id, name=entry.organisation)
+            organisations[folded] = Organisation(id=organisation_id, name=entry.organisation, short=entry.short or None)
         participant_id = known_participants.get((entry.name.casefold(), folded)) or new_id("p")
         participants.append(
             Participant(id=participant_id, name=entry.name, organisation_id=organisations[folded].id, role=entry.role)

@@ -248,3 +248,33 @@ def _roster(tmp_path: Path) -> Path:
     roster = tmp_path / "roster.csv"
     roster.write_text("name,organisation\nAnn Lee,City Council\nBo Ek,NHS Trust\n", encoding="utf-8")
     return roster
+
+
+async def test_the_help_screen_says_what_each_code_means_and_filters(tmp_path: Path, partnership: Codebook) -> None:
+    from textual.widgets import Static
+
+    from observer.tui.dialogs import KeyHelp
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    shield = partnership.flag("governance_shield")
+    assert shield is not None and shield.description
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeyHelp)
+        codes = str(app.screen.query_one("#help-codes", Static).render())
+        assert shield.description in " ".join(codes.split())
+        shown = " ".join(screen_text(pilot).split())
+        assert "E End" in shown and "ctrl+q Quit" in shown
+        await pilot.press("slash")
+        await type_text(pilot, "board")
+        await pilot.pause()
+        codes = " ".join(str(app.screen.query_one("#help-codes", Static).render()).split())
+        assert "Governance shield (GS)" in codes and "Coordinator" not in codes
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, KeyHelp)

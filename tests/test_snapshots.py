@@ -78,8 +78,25 @@ async def settled(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-def test_home(snap_compare) -> None:
-    assert snap_compare(app(), terminal_size=(120, 30), run_before=settled)
+async def listed(pilot: Pilot) -> None:
+    """Home with its list on screen (it is read by a worker)."""
+    from observer.tui.home import HomeScreen
+
+    for _ in range(500):
+        await pilot.pause()
+        home = pilot.app.screen
+        if isinstance(home, HomeScreen) and home.sessions and not home.workers:
+            break
+    await pilot.pause()
+
+
+SIZES = [(80, 24), (120, 35), (160, 45)]
+SIZE_IDS = ["80x24", "120x35", "160x45"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_home(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(app(), terminal_size=size, run_before=listed)
 
 
 def test_home_empty_archive(snap_compare) -> None:
@@ -97,7 +114,7 @@ def test_new_session_form(snap_compare) -> None:
     assert snap_compare(app(), terminal_size=(100, 40), run_before=open_form)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_coding_mid_meeting(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app("coding", "current"), terminal_size=size, run_before=settled)
 

@@ -65,10 +65,10 @@ def _key_name(character: str) -> str:
     }.get(character, character)
 
 
-def log_rows(pilot: Pilot) -> list[tuple[str, ...]]:
-    """What the log shows: its rows' cells, oldest first."""
+def log_rows(pilot: Pilot) -> list[str]:
+    """What the log shows: each row as text at the log's width, oldest first."""
     log = coding_screen(pilot).query_one("#log", ContributionLog)
-    return [log.cells[contribution_id] for contribution_id in log.ids]
+    return [log.row_text(contribution_id, log.size.width).plain for contribution_id in log.ids]
 
 
 def log_ids(pilot: Pilot) -> list[str]:

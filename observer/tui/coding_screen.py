@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from observer import palette
 from observer.clock import format_clock, parse_clock
 from observer.coding import ENDED_OPENED, ENDED_REFUSAL, CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
@@ -42,11 +43,13 @@ from observer.tui.dialogs import (
     SpeakerPicker,
     TextPrompt,
 )
-from observer.tui.log_view import ContributionLog
+from observer.tui.log_view import Cell, ContributionLog, Word
 from observer.tui.messages import GoHome, ShowReview
 from observer.tui.panels import (
     AttendeesPanel,
     AttendeesState,
+    BalanceLine,
+    BalanceLineState,
     BalancePanel,
     BalanceState,
     ClockBar,
@@ -58,6 +61,7 @@ from observer.tui.runner import ActionRunner, Outcome
 from observer.tuning import freeze_long_lived_objects
 
 NARROW_WIDTH = 110
+WIDE_WIDTH = 150
 RUNNING_AIRTIME_REFRESH_SECONDS = 5.0
 BALANCE_DELAY_SECONDS = 0.15
 
@@ -110,8 +114,9 @@ class ContributionIds(Sequence[str]):
 
 
 class CodingScreen(Screen[None]):
-    # Below NARROW_WIDTH columns the balance panel gives its room to the log (see app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
+    # Designed for three sizes (app.tcss): narrow (80×24 up), the balance panel folded into one line over the
+    # log; medium (110 columns up, 120×35), every panel, narrower; wide (150 up, 160×45), every panel in full.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-medium"), (WIDE_WIDTH, "-wide")]
     AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS),
@@ -141,7 +146,7 @@ class CodingScreen(Screen[None]):
         self.selected_id: str | None = None
         self.runner: ActionRunner[LiveView] | None = None
         self._log_order: Sequence[str] = []
-        self._log_cells: dict[str, tuple[str, ...]] = {}
+        self._log_cells: dict[str, tuple[Cell, ...]] = {}
         self._log_people: object = None
         self._ending = False
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
@@ -152,6 +157,7 @@ class CodingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock-bar")
+        yield BalanceLine(id="balance-line")
         with Horizontal(id="coding-body"):
             with Vertical(id="attendees-panel"):
                 yield AttendeesPanel(id="attendees")
@@ -249,6 +255,7 @@ class CodingScreen(Screen[None]):
         if self.view is not None:
             self._show_attendees(self.view)
             self.query_one(BalancePanel).state = BalanceState(message.summary, self.view.session.codebook)
+            self.query_one(BalanceLine).state = BalanceLineState(message.summary)
             self._tick()
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
@@ -340,17 +347,27 @@ class CodingScreen(Screen[None]):
             return view.contribution(self.selected_id)
         return view.data.contributions[-1] if view.data.contributions else None
 
-    def _log_row(self, view: LiveView, contribution: Contribution) -> tuple[str, ...]:
+    def _log_row(self, view: LiveView, contribution: Contribution) -> tuple[Cell, ...]:
         codebook = view.session.codebook
         organisation = view.session.organisation(contribution.organisation_id)
         participant = view.session.participant(contribution.participant_id)
-        codes = " ".join(codebook.label_of(d, c) for d, c in contribution.codes.items())
-        flags = " ".join(f.label for f in codebook.flags if f.id in contribution.flags)
+        codes: list[Word] = []
+        for dimension in codebook.dimensions:  # in the codebook's order, whatever order they were keyed in
+            code = dimension.code(contribution.codes.get(dimension.id, ""))
+            if code is not None:
+                colour = palette.code_colour(codebook, dimension.id, code.id)
+                codes.append((code.label, code.short_label, colour))
+        flags = tuple((f.label, f.short_label, "") for f in codebook.flags if f.id in contribution.flags)
+        where: tuple[Word, ...] = (
+            ((organisation.name, organisation.short_name, ""),)
+            if organisation
+            else ((contribution.organisation_id, contribution.organisation_id, ""),)
+        )
         return (
             format_clock(contribution.start_s),
             participant.name if participant else "(organisation only)",
-            organisation.name if organisation else contribution.organisation_id,
-            codes,
+            where,
+            tuple(codes),
             flags,
             " ⏎ ".join(contribution.note.splitlines()),  # one line per contribution in the log
         )

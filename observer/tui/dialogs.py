@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS
-from observer.models import Codebook
+from observer.models import Code, Codebook
 from observer.text import existing_like, search_key
 
 
@@ -32,6 +33,10 @@ class CompletingInput(Input):
             self.cursor_position = len(self.value)
         else:
             self.screen.focus_next()
+
+
+def _code_words(code: Code) -> str:
+    return search_key(f"{code.label} {code.short_label} {code.description}")
 
 
 class ExistingOrNew(ModalScreen[str | None]):
@@ -287,39 +292,86 @@ class Confirm(ModalScreen[bool]):
 
 
 class KeyHelp(ModalScreen[None]):
-    """Every key of the coding screen: the app's own and the codebook's."""
+    """Every key of the coding screen, and what each code and flag means (the codebook's descriptions).
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+    The keys come first, in columns that fit an 80-column terminal; the codes follow, scrollable; ``/`` types a
+    filter over the codes ("trust" finds Trust avoidance by its words as well as its name).
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("question_mark,q", "close", "Close", show=False),
+        Binding("slash", "filter", "Filter codes"),
+    ]
 
     def __init__(self, codebook: Codebook) -> None:
         super().__init__()
         self.codebook = codebook
 
     def compose(self) -> ComposeResult:
-        # Built as Text, not markup: codebook labels are typed by people and may hold brackets.
-        help_text = Text()
-
-        def line(heading: str, keys: list[tuple[str, str]], note: str = "") -> None:
-            help_text.append(heading, "bold")
-            if note:
-                help_text.append(f" {note}")
-            for key, meaning in keys:
-                help_text.append("  ")
-                help_text.append(key, "bold")
-                help_text.append(f" {meaning}")
-            help_text.append("\n")
-
-        line("Speakers", [(f"{SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}", "the first nine attendees")])
-        for dimension in self.codebook.dimensions:
-            line(dimension.label, [(c.key, c.label) for c in dimension.codes], "(one value; the same key again clears)")
-        if self.codebook.flags:
-            line("Flags", [(f.key, f.label) for f in self.codebook.flags], "(toggle)")
-        help_text.append("\n")
-        line("App", [(k.display, k.description) for k in (*CODING_KEYS, LEAVE_KEY, QUIT_KEY)])
-        help_text.append("\n↑/↓ select an earlier contribution: keys then edit it. Esc returns to live coding.")
         with Vertical(classes="dialog help"):
-            yield Label("Keys", classes="dialog-title")
-            yield Static(help_text)
+            yield Label("Keys and codes  ·  / filters the codes  ·  Esc closes", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(self._keys(), id="help-keys")
+                yield Input(placeholder="filter the codes: a word of a name or a description", id="help-filter")
+                yield Static(self._codes(""), id="help-codes")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-filter", Input).display = False
+
+    def _keys(self) -> Table:
+        """The app's keys and the codebook's, as key–meaning pairs in columns (two on a narrow terminal)."""
+        pairs = [(f"{SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}", "attendee speaks")]
+        pairs += [(key.display, key.description) for key in (*CODING_KEYS, LEAVE_KEY, QUIT_KEY) if key.show]
+        pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
+        columns = 3 if self.app.size.width >= 100 else 2
+        grid = Table.grid(padding=(0, 2), expand=True)
+        for _ in range(columns):
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        rows = -(-len(pairs) // columns)
+        for row in range(rows):
+            cells = []
+            for column in range(columns):
+                index = column * rows + row
+                key, meaning = pairs[index] if index < len(pairs) else ("", "")
+                cells.append(Text.assemble((key, "bold"), f" {meaning}"))
+            grid.add_row(*cells)
+        return grid
+
+    def _codes(self, wanted: str) -> Text:
+        """Each code and flag with its key, short form and description; only those matching ``wanted``."""
+        words = search_key(wanted).split()
+        groups = [
+            (f"{dimension.label} (one value; the same key again clears)", dimension.codes)
+            for dimension in self.codebook.dimensions
+        ]
+        if self.codebook.flags:
+            groups.append(("Flags (each on or off)", self.codebook.flags))
+        # Text, not markup: codebook labels and descriptions are typed by people.
+        text = Text()
+        for heading, codes in groups:
+            matching = [code for code in codes if all(word in _code_words(code) for word in words)]
+            if not matching:
+                continue
+            text.append(f"\n{heading}\n", "bold underline")
+            for code in matching:
+                text.append(f" {code.key} ", "bold reverse")
+                text.append(f" {code.label} ({code.short_label})\n", "bold")
+                if code.description:
+                    text.append(f"     {code.description}\n")
+        if not text:
+            return Text(f"\nNo code or flag mentions '{wanted}'.", "italic")
+        return text
+
+    @on(Input.Changed, "#help-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.query_one("#help-codes", Static).update(self._codes(event.value))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#help-filter", Input)
+        box.display = True
+        self.query_one("#help-keys").display = False  # the room goes to the codes being looked for
+        box.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -83,9 +83,11 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.app.sub_title = str(self.archive.paths.root)
-        table = self.query_one("#sessions", DataTable)
-        for column in ("date", "series", "title", "contributions", "observed", "status", "id"):
-            table.add_column(column, key=column)
+        self._layout_width = 0
+
+    def on_resize(self) -> None:
+        if _columns(self.size.width) != _columns(self._layout_width):
+            self._fill_table()
 
     def on_screen_resume(self) -> None:
         self.reload()  # the first time the screen shows, and every time it is shown again
@@ -114,32 +116,41 @@ class HomeScreen(Screen[None]):
         self.sessions = sorted(
             message.sessions, key=lambda d: (d.session.meeting_date, d.session.created_at), reverse=True
         )
+        self._fill_table()
+        notes = [problem.message for problem in message.problems]
+        self._status(" · ".join(notes) if notes else self._count_line())
+
+    def _fill_table(self) -> None:
+        """The list in columns that fit the screen: every column when wide; at 80 columns the id gives way and
+        series and title share what is left, so that what a session is stays readable."""
         table = self.query_one("#sessions", DataTable)
         cursor = table.cursor_row
-        table.clear()
+        self._layout_width = self.size.width
+        columns = _columns(self.size.width)
+        table.clear(columns=True)
+        for key, label, width in columns:
+            table.add_column(label, key=key, width=width)
+        widths = {key: width for key, _, width in columns}
         now = self.app.now()  # type: ignore[attr-defined]
         for summary in self.sessions:
             session = summary.session
-            observed = (
-                session.observed_seconds(now) if session.status == SessionStatus.RECORDING else summary.observed_s
-            )
-            table.add_row(
-                session.meeting_date.isoformat(),
-                Text(session.series),  # typed text: a Text is shown as it is, a str would be read as markup
-                Text(session.title),
-                str(summary.contributions),
-                format_clock(observed),
-                session.status.value,
-                session.id,
-                key=session.id,
-            )
+            running = session.status == SessionStatus.RECORDING  # open elsewhere: its clock moves
+            cells = {
+                "date": session.meeting_date.isoformat(),
+                # Typed text: a Text is shown as it is, a str would be read as markup.
+                "series": Text(_cut(session.series, widths.get("series"))),
+                "title": Text(_cut(session.title, widths.get("title"))),
+                "contributions": f"{summary.contributions:,}",
+                "observed": format_clock(session.observed_seconds(now) if running else summary.observed_s),
+                "status": session.status.value,
+                "id": session.id,
+            }
+            table.add_row(*(cells[key] for key, _, _ in columns), key=session.id)
         self.query_one("#welcome").display = not self.sessions
         table.display = bool(self.sessions)
         if self.sessions:
             table.move_cursor(row=min(cursor, len(self.sessions) - 1))
             table.focus()
-        notes = [problem.message for problem in message.problems]
-        self._status(" · ".join(notes) if notes else self._count_line())
 
     def _count_line(self) -> str:
         return f"{plural(len(self.sessions), 'session')} in {self.archive.paths.root}"
@@ -292,3 +303,24 @@ class HomeScreen(Screen[None]):
 
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text.casefold()).strip("-")[:40] or "session"
+
+
+# The list's columns: (key, header, width). Fixed ones first; series and title share what is left.
+_FIXED = [("date", "date", 10), ("contributions", "contrib.", 8), ("observed", "observed", 8), ("status", "status", 9)]
+_ID = ("id", "id", 13)
+WIDE_HOME = 110  # from this width the list shows each session's id too
+
+
+def _columns(width: int) -> list[tuple[str, str, int]]:
+    fixed = [*_FIXED, _ID] if width >= WIDE_HOME else list(_FIXED)
+    spare = max(20, width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 2) - 4)  # cell padding, scrollbar
+    series = min(30, spare * 2 // 5)
+    title = spare - series
+    date, *rest = fixed
+    return [date, ("series", "series", series), ("title", "title", title), *rest]
+
+
+def _cut(text: str, width: int | None) -> str:
+    if width is None or len(text) <= width:
+        return text
+    return text[: max(1, width - 1)] + "…"

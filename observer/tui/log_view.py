@@ -3,6 +3,10 @@
 A DataTable re-renders every visible cell after any change; at a key press per second on a long meeting
 that is most of the time between a key and the screen. This widget keeps the rows as plain tuples and
 renders only the lines that fit, so an update costs the same at row 20 and at row 2,000.
+
+A cell is plain text, or words that each have a long and a short form and a colour (an organisation, each
+dimension's code, each flag): the long forms are shown where they fit the column, else the short ones
+("Partnership-first Transactional" becomes "PART TRX"), so every coded dimension shows at any width.
 """
 
 from __future__ import annotations
@@ -10,13 +14,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+# A word of a cell: (long form, short form, colour or "").
+Word = tuple[str, str, str]
+Cell = str | tuple[Word, ...]
+
 # Column names with their share of the width after the time column; codes matter most while coding.
-COLUMNS = (("time", 0.0), ("speaker", 0.2), ("organisation", 0.2), ("codes", 0.32), ("flags", 0.14), ("note", 0.14))
+COLUMNS = (("time", 0.0), ("speaker", 0.24), ("organisation", 0.16), ("codes", 0.3), ("flags", 0.15), ("note", 0.15))
 TIME_WIDTH = 7
 MAX_WIDTHS = {"speaker": 24, "organisation": 26}
+MIN_WIDTHS = {"organisation": 6, "codes": 9}  # a short organisation name; two short codes ("PART TRX")
 
 
 def _fit(text: str, width: int) -> str:
@@ -28,13 +38,43 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def fits(words: Sequence[Word], width: int) -> bool:
+    """Whether the words' long forms fit ``width`` cells."""
+    return cell_len(" ".join(word[0] for word in words)) <= width
+
+
+def fit_words(words: Sequence[Word], width: int, short: bool | None = None) -> list[tuple[str, str]]:
+    """The words as (text, colour) pieces filling exactly ``width`` cells: in their long forms, or short ones
+    (``short`` None: long if they all fit), cut at the end only if even those do not fit."""
+    if width <= 0:
+        return []
+    if short is None:
+        short = not fits(words, width)
+    shown = [word[1 if short else 0] for word in words]
+    pieces: list[tuple[str, str]] = []
+    used = 0
+    for text, (_, _, colour) in zip(shown, words, strict=True):
+        if pieces:
+            pieces.append((" ", ""))
+            used += 1
+        room = width - used
+        if room <= 0:
+            break
+        text = text if cell_len(text) <= room else _fit(text, room)
+        pieces.append((text, colour))
+        used += cell_len(text)
+    pieces.append((" " * max(0, width - used), ""))
+    return pieces
+
+
 def column_widths(width: int) -> list[int]:
     """Widths that always fit ``width``: time first, the rest shared out, spare room going to codes."""
     rest = max(0, width - TIME_WIDTH - len(COLUMNS))
     widths = [TIME_WIDTH]
     for name, share in COLUMNS[1:]:
-        widths.append(min(int(rest * share), MAX_WIDTHS.get(name, rest)))
-    widths[3] += rest - sum(widths[1:])  # codes take whatever the caps left over
+        wanted = max(int(rest * share), MIN_WIDTHS.get(name, 0)) if rest >= 40 else int(rest * share)
+        widths.append(min(wanted, MAX_WIDTHS.get(name, rest)))
+    widths[3] += rest - sum(widths[1:])  # codes take whatever the caps left over (or give what the minimums took)
     return widths
 
 
@@ -50,16 +90,45 @@ class ContributionLog(Widget):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ids: Sequence[str] = []
-        self.cells: dict[str, tuple[str, ...]] = {}
+        self.cells: dict[str, tuple[Cell, ...]] = {}
         self.selected: str | None = None
 
-    def show(self, ids: Sequence[str], cells: dict[str, tuple[str, ...]], selected: str | None) -> None:
+    def show(self, ids: Sequence[str], cells: dict[str, tuple[Cell, ...]], selected: str | None) -> None:
         self.ids, self.cells, self.selected = ids, cells, selected
         self.refresh()
 
     @property
     def row_count(self) -> int:
         return len(self.ids)
+
+    def row_text(self, contribution_id: str, width: int, short: Sequence[bool] = ()) -> Text:
+        """One row as shown at ``width``: every cell fitted to its column, words in their colours; ``short``
+        says, per column, whether its words show in short form (default: wherever the long ones do not fit)."""
+        line = Text(no_wrap=True, overflow="crop")
+        for position, (cell, column_width) in enumerate(
+            zip(self.cells[contribution_id], column_widths(width), strict=True)
+        ):
+            if position:
+                line.append(" ")
+            if isinstance(cell, str):
+                line.append(_fit(cell, column_width))
+            else:
+                form = short[position] if position < len(short) else None
+                for text, colour in fit_words(cell, column_width, form):
+                    line.append(text, Style(color=colour) if colour else None)
+        line.truncate(width)
+        return line
+
+    def _short_columns(self, rows: Sequence[str], width: int) -> list[bool]:
+        """Per column, whether the rows on screen show its words short: one form for the whole column, so
+        that ORG and Organisation-first never stand one above the other."""
+        widths = column_widths(width)
+        short = [False] * len(widths)
+        for contribution_id in rows:
+            for position, cell in enumerate(self.cells[contribution_id]):
+                if not isinstance(cell, str) and not short[position] and not fits(cell, widths[position]):
+                    short[position] = True
+        return short
 
     def render(self) -> Text:
         width, height = self.size.width, max(1, self.size.height - 1)
@@ -71,10 +140,10 @@ class ContributionLog(Widget):
         first = max(0, min(focus - height + 1 if focus >= height else 0, len(self.ids) - height))
         if focus >= first + height:
             first = focus - height + 1
-        for position in range(first, min(len(self.ids), first + height)):
+        shown = range(first, min(len(self.ids), first + height))
+        short = self._short_columns([self.ids[position] for position in shown], width)
+        for position in shown:
             contribution_id = self.ids[position]
-            line = " ".join(_fit(cell, w) for cell, w in zip(self.cells[contribution_id], widths, strict=True))
-            line = set_cell_size(line, width)
             style = ""
             if contribution_id == self.selected:
                 style = "bold reverse magenta"
@@ -83,7 +152,10 @@ class ContributionLog(Widget):
             elif position % 2:
                 style = "dim"
             text.append("\n")
-            text.append(line, style)
+            row = self.row_text(contribution_id, width, short)
+            if style:
+                row.stylize(style)
+            text.append_text(row)
         if not self.ids:
             text.append("\n(no contributions yet)", "dim italic")
         return text

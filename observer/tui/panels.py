@@ -21,7 +21,7 @@ from observer import palette
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
-from observer.models import Codebook, Contribution, Session, SessionStatus
+from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar, number, percent
 
 StateT = TypeVar("StateT")
@@ -43,6 +43,8 @@ class Panel(Widget, Generic[StateT]):
 
 
 PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
+WIDE_ATTENDEES = 32  # the attendees panel shows organisations' full names from this width
+COMPACT_BELOW = 90  # the current contribution narrower than this shows codes by key and short form
 AIRTIME_BAR_WIDTH = 20
 
 
@@ -88,17 +90,20 @@ class ClockBar(Panel[ClockState]):
             SessionStatus.PAUSED: ("❚❚ PAUSED", "clock-bar--waiting"),
             SessionStatus.ENDED: ("■ ENDED — editing", "clock-bar--ended"),
         }[session.status]
+        # In order of what must survive a narrow terminal: the line is cut at its end, so the title goes first.
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
-        text.append("  ")
-        text.append(session.title, style("clock-bar--title"))
+        if state.editing and session.status != SessionStatus.ENDED:
+            text.append("  EDITING", style("clock-bar--editing"))
+        if session.codebook.indices:
+            values = state.indices or {}
+            shown = "  ".join(f"{i.short} {number(values.get(i.id))}" for i in session.codebook.indices[:2])
+            text.append(f"  {shown}", style("clock-bar--indices"))
         item = session.agenda_item_at(state.clock_s)
         if item is not None:
-            text.append(f"  ·  agenda: {item.title}")
-        if state.indices is not None and session.codebook.indices:
-            shown = "  ".join(f"{i.short} {number(state.indices[i.id])}" for i in session.codebook.indices)
-            text.append(f"  ·  {shown}", style("clock-bar--indices"))
-        if state.editing:
-            text.append("  ·  EDITING (Esc: live)", style("clock-bar--editing"))
+            text.append(f"  ▸ {item.title}")
+        text.append("  ·  ")
+        text.append(session.title, style("clock-bar--title"))
+        text.no_wrap, text.overflow = True, "ellipsis"
         return text
 
 
@@ -135,7 +140,7 @@ class AttendeesPanel(Panel[AttendeesState]):
         table.add_column(width=1)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(justify="right", no_wrap=True)
-        organisations = {o.id: o.name for o in session.organisations}
+        organisations = {o.id: o for o in session.organisations}
         for index, participant in enumerate(session.participants):
             key = SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "/"
             attendance = session.attendance_of(participant.id)
@@ -144,7 +149,12 @@ class AttendeesPanel(Panel[AttendeesState]):
                 name = Text(participant.name, style=style("attendees--speaking"))
             else:
                 name = Text(participant.name, style=style("attendees--left") if left else "")
-            name.append(f"  {organisations.get(participant.organisation_id, '')}", style("attendees--organisation"))
+            organisation = organisations.get(participant.organisation_id)
+            # Room for a name and an organisation's name only on a wide panel: its short form otherwise.
+            where = (
+                "" if organisation is None else organisation.name if self.size.width >= 32 else organisation.short_name
+            )
+            name.append(f"  {where}", style("attendees--organisation"))
             airtime = format_clock(state.airtime.get(participant.id, 0.0))
             table.add_row(Text(key, style("attendees--key")), name, airtime)
         if not session.participants:
@@ -197,21 +207,31 @@ class CurrentContribution(Panel[CurrentState]):
         else:
             text.append(f"  {format_clock(target.start_s)}–{format_clock(state.end_s)}")
         codebook = state.session.codebook
+        # Narrow: each option by its key and short form, the chosen code and every flag that is on in full.
+        compact = self.size.width < COMPACT_BELOW
         for dimension in codebook.dimensions:
             text.append(f"\n{dimension.label}: ", "bold")
+            chosen_code = dimension.code(target.codes.get(dimension.id, ""))
+            if compact:
+                text.append(chosen_code.label if chosen_code else "—", "bold" if chosen_code else "")
+                text.append("   ")
             for code in dimension.codes:
-                chosen = target.codes.get(dimension.id) == code.id
-                if chosen:  # in the code's own colour (palette.py), as on every chart and table
+                if code is chosen_code:  # in the code's own colour (palette.py), as on every chart and table
                     shown = style("current--chosen") + Style(color=palette.code_colour(codebook, dimension.id, code.id))
                 else:
                     shown = style("current--option")
-                text.append(f"[{code.key}] {code.label}", shown)
-                text.append("  ")
+                text.append(f"[{code.key}]{code.short_label if compact else ' ' + code.label}", shown)
+                text.append(" " if compact else "  ")
         if codebook.flags:
             text.append("\nFlags: ", "bold")
+            if compact:
+                on = [flag.label for flag in codebook.flags if flag.id in target.flags]
+                text.append(", ".join(on) if on else "none", "bold" if on else "")
+                text.append("\n")
             for flag in codebook.flags:
                 flagged = flag.id in target.flags
-                text.append(f"[{flag.key}] {flag.label}", style("current--flagged" if flagged else "current--option"))
+                label = f"[{flag.key}]{flag.short_label}" if compact else f"[{flag.key}] {flag.label}"
+                text.append(label, style("current--flagged" if flagged else "current--option"))
                 text.append(" ")
         if target.note:
             text.append(f"\nNote: {target.note}", "italic")
@@ -242,9 +262,14 @@ class BalancePanel(Panel[BalanceState]):
         head = Text()
         head.append("Balance", style("balance--heading"))
         codebook = state.codebook
+        narrow = self.size.width < PANEL_LABEL_WIDTH + 20
         for index in codebook.indices:  # only what the codebook declares: a session never shows another's label
-            label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
             by_count, by_time = number(values[index.id]), number(values[time_key(index.id)])
+            if narrow:  # the index by its short name: one line each, never wrapped
+                head.append(f"\n{index.short:<6}", palette.index_colour(codebook, index))
+                head.append(f" {by_count}  by time {by_time}")
+                continue
+            label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
             head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", palette.index_colour(codebook, index))
             head.append(f" {by_count}  (time {by_time})")
         parts: list[RenderableType] = [head, Text()]
@@ -275,3 +300,43 @@ class BalancePanel(Panel[BalanceState]):
             tail.append(" ▲\n" if over else "\n", style("balance--over"))
         tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
         return Group(*parts, tail)
+
+
+@dataclass(frozen=True)
+class BalanceLineState:
+    balance: LiveBalance
+
+
+class BalanceLine(Panel[BalanceLineState]):
+    """The balance in one line, for a terminal too narrow for the balance panel: the organisation heard most and
+    the one heard least for its share of the room, with their shares."""
+
+    COMPONENT_CLASSES = {"balance-line--label", "balance-line--over"}
+    DEFAULT_CSS = """
+    BalanceLine { height: 1; padding: 0 1; background: $boost; }
+    BalanceLine > .balance-line--label { color: $text-muted; }
+    BalanceLine > .balance-line--over { color: $error; text-style: bold; }
+    """
+    state: reactive[BalanceLineState | None] = reactive(None, always_update=True)
+
+    def draw(self, state: BalanceLineState) -> RenderableType:
+        style = self.style
+        present = [row for row in state.balance.organisations if row.share_of_room and row.airtime_ratio is not None]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if len(present) < 2:
+            text.append("Balance: shown once two organisations in the room have spoken", style("balance-line--label"))
+            return text
+        most = max(present, key=lambda row: row.airtime_ratio or 0.0)
+        least = min(present, key=lambda row: row.airtime_ratio or 0.0)
+        for label, row in (("Most heard", most), ("least", least)):
+            over = (row.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO
+            text.append(f"{label} ", style("balance-line--label"))
+            text.append(_short(row.name), style("balance-line--over") if over else "")
+            text.append(f" {percent(row.share_airtime)} of talk, {percent(row.share_of_room)} of room")
+            if row is most:
+                text.append(" · ")
+        return text
+
+
+def _short(name: str, limit: int = 18) -> str:
+    return name if len(name) <= limit else short_form(name)
