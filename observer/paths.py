@@ -48,6 +48,10 @@ class DataPaths:
     def journal(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "journal.jsonl"
 
+    def folding_journal(self, session_id: str) -> Path:
+        """The journal a fold is folding into the checkpoint, while new entries go to a fresh one."""
+        return self.session_dir(session_id) / "journal.jsonl.folding"
+
     def header(self, session_id: str) -> Path:
         """What a listing needs of the session, kept by its writer (a cache: see storage/header.py)."""
         return self.session_dir(session_id) / "header.json"

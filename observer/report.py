@@ -47,7 +47,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     heading = Text.assemble(
         (session.title, "bold"),
         f"  ·  {session.series or 'no series'}  ·  {session.meeting_date}  ·  ",
-        f"{summary.contributions} contributions over {format_clock(summary.observed_s)} observed",
+        f"{plural(summary.contributions, 'contribution')} over {format_clock(summary.observed_s)} observed",
     )
     parts: list[RenderableType] = [heading, Text()]
     sentences = session_sentences(summary, data)
@@ -202,7 +202,7 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         ("Agreement ", "bold"),
         f"A = {comparison.session_a}, B = {comparison.session_b} · clock offset "
         f"{comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in "
-        f"common · {comparison.matched_pairs} contributions matched, {comparison.unmatched_a} only in A, "
+        f"common · {plural(comparison.matched_pairs, 'contribution')} matched, {comparison.unmatched_a} only in A, "
         f"{comparison.unmatched_b} only in B",
     )
     table = Table(title="By dimension", title_justify="left")

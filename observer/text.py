@@ -70,3 +70,16 @@ def existing_like(typed: str, existing: Sequence[str]) -> str | None:
         return same[0]
     starting = [name for name in existing if name_key(name).startswith(key)]
     return min(starting, key=len) if starting else None
+
+
+def export_name(stem: str, suffix: str = ".xlsx", limit: int = 120) -> str:
+    """A file name from a title, whole words kept: "observer-2026-11-05-Board, November" ->
+    "observer-2026-11-05-board-november.xlsx"; a very long one ends at a word, never inside one."""
+    words = "".join(ch if ch.isalnum() or ch == "-" else " " for ch in stem.casefold()).split()
+    name = ""
+    for word in words:
+        joined = f"{name}-{word}" if name else word
+        if len(joined) > limit:
+            break
+        name = joined
+    return (name or "observer") + suffix

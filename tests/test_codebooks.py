@@ -71,7 +71,7 @@ BROKEN = {
     ),
     "key collides with a flag": (_swap('key = "c"', 'key = "t"'), "flag 'coordinator', field 'key'"),
     "key is a speaker digit": (_swap('key = "n"', 'key = "3"'), "speaker keys"),
-    "key is an app key": (_swap('key = "r"', 'key = "A"'), "app's key for 'Agenda item'"),
+    "key is an app key": (_swap('key = "r"', 'key = "A"'), "app's key for 'Agenda'"),
     "key is space": (_swap('key = "r"', 'key = " "'), "printable"),
     "key too long": (_swap('key = "r"', 'key = "rr"'), "code 'relational', field 'key'"),
     "duplicate code id": (_swap('id = "neutral"', 'id = "org_first"'), "field 'id': 'org_first' is already used"),

@@ -28,6 +28,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _kill(store: SessionStore) -> None:
+    store._wait_for_fold()  # a fold's files are written atomically: killed, it is as if done or not begun
     os.close(store._journal_fd)
     store._journal_fd = -1
     store._lock.release()

@@ -34,7 +34,7 @@ async def _code_a_bales_meeting(archive: Archive) -> tuple[str, str, str]:
     archive.create_session(session).close()
     clock = FakeClock()
     app = ObserverApp(archive, start="coding", session_id=session.id, clock=clock)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(160, 45)) as pilot:  # wide: the balance panel names each index in full
         await settle(pilot)
         for position, (speaker, act) in enumerate([("1", "s"), ("2", "g"), ("3", "d"), ("1", "a")]):
             if position:

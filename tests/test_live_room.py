@@ -278,3 +278,60 @@ async def test_the_help_screen_says_what_each_code_means_and_filters(tmp_path: P
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, KeyHelp)
+
+
+async def test_exports_from_home_and_the_series_screen_land_where_they_say(
+    tmp_path: Path, partnership: Codebook, monkeypatch
+) -> None:
+    """Home's export went to the home folder under a name cut mid-word, in a box too narrow to read; the
+    series screen could not write the trend workbook at all."""
+    from textual.widgets import Input, Static
+
+    from observer.tui.dialogs import PathPrompt
+    from observer.tui.home import HomeScreen
+    from observer.tui.review import TrendsScreen
+
+    from .tui_helpers import shown
+
+    monkeypatch.chdir(tmp_path)
+    archive, session_id, _ = _ended_meeting(tmp_path, partnership)
+    title = "Board, November meeting of the North Locality partnership"
+    data = archive.load(session_id)
+    archive.trash_session(session_id)
+    archive.add_session(data.model_copy(update={"session": data.session.model_copy(update={"title": title})}))
+    expected = tmp_path / "observer-2026-03-02-board-november-meeting-of-the-north-locality-partnership.xlsx"
+    app = ObserverApp(archive, clock=FakeClock(at(0)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if home.sessions:
+                break
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PathPrompt)
+        assert app.screen.query_one(Input).value == str(expected)
+        assert str(expected) in " ".join(str(app.screen.query_one("#prompt-path", Static).render()).split())
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # names as recorded
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if expected.exists():
+                break
+        assert expected.exists()
+        await pilot.press("s")
+        await shown(pilot, TrendsScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        trend = tmp_path / "observer-trends-north.xlsx"
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if trend.exists():
+                break
+        assert trend.exists()
+    from openpyxl import load_workbook
+
+    assert load_workbook(trend).sheetnames[0] == "Dashboard"

@@ -227,6 +227,7 @@ async def test_leaving_the_coding_screen_pauses_without_an_undo_step(tmp_path: P
 
 def _kill(store: SessionStore) -> None:
     """What SIGKILL leaves: the journal as written (every entry fsynced), no fold, the lock free."""
+    store._wait_for_fold()  # a fold's files are written atomically: killed, it is as if done or not begun
     os.close(store._journal_fd)
     store._journal_fd = -1
     store._lock.release()

@@ -8,6 +8,7 @@ from observer import __version__
 from observer.agreement import Agreement, Comparison
 from observer.export.xlsx import BOLD, RATIO, TITLE, BookWriter, Sheet
 from observer.files import scratch_dir_beside
+from observer.text import plural
 
 
 def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
@@ -18,7 +19,8 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
             [
                 f"clock offset {comparison.offset_s:+.1f} s · slices of {comparison.slice_s:g} s over "
                 f"{(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in common · "
-                f"tolerance {comparison.tolerance_s:g} s · {comparison.matched_pairs} contributions matched, "
+                f"tolerance {comparison.tolerance_s:g} s · "
+                f"{plural(comparison.matched_pairs, 'contribution')} matched, "
                 f"{comparison.unmatched_a} only in A, {comparison.unmatched_b} only in B"
             ]
         )

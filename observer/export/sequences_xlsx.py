@@ -151,7 +151,7 @@ def _after_sheet(book: BookWriter, after: AfterFlag) -> None:
     sheet.append([f"After a '{after.flag_label}' contribution: the next {after.window} contributions"], font=TITLE)
     sheet.append(
         [
-            f"{after.events} contributions carry the flag; {after.after_contributions} fall in the windows after "
+            f"Flagged: {plural(after.events, 'contribution')}; {after.after_contributions} fall in the windows after "
             f"them and {after.elsewhere_contributions} elsewhere. p: two-sided, {after.permutations:,} "
             f"permutations of the flag within each session, seed {after.seed}."
         ]

@@ -40,7 +40,7 @@ from observer.export.session_rows import (
 )
 from observer.files import atomic_replace, scratch_dir_beside
 from observer.models import Codebook, IndexDefinition, SessionData
-from observer.text import listed
+from observer.text import listed, plural
 
 ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
@@ -569,8 +569,8 @@ def _fill_summary(
             session.series,
             session.meeting_date.isoformat(),
             f"{format_clock(summary.observed_s)} observed",
-            f"{summary.contributions} contributions",
-            f"{present} people present",
+            plural(summary.contributions, "contribution"),
+            f"{plural(present, 'person', 'people')} present",
             f"observer {session.observer}" if session.observer else "",
             f"codebook {session.codebook.name} {session.codebook.version}",
         ]
@@ -585,7 +585,7 @@ def _fill_summary(
             sheet.bullets(digests[0].findings)
             sheet.blank()
     else:
-        sheet.append([f"observer — {len(digests)} sessions"], font=TITLE)
+        sheet.append([f"observer — {plural(len(digests), 'session')}"], font=TITLE)
         sheet.blank()
     charts = ChartStack(sheet, CHART_COLUMN, sheet.rows + 1, SUMMARY_WIDTHS)
 

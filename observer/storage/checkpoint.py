@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -44,12 +45,24 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
         def dump(handle: BinaryIO) -> None:
-            handle.write(encoded)
+            for piece in encoded_tables(data):
+                handle.write(piece)
 
         atomic_replace(self.path, dump)
+
+
+def encoded_tables(data: dict[str, dict[str, Any]]) -> Iterator[bytes]:
+    """The same bytes as ``json.dumps(data, separators=(",", ":"))``, a document at a time: a fold running
+    beside live coding never holds the interpreter for the length of a whole session's encoding."""
+    yield b"{"
+    for table_number, (name, table) in enumerate(data.items()):
+        yield f"{',' if table_number else ''}{json.dumps(name)}:{{".encode()
+        for doc_number, (doc_id, doc) in enumerate(table.items()):
+            text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            yield f"{',' if doc_number else ''}{json.dumps(doc_id)}:{text}".encode()
+        yield b"}"
+    yield b"}"
 
     def close(self) -> None:
         pass

@@ -43,8 +43,9 @@ def move_aside(path: Path) -> Path:
 class JournalRead:
     """What replaying a journal found: how big it is, and whether it holds damage."""
 
-    size: int = 0  # bytes in the file
+    size: int = 0  # bytes in the file (in both files, for ``replay_journals``)
     damaged: bool = False  # a bad entry before the last line: not a crash signature, keep the file
+    damaged_file: Path | None = None  # which file, for ``replay_journals``
 
 
 def replay_journal(path: Path, state: SessionState) -> JournalRead:
@@ -88,3 +89,16 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
 def set_aside_files(directory: Path) -> list[Path]:
     """Damaged files moved aside earlier (``*.corrupt``): kept, and named to the user on every read."""
     return sorted(directory.glob("*.corrupt")) if directory.is_dir() else []
+
+
+def replay_journals(folding: Path, journal: Path, state: SessionState) -> JournalRead:
+    """Apply a session's journals in order: the one a fold was folding (if a fold was under way), then the
+    current one. Damage in the first stops the reading there: what comes after it is not applied either."""
+    first = replay_journal(folding, state)
+    if first.damaged:
+        state.warnings.append(f"{journal.name} was not read: it follows damage in {folding.name}")
+        return JournalRead(size=first.size, damaged=True, damaged_file=folding)
+    second = replay_journal(journal, state)
+    return JournalRead(
+        size=first.size + second.size, damaged=second.damaged, damaged_file=journal if second.damaged else None
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from observer.errors import StorageError
 from observer.models import SessionStatus
 from observer.paths import DataPaths
 from observer.storage.checkpoint import read_checkpoint
-from observer.storage.journal import JournalRead, replay_journal, set_aside_files
+from observer.storage.journal import JournalRead, replay_journals, set_aside_files
 from observer.storage.lock import lock_is_held
 from observer.storage.state import SessionState, paused_at_last_moment
 from observer.text import terminal_safe
@@ -25,14 +26,20 @@ def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState,
     aside = set_aside_files(directory)
     if not checkpoint.exists():
         raise StorageError(missing_checkpoint(paths, session_id, aside))
-    state = read_checkpoint(checkpoint)
+    for _ in range(READ_ATTEMPTS):
+        # A writer may fold while this reads: a checkpoint replaced meanwhile (and the journal it folded gone)
+        # is read again, so that no reader puts an old checkpoint together with a newer journal.
+        before = _identity(checkpoint)
+        state = read_checkpoint(checkpoint)
+        journal = replay_journals(paths.folding_journal(session_id), paths.journal(session_id), state)
+        if _identity(checkpoint) == before:
+            break
     if state.session.id != session_id:
         # A copied folder (``S.bak``): opening it would give S a second writer, listing it would show S twice.
         raise StorageError(
             f"folder sessions/{terminal_safe(directory.name)} holds session {state.session.id}, not one of its own "
             "name (a copy?); it is skipped and left as it is"
         )
-    journal = replay_journal(paths.journal(session_id), state)
     state.warnings += [
         f"{directory.name}/{path.name} holds damaged data set aside earlier; what could be read is in the session"
         for path in aside
@@ -42,6 +49,17 @@ def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState,
         assert interrupted is not None
         state.session = interrupted
     return state, journal
+
+
+READ_ATTEMPTS = 3
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def missing_checkpoint(paths: DataPaths, session_id: str, aside: list[Path]) -> str:

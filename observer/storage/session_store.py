@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 
 from observer.errors import StorageError
 from observer.files import describe_os_error, fsync_dir
@@ -45,6 +46,8 @@ class SessionStore:
             lock.release()
             raise
         self._entries_since_checkpoint = 0
+        self._folder: threading.Thread | None = None
+        self.fold_problem: str | None = None  # why the last fold in the background failed, if it did
 
     def _start_journal(self, found: JournalRead) -> None:
         """Fold what recovery read into the checkpoint, then start the journal clean.
@@ -53,11 +56,20 @@ class SessionStore:
         the journal is emptied, and a damaged journal is moved aside whole (its bytes kept), never cut.
         """
         path = self.paths.journal(self.session_id)
+        folding = self.paths.folding_journal(self.session_id)
         if found.size or self.state.warnings:
             AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
-        if found.damaged:
-            aside = move_aside(path)
-            self.state.warnings.append(f"the damaged journal was moved aside to {aside.name}, unchanged")
+        for journal in (folding, path) if found.damaged else ():
+            if journal.exists() and (journal == found.damaged_file or found.damaged_file == folding):
+                # Damage, and (after damage in the folding journal) everything that followed it: kept whole.
+                aside = move_aside(journal)
+                self.state.warnings.append(f"the damaged journal was moved aside to {aside.name}, unchanged")
+        try:
+            if folding.exists():  # a fold the last process did not finish: its entries are in the checkpoint now
+                folding.unlink()
+                fsync_dir(folding.parent)
+        except OSError as error:
+            raise StorageError(describe_os_error(error, folding)) from None
         try:
             existed = path.exists()
             self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -123,7 +135,7 @@ class SessionStore:
         self.state.seq = seq
         self._entries_since_checkpoint += 1
         if self._entries_since_checkpoint >= self.fold_every:
-            self.checkpoint()
+            self._fold_soon()
 
     def _append(self, line: bytes) -> None:
         fd = self._journal_fd
@@ -142,13 +154,71 @@ class SessionStore:
                 describe_os_error(error, self.paths.journal(self.session_id)) + "; that action was not saved"
             ) from None
 
+    def _fold_soon(self) -> None:
+        """Fold the journal into the checkpoint without keeping the next key waiting.
+
+        On this thread, only what must come before the next entry: the journal is renamed to the folding
+        journal and a fresh one started (one rename, one directory fsync). A thread of its own then writes the
+        checkpoint from a snapshot and removes the folding journal. Every moment in between reads whole:
+        readers replay the folding journal and then the fresh one over whichever checkpoint they find, and
+        skip by sequence number what a checkpoint already holds.
+        """
+        if self._folder is not None and self._folder.is_alive():
+            return  # the last fold is still writing: this one waits for a later entry
+        path = self.paths.journal(self.session_id)
+        folding = self.paths.folding_journal(self.session_id)
+        if folding.exists():
+            return  # a fold that failed left its journal: never write over it (close folds it, on this thread)
+        snapshot = self.state.snapshot()
+        try:
+            os.rename(path, folding)
+        except OSError:
+            return  # no fold this time; the journal keeps every entry, and close folds it
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            os.rename(folding, path)  # back as it was: entries keep going to the journal they were in
+            return
+        try:
+            fsync_dir(path.parent)  # the fresh journal's name on disk before any entry it takes is acknowledged
+        except OSError:
+            os.close(fd)
+            os.unlink(path)
+            os.rename(folding, path)
+            return
+        os.close(self._journal_fd)
+        self._journal_fd = fd
+        self._entries_since_checkpoint = 0
+        self._folder = threading.Thread(target=self._fold, args=(snapshot,), name="fold", daemon=True)
+        self._folder.start()
+
+    def _fold(self, snapshot: SessionState) -> None:
+        folding = self.paths.folding_journal(self.session_id)
+        try:
+            AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(snapshot))
+            folding.unlink()
+            fsync_dir(folding.parent)
+            write_header(self.paths, snapshot)
+        except Exception as error:  # the journals still hold everything; close folds them on this thread
+            self.fold_problem = str(error)
+
+    def _wait_for_fold(self) -> None:
+        if self._folder is not None:
+            self._folder.join()
+            self._folder = None
+
     def checkpoint(self) -> None:
         """Fold the journal into the TinyDB checkpoint (atomically), then empty the journal and refresh the
-        header that listings read."""
+        header that listings read. Waits for a fold under way in the background first."""
+        self._wait_for_fold()
         AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
+        folding = self.paths.folding_journal(self.session_id)
         try:
+            if folding.exists():  # a background fold that failed: its entries are in this checkpoint
+                folding.unlink()
             os.ftruncate(self._journal_fd, 0)
             os.fsync(self._journal_fd)
+            fsync_dir(folding.parent)
         except OSError:
             pass  # entries already in the checkpoint are skipped by their sequence numbers on replay
         else:
@@ -197,6 +267,9 @@ class MemorySessionStore(SessionStore):
         self.journal.clear()
         self.folds += 1
         self._entries_since_checkpoint = 0
+
+    def _fold_soon(self) -> None:
+        self.checkpoint()  # nothing to write in memory: a fold is immediate
 
     def close(self) -> None:
         if self._open:

@@ -115,6 +115,21 @@ class SessionState:
             )
         target.append(change)
 
+    def snapshot(self) -> SessionState:
+        """A copy to fold on another thread while this one moves on: the containers are copied, the records
+        (immutable) are shared. Cheap: no record is copied or validated."""
+        return SessionState(
+            session=self.session,
+            contributions=dict(self.contributions),
+            undo_stack=list(self.undo_stack),
+            redo_stack=list(self.redo_stack),
+            seq=self.seq,
+            last_clock_s=self.last_clock_s,
+            last_wall_time=self.last_wall_time,
+            _ordered=None if self._ordered is None else list(self._ordered),
+            _positions=dict(self._positions) if self._ordered is not None else {},
+        )
+
     def data(self) -> SessionData:
         # Built without validating again: every record was validated when it was read or made.
         return SessionData.model_construct(session=self.session, contributions=list(self.ordered()))

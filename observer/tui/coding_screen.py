@@ -33,6 +33,7 @@ from observer.metrics import (
 )
 from observer.models import Contribution, Session, SessionData, SessionStatus, utc_now
 from observer.storage import Archive, SessionStore
+from observer.text import plural
 from observer.tui.dialogs import (
     AttendeeForm,
     Confirm,
@@ -642,7 +643,10 @@ class CodingScreen(Screen[None]):
 
         count = len(self.view.data.contributions)
         self.app.push_screen(
-            Confirm("End this session?", f"{count} contributions recorded. You can still edit them afterwards."), end
+            Confirm(
+                "End this session?", f"{plural(count, 'contribution')} recorded. You can still edit them afterwards."
+            ),
+            end,
         )
 
     def _show_end_summary(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -85,7 +86,11 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(self.prompt_title, classes="dialog-title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield from self.below_input()
             yield Label("Enter to save · Escape to cancel", classes="dialog-hint")
+
+    def below_input(self) -> ComposeResult:
+        yield from ()
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -93,6 +98,21 @@ class TextPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PathPrompt(TextPrompt):
+    """A file to write: the whole path it will be is shown under the box as it is typed, wrapped, never cut."""
+
+    def below_input(self) -> ComposeResult:
+        yield Static(self._where(self.value), id="prompt-path", markup=False)
+
+    @staticmethod
+    def _where(typed: str) -> str:
+        return f"Writes {Path(typed.strip() or '.').expanduser().resolve()}"
+
+    @on(Input.Changed, "#prompt-input")
+    def show_path(self, event: Input.Changed) -> None:
+        self.query_one("#prompt-path", Static).update(self._where(event.value))
 
 
 class NotePrompt(ModalScreen[str | None]):

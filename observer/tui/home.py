@@ -20,8 +20,8 @@ from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
-from observer.text import plural
-from observer.tui.dialogs import Confirm, Picker, TextPrompt
+from observer.text import export_name, plural
+from observer.tui.dialogs import Confirm, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
 WELCOME = """[b]Welcome to observer.[/b]
@@ -72,6 +72,7 @@ class HomeScreen(Screen[None]):
         self.sessions: list[SessionSummary] = []  # newest meeting first, as the table shows them
         # What the last listing read: coming back to Home reads only the sessions whose files changed since.
         self._listing: ListingCache = {}
+        self._export_folder = Path.cwd()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -221,7 +222,8 @@ class HomeScreen(Screen[None]):
         data = self.selected()
         if data is None:
             return
-        default = Path.home() / f"observer-{data.session.meeting_date}-{_slug(data.session.title)}.xlsx"
+        # The folder the app was started in (or the last one exported to), and a name that says it all.
+        default = self._export_folder / export_name(f"observer-{data.session.meeting_date}-{data.session.title}")
 
         def export(path: str | None) -> None:
             if not path:
@@ -229,11 +231,13 @@ class HomeScreen(Screen[None]):
 
             def named(naming: ExportNaming | None) -> None:
                 if naming is not None:
-                    self._export(data, Path(path).expanduser(), naming)
+                    target = Path(path).expanduser()
+                    self._export_folder = target.parent
+                    self._export(data, target, naming)
 
             self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
 
-        self.app.push_screen(TextPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
+        self.app.push_screen(PathPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:
@@ -299,10 +303,6 @@ class HomeScreen(Screen[None]):
         generate_demo(self.archive)  # the same meetings as `observer demo`
         self.app.call_from_thread(self.notify, "demo meetings added", timeout=4)
         self.reload()
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.casefold()).strip("-")[:40] or "session"
 
 
 # The list's columns: (key, header, width). Fixed ones first; series and title share what is left.

@@ -19,7 +19,7 @@ from observer.errors import ObserverError
 from observer.models import SessionData
 from observer.roster import RosterEntry, agenda_of, build_session, last_session_of_series, read_roster, roster_of
 from observer.storage import Archive
-from observer.text import existing_like
+from observer.text import existing_like, plural
 from observer.tui.dialogs import CompletingInput, ExistingOrNew
 from observer.tui.messages import GoHome, OpenSession
 
@@ -193,7 +193,9 @@ class NewSessionScreen(Screen[None]):
             previous = last_session_of_series(series, self.sessions)
             if previous is not None:
                 entries = roster_of(previous)
-                self.notify(f"carried over {len(entries)} attendees from '{previous.session.title}'", timeout=4)
+                self.notify(
+                    f"carried over {plural(len(entries), 'attendee')} from '{previous.session.title}'", timeout=4
+                )
         return entries
 
 

@@ -23,6 +23,7 @@ from observer.keys import SPEAKER_KEYS
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar, number, percent
+from observer.text import plural
 
 StateT = TypeVar("StateT")
 
@@ -298,7 +299,7 @@ class BalancePanel(Panel[BalanceState]):
             tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
             over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
             tail.append(" ▲\n" if over else "\n", style("balance--over"))
-        tail.append(f"\n{summary.contributions} contributions · {format_clock(summary.observed_s)} observed")
+        tail.append(f"\n{plural(summary.contributions, 'contribution')} · {format_clock(summary.observed_s)} observed")
         return Group(*parts, tail)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import RenderableType
 from rich.text import Text
 from textual import work
@@ -18,6 +20,8 @@ from observer.models import SessionData
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
 from observer.sequences import findings
 from observer.storage import Archive
+from observer.text import export_name
+from observer.tui.dialogs import PathPrompt
 from observer.tui.messages import GoHome
 
 
@@ -62,12 +66,40 @@ class ReviewScreen(Screen[None]):
 
 
 class TrendsScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("x", "export", "Trend workbook"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
-    def __init__(self, series: str, sessions: list[SessionData]) -> None:
+    def __init__(self, series: str, sessions: list[SessionData], archive: Archive | None = None) -> None:
         super().__init__()
         self.series = series
         self.sessions = sessions
+        self.archive = archive
+
+    def action_export(self) -> None:
+        """The series' trend workbook (the coordinator's Dashboard first), to a file named here."""
+        default = Path.cwd() / export_name(f"observer-trends-{self.series or 'series'}")
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(Path(path).expanduser())
+
+        self.app.push_screen(PathPrompt("Write the trend workbook to (.xlsx)", str(default)), chosen)
+
+    @work(thread=True, exclusive=True, group="trend-export")
+    def _export(self, path: Path) -> None:
+        from observer.export import ExportOptions, export_trends
+
+        try:
+            if self.archive is not None:
+                path = self.archive.paths.check_output(path)
+            export_trends(self.sessions, self.series, path, ExportOptions())
+        except ObserverError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, f"saved {path}", timeout=6)
 
     def compose(self) -> ComposeResult:
         yield Header()
