@@ -264,3 +264,20 @@ def test_a_folder_name_with_escapes_is_printed_made_safe(tmp_path: Path, stored:
         result = CliRunner().invoke(main, ["--data-dir", str(stored), *command])
         assert "\x1b" not in result.stderr and "\x07" not in result.stderr, command
         assert "x?]0;owned?" in result.stderr, command
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path: Path, partnership: Codebook) -> None:
+    """Textual's hint is markup ("[b]ctrl+q[/b]"); our notices are plain text, so it showed the brackets."""
+    from .tui_helpers import FakeClock, settle
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        messages = [notice.message for notice in app._notifications]
+        assert any("ctrl+q" in message for message in messages), messages
+        assert not any("[b]" in message for message in messages), messages

@@ -33,9 +33,9 @@ from .tui_helpers import FakeClock, press, settle
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
-def _run_script_then_kill(data_dir: Path, session_id: str, fold_every: int, *steps: str) -> dict:
-    """Run the scripted writer, read what its screen would show, then SIGKILL it."""
-    process = subprocess.Popen(
+def _start_script(data_dir: Path, session_id: str, fold_every: int, *steps: str) -> subprocess.Popen[str]:
+    """The scripted writer (tests/helpers/scripted.py), running: it prints what its screen shows, then waits."""
+    return subprocess.Popen(
         [sys.executable, "-m", "tests.helpers.scripted", str(data_dir), session_id, str(fold_every), *steps],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -43,6 +43,11 @@ def _run_script_then_kill(data_dir: Path, session_id: str, fold_every: int, *ste
         env=ENV,
         text=True,
     )
+
+
+def _run_script_then_kill(data_dir: Path, session_id: str, fold_every: int, *steps: str) -> dict:
+    """Run the scripted writer, read what its screen would show, then SIGKILL it."""
+    process = _start_script(data_dir, session_id, fold_every, *steps)
     assert process.stdout is not None
     line = process.stdout.readline()
     process.send_signal(signal.SIGKILL)
@@ -157,14 +162,7 @@ def test_a_copied_session_folder_is_reported_and_never_opened(tmp_path: Path, pa
     _run_script_then_kill(data_dir, session.id, 1000, "speak:5")
     shutil.copytree(data_dir / "sessions" / session.id, data_dir / "sessions" / f"{session.id}.bak")
 
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.scripted", str(data_dir), session.id, "1000", "speak:4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=REPO,
-        env=ENV,
-        text=True,
-    )
+    writer = _start_script(data_dir, session.id, 1000, "speak:4")
     assert writer.stdout is not None
     shown = json.loads(writer.stdout.readline())  # S is open for writing now
 

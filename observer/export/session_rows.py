@@ -69,6 +69,14 @@ class Digest:
     summary: metrics.SessionSummary  # without its spans
     findings: list[str] = field(default_factory=list)  # the sequences' notable patterns, where asked for
 
+    def headline(self) -> Digest:
+        """What the many-meeting Summary shows of a session (its indices, flags, counts and 2×2): kept for each
+        of hundreds of meetings, the people, agenda and time bins would make the export's memory grow."""
+        slim = dataclasses.replace(
+            self.summary, participants=[], organisations=[], coordinator_candidates=[], agenda=[], bins=[]
+        )
+        return Digest(self.header, slim, self.findings)
+
 
 @dataclass
 class SessionRows:
@@ -268,6 +276,8 @@ def _rows_from_helper(
             except BrokenProcessPool:
                 raise StorageError("the export's reading process stopped unexpectedly; no file was written") from None
             yield rows
+            if sessions.progress is not None:
+                sessions.progress()
     finally:
         # Also when the writer stops early (an error, or the file cannot be written): no work left behind.
         pool.shutdown(wait=True, cancel_futures=True)

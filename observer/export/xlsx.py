@@ -480,7 +480,11 @@ def write_session_workbook(
             agenda.extend(rows.agenda)
             timeline.extend(rows.timeline)
             flag_table.extend(rows.flags)
-            digests.append(rows.digest)
+            digest = rows.digest
+            if digests:  # more than one meeting: the Summary shows each one's headline only
+                digests[0] = digests[0].headline() if len(digests) == 1 else digests[0]
+                digest = digest.headline()
+            digests.append(digest)
         if not digests:
             raise ValueError("a workbook needs at least one session")
         for table in (contributions, organisations, participants, agenda, timeline, flag_table):
