@@ -282,3 +282,36 @@ def test_every_acknowledged_change_survives_undo_redo_folds_and_kills(
         live_contributions = dict(store.state.contributions)
         _kill(store)
         assert {c.id: c for c in archive.load(session.id).contributions} == live_contributions
+
+
+def test_a_fold_that_fails_in_the_background_loses_nothing(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while the fold writes the checkpoint: every entry stays readable, later entries keep being
+    saved, no later fold writes over the journal it left, and closing folds it all."""
+    from observer.storage.checkpoint import AtomicJSONStorage
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    real_write = AtomicJSONStorage.write
+
+    def full_disk(self, data, in_pieces=False):  # type: ignore[no-untyped-def]
+        if in_pieces:  # only the fold in the background
+            raise OSError(28, "No space left on device")
+        real_write(self, data, in_pieces)
+
+    monkeypatch.setattr(AtomicJSONStorage, "write", full_disk)
+    store = archive.open_session(session.id)
+    store.fold_every = 5
+    coding = CodingSession(store)
+    ids = [coding.speak(at(n), participant_id=session.participants[n % 4].id).id for n in range(23)]
+    store._wait_for_fold()
+    assert store.fold_problem and "No space" in store.fold_problem
+    assert archive.paths.folding_journal(session.id).exists()
+    assert [c.id for c in Archive(tmp_path / "data").load(session.id).contributions] == ids  # as a reader sees it
+    _kill(store)
+    reopened = archive.open_session(session.id)
+    assert list(reopened.contributions) == ids
+    assert not archive.paths.folding_journal(session.id).exists()
+    reopened.close()

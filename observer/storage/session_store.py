@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import threading
+from pathlib import Path
 
 from observer.errors import StorageError
 from observer.files import describe_os_error, fsync_dir
@@ -166,32 +167,38 @@ class SessionStore:
         """
         if self._folder is not None and self._folder.is_alive():
             return  # the last fold is still writing: this one waits for a later entry
-        path = self.paths.journal(self.session_id)
         folding = self.paths.folding_journal(self.session_id)
         if folding.exists():
             return  # a fold that failed left its journal: never write over it (close folds it, on this thread)
-        snapshot = self.state.snapshot()
         try:
-            os.rename(path, folding)
-        except OSError:
-            return  # no fold this time; the journal keeps every entry, and close folds it
+            self._rotate_journal(folding)
+        except OSError as error:
+            # The entry that asked for the fold is saved whatever happens here: a fold that cannot start leaves
+            # every entry in a journal that readers replay, and closing folds them all.
+            self.fold_problem = str(error)
+            return
+        self._entries_since_checkpoint = 0
+        self._folder = threading.Thread(target=self._fold, args=(self.state.snapshot(),), name="fold", daemon=True)
+        self._folder.start()
+
+    def _rotate_journal(self, folding: Path) -> None:
+        """Rename the journal to ``folding`` and start a fresh one; on failure, put things back as they were."""
+        path = self.paths.journal(self.session_id)
+        os.rename(path, folding)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError:
-            os.rename(folding, path)  # back as it was: entries keep going to the journal they were in
-            return
+            os.rename(folding, path)  # entries keep going to the journal they were in
+            raise
         try:
             fsync_dir(path.parent)  # the fresh journal's name on disk before any entry it takes is acknowledged
         except OSError:
             os.close(fd)
             os.unlink(path)
             os.rename(folding, path)
-            return
+            raise
         os.close(self._journal_fd)
         self._journal_fd = fd
-        self._entries_since_checkpoint = 0
-        self._folder = threading.Thread(target=self._fold, args=(snapshot,), name="fold", daemon=True)
-        self._folder.start()
 
     def _fold(self, snapshot: SessionState) -> None:
         folding = self.paths.folding_journal(self.session_id)
@@ -221,9 +228,14 @@ class SessionStore:
         self._wait_for_fold()
         AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
         folding = self.paths.folding_journal(self.session_id)
+        path = self.paths.journal(self.session_id)
         try:
             if folding.exists():  # a background fold that failed: its entries are in this checkpoint
                 folding.unlink()
+            if not path.exists():  # a rotation that could not be put back: entries went on into ``folding``
+                fresh = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                os.close(self._journal_fd)
+                self._journal_fd = fresh
             os.ftruncate(self._journal_fd, 0)
             os.fsync(self._journal_fd)
             fsync_dir(folding.parent)
