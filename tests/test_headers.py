@@ -176,3 +176,23 @@ def test_streamed_exports_are_the_documents_they_always_were(tmp_path: Path) -> 
     assert write_bundle(iter(loaded), newer) == 3
     assert json.loads(newer.read_text(encoding="utf-8"))["sha256"] == json.loads(older.read_text())["sha256"]
     assert read_bundle(newer) == read_bundle(older)
+
+
+def test_a_fold_under_way_is_counted_by_the_listing(tmp_path: Path, partnership: Codebook) -> None:
+    """While a fold runs (or after one failed) the entries are in ``journal.jsonl.folding`` and the checkpoint is
+    still the one the header was written from: the header must not be trusted then."""
+    root = tmp_path / "data"
+    archive = Archive(root)
+    session = make_session(partnership)
+    coding = CodingSession(archive.create_session(session))
+    coding.toggle_clock(at(0))
+    coding.toggle_clock(at(1))  # paused: a session being edited, not recorded
+    store = coding.store
+    store.checkpoint()  # the header now holds (no contributions)
+    for second in range(3):
+        coding.speak(at(2 + second), participant_id=session.participants[second].id)
+        coding.toggle_clock(at(2.5 + second))
+    os.replace(archive.paths.journal(session.id), archive.paths.folding_journal(session.id))
+    archive.paths.journal(session.id).touch()  # as a rotation leaves them, the fold not yet written
+    assert _listed(root) == {session.id: 3}
+    _kill(store)

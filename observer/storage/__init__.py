@@ -7,7 +7,8 @@ cost depends on neither the archive nor the session size. The journal is folded 
 The package is split at its seams, each depending only on those listed before it:
 ``changes`` (what a change writes, as journal lines), ``state`` (a session as read), ``checkpoint`` (the
 TinyDB file), ``journal`` (the lines in front of it), ``lock`` (one writer per session), ``reading`` (a
-session as stored, changing nothing), ``session_store`` (a session open for writing) and ``archive``.
+session as stored, changing nothing), ``header`` (what a listing needs, kept by the writer), ``session_store``
+(a session open for writing) and ``archive``.
 """
 
 from observer.storage.archive import Archive, SessionProblem

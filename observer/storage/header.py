@@ -60,7 +60,12 @@ def session_stamp(paths: DataPaths, session_id: str) -> object:
     """The identities of a session's files: any write to the session (a key, a fold, a repair) changes it."""
     return tuple(
         _file_identity(path)
-        for path in (paths.checkpoint(session_id), paths.journal(session_id), paths.header(session_id))
+        for path in (
+            paths.checkpoint(session_id),
+            paths.folding_journal(session_id),
+            paths.journal(session_id),
+            paths.header(session_id),
+        )
     )
 
 
@@ -111,9 +116,9 @@ def trusted_header(paths: DataPaths, session_id: str) -> SessionSummary | None:
             paths.checkpoint(session_id)
         ):
             return None
-        journal = paths.journal(session_id)
-        if journal.exists() and journal.stat().st_size:
-            return None  # entries since the fold: only a read of the session counts them
+        for journal in (paths.folding_journal(session_id), paths.journal(session_id)):
+            if journal.exists() and journal.stat().st_size:
+                return None  # entries since the fold (or in a fold under way): only a read counts them
         codebook = _codebook(document["codebook"])
         session = Session.model_validate({**document["session"], "codebook": codebook})
         if session.id != session_id or session.status == SessionStatus.RECORDING:
