@@ -323,7 +323,8 @@ async def test_a_burst_of_twenty_keys_is_processed_in_order(tmp_path: Path, part
         for key in burst:  # twenty keys in one second, without waiting for any of them to be saved
             app.simulate_key(key)
             await asyncio.sleep(0.05)
-        assert time.monotonic() - began < 1.5
+        # About 1.1 s on a quiet machine; a loaded one stretches the sleeps, not the keys' own moments below.
+        assert time.monotonic() - began < 3.0
         await settle(pilot)
         assert len(log_rows(pilot)) == 6
     stored = Archive(tmp_path / "data").load(session.id).contributions
