@@ -408,7 +408,7 @@ def export(
     with Progress(len(ids), "exporting") as progress:
         sessions = ArchiveSessions(context.archive, ids, progress.step)
         try:
-            headers = [summary.as_data() for summary in map(context.archive.summary, ids)]
+            headers = sessions.headers()  # kept: the export's own header reads them from here
             options = export_options(context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text)
             export_sessions(sessions, output, options)
         finally:  # also when a later session is unreadable: what was stepped around before it is said

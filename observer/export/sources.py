@@ -20,6 +20,7 @@ class ArchiveSessions:
         # What each read stepped around (damaged lines, files set aside), gathered while exporting so that
         # saying it costs no second read.
         self.warnings: dict[str, list[str]] = {}
+        self._headers: list[SessionData] | None = None
 
     def __iter__(self) -> Iterator[SessionData]:
         for session_id in self.session_ids:
@@ -29,8 +30,11 @@ class ArchiveSessions:
                 self.progress()
 
     def headers(self) -> list[SessionData]:
-        """Every session's record without its contributions (rosters, codebooks), from the headers that hold."""
-        return [self.archive.summary(session_id).as_data() for session_id in self.session_ids]
+        """Every session's record without its contributions (rosters, codebooks), from the headers that hold;
+        read once, whoever asks (the pseudonyms, then the file's header)."""
+        if self._headers is None:
+            self._headers = [self.archive.summary(session_id).as_data() for session_id in self.session_ids]
+        return self._headers
 
     def warning_lines(self) -> list[str]:
         """Every warning met so far, once, in the order of the sessions."""

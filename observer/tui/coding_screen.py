@@ -149,6 +149,7 @@ class CodingScreen(Screen[None]):
         self._log_order: Sequence[str] = []
         self._log_cells: dict[str, tuple[Cell, ...]] = {}
         self._log_people: object = None
+        self._colours: tuple[object, dict[tuple[str, str], str]] = (None, {})
         self._ending = False
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
         self._session_closed = False
@@ -352,12 +353,14 @@ class CodingScreen(Screen[None]):
         codebook = view.session.codebook
         organisation = view.session.organisation(contribution.organisation_id)
         participant = view.session.participant(contribution.participant_id)
+        if self._colours[0] is not codebook:  # the session's codebook never changes: its colours are kept
+            self._colours = (codebook, palette.code_colours(codebook))
+        colours = self._colours[1]
         codes: list[Word] = []
         for dimension in codebook.dimensions:  # in the codebook's order, whatever order they were keyed in
             code = dimension.code(contribution.codes.get(dimension.id, ""))
             if code is not None:
-                colour = palette.code_colour(codebook, dimension.id, code.id)
-                codes.append((code.label, code.short_label, colour))
+                codes.append((code.label, code.short_label, colours.get((dimension.id, code.id), "")))
         flags = tuple((f.label, f.short_label, "") for f in codebook.flags if f.id in contribution.flags)
         where: tuple[Word, ...] = (
             ((organisation.name, organisation.short_name, ""),)
