@@ -3,7 +3,8 @@
 Inside ``App.run_test``: a key is injected with ``App.simulate_key`` and the clock stops when the screen's
 widgets show its effect (a new log row for a speaker key, the code in the log row for a code key). The
 action itself (validation, journal append and fsync, the summary for the live panel) is inside the time.
-Usage: python bench/tui_latency.py [--presses N]
+"painted" goes on to the end of the first screen update after that: the terminal has been sent the frame.
+Usage: python bench/tui_latency.py [--presses N] [--contributions N] [--collections]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import random
 import statistics
 import tempfile
@@ -26,6 +28,23 @@ from observer.tui.coding_screen import CodingScreen
 from observer.tui.log_view import ContributionLog
 from observer.tuning import tuned_for_live_coding
 
+# The cyclic collector's pauses while keys are pressed: (seconds, generation, objects freed).
+PAUSES: list[tuple[float, int, int]] = []
+# When each update of the screen (Textual's compositor writing a frame) ended, by perf_counter.
+FRAMES: list[float] = []
+
+
+def record_frames() -> None:
+    """Note the end of every screen update: the benchmark's own instrument, not the app's."""
+    from textual.screen import Screen
+
+    update = Screen._on_timer_update
+
+    def timed(screen: Screen) -> None:
+        update(screen)
+        FRAMES.append(time.perf_counter())
+
+    Screen._on_timer_update = timed  # type: ignore[method-assign]
 ROSTER = [RosterEntry(f"Person {i}", f"Organisation {i % 6}") for i in range(15)]
 
 
@@ -65,26 +84,33 @@ async def measure(presses: int, contributions: int, fold_every: int) -> dict[str
     store = archive.open_session(session_id)
     store.fold_every = fold_every
     app = ObserverApp(archive, start="coding", session_id=session_id, store=store)
-    times: dict[str, list[float]] = {"speaker key": [], "code key": []}
+    times: dict[str, list[float]] = {"speaker key": [], "code key": [], "speaker painted": [], "code painted": []}
     pace = random.Random(7)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = next(s for s in app.screen_stack if isinstance(s, CodingScreen))
         await wait_until(lambda: screen.view is not None)
         log = screen.query_one("#log", ContributionLog)
         await pilot.pause()
+        PAUSES.clear()  # loading the session is not what is measured
         for index in range(presses):
             rows = log.row_count
             began = time.perf_counter()
             app.simulate_key(str(index % 4 + 1))
             await wait_until(lambda rows=rows: log.row_count == rows + 1)
-            times["speaker key"].append(time.perf_counter() - began)
+            shown = time.perf_counter()
+            times["speaker key"].append(shown - began)
+            await wait_until(lambda shown=shown: bool(FRAMES) and FRAMES[-1] > shown)
+            times["speaker painted"].append(FRAMES[-1] - began)
 
             last = screen._log_order[-1]
             await asyncio.sleep(pace.uniform(0.05, 0.6))
             began = time.perf_counter()
             app.simulate_key("p" if index % 2 else "o")
             await wait_until(lambda last=last: bool(screen._log_cells.get(last, ((),) * 4)[3]))  # its codes shown
-            times["code key"].append(time.perf_counter() - began)
+            shown = time.perf_counter()
+            times["code key"].append(shown - began)
+            await wait_until(lambda shown=shown: bool(FRAMES) and FRAMES[-1] > shown)
+            times["code painted"].append(FRAMES[-1] - began)
             await asyncio.sleep(pace.uniform(0.05, 0.6))  # an observer's pace: varied, sometimes quick
     return times
 
@@ -96,19 +122,37 @@ def main() -> None:
     parser.add_argument(
         "--fold-every", type=int, default=FOLD_EVERY, help="journal entries between folds (fewer: more folds measured)"
     )
+    parser.add_argument(
+        "--collections", action="store_true", help="also list the cyclic collector's five longest pauses"
+    )
     args = parser.parse_args()
+    began: list[float] = []
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[:] = [time.perf_counter()]
+        elif began:
+            PAUSES.append((time.perf_counter() - began[0], info["generation"], info["collected"]))
+
+    if args.collections:
+        gc.callbacks.append(timed)
+    record_frames()
     with tuned_for_live_coding():  # as the app's entry point runs it
         times = asyncio.run(measure(args.presses, args.contributions, args.fold_every))
     print(
         f"session already holding {args.contributions:,} contributions; {args.presses} presses of each kind; "
         f"a fold every {args.fold_every} entries"
     )
-    print(f"{'key':<12} | {'median':>9} | {'p99':>9} | {'max':>9}")
+    print(f"{'key':<15} | {'median':>9} | {'p99':>9} | {'max':>9}")
     for kind, values in times.items():
         print(
-            f"{kind:<12} | {statistics.median(values) * 1e3:>6.1f} ms | {percentile(values, 0.99) * 1e3:>6.1f} ms"
+            f"{kind:<15} | {statistics.median(values) * 1e3:>6.1f} ms | {percentile(values, 0.99) * 1e3:>6.1f} ms"
             f" | {max(values) * 1e3:>6.1f} ms"
         )
+    if args.collections:
+        print(f"{len(PAUSES)} collections while keys were pressed; the longest:")
+        for seconds, generation, freed in sorted(PAUSES, reverse=True)[:5]:
+            print(f"  generation {generation}: {seconds * 1e3:.1f} ms, {freed:,} objects freed")
 
 
 if __name__ == "__main__":

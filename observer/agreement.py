@@ -159,6 +159,12 @@ def check_comparable(a: SessionData, b: SessionData, force: bool = False) -> Non
 
 def clock_offset(a: SessionData, b: SessionData) -> float:
     """Seconds to add to B's clock to read A's: the difference of their start wall-clock times."""
+    for data in (a, b):
+        if data.session.transcript is not None:
+            raise InputError(
+                f"session {data.session.id} was coded from a transcript, whose clock starts with the recording, "
+                "not at a time of day: give --offset (seconds to add to B's clock to read A's)"
+            )
     if a.session.started_at is None or b.session.started_at is None:
         raise InputError("a session that was never started has no clock to align; give --offset")
     return (b.session.started_at - a.session.started_at).total_seconds()

@@ -177,8 +177,9 @@ def codebooks_check(file: Path) -> None:
     book = load_codebook(file)
     codes = sum(len(d.codes) for d in book.dimensions)
     click.echo(
-        f"{file}: ok — {book.name} v{book.version}, {len(book.dimensions)} dimensions, "
-        f"{codes} codes, {len(book.flags)} flags, indices: {', '.join(i.short for i in book.indices) or 'none'}"
+        f"{file}: ok — {book.name} v{book.version}, {plural(len(book.dimensions), 'dimension')}, "
+        f"{plural(codes, 'code')}, {plural(len(book.flags), 'flag')}, "
+        f"indices: {', '.join(i.short for i in book.indices) or 'none'}"
     )
 
 
@@ -312,6 +313,101 @@ def new(
         run_app(context, "coding", store)
 
 
+@main.group()
+def transcript() -> None:
+    """Code a recorded meeting from its transcript (Teams or Zoom WebVTT, Teams .docx)."""
+
+
+@transcript.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", default=None, help="The meeting's title (default: the file's name).")
+@click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
+@click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
+@click.option("--observer", "observer_name", default="", help="Your name, as the one coding it.")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV or XLSX with columns name, organisation[, role] (default: the series' last roster).",
+)
+@click.option(
+    "--map",
+    "name_map",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of 'transcript name,attendee name[,organisation]' lines; remembered for the series.",
+)
+@click.option(
+    "--merge-gap",
+    type=click.FloatRange(0, 3600),
+    default=2.0,
+    show_default=True,
+    help="Seconds between one speaker's cues that still make one turn.",
+)
+@click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
+@pass_context
+@one_line_errors
+def transcript_import(
+    context: Context,
+    file: Path,
+    title: str | None,
+    series: str,
+    meeting_date: str | None,
+    observer_name: str,
+    roster: Path | None,
+    name_map: Path | None,
+    merge_gap: float,
+    codebook: str | None,
+) -> None:
+    """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
+    from observer.roster import last_session_of_series, read_roster, roster_of
+    from observer.transcript import read_name_map, read_transcript, transcript_session
+
+    try:
+        date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
+    except ValueError:
+        raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
+    if not file.exists():
+        raise InputError(f"{file}: no such file")
+    book = resolve_codebook(codebook, context.paths.codebooks)
+    read = read_transcript(file)
+    lines = read_name_map(name_map) if name_map is not None else []
+    known, _ = context.archive.headers()
+    previous = last_session_of_series(series, known) if series else None
+    entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
+    remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
+    imported = transcript_session(
+        read,
+        file_name=file.name,
+        title=title or file.stem,
+        codebook=book,
+        meeting_date=date,
+        series=series,
+        observer=observer_name,
+        roster=entries,
+        known_sessions=known,
+        remembered=remembered,
+        name_map=lines,
+        merge_gap_s=merge_gap,
+    )
+    context.archive.add_session(imported.data)
+    data = imported.data
+    speakers = {c.participant_id for c in data.contributions}
+    click.echo(
+        f"created session {data.session.id}: {terminal_safe(data.session.title)} "
+        f"({plural(len(data.contributions), 'turn')} from {plural(imported.cues, 'cue')}, "
+        f"{plural(len(speakers), 'speaker')}, codebook {book.name})"
+    )
+    if imported.unmatched:
+        click.echo(
+            f"{plural(len(imported.unmatched), 'name')} not on the roster, added under 'Not on the roster'. "
+            "To match them, put these lines in a CSV file, edit them, and import again with --map FILE:"
+        )
+        for unmatched in imported.unmatched:
+            click.echo(f"  {terminal_safe(unmatched.map_line)}")
+    click.echo(f"code it: observer resume {data.session.id}")
+
+
 @main.command()
 @click.argument("session")
 @pass_context
@@ -377,6 +473,11 @@ def show(context: Context, session: str, as_json: bool) -> None:
 )
 @click.option("--raw-text", is_flag=True, help="CSV: write text as typed, even text a spreadsheet reads as a formula.")
 @click.option(
+    "--with-text",
+    is_flag=True,
+    help="Include what was said in transcript turns (a 'text' column); never with --pseudonymise.",
+)
+@click.option(
     "--key",
     "key_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -393,6 +494,7 @@ def export(
     keep_notes: bool | None,
     keep_titles: bool,
     raw_text: bool,
+    with_text: bool,
     key_file: Path | None,
 ) -> None:
     """Export sessions; the format follows the extension of -o."""
@@ -403,13 +505,17 @@ def export(
     output = context.paths.check_output(output)
     if key_file is not None:
         key_file = context.paths.check_output(key_file)
+    if with_text and pseudonymise:
+        warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     ids = [context.archive.resolve(ref) for ref in sessions_]
     with Progress(len(ids), "exporting") as progress:
         sessions = ArchiveSessions(context.archive, ids, progress.step)
         try:
             headers = sessions.headers()  # kept: the export's own header reads them from here
-            options = export_options(context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text)
+            options = export_options(
+                context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text, with_text=with_text
+            )
             export_sessions(sessions, output, options)
         finally:  # also when a later session is unreadable: what was stepped around before it is said
             for warning in sessions.warning_lines():
@@ -469,6 +575,125 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
     Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
     if output:
         click.echo(f"trend workbook: {output}")
+
+
+def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
+    """A session of the archive, or the one session of a bundle file (a training pack) that goes with the
+    trainee's: the same transcript file, when the bundle holds several."""
+    path = Path(reference)
+    if not path.is_file():
+        return _load_sessions(context, (reference,))[0]
+    from observer.bundle import read_bundle
+
+    sessions = read_bundle(path)
+    if len(sessions) == 1:
+        return sessions[0]
+    source = trainee.session.transcript.file if trainee.session.transcript else None
+    fitting = [d for d in sessions if d.session.transcript and d.session.transcript.file == source]
+    if len(fitting) == 1:
+        return fitting[0]
+    raise InputError(
+        f"{path}: {plural(len(sessions), 'session')} in the bundle and none is plainly the reference for "
+        f"{trainee.session.id}; import it (observer import) and give the reference's id"
+    )
+
+
+@main.command()
+@click.argument("reference", required=False)
+@click.argument("trainee", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Calibration workbook (.xlsx): scores, confusion matrices, every difference.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 600),
+    default=3.0,
+    show_default=True,
+    help="Largest start difference of matched contributions, seconds.",
+)
+@click.option(
+    "--offset", type=float, default=None, help="Seconds to add to the trainee's clock to read the reference's."
+)
+@click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
+@click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
+@pass_context
+@one_line_errors
+def calibrate(
+    context: Context,
+    reference: str | None,
+    trainee: str | None,
+    as_json: bool,
+    output: Path | None,
+    tolerance: float,
+    offset: float | None,
+    show_history: bool,
+    observer_name: str | None,
+) -> None:
+    """A trainee's coding of a meeting against a reference coding (a session id, or a bundle file): kappa and
+    agreement per dimension, the confusion matrices, the differences, and passed or not."""
+    from observer import calibration
+
+    if show_history:
+        entries, warnings = calibration.history(context.paths.root, observer_name)
+        for warning in warnings:
+            warn(warning)
+        if as_json:
+            click.echo(json.dumps(entries, indent=1, ensure_ascii=False))
+            return
+        if not entries:
+            click.echo(
+                "no calibrations recorded yet" + (f" for {terminal_safe(observer_name)}" if observer_name else "")
+            )
+            return
+        for entry in entries:
+            kappas = "  ".join(f"{key} κ {_kappa(value)}" for key, value in entry["kappa"].items())
+            who = terminal_safe(str(entry.get("observer") or "(not named)"))
+            book = terminal_safe(str(entry.get("codebook", "")))
+            verdict = "passed" if entry.get("passed") else "not passed"
+            click.echo(f"{str(entry.get('at', ''))[:10]}  {who:<20} {book:<16} {verdict:<10}  {kappas}")
+        return
+    if reference is None or trainee is None:
+        raise InputError("calibrate needs REFERENCE and TRAINEE (or --history)")
+    if output is not None:
+        output = context.paths.check_output(output)
+    trainee_data = _load_sessions(context, (trainee,))[0]
+    reference_data = _reference_session(context, reference, trainee_data)
+    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset)
+    calibration.record(context.paths.root, result, dt.datetime.now(dt.UTC))
+    codebook = reference_data.session.codebook
+    labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}
+    if output is not None:
+        from observer.export.calibration_xlsx import write_calibration_workbook
+
+        write_calibration_workbook(result, labels, output)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(
+        f"{'PASSED' if result.passed else 'NOT PASSED'}: {terminal_safe(result.observer or trainee_data.session.id)} "
+        f"against the reference {result.reference} (kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "
+        f"{result.thresholds.min_agreement:.0%} on every dimension)"
+    )
+    rows = [(labels[key], score, True) for key, score in result.dimensions.items()]
+    rows += [("speaker (time-sliced)", result.speaker, False)]
+    rows += [(f"flag {labels[key]}", score, False) for key, score in result.flags.items()]
+    width = max(len(name) for name, _, _ in rows)
+    for name, score, judged in rows:
+        agreed = "—" if score.agreement is None else f"{score.agreement:.0%}"
+        verdict = ("passed" if score.passed else "not passed") if judged else ""
+        click.echo(
+            f"  {terminal_safe(name):<{width}}  κ {_kappa(score.kappa):>5}  agreement {agreed:>4}  {verdict}".rstrip()
+        )
+    click.echo(
+        f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
+        f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
+        + (f"; every one in {output}" if output else "; -o FILE.xlsx lists them")
+    )
 
 
 @main.command()
@@ -695,13 +920,27 @@ def _kappa(value: float | None) -> str:
 @click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=DEMO_SESSIONS, show_default=True)
 @click.option("--contributions", type=click.IntRange(0, 1_000_000), default=DEMO_CONTRIBUTIONS, show_default=True)
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option(
+    "--second-observer",
+    is_flag=True,
+    help="Also a second, independently perturbed coding of each meeting, to try agreement and calibrate.",
+)
 @pass_context
 @one_line_errors
-def demo(context: Context, session_count: int, contributions: int, seed: int) -> None:
+def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
     """Fill the archive with realistic simulated meetings of a few series."""
     from observer.demo import generate_demo
 
-    ids = generate_demo(context.archive, sessions=session_count, contributions=contributions, seed=seed)
+    ids = generate_demo(
+        context.archive, sessions=session_count, contributions=contributions, seed=seed, second=second_observer
+    )
+    if second_observer:
+        pairs = len(ids) // 2
+        click.echo(
+            f"added {pairs} demo sessions and a second observer's coding of each to {context.paths.root}; "
+            f"try: observer agreement {ids[0]} {ids[1]}"
+        )
+        return
     click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")
 
 

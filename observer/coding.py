@@ -371,6 +371,80 @@ class CodingSession:
         records = [changed if a.participant_id == participant_id else a for a in session.attendance]
         return self._commit(label, at, session.model_copy(update={"attendance": records}))
 
+    # ------------------------------------------------------------ transcript turns
+
+    def _turn(self, contribution_id: str) -> Contribution:
+        if self.session.transcript is None:
+            raise ActionRefused("joining and splitting are for turns of a transcript")
+        return self._target(contribution_id)
+
+    def join_with_next(self, at: dt.datetime, contribution_id: str) -> str:
+        """One turn made of a transcript turn and the one after it: the first's speaker and codes, both flags,
+        notes and words, to the later end."""
+        first = self._turn(contribution_id)
+        ordered = self.store.state.ordered()
+        position = next(index for index, c in enumerate(ordered) if c.id == first.id)
+        if position + 1 >= len(ordered):
+            raise ActionRefused("the last turn has no next one to join")
+        second = ordered[position + 1]
+        flags = set(first.flags) | set(second.flags)
+        joined = first.model_copy(
+            update={
+                "end_s": max(first.end_s or first.start_s, second.end_s or second.start_s),
+                "words": " ".join(w for w in (first.words, second.words) if w),
+                "flags": [f for f in self.session.codebook.flag_ids if f in flags],
+                "note": "\n".join(n for n in (first.note, second.note) if n)[:NOTE_MAX],
+            }
+        )
+        label = f"joined with the next turn ({self.session.speaker_name(second)})"
+        return self._commit(label, at, None, [(first, joined), (second, None)])
+
+    def split_turn(self, at: dt.datetime, contribution_id: str, split_s: float) -> str:
+        """Two turns of one, at ``split_s``: the words are shared by time (a transcript times cues, not words);
+        the second turn has the same speaker and comes uncoded."""
+        turn = self._turn(contribution_id)
+        end = turn.end_s if turn.end_s is not None else turn.start_s
+        if not turn.start_s < split_s < end:
+            raise ActionRefused(f"split between {format_clock(turn.start_s)} and {format_clock(end)}")
+        words = turn.words.split()
+        cut = round(len(words) * (split_s - turn.start_s) / (end - turn.start_s))
+        first = turn.model_copy(update={"end_s": round(split_s, 3), "words": " ".join(words[:cut])})
+        agenda_item = self.session.agenda_item_at(split_s)
+        second = Contribution(
+            id=new_id("c"),
+            start_s=round(split_s, 3),
+            end_s=end,
+            wall_time=at,
+            participant_id=turn.participant_id,
+            organisation_id=turn.organisation_id,
+            words=" ".join(words[cut:]),
+            agenda_item_id=agenda_item.id if agenda_item else None,
+        )
+        return self._commit(f"split at {format_clock(split_s)}", at, None, [(turn, first), (None, second)])
+
+    def start_agenda_item_at(self, at: dt.datetime, start_s: float, title: str = "") -> AgendaItem:
+        """An agenda item from ``start_s`` on a transcript: the turns from there to the next item are filed
+        under it (live, an item starts at the key press and only later talk falls in it)."""
+        if self.session.transcript is None:
+            raise ActionRefused("an agenda item at a chosen moment is for transcripts; live, A starts one now")
+        _check_line("agenda item", title.strip())
+        items = self.session.agenda_items
+        item = AgendaItem(
+            id=new_id("a"),
+            title=title.strip() or f"Item {len(items) + 1}",
+            start_s=round(start_s, 3),
+            wall_time=at,
+        )
+        session = self.session.model_copy(update={"agenda_items": [*items, item]})
+        moved = []
+        for contribution in self.store.state.ordered():
+            current = session.agenda_item_at(contribution.start_s)
+            wanted = current.id if current else None
+            if contribution.agenda_item_id != wanted:
+                moved.append((contribution, contribution.model_copy(update={"agenda_item_id": wanted})))
+        self._commit(f"agenda item: {item.title} from {format_clock(start_s)}", at, session, moved)
+        return item
+
     # ------------------------------------------------------------ undo
 
     def undo(self) -> str:

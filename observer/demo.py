@@ -190,10 +190,21 @@ DEMO_CONTRIBUTIONS = 150
 DEMO_SEED = 1
 
 
+# The second observer of a demo meeting: how much of their coding differs, and by how much their key presses lag.
+SECOND_OBSERVER_CHANGES = 0.15
+SECOND_OBSERVER_JITTER_S = 1.5
+
+
 def generate_demo(
-    archive: Archive, sessions: int = DEMO_SESSIONS, contributions: int = DEMO_CONTRIBUTIONS, seed: int = DEMO_SEED
+    archive: Archive,
+    sessions: int = DEMO_SESSIONS,
+    contributions: int = DEMO_CONTRIBUTIONS,
+    seed: int = DEMO_SEED,
+    second: bool = False,
 ) -> list[str]:
-    """Write ``sessions`` simulated meetings spread over a few series; returns their ids."""
+    """Write ``sessions`` simulated meetings spread over a few series; returns their ids. ``second``: after each
+    meeting's id, the id of a second observer's coding of it (in a series of its own, so that the trends of
+    the first count each meeting once)."""
     if sessions < 1 or contributions < 0:
         raise ValueError("demo needs at least one session and a non-negative number of contributions")
     rng = random.Random(seed)
@@ -222,6 +233,14 @@ def generate_demo(
             archive.add_session(data)
             known.append(data)
             ids.append(base.id)
+            if second:
+                other = second_observer(
+                    data, SECOND_OBSERVER_CHANGES, SECOND_OBSERVER_JITTER_S, seed=rng.randrange(1 << 30)
+                )
+                apart = other.session.model_copy(update={"series": f"{series} (second observer)"})
+                other = SessionData(session=apart, contributions=other.contributions)
+                archive.add_session(other)
+                ids.append(other.session.id)
     return ids
 
 

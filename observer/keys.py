@@ -34,6 +34,8 @@ KEY_SYMBOLS = {
     "up": "↑",
     "down": "↓",
     "escape": "Esc",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
 }
 
 
@@ -57,6 +59,15 @@ CODING_KEYS: tuple[AppKey, ...] = (
     AppKey("select_live", "escape", "Live", show=False),
 )
 
+# The transcript screen's own keys, besides the coding keys (codebooks may not take them either).
+TRANSCRIPT_KEYS: tuple[AppKey, ...] = (
+    AppKey("next_turn", "tab", "Next turn"),
+    AppKey("previous_turn", "shift+tab", "Previous turn"),
+    AppKey("join_turns", "J", "Join next", "J"),
+    AppKey("split_turn", "S", "Split", "S"),
+    AppKey("uncoded_only", "F", "Uncoded only", "F"),
+)
+
 # Leaving: Home closes the session and goes back to the list; Quit closes it and ends the program.
 LEAVE_KEY = AppKey("leave", "ctrl+w", "Home")
 QUIT_KEY = AppKey("quit", "ctrl+q", "Quit")
@@ -64,7 +75,7 @@ QUIT_KEY = AppKey("quit", "ctrl+q", "Quit")
 
 def reserved_key_action(character: str) -> str | None:
     """The app action that owns ``character``, or None when a codebook may use it."""
-    for app_key in CODING_KEYS:
+    for app_key in (*CODING_KEYS, *TRANSCRIPT_KEYS):
         if character in app_key.characters:
             return app_key.description
     return None

@@ -62,11 +62,14 @@ def pause_ends(pause: Pause, contribution: Contribution) -> bool:
 
 
 def _end_of(ordered: list[Contribution], index: int, pauses: list[Pause], observed_s: float) -> float:
-    """The end of ``ordered[index]``: the next start, the first pause that ends it, or the session end.
+    """The end of ``ordered[index]``: its own end if it has one (a transcript turn); else the next start, the
+    first pause that ends it, or the session end.
 
     ``pauses`` are in clock order: only those from the contribution's start on can end it.
     """
     contribution = ordered[index]
+    if contribution.end_s is not None:  # from a transcript: its own length; silence between turns is nobody's
+        return max(contribution.start_s, min(contribution.end_s, observed_s))
     end = observed_s
     if index + 1 < len(ordered):
         end = min(end, ordered[index + 1].start_s)

@@ -22,6 +22,7 @@ from observer.text import BIDI_CONTROLS
 # Limits on what a person types, in one place: the roster reader, the forms and the importers use these.
 NAME_MAX = 200  # names, titles, series, roles, agenda items, labels
 NOTE_MAX = 10_000  # notes and descriptions
+WORDS_MAX = 100_000  # the words of one transcript turn
 MAX_ATTENDEES = 500  # a meeting's roster, late arrivals included
 MAX_PLANNED_ITEMS = 100  # a meeting's planned agenda
 MAX_CLOCK_S = 7 * 24 * 3600.0  # no meeting is observed for longer than a week: a time past it is forged or damage
@@ -89,6 +90,16 @@ RecordId = Annotated[
 Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_line)]  # one line, may be empty
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_line)]
 Note = Annotated[str, AfterValidator(_multiline)]  # free text: line breaks allowed
+
+
+def _words(value: str) -> str:
+    problem = text_problem(value, multiline=True, max_length=WORDS_MAX, stored=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Words = Annotated[str, AfterValidator(_words)]  # what was said in a transcript turn
 # A reading of the session clock: finite, never negative, never past a week (a forged 1e300 would make every
 # reader that walks the clock spin).
 ClockSeconds = Annotated[float, Field(ge=0, le=MAX_CLOCK_S, allow_inf_nan=False)]
@@ -271,6 +282,13 @@ def _legacy_indices(dimensions: object) -> list[dict[str, Any]]:
     ]
 
 
+class CalibrationThresholds(Strict):
+    """What an observer's coding must reach against a reference coding to pass calibration, per dimension."""
+
+    min_kappa: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = 0.6
+    min_agreement: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.8
+
+
 class Codebook(Strict):
     name: Identifier | Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     version: NonEmptyText
@@ -279,6 +297,7 @@ class Codebook(Strict):
     dimensions: list[Dimension] = Field(min_length=1)
     flags: list[Code] = Field(default_factory=list)
     indices: list[IndexDefinition] = Field(default_factory=list)
+    calibration: CalibrationThresholds = Field(default_factory=CalibrationThresholds)
 
     @model_validator(mode="before")
     @classmethod
@@ -450,6 +469,17 @@ class Pause(Strict):
     interrupted: bool = False
 
 
+class TranscriptSource(Strict):
+    """Where a session coded from a transcript came from, and how its speakers' names were matched."""
+
+    file: Line  # the file's name, without its folder
+    kind: Literal["vtt", "docx"]
+    merge_gap_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False)] = 2.0
+    # A name as the transcript writes it -> the attendee it is (a map line, or a match): carried to the series'
+    # next import.
+    names: dict[Line, NonEmptyText] = Field(default_factory=dict, max_length=MAX_ATTENDEES * 4)
+
+
 class Session(Strict):
     id: RecordId
     title: NonEmptyText
@@ -474,6 +504,7 @@ class Session(Strict):
     clock_elapsed_s: ClockSeconds = 0.0
     running_since: dt.datetime | None = None
     ended_s: ClockSeconds | None = None
+    transcript: TranscriptSource | None = None  # None: coded live
 
     @model_validator(mode="after")
     def _check_references(self) -> Session:
@@ -543,10 +574,13 @@ class Session(Strict):
 
 
 class Contribution(Strict):
-    """One person's continuous turn of talk; its end is derived (see ``metrics.contribution_spans``)."""
+    """One person's continuous turn of talk. Coded live, its end is derived (see ``metrics.contribution_spans``):
+    the next start. From a transcript, it has its own ``end_s`` and the ``words`` said (personal data)."""
 
     id: RecordId
     start_s: ClockSeconds
+    end_s: ClockSeconds | None = None
+    words: Words = ""
     wall_time: dt.datetime
     participant_id: RecordId | None = None  # None: known organisation, unknown speaker
     organisation_id: RecordId
@@ -609,6 +643,8 @@ def integrity_problem(data: SessionData) -> str | None:
         contribution_ids.add(contribution.id)
         if contribution.start_s > observed + _CLOCK_SLACK_S:
             return f"{where}.start_s: {contribution.start_s:g} s is after the session's end ({observed:g} s)"
+        if contribution.end_s is not None and not contribution.start_s <= contribution.end_s <= observed + 0.002:
+            return f"{where}.end_s: {contribution.end_s:g} s is before its start or after the session's end"
         if contribution.organisation_id not in organisation_ids:
             return f"{where}.organisation_id: no organisation '{contribution.organisation_id}' in the session"
         if contribution.participant_id is not None:

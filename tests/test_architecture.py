@@ -19,7 +19,15 @@ from .conftest import REPO
 
 PACKAGE = REPO / "observer"
 APP_LAYERS = ("observer.tui", "observer.cli", "observer.__main__")
-SCREENS = ("observer.tui.home", "observer.tui.coding_screen", "observer.tui.new_session", "observer.tui.review")
+SCREENS = (
+    "observer.tui.home",
+    "observer.tui.coding_screen",
+    "observer.tui.transcript_screen",
+    "observer.tui.new_session",
+    "observer.tui.review",
+)
+# The one screen built on another: the transcript screen is the coding screen moving through turns.
+EXTENDS = {"observer.tui.transcript_screen": ["observer.tui.coding_screen"]}
 
 
 def _modules() -> dict[str, Path]:
@@ -102,7 +110,8 @@ def test_the_report_layer_never_imports_textual_or_the_app() -> None:
 
 
 def test_screens_never_import_one_another() -> None:
-    assert {screen: sorted(GRAPH[screen] & set(SCREENS)) for screen in SCREENS} == {key: [] for key in SCREENS}
+    expected = {key: EXTENDS.get(key, []) for key in SCREENS}
+    assert {screen: sorted(GRAPH[screen] & set(SCREENS)) for screen in SCREENS} == expected
 
 
 WITHOUT_TEXTUAL = """

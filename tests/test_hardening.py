@@ -26,7 +26,7 @@ from observer.models import Codebook, Participant, Session, SessionData
 from observer.roster import read_roster
 from observer.storage import Archive
 from observer.text import search_key
-from observer.tui import coding_screen, home, new_session, review
+from observer.tui import coding_screen, home, new_session, review, transcript_screen
 from observer.tui.app import ObserverApp
 
 from .conftest import REPO, at, make_session
@@ -50,7 +50,13 @@ def _coding_app(data_dir: Path, session: Session) -> tuple[Archive, ObserverApp]
 def test_no_screen_shadows_a_textual_attribute() -> None:
     """Textual keeps private state on its objects (``_closed`` stops a screen's messages): ours must not clash."""
     base = vars(Screen())
-    ours = [coding_screen.CodingScreen, home.HomeScreen, new_session.NewSessionScreen, review.ReviewScreen]
+    ours = [
+        coding_screen.CodingScreen,
+        transcript_screen.TranscriptScreen,
+        home.HomeScreen,
+        new_session.NewSessionScreen,
+        review.ReviewScreen,
+    ]
     for cls in ours:
         assigned = {
             name
@@ -67,8 +73,9 @@ def test_no_screen_shadows_a_textual_attribute() -> None:
     class Bare(Widget):  # what Textual itself puts on every widget class
         pass
 
-    hooks = {"render", "DEFAULT_CSS", "COMPONENT_CLASSES"} | set(vars(Bare))
-    for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution):
+    # notify_style_update: "implement this in a subclass to clear cached data when the CSS is reloaded".
+    hooks = {"render", "DEFAULT_CSS", "COMPONENT_CLASSES", "notify_style_update"} | set(vars(Bare))
+    for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution, panels.TurnPanel):
         defined = {name for name in vars(panel) if not name.startswith("__")}
         assert defined & set(dir(Widget)) <= hooks, f"{panel.__name__} redefines {defined & set(dir(Widget))}"
 

@@ -41,9 +41,10 @@ class ExportOptions:
     keep_notes: bool = True
     keep_titles: bool = True
     raw_text: bool = False  # CSV: text exactly as typed, even where a spreadsheet would read a formula
+    with_text: bool = False  # the words of transcript turns (never when pseudonymised)
 
     def naming(self) -> Naming:
-        return Naming(self.pseudonyms, self.keep_notes, self.keep_titles)
+        return Naming(self.pseudonyms, self.keep_notes, self.keep_titles, self.with_text)
 
 
 def export_options(
@@ -53,6 +54,7 @@ def export_options(
     keep_notes: bool | None = None,
     keep_titles: bool = False,
     raw_text: bool = False,
+    with_text: bool = False,
 ) -> ExportOptions:
     """Names as recorded, or the archive's pseudonyms (any new ones saved before an export uses them).
 
@@ -60,7 +62,9 @@ def export_options(
     because notes are free text about identifiable people.
     """
     if not pseudonymise:
-        return ExportOptions(keep_notes=True if keep_notes is None else keep_notes, raw_text=raw_text)
+        return ExportOptions(
+            keep_notes=True if keep_notes is None else keep_notes, raw_text=raw_text, with_text=with_text
+        )
     registry = PseudonymRegistry.load(archive.paths.root / "pseudonyms.json")
     if registry.assign(sessions):
         registry.save()  # the one file an export may add to the data folder
@@ -110,7 +114,7 @@ def write_csv(
     """
     if headers is None:
         sessions = headers = list(sessions)
-    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers])
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers], naming.with_text)
     header = columns + SESSION_FIELDS
     typed = [index for index, column in enumerate(header) if column in TYPED_TEXT_COLUMNS and not raw_text]
 
@@ -142,7 +146,7 @@ def _csv_value(value: Any) -> Any:
 
 def json_document(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
     """Sessions with their contributions (tidy records), codebook and metric results."""
-    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions])
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions], naming.with_text)
     return {
         **_json_head(naming),
         "sessions": [_json_record(data, naming, columns, dimensions, flags) for data in sessions],
@@ -155,6 +159,7 @@ def _json_head(naming: Naming) -> dict[str, Any]:
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "pseudonymised": naming.pseudonymised,
         "notes_included": naming.keep_notes,
+        "words_included": naming.with_text,
     }
 
 
@@ -189,7 +194,7 @@ def write_json(
     indent=1)``, without the whole document in memory."""
     if headers is None:
         sessions = headers = list(sessions)
-    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers])
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers], naming.with_text)
     records = (_json_record(data, naming, columns, dimensions, flags) for data in sessions)
     atomic_replace(path, lambda handle: write_json_with_list(handle, _json_head(naming), "sessions", records))
 

@@ -31,6 +31,7 @@ TIDY_LEAD = [
     "organisation",
 ]
 TIDY_TAIL = ["note", "agenda_item"]
+TEXT_COLUMN = "text"  # a transcript turn's words: only with --with-text, never pseudonymised
 # Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
 # Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
 TYPED_TEXT_COLUMNS = {
@@ -38,6 +39,7 @@ TYPED_TEXT_COLUMNS = {
     "organisation",
     "note",
     "agenda_item",
+    TEXT_COLUMN,
     "label",
     "title",
     "description",
@@ -75,23 +77,36 @@ class Naming:
     Pseudonymised, every free-text field is replaced or dropped unless kept on purpose: people and
     organisations become P01/O01, the observer R01, the series S01, the title the series and the date, agenda
     items 'Item 1'…, roles are dropped, and notes too unless ``keep_notes``; titles unless ``keep_titles``.
+    The words of transcript turns are out unless ``keep_words``, and always out when pseudonymised (what people
+    said names them and others).
     """
 
     pseudonyms: PseudonymRegistry | None = None
     keep_notes: bool = True
     keep_titles: bool = True
+    keep_words: bool = False
+
+    @property
+    def with_text(self) -> bool:
+        """The turns' words are exported (a ``text`` column)."""
+        return self.keep_words and self.pseudonyms is None
 
     def redact(self, data: SessionData) -> SessionData:
         """The session as this export may show it; every writer works on this copy, never on the original."""
-        if self.pseudonyms is None and self.keep_notes:
-            return data
         session, contributions = data.session, data.contributions
+        spoken = not self.with_text and any(c.words for c in contributions)
+        if self.pseudonyms is None and self.keep_notes and not spoken:
+            return data
         update: dict[str, Any] = {}
+        if spoken:
+            contributions = [c.model_copy(update={"words": ""}) if c.words else c for c in contributions]
         if not self.keep_notes:
             update["notes"] = ""
             contributions = [c.model_copy(update={"note": ""}) if c.note else c for c in contributions]
         registry = self.pseudonyms
         if registry is not None:
+            if session.transcript is not None:  # the names as the transcript wrote them
+                update["transcript"] = session.transcript.model_copy(update={"names": {}})
             update["observer"] = registry.observers.get(session.observer, "") if session.observer else ""
             update["participants"] = [
                 p.model_copy(update={"name": registry.participants[p.id], "role": ""}) for p in session.participants
@@ -141,15 +156,16 @@ class Naming:
         return text if self.keep_notes else ""
 
 
-def tidy_columns(codebooks: list[Codebook]) -> tuple[list[str], list[str], list[str]]:
-    """All columns of the tidy table: dimension ids and flag columns in the order the codebooks give them."""
+def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[list[str], list[str], list[str]]:
+    """All columns of the tidy table: dimension ids and flag columns in the order the codebooks give them;
+    ``with_text``: the words of transcript turns last."""
     dimensions: list[str] = []
     flags: list[str] = []
     for codebook in codebooks:
         dimensions += [d for d in codebook.dimension_ids if d not in dimensions]
         flags += [f for f in codebook.flag_ids if f not in flags]
     columns = TIDY_LEAD + dimensions + [f"flag_{flag}" for flag in flags] + TIDY_TAIL
-    return columns, dimensions, flags
+    return columns + ([TEXT_COLUMN] if with_text else []), dimensions, flags
 
 
 def tidy_rows(
@@ -197,6 +213,8 @@ def tidy_rows(
             naming.note(contribution.note) or empty,
             titles[bisect.bisect_right(starts, contribution.start_s) - 1],
         ]
+        if naming.with_text:
+            row.append(contribution.words or empty)
         if with_session_fields:
             row += [
                 session.title,

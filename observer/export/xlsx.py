@@ -429,7 +429,7 @@ def write_session_workbook(
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
     with scratch_dir_beside(path), BookWriter() as book:
         summary_sheet = fitted_sheet(book, "Summary", SUMMARY_WIDTHS)
-        columns, dimensions, flags = tidy_columns(codebooks)
+        columns, dimensions, flags = tidy_columns(codebooks, naming.with_text)
         flag_columns = [f"flag_{f}" for f in flags]
         definitions = metrics.declared_indices(codebooks)
         book.headings |= index_headings(definitions) | flag_headings(codebooks)

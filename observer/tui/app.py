@@ -29,6 +29,7 @@ from observer.tui.home import HomeScreen
 from observer.tui.messages import GoHome, OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 from observer.tui.new_session import NewSessionScreen
 from observer.tui.review import AgreementScreen, ReviewScreen, TrendsScreen
+from observer.tui.transcript_screen import TranscriptScreen
 
 SIGNAL_EXIT_SECONDS = 1.5
 
@@ -84,7 +85,9 @@ class ObserverApp(App[None]):
 
     def on_mount(self) -> None:
         if self.start == "coding" and self.start_session_id:
-            self.push_screen(CodingScreen(self.archive, self.start_session_id, self.start_store))
+            transcript = self.start_store is not None and self.start_store.session.transcript is not None
+            kind = TranscriptScreen if transcript else CodingScreen
+            self.push_screen(kind(self.archive, self.start_session_id, self.start_store))
         # A closed terminal or a dropped SSH connection (SIGHUP), or a polite kill (SIGTERM): leave as ctrl+q
         # does, closing the session. (The kernel would otherwise end the process mid-meeting.)
         loop = asyncio.get_running_loop()
@@ -97,7 +100,8 @@ class ObserverApp(App[None]):
 
     @on(OpenSession)
     def open_session(self, message: OpenSession) -> None:
-        screen = CodingScreen(self.archive, message.session_id, message.store)
+        kind = TranscriptScreen if message.transcript else CodingScreen
+        screen = kind(self.archive, message.session_id, message.store)
         if message.replace:
             self.switch_screen(screen)
         else:

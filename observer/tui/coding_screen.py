@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, overload
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -59,12 +61,16 @@ from observer.tui.panels import (
     CurrentState,
 )
 from observer.tui.runner import ActionRunner, Outcome
-from observer.tuning import freeze_long_lived_objects
+from observer.tuning import collect_while_quiet, freeze_long_lived_objects
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 150
 RUNNING_AIRTIME_REFRESH_SECONDS = 5.0
 BALANCE_DELAY_SECONDS = 0.15
+# How long the screen must have been still before it collects the garbage its drawing left, and how long
+# without a change before the collection may be a full one.
+QUIET_COLLECT_DELAY_SECONDS = 0.03
+IDLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,9 @@ class CodingScreen(Screen[None]):
         self.summary: LiveBalance | None = None  # for the balance panel; follows the view shortly
         self._balance = LiveBalanceTracker()  # follows each change, instead of recounting the session
         self._balance_timer: Timer | None = None
+        self._collect_timer: Timer | None = None
+        self._status_shape = (-1, -1)  # the status line's (width, lines) when last laid out
+        self._last_change = time.monotonic()
         self.selected_id: str | None = None
         self.runner: ActionRunner[LiveView] | None = None
         self._log_order: Sequence[str] = []
@@ -305,7 +314,11 @@ class CodingScreen(Screen[None]):
 
     def _status(self, text: str, kind: str) -> None:
         status = self.query_one("#status", Static)
-        status.update(text)
+        # The whole screen is laid out again only when the message needs another number of lines.
+        width = status.content_size.width
+        shape = (width, len(Text(text).wrap(self.app.console, width)) if width > 0 else -1)
+        status.update(text, layout=shape != self._status_shape)
+        self._status_shape = shape
         status.set_classes(kind)
 
     def _refresh_running_airtime(self) -> None:
@@ -317,6 +330,7 @@ class CodingScreen(Screen[None]):
     def _tick(self) -> None:
         if self.view is not None:
             self._show_clock(self.view)
+            self._collect_when_quiet()
 
     def _render_view(self) -> None:
         view = self.view
@@ -325,6 +339,22 @@ class CodingScreen(Screen[None]):
         self._update_log(view)
         self._show_current(view)
         self._schedule_balance()
+        self._last_change = time.monotonic()
+        self._collect_when_quiet()
+
+    def _collect_when_quiet(self) -> None:
+        """Free what drawing the screen left a moment after the last change, not in the middle of a key
+        (``observer/tuning.py`` says why); each new change moves the moment on."""
+        if self._collect_timer is not None:
+            self._collect_timer.stop()
+        self._collect_timer = self.set_timer(QUIET_COLLECT_DELAY_SECONDS, self._collect_now)
+
+    def _collect_now(self) -> None:
+        self._collect_timer = None
+        if self.runner is not None and self.runner.pending:
+            self._collect_when_quiet()  # a key is being saved: its screen update comes first
+            return
+        collect_while_quiet(idle=time.monotonic() - self._last_change >= IDLE_SECONDS)
 
     def _show_clock(self, view: LiveView) -> None:
         indices = self.summary.indices if self.summary is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS
+from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
 from observer.models import Code, Codebook
 from observer.text import existing_like, search_key
 
@@ -324,9 +325,12 @@ class KeyHelp(ModalScreen[None]):
         Binding("slash", "filter", "Filter codes"),
     ]
 
-    def __init__(self, codebook: Codebook) -> None:
+    def __init__(self, codebook: Codebook, keys: Sequence[AppKey] = CODING_KEYS, transcript: bool = False) -> None:
+        """``keys``: the screen's own keys, in its footer's order; ``transcript``: the transcript screen's."""
         super().__init__()
         self.codebook = codebook
+        self.screen_keys = keys
+        self.transcript = transcript
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
@@ -341,9 +345,13 @@ class KeyHelp(ModalScreen[None]):
 
     def _keys(self) -> Table:
         """The app's keys and the codebook's, as key–meaning pairs in columns (two on a narrow terminal)."""
-        pairs = [(f"{SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}", "attendee speaks")]
-        pairs += [(key.display, key.description) for key in (*CODING_KEYS, LEAVE_KEY, QUIT_KEY) if key.show]
-        pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
+        speakers = f"{SPEAKER_KEYS[0]}–{SPEAKER_KEYS[-1]}"
+        pairs = [(speakers, "this turn's speaker is…" if self.transcript else "attendee speaks")]
+        pairs += [(key.display, key.description) for key in (*self.screen_keys, LEAVE_KEY, QUIT_KEY) if key.show]
+        if self.transcript:
+            pairs += [("↑ ↓", "previous / next turn")]
+        else:
+            pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
         columns = 3 if self.app.size.width >= 100 else 2
         grid = Table.grid(padding=(0, 2), expand=True)
         for _ in range(columns):

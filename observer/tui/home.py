@@ -176,7 +176,7 @@ class HomeScreen(Screen[None]):
     def action_code(self) -> None:
         data = self.selected()
         if data is not None:
-            self.post_message(OpenSession(data.session.id))
+            self.post_message(OpenSession(data.session.id, transcript=data.session.transcript is not None))
 
     def action_review(self) -> None:
         chosen = self.selected()

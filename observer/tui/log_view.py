@@ -1,4 +1,4 @@
-"""The contribution log: a window of rows around the selection, rendered as one block of text.
+"""The contribution log: a window of rows around the selection, drawn a line at a time.
 
 A DataTable re-renders every visible cell after any change; at a key press per second on a long meeting
 that is most of the time between a key and the screen. This widget keeps the rows as plain tuples and
@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 # A word of a cell: (long form, short form, colour or "").
@@ -92,9 +94,15 @@ class ContributionLog(Widget):
         self.ids: Sequence[str] = []
         self.cells: dict[str, tuple[Cell, ...]] = {}
         self.selected: str | None = None
+        self._shown: tuple[range, list[bool]] | None = None  # the window, until the rows or the size change
+        # Per row: (what it was drawn from, its cells, the drawn line).
+        self._lines: dict[str, tuple[tuple[object, ...], tuple[Cell, ...], Strip]] = {}
 
     def show(self, ids: Sequence[str], cells: dict[str, tuple[Cell, ...]], selected: str | None) -> None:
         self.ids, self.cells, self.selected = ids, cells, selected
+        self._shown = None
+        if len(self._lines) > 4 * max(1, self.size.height):  # keep the rows near the window only
+            self._lines.clear()
         self.refresh()
 
     @property
@@ -130,32 +138,62 @@ class ContributionLog(Widget):
                     short[position] = True
         return short
 
-    def render(self) -> Text:
+    def _window(self) -> tuple[range, list[bool]]:
+        """The positions of the rows on screen (the focused one in view) and, per column, whether it is short."""
         width, height = self.size.width, max(1, self.size.height - 1)
-        widths = column_widths(width)
-        text = Text(no_wrap=True, overflow="crop")
-        header = " ".join(_fit(name, w) for (name, _), w in zip(COLUMNS, widths, strict=True))
-        text.append(_fit(header, width), "bold reverse")
         focus = self.ids.index(self.selected) if self.selected in self.cells else len(self.ids) - 1
         first = max(0, min(focus - height + 1 if focus >= height else 0, len(self.ids) - height))
         if focus >= first + height:
             first = focus - height + 1
         shown = range(first, min(len(self.ids), first + height))
-        short = self._short_columns([self.ids[position] for position in shown], width)
-        for position in shown:
+        return shown, self._short_columns([self.ids[position] for position in shown], width)
+
+    def _row_style(self, position: int, contribution_id: str) -> str:
+        if contribution_id == self.selected:
+            return "bold reverse magenta"
+        if position == len(self.ids) - 1 and self.selected is None:
+            return "bold"
+        return "dim" if position % 2 else ""
+
+    def _header(self, width: int) -> Text:
+        widths = column_widths(width)
+        header = " ".join(_fit(name, w) for (name, _), w in zip(COLUMNS, widths, strict=True))
+        return Text(_fit(header, width), "bold reverse")
+
+    def _row(self, position: int, width: int, short: Sequence[bool]) -> Text:
+        contribution_id = self.ids[position]
+        row = self.row_text(contribution_id, width, short)
+        style = self._row_style(position, contribution_id)
+        if style:
+            row.stylize(style)
+        return row
+
+    # The line API: each line drawn on its own and kept until its row, its style or the width changes, so a new
+    # contribution draws one row and the header rather than the whole window (most of a frame at every key).
+
+    def on_resize(self) -> None:
+        self._shown = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._shown is None:
+            self._shown = self._window()
+        shown, short = self._shown
+        if y == 0:
+            return self._strip(self._header(width), width)
+        if y - 1 < len(shown):
+            position = shown[y - 1]
             contribution_id = self.ids[position]
-            style = ""
-            if contribution_id == self.selected:
-                style = "bold reverse magenta"
-            elif position == len(self.ids) - 1 and self.selected is None:
-                style = "bold"
-            elif position % 2:
-                style = "dim"
-            text.append("\n")
-            row = self.row_text(contribution_id, width, short)
-            if style:
-                row.stylize(style)
-            text.append_text(row)
-        if not self.ids:
-            text.append("\n(no contributions yet)", "dim italic")
-        return text
+            drawn_from = (width, tuple(short), self._row_style(position, contribution_id))
+            cached = self._lines.get(contribution_id)
+            if cached is not None and cached[0] == drawn_from and cached[1] is self.cells[contribution_id]:
+                return cached[2]
+            strip = self._strip(self._row(position, width, short), width)
+            self._lines[contribution_id] = (drawn_from, self.cells[contribution_id], strip)
+            return strip
+        if y == 1 and not self.ids:
+            return self._strip(Text("(no contributions yet)", "dim italic"), width)
+        return Strip.blank(width, self.visual_style.rich_style)
+
+    def _strip(self, text: Text, width: int) -> Strip:
+        return Visual.to_strips(self, visualize(self, text), width, 1, self.visual_style, pad=True)[0]

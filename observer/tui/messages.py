@@ -14,11 +14,13 @@ from observer.storage import SessionStore
 @dataclass
 class OpenSession(Message):
     """Code a session: on top of the asking screen, or instead of it with ``replace`` (a form just created it).
-    ``store``: the session already open for writing, if the asker opened it."""
+    ``store``: the session already open for writing, if the asker opened it. ``transcript``: a session made
+    from a transcript, coded turn by turn."""
 
     session_id: str
     store: SessionStore | None = None
     replace: bool = False
+    transcript: bool = False
 
 
 @dataclass

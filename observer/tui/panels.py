@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rich.console import Group, RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -20,7 +18,7 @@ from textual.widget import Widget
 from observer import palette
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
-from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, code_heading, time_key
+from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, QuadrantTable, code_heading, time_key
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar, number, percent
 from observer.text import plural
@@ -29,18 +27,44 @@ StateT = TypeVar("StateT")
 
 
 class Panel(Widget, Generic[StateT]):
-    """A widget that draws one immutable state; setting ``state`` repaints it (and resizes it to fit)."""
+    """A widget that draws one immutable state as text; setting ``state`` repaints it, and lays the screen out
+    again only when the text's height changed (a layout of the whole screen at every key cost ~10 ms)."""
 
-    state: reactive[StateT | None] = reactive(None, always_update=True, layout=True)
+    state: reactive[StateT | None] = reactive(None, always_update=True)
 
-    def render(self) -> RenderableType:
-        return Text() if self.state is None else self.draw(self.state)
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._drawn: tuple[object, int, Text] | None = None  # (state, width, text): drawn once per both
+        self._shape = (-1, -1)  # (width, height) at the last layout this panel asked for
 
-    def draw(self, state: StateT) -> RenderableType:
+    def render(self) -> Text:
+        if self.state is None:
+            return Text()
+        width = self.size.width
+        if self._drawn is None or self._drawn[0] is not self.state or self._drawn[1] != width:
+            self._drawn = (self.state, width, self.draw(self.state))
+        return self._drawn[2]
+
+    def watch_state(self) -> None:
+        width = self.size.width
+        shape = (width, len(self.render().wrap(self.app.console, width)) if width > 0 else -1)
+        if shape != self._shape:
+            self._shape = shape
+            self.refresh(layout=True)
+
+    def draw(self, state: StateT) -> Text:
         raise NotImplementedError
 
     def style(self, component: str) -> Style:
-        return self.get_component_rich_style(component)
+        # Looked up once per theme: a panel asks for its styles a few dozen times a draw, at every key.
+        styles = self.__dict__.setdefault("_panel_styles", {})
+        if component not in styles:
+            styles[component] = self.get_component_rich_style(component)
+        return styles[component]
+
+    def notify_style_update(self) -> None:
+        self.__dict__.pop("_panel_styles", None)  # a new theme or class: look the styles up again
+        super().notify_style_update()
 
 
 PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
@@ -55,6 +79,7 @@ class ClockState:
     clock_s: float
     indices: dict[str, float | None] | None  # the balance's values, once computed
     editing: bool
+    progress: str | None = None  # a transcript's "turn 37 of 112 · 35 coded", in place of the clock's state
 
 
 class ClockBar(Panel[ClockState]):
@@ -79,10 +104,8 @@ class ClockBar(Panel[ClockState]):
     ClockBar > .clock-bar--indices { color: $text-muted; }
     ClockBar > .clock-bar--editing { color: $accent; text-style: bold; }
     """
-    # One line, always: a new state repaints it without laying the screen out again.
-    state: reactive[ClockState | None] = reactive(None, always_update=True)
 
-    def draw(self, state: ClockState) -> RenderableType:
+    def draw(self, state: ClockState) -> Text:
         style = self.style
         session = state.session
         label, kind = {
@@ -92,6 +115,8 @@ class ClockBar(Panel[ClockState]):
             SessionStatus.ENDED: ("■ ENDED — editing", "clock-bar--ended"),
         }[session.status]
         # In order of what must survive a narrow terminal: the line is cut at its end, so the title goes first.
+        if state.progress is not None:
+            label, kind = f"TRANSCRIPT · {state.progress}", "clock-bar--editing"
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
         if state.editing and session.status != SessionStatus.ENDED:
             text.append("  EDITING", style("clock-bar--editing"))
@@ -134,15 +159,17 @@ class AttendeesPanel(Panel[AttendeesState]):
     AttendeesPanel > .attendees--hint { color: $text-muted; }
     """
 
-    def draw(self, state: AttendeesState) -> RenderableType:
+    def draw(self, state: AttendeesState) -> Text:
         style = self.style
         session = state.session
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(width=1)
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column(justify="right", no_wrap=True)
         organisations = {o.id: o for o in session.organisations}
-        for index, participant in enumerate(session.participants):
+        # Laid out by hand, one line per attendee: this panel is redrawn at every key, and a Rich table measures
+        # every cell twice over (for the screen's layout, then to draw), which cost most of a frame.
+        airtimes = [format_clock(state.airtime.get(p.id, 0.0)) for p in session.participants]
+        clock_width = max((len(airtime) for airtime in airtimes), default=0)
+        name_width = max(1, self.size.width - clock_width - 3)  # the key, a space, the name, a space, the airtime
+        lines = Text(no_wrap=True)
+        for index, (participant, airtime) in enumerate(zip(session.participants, airtimes, strict=True)):
             key = SPEAKER_KEYS[index] if index < len(SPEAKER_KEYS) else "/"
             attendance = session.attendance_of(participant.id)
             left = attendance is not None and attendance.left_s is not None
@@ -153,15 +180,28 @@ class AttendeesPanel(Panel[AttendeesState]):
             organisation = organisations.get(participant.organisation_id)
             # Room for a name and an organisation's name only on a wide panel: its short form otherwise.
             where = (
-                "" if organisation is None else organisation.name if self.size.width >= 32 else organisation.short_name
+                ""
+                if organisation is None
+                else organisation.name
+                if self.size.width >= WIDE_ATTENDEES
+                else organisation.short_name
             )
             name.append(f"  {where}", style("attendees--organisation"))
-            airtime = format_clock(state.airtime.get(participant.id, 0.0))
-            table.add_row(Text(key, style("attendees--key")), name, airtime)
+            name.truncate(name_width, overflow="ellipsis", pad=True)
+            lines.append_text(Text.assemble((key, style("attendees--key")), " ", name, " ", airtime.rjust(clock_width)))
+            lines.append("\n")
         if not session.participants:
-            table.add_row("", Text("No attendees yet: + adds one", style="italic"), "")
-        table.add_row("", Text("0 / : organisation only · any attendee", style("attendees--hint")), "")
-        return table
+            lines.append_text(_cut(Text("  No attendees yet: + adds one", style="italic"), self.size.width))
+            lines.append("\n")
+        lines.append_text(
+            _cut(Text("  0 / : organisation only · any attendee", style("attendees--hint")), self.size.width)
+        )
+        return lines
+
+
+def _cut(text: Text, width: int) -> Text:
+    text.truncate(max(1, width), overflow="ellipsis")
+    return text
 
 
 @dataclass(frozen=True)
@@ -191,7 +231,7 @@ class CurrentContribution(Panel[CurrentState]):
     CurrentContribution > .current--option { color: $text-muted; }
     """
 
-    def draw(self, state: CurrentState) -> RenderableType:
+    def draw(self, state: CurrentState) -> Text:
         style = self.style
         target = state.target
         text = Text()
@@ -201,6 +241,8 @@ class CurrentContribution(Panel[CurrentState]):
             text.append(hint, style("current--option"))
             return text
         heading = "EDITING" if state.editing else ("SPEAKING" if state.running else "LAST")
+        if state.session.transcript is not None:
+            heading = "TURN"
         text.append(f"{heading} ", style("current--editing" if state.editing else "current--live"))
         text.append(state.session.speaker_name(target), "bold")
         if state.running:
@@ -240,6 +282,50 @@ class CurrentContribution(Panel[CurrentState]):
 
 
 @dataclass(frozen=True)
+class TurnState:
+    session: Session
+    before: Contribution | None
+    turn: Contribution | None
+    after: Contribution | None
+
+
+class TurnPanel(Panel[TurnState]):
+    """A transcript's current turn in full, between a line of the turn before and of the turn after."""
+
+    COMPONENT_CLASSES = {"turn--context", "turn--speaker"}
+    DEFAULT_CSS = """
+    TurnPanel { height: auto; max-height: 14; padding: 0 1; border-bottom: solid $primary-darken-2; }
+    TurnPanel > .turn--context { color: $text-muted; }
+    TurnPanel > .turn--speaker { text-style: bold; color: $accent; }
+    """
+
+    def draw(self, state: TurnState) -> Text:
+        style = self.style
+        text = Text()
+        if state.turn is None:
+            return Text("No turns in this transcript.", "italic")
+        width = max(10, self.size.width)
+        for neighbour, arrow in ((state.before, "↑"), (None, ""), (state.after, "↓")):
+            if arrow and neighbour is None:
+                continue
+            turn = state.turn if not arrow else neighbour
+            assert turn is not None
+            end = format_clock(turn.end_s) if turn.end_s is not None else "…"
+            heading = f"{arrow} " if arrow else ""
+            heading += f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}–{end}: "
+            if arrow:  # one line of the neighbour, enough to follow the thread
+                line = Text(heading + (turn.words or "(no words)"), style("turn--context"), no_wrap=True)
+                line.truncate(width, overflow="ellipsis")
+                text.append_text(line)
+            else:
+                text.append(heading, style("turn--speaker"))
+                text.append(turn.words or "(no words)")
+            text.append("\n")
+        text.rstrip()
+        return text
+
+
+@dataclass(frozen=True)
 class BalanceState:
     balance: LiveBalance
     codebook: Codebook
@@ -257,7 +343,7 @@ class BalancePanel(Panel[BalanceState]):
     BalancePanel > .balance--over { color: $error; text-style: bold; }
     """
 
-    def draw(self, state: BalanceState) -> RenderableType:
+    def draw(self, state: BalanceState) -> Text:
         style = self.style
         summary, values = state.balance, state.balance.indices
         head = Text()
@@ -273,22 +359,9 @@ class BalancePanel(Panel[BalanceState]):
             label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
             head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", palette.index_colour(codebook, index))
             head.append(f" {by_count}  (time {by_time})")
-        parts: list[RenderableType] = [head, Text()]
+        parts: list[Text] = [head, Text()]
         if summary.quadrant is not None:
-            quadrant = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
-            quadrant.add_column("contributions")  # a blank header cell would lose its spaces and shift the row
-            table = summary.quadrant
-            for column in table.core_columns:
-                heading = code_heading(column)
-                colour = palette.code_colour(codebook, table.column_dimension, column)
-                quadrant.add_column(
-                    Text(heading if len(heading) <= 10 else f"{heading[:8]}.", style=colour), justify="right"
-                )
-            for row in table.rows:
-                counts = table.counts[row]
-                name = Text(code_heading(row), style=palette.code_colour(codebook, table.row_dimension, row))
-                quadrant.add_row(name, *[str(counts[column]) for column in table.core_columns])
-            parts += [quadrant, Text()]
+            parts += [_quadrant(summary.quadrant, codebook, self.size.width), Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", style("balance--subheading"))
         for organisation in summary.organisations:
@@ -300,7 +373,39 @@ class BalancePanel(Panel[BalanceState]):
             over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
             tail.append(" ▲\n" if over else "\n", style("balance--over"))
         tail.append(f"\n{plural(summary.contributions, 'contribution')} · {format_clock(summary.observed_s)} observed")
-        return Group(*parts, tail)
+        return Text("\n").join([*parts, tail])
+
+
+def _quadrant(table: QuadrantTable, codebook: Codebook, width: int) -> Text:
+    """The 2×2 as aligned text: a heading row of the column codes, then a row per row code with its counts.
+    Laid out by hand for the same reason as the attendees (a Rich table measures every cell twice a frame)."""
+    headings = [_abbreviated(code_heading(column)) for column in table.core_columns]
+    widths = [
+        max(len(heading), *(len(str(table.counts[row][column])) for row in table.rows))
+        for heading, column in zip(headings, table.core_columns, strict=True)
+    ]
+    numbers_width = sum(2 + w for w in widths)
+    name_width = max(
+        1, min(max(len("contributions"), *(len(code_heading(r)) for r in table.rows)), width - numbers_width)
+    )
+    text = Text(no_wrap=True)
+    text.append(_fit("contributions", name_width), "bold")
+    for heading, column, column_width in zip(headings, table.core_columns, widths, strict=True):
+        colour = palette.code_colour(codebook, table.column_dimension, column)
+        text.append(f"  {heading:>{column_width}}", Style(color=colour, bold=True))
+    for row in table.rows:
+        text.append(f"\n{_fit(code_heading(row), name_width)}", palette.code_colour(codebook, table.row_dimension, row))
+        for column, column_width in zip(table.core_columns, widths, strict=True):
+            text.append(f"  {table.counts[row][column]:>{column_width}}")
+    return text
+
+
+def _abbreviated(heading: str) -> str:
+    return heading if len(heading) <= 10 else f"{heading[:8]}."
+
+
+def _fit(name: str, width: int) -> str:
+    return f"{name:<{width}}" if len(name) <= width else f"{name[: width - 1]}…"
 
 
 @dataclass(frozen=True)
@@ -318,9 +423,8 @@ class BalanceLine(Panel[BalanceLineState]):
     BalanceLine > .balance-line--label { color: $text-muted; }
     BalanceLine > .balance-line--over { color: $error; text-style: bold; }
     """
-    state: reactive[BalanceLineState | None] = reactive(None, always_update=True)
 
-    def draw(self, state: BalanceLineState) -> RenderableType:
+    def draw(self, state: BalanceLineState) -> Text:
         style = self.style
         present = [row for row in state.balance.organisations if row.share_of_room and row.airtime_ratio is not None]
         text = Text(no_wrap=True, overflow="ellipsis")

@@ -1,0 +1,224 @@
+"""Calibration: an observer's coding of a meeting against a reference (master) coding of the same meeting.
+
+Contributions are matched as the agreement's contribution-matched method matches them (same speaker, starts
+within a tolerance, closest first; one only in either coding counts as a disagreement with "none"). Per
+dimension: Cohen's kappa and agreement Po, with the confusion matrix in the codebook's labels; per flag: the
+same on its presence; the speaker: time-sliced, as in ``agreement``. The observer passes when every dimension
+reaches the codebook's ``[calibration]`` thresholds (kappa undefined — one code used throughout by both —
+passes on agreement alone). Each result is appended to the archive's calibration history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from observer import agreement as agreement_module
+from observer import metrics
+from observer.agreement import NONE, SPEAKER, Agreement, match_contributions, speaker_of
+from observer.errors import InputError, StorageError
+from observer.files import describe_os_error, fsync_dir
+from observer.models import CalibrationThresholds, SessionData
+
+HISTORY_FILE = "calibrations.jsonl"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A matched turn (or one only in either coding) where the two codings differ on a dimension."""
+
+    start_s: float
+    speaker: str
+    dimension: str
+    reference: str  # the reference's code label ("" when it has none)
+    trainee: str
+    justification: str  # the reference's note on that contribution
+
+
+@dataclass
+class Score:
+    kappa: float | None
+    agreement: float | None
+    n: int
+    passed: bool | None  # None: reported, not judged (the speaker and flags)
+    categories: list[str] = field(default_factory=list)  # labels, in the confusion matrix's order
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # reference label -> trainee label -> n
+
+
+@dataclass
+class Calibration:
+    reference: str  # session ids
+    trainee: str
+    observer: str
+    codebook: str
+    thresholds: CalibrationThresholds
+    dimensions: dict[str, Score]
+    speaker: Score
+    flags: dict[str, Score]
+    differences: list[Difference]
+    matched: int
+    only_reference: int
+    only_trainee: int
+
+    @property
+    def passed(self) -> bool:
+        return all(score.passed for score in self.dimensions.values())
+
+    def as_json(self) -> dict[str, Any]:
+        def score(value: Score) -> dict[str, Any]:
+            return {
+                "kappa": value.kappa,
+                "agreement": value.agreement,
+                "n": value.n,
+                "passed": value.passed,
+                "confusion": value.confusion,
+            }
+
+        return {
+            "passed": self.passed,
+            "reference": self.reference,
+            "trainee": self.trainee,
+            "observer": self.observer,
+            "codebook": self.codebook,
+            "thresholds": self.thresholds.model_dump(),
+            "dimensions": {key: score(value) for key, value in self.dimensions.items()},
+            "speaker": score(self.speaker),
+            "flags": {key: score(value) for key, value in self.flags.items()},
+            "matched": self.matched,
+            "only_reference": self.only_reference,
+            "only_trainee": self.only_trainee,
+            "differences": [asdict(d) for d in self.differences],
+        }
+
+
+def _score(result: Agreement, labels: dict[str, str], thresholds: CalibrationThresholds | None) -> Score:
+    passed = None
+    if thresholds is not None:
+        agreed = result.po is not None and result.po >= thresholds.min_agreement
+        passed = agreed and (result.kappa is None or result.kappa >= thresholds.min_kappa)
+    categories = [labels.get(c, c) for c in result.categories]
+    confusion = {labels.get(a, a): {labels.get(b, b): n for b, n in row.items()} for a, row in result.confusion.items()}
+    return Score(result.kappa, result.po, result.n, passed, categories, confusion)
+
+
+def calibrate(
+    reference: SessionData, trainee: SessionData, tolerance_s: float = 3.0, offset_s: float | None = None
+) -> Calibration:
+    """The trainee's coding against the reference's; both on the same codebook (its version may differ)."""
+    agreement_module.check_comparable(reference, trainee, force=True)
+    if offset_s is None:
+        transcript = reference.session.transcript is not None or trainee.session.transcript is not None
+        offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
+    compared = agreement_module.compare(reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True)
+    codebook = reference.session.codebook
+    timeline_a, timeline_b = agreement_module.Timeline(reference), agreement_module.Timeline(trainee)
+    pairs, only_a, only_b = match_contributions(
+        timeline_a, timeline_b, offset_s, tolerance_s, compared.common_start_s, compared.common_end_s
+    )
+    pairs.sort(key=lambda pair: pair[0].start_s)
+    dimensions: dict[str, Score] = {}
+    differences: list[Difference] = []
+    for dimension in codebook.dimensions:
+        labels = {code.id: code.label for code in dimension.codes} | {NONE: "(none)"}
+        values = [(_code(x, dimension.id), _code(y, dimension.id)) for x, y in pairs]
+        values += [(_code(x, dimension.id), NONE) for x in only_a] + [(NONE, _code(y, dimension.id)) for y in only_b]
+        dimensions[dimension.id] = _score(agreement_module.agreement(values), labels, codebook.calibration)
+        for x, y in pairs:
+            if _code(x, dimension.id) != _code(y, dimension.id):
+                differences.append(
+                    Difference(
+                        x.start_s,
+                        speaker_of(reference, x),
+                        dimension.label,
+                        codebook.label_of(dimension.id, x.contribution.codes.get(dimension.id)),
+                        codebook.label_of(dimension.id, y.contribution.codes.get(dimension.id)),
+                        x.contribution.note,
+                    )
+                )
+    flags: dict[str, Score] = {}
+    for flag in codebook.flags:
+        values = [(_flag(x, flag.id), _flag(y, flag.id)) for x, y in pairs]
+        values += [(_flag(x, flag.id), "absent") for x in only_a] + [("absent", _flag(y, flag.id)) for y in only_b]
+        flags[flag.id] = _score(agreement_module.agreement(values), {}, None)
+    speaker_row = next(row for row in compared.dimensions if row.dimension == SPEAKER)
+    differences.sort(key=lambda difference: difference.start_s)
+    return Calibration(
+        reference.session.id,
+        trainee.session.id,
+        trainee.session.observer,
+        f"{codebook.name} {codebook.version}",
+        codebook.calibration,
+        dimensions,
+        _score(speaker_row.time_sliced, {}, None),
+        flags,
+        differences,
+        len(pairs),
+        len(only_a),
+        len(only_b),
+    )
+
+
+def _code(span: metrics.Span, dimension_id: str) -> str:
+    return span.contribution.codes.get(dimension_id) or NONE
+
+
+def _flag(span: metrics.Span, flag_id: str) -> str:
+    return "present" if flag_id in span.contribution.flags else "absent"
+
+
+# ---------------------------------------------------------------- history
+
+
+def record(root: Path, result: Calibration, at: dt.datetime) -> None:
+    """Append the result to the archive's history (one JSON line, owner-only, fsynced)."""
+    entry = {
+        "at": at.isoformat(),
+        "observer": result.observer,
+        "codebook": result.codebook,
+        "reference": result.reference,
+        "trainee": result.trainee,
+        "passed": result.passed,
+        "kappa": {key: score.kappa for key, score in result.dimensions.items()},
+        "agreement": {key: score.agreement for key, score in result.dimensions.items()},
+    }
+    path = root / HISTORY_FILE
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        fsync_dir(root)
+    except OSError as error:
+        raise StorageError(describe_os_error(error, path) + "; the calibration was not recorded") from None
+
+
+def history(root: Path, observer: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Recorded results, oldest first (of one observer, compared without case), and a warning per damaged line."""
+    path = root / HISTORY_FILE
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return [], []
+    except OSError as error:
+        raise InputError(describe_os_error(error, path)) from None
+    entries, warnings = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            if not isinstance(entry, dict) or not isinstance(entry.get("kappa"), dict):
+                raise ValueError("not a calibration record")
+        except ValueError:
+            warnings.append(f"{path}:{number}: a damaged line, skipped")
+            continue
+        if observer is None or str(entry.get("observer", "")).casefold() == observer.casefold():
+            entries.append(entry)
+    return entries, warnings

@@ -1,0 +1,455 @@
+"""Meeting transcripts read into turns of talk: WebVTT from Teams or Zoom, and the .docx Teams writes.
+
+A transcript is a list of cues (a start, an end, a speaker, words). Consecutive cues of one speaker a short gap
+apart make one turn, which becomes one contribution with its own end; silence between turns is nobody's. Times
+are kept to the millisecond as the file gives them. Nothing here knows about the archive or the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from observer.errors import ObserverError
+from observer.models import (
+    MAX_CLOCK_S,
+    NAME_MAX,
+    WORDS_MAX,
+    Codebook,
+    Contribution,
+    SessionData,
+    SessionStatus,
+    TranscriptSource,
+    integrity_problem,
+    new_id,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from observer.roster import RosterEntry
+
+DEFAULT_MERGE_GAP_S = 2.0
+MAX_TRANSCRIPT_BYTES = 50 * 1024 * 1024  # a day-long meeting's VTT is a few MB
+# A .docx gives starts only: the last turn is given the time its words take at this pace.
+WORDS_PER_SECOND = 2.5
+UNKNOWN_SPEAKER = "Unknown speaker"
+
+
+class TranscriptError(ObserverError):
+    """A file that is not a transcript we can read; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_s: float
+    end_s: float
+    speaker: str
+    words: str
+    line: int  # where it starts in the file (1-based), for messages
+
+
+@dataclass
+class Turn:
+    """Consecutive cues of one speaker: one contribution."""
+
+    speaker: str
+    start_s: float
+    end_s: float
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w for w in self.words if w)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    kind: str  # "vtt" or "docx"
+    cues: tuple[Cue, ...]
+
+    @property
+    def speakers(self) -> list[str]:
+        """Each speaker once, in the order they first speak."""
+        return list(dict.fromkeys(cue.speaker for cue in self.cues))
+
+
+# ---------------------------------------------------------------- times
+
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,9}))?$")
+
+
+def clock_ms(text: str) -> int | None:
+    """``h:mm:ss.ttt``, ``mm:ss.ttt`` or the older ``0:0:13.540`` as whole milliseconds (never via a float:
+    13.540 must stay 13,540 ms); None if it is not a clock reading."""
+    match = _CLOCK.match(text.strip())
+    if match is None:
+        return None
+    hours, minutes, seconds, fraction = match.groups()
+    if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+        return None
+    milliseconds = int((fraction or "0").ljust(3, "0")[:3])
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + milliseconds
+
+
+# ---------------------------------------------------------------- WebVTT
+
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>(.*?)(?:</v>|(?=<v[\s.])|$)", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_ZOOM_SPEAKER = re.compile(r"^([^:\n]{1,120}?):\s+(.*)$", re.DOTALL)
+
+
+def _plain(text: str) -> str:
+    """Cue text without its tags (<i>, <c.yellow>, <00:00:01.000>) and entities, on one line."""
+    return " ".join(html.unescape(_TAG.sub("", text)).split())
+
+
+def parse_vtt(text: str, name: str) -> Transcript:
+    lines = text.splitlines()
+    if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
+        raise TranscriptError(f"{name}:1: not a WebVTT transcript (its first line must start with WEBVTT)")
+    cues: list[Cue] = []
+    index = 1
+    previous_speaker = ""
+    while index < len(lines):
+        line = lines[index].strip()
+        if not line:
+            index += 1
+            continue
+        block_start = index
+        block: list[str] = []
+        while index < len(lines) and lines[index].strip():
+            block.append(lines[index])
+            index += 1
+        if block[0].startswith(("NOTE", "STYLE", "REGION")):
+            continue
+        timing_at = next((n for n, entry in enumerate(block[:2]) if "-->" in entry), None)
+        if timing_at is None:
+            raise TranscriptError(f"{name}:{block_start + 1}: a cue without a time line ('start --> end')")
+        line_number = block_start + timing_at + 1
+        start_text, _, rest = block[timing_at].partition("-->")
+        end_text = rest.split()[0] if rest.split() else ""
+        start, end = clock_ms(start_text), clock_ms(end_text)
+        if start is None or end is None:
+            raise TranscriptError(f"{name}:{line_number}: '{block[timing_at].strip()[:60]}' is not 'start --> end'")
+        if end < start:
+            raise TranscriptError(
+                f"{name}:{line_number}: the cue ends ({end_text.strip()}) before it starts ({start_text.strip()})"
+            )
+        if end / 1000 > MAX_CLOCK_S:
+            raise TranscriptError(f"{name}:{line_number}: {end_text} is past a week into the meeting")
+        voices = _voices("\n".join(block[timing_at + 1 :]), previous_speaker)
+        cues.extend(_shared_between(start, end, voices, line_number))
+        previous_speaker = voices[-1][0]
+    if not cues:
+        raise TranscriptError(f"{name}:1: a WebVTT file with no cues: nothing was said in it")
+    return Transcript("vtt", tuple(cues))
+
+
+def _voices(body: str, previous_speaker: str) -> list[tuple[str, str]]:
+    """The (speaker, words) in a cue's text: Teams' voice tags, Zoom's "Name: " prefix, or else the speaker
+    before (Zoom leaves the name off a speaker's next cue)."""
+    voices = [(_plain(speaker), _plain(words)) for speaker, words in _VOICE.findall(body)]
+    voices = [(speaker, words) for speaker, words in voices if speaker]
+    if voices:
+        return voices
+    plain = _plain(body)
+    match = _ZOOM_SPEAKER.match(plain)
+    if match and not match.group(1).strip().endswith(("http", "https")):
+        return [(match.group(1).strip(), match.group(2).strip())]
+    return [(previous_speaker or UNKNOWN_SPEAKER, plain)]
+
+
+def _shared_between(start: int, end: int, voices: list[tuple[str, str]], line: int) -> list[Cue]:
+    """One timed cue as a cue per voice in it: two voices in one cue share its time in proportion to the
+    length of what each said (the file gives no finer timing)."""
+    weights = [max(1, len(words)) for _, words in voices]
+    total, begin = sum(weights), start
+    cues = []
+    for number, ((speaker, words), weight) in enumerate(zip(voices, weights, strict=True)):
+        finish = end if number == len(voices) - 1 else begin + (end - start) * weight // total
+        cues.append(Cue(begin / 1000, finish / 1000, speaker[:NAME_MAX], words, line))
+        begin = finish
+    return cues
+
+
+# ---------------------------------------------------------------- Teams .docx
+
+_DOCX_SPEAKER = re.compile(r"^(?P<name>\S.*?)\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+
+
+def parse_docx(path: Path) -> Transcript:
+    """Teams' Word transcript: a paragraph "Speaker Name   0:03" (or 0:00:03), then what was said. Starts only:
+    a turn ends where the next begins; the last, when its words would have taken at 150 a minute."""
+    import docx  # python-docx: only reading a .docx needs it
+    from docx.opc.exceptions import PackageNotFoundError
+
+    name = path.name
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise TranscriptError(f"{name}:1: not a Word document ({error})") from None
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    starts: list[tuple[int, str, int]] = []  # (ms, speaker, paragraph number)
+    words: list[list[str]] = []
+    for number, paragraph in enumerate(paragraphs, start=1):
+        text = paragraph.strip()
+        match = _DOCX_SPEAKER.match(text)
+        moment = clock_ms(match.group("time")) if match else None
+        if match and moment is not None:
+            starts.append((moment, _plain(match.group("name"))[:NAME_MAX], number))
+            words.append([])
+        elif starts and text:
+            words[-1].append(_plain(text))
+    if not starts:
+        raise TranscriptError(f"{name}:1: no speaker lines ('Name   0:03') in this document: not a Teams transcript")
+    cues: list[Cue] = []
+    for position, ((moment, speaker, number), said) in enumerate(zip(starts, words, strict=True)):
+        text = " ".join(said)
+        if position + 1 < len(starts):
+            following = starts[position + 1][0]
+            if following < moment:
+                raise TranscriptError(
+                    f"{name}: paragraph {starts[position + 1][2]}: its time goes back before the one above"
+                )
+            end = following
+        else:
+            end = moment + int(1000 * max(1, len(text.split())) / WORDS_PER_SECOND)
+        cues.append(Cue(moment / 1000, min(end, int(MAX_CLOCK_S * 1000)) / 1000, speaker, text, number))
+    return Transcript("docx", tuple(cues))
+
+
+# ---------------------------------------------------------------- reading a file
+
+
+def read_transcript(path: Path) -> Transcript:
+    """The transcript in ``path``, by its contents (a .docx is a zip; a VTT starts WEBVTT)."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_TRANSCRIPT_BYTES:
+            raise TranscriptError(f"{name}: {size:,} bytes is too large for a transcript (the limit is 50 MB)")
+        if size == 0:
+            raise TranscriptError(f"{name}: the file is empty")
+        with path.open("rb") as handle:
+            head = handle.read(4)
+        if head.startswith(b"PK"):
+            return parse_docx(path)
+        raw = path.read_bytes()
+    except OSError as error:
+        raise TranscriptError(f"{name}: cannot be read ({error.strerror or error})") from None
+    if b"\x00" in raw:
+        raise TranscriptError(f"{name}:1: a binary file, not a transcript")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise TranscriptError(f"{name}:{line}: not UTF-8 text (a transcript is saved as UTF-8)") from None
+    return parse_vtt(text, name)
+
+
+# ---------------------------------------------------------------- turns
+
+
+def turns_of(cues: Iterable[Cue], merge_gap_s: float = DEFAULT_MERGE_GAP_S) -> list[Turn]:
+    """Consecutive cues of one speaker at most ``merge_gap_s`` apart, as one turn from the first cue's start to
+    the last one's end. Cues are taken in order of their starts; another speaker's cue in between ends a turn
+    (people talk over each other: each keeps their own length)."""
+    turns: list[Turn] = []
+    for cue in sorted(cues, key=lambda c: (c.start_s, c.line)):
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == cue.speaker and cue.start_s - last.end_s <= merge_gap_s + 1e-9:
+            last.end_s = max(last.end_s, cue.end_s)
+            last.words.append(cue.words)
+        else:
+            turns.append(Turn(cue.speaker, cue.start_s, cue.end_s, [cue.words]))
+    for turn in turns:
+        if len(turn.text) > WORDS_MAX:
+            turn.words = [turn.text[: WORDS_MAX - 1] + "…"]
+    return turns
+
+
+# ---------------------------------------------------------------- speakers' names
+
+_SUFFIX = re.compile(r"\s*(\((guest|external|unverified|extern|invité|gast)\)|\[(guest|external)\])\s*$", re.I)
+
+
+def name_key(name: str) -> str:
+    """A name as compared with the roster: case, accents, extra spaces, and what Teams adds ("(Guest)",
+    "(External)", "| Organisation") ignored."""
+    name = name.split("|")[0]
+    while _SUFFIX.search(name):
+        name = _SUFFIX.sub("", name)
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@dataclass(frozen=True)
+class MapLine:
+    transcript_name: str
+    attendee: str
+    organisation: str = ""
+
+
+def read_name_map(path: Path) -> list[MapLine]:
+    """``transcript name,attendee name[,organisation]`` per line (a header line naming the columns is skipped)."""
+    import csv
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TranscriptError(f"{path.name}: cannot be read as UTF-8 text ({error})") from None
+    lines: list[MapLine] = []
+    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if number == 1 and name_key(cells[0]) in {"transcript name", "transcript", "name"}:
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            raise TranscriptError(f"{path.name}:{number}: expected 'transcript name,attendee name[,organisation]'")
+        if len(cells) > 3:
+            raise TranscriptError(f"{path.name}:{number}: {len(cells)} columns; a line has two or three")
+        if any(len(cell) > NAME_MAX for cell in cells):
+            raise TranscriptError(f"{path.name}:{number}: a name longer than {NAME_MAX} characters")
+        lines.append(MapLine(cells[0], cells[1], cells[2] if len(cells) == 3 else ""))
+    return lines
+
+
+def closest(name: str, candidates: Sequence[str]) -> str | None:
+    """The roster name most like ``name`` (for the suggested map line), if one is close."""
+    import difflib
+
+    keys = {name_key(candidate): candidate for candidate in candidates}
+    found = difflib.get_close_matches(name_key(name), list(keys), n=1, cutoff=0.75)
+    return keys[found[0]] if found else None
+
+
+# ---------------------------------------------------------------- into a session
+
+NOT_ON_ROSTER = "Not on the roster"
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A transcript name that matched nobody on the roster, with the map line that would fix it."""
+
+    transcript_name: str
+    suggestion: str | None  # the roster name it is most like, if any
+
+    @property
+    def map_line(self) -> str:
+        import csv
+        import io
+
+        row = [self.transcript_name, self.suggestion or "ATTENDEE NAME"]
+        if not self.suggestion:
+            row.append("ORGANISATION")
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(row)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Imported:
+    data: SessionData
+    cues: int
+    unmatched: list[Unmatched]
+
+
+def transcript_session(
+    transcript: Transcript,
+    *,
+    file_name: str,
+    title: str,
+    codebook: Codebook,
+    meeting_date: dt.date,
+    series: str = "",
+    observer: str = "",
+    roster: Sequence[RosterEntry] = (),
+    known_sessions: Iterable[SessionData] = (),
+    remembered: dict[str, str] | None = None,
+    name_map: Sequence[MapLine] = (),
+    merge_gap_s: float = DEFAULT_MERGE_GAP_S,
+    now: dt.datetime | None = None,
+) -> Imported:
+    """A finished session of the transcript's turns, each with its own end and its words, spoken by the roster's
+    attendees where the names match (``remembered`` and ``name_map`` first: transcript name -> attendee)."""
+    from observer.roster import RosterEntry, build_session
+
+    now = now or utc_now()
+    turns = turns_of(transcript.cues, merge_gap_s)
+    entries = list(roster)
+    by_key = {name_key(entry.name): entry for entry in entries}
+    mapped = {name_key(name): (attendee, "") for name, attendee in (remembered or {}).items()}
+    mapped.update({name_key(line.transcript_name): (line.attendee, line.organisation) for line in name_map})
+    speaker_of: dict[str, str] = {}  # transcript name -> attendee name
+    names_used: dict[str, str] = {}
+    unmatched: list[Unmatched] = []
+    for speaker in transcript.speakers:
+        key = name_key(speaker)
+        if key in mapped:
+            attendee, organisation = mapped[key]
+            if name_key(attendee) not in by_key:
+                entry = RosterEntry(attendee, organisation or NOT_ON_ROSTER)
+                entries.append(entry)
+                by_key[name_key(attendee)] = entry
+            speaker_of[speaker] = by_key[name_key(attendee)].name
+            names_used[speaker] = speaker_of[speaker]
+        elif key in by_key:
+            speaker_of[speaker] = by_key[key].name
+        else:
+            shown = _SUFFIX.sub("", speaker.split("|")[0]).strip() or speaker
+            if name_key(shown) not in by_key:
+                entry = RosterEntry(shown, NOT_ON_ROSTER)
+                entries.append(entry)
+                by_key[name_key(shown)] = entry
+            speaker_of[speaker] = by_key[name_key(shown)].name
+            unmatched.append(Unmatched(speaker, closest(speaker, [e.name for e in roster])))
+    session = build_session(
+        title=title,
+        codebook=codebook,
+        meeting_date=meeting_date,
+        series=series,
+        observer=observer,
+        roster=entries,
+        known_sessions=known_sessions,
+    )
+    participant_of = {participant.name: participant for participant in session.participants}
+    contributions = []
+    for turn in turns:
+        participant = participant_of[speaker_of[turn.speaker]]
+        contributions.append(
+            Contribution(
+                id=new_id("c"),
+                start_s=turn.start_s,
+                end_s=turn.end_s,
+                wall_time=now,
+                participant_id=participant.id,
+                organisation_id=participant.organisation_id,
+                words=turn.text,
+            )
+        )
+    ended = max((turn.end_s for turn in turns), default=0.0)
+    session = session.model_copy(
+        update={
+            "status": SessionStatus.ENDED,
+            "started_at": now,
+            "clock_elapsed_s": ended,
+            "ended_s": ended,
+            "transcript": TranscriptSource(
+                file=file_name[:NAME_MAX], kind=transcript.kind, merge_gap_s=merge_gap_s, names=names_used
+            ),
+        }
+    )
+    data = SessionData(session=session, contributions=contributions)
+    problem = integrity_problem(data)
+    if problem:  # the importer's own mistake, never the file's: say so rather than store it
+        raise TranscriptError(f"{file_name}: the session made from it is inconsistent ({problem})")
+    return Imported(data, len(transcript.cues), unmatched)
