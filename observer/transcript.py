@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from observer.errors import ObserverError
+from observer.errors import InputError, ObserverError
 from observer.models import (
+    MAX_ATTENDEES,
     MAX_CLOCK_S,
     NAME_MAX,
     WORDS_MAX,
@@ -31,12 +32,14 @@ from observer.models import (
     new_id,
     utc_now,
 )
+from observer.text import BIDI_CONTROLS
 
 if TYPE_CHECKING:
     from observer.roster import RosterEntry
 
 DEFAULT_MERGE_GAP_S = 2.0
 MAX_TRANSCRIPT_BYTES = 50 * 1024 * 1024  # a day-long meeting's VTT is a few MB
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a .docx is a zip: what it unpacks to, checked before it is (a zip bomb)
 # A .docx gives starts only: the last turn is given the time its words take at this pace.
 WORDS_PER_SECOND = 2.5
 UNKNOWN_SPEAKER = "Unknown speaker"
@@ -106,8 +109,17 @@ _ZOOM_SPEAKER = re.compile(r"^([^:\n]{1,120}?):\s+(.*)$", re.DOTALL)
 
 
 def _plain(text: str) -> str:
-    """Cue text without its tags (<i>, <c.yellow>, <00:00:01.000>) and entities, on one line."""
-    return " ".join(html.unescape(_TAG.sub("", text)).split())
+    """Cue text without its tags (<i>, <c.yellow>, <00:00:01.000>), entities and control characters (an escape
+    sequence in a transcript is not speech, and printed it would drive the terminal), on one line."""
+    unescaped = html.unescape(_TAG.sub("", text))
+    if not unescaped.isprintable():
+        unescaped = "".join(" " if unicodedata.category(c) == "Cc" else c for c in unescaped)
+    return " ".join(unescaped.split())
+
+
+def _name(text: str) -> str:
+    """A speaker's name as stored: plain, without text-direction controls (refused in every name), cut to fit."""
+    return "".join(c for c in _plain(text) if c not in BIDI_CONTROLS)[:NAME_MAX].strip()
 
 
 def parse_vtt(text: str, name: str) -> Transcript:
@@ -155,14 +167,14 @@ def parse_vtt(text: str, name: str) -> Transcript:
 def _voices(body: str, previous_speaker: str) -> list[tuple[str, str]]:
     """The (speaker, words) in a cue's text: Teams' voice tags, Zoom's "Name: " prefix, or else the speaker
     before (Zoom leaves the name off a speaker's next cue)."""
-    voices = [(_plain(speaker), _plain(words)) for speaker, words in _VOICE.findall(body)]
+    voices = [(_name(speaker), _plain(words)) for speaker, words in _VOICE.findall(body)]
     voices = [(speaker, words) for speaker, words in voices if speaker]
     if voices:
         return voices
     plain = _plain(body)
     match = _ZOOM_SPEAKER.match(plain)
     if match and not match.group(1).strip().endswith(("http", "https")):
-        return [(match.group(1).strip(), match.group(2).strip())]
+        return [(_name(match.group(1)), match.group(2).strip())]
     return [(previous_speaker or UNKNOWN_SPEAKER, plain)]
 
 
@@ -174,7 +186,7 @@ def _shared_between(start: int, end: int, voices: list[tuple[str, str]], line: i
     cues = []
     for number, ((speaker, words), weight) in enumerate(zip(voices, weights, strict=True)):
         finish = end if number == len(voices) - 1 else begin + (end - start) * weight // total
-        cues.append(Cue(begin / 1000, finish / 1000, speaker[:NAME_MAX], words, line))
+        cues.append(Cue(begin / 1000, finish / 1000, speaker or UNKNOWN_SPEAKER, words, line))
         begin = finish
     return cues
 
@@ -192,6 +204,10 @@ def parse_docx(path: Path) -> Transcript:
 
     name = path.name
     try:
+        with zipfile.ZipFile(path) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise TranscriptError(f"{name}:1: unpacks to {unpacked:,} bytes, too large for a transcript")
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise TranscriptError(f"{name}:1: not a Word document ({error})") from None
@@ -203,7 +219,7 @@ def parse_docx(path: Path) -> Transcript:
         match = _DOCX_SPEAKER.match(text)
         moment = clock_ms(match.group("time")) if match else None
         if match and moment is not None:
-            starts.append((moment, _plain(match.group("name"))[:NAME_MAX], number))
+            starts.append((moment, _name(match.group("name")) or UNKNOWN_SPEAKER, number))
             words.append([])
         elif starts and text:
             words[-1].append(_plain(text))
@@ -412,15 +428,22 @@ def transcript_session(
                 by_key[name_key(shown)] = entry
             speaker_of[speaker] = by_key[name_key(shown)].name
             unmatched.append(Unmatched(speaker, closest(speaker, [e.name for e in roster])))
-    session = build_session(
-        title=title,
-        codebook=codebook,
-        meeting_date=meeting_date,
-        series=series,
-        observer=observer,
-        roster=entries,
-        known_sessions=known_sessions,
-    )
+    if len(entries) > MAX_ATTENDEES:
+        raise TranscriptError(
+            f"{file_name}: {len(entries)} speakers and attendees; a session holds at most {MAX_ATTENDEES}"
+        )
+    try:
+        session = build_session(
+            title=title,
+            codebook=codebook,
+            meeting_date=meeting_date,
+            series=series,
+            observer=observer,
+            roster=entries,
+            known_sessions=known_sessions,
+        )
+    except InputError as error:  # a name the transcript or the map gives that cannot be stored
+        raise TranscriptError(f"{file_name}: {error}") from None
     participant_of = {participant.name: participant for participant in session.participants}
     contributions = []
     for turn in turns:

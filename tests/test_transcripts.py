@@ -3,6 +3,7 @@ of exports, the transcript screen, and calibration against a reference coding.""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -423,3 +424,108 @@ def test_the_demo_writes_a_second_observer_for_agreement(tmp_path: Path) -> None
     compared = json.loads(run(tmp_path, "agreement", first, second, "--json").output)
     kappas = [row["time_sliced"]["kappa"] for row in compared["dimensions"]]
     assert all(0.3 < kappa < 1.0 for kappa in kappas[1:])  # perturbed, not identical, not unrelated
+
+
+def test_hostile_names_and_words_are_stored_as_plain_text(tmp_path: Path) -> None:
+    long_name = "Ann " + "x" * 10_000
+    vtt = tmp_path / "hostile.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n"
+        f"<v \x1b[2J\u202eEvil\u202c Name>wipe \x1b]0;title\x07the screen</v>\n\n"
+        f"00:00:03.000 --> 00:00:04.000\n<v {long_name}>long</v>\n\n"
+        '00:00:05.000 --> 00:00:06.000\n<v =HYPERLINK("x")>[bold red]markup[/] 🎉 مرحبا</v>\n'
+    )
+    result = run(tmp_path, "transcript", "import", str(vtt))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    data = load(tmp_path, result.output.split("created session ")[1].split(":")[0])
+    names = [p.name for p in data.session.participants]
+    assert names[0] == "[2JEvil Name" and len(names[1]) == 200 and names[2] == '=HYPERLINK("x")'
+    assert [c.words for c in data.contributions] == ["wipe ]0;title the screen", "long", "[bold red]markup[/] 🎉 مرحبا"]
+    out = tmp_path / "out.csv"
+    assert run(tmp_path, "export", data.session.id, "-o", str(out), "--with-text").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[2]["participant"] == '\'=HYPERLINK("x")'  # a formula stays text in a spreadsheet
+
+
+def test_a_docx_that_unpacks_to_too_much_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", b"\0" * (201 * 1024 * 1024))
+    result = run(tmp_path, "transcript", "import", str(bomb))
+    assert result.exit_code == 1 and "bomb.docx:1: unpacks to" in result.output
+
+
+def test_turns_coded_on_the_transcript_screen_survive_kill_9(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    vtt = tmp_path / "long.vtt"
+    cues = [
+        f"00:{i // 6:02d}:{i % 6 * 10:02d}.000 --> 00:{i // 6:02d}:{i % 6 * 10 + 8:02d}.000\n"
+        f"<v {['Ann Lee', 'Bob Khan', 'Cath Diaz'][i % 3]}>Point {i}.</v>\n"
+        for i in range(60)
+    ]
+    vtt.write_text("WEBVTT\n\n" + "\n".join(cues))
+    result = run(tmp_path, "transcript", "import", str(vtt), "--roster", str(ROSTER))
+    session_id = result.output.split("created session ")[1].split(":")[0]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.transcript_coder", str(tmp_path / "data"), session_id],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert process.stdout is not None
+    shown: dict[str, str] = {}
+    for line in process.stdout:
+        _, turn, short = line.split()
+        shown[turn] = short
+        if len(shown) >= 8:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    data = load(tmp_path, session_id)
+    stored = {c.id: c.codes for c in data.contributions}
+    short_of = {"org_first": "ORG", "partnership_first": "PART"}
+    assert {turn: short_of[stored[turn]["orientation"]] for turn in shown} == shown
+    assert all(stored[turn]["topic"] == "transactional" for turn in shown)
+
+
+async def test_home_opens_a_transcript_session_on_the_transcript_screen(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from observer.tui.app import ObserverApp
+    from observer.tui.home import HomeScreen
+    from observer.tui.transcript_screen import TranscriptScreen
+
+    from .tui_helpers import FakeClock, press, settle, shown
+
+    session_id = imported(tmp_path, "teams.vtt")
+    archive = Archive(tmp_path / "data")
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(120, 35)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        for _ in range(500):  # Home lists the archive off the event loop
+            await pilot.pause()
+            if home.sessions:
+                break
+            await asyncio.sleep(0.02)
+        home.query_one("#sessions", DataTable).move_cursor(row=0)
+        await pilot.press("enter")
+        await shown(pilot, TranscriptScreen)
+        await settle(pilot)
+        # A starts an agenda item at the turn shown: this turn and the ones after are filed under it.
+        await press(pilot, "tab", "tab")
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press(*"Budget", "enter")
+        await settle(pilot)
+    data = archive.load(session_id)
+    [item] = data.session.agenda_items
+    assert (item.title, item.start_s) == ("Budget", 11.0)
+    assert [c.agenda_item_id for c in data.contributions] == [None, None, item.id, item.id]
