@@ -30,6 +30,7 @@ from observer.tuning import tuned_for_live_coding
 
 # The cyclic collector's pauses while keys are pressed: (seconds, generation, objects freed).
 PAUSES: list[tuple[float, int, int]] = []
+MEASURING: list[bool] = []  # not empty while keys are being pressed
 # When each update of the screen (Textual's compositor writing a frame) ended, by perf_counter.
 FRAMES: list[float] = []
 
@@ -92,6 +93,7 @@ async def measure(presses: int, contributions: int, fold_every: int) -> dict[str
         log = screen.query_one("#log", ContributionLog)
         await pilot.pause()
         PAUSES.clear()  # loading the session is not what is measured
+        MEASURING.append(True)
         for index in range(presses):
             rows = log.row_count
             began = time.perf_counter()
@@ -112,6 +114,7 @@ async def measure(presses: int, contributions: int, fold_every: int) -> dict[str
             await wait_until(lambda shown=shown: bool(FRAMES) and FRAMES[-1] > shown)
             times["code painted"].append(FRAMES[-1] - began)
             await asyncio.sleep(pace.uniform(0.05, 0.6))  # an observer's pace: varied, sometimes quick
+        MEASURING.clear()  # closing the app (and the collections that follow) is not measured either
     return times
 
 
@@ -132,7 +135,8 @@ def main() -> None:
         if phase == "start":
             began[:] = [time.perf_counter()]
         elif began:
-            PAUSES.append((time.perf_counter() - began[0], info["generation"], info["collected"]))
+            if MEASURING:
+                PAUSES.append((time.perf_counter() - began[0], info["generation"], info["collected"]))
 
     if args.collections:
         gc.callbacks.append(timed)

@@ -66,7 +66,11 @@ from observer.tuning import collect_while_quiet, freeze_long_lived_objects
 NARROW_WIDTH = 110
 WIDE_WIDTH = 150
 RUNNING_AIRTIME_REFRESH_SECONDS = 5.0
-BALANCE_DELAY_SECONDS = 0.15
+# The balance panel is recomputed once the keys pause for this long (each key moves the moment on), and at
+# the latest this long after the first change it has not shown: redrawing it is a frame a key may have to wait
+# behind, so not one per key while an observer keys quickly.
+BALANCE_DELAY_SECONDS = 0.3
+BALANCE_LATEST_SECONDS = 1.0
 # How long the screen must have been still before it collects the garbage its drawing left, and how long
 # without a change before the collection may be a full one.
 QUIET_COLLECT_DELAY_SECONDS = 0.03
@@ -150,6 +154,8 @@ class CodingScreen(Screen[None]):
         self.summary: LiveBalance | None = None  # for the balance panel; follows the view shortly
         self._balance = LiveBalanceTracker()  # follows each change, instead of recounting the session
         self._balance_timer: Timer | None = None
+        self._balance_due = 0.0  # the latest moment the scheduled balance update may come
+        self._held_balance: CodingScreen.BalanceReady | None = None  # computed while a key was being saved
         self._collect_timer: Timer | None = None
         self._status_shape = (-1, -1)  # the status line's (width, lines) when last laid out
         self._last_change = time.monotonic()
@@ -234,9 +240,15 @@ class CodingScreen(Screen[None]):
         )
 
     def _schedule_balance(self) -> None:
-        """Recompute the balance panel soon, once, however many keys arrive meanwhile."""
+        """Recompute the balance panel once the keys pause, however many arrive meanwhile (within a second)."""
+        now = time.monotonic()
         if self._balance_timer is None:
-            self._balance_timer = self.set_timer(BALANCE_DELAY_SECONDS, self._start_balance)
+            self._balance_due = now + BALANCE_LATEST_SECONDS
+        elif now + BALANCE_DELAY_SECONDS < self._balance_due:
+            self._balance_timer.stop()
+        else:
+            return  # due soon anyway
+        self._balance_timer = self.set_timer(BALANCE_DELAY_SECONDS, self._start_balance)
 
     @property
     def balance_pending(self) -> bool:
@@ -246,7 +258,7 @@ class CodingScreen(Screen[None]):
         running = any(
             w.group == "balance" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers
         )
-        return self._balance_timer is not None or running
+        return self._balance_timer is not None or running or self._held_balance is not None
 
     def _start_balance(self) -> None:
         self._balance_timer = None
@@ -262,6 +274,11 @@ class CodingScreen(Screen[None]):
 
     @on(BalanceReady)
     def balance_ready(self, message: BalanceReady) -> None:
+        if self.runner is not None and self.runner.pending:
+            # A key is being saved: its row first. Drawing the panels now would make it wait a frame behind them.
+            self._held_balance = message
+            return
+        self._held_balance = None
         self.summary = message.summary
         if self.view is not None:
             self._show_attendees(self.view)
@@ -302,6 +319,8 @@ class CodingScreen(Screen[None]):
                 freeze_long_lived_objects()  # the loaded session and the screen live as long as the screen
             self.view = outcome.view
             self._render_view()
+            if self._held_balance is not None and self.runner is not None and not self.runner.pending:
+                self.call_after_refresh(self.balance_ready, self._held_balance)  # after the key's own frame
             if self._ending and self.view.session.status == SessionStatus.ENDED:
                 self._show_end_summary()
 

@@ -13,6 +13,8 @@ from typing import Generic, TypeVar
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from observer import palette
@@ -67,6 +69,39 @@ class Panel(Widget, Generic[StateT]):
         super().notify_style_update()
 
 
+class LinePanel(Panel[StateT]):
+    """A panel drawn a line at a time, each line kept until its text changes: a new state usually changes a
+    line or two (an airtime, an index), and turning text into the screen's strips was most of a frame."""
+
+    LINES_KEPT = 200
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lines: tuple[object, int, list[Text]] | None = None  # (state, width, its lines)
+        self._strips: dict[tuple[object, ...], Strip] = {}
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._lines is None or self._lines[0] is not self.state or self._lines[1] != width:
+            self._lines = (self.state, width, list(self.render().wrap(self.app.console, max(1, width))))
+        lines = self._lines[2]
+        if y >= len(lines):
+            return Strip.blank(width, self.visual_style.rich_style)
+        line = lines[y]
+        key = (width, line.plain, tuple(line.spans), line.style)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > self.LINES_KEPT:
+                self._strips.clear()
+            strip = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style, pad=True)[0]
+            self._strips[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._strips = {}  # drawn in the old styles
+        super().notify_style_update()
+
+
 PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
 WIDE_ATTENDEES = 32  # the attendees panel shows organisations' full names from this width
 COMPACT_BELOW = 90  # the current contribution narrower than this shows codes by key and short form
@@ -82,7 +117,7 @@ class ClockState:
     progress: str | None = None  # a transcript's "turn 37 of 112 · 35 coded", in place of the clock's state
 
 
-class ClockBar(Panel[ClockState]):
+class ClockBar(LinePanel[ClockState]):
     """The session clock, its state, the title, the agenda item and the indices, on one line."""
 
     COMPONENT_CLASSES = {
@@ -140,7 +175,7 @@ class AttendeesState:
     airtime: dict[str, float]  # participant id -> seconds, from the balance
 
 
-class AttendeesPanel(Panel[AttendeesState]):
+class AttendeesPanel(LinePanel[AttendeesState]):
     """Everyone on the roster with their speaker key, organisation and airtime so far."""
 
     COMPONENT_CLASSES = {
@@ -331,7 +366,7 @@ class BalanceState:
     codebook: Codebook
 
 
-class BalancePanel(Panel[BalanceState]):
+class BalancePanel(LinePanel[BalanceState]):
     """The codebook's indices, its 2×2, and each organisation's airtime against its share of the room."""
 
     COMPONENT_CLASSES = {"balance--heading", "balance--subheading", "balance--bar", "balance--over"}
@@ -413,7 +448,7 @@ class BalanceLineState:
     balance: LiveBalance
 
 
-class BalanceLine(Panel[BalanceLineState]):
+class BalanceLine(LinePanel[BalanceLineState]):
     """The balance in one line, for a terminal too narrow for the balance panel: the organisation heard most and
     the one heard least for its share of the room, with their shares."""
 
