@@ -46,6 +46,8 @@ def record_frames() -> None:
         FRAMES.append(time.perf_counter())
 
     Screen._on_timer_update = timed  # type: ignore[method-assign]
+
+
 ROSTER = [RosterEntry(f"Person {i}", f"Organisation {i % 6}") for i in range(15)]
 
 
@@ -134,9 +136,8 @@ def main() -> None:
     def timed(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             began[:] = [time.perf_counter()]
-        elif began:
-            if MEASURING:
-                PAUSES.append((time.perf_counter() - began[0], info["generation"], info["collected"]))
+        elif began and MEASURING:
+            PAUSES.append((time.perf_counter() - began[0], info["generation"], info["collected"]))
 
     if args.collections:
         gc.callbacks.append(timed)
