@@ -19,6 +19,7 @@ from observer.models import SessionData
 
 NONE = "none"
 SPEAKER = "speaker"
+FLAG_PREFIX = "flag:"  # a flag compared as a dimension of two values, present or absent
 DEFAULT_SLICE_S = 1.0
 DEFAULT_TOLERANCE_S = 3.0
 MIN_OVERLAP_SHARE = 0.5  # below this share of the shorter session in common, say so
@@ -95,7 +96,14 @@ def speaker_of(data: SessionData, span: metrics.Span) -> str:
 def value_of(data: SessionData, span: metrics.Span, dimension: str) -> str:
     if dimension == SPEAKER:
         return speaker_of(data, span)
+    if dimension.startswith(FLAG_PREFIX):
+        return "present" if dimension.removeprefix(FLAG_PREFIX) in span.contribution.flags else "absent"
     return span.contribution.codes.get(dimension) or NONE
+
+
+def absent(dimension: str) -> str:
+    """What a dimension reads where an observer recorded nothing (no contribution running, or none matched)."""
+    return "absent" if dimension.startswith(FLAG_PREFIX) else NONE
 
 
 class Timeline:
@@ -140,6 +148,21 @@ class Comparison:
     unmatched_b: int
     dimensions: list[DimensionAgreement] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # How people read them: each observer (their name, else the session's title), each dimension and flag,
+    # and each code (dimension id -> code id -> label).
+    name_a: str = ""
+    name_b: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    code_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def in_order(self, dimension: str, categories: list[str]) -> list[str]:
+        """A dimension's categories as its codebook lists its codes ("none" last), for tables people read."""
+        known = list(self.code_labels.get(dimension, {}))
+        return [c for c in known if c in categories] + [c for c in categories if c not in known]
+
+    @property
+    def slices(self) -> int:
+        return int((self.common_end_s - self.common_start_s) // self.slice_s) if self.slice_s else 0
 
 
 def check_comparable(a: SessionData, b: SessionData, force: bool = False) -> None:
@@ -191,7 +214,8 @@ def compare(
     shorter = min(timeline_a.observed_s, timeline_b.observed_s)
     overlap = max(0.0, end - start)
     share = overlap / shorter if shorter else 0.0
-    dimensions = [SPEAKER, *a.session.codebook.dimension_ids]
+    codebook = a.session.codebook
+    dimensions = [SPEAKER, *codebook.dimension_ids, *(FLAG_PREFIX + flag for flag in codebook.flag_ids)]
     comparison = Comparison(
         a.session.id,
         b.session.id,
@@ -204,6 +228,12 @@ def compare(
         0,
         0,
         0,
+        name_a=a.session.observer or a.session.title,
+        name_b=b.session.observer or b.session.title,
+        labels={SPEAKER: "Speaker"}
+        | {d.id: d.label for d in codebook.dimensions}
+        | {FLAG_PREFIX + f.id: f"{f.label} (flag)" for f in codebook.flags},
+        code_labels={d.id: {c.id: c.label for c in d.codes} | {NONE: "(none)"} for d in codebook.dimensions},
     )
     if overlap <= 0:
         raise InputError(
@@ -223,8 +253,8 @@ def compare(
         span_a = timeline_a.at(midpoint)
         span_b = timeline_b.at(midpoint - offset)
         for dimension in dimensions:
-            value_a = value_of(a, span_a, dimension) if span_a else NONE
-            value_b = value_of(b, span_b, dimension) if span_b else NONE
+            value_a = value_of(a, span_a, dimension) if span_a else absent(dimension)
+            value_b = value_of(b, span_b, dimension) if span_b else absent(dimension)
             sliced[dimension].append((value_a, value_b))
 
     pairs, unmatched_a, unmatched_b = match_contributions(timeline_a, timeline_b, offset, tolerance_s, start, end)
@@ -238,8 +268,8 @@ def compare(
         if dimension != SPEAKER:
             matched = agreement(
                 [(value_of(a, x, dimension), value_of(b, y, dimension)) for x, y in pairs]
-                + [(value_of(a, x, dimension), NONE) for x in unmatched_a]
-                + [(NONE, value_of(b, y, dimension)) for y in unmatched_b]
+                + [(value_of(a, x, dimension), absent(dimension)) for x in unmatched_a]
+                + [(absent(dimension), value_of(b, y, dimension)) for y in unmatched_b]
             )
         comparison.dimensions.append(DimensionAgreement(dimension, agreement(sliced[dimension]), matched))
     return comparison
@@ -291,7 +321,8 @@ def pairwise(
     force: bool = False,
 ) -> PairwiseMatrix:
     ids = [data.session.id for data in sessions]
-    dimensions = [SPEAKER, *sessions[0].session.codebook.dimension_ids]
+    codebook = sessions[0].session.codebook
+    dimensions = [SPEAKER, *codebook.dimension_ids, *(FLAG_PREFIX + flag for flag in codebook.flag_ids)]
     kappa: dict[str, dict[tuple[str, str], float | None]] = {d: {} for d in dimensions}
     warnings: list[str] = []
     for first, second in combinations(sessions, 2):

@@ -19,7 +19,7 @@ from typing import Any
 
 from observer import agreement as agreement_module
 from observer import metrics
-from observer.agreement import NONE, SPEAKER, Agreement, match_contributions, speaker_of
+from observer.agreement import FLAG_PREFIX, NONE, SPEAKER, Agreement, match_contributions, speaker_of
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
 from observer.models import CalibrationThresholds, SessionData
@@ -139,12 +139,12 @@ def calibrate(
                         x.contribution.note,
                     )
                 )
-    flags: dict[str, Score] = {}
-    for flag in codebook.flags:
-        values = [(_flag(x, flag.id), _flag(y, flag.id)) for x, y in pairs]
-        values += [(_flag(x, flag.id), "absent") for x in only_a] + [("absent", _flag(y, flag.id)) for y in only_b]
-        flags[flag.id] = _score(agreement_module.agreement(values), {}, None)
-    speaker_row = next(row for row in compared.dimensions if row.dimension == SPEAKER)
+    rows = {row.dimension: row for row in compared.dimensions}
+    flags = {
+        flag.id: _score(rows[FLAG_PREFIX + flag.id].matched or rows[FLAG_PREFIX + flag.id].time_sliced, {}, None)
+        for flag in codebook.flags
+    }
+    speaker_row = rows[SPEAKER]
     differences.sort(key=lambda difference: difference.start_s)
     return Calibration(
         reference.session.id,
@@ -164,10 +164,6 @@ def calibrate(
 
 def _code(span: metrics.Span, dimension_id: str) -> str:
     return span.contribution.codes.get(dimension_id) or NONE
-
-
-def _flag(span: metrics.Span, flag_id: str) -> str:
-    return "present" if flag_id in span.contribution.flags else "absent"
 
 
 # ---------------------------------------------------------------- history

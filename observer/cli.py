@@ -537,9 +537,21 @@ def export(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the trend as JSON.")
 @click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Count sessions not yet ended (paused or open) too; by default they are left out, and the page says so.",
+)
 @pass_context
 @one_line_errors
-def trends(context: Context, series: str | None, output: Path | None, as_json: bool, pseudonymise: bool) -> None:
+def trends(
+    context: Context,
+    series: str | None,
+    output: Path | None,
+    as_json: bool,
+    pseudonymise: bool,
+    include_unfinished: bool,
+) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
     from observer.export import export_options, export_trends, series_trend, trend_json
     from observer.report import trend_renderable
@@ -556,16 +568,27 @@ def trends(context: Context, series: str | None, output: Path | None, as_json: b
         if len(names) != 1:
             raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
         series = names[0]
-    in_series_ids = [data.session.id for data in loaded if data.session.series == series]
-    if not in_series_ids:
+    from observer.metrics import in_trends
+
+    in_series = [data for data in loaded if data.session.series == series]
+    if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
+    in_series_ids = [data.session.id for data in in_series if in_trends(data.session, include_unfinished)]
+    left_out = len(in_series) - len(in_series_ids)
+    if not in_series_ids:
+        raise InputError(
+            f"every session of '{series}' is unfinished; --include-unfinished counts them (E ends a session)"
+        )
+    counted = set(in_series_ids)
     options = export_options(
-        context.archive, [d for d in loaded if d.session.id in in_series_ids], pseudonymise, keep_notes=False
+        context.archive, [d for d in in_series if d.session.id in counted], pseudonymise, keep_notes=False
     )
     with Progress(len(in_series_ids), "reading the series") as progress:
-        in_series = ArchiveSessions(context.archive, in_series_ids, progress.step)
+        reading = ArchiveSessions(context.archive, in_series_ids, progress.step)
         trend = (
-            export_trends(in_series, series, output, options) if output else series_trend(in_series, series, options)
+            export_trends(reading, series, output, options, left_out)
+            if output
+            else series_trend(reading, series, options, left_out)
         )
     if as_json:
         click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))

@@ -18,7 +18,7 @@ from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
 from observer.models import Codebook, SessionData
 from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
-from observer.story import change_sentences, session_sentences
+from observer.story import change_sentences, left_out_sentence, session_sentences, trend_sentences
 from observer.text import percent as whole_percent
 from observer.text import plural
 
@@ -192,29 +192,41 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
         organisations.add_row(
             Text(name), *[percent(row.organisation_airtime_share.get(organisation_id)) for row in trend.rows]
         )
-    # The trend Dashboard's words: each change beyond chance, within noise, or too few to tell.
+    # The trend Dashboard's words: the trend over every meeting first, then each change beyond chance, within
+    # noise, or too few to tell (p corrected for the tests stated together).
+    headline = sentences_renderable("The trend", trend_sentences(trend))
     changed = sentences_renderable("What changed", change_sentences(trend))
-    return Group(table, changed, changes, *([findings_renderable(list(findings))] if findings else []), organisations)
+    notes = Text(left_out_sentence(trend), style="italic") if trend.left_out else Text()
+    extra = [findings_renderable(list(findings))] if findings else []
+    return Group(table, notes, headline, changed, changes, *extra, organisations)
 
 
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:
     heading = Text.assemble(
         ("Agreement ", "bold"),
-        f"A = {comparison.session_a}, B = {comparison.session_b} · clock offset "
-        f"{comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f} min in "
-        f"common · {plural(comparison.matched_pairs, 'contribution')} matched, {comparison.unmatched_a} only in A, "
-        f"{comparison.unmatched_b} only in B",
+        f"A = {comparison.name_a} ({comparison.session_a}), B = {comparison.name_b} ({comparison.session_b}) · "
+        f"clock offset {comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f}"
+        f" min in common · {plural(comparison.matched_pairs, 'contribution')} matched, {comparison.unmatched_a} only "
+        f"in A, {comparison.unmatched_b} only in B",
     )
-    table = Table(title="By dimension", title_justify="left")
-    for column in ("dimension", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"):
-        table.add_column(column, justify="left" if column in ("dimension", "method", "Landis & Koch") else "right")
+    second = "one-second" if comparison.slice_s == 1 else f"{comparison.slice_s:g}-second"
+    unit = Text(
+        f"By slices: what each observer had running at the middle of each of {comparison.slices:,} {second} "
+        f"slices in common (time-sliced). By contributions: contributions paired by speaker and a start within "
+        f"{comparison.tolerance_s:g} s, one only in A or B counting against none (contribution-matched).",
+        style="italic",
+    )
+    table = Table(title="By dimension and flag", title_justify="left")
+    for column in ("", "by", "n", "Po", "kappa", "PABAK", "Landis & Koch"):
+        left = column in ("", "by", "Landis & Koch")
+        table.add_column(column, justify="left" if left else "right", no_wrap=column in ("", "by", "n"))
     for row in comparison.dimensions:
-        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+        for method, result in (("slices", row.time_sliced), ("contributions", row.matched)):
             if result is not None:
                 table.add_row(
-                    row.dimension,
+                    Text(comparison.labels.get(row.dimension, row.dimension)),
                     method,
-                    str(result.n),
+                    f"{result.n:,}",
                     number(result.po),
                     number(result.kappa),
                     number(result.pabak),
@@ -222,21 +234,25 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
                 )
     parts: list[RenderableType] = [
         heading,
+        unit,
         *[Text(f"Note: {w}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
         table,
     ]
     for row in comparison.dimensions:
-        if row.dimension == "speaker":
-            continue
+        if row.dimension not in comparison.code_labels:
+            continue  # the speaker and the flags: their table row says it
+        labels = comparison.code_labels[row.dimension]
         result = row.matched or row.time_sliced
-        matrix = Table(
-            title=f"{row.dimension}: confusion matrix, contribution-matched (rows A, columns B)", title_justify="left"
-        )
+        title = f"{comparison.labels.get(row.dimension, row.dimension)}: contribution-matched (rows A, columns B)"
+        matrix = Table(title=Text(title), title_justify="left")
         matrix.add_column("A \\ B")
         for category in result.categories:
-            matrix.add_column(category, justify="right")
+            matrix.add_column(Text(labels.get(category, category)), justify="right")
         for category in result.categories:
-            matrix.add_row(category, *[str(result.confusion[category][other]) for other in result.categories])
+            matrix.add_row(
+                Text(labels.get(category, category)),
+                *[str(result.confusion[category][other]) for other in result.categories],
+            )
         parts.append(matrix)
     return Group(*parts)
 

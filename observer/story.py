@@ -7,11 +7,16 @@ is met, and says no more than its numbers. The facilitator's feedback sheet, the
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from dataclasses import dataclass
-from statistics import NormalDist
 
-from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary, Trend
+from observer.metrics import (
+    MIN_EXPECTED,
+    OVERREPRESENTED_AIRTIME_RATIO,
+    SessionSummary,
+    Trend,
+    two_proportion_p,
+)
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.text import listed, lower_first, percent
 
@@ -29,10 +34,9 @@ MIN_ITEM_CONTRIBUTIONS = 5
 MIN_ITEM_SPREAD = 0.2
 # The most frequent flag is named once it was given this often.
 MIN_FLAGS = 3
-CHANGE_P = 0.05  # a change between meetings is "beyond chance" below this two-sided p
-# The two-proportion test's normal approximation needs this many expected contributions on each side of the
-# index in each meeting (n·p and n·(1−p) with the pooled share p); below it, "too few contributions to tell".
-MIN_EXPECTED = 5
+CHANGE_P = 0.05  # a change is "beyond chance" below this two-sided p (after the page's correction)
+# A slope per meeting smaller than this is said as level.
+LEVEL_SLOPE = 0.005
 
 
 def _code_words(codebook: Codebook, index: IndexDefinition) -> tuple[str, str]:
@@ -193,18 +197,6 @@ class Change:
         return "beyond chance" if self.beyond_chance else "within noise"
 
 
-def two_proportion_p(counted_a: int, inside_a: int, counted_b: int, inside_b: int) -> float | None:
-    """Two-sided p of the difference of two shares (pooled two-proportion z-test); None where the test does not
-    hold: fewer than MIN_EXPECTED expected contributions on either side of the index in either meeting (which
-    includes an empty meeting, and both shares 0 or both 1)."""
-    pooled = (counted_a + counted_b) / (inside_a + inside_b) if inside_a + inside_b else 0.0
-    if min(inside_a, inside_b) * min(pooled, 1 - pooled) < MIN_EXPECTED:
-        return None
-    variance = pooled * (1 - pooled) * (1 / inside_a + 1 / inside_b)
-    z = (counted_b / inside_b - counted_a / inside_a) / math.sqrt(variance)
-    return 2 * (1 - NormalDist().cdf(abs(z)))
-
-
 def change(trend: Trend, index: IndexDefinition, first: int, second: int) -> Change:
     before = trend.rows[first].index_counts.get(index.id, (0, 0))
     after = trend.rows[second].index_counts.get(index.id, (0, 0))
@@ -222,19 +214,93 @@ def meeting_to_meeting(trend: Trend, index: IndexDefinition) -> list[Change]:
     return [change(trend, index, position - 1, position) for position in range(1, len(trend.rows))]
 
 
+def left_out_sentence(trend: Trend) -> str:
+    """What the trend pages did not count, said once, so that a missing meeting is never a mystery."""
+    count = trend.left_out
+    if not count:
+        return ""
+    unfinished = f"{count} unfinished session{'' if count == 1 else 's'}"
+    why = "not ended, their numbers may still change; --include-unfinished counts them"
+    return f"{unfinished} of this series left out ({why})"
+
+
+def page_tests(trend: Trend) -> int:
+    """How many tests the trend pages state (per index shown: the trend over every meeting, first to last, and
+    since the previous meeting; only those that could be made): each p on them is multiplied by it
+    (Bonferroni), so that the chance of any false "real" on the page stays under CHANGE_P."""
+    rows = trend.rows
+    if len(rows) < 2:
+        return 0
+    made = 0
+    for index in trend.index_definitions[:2]:
+        result = trend.trend.get(index.id)
+        if len(rows) >= 3 and result is not None and result.p_value is not None:
+            made += 1
+        pairs = [(0, len(rows) - 1)] + ([(len(rows) - 2, len(rows) - 1)] if len(rows) > 2 else [])
+        made += sum(change(trend, index, first, second).p_value is not None for first, second in pairs)
+    return made
+
+
+def corrected(p_value: float | None, tests: int) -> float | None:
+    return None if p_value is None else min(1.0, p_value * max(1, tests))
+
+
+def trend_sentences(trend: Trend) -> list[str]:
+    """The headline of the trend pages: each index over every meeting, its slope per meeting and whether the
+    trend is real (the Cochran–Armitage test over all meetings, corrected for the page's tests)."""
+    rows = trend.rows
+    if len(rows) < 3:
+        return []  # two meetings are a change, said below; a trend needs more
+    sentences = []
+    tests = page_tests(trend)
+    for index in trend.index_definitions[:2]:
+        result = trend.trend.get(index.id)
+        values = [row.indices.get(index.id) for row in rows]
+        defined = [(position, value) for position, value in enumerate(values) if value is not None]
+        if result is None or result.slope_per_meeting is None or len(defined) < 2:
+            sentences.append(f"{index.heading} cannot be followed: too few meetings have contributions coded for it")
+            continue
+        slope = result.slope_per_meeting
+        mean_x = sum(x for x, _ in defined) / len(defined)
+        mean_y = sum(y for _, y in defined) / len(defined)
+        start, end = mean_y + slope * (0 - mean_x), mean_y + slope * (len(rows) - 1 - mean_x)
+        meetings = f"over {len(rows)} meetings"
+        if abs(slope) < LEVEL_SLOPE:
+            moved, kind = f"stayed level at about {mean_y:.2f} {meetings}", "change"
+        else:
+            direction = "rose" if slope > 0 else "fell"
+            moved = f"{direction} from {start:.2f} to {end:.2f} {meetings} ({slope:+.3f} a meeting, on the fitted line)"
+            kind = "rise" if slope > 0 else "fall"
+        p_value = corrected(result.p_value, tests)
+        if p_value is None:
+            sentences.append(f"{index.heading} {moved}: too few contributions to tell")
+            continue
+        p = "p < 0.01" if p_value < 0.01 else f"p = {p_value:.2f}"
+        verdict = f"a real {kind}" if p_value < CHANGE_P else "within noise"
+        sentences.append(f"{index.heading} {moved}: {verdict} ({p}, over every meeting)")
+    return sentences
+
+
 def change_sentences(trend: Trend) -> list[str]:
-    """First to last meeting and since the previous one, per index, each saying whether it is beyond chance."""
+    """First to last meeting and since the previous one, per index, each saying whether it is beyond chance
+    (p corrected for the page's tests, as the trend's is)."""
     rows = trend.rows
     if len(rows) < 2:
         return [f"Only one meeting so far ({rows[0].meeting_date}): no change to report yet"] if rows else []
+    tests = page_tests(trend)
     sentences = []
     for index in trend.index_definitions[:2]:
         lead = f"Between the first meeting ({rows[0].meeting_date}) and the last ({rows[-1].meeting_date})"
-        sentences.append(change_sentence(change(trend, index, 0, len(rows) - 1), lead))
+        sentences.append(change_sentence(_corrected(change(trend, index, 0, len(rows) - 1), tests), lead))
         if len(rows) > 2:
             lead = f"Since the previous meeting ({rows[-2].meeting_date})"
-            sentences.append(change_sentence(change(trend, index, len(rows) - 2, len(rows) - 1), lead))
+            result = change(trend, index, len(rows) - 2, len(rows) - 1)
+            sentences.append(change_sentence(_corrected(result, tests), lead))
     return sentences
+
+
+def _corrected(result: Change, tests: int) -> Change:
+    return dataclasses.replace(result, p_value=corrected(result.p_value, tests))
 
 
 def change_sentence(result: Change, lead: str) -> str:

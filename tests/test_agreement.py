@@ -180,7 +180,7 @@ def test_kappa_falls_as_more_codes_are_changed(tmp_path: Path) -> None:
     assert matched[-1] < 0.4
 
 
-def test_cli_table_workbook_and_pairwise(tmp_path: Path) -> None:
+def test_cli_table_workbook_and_pairwise(tmp_path: Path, partnership) -> None:
     archive = Archive(tmp_path / "data")
     (session_id,) = generate_demo(archive, sessions=1, contributions=80, seed=2)
     original = archive.load(session_id)
@@ -199,12 +199,21 @@ def test_cli_table_workbook_and_pairwise(tmp_path: Path) -> None:
     out = tmp_path / "agreement.xlsx"
     table = runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", "-o", str(out)])
     assert table.exit_code == 0, table.output
-    assert "time-sliced" in table.output and "contribution-matched" in table.output
+    # In words: the observers by name, dimensions, flags and codes by their labels, the unit of n said.
+    said = " ".join(table.output.split())
+    assert "A = Demo observer (" in said and "B = Second observer (" in said
+    slices = json.loads(runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", "--json"]).output)
+    assert f"each of {slices['dimensions'][0]['time_sliced']['n']:,} one-second slices in common (time-sliced)" in said
+    assert "Coordinator (flag)" in said and "Organisation-first" in said and "contribution-matched" in said
     book = load_workbook(out)
-    assert book.sheetnames == ["Agreement", "speaker", "orientation", "topic"]
-    assert book["orientation"]["A2"].value == "A \\ B"
+    flags = [f"{flag.label} (flag)" for flag in partnership.flags]
+    assert book.sheetnames == ["Agreement", "Speaker", "Orientation", "Topic", *flags]
+    assert book["Orientation"]["A2"].value == "A \\ B"
+    assert [c.value for c in book["Orientation"][2]][1:4] == ["Organisation-first", "Partnership-first", "Neutral"]
+    assert book["Coordinator (flag)"]["B2"].value == "absent"
     matrix = runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", f"{session_id}-1", "--json"])
     kappas = json.loads(matrix.output)
-    assert set(kappas) == {"speaker", "orientation", "topic"} and len(kappas["topic"]) == 3
+    assert set(kappas) == {"speaker", "orientation", "topic", *(f"flag:{f.id}" for f in partnership.flags)}
+    assert len(kappas["topic"]) == 3
     refused = runner.invoke(main, [*data_dir, "agreement", session_id])
     assert refused.exit_code == 1 and "two sessions" in refused.stderr

@@ -212,7 +212,9 @@ def write_json_with_list(handle: BinaryIO, head: dict[str, Any], key: str, items
     handle.write(b"]\n}" if empty else b"\n ]\n}")
 
 
-def export_trends(sessions: Sessions, series: str, path: Path, options: ExportOptions) -> metrics.Trend:
+def export_trends(
+    sessions: Sessions, series: str, path: Path, options: ExportOptions, left_out: int = 0
+) -> metrics.Trend:
     """The trend workbook of ``sessions`` (one series), read one session at a time."""
     from observer.export.xlsx import write_trend_workbook
 
@@ -229,15 +231,15 @@ def export_trends(sessions: Sessions, series: str, path: Path, options: ExportOp
             headers.append(SessionData(session=redacted.session, contributions=[]))
             yield redacted
 
-    trend = metrics.series_trend(keeping_headers(), naming.series(series))
+    trend = metrics.series_trend(keeping_headers(), naming.series(series), left_out)
     write_trend_workbook(trend, headers, path, naming)
     return trend
 
 
-def series_trend(sessions: Sessions, series: str, options: ExportOptions) -> metrics.Trend:
+def series_trend(sessions: Sessions, series: str, options: ExportOptions, left_out: int = 0) -> metrics.Trend:
     """The trend of ``sessions`` (one series) as an export would show it, without writing a workbook."""
     naming = options.naming()
-    return metrics.series_trend((naming.redact(data) for data in sessions), naming.series(series))
+    return metrics.series_trend((naming.redact(data) for data in sessions), naming.series(series), left_out)
 
 
 def trend_json(trend: metrics.Trend, options: ExportOptions) -> dict[str, Any]:

@@ -53,6 +53,7 @@ SECONDS = "0.000"
 DURATION = "[h]:mm:ss"
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+HEADLINE = Font(bold=True, size=13)  # the trend dashboard's one-sentence answer, per index
 
 # Column ids as a reader sees them in the workbook's headers (the CSV and the Contributions sheet keep the ids).
 HEADINGS = {
@@ -900,12 +901,18 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
         meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
         dashboard.append([f"{trend.series or '(no series)'}: {meetings_said}, {dates}"], font=TITLE)
+        if trend.left_out:
+            dashboard.append([f"{story.left_out_sentence(trend)}."])
         dashboard.blank()
+        for sentence in story.trend_sentences(trend):  # the headline: the trend over every meeting
+            dashboard.append([f"{sentence}."], font=HEADLINE)
         dashboard.bullets(story.change_sentences(trend))
+        tests = story.page_tests(trend)
         dashboard.append(
             [
-                f"Beyond chance: a two-proportion test of the counts, p < {story.CHANGE_P:g}; within noise "
-                "otherwise (the About sheet). Every meeting-to-meeting change and the slopes: the Change sheet."
+                f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
+                f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
+                f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet."
             ]
         )
         dashboard.blank()

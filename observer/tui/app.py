@@ -121,7 +121,7 @@ class ObserverApp(App[None]):
 
     @on(ShowTrends)
     def show_trends(self, message: ShowTrends) -> None:
-        self.push_screen(TrendsScreen(message.series, message.sessions, self.archive))
+        self.push_screen(TrendsScreen(message.series, message.sessions, self.archive, message.left_out))
 
     @on(ShowAgreement)
     def show_agreement(self, message: ShowAgreement) -> None:

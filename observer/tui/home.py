@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from observer.clock import format_clock
 from observer.errors import ObserverError
+from observer.metrics import in_trends
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
@@ -188,8 +189,13 @@ class HomeScreen(Screen[None]):
         chosen = self.selected()
         if chosen is not None:
             series = chosen.session.series
-            in_series = [s.session.id for s in reversed(self.sessions) if s.session.series == series]  # oldest first
-            self._read_then(in_series, lambda loaded: ShowTrends(series, loaded))
+            in_series = [s.session for s in reversed(self.sessions) if s.session.series == series]  # oldest first
+            counted = [session.id for session in in_series if in_trends(session)]
+            if not counted:
+                self.notify("every session of this series is unfinished: end one (E) to see its trends", timeout=6)
+                return
+            left_out = len(in_series) - len(counted)
+            self._read_then(counted, lambda loaded: ShowTrends(series, loaded, left_out))
 
     def action_agreement(self) -> None:
         first = self.selected()

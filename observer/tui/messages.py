@@ -43,6 +43,7 @@ class ShowReview(Message):
 class ShowTrends(Message):
     series: str
     sessions: list[SessionData]
+    left_out: int = 0  # unfinished sessions of the series not counted
 
 
 @dataclass

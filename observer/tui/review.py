@@ -72,11 +72,14 @@ class TrendsScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, series: str, sessions: list[SessionData], archive: Archive | None = None) -> None:
+    def __init__(
+        self, series: str, sessions: list[SessionData], archive: Archive | None = None, left_out: int = 0
+    ) -> None:
         super().__init__()
         self.series = series
         self.sessions = sessions
         self.archive = archive
+        self.left_out = left_out  # unfinished sessions of the series, not counted
 
     def action_export(self) -> None:
         """The series' trend workbook (the coordinator's Dashboard first), to a file named here."""
@@ -95,7 +98,7 @@ class TrendsScreen(Screen[None]):
         try:
             if self.archive is not None:
                 path = self.archive.paths.check_output(path)
-            export_trends(self.sessions, self.series, path, ExportOptions())
+            export_trends(self.sessions, self.series, path, ExportOptions(), self.left_out)
         except ObserverError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", timeout=8)
             return
@@ -113,7 +116,8 @@ class TrendsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="trends")
     def _compute(self) -> None:
-        shown = trend_renderable(series_trend(self.sessions, self.series), findings(self.sessions))
+        trend = series_trend(self.sessions, self.series, self.left_out)
+        shown = trend_renderable(trend, findings(self.sessions))
         self.app.call_from_thread(_show, self.query_one("#trends", Static), shown)
 
 
