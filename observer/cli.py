@@ -877,7 +877,9 @@ def sequences(
 
         loaded = pseudonymised_by_name(context.archive, loaded)
     codebook = loaded[0].session.codebook
-    by = by or (codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id)
+    default = codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id
+    by = analysis.by_named(codebook, by) if by else default
+    flag = analysis.flag_named(codebook, flag) if flag is not None else None
     window = analysis.DEFAULT_WINDOW if window is None else window
     permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
     seed = analysis.DEFAULT_SEED if seed is None else seed

@@ -17,7 +17,15 @@ from observer.agreement import Comparison
 from observer.clock import format_clock
 from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
 from observer.models import Codebook, SessionData
-from observer.sequences import AfterFlag, LagTable, by_heading, notable_findings, p_text, too_few_pairs
+from observer.sequences import (
+    AfterFlag,
+    LagTable,
+    by_heading,
+    dropped_words,
+    notable_findings,
+    p_text,
+    too_few_pairs,
+)
 from observer.story import change_sentences, left_out_sentence, session_sentences, trend_sentences
 from observer.text import percent as whole_percent
 from observer.text import plural
@@ -273,10 +281,11 @@ def findings_renderable(sentences: list[str]) -> RenderableType:
 
 
 def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Codebook) -> Group:
+    dropped = dropped_words(table, codebook)
     heading = Text.assemble(
         ("Sequences ", "bold"),
         f"by {by_heading(table, codebook)}, lag {table.lag}, over {plural(len(table.sessions), 'session')}: "
-        f"{plural(table.n, 'pair')}",
+        f"{plural(table.n, 'pair')}" + (f" ({dropped})" if dropped else ""),
     )
     sentences = notable_findings([table], after)
     words = Text()

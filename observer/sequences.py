@@ -51,6 +51,26 @@ def by_choices(codebook: Codebook) -> list[str]:
     return [*(dimension.id for dimension in codebook.dimensions), ORGANISATION, SPEAKER]
 
 
+def by_named(codebook: Codebook, text: str) -> str:
+    """What --by names: a dimension by its id or its label, in any case ("Orientation"), or organisation or
+    speaker; the text as given when it names none (check_request then says so)."""
+    wanted = text.strip().casefold()
+    for dimension in codebook.dimensions:
+        if wanted in (dimension.id.casefold(), dimension.label.casefold()):
+            return dimension.id
+    return wanted if wanted in (ORGANISATION, SPEAKER) else text
+
+
+def flag_named(codebook: Codebook, text: str) -> str:
+    """What --after names: a flag by its id or its label, in any case ("Coordinator"); the text as given when
+    it names none."""
+    wanted = text.strip().casefold()
+    for flag in codebook.flags:
+        if wanted in (flag.id.casefold(), flag.label.casefold()):
+            return flag.id
+    return text
+
+
 def position_values(data: SessionData, by: str) -> list[str | None]:
     """A session's sequence in start order: each contribution's value (None: it has none)."""
     ordered = sorted(data.contributions, key=clock_order)
@@ -108,7 +128,7 @@ def check_request(
             f"so no pair is {lag} apart"
         )
     if flag is not None and flag not in codebook.flag_ids:
-        known = ", ".join(codebook.flag_ids) or "none"
+        known = ", ".join(f"{f.label} ({f.id})" for f in codebook.flags) or "none"
         raise InputError(f"--after: unknown flag '{flag}' in codebook {codebook.name} (flags: {known})")
     if window < 1:
         raise InputError(f"--window must be 1 or more, not {window}")
@@ -156,6 +176,11 @@ class LagTable:
     values: list[str]  # in the order the table shows them
     labels: dict[str, str]
     transitions: list[Transition]  # every (source, target) of ``values``, row by row
+    possible: int = 0  # pairs the sessions hold, counted or not: n of them had a value at both positions
+
+    @property
+    def dropped(self) -> int:
+        return max(0, self.possible - self.n)
 
     def cell(self, source: str, target: str) -> Transition:
         width = len(self.values)
@@ -169,19 +194,36 @@ class LagTable:
         return any(transition.testable for transition in self.transitions)
 
 
-def lag_counts(sessions: Sequence[SessionData], by: str, lag: int) -> Counter[tuple[str, str]]:
-    """x_ij: pairs (t, t + lag) within each session; a pair with a position that has no value is dropped."""
+def lag_counts(sessions: Sequence[SessionData], by: str, lag: int) -> tuple[Counter[tuple[str, str]], int]:
+    """x_ij: pairs (t, t + lag) within each session; a pair with a position that has no value is dropped.
+    Also how many pairs there were, dropped or not."""
     counts: Counter[tuple[str, str]] = Counter()
+    possible = 0
     for data in sessions:
         values = position_values(data, by)
+        possible += max(0, len(values) - lag)
         for source, target in zip(values, values[lag:], strict=False):
             if source is not None and target is not None:
                 counts[source, target] += 1
-    return counts
+    return counts, possible
+
+
+def dropped_words(table: LagTable, codebook: Codebook) -> str:
+    """Why pairs were left out, in words: "44 pairs left out: a contribution uncoded on orientation"."""
+    if not table.dropped:
+        return ""
+    if table.by == SPEAKER:
+        reason = "a contribution by an organisation with no speaker named"
+    elif table.by == ORGANISATION:
+        reason = "a contribution by an organisation the session no longer lists"
+    else:
+        dimension = codebook.dimension(table.by)
+        reason = f"a contribution uncoded on {(dimension.label if dimension else table.by).lower()}"
+    return f"{plural(table.dropped, 'pair')} of {table.possible:,} left out: {reason} at either end"
 
 
 def lag_table(sessions: Sequence[SessionData], by: str, lag: int = DEFAULT_LAG) -> LagTable:
-    counts = lag_counts(sessions, by, lag)
+    counts, possible = lag_counts(sessions, by, lag)
     labels = value_labels(sessions, by)
     occurring: set[str] = {value for pair in counts for value in pair}
     if by in (ORGANISATION, SPEAKER):
@@ -199,7 +241,7 @@ def lag_table(sessions: Sequence[SessionData], by: str, lag: int = DEFAULT_LAG) 
         for source in values
         for target in values
     ]
-    return LagTable(by, lag, [data.session.id for data in sessions], n, values, labels, transitions)
+    return LagTable(by, lag, [data.session.id for data in sessions], n, values, labels, transitions, possible)
 
 
 def _transition(source: str, target: str, count: int, row: int, column: int, n: int) -> Transition:
@@ -506,6 +548,8 @@ def sequences_record(table: LagTable, after: AfterFlag | None) -> dict[str, obje
         "lag": table.lag,
         "sessions": table.sessions,
         "n": table.n,
+        "possible_pairs": table.possible,
+        "dropped_pairs": table.dropped,
         "note": too_few_pairs(table) or None,
         "labels": {value: table.label(value) for value in table.values},
         "transitions": [

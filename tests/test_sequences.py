@@ -424,3 +424,26 @@ def test_long_windows_mark_the_same_positions_as_short_ones(window: int, monkeyp
         for t in range(30):
             expected = not flagged[row, t] and flagged[row, max(0, t - window) : t].any()
             assert counted[row, t] == expected
+
+
+def test_flags_and_dimensions_are_named_as_people_read_them_and_dropped_pairs_say_why(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    # 10 contributions, the 6th uncoded on orientation: of the 9 pairs at lag 1, 2 touch it and are left out.
+    data_dir = _store(tmp_path, meeting(codebook, [ORG, ORG, PF, PF, ORG, None, PF, ORG, ORG, PF], "s1", {0, 4}))
+    by_label = _run(data_dir, "s1", "--by", "Orientation", "--after", "coordinator", "--json")
+    assert by_label.exit_code == 0, by_label.output
+    record = json.loads(by_label.output)
+    assert (record["by"], record["n"], record["possible_pairs"], record["dropped_pairs"]) == ("orientation", 7, 9, 2)
+    for spelling in ("Coordinator", "COORDINATOR", " coordinator "):
+        result = _run(data_dir, "s1", "--after", spelling, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["after"]["flag"] == "coordinator"
+    words = " ".join(_run(data_dir, "s1").output.split())
+    assert "7 pairs (2 pairs of 9 left out: a contribution uncoded on orientation at either end)" in words
+    unknown = _run(data_dir, "s1", "--after", "Chairing")
+    assert (
+        unknown.exit_code == 1
+        and "unknown flag 'Chairing'" in unknown.output
+        and "Coordinator (coordinator)" in unknown.output
+    )

@@ -24,6 +24,7 @@ from observer.sequences import (
     LagTable,
     Transition,
     by_heading,
+    dropped_words,
     notable_findings,
     too_few_pairs,
 )
@@ -43,8 +44,8 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
         sheet.append(
             [
                 f"{table.n:,} pairs (position t, position t + {table.lag}) from "
-                f"{plural(len(table.sessions), 'session')}, "
-                "never across sessions; pairs with an uncoded or unknown position are left out."
+                f"{plural(len(table.sessions), 'session')}, never across sessions"
+                + (f"; {dropped_words(table, codebook)}." if table.dropped else ".")
             ]
         )
         sheet.blank()

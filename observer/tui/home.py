@@ -191,9 +191,9 @@ class HomeScreen(Screen[None]):
             series = chosen.session.series
             in_series = [s.session for s in reversed(self.sessions) if s.session.series == series]  # oldest first
             counted = [session.id for session in in_series if in_trends(session)]
-            if not counted:
-                self.notify("every session of this series is unfinished: end one (E) to see its trends", timeout=6)
-                return
+            if not counted:  # nothing ended yet: the unfinished ones, said to be, rather than nothing
+                self.notify("No session of this series has ended yet: the trends count unfinished ones.", timeout=6)
+                counted = [session.id for session in in_series]
             left_out = len(in_series) - len(counted)
             self._read_then(counted, lambda loaded: ShowTrends(series, loaded, left_out))
 
