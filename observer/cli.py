@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,12 +102,38 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class ObserverGroup(click.Group):
+    """The command line's group: a mistyped option or value is one line on stderr, like every other error."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            # Not standalone: Click would print a usage block of three lines; the exceptions are handled here.
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            fail("interrupted")
+        except click.ClickException as error:
+            where = (
+                f" (see: {error.ctx.command_path} --help)" if isinstance(error, click.UsageError) and error.ctx else ""
+            )
+            click.echo(f"observer: error: {terminal_safe(error.format_message())}{where}", err=True)
+            raise SystemExit(error.exit_code) from None
+
+
+@click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help=f"Archive folder (default: ${DATA_DIR_ENV} or the platform's user data folder).",
+    envvar=DATA_DIR_ENV,
+    show_envvar=True,
+    help="Archive folder (default: the platform's user data folder).",
 )
 @click.version_option(__version__, prog_name="observer")
 @click.pass_context
@@ -118,7 +144,14 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     """
     ctx.obj = Context((data_dir or default_data_dir()).expanduser())
     if ctx.obj.data_dir.exists() and not ctx.obj.data_dir.is_dir():
-        source = "--data-dir" if data_dir else f"${DATA_DIR_ENV}" if os.environ.get(DATA_DIR_ENV) else "data folder"
+        given = ctx.get_parameter_source("data_dir")
+        source = (
+            f"${DATA_DIR_ENV}"
+            if given == click.core.ParameterSource.ENVIRONMENT
+            else "--data-dir"
+            if data_dir
+            else "data folder"
+        )
         fail(f"{source} {ctx.obj.data_dir} is a file, not a folder")
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj, "home")
@@ -831,11 +864,18 @@ def agreement(
     default=None,
     help="What a position's value is: a dimension, 'organisation' or 'speaker' (default: the first index's dimension).",
 )
-@click.option("--lag", type=int, default=1, show_default=True, help="Pairs (t, t + lag).")
+@click.option("--lag", type=click.IntRange(min=1), default=1, show_default=True, help="Pairs (t, t + lag).")
 @click.option("--after", "flag", default=None, help="Compare the indices after contributions carrying this flag.")
-@click.option("--window", type=int, default=None, help="With --after: contributions after each flagged one [5].")
-@click.option("--permutations", type=int, default=None, help="With --after: shuffles for the p-value [2000].")
-@click.option("--seed", type=int, default=None, help="With --after: seed of the shuffles [1].")
+@click.option(
+    "--window", type=click.IntRange(min=1), default=None, help="With --after: contributions after each flagged one [5]."
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="With --after: shuffles for the p-value [2000].",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="With --after: seed of the shuffles [1].")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
     "-o",

@@ -447,3 +447,22 @@ def test_flags_and_dimensions_are_named_as_people_read_them_and_dropped_pairs_sa
         and "unknown flag 'Chairing'" in unknown.output
         and "Coordinator (coordinator)" in unknown.output
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--window", "abc", "--after", "coordinator"], "Invalid value for '--window': 'abc' is not a valid integer"),
+        (["--lag", "0"], "Invalid value for '--lag': 0 is not in the range x>=1."),
+    ],
+)
+def test_mistyped_values_are_one_line_from_the_command_line(tmp_path: Path, arguments: list[str], said: str) -> None:
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path), "sequences", "s1", *arguments], prog_name="observer"
+    )
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and said in result.output and "observer sequences --help" in result.output
+
+
+def test_help_names_the_data_folder_variable() -> None:
+    assert "OBSERVER_DATA_DIR" in CliRunner().invoke(main, ["--help"]).output
