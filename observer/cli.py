@@ -607,11 +607,10 @@ def trends(
     if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
     in_series_ids = [data.session.id for data in in_series if in_trends(data.session, include_unfinished)]
+    if not in_series_ids:  # nothing ended yet: the unfinished sessions, said to be, rather than nothing
+        warn(f"no session of '{series}' has ended yet: the trends count the unfinished ones")
+        in_series_ids = [data.session.id for data in in_series]
     left_out = len(in_series) - len(in_series_ids)
-    if not in_series_ids:
-        raise InputError(
-            f"every session of '{series}' is unfinished; --include-unfinished counts them (E ends a session)"
-        )
     counted = set(in_series_ids)
     options = export_options(
         context.archive, [d for d in in_series if d.session.id in counted], pseudonymise, keep_notes=False

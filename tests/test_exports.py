@@ -334,7 +334,7 @@ def test_show_json_and_trends_json_print_the_same_numbers(tmp_path: Path, partne
     runner = CliRunner()
     shown = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "show", "s-h", "--json"]).output)
     assert shown["indices"] == {"pfi": 0.5, "pfi_time": pytest.approx(70 / 180), "ri": 0.6, "ri_time": 0.55}
-    trend = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "trends", "--json"]).output)
+    trend = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path / "data"), "trends", "--json"]).stdout)
     assert trend["rows"][0]["pfi"] == shown["indices"]["pfi"]
 
 

@@ -206,7 +206,9 @@ def test_sessions_on_different_codebooks_keep_their_own_indices_side_by_side(tmp
     assert first[1:9] == (1, 1, None, None, None, None, None, None)  # a codebook's own indices, blank elsewhere
     assert second[1:9] == (None, None, None, None, 1, 1, 1, 1)
     assert not any(str(row[0]).startswith("Orientation ×") for row in rows)  # no 2×2 the codebooks do not share
-    trend = json.loads(runner.invoke(main, ["--data-dir", str(archive.paths.root), "trends", "--json"]).output)
+    trend = json.loads(
+        runner.invoke(main, ["--data-dir", str(archive.paths.root), "trends", "--json"]).stdout
+    )  # warnings go to stderr
     assert [sorted(k for k, v in row.items() if k in ("pfi", "sei") and v is not None) for row in trend["rows"]] == [
         ["pfi"],
         ["sei"],
