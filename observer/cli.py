@@ -129,7 +129,8 @@ class ObserverGroup(click.Group):
 @click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    # Whether it is a folder is checked below, naming where the path came from (this option or the variable).
+    type=click.Path(path_type=Path),
     default=None,
     envvar=DATA_DIR_ENV,
     show_envvar=True,

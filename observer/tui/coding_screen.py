@@ -274,16 +274,18 @@ class CodingScreen(Screen[None]):
 
     @on(BalanceReady)
     def balance_ready(self, message: BalanceReady) -> None:
-        if self.runner is not None and self.runner.pending:
+        if self.runner is not None and not self.runner.idle:
             # A key is being saved: its row first. Drawing the panels now would make it wait a frame behind them.
             self._held_balance = message
             return
-        self._held_balance = None
-        self.summary = message.summary
+        self._show_balance(message.summary)
+
+    def _show_balance(self, summary: LiveBalance) -> None:
+        self.summary = summary
         if self.view is not None:
             self._show_attendees(self.view)
-            self.query_one(BalancePanel).state = BalanceState(message.summary, self.view.session.codebook)
-            self.query_one(BalanceLine).state = BalanceLineState(message.summary)
+            self.query_one(BalancePanel).state = BalanceState(summary, self.view.session.codebook)
+            self.query_one(BalanceLine).state = BalanceLineState(summary)
             self._tick()
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
@@ -303,6 +305,10 @@ class CodingScreen(Screen[None]):
     @on(ActionDone)
     def action_done(self, message: ActionDone) -> None:
         outcome = message.outcome
+        if self._held_balance is not None and outcome.pending == 0:
+            # The last key saved (refused or not): the balance held for it is drawn after the key's own frame.
+            held, self._held_balance = self._held_balance, None
+            self.call_after_refresh(self._show_balance, held.summary)
         if outcome.failed and self.coding is None:
             self._failed_to_open(outcome.message)
             return
@@ -319,8 +325,6 @@ class CodingScreen(Screen[None]):
                 freeze_long_lived_objects()  # the loaded session and the screen live as long as the screen
             self.view = outcome.view
             self._render_view()
-            if self._held_balance is not None and self.runner is not None and not self.runner.pending:
-                self.call_after_refresh(self.balance_ready, self._held_balance)  # after the key's own frame
             if self._ending and self.view.session.status == SessionStatus.ENDED:
                 self._show_end_summary()
 
