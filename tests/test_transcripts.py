@@ -529,3 +529,22 @@ async def test_home_opens_a_transcript_session_on_the_transcript_screen(tmp_path
     [item] = data.session.agenda_items
     assert (item.title, item.start_s) == ("Budget", 11.0)
     assert [c.agenda_item_id for c in data.contributions] == [None, None, item.id, item.id]
+
+
+async def test_the_transcript_screen_opens_its_session_once(tmp_path: Path) -> None:
+    import threading
+
+    from observer.tui.app import ObserverApp
+
+    from .tui_helpers import FakeClock, settle
+
+    session_id = imported(tmp_path, "teams.vtt")
+    archive = Archive(tmp_path / "data")
+    before = sum(thread.name == "observer-actions" for thread in threading.enumerate())
+    app = ObserverApp(
+        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        # One worker saving keys, not two (Textual runs each class's on_mount: the subclass must not call it too).
+        assert sum(thread.name == "observer-actions" for thread in threading.enumerate()) == before + 1

@@ -91,7 +91,7 @@ class LinePanel(Panel[StateT]):
         key = (width, line.plain, tuple(line.spans), line.style)
         strip = self._strips.get(key)
         if strip is None:
-            if len(self._strips) > self.LINES_KEPT:
+            if len(self._strips) > max(self.LINES_KEPT, 2 * len(lines)):  # old lines go; a long roster stays
                 self._strips.clear()
             strip = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style, pad=True)[0]
             self._strips[key] = strip

@@ -56,7 +56,8 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         self.uncoded_only = False
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual then calls the coding screen's own on_mount (it calls each class's handler in turn): calling
+        # it here too would start a second worker and open the session twice.
         self.query_one("#centre").mount(TurnPanel(id="turn"), before="#current")
 
     def _open(self) -> str:
