@@ -548,3 +548,24 @@ async def test_the_transcript_screen_opens_its_session_once(tmp_path: Path) -> N
         await settle(pilot)
         # One worker saving keys, not two (Textual runs each class's on_mount: the subclass must not call it too).
         assert sum(thread.name == "observer-actions" for thread in threading.enumerate()) == before + 1
+
+
+async def test_s_splits_the_turn_shown_at_the_moment_typed_to_a_tenth(tmp_path: Path) -> None:
+    from observer.tui.app import ObserverApp
+
+    from .tui_helpers import FakeClock, settle
+
+    session_id = imported(tmp_path, "teams.vtt")
+    archive = Archive(tmp_path / "data")
+    app = ObserverApp(
+        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")  # turn 1, 1.25–7.333 s: the prompt offers its middle, 0:04.3
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+    turns = archive.load(session_id).contributions
+    assert [(c.start_s, c.end_s) for c in turns[:2]] == [(1.25, 4.3), (4.3, 7.333)]
+    assert len(turns) == 5

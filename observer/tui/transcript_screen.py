@@ -29,6 +29,12 @@ TRANSCRIPT_OPENED = (
 )
 
 
+def _tenths(seconds: float) -> str:
+    """A moment to a tenth of a second ("0:04.3"): a turn can be shorter than a second."""
+    tenths = round(seconds * 10)
+    return f"{format_clock(tenths // 10)}.{tenths % 10}"
+
+
 def fully_coded(turn: Contribution, dimension_ids: Sequence[str]) -> bool:
     return all(dimension in turn.codes for dimension in dimension_ids)
 
@@ -203,8 +209,8 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
                 return
             self.submit(lambda c: c.split_turn(pressed_at, turn.id, at_s))
 
-        middle = format_clock((turn.start_s + end) / 2)
-        title = f"Split this turn at (between {format_clock(turn.start_s)} and {format_clock(end)}; the words follow)"
+        middle = _tenths((turn.start_s + end) / 2)
+        title = f"Split this turn at (between {_tenths(turn.start_s)} and {_tenths(end)}; the words follow)"
         self.app.push_screen(TextPrompt(title, middle), split)
 
     def action_agenda_item(self) -> None:
