@@ -128,6 +128,8 @@ def parse_vtt(text: str, name: str) -> Transcript:
         raise TranscriptError(f"{name}:1: not a WebVTT transcript (its first line must start with WEBVTT)")
     cues: list[Cue] = []
     index = 1
+    while index < len(lines) and lines[index].strip() and "-->" not in lines[index]:
+        index += 1  # the header's own lines ("Kind: captions", "Language: en"), up to the first blank line
     previous_speaker = ""
     while index < len(lines):
         line = lines[index].strip()

@@ -569,3 +569,9 @@ async def test_s_splits_the_turn_shown_at_the_moment_typed_to_a_tenth(tmp_path: 
     turns = archive.load(session_id).contributions
     assert [(c.start_s, c.end_s) for c in turns[:2]] == [(1.25, 4.3), (4.3, 7.333)]
     assert len(turns) == 5
+
+
+def test_a_vtt_header_with_metadata_lines_is_read(tmp_path: Path) -> None:
+    vtt = tmp_path / "captions.vtt"
+    vtt.write_text("WEBVTT\nKind: captions\nLanguage: en\n\n00:00:01.000 --> 00:00:02.500\n<v Ann Lee>Hello.</v>\n")
+    assert [(c.speaker, c.start_s, c.end_s) for c in read_transcript(vtt).cues] == [("Ann Lee", 1.0, 2.5)]
