@@ -104,15 +104,17 @@ def _balance(summary: SessionSummary, codebook: Codebook) -> list[str]:
             continue
         value = counted / inside
         counts_words, against_words = _code_words(codebook, index)
+        # Each sentence counts in the direction it states: "mostly transactional: 24 of the 40 … transactional".
         if value <= MOSTLY_BELOW:
-            lead = f"Talk was mostly {against_words}"
+            lead, shown, side = f"Talk was mostly {against_words}", inside - counted, against_words
         elif value >= MOSTLY_ABOVE:
-            lead = f"Talk was mostly {counts_words}"
+            lead, shown, side = f"Talk was mostly {counts_words}", counted, counts_words
         else:
             lead = f"Talk was balanced between {counts_words} and {against_words}"
+            shown, side = counted, counts_words
         sentences.append(
-            f"{lead}: {counted} of the {inside} contributions coded {counts_words} or {against_words} were "
-            f"{counts_words} ({index.short} {value:.2f})"
+            f"{lead}: {shown} of the {inside} contributions coded {counts_words} or {against_words} were "
+            f"{side} ({index.short} {value:.2f})"
         )
     return sentences
 

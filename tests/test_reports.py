@@ -149,21 +149,31 @@ def test_one_organisation_in_the_room_gives_no_airtime_sentence(partnership: Cod
 
 
 @pytest.mark.parametrize(
-    ("partnership_first", "lead"),
+    ("partnership_first", "said_count"),
     [
-        (4, "Talk was mostly organisation-first"),  # 0.40: at the "mostly" line
-        (5, "Talk was balanced between partnership-first and organisation-first"),
-        (6, "Talk was mostly partnership-first"),  # 0.60
+        # Each sentence counts in the direction it states.
+        (
+            4,
+            "Talk was mostly organisation-first: 6 of the 10 contributions coded partnership-first or "
+            "organisation-first were organisation-first",
+        ),  # 0.40: at the "mostly" line
+        (
+            5,
+            "Talk was balanced between partnership-first and organisation-first: 5 of the 10 contributions coded "
+            "partnership-first or organisation-first were partnership-first",
+        ),
+        (
+            6,
+            "Talk was mostly partnership-first: 6 of the 10 contributions coded partnership-first or "
+            "organisation-first were partnership-first",
+        ),  # 0.60
     ],
 )
-def test_balance_of_the_first_index(partnership: Codebook, partnership_first: int, lead: str) -> None:
+def test_balance_of_the_first_index(partnership: Codebook, partnership_first: int, said_count: str) -> None:
     orientations = [PF] * partnership_first + [ORG] * (10 - partnership_first)
     talk = [Talk("a1" if n % 2 else "t1", 30, orientation) for n, orientation in enumerate(orientations)]
     said = sentences(built(partnership, talk, ["a1", "t1"]))
-    assert said == [
-        f"{lead}: {partnership_first} of the 10 contributions coded partnership-first or organisation-first were "
-        f"partnership-first (PFI {partnership_first / 10:.2f})"
-    ]
+    assert said == [f"{said_count} (PFI {partnership_first / 10:.2f})"]
 
 
 def test_balance_needs_ten_contributions_inside_the_index(partnership: Codebook) -> None:
@@ -177,8 +187,8 @@ def test_balance_of_transactional_and_relational_talk(partnership: Codebook) -> 
     topics = [TRANS] * 8 + [REL] * 3  # RI = 3/11 = 0.27
     talk = [Talk("a1" if n % 2 else "t1", 30, None, topic) for n, topic in enumerate(topics)]
     assert about(sentences(built(partnership, talk, ["a1", "t1"])), "Talk") == [
-        "Talk was mostly transactional: 3 of the 11 contributions coded relational or transactional were "
-        "relational (RI 0.27)"
+        "Talk was mostly transactional: 8 of the 11 contributions coded relational or transactional were "
+        "transactional (RI 0.27)"
     ]
 
 
