@@ -193,6 +193,9 @@ def clock_offset(a: SessionData, b: SessionData) -> float:
     return (b.session.started_at - a.session.started_at).total_seconds()
 
 
+Pairs = list[tuple[metrics.Span, metrics.Span]]
+
+
 def compare(
     a: SessionData,
     b: SessionData,
@@ -201,7 +204,19 @@ def compare(
     offset_s: float | None = None,
     force: bool = False,
 ) -> Comparison:
-    """Both agreement methods, per dimension of the shared codebook (and the speaker, time-sliced)."""
+    """Both agreement methods, per dimension of the shared codebook, each flag, and the speaker (time-sliced)."""
+    return compare_with_pairs(a, b, slice_s, tolerance_s, offset_s, force)[0]
+
+
+def compare_with_pairs(
+    a: SessionData,
+    b: SessionData,
+    slice_s: float = DEFAULT_SLICE_S,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    offset_s: float | None = None,
+    force: bool = False,
+) -> tuple[Comparison, Pairs]:
+    """``compare``, and the contributions it matched (A's, B's), for a caller that goes through them."""
     if slice_s <= 0:
         raise InputError(f"--slice must be positive, not {slice_s}")
     if tolerance_s < 0:
@@ -272,7 +287,7 @@ def compare(
                 + [(absent(dimension), value_of(b, y, dimension)) for y in unmatched_b]
             )
         comparison.dimensions.append(DimensionAgreement(dimension, agreement(sliced[dimension]), matched))
-    return comparison
+    return comparison, pairs
 
 
 def match_contributions(

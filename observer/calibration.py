@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from observer import agreement as agreement_module
-from observer import metrics
-from observer.agreement import FLAG_PREFIX, NONE, SPEAKER, Agreement, match_contributions, speaker_of
+from observer.agreement import FLAG_PREFIX, SPEAKER, Agreement, speaker_of
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
 from observer.models import CalibrationThresholds, SessionData
@@ -113,33 +112,30 @@ def calibrate(
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None
         offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
-    compared = agreement_module.compare(reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True)
-    codebook = reference.session.codebook
-    timeline_a, timeline_b = agreement_module.Timeline(reference), agreement_module.Timeline(trainee)
-    pairs, only_a, only_b = match_contributions(
-        timeline_a, timeline_b, offset_s, tolerance_s, compared.common_start_s, compared.common_end_s
+    compared, pairs = agreement_module.compare_with_pairs(
+        reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True
     )
-    pairs.sort(key=lambda pair: pair[0].start_s)
+    codebook = reference.session.codebook
+    rows = {row.dimension: row for row in compared.dimensions}
     dimensions: dict[str, Score] = {}
     differences: list[Difference] = []
     for dimension in codebook.dimensions:
-        labels = {code.id: code.label for code in dimension.codes} | {NONE: "(none)"}
-        values = [(_code(x, dimension.id), _code(y, dimension.id)) for x, y in pairs]
-        values += [(_code(x, dimension.id), NONE) for x in only_a] + [(NONE, _code(y, dimension.id)) for y in only_b]
-        dimensions[dimension.id] = _score(agreement_module.agreement(values), labels, codebook.calibration)
+        matched = rows[dimension.id].matched
+        assert matched is not None  # every dimension but the speaker is matched
+        dimensions[dimension.id] = _score(matched, compared.code_labels[dimension.id], codebook.calibration)
         for x, y in pairs:
-            if _code(x, dimension.id) != _code(y, dimension.id):
+            code_x, code_y = x.contribution.codes.get(dimension.id), y.contribution.codes.get(dimension.id)
+            if code_x != code_y:
                 differences.append(
                     Difference(
                         x.start_s,
                         speaker_of(reference, x),
                         dimension.label,
-                        codebook.label_of(dimension.id, x.contribution.codes.get(dimension.id)),
-                        codebook.label_of(dimension.id, y.contribution.codes.get(dimension.id)),
+                        codebook.label_of(dimension.id, code_x),
+                        codebook.label_of(dimension.id, code_y),
                         x.contribution.note,
                     )
                 )
-    rows = {row.dimension: row for row in compared.dimensions}
     flags = {
         flag.id: _score(rows[FLAG_PREFIX + flag.id].matched or rows[FLAG_PREFIX + flag.id].time_sliced, {}, None)
         for flag in codebook.flags
@@ -156,14 +152,10 @@ def calibrate(
         _score(speaker_row.time_sliced, {}, None),
         flags,
         differences,
-        len(pairs),
-        len(only_a),
-        len(only_b),
+        compared.matched_pairs,
+        compared.unmatched_a,
+        compared.unmatched_b,
     )
-
-
-def _code(span: metrics.Span, dimension_id: str) -> str:
-    return span.contribution.codes.get(dimension_id) or NONE
 
 
 # ---------------------------------------------------------------- history

@@ -101,6 +101,18 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context)
 
+# A file named on the command line (a roster, a map, an output): never a folder.
+A_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def output_option(help: str, required: bool = False) -> Callable[[F], F]:
+    """``-o FILE``: the file a command writes."""
+    return click.option("-o", "--output", type=A_FILE, default=None, required=required, help=help)
+
+
+def json_option(help: str = "Machine-readable output.") -> Callable[[F], F]:
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
 
 class ObserverGroup(click.Group):
     """The command line's group: a mistyped option or value is one line on stderr, like every other error."""
@@ -204,7 +216,7 @@ def codebooks_list(context: Context) -> None:
 
 
 @codebooks.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=A_FILE)
 @one_line_errors
 def codebooks_check(file: Path) -> None:
     """Validate a codebook file; exits non-zero with the reason when it is not usable."""
@@ -246,7 +258,7 @@ def _session_row(summary: SessionSummary) -> dict[str, Any]:
 
 @main.command()
 @click.option("--series", default=None, help="Only sessions of this series.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option()
 @click.option(
     "--reindex",
     is_flag=True,
@@ -286,7 +298,7 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
 @click.option("--observer", "observer_name", default="", help="Your name, as the observer.")
 @click.option(
     "--roster",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=A_FILE,
     default=None,
     help="CSV or XLSX with columns name, organisation[, role].",
 )
@@ -353,21 +365,21 @@ def transcript() -> None:
 
 
 @transcript.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=A_FILE)
 @click.option("--title", default=None, help="The meeting's title (default: the file's name).")
 @click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
 @click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
 @click.option("--observer", "observer_name", default="", help="Your name, as the one coding it.")
 @click.option(
     "--roster",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=A_FILE,
     default=None,
     help="CSV or XLSX with columns name, organisation[, role] (default: the series' last roster).",
 )
 @click.option(
     "--map",
     "name_map",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=A_FILE,
     default=None,
     help="CSV of 'transcript name,attendee name[,organisation]' lines; remembered for the series.",
 )
@@ -465,7 +477,7 @@ def _load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]
 
 @main.command()
 @click.argument("session")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the same numbers).")
+@json_option("Machine-readable output (the same numbers).")
 @pass_context
 @one_line_errors
 def show(context: Context, session: str, as_json: bool) -> None:
@@ -488,13 +500,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="File to write: .xlsx, .csv, .json or .boris.",
-)
+@output_option("File to write: .xlsx, .csv, .json or .boris.", required=True)
 @click.option(
     "--pseudonymise",
     is_flag=True,
@@ -514,7 +520,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
 @click.option(
     "--key",
     "key_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=A_FILE,
     default=None,
     help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.",
 )
@@ -562,14 +568,8 @@ def export(
 
 @main.command()
 @click.option("--series", default=None, help="The series (default: the only one in the archive).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Trend workbook to write (.xlsx).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the trend as JSON.")
+@output_option("Trend workbook to write (.xlsx).")
+@json_option("Print the trend as JSON.")
 @click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
 @click.option(
     "--include-unfinished",
@@ -602,16 +602,15 @@ def trends(
         if len(names) != 1:
             raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
         series = names[0]
-    from observer.metrics import in_trends
+    from observer.metrics import trend_choice
 
     in_series = [data for data in loaded if data.session.series == series]
     if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
-    in_series_ids = [data.session.id for data in in_series if in_trends(data.session, include_unfinished)]
-    if not in_series_ids:  # nothing ended yet: the unfinished sessions, said to be, rather than nothing
+    choice = trend_choice([data.session for data in in_series], include_unfinished)
+    if choice.none_ended and not include_unfinished:
         warn(f"no session of '{series}' has ended yet: the trends count the unfinished ones")
-        in_series_ids = [data.session.id for data in in_series]
-    left_out = len(in_series) - len(in_series_ids)
+    in_series_ids, left_out = choice.counted, choice.left_out
     counted = set(in_series_ids)
     options = export_options(
         context.archive, [d for d in in_series if d.session.id in counted], pseudonymise, keep_notes=False
@@ -657,14 +656,8 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
 @main.command()
 @click.argument("reference", required=False)
 @click.argument("trainee", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Calibration workbook (.xlsx): scores, confusion matrices, every difference.",
-)
+@json_option()
+@output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
 @click.option(
     "--tolerance",
     type=click.FloatRange(0, 600),
@@ -754,14 +747,8 @@ def calibrate(
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Agreement workbook (.xlsx) with a confusion matrix per dimension.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
+@json_option()
 @click.option("--slice", "slice_s", type=float, default=1.0, show_default=True, help="Slice width, seconds.")
 @click.option(
     "--tolerance",
@@ -876,14 +863,8 @@ def agreement(
     help="With --after: shuffles for the p-value [2000].",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="With --after: seed of the shuffles [1].")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Sequences workbook to write (.xlsx).",
-)
+@json_option()
+@output_option("Sequences workbook to write (.xlsx).")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
 @pass_context
 @one_line_errors
@@ -944,9 +925,7 @@ def sequences(
 
 @main.command()
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Bundle file to write."
-)
+@output_option("Bundle file to write.", required=True)
 @pass_context
 @one_line_errors
 def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
@@ -965,7 +944,7 @@ def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=A_FILE)
 @pass_context
 @one_line_errors
 def import_(context: Context, files: tuple[Path, ...]) -> None:

@@ -901,10 +901,21 @@ def least_squares_slope(values: list[float | None]) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else None
 
 
-def in_trends(session: Session, include_unfinished: bool = False) -> bool:
-    """Whether a session counts in its series' trends: a finished one does; one still open (paused, being
-    recorded, never started) only on request, since its numbers may still change."""
-    return include_unfinished or session.status == SessionStatus.ENDED
+@dataclass(frozen=True)
+class TrendChoice:
+    counted: list[str]  # the session ids the trends count, in the order given
+    left_out: int  # unfinished sessions not counted
+    none_ended: bool  # no session has ended, so the unfinished ones are counted (the caller says so)
+
+
+def trend_choice(sessions: Sequence[Session], include_unfinished: bool = False) -> TrendChoice:
+    """Which sessions of a series count in its trends: the finished ones, since an unfinished (paused, being
+    recorded, never started) session's numbers may still change; every one on request, or when none has ended
+    (the unfinished ones then, said to be, rather than nothing)."""
+    finished = [s.id for s in sessions if include_unfinished or s.status == SessionStatus.ENDED]
+    if not finished:
+        return TrendChoice([s.id for s in sessions], 0, bool(sessions))
+    return TrendChoice(finished, len(sessions) - len(finished), False)
 
 
 def series_trend(sessions: Iterable[SessionData], series: str = "", left_out: int = 0) -> Trend:

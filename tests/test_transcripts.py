@@ -263,6 +263,20 @@ def test_the_words_are_in_no_export_unless_asked_and_never_when_pseudonymised(tm
 # ---------------------------------------------------------------- coding it
 
 
+def transcript_app(tmp_path: Path):
+    """The Teams transcript imported, and the app opened on it as ``observer resume`` opens it."""
+    from observer.tui.app import ObserverApp
+
+    from .tui_helpers import FakeClock
+
+    session_id = imported(tmp_path, "teams.vtt")
+    archive = Archive(tmp_path / "data")
+    app = ObserverApp(
+        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
+    )
+    return archive, session_id, app
+
+
 def test_join_and_split_keep_the_words_and_undo_restores(tmp_path: Path) -> None:
     session_id = imported(tmp_path, "teams.vtt")
     archive = Archive(tmp_path / "data")
@@ -285,17 +299,12 @@ def test_join_and_split_keep_the_words_and_undo_restores(tmp_path: Path) -> None
 
 
 async def test_the_transcript_screen_codes_turns_and_moves_on_by_itself(tmp_path: Path) -> None:
-    from observer.tui.app import ObserverApp
     from observer.tui.panels import TurnPanel
     from observer.tui.transcript_screen import TranscriptScreen
 
-    from .tui_helpers import FakeClock, press, settle
+    from .tui_helpers import press, settle
 
-    session_id = imported(tmp_path, "teams.vtt")
-    archive = Archive(tmp_path / "data")
-    app = ObserverApp(
-        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
-    )
+    archive, session_id, app = transcript_app(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -457,10 +466,9 @@ def test_a_docx_that_unpacks_to_too_much_is_refused_before_it_is_read(tmp_path: 
 
 
 def test_turns_coded_on_the_transcript_screen_survive_kill_9(tmp_path: Path) -> None:
-    import os
     import signal
-    import subprocess
-    import sys
+
+    from .helpers import start_helper
 
     vtt = tmp_path / "long.vtt"
     cues = [
@@ -471,14 +479,7 @@ def test_turns_coded_on_the_transcript_screen_survive_kill_9(tmp_path: Path) -> 
     vtt.write_text("WEBVTT\n\n" + "\n".join(cues))
     result = run(tmp_path, "transcript", "import", str(vtt), "--roster", str(ROSTER))
     session_id = result.output.split("created session ")[1].split(":")[0]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.transcript_coder", str(tmp_path / "data"), session_id],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = start_helper("transcript_coder", str(tmp_path / "data"), session_id)
     assert process.stdout is not None
     shown: dict[str, str] = {}
     for line in process.stdout:
@@ -534,16 +535,10 @@ async def test_home_opens_a_transcript_session_on_the_transcript_screen(tmp_path
 async def test_the_transcript_screen_opens_its_session_once(tmp_path: Path) -> None:
     import threading
 
-    from observer.tui.app import ObserverApp
+    from .tui_helpers import settle
 
-    from .tui_helpers import FakeClock, settle
-
-    session_id = imported(tmp_path, "teams.vtt")
-    archive = Archive(tmp_path / "data")
     before = sum(thread.name == "observer-actions" for thread in threading.enumerate())
-    app = ObserverApp(
-        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
-    )
+    _, _, app = transcript_app(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         # One worker saving keys, not two (Textual runs each class's on_mount: the subclass must not call it too).
@@ -551,15 +546,10 @@ async def test_the_transcript_screen_opens_its_session_once(tmp_path: Path) -> N
 
 
 async def test_s_splits_the_turn_shown_at_the_moment_typed_to_a_tenth(tmp_path: Path) -> None:
-    from observer.tui.app import ObserverApp
 
-    from .tui_helpers import FakeClock, settle
+    from .tui_helpers import settle
 
-    session_id = imported(tmp_path, "teams.vtt")
-    archive = Archive(tmp_path / "data")
-    app = ObserverApp(
-        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
-    )
+    archive, session_id, app = transcript_app(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         await pilot.press("S")  # turn 1, 1.25–7.333 s: the prompt offers its middle, 0:04.3

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from observer.models import Codebook, SessionStatus
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
-from .conftest import REPO, make_session
+from .conftest import make_session
+from .helpers import start_helper
 from .tui_helpers import coding_screen, log_ids, settle, status_text
 
 
@@ -20,14 +18,7 @@ async def test_app_killed_then_resumed_keeps_everything_shown(tmp_path: Path, pa
     data_dir = tmp_path / "data"
     session = make_session(partnership)
     Archive(data_dir).create_session(session).close()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.tui_coder", str(data_dir), session.id],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = start_helper("tui_coder", str(data_dir), session.id)
     assert process.stdout is not None
     shown: list[str] = []
     for line in process.stdout:

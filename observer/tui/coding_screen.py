@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static
 from observer import palette
 from observer.clock import format_clock, parse_clock
 from observer.coding import ENDED_OPENED, ENDED_REFUSAL, CodingSession
-from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
+from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, AppKey, reserved_key_action
 from observer.metrics import (
     LiveBalance,
     LiveBalanceTracker,
@@ -129,6 +129,11 @@ class CodingScreen(Screen[None]):
     # log; medium (110 columns up, 120×35), every panel, narrower; wide (150 up, 160×45), every panel in full.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-medium"), (WIDE_WIDTH, "-wide")]
     AUTO_FOCUS = None  # keys belong to the screen; the log only shows the selection
+    # What a subclass changes: the keys the help screen lists, whether it moves through a transcript's turns,
+    # and what opening an ended session says.
+    SCREEN_KEYS: ClassVar[tuple[AppKey, ...]] = CODING_KEYS
+    TURNS: ClassVar[bool] = False
+    ENDED_MESSAGE: ClassVar[str] = ENDED_OPENED
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key.keys, key.action, key.description, show=key.show, id=key.action) for key in CODING_KEYS),
         Binding(LEAVE_KEY.keys, LEAVE_KEY.action, LEAVE_KEY.description, id=LEAVE_KEY.action),
@@ -197,7 +202,7 @@ class CodingScreen(Screen[None]):
 
         self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
-        self.set_interval(0.5, self._tick)
+        self.set_interval(0.5, self._clock_moved)
         self.set_interval(RUNNING_AIRTIME_REFRESH_SECONDS, self._refresh_running_airtime)
 
     # ------------------------------------------------------------ the worker side
@@ -214,7 +219,7 @@ class CodingScreen(Screen[None]):
             messages.append(recovered)
         status = self.coding.session.status
         if status == SessionStatus.ENDED:
-            messages.append(ENDED_OPENED)
+            messages.append(self.ENDED_MESSAGE)
         elif status == SessionStatus.NEW:
             planned = self.coding.session.planned_agenda
             agenda = (
@@ -349,6 +354,12 @@ class CodingScreen(Screen[None]):
             self._schedule_balance()  # the running contribution's airtime grows with the clock
 
     # ------------------------------------------------------------ rendering
+
+    def _clock_moved(self) -> None:
+        """Half a second on: only a running clock has moved (a paused, ended or transcript session's has not,
+        and redrawing it would be a frame a key might wait behind)."""
+        if self.view is not None and self.view.session.status == SessionStatus.RECORDING:
+            self._tick()
 
     def _tick(self) -> None:
         if self.view is not None:
@@ -681,7 +692,7 @@ class CodingScreen(Screen[None]):
     def action_help(self) -> None:
         if self._ready():
             assert self.view is not None
-            self.app.push_screen(KeyHelp(self.view.session.codebook))
+            self.app.push_screen(KeyHelp(self.view.session.codebook, self.SCREEN_KEYS, self.TURNS))
 
     def action_end_session(self) -> None:
         if not self._ready():

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from observer.clock import format_clock
 from observer.errors import ObserverError
-from observer.metrics import in_trends
+from observer.metrics import trend_choice
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
@@ -190,12 +190,10 @@ class HomeScreen(Screen[None]):
         if chosen is not None:
             series = chosen.session.series
             in_series = [s.session for s in reversed(self.sessions) if s.session.series == series]  # oldest first
-            counted = [session.id for session in in_series if in_trends(session)]
-            if not counted:  # nothing ended yet: the unfinished ones, said to be, rather than nothing
+            choice = trend_choice(in_series)
+            if choice.none_ended:
                 self.notify("No session of this series has ended yet: the trends count unfinished ones.", timeout=6)
-                counted = [session.id for session in in_series]
-            left_out = len(in_series) - len(counted)
-            self._read_then(counted, lambda loaded: ShowTrends(series, loaded, left_out))
+            self._read_then(choice.counted, lambda loaded: ShowTrends(series, loaded, choice.left_out))
 
     def action_agreement(self) -> None:
         first = self.selected()

@@ -69,6 +69,11 @@ def fit_words(words: Sequence[Word], width: int, short: bool | None = None) -> l
     return pieces
 
 
+def text_strip(widget: Widget, text: Text, width: int) -> Strip:
+    """One line of text as the screen draws it in ``widget`` (its styles applied), padded to ``width``."""
+    return Visual.to_strips(widget, visualize(widget, text), width, 1, widget.visual_style, pad=True)[0]
+
+
 def column_widths(width: int) -> list[int]:
     """Widths that always fit ``width``: time first, the rest shared out, spare room going to codes."""
     rest = max(0, width - TIME_WIDTH - len(COLUMNS))
@@ -180,7 +185,7 @@ class ContributionLog(Widget):
             self._shown = self._window()
         shown, short = self._shown
         if y == 0:
-            return self._strip(self._header(width), width)
+            return text_strip(self, self._header(width), width)
         if y - 1 < len(shown):
             position = shown[y - 1]
             contribution_id = self.ids[position]
@@ -188,12 +193,9 @@ class ContributionLog(Widget):
             cached = self._lines.get(contribution_id)
             if cached is not None and cached[0] == drawn_from and cached[1] is self.cells[contribution_id]:
                 return cached[2]
-            strip = self._strip(self._row(position, width, short), width)
+            strip = text_strip(self, self._row(position, width, short), width)
             self._lines[contribution_id] = (drawn_from, self.cells[contribution_id], strip)
             return strip
         if y == 1 and not self.ids:
-            return self._strip(Text("(no contributions yet)", "dim italic"), width)
+            return text_strip(self, Text("(no contributions yet)", "dim italic"), width)
         return Strip.blank(width, self.visual_style.rich_style)
-
-    def _strip(self, text: Text, width: int) -> Strip:
-        return Visual.to_strips(self, visualize(self, text), width, 1, self.visual_style, pad=True)[0]

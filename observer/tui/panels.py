@@ -14,7 +14,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from observer import palette
@@ -24,6 +23,7 @@ from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, Quadran
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar, number, percent
 from observer.text import plural
+from observer.tui.log_view import text_strip
 
 StateT = TypeVar("StateT")
 
@@ -36,20 +36,24 @@ class Panel(Widget, Generic[StateT]):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._drawn: tuple[object, int, Text] | None = None  # (state, width, text): drawn once per both
+        # (state, width, text, its lines): drawn and wrapped once per state and width, for the layout's height
+        # and for the lines drawn.
+        self._drawn: tuple[object, int, Text, list[Text]] | None = None
         self._shape = (-1, -1)  # (width, height) at the last layout this panel asked for
 
-    def render(self) -> Text:
-        if self.state is None:
-            return Text()
+    def _drawing(self) -> tuple[Text, list[Text]]:
         width = self.size.width
         if self._drawn is None or self._drawn[0] is not self.state or self._drawn[1] != width:
-            self._drawn = (self.state, width, self.draw(self.state))
-        return self._drawn[2]
+            text = Text() if self.state is None else self.draw(self.state)
+            self._drawn = (self.state, width, text, list(text.wrap(self.app.console, max(1, width))))
+        return self._drawn[2], self._drawn[3]
+
+    def render(self) -> Text:
+        return self._drawing()[0]
 
     def watch_state(self) -> None:
         width = self.size.width
-        shape = (width, len(self.render().wrap(self.app.console, width)) if width > 0 else -1)
+        shape = (width, len(self._drawing()[1]) if width > 0 else -1)
         if shape != self._shape:
             self._shape = shape
             self.refresh(layout=True)
@@ -77,14 +81,11 @@ class LinePanel(Panel[StateT]):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._lines: tuple[object, int, list[Text]] | None = None  # (state, width, its lines)
         self._strips: dict[tuple[object, ...], Strip] = {}
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if self._lines is None or self._lines[0] is not self.state or self._lines[1] != width:
-            self._lines = (self.state, width, list(self.render().wrap(self.app.console, max(1, width))))
-        lines = self._lines[2]
+        lines = self._drawing()[1]
         if y >= len(lines):
             return Strip.blank(width, self.visual_style.rich_style)
         line = lines[y]
@@ -93,7 +94,7 @@ class LinePanel(Panel[StateT]):
         if strip is None:
             if len(self._strips) > max(self.LINES_KEPT, 2 * len(lines)):  # old lines go; a long roster stays
                 self._strips.clear()
-            strip = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style, pad=True)[0]
+            strip = text_strip(self, line, width)
             self._strips[key] = strip
         return strip
 

@@ -15,12 +15,11 @@ from textual import events
 from textual.binding import Binding, BindingType
 
 from observer.clock import format_clock, parse_clock
-from observer.coding import ENDED_OPENED
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey
 from observer.models import Contribution
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen, LiveView
-from observer.tui.dialogs import KeyHelp, TextPrompt
+from observer.tui.dialogs import TextPrompt
 from observer.tui.panels import ClockBar, ClockState, TurnPanel, TurnState
 
 TRANSCRIPT_OPENED = (
@@ -42,7 +41,7 @@ def fully_coded(turn: Contribution, dimension_ids: Sequence[str]) -> bool:
 # Keys of the coding screen that mean nothing on a transcript: no clock runs, nobody arrives or leaves.
 LIVE_ONLY = {"toggle_clock", "add_attendee", "mark_left"}
 # The screen's keys in its footer's order: End and Keys first, then the transcript's own, then the coding keys.
-SCREEN_KEYS: tuple[AppKey, ...] = (
+TRANSCRIPT_SCREEN_KEYS: tuple[AppKey, ...] = (
     *CODING_KEYS[:2],
     *TRANSCRIPT_KEYS,
     *(key for key in CODING_KEYS[2:] if key.action not in LIVE_ONLY),
@@ -54,7 +53,10 @@ def _binding(key: AppKey) -> Binding:
 
 
 class TranscriptScreen(CodingScreen, inherit_bindings=False):
-    BINDINGS: ClassVar[list[BindingType]] = [*(_binding(key) for key in SCREEN_KEYS), _binding(LEAVE_KEY)]
+    BINDINGS: ClassVar[list[BindingType]] = [*(_binding(key) for key in TRANSCRIPT_SCREEN_KEYS), _binding(LEAVE_KEY)]
+    SCREEN_KEYS = TRANSCRIPT_SCREEN_KEYS
+    TURNS = True
+    ENDED_MESSAGE = TRANSCRIPT_OPENED
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -65,9 +67,6 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         # Textual then calls the coding screen's own on_mount (it calls each class's handler in turn): calling
         # it here too would start a second worker and open the session twice.
         self.query_one("#centre").mount(TurnPanel(id="turn"), before="#current")
-
-    def _open(self) -> str:
-        return super()._open().replace(ENDED_OPENED, TRANSCRIPT_OPENED)
 
     # ------------------------------------------------------------ what is shown
 
@@ -160,11 +159,6 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
     def action_previous_turn(self) -> None:
         self._move_selection(-1)
-
-    def action_help(self) -> None:
-        if self._ready():
-            assert self.view is not None
-            self.app.push_screen(KeyHelp(self.view.session.codebook, SCREEN_KEYS, transcript=True))
 
     def action_select_live(self) -> None:
         self._status("a transcript has no live end: Tab moves to the next turn, F to uncoded turns only", "refused")
