@@ -206,7 +206,8 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     changed = sentences_renderable("What changed", change_sentences(trend))
     notes = Text(left_out_sentence(trend), style="italic") if trend.left_out else Text()
     extra = [findings_renderable(list(findings))] if findings else []
-    return Group(table, notes, headline, changed, changes, *extra, organisations)
+    # The answer first (a long series's table would push it off the screen), then the numbers behind it.
+    return Group(notes, headline, changed, table, changes, *extra, organisations)
 
 
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:

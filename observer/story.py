@@ -35,8 +35,6 @@ MIN_ITEM_SPREAD = 0.2
 # The most frequent flag is named once it was given this often.
 MIN_FLAGS = 3
 CHANGE_P = 0.05  # a change is "beyond chance" below this two-sided p (after the page's correction)
-# A slope per meeting smaller than this is said as level.
-LEVEL_SLOPE = 0.005
 
 
 def _code_words(codebook: Codebook, index: IndexDefinition) -> tuple[str, str]:
@@ -267,11 +265,13 @@ def trend_sentences(trend: Trend) -> list[str]:
         mean_y = sum(y for _, y in defined) / len(defined)
         start, end = mean_y + slope * (0 - mean_x), mean_y + slope * (len(rows) - 1 - mean_x)
         meetings = f"over {len(rows)} meetings"
-        if abs(slope) < LEVEL_SLOPE:
+        # Level when the fitted line starts and ends at the same value as the reader sees it: over a hundred
+        # meetings a small slope per meeting is a large change.
+        if f"{start:.2f}" == f"{end:.2f}":
             moved, kind = f"stayed level at about {mean_y:.2f} {meetings}", "change"
         else:
             direction = "rose" if slope > 0 else "fell"
-            moved = f"{direction} from {start:.2f} to {end:.2f} {meetings} ({slope:+.3f} a meeting, on the fitted line)"
+            moved = f"{direction} from {start:.2f} to {end:.2f} {meetings} ({slope:+.4f} a meeting, on the fitted line)"
             kind = "rise" if slope > 0 else "fall"
         p_value = corrected(result.p_value, tests)
         if p_value is None:

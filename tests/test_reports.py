@@ -646,3 +646,11 @@ def test_trends_leave_unfinished_sessions_out_and_say_so(tmp_path: Path, partner
     assert "1 unfinished session of this series left out" in words and "The trend" in words
     everything = json.loads(run(main, [*data_dir, "trends", "--json", "--include-unfinished"]).output)
     assert len(everything["rows"]) == 4 and everything["left_out"] == 0
+
+
+def test_a_slow_rise_over_many_meetings_is_said_as_a_rise_not_as_level(partnership: Codebook) -> None:
+    # 60 meetings rising by 0.004 a meeting (under half a percentage point each time): 0.20 to about 0.44.
+    counts = [round(50 * (0.2 + 0.004 * meeting)) for meeting in range(60)]
+    [headline, _] = story.trend_sentences(_series(partnership, [(count, 50) for count in counts]))
+    assert headline.startswith("Partnership-first (PFI) rose from 0.20 to 0.44 over 60 meetings")
+    assert headline.endswith(": a real rise (p < 0.01, over every meeting)")
