@@ -358,3 +358,32 @@ async def test_a_burst_of_twenty_keys_is_processed_in_order(tmp_path: Path, part
     assert starts == sorted(starts) and len(set(starts)) == 6
     # Each start is the moment its key was handled, about 3 keys (150 ms) apart, not when the disk caught up.
     assert all(0.05 < later - earlier < 0.6 for earlier, later in itertools.pairwise(starts))
+
+
+async def test_the_balance_follows_keys_that_never_pause(tmp_path: Path, partnership) -> None:
+    """Keys every 0.1 s, never the 0.3 s pause the balance waits for: it is still redrawn within about a second
+    of a change, and keeps being redrawn (a balance put off by each key must not be put off for ever)."""
+    from .conftest import make_session
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "1", "o")
+        screen = coding_screen(pilot)
+        shown: list[int] = []
+        for index in range(30):  # three seconds of keys, 0.1 s apart
+            app.simulate_key("p" if index % 2 else "o")
+            await asyncio.sleep(0.1)
+            assert screen.summary is not None
+            shown.append(id(screen.summary))
+        await settle(pilot)
+        # The latest moment already past when a key's view arrives (its key put the update off): drawn at once.
+        before = screen.summary
+        screen._balance_due = time.monotonic() - 0.5
+        screen._schedule_balance()
+        await settle(pilot)
+        assert screen.summary is not before
+    # Each redraw of the balance is a new summary: there were at least two during the three seconds of keys.
+    assert len(set(shown)) >= 3, "the balance was not redrawn while keys kept coming"

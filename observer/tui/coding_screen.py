@@ -71,6 +71,8 @@ RUNNING_AIRTIME_REFRESH_SECONDS = 5.0
 # behind, so not one per key while an observer keys quickly.
 BALANCE_DELAY_SECONDS = 0.3
 BALANCE_LATEST_SECONDS = 1.0
+# Its panels are then drawn one a frame: a little over the 1/60 s between two frames.
+BETWEEN_FRAMES_SECONDS = 0.02
 # How long the screen must have been still before it collects the garbage its drawing left, and how long
 # without a change before the collection may be a full one.
 QUIET_COLLECT_DELAY_SECONDS = 0.03
@@ -159,8 +161,10 @@ class CodingScreen(Screen[None]):
         self.summary: LiveBalance | None = None  # for the balance panel; follows the view shortly
         self._balance = LiveBalanceTracker()  # follows each change, instead of recounting the session
         self._balance_timer: Timer | None = None
-        self._balance_due = 0.0  # the latest moment the scheduled balance update may come
-        self._held_balance: CodingScreen.BalanceReady | None = None  # computed while a key was being saved
+        self._balance_due: float | None = None  # the latest moment a wanted balance update may come
+        # The balance's panels still to draw, one a frame; kept while a key is being saved.
+        self._balance_steps: list[Callable[[], None]] = []
+        self._balance_step_due = False  # the next of them is already scheduled
         self._collect_timer: Timer | None = None
         self._status_shape = (-1, -1)  # the status line's (width, lines) when last laid out
         self._last_change = time.monotonic()
@@ -247,13 +251,14 @@ class CodingScreen(Screen[None]):
     def _schedule_balance(self) -> None:
         """Recompute the balance panel once the keys pause, however many arrive meanwhile (within a second)."""
         now = time.monotonic()
-        if self._balance_timer is None:
+        if self._balance_due is None:
             self._balance_due = now + BALANCE_LATEST_SECONDS
-        elif now + BALANCE_DELAY_SECONDS < self._balance_due:
+        if self._balance_timer is not None:
+            if now + BALANCE_DELAY_SECONDS >= self._balance_due:
+                return  # due soon anyway
             self._balance_timer.stop()
-        else:
-            return  # due soon anyway
-        self._balance_timer = self.set_timer(BALANCE_DELAY_SECONDS, self._start_balance)
+        delay = min(BALANCE_DELAY_SECONDS, max(BETWEEN_FRAMES_SECONDS, self._balance_due - now))
+        self._balance_timer = self.set_timer(delay, self._start_balance)
 
     @property
     def balance_pending(self) -> bool:
@@ -263,12 +268,16 @@ class CodingScreen(Screen[None]):
         running = any(
             w.group == "balance" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers
         )
-        return self._balance_timer is not None or running or self._held_balance is not None
+        return self._balance_timer is not None or running or bool(self._balance_steps)
 
     def _start_balance(self) -> None:
         self._balance_timer = None
         if self.view is None:
             return
+        if self.runner is not None and not self.runner.idle:
+            # A key is being saved: computing now would take the interpreter from it. Its view reschedules.
+            return
+        self._balance_due = None
         data = self.view.data  # an immutable snapshot, safe to read on the worker thread
 
         def compute() -> None:
@@ -279,19 +288,36 @@ class CodingScreen(Screen[None]):
 
     @on(BalanceReady)
     def balance_ready(self, message: BalanceReady) -> None:
-        if self.runner is not None and not self.runner.idle:
-            # A key is being saved: its row first. Drawing the panels now would make it wait a frame behind them.
-            self._held_balance = message
-            return
-        self._show_balance(message.summary)
+        self.summary = message.summary
+        # One panel a frame, each after any key that came meanwhile: a key waits behind one small frame at
+        # most, not behind all four panels drawn at once (~10 ms on a slow laptop). The indices first.
+        self._balance_steps = [self._tick, self._show_balance_line, self._show_balance_panel, self._show_attendees]
+        if not self._balance_step_due:
+            self._next_balance_step()
 
-    def _show_balance(self, summary: LiveBalance) -> None:
-        self.summary = summary
-        if self.view is not None:
-            self._show_attendees(self.view)
-            self.query_one(BalancePanel).state = BalanceState(summary, self.view.session.codebook)
-            self.query_one(BalanceLine).state = BalanceLineState(summary)
-            self._tick()
+    def _show_balance_panel(self) -> None:
+        if self.view is not None and self.summary is not None:
+            self.query_one(BalancePanel).state = BalanceState(self.summary, self.view.session.codebook)
+
+    def _show_balance_line(self) -> None:
+        if self.summary is not None:
+            self.query_one(BalanceLine).state = BalanceLineState(self.summary)
+
+    def _next_balance_step(self) -> None:
+        self._balance_step_due = False
+        if not self._balance_steps or self._session_closed:
+            return
+        if self.runner is not None and not self.runner.idle:
+            return  # a key is being saved: its row first; its outcome carries on from here
+        self._balance_steps.pop(0)()
+        self._after_next_frame_and_keys(self._next_balance_step)
+
+    def _after_next_frame_and_keys(self, step: Callable[[], None]) -> None:
+        """Run ``step`` once the screen has drawn what is pending (frames come at most every 1/60 s), behind
+        any key queued by then: a timer's message joins the back of the queue. (``call_after_refresh`` runs
+        before the panels' own refresh reaches the screen, so every panel would land in one frame.)"""
+        self._balance_step_due = True
+        self.set_timer(BETWEEN_FRAMES_SECONDS, step)
 
     def submit(self, action: Callable[[CodingSession], str]) -> None:
         """Queue an action; it runs after every earlier key, on the worker thread."""
@@ -304,16 +330,19 @@ class CodingScreen(Screen[None]):
             return action(self.coding)
 
         self.runner.submit(run)
+        if self._balance_timer is not None:
+            # The key first: the balance is scheduled again once its view arrives.
+            self._balance_timer.stop()
+            self._balance_timer = None
         if self.runner.pending > 1:
             self._status("saving…", "pending")
 
     @on(ActionDone)
     def action_done(self, message: ActionDone) -> None:
         outcome = message.outcome
-        if self._held_balance is not None and outcome.pending == 0:
-            # The last key saved (refused or not): the balance held for it is drawn after the key's own frame.
-            held, self._held_balance = self._held_balance, None
-            self.call_after_refresh(self._show_balance, held.summary)
+        if self._balance_steps and outcome.pending == 0 and not self._balance_step_due:
+            # The last key saved (refused or not): the balance held for it goes on after the key's own frame.
+            self._after_next_frame_and_keys(self._next_balance_step)
         if outcome.failed and self.coding is None:
             self._failed_to_open(outcome.message)
             return
@@ -395,7 +424,10 @@ class CodingScreen(Screen[None]):
         state = ClockState(view.session, view.session.clock_at(self.now()), indices, self.selected_id is not None)
         self.query_one(ClockBar).state = state
 
-    def _show_attendees(self, view: LiveView) -> None:
+    def _show_attendees(self) -> None:
+        view = self.view
+        if view is None:
+            return
         running = view.contribution(view.running_id)
         airtime = {row.id: row.airtime_s for row in self.summary.participants} if self.summary else {}
         speaking = running.participant_id if running else None
