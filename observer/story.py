@@ -47,6 +47,15 @@ def _code_words(codebook: Codebook, index: IndexDefinition) -> tuple[str, str]:
     )
 
 
+def index_definition(codebook: Codebook, index: IndexDefinition) -> str:
+    """What an index is, in one plain line for a page's reader, from its codes (a codebook's description is
+    written for coders): "PFI: of the contributions that were organisation-first or partnership-first, the
+    share that were partnership-first"."""
+    counted, against = _code_words(codebook, index)
+    words = f"of the contributions that were {against} or {counted}, the share that were {counted}"
+    return f"{index.short}: {words}"
+
+
 # ---------------------------------------------------------------- one meeting
 
 

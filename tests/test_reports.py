@@ -349,22 +349,31 @@ def _cells_with_values(sheet) -> set[tuple[int, int]]:
 EMU_PER_CM = 360_000
 
 
+def _row_cm(sheet, row: int) -> float:
+    return (sheet.row_dimensions[row].height or 15) / 72 * 2.54
+
+
+def _top_cm(sheet, row: int) -> float:
+    """Where a 1-based row starts, in centimetres from the top: rows given a height of their own count as such."""
+    return sum(_row_cm(sheet, r) for r in range(1, row))
+
+
 def _chart_boxes(sheet, widths: list[float]) -> list[tuple[float, float, float, float]]:
     """Each chart's box in centimetres (left, top, right, bottom) from its anchor cell and its size."""
     boxes = []
     for chart in sheet._charts:
         marker = chart.anchor._from
         left = sum(xlsx_module.column_cm(widths[c]) for c in range(marker.col))
-        top = marker.row * xlsx_module.ROW_CM
+        top = _top_cm(sheet, marker.row + 1)
         size = chart.anchor.ext  # in EMU; a chart read back has openpyxl's default width and height
         boxes.append((left, top, left + size.width / EMU_PER_CM, top + size.height / EMU_PER_CM))
     return boxes
 
 
-def _cell_box(row: int, column: int, widths: list[float]) -> tuple[float, float, float, float]:
+def _cell_box(sheet, row: int, column: int, widths: list[float]) -> tuple[float, float, float, float]:
     left = sum(xlsx_module.column_cm(widths[c]) for c in range(column - 1))
-    top = (row - 1) * xlsx_module.ROW_CM
-    return (left, top, left + xlsx_module.column_cm(widths[column - 1]), top + xlsx_module.ROW_CM)
+    top = _top_cm(sheet, row)
+    return (left, top, left + xlsx_module.column_cm(widths[column - 1]), top + _row_cm(sheet, row))
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -375,19 +384,31 @@ def _widths(sheet, count: int) -> list[float]:
     return [sheet.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, count + 1)]
 
 
-def _check_one_page(sheet) -> None:
+# A4 landscape less the margins the workbooks set (0.4 inch each side, 0.5 inch top and bottom), in cm.
+PRINTABLE_WIDTH_CM, PRINTABLE_HEIGHT_CM = 29.7 - 2 * 1.016, 21.0 - 2 * 1.27
+
+
+def _check_one_page(sheet, one_meeting: bool = False, long_page: bool = False) -> float:
     """A4 landscape, fitted to one page, charts inside the print area and clear of each other and of the
-    cells that hold tables (the sentences' cells in column A may spill right, over nothing)."""
+    cells that hold tables (the sentences' cells in column A may spill right, over nothing). The one-meeting
+    Summary is fitted to the page's width only (a long meeting goes on rather than shrinking): it must still
+    fit one page's height at that scale. Returns the scale it prints at."""
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
+    expected_fit = (1, 0) if one_meeting else (1, 1)
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == expected_fit
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_margins.left == pytest.approx(0.4)
     area = sheet.print_area.split("!")[-1].replace("$", "")
     min_col, min_row, max_col, max_row = range_boundaries(area)
     assert (min_col, min_row) == (1, 1)
     widths = _widths(sheet, max_col + 20)
-    page = (0.0, 0.0, sum(xlsx_module.column_cm(w) for w in widths[:max_col]), max_row * xlsx_module.ROW_CM)
+    page = (0.0, 0.0, sum(xlsx_module.column_cm(w) for w in widths[:max_col]), _top_cm(sheet, max_row + 1))
+    scale = min(1.0, PRINTABLE_WIDTH_CM / page[2], PRINTABLE_HEIGHT_CM / page[3])
+    if one_meeting:
+        scale = min(1.0, PRINTABLE_WIDTH_CM / page[2])
+        if not long_page:
+            assert page[3] * scale <= PRINTABLE_HEIGHT_CM, "the one-meeting Summary goes on to a second page"
     boxes = _chart_boxes(sheet, widths)
     assert boxes
     for position, box in enumerate(boxes):
@@ -395,9 +416,12 @@ def _check_one_page(sheet) -> None:
         for other in boxes[position + 1 :]:
             assert not _overlap(box, other)
     for row, column in _cells_with_values(sheet):
+        if one_meeting and column == xlsx_module.LABEL_COLUMN:
+            continue  # beside the page: the names as the charts show them
         assert column <= max_col and row <= max_row
         for box in boxes:
-            assert not _overlap(_cell_box(row, column, widths), box), (row, column, box)
+            assert not _overlap(_cell_box(sheet, row, column, widths), box), (row, column, box)
+    return scale
 
 
 def test_the_session_summary_prints_on_one_page_with_its_charts_whole(tmp_path: Path, partnership: Codebook) -> None:
@@ -406,20 +430,62 @@ def test_the_session_summary_prints_on_one_page_with_its_charts_whole(tmp_path: 
     book = load_workbook(path)
     assert book.sheetnames[0] == "Summary"
     summary = book["Summary"]
-    _check_one_page(summary)
+    _check_one_page(summary, one_meeting=True)
     texts = [row[0] for row in summary.iter_rows(values_only=True) if row[0]]
     assert texts[0] == "What we saw: Hand meeting"
     data = hand_meeting(partnership)
     expected = story.session_sentences(metrics.summarise(data), data)
-    assert expected and [f"• {sentence}." for sentence in expected] == texts[2 : 2 + len(expected)]
+    assert expected and [f"• {sentence}." for sentence in expected] == [t for t in texts if t.startswith("• ")]
     export_sessions([empty_meeting(partnership)], tmp_path / "empty.xlsx")  # no contributions: still one page
-    _check_one_page(load_workbook(tmp_path / "empty.xlsx")["Summary"])
+    _check_one_page(load_workbook(tmp_path / "empty.xlsx")["Summary"], one_meeting=True)
     legends = {chart.title.tx.rich.p[0].r[0].t: _legend(book, chart) for chart in summary._charts}
     assert legends == {
-        "Contributions by orientation × topic": ["transactional", "relational"],
+        "Contributions by orientation × topic (leaves out neutral and uncoded)": ["transactional", "relational"],
         "Share of airtime against share of the room": ["Share of airtime", "Share of the room"],
         "PFI and RI by agenda item": ["Partnership-first (PFI)", "Relational (RI)"],
     }
+
+
+def test_the_summary_page_is_readable_in_print_and_keeps_agenda_titles_whole(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    title = "Welcome and actions from October's meeting, including the estates review and the winter plan"
+    data = hand_meeting(partnership).model_copy(deep=True)
+    data.session.agenda_items[0].title = title
+    export_sessions([data], tmp_path / "meeting.xlsx")
+    summary = load_workbook(tmp_path / "meeting.xlsx")["Summary"]
+    scale = _check_one_page(summary, one_meeting=True)
+    # Nothing prints under 9 points on A4 landscape: every cell's text, and the charts' axes and legends.
+    area = range_boundaries(summary.print_area.split("!")[-1].replace("$", ""))
+    sizes = [
+        cell.font.sz or 11
+        for row in summary.iter_rows(max_col=area[2], max_row=area[3])
+        for cell in row
+        if cell.value is not None
+    ]
+    assert min(sizes) * scale >= 9, (min(sizes), scale)
+    for chart in summary._charts:
+        for text in (chart.x_axis.txPr, chart.y_axis.txPr, chart.legend.txPr):
+            assert text.p[0].pPr.defRPr.sz / 100 * scale >= 9
+    rows = [list(row) for row in summary.iter_rows()]
+    values = [[cell.value for cell in row] for row in rows]
+    # The agenda item's title in full, wrapped in its cell; the chart shows it shortened.
+    cell = next(row[0] for row in rows if row[0].value == title)
+    assert cell.alignment.wrap_text
+    assert summary.row_dimensions[cell.row].height >= 2 * 15
+    # Headings over numbers stand over them: aligned right, as the numbers are.
+    for heading in ("Agenda item", "Organisation", "Flag", "Index"):
+        header = next(row for row in rows if row[0].value == heading)
+        numbers = [cell for cell in header[1:] if cell.value is not None and cell.value != "What it is"]
+        assert numbers and all(cell.alignment.horizontal == "right" for cell in numbers), heading
+    # The headline band: each index large, with a plain definition beside it.
+    band = next(row for row in rows if row[0].value == "Partnership-first (PFI)")
+    assert band[1].value == pytest.approx(0.5) and band[1].font.sz >= 16
+    assert band[3].value == (
+        "PFI: of the contributions that were organisation-first or partnership-first, "
+        "the share that were partnership-first"
+    )
+    assert any(v[0] == "Flag" for v in values) and not any(v[0] == "Challenge" for v in values)  # flags seen only
 
 
 def _legend(book, chart) -> list[str]:
@@ -499,7 +565,10 @@ def test_workbook_charts_draw_each_code_and_index_in_its_colour(tmp_path: Path, 
         chart.title.tx.rich.p[0].r[0].t: chart for chart in load_workbook(tmp_path / "one.xlsx")["Summary"]._charts
     }
     fills = {title: [s.graphicalProperties.solidFill.srgbClr for s in c.series] for title, c in charts.items()}
-    assert fills["Contributions by orientation × topic"] == ["E69F00", "0072B2"]  # transactional, relational
+    assert fills["Contributions by orientation × topic (leaves out neutral and uncoded)"] == [
+        "E69F00",
+        "0072B2",
+    ]  # transactional, relational
     assert fills["PFI and RI by agenda item"] == ["009E73", "0072B2"]
     assert fills["Share of airtime against share of the room"] == ["555555", "999999"]  # not codes: grey
     export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
@@ -585,7 +654,8 @@ def test_long_names_are_shortened_in_charts_and_keep_the_page(tmp_path: Path, pa
     export_trends(meetings, "Hand", tmp_path / "trend.xlsx", ExportOptions())
     for name, first in (("one.xlsx", "Summary"), ("trend.xlsx", "Dashboard")):
         book = load_workbook(tmp_path / name)
-        _check_one_page(book[first])
+        # A 200-character title, in full, takes eight lines: that Summary may go on to a second page.
+        _check_one_page(book[first], one_meeting=first == "Summary", long_page=True)
         drawn = [text for chart in book[first]._charts for text in _chart_texts(book, chart)]
         assert any(text.startswith("ZZZ") for text in drawn), name
         assert all(len(text) <= xlsx_module.CHART_LABEL_LIMIT for text in drawn), name

@@ -20,9 +20,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
@@ -54,6 +55,9 @@ DURATION = "[h]:mm:ss"
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADLINE = Font(bold=True, size=13)  # the trend dashboard's one-sentence answer, per index
+BIG_NUMBER = Font(bold=True, size=18)  # an index's value in the Summary's headline band
+RIGHT = Alignment(horizontal="right", wrap_text=True)  # a heading over numbers: over them, wrapped
+WRAPPED = Alignment(wrap_text=True, vertical="top")  # a name or title in full
 
 # Column ids as a reader sees them in the workbook's headers (the CSV and the Contributions sheet keep the ids).
 HEADINGS = {
@@ -228,32 +232,52 @@ class Sheet:
     kinds: ColumnKinds | None = None  # table sheets; None: every value goes through cell()
     rows: int = 0
 
-    def cell(self, value: Any, number_format: str | None = None, font: Font | None = None) -> Any:
+    def cell(
+        self,
+        value: Any,
+        number_format: str | None = None,
+        font: Font | None = None,
+        alignment: Alignment | None = None,
+    ) -> Any:
         if isinstance(value, str):
             value = safe_text(value)
             formula_like = value.startswith(FORMULA_STARTS)
-            if formula_like or font is not None:
+            if formula_like or font is not None or alignment is not None:
                 cell = WriteOnlyCell(self.worksheet, value=value)
                 cell.data_type = "s"  # typed text, never a formula
                 if formula_like:
                     cell.quotePrefix = True  # and edited in Excel, it stays text
                 if font is not None:
                     cell.font = font
+                if alignment is not None:
+                    cell.alignment = alignment
                 return cell
             return value
         if isinstance(value, dt.datetime):
             value = excel_time(value)
-        if number_format is None or value is None:
+        if (number_format is None and font is None) or value is None:
             return value
         cell = WriteOnlyCell(self.worksheet, value=value)
-        cell.number_format = number_format
+        if number_format is not None:
+            cell.number_format = number_format
+        if font is not None:
+            cell.font = font
         return cell
 
-    def append(self, values: Sequence[Any], font: Font | None = None) -> int:
-        """Write a row; returns its 1-based row number."""
+    def append(self, values: Sequence[Any], font: Font | None = None, right_from: int | None = None) -> int:
+        """Write a row; returns its 1-based row number. ``right_from``: the cells from that column on are
+        aligned right (headings over numbers)."""
         kinds = self.kinds
         if font is not None or kinds is None:
-            row = [self.cell(value, self.formats.get(index), font) for index, value in enumerate(values)]
+            row = [
+                self.cell(
+                    value,
+                    self.formats.get(index),
+                    font,
+                    RIGHT if right_from is not None and index >= right_from else None,
+                )
+                for index, value in enumerate(values)
+            ]
         else:
             # Table rows are most of a workbook: only the columns that need it go through cell().
             row = list(values)
@@ -276,10 +300,16 @@ class Sheet:
     def blank(self) -> None:
         self.append([])
 
+    def next_row_height(self, points: float) -> None:
+        """The next row's height: a write-only sheet's rows are not sized to their text by every reader, so a
+        large number or a wrapped name would run into the row below."""
+        row = self.rows + 1
+        self.worksheet.row_dimensions[row] = RowDimension(self.worksheet, index=row, ht=points, customHeight=True)
+
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, int]:
         """A small table under a bold header, then a blank row; returns its first and last body rows (for a
         chart), first > last when it has none."""
-        self.append(header, font=BOLD)
+        self.append(header, font=BOLD, right_from=1)
         first = self.rows + 1
         for row in rows:
             self.worksheet.append([self.cell(value) for value in row])
@@ -429,7 +459,8 @@ def write_session_workbook(
 ) -> None:
     """Every session's sheets filled one session at a time, so memory holds one session, not the archive."""
     with scratch_dir_beside(path), BookWriter() as book:
-        summary_sheet = fitted_sheet(book, "Summary", SUMMARY_WIDTHS)
+        one_meeting = isinstance(sessions, Sized) and len(sessions) == 1
+        summary_sheet = fitted_sheet(book, "Summary", ONE_MEETING_WIDTHS if one_meeting else SUMMARY_WIDTHS)
         columns, dimensions, flags = tidy_columns(codebooks, naming.with_text)
         flag_columns = [f"flag_{f}" for f in flags]
         definitions = metrics.declared_indices(codebooks)
@@ -558,58 +589,15 @@ def print_on_one_page(worksheet: WriteOnlyWorksheet, last_column: int, last_row:
     worksheet.print_title_rows = "1:1"
 
 
-def _fill_summary(
-    sheet: Sheet,
-    digests: list[Digest],
-    naming: Naming,
-    definitions: list[IndexDefinition],
-) -> None:
-    single = len(digests) == 1
-    if single:
-        data, summary = digests[0].header, digests[0].summary
-        session = data.session
-        sheet.append([f"What we saw: {session.title}"], font=TITLE)
-        present = sum(o.attendees_present for o in summary.organisations)
-        facts = [
-            session.series,
-            session.meeting_date.isoformat(),
-            f"{format_clock(summary.observed_s)} observed",
-            plural(summary.contributions, "contribution"),
-            f"{plural(present, 'person', 'people')} present",
-            f"observer {session.observer}" if session.observer else "",
-            f"codebook {session.codebook.name} {session.codebook.version}",
-        ]
-        sheet.append([" · ".join(fact for fact in facts if fact)])
-        sheet.blank()
-        sentences = story.session_sentences(summary, data)
-        if sentences:
-            sheet.bullets(sentences)
-            sheet.blank()
-        if digests[0].findings:
-            sheet.append(["What followed what"], font=BOLD)
-            sheet.bullets(digests[0].findings)
-            sheet.blank()
-    else:
-        sheet.append([f"observer — {plural(len(digests), 'session')}"], font=TITLE)
-        sheet.blank()
+def _fill_many_meetings(sheet: Sheet, digests: list[Digest], definitions: list[IndexDefinition]) -> None:
+    """The Summary of a workbook of several meetings: each one's headline, the 2×2 of them all, the indices by
+    session."""
+    sheet.append([f"observer — {plural(len(digests), 'session')}"], font=TITLE)
+    sheet.blank()
     charts = ChartStack(sheet, CHART_COLUMN, sheet.rows + 1, SUMMARY_WIDTHS)
-
     shorts = [index.short for index in definitions]
     headline_first = headline_last = 0
-    if single and definitions:
-        summary = digests[0].summary
-        sheet.append(["Index", "By count", "By time"], font=BOLD)
-        for index in definitions:
-            sheet.worksheet.append(
-                [
-                    index.heading,
-                    sheet.cell(summary.indices.get(index.id), RATIO),
-                    sheet.cell(summary.indices.get(metrics.time_key(index.id)), RATIO),
-                ]
-            )
-            sheet.rows += 1
-        sheet.blank()
-    elif not single:
+    if definitions:
         index_words = [heading for short in shorts for heading in (short, f"{short} by time")]
         sheet.append(["Meeting", *index_words, "Flags per hour", "Contributions"], font=BOLD)
         headline_first = sheet.rows + 1
@@ -631,133 +619,18 @@ def _fill_summary(
             sheet.rows += 1
         headline_last = sheet.rows
         sheet.blank()
-
-    # The 2×2 table (all sessions of the export together), counts and shares of the 2×2 total: only where
-    # every session's codebook makes the same one.
-    quadrants = [digest.summary.quadrant for digest in digests if digest.summary.quadrant is not None]
-    quadrant = None
-    shapes = {(q.row_dimension, q.column_dimension, tuple(q.rows), tuple(q.columns)) for q in quadrants}
-    if len(quadrants) == len(digests) and len(shapes) == 1:
-        quadrant = metrics.combine_quadrants(quadrants)
-    quadrant_first = 0
-    title = ""
+    quadrant = _combined_quadrant(digests)
     if quadrant is not None:
         title = quadrant.title(digests[0].header.session.codebook)
-        shown_columns = [*quadrant.core_columns, metrics.UNCODED]
-        headings = [metrics.code_heading(column) for column in shown_columns]
-        sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD)
-        quadrant_first = sheet.rows + 1
-        for row in quadrant.rows:
-            counts = quadrant.counts[row]
-            sheet.append(
-                [metrics.code_heading(row), *[counts[column] for column in shown_columns], quadrant.row_totals[row]]
-            )
-        totals = [quadrant.column_totals[column] for column in shown_columns]
-        sheet.append(["total", *totals, sum(quadrant.row_totals.values())])
-        sheet.blank()
-        sheet.append(["Share of the 2×2 total", *headings[:-1]], font=BOLD)
-        for row in quadrant.core_rows:
-            shares = quadrant.shares[row]
-            sheet.worksheet.append(
-                [
-                    metrics.code_heading(row),
-                    *[sheet.cell(shares[column], PERCENT) for column in quadrant.core_columns],
-                ]
-            )
-            sheet.rows += 1
-        sheet.blank()
-
-    airtime_rows = item_rows = (0, 0)
-    if single:
-        data, summary = digests[0].header, digests[0].summary
-        airtime_rows = sheet.table(
-            ["Organisation", "Share of airtime", "Share of the room"],
-            [
-                [chart_label(row.name), sheet.cell(row.share_airtime, PERCENT), sheet.cell(row.share_of_room, PERCENT)]
-                for row in summary.organisations
-            ],
-        )
-        if definitions:
-            item_rows = sheet.table(
-                ["Agenda item", *[index.heading for index in definitions]],
-                [
-                    [chart_label(item.label), *[sheet.cell(item.indices.get(index.id), RATIO) for index in definitions]]
-                    for item in summary.agenda
-                ],
-            )
-        sheet.append(["Flag", "Count", "Per hour"], font=BOLD)
-        for flag in data.session.codebook.flags:
-            sheet.worksheet.append(
-                [flag.label, summary.flag_counts[flag.id], sheet.cell(summary.flags_per_hour[flag.id], "0.0")]
-            )
-            sheet.rows += 1
-        sheet.blank()
-        sheet.append(["Coordinator candidates", "Why"], font=BOLD)
-        for candidate in summary.coordinator_candidates:
-            sheet.append([naming.participant(data, candidate.participant_id)[1], "; ".join(candidate.reasons)])
-        if not summary.coordinator_candidates:
-            sheet.append(["(none)"])
-
-    if quadrant is not None:
-        core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
-        bar = BarChart()
-        bar.type = "col"
-        bar.grouping = "clustered"
-        bar.title = f"Contributions by {title.lower()}"
-        bar.y_axis.title = "contributions"
-        bar.add_data(
-            Reference(
-                sheet.worksheet,
-                min_col=2,
-                max_col=1 + len(quadrant.core_columns),
-                min_row=quadrant_first - 1,
-                max_row=quadrant_first + core_rows - 1,
-            ),
-            titles_from_data=True,
-        )
-        bar.set_categories(
-            Reference(sheet.worksheet, min_col=1, min_row=quadrant_first, max_row=quadrant_first + core_rows - 1)
-        )
-        codebook = digests[0].header.session.codebook
-        paint(bar, [palette.code_colour(codebook, quadrant.column_dimension, code) for code in quadrant.core_columns])
-        charts.add(bar)
-
-    if single:
-        # Both charts draw the Summary's own tables, whose names are cut to CHART_LABEL_LIMIT: a chart gives a
-        # long label the room its bars should have.
-        first, last = airtime_rows
-        if last >= first:
-            airtime = BarChart()
-            airtime.type = "bar"
-            airtime.title = "Share of airtime against share of the room"
-            airtime.y_axis.number_format = PERCENT
-            airtime.add_data(
-                Reference(sheet.worksheet, min_col=2, max_col=3, min_row=first - 1, max_row=last), titles_from_data=True
-            )
-            airtime.set_categories(Reference(sheet.worksheet, min_col=1, min_row=first, max_row=last))
-            paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
-            charts.add(airtime)
-        first, last = item_rows
-        if definitions and last >= first:
-            by_item = _indices_chart(
-                BarChart(),
-                f"{listed(shorts)} by agenda item",
-                sheet.worksheet,
-                [2 + position for position in range(len(definitions))],
-                first,
-                last,
-                1,
-                [palette.index_colour(digests[0].header.session.codebook, index) for index in definitions],
-            )
-            charts.add(by_item)
-    elif definitions:
-        by_count = [2 + 2 * position for position in range(len(definitions))]
+        first = _quadrant_table(sheet, quadrant, title)
+        charts.add(_quadrant_chart(sheet, quadrant, title, first, digests[0].header.session.codebook))
+    if definitions:
         colours = palette.index_colours(digest.header.session.codebook for digest in digests)
         by_session = _indices_chart(
             BarChart(),
             f"{listed(shorts)} by session",
             sheet.worksheet,
-            by_count,
+            [2 + 2 * position for position in range(len(definitions))],
             headline_first,
             headline_last,
             1,
@@ -765,7 +638,238 @@ def _fill_summary(
         )
         charts.add(by_session)
     last_column = charts.last_column if charts.charts else len(SUMMARY_WIDTHS) // 2
-    print_on_one_page(sheet.worksheet, last_column, max(sheet.rows, charts.last_row), tall=not single)
+    print_on_one_page(sheet.worksheet, last_column, max(sheet.rows, charts.last_row), tall=True)
+
+
+def _combined_quadrant(digests: list[Digest]) -> metrics.QuadrantTable | None:
+    """The 2×2 of all the sessions together: only where every session's codebook makes the same one."""
+    quadrants = [digest.summary.quadrant for digest in digests if digest.summary.quadrant is not None]
+    shapes = {(q.row_dimension, q.column_dimension, tuple(q.rows), tuple(q.columns)) for q in quadrants}
+    if len(quadrants) == len(digests) and len(shapes) == 1:
+        return metrics.combine_quadrants(quadrants)
+    return None
+
+
+def _quadrant_table(sheet: Sheet, quadrant: metrics.QuadrantTable, title: str) -> int:
+    """The 2×2's counts (and the codes outside it, and uncoded) under headings over their numbers; returns
+    its first body row."""
+    shown_columns = [*quadrant.core_columns, metrics.UNCODED]
+    headings = [metrics.code_heading(column) for column in shown_columns]
+    sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD, right_from=1)
+    first = sheet.rows + 1
+    for row in quadrant.rows:
+        counts = quadrant.counts[row]
+        sheet.append(
+            [metrics.code_heading(row), *[counts[column] for column in shown_columns], quadrant.row_totals[row]]
+        )
+    totals = [quadrant.column_totals[column] for column in shown_columns]
+    sheet.append(["total", *totals, sum(quadrant.row_totals.values())])
+    sheet.blank()
+    return first
+
+
+def _quadrant_chart(
+    sheet: Sheet, quadrant: metrics.QuadrantTable, title: str, first: int, codebook: Codebook
+) -> BarChart:
+    core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
+    bar = BarChart()
+    bar.type = "col"
+    bar.grouping = "clustered"
+    # The chart draws the 2×2 only: its title names the codes it leaves out that the meeting used.
+    outside = [row for row in quadrant.rows if row not in quadrant.core_rows and quadrant.row_totals[row]]
+    outside += [c for c in quadrant.columns if c not in quadrant.core_columns and quadrant.column_totals[c]]
+    left_out = list(dict.fromkeys(metrics.code_heading(code) for code in outside))
+    bar.title = f"Contributions by {title.lower()}" + (f" (leaves out {listed(left_out)})" if left_out else "")
+    bar.y_axis.title = "contributions"
+    bar.add_data(
+        Reference(
+            sheet.worksheet,
+            min_col=2,
+            max_col=1 + len(quadrant.core_columns),
+            min_row=first - 1,
+            max_row=first + core_rows - 1,
+        ),
+        titles_from_data=True,
+    )
+    bar.set_categories(Reference(sheet.worksheet, min_col=1, min_row=first, max_row=first + core_rows - 1))
+    paint(bar, [palette.code_colour(codebook, quadrant.column_dimension, code) for code in quadrant.core_columns])
+    return bar
+
+
+def _fill_summary(sheet: Sheet, digests: list[Digest], naming: Naming, definitions: list[IndexDefinition]) -> None:
+    if len(digests) == 1:
+        fill_one_meeting_page(sheet, digests[0], naming, definitions)
+    else:
+        _fill_many_meetings(sheet, digests, definitions)
+
+
+# The one-meeting Summary, the page a facilitator hands round: a headline band and the sentences across the page;
+# under them the tables in A–E and the charts from G. Printed one page wide on A4 landscape, at about 88 % (so
+# 11-point text prints at 9.7 pt); a long meeting goes on to a second page rather than shrinking.
+ONE_MEETING_WIDTHS = [30, 12, 12, 12, 12, 2] + [10] * 8 + [2, 30]
+ONE_CHART_COLUMN = 7  # G
+ONE_CHART_COLUMNS = 8  # G–N: two charts side by side, the third under them across both
+LABEL_COLUMN = 16  # P, beside the page: each name as the charts show it (cut to CHART_LABEL_LIMIT)
+ONE_CHART_HEIGHT_CM, ONE_CHART_MAX_HEIGHT_CM = 5.0, 9.0
+PAGE_TITLE = Font(bold=True, size=16)
+ROW_POINTS = 15.0  # a row of 11-point text
+BIG_NUMBER_ROW_POINTS = 26.0
+CHART_TEXT_SIZE = 1100  # hundredths of a point: chart axes and legends at the page's own 11 points
+
+
+def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definitions: list[IndexDefinition]) -> None:
+    data, summary = digest.header, digest.summary
+    session, codebook = data.session, data.session.codebook
+    sheet.append([f"What we saw: {session.title}"], font=PAGE_TITLE)
+    present = sum(o.attendees_present for o in summary.organisations)
+    facts = [
+        session.series,
+        session.meeting_date.isoformat(),
+        f"{format_clock(summary.observed_s)} observed",
+        plural(summary.contributions, "contribution"),
+        f"{plural(present, 'person', 'people')} present",
+        plural(len(summary.organisations), "organisation"),
+        f"observer {session.observer}" if session.observer else "",
+        f"codebook {session.codebook.name} {session.codebook.version}",
+    ]
+    sheet.append([" · ".join(fact for fact in facts if fact)])
+    sheet.blank()
+    if definitions:  # the band: each index large, with what it means
+        sheet.append(["Index", "By count", "By time", "What it is"], font=BOLD, right_from=1)
+        for index in definitions:
+            sheet.next_row_height(BIG_NUMBER_ROW_POINTS)
+            sheet.worksheet.append(
+                [
+                    sheet.cell(index.heading, font=BOLD),
+                    sheet.cell(summary.indices.get(index.id), RATIO, BIG_NUMBER),
+                    sheet.cell(summary.indices.get(metrics.time_key(index.id)), RATIO),
+                    sheet.cell(story.index_definition(codebook, index)),
+                ]
+            )
+            sheet.rows += 1
+        sheet.blank()
+    sentences = story.session_sentences(summary, data)
+    if sentences:
+        sheet.bullets(sentences)
+        sheet.blank()
+    if digest.findings:
+        sheet.append(["What followed what"], font=BOLD)
+        sheet.bullets(digest.findings)
+        sheet.blank()
+
+    charts_row = sheet.rows + 1  # the charts sit beside the tables, below everything that spans the page
+    quadrant = summary.quadrant
+    quadrant_first = _quadrant_table(sheet, quadrant, quadrant.title(codebook)) if quadrant is not None else 0
+    organisations = [(row.name, row.share_airtime, row.share_of_room) for row in summary.organisations]
+    airtime_rows = _named_table(
+        sheet, ["Organisation", "Share of airtime", "Share of the room"], organisations, PERCENT
+    )
+    item_rows = (0, -1)
+    if definitions:
+        items = [(item.label, *[item.indices.get(index.id) for index in definitions]) for item in summary.agenda]
+        item_rows = _named_table(sheet, ["Agenda item", *[index.heading for index in definitions]], items, RATIO)
+    seen = [flag for flag in codebook.flags if summary.flag_counts[flag.id]]
+    sheet.append(["Flag", "Count", "Per hour"], font=BOLD, right_from=1)
+    for flag in seen:
+        sheet.worksheet.append(
+            [flag.label, summary.flag_counts[flag.id], sheet.cell(summary.flags_per_hour[flag.id], "0.0")]
+        )
+        sheet.rows += 1
+    if not seen:
+        sheet.append(["(no flags)"])
+    sheet.blank()
+    sheet.append(["Coordinator candidates", "Why"], font=BOLD)
+    for candidate in summary.coordinator_candidates:
+        sheet.append([naming.participant(data, candidate.participant_id)[1], "; ".join(candidate.reasons)])
+    if not summary.coordinator_candidates:
+        sheet.append(["(none)"])
+
+    # The charts take the tables' height between them (two rows of charts), never less than a readable minimum.
+    tables_cm = (sheet.rows - charts_row + 1) * ROW_CM
+    height = min(ONE_CHART_MAX_HEIGHT_CM, max(ONE_CHART_HEIGHT_CM, (tables_cm - ROW_CM) / 2))
+    half = ChartStack(sheet, ONE_CHART_COLUMN, charts_row, ONE_MEETING_WIDTHS, height_cm=height)
+    half.width_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
+    if quadrant is not None:
+        half.add(readable(_quadrant_chart(sheet, quadrant, quadrant.title(codebook), quadrant_first, codebook)))
+    first, last = airtime_rows
+    if last >= first:
+        airtime = BarChart()
+        airtime.type = "bar"
+        airtime.title = "Share of airtime against share of the room"
+        airtime.x_axis.scaling.orientation = "maxMin"  # the table's order, top to bottom
+        airtime.y_axis.number_format = PERCENT
+        airtime.add_data(
+            Reference(sheet.worksheet, min_col=2, max_col=3, min_row=first - 1, max_row=last), titles_from_data=True
+        )
+        airtime.set_categories(Reference(sheet.worksheet, min_col=LABEL_COLUMN, min_row=first, max_row=last))
+        paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
+        if half.charts:  # beside the first
+            half.column, half.row = ONE_CHART_COLUMN + ONE_CHART_COLUMNS // 2, charts_row
+        half.add(readable(airtime))
+    whole = ChartStack(sheet, ONE_CHART_COLUMN, max(half.row, charts_row), ONE_MEETING_WIDTHS, height_cm=height)
+    whole.width_cm = ONE_CHART_COLUMNS * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
+    first, last = item_rows
+    if definitions and last >= first:
+        by_item = _indices_chart(
+            BarChart(),
+            f"{listed([index.short for index in definitions])} by agenda item",
+            sheet.worksheet,
+            [2 + position for position in range(len(definitions))],
+            first,
+            last,
+            LABEL_COLUMN,
+            [palette.index_colour(codebook, index) for index in definitions],
+        )
+        whole.add(readable(by_item))
+    last_column = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
+    bottom = max(sheet.rows, whole.last_row if whole.charts else half.last_row)
+    print_on_one_page(sheet.worksheet, last_column, bottom, tall=True)
+
+
+def _named_table(
+    sheet: Sheet, header: Sequence[str], rows: Sequence[Sequence[Any]], number_format: str
+) -> tuple[int, int]:
+    """A table of names (in full, wrapped) and numbers, the headings over their numbers; beside the page, each
+    name as a chart shows it. Returns the first and last body rows."""
+    sheet.next_row_height(2 * ROW_POINTS)  # the headings over the numbers wrap onto two lines
+    sheet.append([*header, *[None] * (LABEL_COLUMN - 1 - len(header)), "Chart label"], font=BOLD, right_from=1)
+    first = sheet.rows + 1
+    name_width = ONE_MEETING_WIDTHS[0]
+    for name, *values in rows:
+        filler = [None] * (LABEL_COLUMN - 2 - len(values))
+        lines = math.ceil(len(name) / (name_width + 4)) if name else 1  # text runs narrower than digits
+        if lines > 1:
+            sheet.next_row_height(ROW_POINTS * lines)
+        sheet.worksheet.append(
+            [
+                sheet.cell(name, alignment=WRAPPED),
+                *[sheet.cell(value, number_format) for value in values],
+                *filler,
+                sheet.cell(chart_label(name)),
+            ]
+        )
+        sheet.rows += 1
+    last = sheet.rows
+    sheet.blank()
+    return first, last
+
+
+def readable(chart: ChartT) -> ChartT:
+    """Axis and legend text at the page's own size: at the print's scale, Excel's default 10 points would print
+    under 9."""
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+
+    def text() -> RichText:
+        size = CharacterProperties(sz=CHART_TEXT_SIZE)
+        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
+
+    chart.x_axis.txPr = text()
+    chart.y_axis.txPr = text()
+    if chart.legend is not None:
+        chart.legend.txPr = text()
+        chart.legend.position = "b"  # under the plot: a legend beside it takes a third of a half-width chart
+    return chart
 
 
 def _indices_chart(
