@@ -236,6 +236,21 @@ RESERVED_INDEX_IDS = frozenset(
         "observed_minutes",
         "organisation_airtime_share",
         "organisation_participation_ratio",
+        "organisation_indices",
+        "index_counts",
+        "index_definitions",
+        "airtime_share",
+        "agenda_item",
+        "codebook",
+        "codebook_version",
+        "contribution_id",
+        "duration_s",
+        "wall_time",
+        "note",
+        "observer",
+        "series",
+        "session_title",
+        "text",
     }
 )
 
@@ -340,10 +355,15 @@ class Codebook(Strict):
             where = f"index '{index.id}'"
             if index.id in index_ids:
                 raise ValueError(f"{where}, field 'id': the index is defined twice")
-            if index.id in RESERVED_INDEX_IDS or index.id.endswith("_time"):
+            if (
+                index.id in RESERVED_INDEX_IDS
+                or index.id.endswith("_time")
+                or index.id.startswith("flag_")
+                or index.id in self.dimension_ids
+            ):
                 raise ValueError(
                     f"{where}, field 'id': '{index.id}' would clash with a column the exports already have "
-                    "(or with an index's by-time column); choose another id"
+                    "(a table's column, a dimension's, a flag's or an index's by-time column); choose another id"
                 )
             index_ids.add(index.id)
             dimension = self.dimension(index.dimension)

@@ -30,6 +30,16 @@ NOT_A_CODE = "#999999"  # grey: uncoded, and measures that are not codes
 NOT_A_CODE_DARK = "#555555"  # the darker of two grey series (share of airtime against share of the room)
 
 
+BLACK = "#000000"  # Okabe–Ito's eighth colour: a series' colour only where the codes do not take it
+
+
+def colours_apart(taken: Iterable[str]) -> list[str]:
+    """The palette's colours no code or index on the page has taken (black among them), in order: for series
+    that are not codes, such as organisations, so that no line is read as an index."""
+    used = {colour.upper() for colour in taken}
+    return [colour for colour in (*OKABE_ITO, BLACK) if colour.upper() not in used]
+
+
 def colour_at(position: int) -> str:
     return OKABE_ITO[position % len(OKABE_ITO)]
 

@@ -194,3 +194,13 @@ async def test_driving_the_app_leaves_the_interpreter_as_it_found_it(tmp_path: P
     with tuned_for_live_coding():
         assert gc.get_threshold() == GC_THRESHOLDS and sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
     assert (gc.get_threshold(), sys.getswitchinterval(), gc.get_freeze_count()) == before
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") : readme.index("## Further reading")]
+    package = root / "observer"
+    modules = [p.relative_to(package).as_posix() for p in package.rglob("*.py") if p.name != "__init__.py"]
+    named = [module for module in modules if f"`{module}`" in layout or f"`observer/{module}`" in layout]
+    assert sorted(set(modules) - set(named)) == []

@@ -137,6 +137,9 @@ def test_a_codebook_may_declare_no_index(tmp_path: Path, partnership: Codebook) 
         ({"id": "ri"}, "index 'ri', field 'id': the index is defined twice"),
         ({"id": "contributions"}, "index 'contributions', field 'id': 'contributions' would clash with a column"),
         ({"id": "ri_time"}, "index 'ri_time', field 'id': 'ri_time' would clash with a column"),
+        ({"id": "airtime_share"}, "index 'airtime_share', field 'id': 'airtime_share' would clash with a column"),
+        ({"id": "index_counts"}, "index 'index_counts', field 'id': 'index_counts' would clash with a column"),
+        ({"id": "topic"}, "index 'topic', field 'id': 'topic' would clash with a column"),
         ({"counts": []}, "field 'indices', field '0', field 'counts': List should have at least 1 item"),
     ],
 )
@@ -154,6 +157,56 @@ def test_codebooks_check_names_what_is_wrong_with_an_index(tmp_path: Path, chang
     assert result.exit_code != 0
     assert message in result.output, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_no_index_id_may_take_the_name_of_a_column_beside_the_indices(tmp_path: Path, partnership: Codebook) -> None:
+    """Every column the exports write beside the index columns (JSON rows, CSV and workbook headers), found by
+    exporting: an index of that id is refused, so an export never has two columns of one name."""
+    import csv
+    import re
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    with archive.create_session(session) as store:
+        coding = CodingSession(store)
+        coding.speak(at(0), participant_id=session.participants[0].id)
+        coding.set_code(at(1), "orientation", "partnership_first")
+    root = str(archive.paths.root)
+    runner = CliRunner()
+    for name in ("s.json", "s.csv", "s.xlsx"):
+        assert (
+            runner.invoke(main, ["--data-dir", root, "export", session.id, "-o", str(tmp_path / name)]).exit_code == 0
+        )
+    trends = ["--data-dir", root, "trends", "--include-unfinished"]
+    assert runner.invoke(main, [*trends, "-o", str(tmp_path / "t.xlsx")]).exit_code == 0
+    trend = json.loads(runner.invoke(main, [*trends, "--json"]).stdout)
+    beside: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if "pfi" in value:
+                beside.update(value)
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(json.loads((tmp_path / "s.json").read_text()))
+    walk(trend)
+    for table in tmp_path.glob("s*.csv"):
+        beside.update(next(csv.reader(table.open())))
+    for book in ("s.xlsx", "t.xlsx"):
+        for sheet in load_workbook(tmp_path / book, read_only=True).worksheets:
+            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            beside.update(str(value) for value in header if value)
+    ids = {column for column in beside if re.fullmatch(r"[a-z][a-z0-9_]*", column)} - {"pfi", "ri"}
+    assert {"index_counts", "organisation_indices", "session_id", "flag_coordinator", "wall_time"} <= ids
+    frozen = partnership.model_dump(mode="json")
+    for column in sorted(ids):
+        index = frozen["indices"][0] | {"id": column}
+        with pytest.raises(ValueError, match="would clash with a column"):
+            Codebook.model_validate(frozen | {"indices": [index]})
 
 
 def test_workbook_definitions_follow_the_numbers_the_metrics_use(partnership: Codebook) -> None:

@@ -21,6 +21,7 @@ from observer.models import (
     Attendance,
     Codebook,
     Contribution,
+    Organisation,
     Participant,
     Session,
     SessionData,
@@ -528,6 +529,76 @@ def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: 
         "Partnership-first (PFI)",
         "Partnership-first (PFI)",
     ]
+
+
+def test_the_dashboard_fills_its_page_in_colours_no_index_has_and_dates_that_never_wrap(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    from .meetings import contribution
+
+    meetings = []
+    for month in range(1, 11):  # ten meetings, each with seven more organisations speaking once
+        data = hand_meeting(partnership, f"s{month}", dt.date(2026, month, 1)).model_copy(deep=True)
+        session = data.session
+        for extra in range(7):
+            session.organisations.append(Organisation(id=f"x{extra}", name=f"Extra {extra}"))
+        contributions = data.contributions
+        for extra in range(7):  # after #6 at 200 s, before the end at 300 s; Extra 6 speaks longest
+            contributions.append(contribution(10 + extra, 201 + extra, None, f"x{extra}", {}, wall=201 + extra + 300))
+        meetings.append(data)
+    path = tmp_path / "trend.xlsx"
+    export_trends(meetings, "Hand", path, ExportOptions())
+    book = load_workbook(path)
+    dashboard = book["Dashboard"]
+    scale = _check_one_page(dashboard)
+    # The charts fill the page: at the print's scale it is nearly the page's width and height both.
+    area = range_boundaries(dashboard.print_area.split("!")[-1].replace("$", ""))
+    width = sum(xlsx_module.column_cm(w) for w in _widths(dashboard, area[2]))
+    assert width * scale >= 0.95 * PRINTABLE_WIDTH_CM
+    assert _top_cm(dashboard, area[3] + 1) * scale >= 0.9 * PRINTABLE_HEIGHT_CM
+    charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in dashboard._charts}
+    indices = charts.pop("PFI and RI over meetings")
+    index_colours = {series.graphicalProperties.line.solidFill.srgbClr for series in indices.series}
+    assert len(charts) == 2
+    for title, chart in charts.items():
+        # Ten organisations: the six with most airtime, and the title says so.
+        assert title.endswith("(the 6 of 10 with most airtime)"), title
+        assert len(chart.series) == 6
+        colours = [series.graphicalProperties.line.solidFill.srgbClr for series in chart.series]
+        assert len(set(colours)) == 6 and not set(colours) & index_colours
+    for chart in dashboard._charts:  # ten dates: every second labelled, short, so none wraps
+        assert chart.x_axis.number_format.formatCode == "d mmm yy" and chart.x_axis.tickLblSkip == 2
+    # The headline sentence across the page, wrapped, as tall as its lines.
+    headline = next(cell for cell in dashboard["A"] if str(cell.value).startswith("Partnership-first (PFI)"))
+    assert headline.alignment.wrap_text and headline.font.sz == 13
+    assert any(
+        merged.min_row == headline.row and merged.max_col == len(xlsx_module.DASHBOARD_WIDTHS)
+        for merged in dashboard.merged_cells.ranges
+    )
+
+
+def test_organisations_named_like_column_ids_keep_their_names_as_typed(tmp_path: Path, partnership: Codebook) -> None:
+    # The names of three columns of the trend workbook, typed as organisations' names.
+    typed = ["session_id", "pfi", "airtime_share"]
+    meetings = []
+    for month in (1, 2):
+        data = hand_meeting(partnership, f"s{month}", dt.date(2026, month, 1)).model_copy(deep=True)
+        for organisation, name in zip(data.session.organisations, typed, strict=True):
+            organisation.name = name
+        meetings.append(data)
+    export_trends(meetings, "Hand", tmp_path / "trend.xlsx", ExportOptions())
+    export_sessions(meetings[:1], tmp_path / "one.xlsx")
+    trend = load_workbook(tmp_path / "trend.xlsx")
+    for sheet in ("Airtime by organisation", "PFI by organisation"):
+        header = [cell.value for cell in trend[sheet][1]]
+        assert header[0] == "Meeting date" and sorted(header[1:]) == sorted(typed), header
+    legends = [name for chart in trend["Dashboard"]._charts[1:] for name in _legend(trend, chart)]
+    assert sorted(legends) == sorted(typed * 2)
+    assert {row[3] for row in trend["Organisations"].iter_rows(min_row=2, values_only=True)} == set(typed)
+    one = load_workbook(tmp_path / "one.xlsx")
+    assert {row[2] for row in one["Organisations"].iter_rows(min_row=2, values_only=True)} == set(typed)
+    summary_names = [row[0] for row in one["Summary"].iter_rows(values_only=True)]
+    assert all(name in summary_names for name in typed)
 
 
 def test_no_formula_anywhere_in_either_workbook(tmp_path: Path, partnership: Codebook) -> None:

@@ -23,7 +23,8 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.dimensions import RowDimension, SheetFormatProperties
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
@@ -300,6 +301,17 @@ class Sheet:
     def blank(self) -> None:
         self.append([])
 
+    def paragraph(self, text: str, last_column: int, font: Font | None = None, line_characters: int = 165) -> None:
+        """A sentence across the page: one cell merged from A to ``last_column``, wrapped, as tall as its lines
+        (``line_characters``: about how many of its characters a line of that width holds)."""
+        points = (font.sz if font is not None and font.sz else 11) * 1.4
+        self.next_row_height(points * max(1, math.ceil(len(text) / line_characters)))
+        row = self.rows + 1
+        self.worksheet.merged_cells.add(CellRange(min_col=1, min_row=row, max_col=last_column, max_row=row))
+        cell = self.cell(text, font=font or Font(), alignment=WRAPPED)
+        self.worksheet.append([cell])
+        self.rows += 1
+
     def next_row_height(self, points: float) -> None:
         """The next row's height: a write-only sheet's rows are not sized to their text by every reader, so a
         large number or a wrapped name would run into the row below."""
@@ -336,16 +348,21 @@ class Table:
         formats: dict[str, str] | None = None,
         widths: dict[str, int] | None = None,
         in_words: bool = True,
+        typed: Sequence[str] = (),
+        typed_format: str | None = None,
     ) -> None:
         self.book, self.name, self.header = book, name, header
-        # What the header row shows: words for a reader, or the tidy ids (the Contributions sheet, like the CSV).
-        self.shown = [book.headings.get(c) or HEADINGS.get(c, c) for c in header] if in_words else header
+        # What the header row shows: words for a reader, or the tidy ids (the Contributions sheet, like the CSV);
+        # then any typed names as they were typed (an organisation called "pfi" is not the index).
+        shown = [book.headings.get(c) or HEADINGS.get(c, c) for c in header] if in_words else list(header)
+        self.shown = [*shown, *typed]
         formats = formats or {}
         self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
+        if typed_format is not None:
+            self.formats |= {len(header) + i: typed_format for i in range(len(typed))}
         self.kinds = ColumnKinds.of(header, self.formats)
-        self.widths = [
-            (widths or {}).get(c, max(10, min(40, len(w) + 2))) for c, w in zip(header, self.shown, strict=True)
-        ]
+        self.widths = [(widths or {}).get(c, max(10, min(40, len(w) + 2))) for c, w in zip(header, shown, strict=True)]
+        self.widths += [max(10, min(40, len(name) + 2)) for name in typed]
         self.sheets: list[Sheet] = []
         self.current = self._start(name)
 
@@ -424,8 +441,12 @@ class BookWriter:
         formats: dict[str, str] | None = None,
         widths: dict[str, int] | None = None,
         in_words: bool = True,
+        typed: Sequence[str] = (),
+        typed_format: str | None = None,
     ) -> Table:
-        table = Table(self, name, header, formats, widths, in_words)
+        """``typed``: columns after ``header`` headed by names a person typed (organisations), shown as typed
+        and never read as a column id, each with ``typed_format``."""
+        table = Table(self, name, header, formats, widths, in_words, typed, typed_format)
         table.extend(rows)
         return table
 
@@ -532,6 +553,7 @@ SUMMARY_WIDTHS = [34, 24, 20] + [12] * 5 + [2] + [12] * 7  # B and C: the worded
 CHART_COLUMN = 10  # J: clear of the tables, and of the sentences above the charts (they spill to the right)
 CHART_WIDTH_CM, CHART_HEIGHT_CM = 15.0, 7.0
 ROW_CM = 20 / 96 * 2.54  # Excel's default row: 15 points, 20 pixels
+ROW_POINTS = 15.0
 
 
 def column_cm(width: float) -> float:
@@ -575,6 +597,9 @@ def fitted_sheet(book: BookWriter, name: str, widths: Sequence[int]) -> Sheet:
     writes its properties (set later, the fit would be silently left out)."""
     sheet = book.sheet(name, widths)
     sheet.worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    # Excel's own row height, said outright: another spreadsheet's default (LibreOffice's is 12.8 points) would
+    # make the rows shorter than the charts laid out over them.
+    sheet.worksheet.sheet_format = SheetFormatProperties(defaultRowHeight=ROW_POINTS, customHeight=True)
     return sheet
 
 
@@ -712,9 +737,9 @@ ONE_CHART_COLUMNS = 8  # G–N: two charts side by side, the third under them ac
 LABEL_COLUMN = 16  # P, beside the page: each name as the charts show it (cut to CHART_LABEL_LIMIT)
 ONE_CHART_HEIGHT_CM, ONE_CHART_MAX_HEIGHT_CM = 5.0, 9.0
 PAGE_TITLE = Font(bold=True, size=16)
-ROW_POINTS = 15.0  # a row of 11-point text
 BIG_NUMBER_ROW_POINTS = 26.0
 CHART_TEXT_SIZE = 1100  # hundredths of a point: chart axes and legends at the page's own 11 points
+CHART_TITLE_SIZE = 1300
 
 
 def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definitions: list[IndexDefinition]) -> None:
@@ -790,7 +815,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     half = ChartStack(sheet, ONE_CHART_COLUMN, charts_row, ONE_MEETING_WIDTHS, height_cm=height)
     half.width_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
     if quadrant is not None:
-        half.add(readable(_quadrant_chart(sheet, quadrant, quadrant.title(codebook), quadrant_first, codebook)))
+        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant.title(codebook), quadrant_first, codebook))))
     first, last = airtime_rows
     if last >= first:
         airtime = BarChart()
@@ -805,7 +830,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
         paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
         if half.charts:  # beside the first
             half.column, half.row = ONE_CHART_COLUMN + ONE_CHART_COLUMNS // 2, charts_row
-        half.add(readable(airtime))
+        half.add(below(readable(airtime)))
     whole = ChartStack(sheet, ONE_CHART_COLUMN, max(half.row, charts_row), ONE_MEETING_WIDTHS, height_cm=height)
     whole.width_cm = ONE_CHART_COLUMNS * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
     first, last = item_rows
@@ -820,7 +845,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
             LABEL_COLUMN,
             [palette.index_colour(codebook, index) for index in definitions],
         )
-        whole.add(readable(by_item))
+        whole.add(below(readable(by_item)))
     last_column = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
     bottom = max(sheet.rows, whole.last_row if whole.charts else half.last_row)
     print_on_one_page(sheet.worksheet, last_column, bottom, tall=True)
@@ -854,21 +879,32 @@ def _named_table(
     return first, last
 
 
-def readable(chart: ChartT) -> ChartT:
-    """Axis and legend text at the page's own size: at the print's scale, Excel's default 10 points would print
-    under 9."""
-    from openpyxl.chart.text import RichText
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+def below(chart: ChartT) -> ChartT:
+    """The legend under the plot: beside it, it takes a third of a half-width chart."""
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    return chart
 
-    def text() -> RichText:
-        size = CharacterProperties(sz=CHART_TEXT_SIZE)
-        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
 
+def readable(chart: ChartT, legend: bool = True) -> ChartT:
+    """Axis and legend text at the page's own size (at the print's scale, the default 10 points would print
+    under 9), and a title at 13 points rather than 18, so that it leaves the plot its room."""
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+
+    def text(size: int = CHART_TEXT_SIZE, bold: bool | None = None, words: str | None = None) -> RichText:
+        properties = CharacterProperties(sz=size, b=bold)
+        runs = [RegularTextRun(t=words, rPr=properties)] if words is not None else []
+        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=properties), r=runs, endParaRPr=properties)])
+
+    if chart.title is not None:
+        words = "".join(run.t for paragraph in chart.title.tx.rich.p for run in paragraph.r or [])
+        chart.title = Title(tx=Text(rich=text(CHART_TITLE_SIZE, True, words)), overlay=False)
     chart.x_axis.txPr = text()
     chart.y_axis.txPr = text()
-    if chart.legend is not None:
+    if legend and chart.legend is not None:
         chart.legend.txPr = text()
-        chart.legend.position = "b"  # under the plot: a legend beside it takes a third of a half-width chart
     return chart
 
 
@@ -1005,19 +1041,20 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
         dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
         meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
         dashboard.append([f"{trend.series or '(no series)'}: {meetings_said}, {dates}"], font=TITLE)
+        page = len(DASHBOARD_WIDTHS)
         if trend.left_out:
-            dashboard.append([f"{story.left_out_sentence(trend)}."])
+            dashboard.paragraph(f"{story.left_out_sentence(trend)}.", page)
         dashboard.blank()
         for sentence in story.trend_sentences(trend):  # the headline: the trend over every meeting
-            dashboard.append([f"{sentence}."], font=HEADLINE)
-        dashboard.bullets(story.change_sentences(trend))
+            dashboard.paragraph(f"{sentence}.", page, HEADLINE, line_characters=125)
+        for sentence in story.change_sentences(trend):
+            dashboard.paragraph(f"• {sentence}.", page)
         tests = story.page_tests(trend)
-        dashboard.append(
-            [
-                f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
-                f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
-                f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet."
-            ]
+        dashboard.paragraph(
+            f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
+            f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
+            f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet.",
+            page,
         )
         dashboard.blank()
         charts_row = dashboard.rows + 1
@@ -1084,17 +1121,26 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
             | {index.id: RATIO for index in definitions},
             {"organisation": 30},
         ).finish()
-        names = [chart_label(organisation_names[oid]) for oid in trend.organisations]  # the charts' legends
-        wide_header = ["meeting_date", *names]
+        # Most airtime first: the charts draw the first few, in colours no index on the page has.
+        index_colours = palette.index_colours(trend.codebooks)
+        line_colours = palette.colours_apart(index_colours[index.id] for index in definitions)[:MAX_ORGANISATION_LINES]
+        ranked = sorted(
+            trend.organisations,
+            key=lambda oid: -sum(row.organisation_airtime_share.get(oid) or 0.0 for row in trend.rows),
+        )
+        names = [chart_label(organisation_names[oid]) for oid in ranked]  # the charts' legends
+        wide_header = ["meeting_date"]
         airtime_wide = (
             book.table(
                 "Airtime by organisation",
                 wide_header,
                 [
-                    [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in trend.organisations]]
+                    [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in ranked]]
                     for row in trend.rows
                 ],
-                dict.fromkeys(names, PERCENT) | {"meeting_date": "yyyy-mm-dd"},
+                {"meeting_date": "yyyy-mm-dd"},
+                typed=names,
+                typed_format=PERCENT,
             )
             .finish()
             .first
@@ -1109,18 +1155,19 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
                     [
                         [
                             row.meeting_date,
-                            *[row.organisation_indices.get(oid, {}).get(first_index.id) for oid in trend.organisations],
+                            *[row.organisation_indices.get(oid, {}).get(first_index.id) for oid in ranked],
                         ]
                         for row in trend.rows
                     ],
-                    dict.fromkeys(names, RATIO) | {"meeting_date": "yyyy-mm-dd"},
+                    {"meeting_date": "yyyy-mm-dd"},
+                    typed=names,
+                    typed_format=RATIO,
                 )
                 .finish()
                 .first
             )
 
         charts = []
-        colours = palette.index_colours(trend.codebooks)
         if trend.rows and definitions:
             charts.append(
                 _indices_chart(
@@ -1131,45 +1178,78 @@ def write_trend_workbook(trend: metrics.Trend, headers: list[SessionData], path:
                     2,
                     meetings.rows,
                     2,
-                    [colours[index.id] for index in definitions],
+                    [index_colours[index.id] for index in definitions],
                 )
             )
-        if trend.rows and trend.organisations:
-            charts.append(_by_organisation_chart("Share of airtime by organisation", airtime_wide, len(wide_header)))
-            charts[-1].y_axis.number_format = PERCENT
+        drawn = min(len(ranked), len(line_colours))
+        some = f" (the {drawn} of {len(ranked)} with most airtime)" if drawn < len(ranked) else ""
+        if trend.rows and drawn:
+            chart = _by_organisation_chart(f"Share of airtime by organisation{some}", airtime_wide, drawn, line_colours)
+            chart.y_axis.number_format = PERCENT
+            charts.append(chart)
             if index_wide is not None and first_index is not None:
-                chart = _by_organisation_chart(f"{first_index.heading} by organisation", index_wide, len(wide_header))
+                title = f"{first_index.heading} by organisation{some}"
+                chart = _by_organisation_chart(title, index_wide, drawn, line_colours)
                 chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
                 charts.append(chart)
-        last_row, last_column = dashboard.rows, 2 * DASHBOARD_CHART_COLUMNS
-        for position, chart in enumerate(charts):
-            chart.x_axis.number_format = "yyyy-mm-dd"
-            chart.width, chart.height = DASHBOARD_CHART_CM
-            row = charts_row + (position // 2) * DASHBOARD_CHART_ROWS
-            column = 1 + (position % 2) * DASHBOARD_CHART_COLUMNS
-            dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
-            last_row = max(last_row, row + DASHBOARD_CHART_ROWS - 2)
-        print_on_one_page(dashboard.worksheet, last_column, last_row)
+        last_row = _place_dashboard_charts(dashboard, charts, charts_row, trend.rows)
+        print_on_one_page(dashboard.worksheet, len(DASHBOARD_WIDTHS), last_row)
         _about_sheet(book, headers, naming, "trend workbook")
         book.save(path)
 
 
-# The dashboard: equal columns, charts two to a row, each chart six columns by 15 rows.
+# The dashboard: equal columns; the indices' chart on the left half, the organisations' two on the right half
+# one above the other; as tall as makes the page A4 landscape's shape, so that the charts fill it.
 DASHBOARD_WIDTHS = [12] * 12
 DASHBOARD_CHART_COLUMNS = 6
-DASHBOARD_CHART_ROWS = 15
-DASHBOARD_CHART_CM = (6 * column_cm(12) - 0.4, 14 * ROW_CM)
+PAGE_HEIGHT_OVER_WIDTH = (21.0 - 2 * 1.27) / (29.7 - 2 * 1.016)  # A4 landscape less the margins
+MIN_CHART_CM = 6.0
+MAX_ORGANISATION_LINES = 6
+MAX_DATE_LABELS = 6  # on a half-width chart: more and "12 Jan 26" would wrap
 
 
-def _by_organisation_chart(title: str, wide: Sheet, columns: int) -> LineChart:
+def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row: int, rows: list[Any]) -> int:
+    """Lays the charts out under the words; returns the page's last row."""
+    if not charts:
+        return dashboard.rows
+    width_cm = sum(column_cm(width) for width in DASHBOARD_WIDTHS)
+    words_cm = (first_row - 1) * ROW_CM + sum(
+        (dimension.ht or 15) / 72 * 2.54 - ROW_CM
+        for index, dimension in dashboard.worksheet.row_dimensions.items()
+        if index < first_row
+    )
+    charts_cm = max(2 * MIN_CHART_CM, width_cm * PAGE_HEIGHT_OVER_WIDTH - words_cm)
+    half_cm = DASHBOARD_CHART_COLUMNS * column_cm(DASHBOARD_WIDTHS[0]) - 0.3
+    rows_tall = math.floor(charts_cm / ROW_CM)
+    skip = max(1, math.ceil(len(rows) / MAX_DATE_LABELS))
+    places = [(1, first_row, rows_tall)]  # the indices: left, the whole height
+    upper = rows_tall // 2
+    places += [
+        (1 + DASHBOARD_CHART_COLUMNS, first_row, upper - 1),
+        (1 + DASHBOARD_CHART_COLUMNS, first_row + upper, upper - 1),
+    ]
+    last_row = first_row
+    for chart, (column, row, tall) in zip(charts, places, strict=False):
+        # A legend of six organisations keeps the default size: larger, it would take a column a name.
+        readable(chart, legend=chart is charts[0])
+        chart.x_axis.number_format = "d mmm yy"  # short: never wraps
+        chart.x_axis.tickLblSkip = skip
+        chart.width, chart.height = half_cm, tall * ROW_CM - 0.2
+        dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
+        last_row = max(last_row, row + tall - 1)
+    return last_row
+
+
+def _by_organisation_chart(title: str, wide: Sheet, drawn: int, colours: Sequence[str]) -> LineChart:
+    """The first ``drawn`` organisations of a wide sheet (most airtime first), each in its colour."""
     chart = LineChart()
     chart.title = title
     chart.add_data(
-        Reference(wide.worksheet, min_col=2, max_col=columns, min_row=1, max_row=wide.rows), titles_from_data=True
+        Reference(wide.worksheet, min_col=2, max_col=1 + drawn, min_row=1, max_row=wide.rows), titles_from_data=True
     )
     chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
     chart.legend.position = "b"  # one entry per organisation: below, so the lines keep the chart's width
-    paint(chart, [palette.colour_at(position) for position in range(columns - 1)])
+    paint(chart, colours)
     return chart
 
 
