@@ -15,7 +15,7 @@ from rich.text import Text
 from observer import palette
 from observer.agreement import Comparison
 from observer.clock import format_clock
-from observer.metrics import UNCODED, SessionSummary, Trend, code_heading, time_key
+from observer.metrics import UNCODED, SessionSummary, code_heading, time_key
 from observer.models import Codebook, SessionData
 from observer.sequences import (
     AfterFlag,
@@ -29,6 +29,7 @@ from observer.sequences import (
 from observer.story import change_sentences, left_out_sentence, session_sentences, trend_sentences
 from observer.text import percent as whole_percent
 from observer.text import plural
+from observer.trends import Trend
 
 BAR_WIDTH = 24
 

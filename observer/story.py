@@ -10,15 +10,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from observer.metrics import (
-    MIN_EXPECTED,
-    OVERREPRESENTED_AIRTIME_RATIO,
-    SessionSummary,
-    Trend,
-    two_proportion_p,
-)
+from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.text import listed, lower_first, percent
+from observer.trends import MIN_EXPECTED, Trend, two_proportion_p
 
 MAX_SENTENCES = 7
 # An organisation "spoke for much more than its share" at this airtime ratio (the live panel's marker), and

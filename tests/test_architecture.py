@@ -1,16 +1,14 @@
-"""Import contracts: one-way layers, no cycles, screens that never import screens, a CLI that needs no Textual.
-
-The graph is read from the source (every ``import``, also inside functions and under TYPE_CHECKING), so a lazy
-import cannot hide a cycle or a layer crossed.
+"""Import contracts (one-way layers, no cycles, screens that never import screens: pyproject.toml, checked by
+import-linter), and a command line that needs no Textual.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,100 +16,41 @@ import pytest
 from .conftest import REPO
 
 PACKAGE = REPO / "observer"
-APP_LAYERS = ("observer.tui", "observer.cli", "observer.__main__")
-SCREENS = (
-    "observer.tui.home",
-    "observer.tui.coding_screen",
-    "observer.tui.transcript_screen",
-    "observer.tui.new_session",
-    "observer.tui.review",
+APP_AND_REPORT = (
+    "observer.tui",
+    "observer.cli",
+    "observer.cli_support",
+    "observer.cli_analysis",
+    "observer.__main__",
+    "observer.report",
 )
-# The one screen built on another: the transcript screen is the coding screen moving through turns.
-EXTENDS = {"observer.tui.transcript_screen": ["observer.tui.coding_screen"]}
 
 
-def _modules() -> dict[str, Path]:
-    modules = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = list(path.relative_to(REPO).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        modules[".".join(parts)] = path
-    return modules
+def test_the_import_contracts_hold() -> None:
+    """The contracts in pyproject.toml (no cycle, one-way layers, screens apart), as CI's ``lint-imports`` runs
+    them: import-linter reads every import, also inside functions and under TYPE_CHECKING."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
 
 
-MODULES = _modules()
-
-
-def _imports(name: str, path: Path) -> set[str]:
-    """Every module ``name`` imports anywhere in its source: observer modules resolved, others as written."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            found.add(module)
-            found.update(f"{module}.{alias.name}" for alias in node.names if f"{module}.{alias.name}" in MODULES)
-    resolved = set()
-    for module in found:
-        if module.startswith("observer"):
-            while module not in MODULES:
-                module = module.rpartition(".")[0]
-        if module != name:
-            resolved.add(module)
-    return resolved
-
-
-GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
-
-
-def _is_under(module: str, prefixes: tuple[str, ...]) -> bool:
-    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
-
-
-def test_no_import_cycle_anywhere() -> None:
-    cycles = []
-    done: set[str] = set()
-
-    def visit(module: str, path: list[str]) -> None:
-        if module in path:
-            cycles.append(" → ".join([*path[path.index(module) :], module]))
-            return
-        if module in done:
-            return
-        for imported in sorted(GRAPH.get(module, ())):
-            if imported in MODULES:
-                visit(imported, [*path, module])
-        done.add(module)
-
-    for module in sorted(MODULES):
-        visit(module, [])
-    assert cycles == []
-
-
-def test_the_core_never_imports_the_app_the_report_layer_or_textual() -> None:
-    core = [name for name in MODULES if not _is_under(name, (*APP_LAYERS, "observer.report"))]
-    assert "observer.storage" in core and "observer.export.xlsx" in core and "observer.metrics" in core
-    crossings = {
-        name: sorted(m for m in GRAPH[name] if _is_under(m, (*APP_LAYERS, "observer.report", "textual")))
-        for name in core
+def test_every_core_module_is_under_the_core_contract() -> None:
+    """A new module outside the app and the report layer is core: the contract must name it (or its package)."""
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    core = next(c for c in contracts["contracts"] if c["name"].startswith("The core never"))["source_modules"]
+    top = {
+        path.stem if path.is_file() else path.name
+        for path in PACKAGE.iterdir()
+        if path.suffix == ".py" or (path / "__init__.py").exists()
     }
-    assert {name: found for name, found in crossings.items() if found} == {}
-
-
-def test_the_report_layer_never_imports_textual_or_the_app() -> None:
-    assert [m for m in GRAPH["observer.report"] if _is_under(m, (*APP_LAYERS, "textual"))] == []
-
-
-def test_screens_never_import_one_another() -> None:
-    expected = {key: EXTENDS.get(key, []) for key in SCREENS}
-    assert {screen: sorted(GRAPH[screen] & set(SCREENS)) for screen in SCREENS} == expected
+    expected = {f"observer.{name}" for name in top if name != "__init__"} - set(APP_AND_REPORT)
+    assert sorted(expected - set(core)) == []
 
 
 WITHOUT_TEXTUAL = """
@@ -204,3 +143,12 @@ def test_the_readme_layout_names_every_module() -> None:
     modules = [p.relative_to(package).as_posix() for p in package.rglob("*.py") if p.name != "__init__.py"]
     named = [module for module in modules if f"`{module}`" in layout or f"`observer/{module}`" in layout]
     assert sorted(set(modules) - set(named)) == []
+
+
+def test_no_module_is_over_seven_hundred_lines() -> None:
+    long = {
+        path.relative_to(PACKAGE).as_posix(): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 700
+    }
+    assert long == {}

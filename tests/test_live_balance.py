@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from observer.codebooks import resolve_codebook
 from observer.coding import ActionRefused, CodingSession
-from observer.metrics import LiveBalance, LiveBalanceTracker, live_balance
+from observer.live_balance import LiveBalance, LiveBalanceTracker, live_balance
 from observer.storage import Archive, MemorySessionStore
 
 from .conftest import at, make_session

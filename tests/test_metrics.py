@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from observer import metrics
+from observer import live_balance, metrics, trends
 from observer.models import Codebook
 
 from .meetings import empty_meeting, hand_meeting
@@ -113,9 +113,9 @@ def test_empty_session_is_undefined_not_zero(partnership: Codebook) -> None:
 
 
 def test_least_squares_slope_skips_undefined() -> None:
-    assert metrics.least_squares_slope([0.2, 0.4, None, 0.8]) == approx(0.2)
-    assert metrics.least_squares_slope([0.5]) is None
-    assert metrics.least_squares_slope([None, None]) is None
+    assert trends.least_squares_slope([0.2, 0.4, None, 0.8]) == approx(0.2)
+    assert trends.least_squares_slope([0.5]) is None
+    assert trends.least_squares_slope([None, None]) is None
 
 
 def test_series_trend(partnership: Codebook) -> None:
@@ -129,19 +129,19 @@ def test_series_trend(partnership: Codebook) -> None:
         for c in second.contributions
     ]
     second = second.model_copy(update={"contributions": changed})
-    trend = metrics.series_trend([second, first], "Hand")
+    trend = trends.series_trend([second, first], "Hand")
     assert [row.session_id for row in trend.rows] == ["s1", "s2"]
     assert [row.indices["pfi"] for row in trend.rows] == [approx(0.5), approx(0.75)]
     assert trend.change["pfi"] == approx(0.25)
     assert trend.slope["pfi"] == approx(0.25)
     assert trend.change["ri"] == approx(0.0)
     assert trend.rows[0].organisation_airtime_share["council"] == approx(130 / 300)
-    single = metrics.series_trend([first], "Hand")
+    single = trends.series_trend([first], "Hand")
     assert single.change["pfi"] is None and single.slope["pfi"] is None
 
 
 def test_live_panel_and_summary_agree(partnership: Codebook) -> None:
     data = hand_meeting(partnership)
-    live, summary = metrics.live_balance(data), metrics.summarise(data)
+    live, summary = live_balance.live_balance(data), metrics.summarise(data)
     assert live.indices == summary.indices
     assert live.organisations == summary.organisations

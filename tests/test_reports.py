@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from observer import metrics, palette, story
-from observer.export import ExportOptions, export_sessions, export_trends
+from observer import metrics, palette, story, trends
+from observer.export import ExportOptions, export_sessions, export_trends, session_workbook, trend_workbook
 from observer.export import xlsx as xlsx_module
 from observer.models import (
     AgendaItem,
@@ -295,8 +295,8 @@ def _meetings(partnership: Codebook, shares: list[tuple[int, int]]) -> list[Sess
     return meetings
 
 
-def _series(partnership: Codebook, shares: list[tuple[int, int]]) -> metrics.Trend:
-    return metrics.series_trend(_meetings(partnership, shares), "Built")
+def _series(partnership: Codebook, shares: list[tuple[int, int]]) -> trends.Trend:
+    return trends.series_trend(_meetings(partnership, shares), "Built")
 
 
 def test_a_rise_over_thirty_contributions_is_within_noise_and_over_hundreds_beyond_chance(
@@ -417,7 +417,7 @@ def _check_one_page(sheet, one_meeting: bool = False, long_page: bool = False) -
         for other in boxes[position + 1 :]:
             assert not _overlap(box, other)
     for row, column in _cells_with_values(sheet):
-        if one_meeting and column == xlsx_module.LABEL_COLUMN:
+        if one_meeting and column == session_workbook.LABEL_COLUMN:
             continue  # beside the page: the names as the charts show them
         assert column <= max_col and row <= max_row
         for box in boxes:
@@ -572,7 +572,7 @@ def test_the_dashboard_fills_its_page_in_colours_no_index_has_and_dates_that_nev
     headline = next(cell for cell in dashboard["A"] if str(cell.value).startswith("Partnership-first (PFI)"))
     assert headline.alignment.wrap_text and headline.font.sz == 13
     assert any(
-        merged.min_row == headline.row and merged.max_col == len(xlsx_module.DASHBOARD_WIDTHS)
+        merged.min_row == headline.row and merged.max_col == len(trend_workbook.DASHBOARD_WIDTHS)
         for merged in dashboard.merged_cells.ranges
     )
 
@@ -688,7 +688,7 @@ def test_observer_trends_says_what_changed_as_the_dashboard_does(tmp_path: Path,
     archive = Archive(tmp_path / "data")
     for data in meetings:
         archive.add_session(data)
-    trend = metrics.series_trend(meetings, "Built")
+    trend = trends.series_trend(meetings, "Built")
     shown = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "trends"])
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())
@@ -739,11 +739,11 @@ def test_long_names_are_shortened_in_charts_and_keep_the_page(tmp_path: Path, pa
 def test_the_cochran_armitage_trend_test_worked_by_hand() -> None:
     # Scores 0, 1, 2; 2/10, 5/10, 8/10: N = 30, p̄ = 0.5, T = Σ t(x − n·p̄) = 0·(−3) + 1·0 + 2·3 = 6,
     # Var = p̄(1 − p̄)·(Σ n·t² − (Σ n·t)²/N) = 0.25 · (50 − 900/30) = 5, z = 6/√5 = 2.683, p = 0.00729.
-    assert metrics.cochran_armitage_p([(2, 10), (5, 10), (8, 10)]) == pytest.approx(0.007290, abs=1e-6)
-    assert metrics.cochran_armitage_p([(5, 10), (5, 10), (5, 10)]) == pytest.approx(1.0)
-    assert metrics.cochran_armitage_p([(2, 10), (0, 0), (8, 10)]) is not None  # a meeting with none coded: skipped
-    assert metrics.cochran_armitage_p([(1, 10), (1, 10)]) is None  # 2 expected on the smaller side: no test
-    assert metrics.cochran_armitage_p([(3, 10)]) is None
+    assert trends.cochran_armitage_p([(2, 10), (5, 10), (8, 10)]) == pytest.approx(0.007290, abs=1e-6)
+    assert trends.cochran_armitage_p([(5, 10), (5, 10), (5, 10)]) == pytest.approx(1.0)
+    assert trends.cochran_armitage_p([(2, 10), (0, 0), (8, 10)]) is not None  # a meeting with none coded: skipped
+    assert trends.cochran_armitage_p([(1, 10), (1, 10)]) is None  # 2 expected on the smaller side: no test
+    assert trends.cochran_armitage_p([(3, 10)]) is None
 
 
 def test_a_steady_rise_whose_last_meeting_dips_is_still_found_as_a_rise(partnership: Codebook) -> None:
@@ -754,7 +754,7 @@ def test_a_steady_rise_whose_last_meeting_dips_is_still_found_as_a_rise(partners
     assert first_to_last.p_value is not None and first_to_last.p_value > 0.3  # 6/30 against 9/30: noise
     test = trend.trend["pfi"]
     assert test.test == "Cochran-Armitage" and test.p_value is not None and test.p_value < 0.001
-    assert test.slope_per_meeting == pytest.approx(metrics.least_squares_slope([c / 30 for c in counts]))
+    assert test.slope_per_meeting == pytest.approx(trends.least_squares_slope([c / 30 for c in counts]))
     [headline, ri] = story.trend_sentences(trend)
     # Three tests on the page (the trend, first to last, since the previous meeting; RI has none): p × 3.
     assert story.page_tests(trend) == 3
@@ -782,7 +782,7 @@ def test_trends_leave_unfinished_sessions_out_and_say_so(tmp_path: Path, partner
     shown = json.loads(run(main, [*data_dir, "trends", "--json"]).output)
     assert [row["session_id"] for row in shown["rows"]] == ["s0", "s1", "s2"] and shown["left_out"] == 1
     assert set(shown["trend"]["pfi"]) == {"slope_per_meeting", "p_value", "test"}
-    assert shown["trend"]["pfi"]["p_value"] == pytest.approx(metrics.cochran_armitage_p([(6, 30), (10, 30), (14, 30)]))
+    assert shown["trend"]["pfi"]["p_value"] == pytest.approx(trends.cochran_armitage_p([(6, 30), (10, 30), (14, 30)]))
     words = " ".join(run(main, [*data_dir, "trends"]).output.split())
     assert "1 unfinished session of this series left out" in words and "The trend" in words
     everything = json.loads(run(main, [*data_dir, "trends", "--json", "--include-unfinished"]).output)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from observer import __version__, metrics
+from observer import __version__, metrics, trends
 from observer.errors import InputError
 from observer.export.records import (
     SESSION_FIELDS,
@@ -82,7 +82,7 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
         raise InputError(f"{path}: the folder {path.parent} does not exist")
     naming = options.naming()
     if suffix == ".xlsx":
-        from observer.export.xlsx import write_session_workbook
+        from observer.export.session_workbook import write_session_workbook
 
         write_session_workbook(sessions, codebooks_of(sessions), path, naming)
         return
@@ -214,9 +214,9 @@ def write_json_with_list(handle: BinaryIO, head: dict[str, Any], key: str, items
 
 def export_trends(
     sessions: Sessions, series: str, path: Path, options: ExportOptions, left_out: int = 0
-) -> metrics.Trend:
+) -> trends.Trend:
     """The trend workbook of ``sessions`` (one series), read one session at a time."""
-    from observer.export.xlsx import write_trend_workbook
+    from observer.export.trend_workbook import write_trend_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"{path}: the trend workbook is an .xlsx file")
@@ -231,18 +231,18 @@ def export_trends(
             headers.append(SessionData(session=redacted.session, contributions=[]))
             yield redacted
 
-    trend = metrics.series_trend(keeping_headers(), naming.series(series), left_out)
+    trend = trends.series_trend(keeping_headers(), naming.series(series), left_out)
     write_trend_workbook(trend, headers, path, naming)
     return trend
 
 
-def series_trend(sessions: Sessions, series: str, options: ExportOptions, left_out: int = 0) -> metrics.Trend:
+def series_trend(sessions: Sessions, series: str, options: ExportOptions, left_out: int = 0) -> trends.Trend:
     """The trend of ``sessions`` (one series) as an export would show it, without writing a workbook."""
     naming = options.naming()
-    return metrics.series_trend((naming.redact(data) for data in sessions), naming.series(series), left_out)
+    return trends.series_trend((naming.redact(data) for data in sessions), naming.series(series), left_out)
 
 
-def trend_json(trend: metrics.Trend, options: ExportOptions) -> dict[str, Any]:
+def trend_json(trend: trends.Trend, options: ExportOptions) -> dict[str, Any]:
     pseudonyms = options.pseudonyms
     names = dict(pseudonyms.organisations) if pseudonyms else {}
     return trend_record(trend, names)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from observer import metrics
+from observer import metrics, trends
 from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
 
@@ -266,7 +266,7 @@ def summary_record(data: SessionData, summary: metrics.SessionSummary, naming: N
     return record
 
 
-def trend_record(trend: metrics.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
+def trend_record(trend: trends.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
     """The trend as plain data; ``naming_for`` maps organisation ids to pseudonyms (empty: real names)."""
     record = plain(trend)
     _indices_as_columns(record["rows"])

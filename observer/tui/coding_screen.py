@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, overload
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -28,12 +28,9 @@ from observer import palette
 from observer.clock import format_clock, parse_clock
 from observer.coding import ENDED_OPENED, ENDED_REFUSAL, CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, AppKey, reserved_key_action
-from observer.metrics import (
-    LiveBalance,
-    LiveBalanceTracker,
-    span_at,
-)
-from observer.models import Contribution, Session, SessionData, SessionStatus, utc_now
+from observer.live_balance import LiveBalance, LiveBalanceTracker
+from observer.metrics import span_at
+from observer.models import Contribution, SessionStatus, utc_now
 from observer.storage import Archive, SessionStore
 from observer.text import plural
 from observer.tui.dialogs import (
@@ -46,7 +43,8 @@ from observer.tui.dialogs import (
     SpeakerPicker,
     TextPrompt,
 )
-from observer.tui.log_view import Cell, ContributionLog, Word
+from observer.tui.live_view import ContributionIds, LiveView, log_row, opening_message, spoke, view_of
+from observer.tui.log_view import Cell, ContributionLog
 from observer.tui.messages import GoHome, ShowReview
 from observer.tui.panels import (
     AttendeesPanel,
@@ -77,53 +75,6 @@ BETWEEN_FRAMES_SECONDS = 0.02
 # without a change before the collection may be a full one.
 QUIET_COLLECT_DELAY_SECONDS = 0.03
 IDLE_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class LiveView:
-    """An immutable picture of the session after the latest saved action."""
-
-    data: SessionData
-    positions: dict[str, int]  # contribution id -> index in data.contributions
-    running_id: str | None
-    changed: set[str] | None = None  # contributions written since the last view (None: take every one as new)
-
-    @property
-    def session(self) -> Session:
-        return self.data.session
-
-    def contribution(self, contribution_id: str | None) -> Contribution | None:
-        position = self.positions.get(contribution_id or "")
-        return None if position is None else self.data.contributions[position]
-
-
-class ContributionIds(Sequence[str]):
-    """A view's contribution ids in clock order, read from the view instead of copied out of it."""
-
-    def __init__(self, view: LiveView) -> None:
-        self._contributions = view.data.contributions
-        self._positions = view.positions
-
-    def __len__(self) -> int:
-        return len(self._contributions)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [c.id for c in self._contributions[index]]
-        return self._contributions[index].id
-
-    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
-        position = self._positions.get(value) if isinstance(value, str) else None
-        if position is None:
-            raise ValueError(f"{value!r} is not in the log")
-        return position
-
-    def __contains__(self, value: object) -> bool:
-        return isinstance(value, str) and value in self._positions
 
 
 class CodingScreen(Screen[None]):
@@ -217,36 +168,10 @@ class CodingScreen(Screen[None]):
     def _open(self) -> str:
         store = self._given_store or self.archive.open_session(self.session_id)
         self.coding = CodingSession(store)
-        messages = list(store.state.warnings)
-        recovered = self.coding.recover_after_interruption(self.now())
-        if recovered:
-            messages.append(recovered)
-        status = self.coding.session.status
-        if status == SessionStatus.ENDED:
-            messages.append(self.ENDED_MESSAGE)
-        elif status == SessionStatus.NEW:
-            planned = self.coding.session.planned_agenda
-            agenda = (
-                f"The first contribution opens '{planned[0]}'; A moves to the next agenda item."
-                if planned
-                else "Press A first to name the agenda item (talk is filed under the item running)."
-            )
-            messages.append(f"Press a speaker key (1–9) when the first person speaks. {agenda} ? shows every key.")
-        elif status == SessionStatus.PAUSED and not recovered:
-            messages.append("Paused. Space resumes the clock; a speaker key resumes it too.")
-        return " ".join(messages) or "Resumed."
+        return opening_message(self.coding, self.coding.recover_after_interruption(self.now()), self.ENDED_MESSAGE)
 
     def _make_view(self) -> LiveView | None:
-        if self.coding is None:
-            return None
-        state = self.coding.store.state
-        running = self.coding.running()
-        return LiveView(
-            data=state.data(),
-            positions=state.positions(),
-            running_id=running.id if running else None,
-            changed=state.take_touched(),
-        )
+        return None if self.coding is None else view_of(self.coding)
 
     def _schedule_balance(self) -> None:
         """Recompute the balance panel once the keys pause, however many arrive meanwhile (within a second)."""
@@ -447,30 +372,9 @@ class CodingScreen(Screen[None]):
 
     def _log_row(self, view: LiveView, contribution: Contribution) -> tuple[Cell, ...]:
         codebook = view.session.codebook
-        organisation = view.session.organisation(contribution.organisation_id)
-        participant = view.session.participant(contribution.participant_id)
         if self._colours[0] is not codebook:  # the session's codebook never changes: its colours are kept
             self._colours = (codebook, palette.code_colours(codebook))
-        colours = self._colours[1]
-        codes: list[Word] = []
-        for dimension in codebook.dimensions:  # in the codebook's order, whatever order they were keyed in
-            code = dimension.code(contribution.codes.get(dimension.id, ""))
-            if code is not None:
-                codes.append((code.label, code.short_label, colours.get((dimension.id, code.id), "")))
-        flags = tuple((f.label, f.short_label, "") for f in codebook.flags if f.id in contribution.flags)
-        where: tuple[Word, ...] = (
-            ((organisation.name, organisation.short_name, ""),)
-            if organisation
-            else ((contribution.organisation_id, contribution.organisation_id, ""),)
-        )
-        return (
-            format_clock(contribution.start_s),
-            participant.name if participant else "(organisation only)",
-            where,
-            tuple(codes),
-            flags,
-            " ⏎ ".join(contribution.note.splitlines()),  # one line per contribution in the log
-        )
+        return log_row(view.session, contribution, self._colours[1])
 
     def _update_log(self, view: LiveView) -> None:
         """Rows for the log; only contributions that changed since the last view are formatted again."""
@@ -541,7 +445,7 @@ class CodingScreen(Screen[None]):
                 lambda c: c.set_speaker(pressed_at, selected, speaker.participant_id, speaker.organisation_id or None)
             )
         else:
-            self.submit(lambda c: _spoke(c, pressed_at, speaker))
+            self.submit(lambda c: spoke(c, pressed_at, speaker.participant_id, speaker.organisation_id or None))
 
     def _picker(self, title: str, organisations_only: bool = False) -> SpeakerPicker:
         assert self.view is not None
@@ -794,8 +698,3 @@ class CodingScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.close_session()
-
-
-def _spoke(coding: CodingSession, at: dt.datetime, speaker: Speaker) -> str:
-    contribution = coding.speak(at, speaker.participant_id, speaker.organisation_id or None)
-    return f"{coding.session.speaker_name(contribution)} speaking"

@@ -17,11 +17,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from observer.clock import format_clock
 from observer.errors import ObserverError
-from observer.metrics import trend_choice
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
 from observer.text import export_name, plural
+from observer.trends import trend_choice
 from observer.tui.dialogs import Confirm, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 

@@ -19,7 +19,8 @@ from textual.widget import Widget
 from observer import palette
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
-from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, LiveBalance, QuadrantTable, code_heading, time_key
+from observer.live_balance import LiveBalance
+from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, QuadrantTable, code_heading, time_key
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar, number, percent
 from observer.text import plural

@@ -15,12 +15,13 @@ from textual.widgets import Footer, Header, Static
 
 from observer.agreement import compare
 from observer.errors import ObserverError
-from observer.metrics import series_trend, summarise
+from observer.metrics import summarise
 from observer.models import SessionData
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
 from observer.sequences import findings
 from observer.storage import Archive
 from observer.text import export_name
+from observer.trends import series_trend
 from observer.tui.dialogs import PathPrompt
 from observer.tui.messages import GoHome
 

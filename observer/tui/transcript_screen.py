@@ -18,8 +18,9 @@ from observer.clock import format_clock, parse_clock
 from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey
 from observer.models import Contribution
 from observer.text import plural
-from observer.tui.coding_screen import CodingScreen, LiveView
+from observer.tui.coding_screen import CodingScreen
 from observer.tui.dialogs import TextPrompt
+from observer.tui.live_view import LiveView
 from observer.tui.panels import ClockBar, ClockState, TurnPanel, TurnState
 
 TRANSCRIPT_OPENED = (

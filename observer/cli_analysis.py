@@ -1,0 +1,517 @@
+"""The commands that read the archive for analysis: export, trends, agreement, calibration, sequences, bundles,
+the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import click
+
+from observer.cli_support import (
+    A_FILE,
+    Context,
+    Progress,
+    json_option,
+    load_sessions,
+    one_line_errors,
+    output_option,
+    pass_context,
+    warn,
+)
+from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
+from observer.errors import InputError
+from observer.text import plural, terminal_safe
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@output_option("File to write: .xlsx, .csv, .json or .boris.", required=True)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="People as P01…, organisations O01…, observer R01, series S01; titles, agenda items, roles and notes "
+    "replaced or dropped.",
+)
+@click.option("--keep-notes/--drop-notes", default=None, help="Keep notes in a pseudonymised export.")
+@click.option(
+    "--keep-titles", is_flag=True, help="Keep session titles, series and agenda item titles in a pseudonymised export."
+)
+@click.option("--raw-text", is_flag=True, help="CSV: write text as typed, even text a spreadsheet reads as a formula.")
+@click.option(
+    "--with-text",
+    is_flag=True,
+    help="Include what was said in transcript turns (a 'text' column); never with --pseudonymise.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=A_FILE,
+    default=None,
+    help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.",
+)
+@pass_context
+@one_line_errors
+def export(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path,
+    pseudonymise: bool,
+    keep_notes: bool | None,
+    keep_titles: bool,
+    raw_text: bool,
+    with_text: bool,
+    key_file: Path | None,
+) -> None:
+    """Export sessions; the format follows the extension of -o."""
+    from observer.export import ArchiveSessions, export_options, export_sessions
+
+    if (key_file is not None or keep_titles) and not pseudonymise:
+        raise InputError(f"{'--key' if key_file is not None else '--keep-titles'} goes with --pseudonymise")
+    output = context.paths.check_output(output)
+    if key_file is not None:
+        key_file = context.paths.check_output(key_file)
+    if with_text and pseudonymise:
+        warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
+    # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
+    ids = [context.archive.resolve(ref) for ref in sessions_]
+    with Progress(len(ids), "exporting") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)
+        try:
+            headers = sessions.headers()  # kept: the export's own header reads them from here
+            options = export_options(
+                context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text, with_text=with_text
+            )
+            export_sessions(sessions, output, options)
+        finally:  # also when a later session is unreadable: what was stepped around before it is said
+            for warning in sessions.warning_lines():
+                warn(warning)
+    if key_file is not None and options.pseudonyms is not None:
+        options.pseudonyms.write_key(key_file, sessions)
+        click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
+    click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
+
+
+@click.command()
+@click.option("--series", default=None, help="The series (default: the only one in the archive).")
+@output_option("Trend workbook to write (.xlsx).")
+@json_option("Print the trend as JSON.")
+@click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Count sessions not yet ended (paused or open) too; by default they are left out, and the page says so.",
+)
+@pass_context
+@one_line_errors
+def trends(
+    context: Context,
+    series: str | None,
+    output: Path | None,
+    as_json: bool,
+    pseudonymise: bool,
+    include_unfinished: bool,
+) -> None:
+    """Trends across the meetings of one series: indices, airtime shares, change and slope."""
+    from observer.export import export_options, export_trends, series_trend, trend_json
+    from observer.report import trend_renderable
+
+    if output is not None:
+        output = context.paths.check_output(output)
+    from observer.export import ArchiveSessions
+
+    loaded, problems = context.archive.headers()
+    for problem in problems:
+        warn(problem.message)
+    names = sorted({data.session.series for data in loaded})
+    if series is None:
+        if len(names) != 1:
+            raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
+        series = names[0]
+    from observer.trends import trend_choice
+
+    in_series = [data for data in loaded if data.session.series == series]
+    if not in_series:
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
+    choice = trend_choice([data.session for data in in_series], include_unfinished)
+    if choice.none_ended and not include_unfinished:
+        warn(f"no session of '{series}' has ended yet: the trends count the unfinished ones")
+    in_series_ids, left_out = choice.counted, choice.left_out
+    counted = set(in_series_ids)
+    options = export_options(
+        context.archive, [d for d in in_series if d.session.id in counted], pseudonymise, keep_notes=False
+    )
+    with Progress(len(in_series_ids), "reading the series") as progress:
+        reading = ArchiveSessions(context.archive, in_series_ids, progress.step)
+        trend = (
+            export_trends(reading, series, output, options, left_out)
+            if output
+            else series_trend(reading, series, options, left_out)
+        )
+    if as_json:
+        click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
+    if output:
+        click.echo(f"trend workbook: {output}")
+
+
+def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
+    """A session of the archive, or the one session of a bundle file (a training pack) that goes with the
+    trainee's: the same transcript file, when the bundle holds several."""
+    path = Path(reference)
+    if not path.is_file():
+        return load_sessions(context, (reference,))[0]
+    from observer.bundle import read_bundle
+
+    sessions = read_bundle(path)
+    if len(sessions) == 1:
+        return sessions[0]
+    source = trainee.session.transcript.file if trainee.session.transcript else None
+    fitting = [d for d in sessions if d.session.transcript and d.session.transcript.file == source]
+    if len(fitting) == 1:
+        return fitting[0]
+    raise InputError(
+        f"{path}: {plural(len(sessions), 'session')} in the bundle and none is plainly the reference for "
+        f"{trainee.session.id}; import it (observer import) and give the reference's id"
+    )
+
+
+@click.command()
+@click.argument("reference", required=False)
+@click.argument("trainee", required=False)
+@json_option()
+@output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 600),
+    default=3.0,
+    show_default=True,
+    help="Largest start difference of matched contributions, seconds.",
+)
+@click.option(
+    "--offset", type=float, default=None, help="Seconds to add to the trainee's clock to read the reference's."
+)
+@click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
+@click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
+@pass_context
+@one_line_errors
+def calibrate(
+    context: Context,
+    reference: str | None,
+    trainee: str | None,
+    as_json: bool,
+    output: Path | None,
+    tolerance: float,
+    offset: float | None,
+    show_history: bool,
+    observer_name: str | None,
+) -> None:
+    """A trainee's coding of a meeting against a reference coding (a session id, or a bundle file): kappa and
+    agreement per dimension, the confusion matrices, the differences, and passed or not."""
+    from observer import calibration
+
+    if show_history:
+        entries, warnings = calibration.history(context.paths.root, observer_name)
+        for warning in warnings:
+            warn(warning)
+        if as_json:
+            click.echo(json.dumps(entries, indent=1, ensure_ascii=False))
+            return
+        if not entries:
+            click.echo(
+                "no calibrations recorded yet" + (f" for {terminal_safe(observer_name)}" if observer_name else "")
+            )
+            return
+        for entry in entries:
+            kappas = "  ".join(f"{key} κ {_kappa(value)}" for key, value in entry["kappa"].items())
+            who = terminal_safe(str(entry.get("observer") or "(not named)"))
+            book = terminal_safe(str(entry.get("codebook", "")))
+            verdict = "passed" if entry.get("passed") else "not passed"
+            click.echo(f"{str(entry.get('at', ''))[:10]}  {who:<20} {book:<16} {verdict:<10}  {kappas}")
+        return
+    if reference is None or trainee is None:
+        raise InputError("calibrate needs REFERENCE and TRAINEE (or --history)")
+    if output is not None:
+        output = context.paths.check_output(output)
+    trainee_data = load_sessions(context, (trainee,))[0]
+    reference_data = _reference_session(context, reference, trainee_data)
+    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset)
+    calibration.record(context.paths.root, result, dt.datetime.now(dt.UTC))
+    codebook = reference_data.session.codebook
+    labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}
+    if output is not None:
+        from observer.export.calibration_xlsx import write_calibration_workbook
+
+        write_calibration_workbook(result, labels, output)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(
+        f"{'PASSED' if result.passed else 'NOT PASSED'}: {terminal_safe(result.observer or trainee_data.session.id)} "
+        f"against the reference {result.reference} (kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "
+        f"{result.thresholds.min_agreement:.0%} on every dimension)"
+    )
+    rows = [(labels[key], score, True) for key, score in result.dimensions.items()]
+    rows += [("speaker (time-sliced)", result.speaker, False)]
+    rows += [(f"flag {labels[key]}", score, False) for key, score in result.flags.items()]
+    width = max(len(name) for name, _, _ in rows)
+    for name, score, judged in rows:
+        agreed = "—" if score.agreement is None else f"{score.agreement:.0%}"
+        verdict = ("passed" if score.passed else "not passed") if judged else ""
+        click.echo(
+            f"  {terminal_safe(name):<{width}}  κ {_kappa(score.kappa):>5}  agreement {agreed:>4}  {verdict}".rstrip()
+        )
+    click.echo(
+        f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
+        f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
+        + (f"; every one in {output}" if output else "; -o FILE.xlsx lists them")
+    )
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
+@output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
+@json_option()
+@click.option("--slice", "slice_s", type=float, default=1.0, show_default=True, help="Slice width, seconds.")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="Largest start difference of matched contributions, seconds.",
+)
+@click.option(
+    "--offset",
+    type=float,
+    default=None,
+    help="Seconds to add to B's clock to read A's (default: from their start times).",
+)
+@click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
+@pass_context
+@one_line_errors
+def agreement(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path | None,
+    as_json: bool,
+    slice_s: float,
+    tolerance: float,
+    offset: float | None,
+    force: bool,
+    pseudonymise: bool,
+) -> None:
+    """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK."""
+    from observer import agreement as agreement_module
+    from observer.export.records import plain
+
+    if len(sessions_) < 2:
+        raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
+    if output is not None:
+        output = context.paths.check_output(output)
+    sessions = load_sessions(context, sessions_)
+    if pseudonymise:
+        from observer.export import pseudonymised_by_name
+
+        sessions = pseudonymised_by_name(context.archive, sessions)
+    if len(sessions) > 2:
+        if output is not None:
+            raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
+        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force)
+        for warning in matrix.warnings:
+            warn(warning)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {d: {f"{a} × {b}": k for (a, b), k in pairs.items()} for d, pairs in matrix.kappa.items()}, indent=1
+                )
+            )
+            return
+        for dimension, pairs in matrix.kappa.items():
+            click.echo(f"\n{dimension}: time-sliced kappa")
+            click.echo(" " * 16 + "".join(f"{sid[:14]:>16}" for sid in matrix.sessions[1:]))
+            for first in matrix.sessions[:-1]:
+                cells = [pairs.get((first, second)) for second in matrix.sessions[1:]]
+                click.echo(
+                    f"{first[:14]:<16}"
+                    + "".join(
+                        f"{'' if value is None and (first, second) not in pairs else _kappa(value):>16}"
+                        for value, second in zip(cells, matrix.sessions[1:], strict=True)
+                    )
+                )
+        return
+    first, second = sessions
+    comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)
+    for warning in comparison.warnings:
+        warn(warning)
+    if output is not None:
+        from observer.export.agreement_xlsx import write_agreement_workbook
+
+        write_agreement_workbook(comparison, output)
+    if as_json:
+        record = plain(comparison)
+        for row in record["dimensions"]:
+            for method in ("time_sliced", "matched"):
+                if row[method] is not None:
+                    row[method]["label"] = agreement_module.landis_koch(row[method]["kappa"])
+        click.echo(json.dumps(record, indent=1))
+        return
+    from rich.console import Console
+
+    from observer.report import agreement_renderable
+
+    # The same tables as the app's agreement screen; the warnings went to stderr above.
+    console = Console(width=max(100, shutil.get_terminal_size().columns))
+    console.print(agreement_renderable(comparison, with_warnings=False))
+    if output is not None:
+        click.echo(f"agreement workbook: {output}")
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.option(
+    "--by",
+    default=None,
+    help="What a position's value is: a dimension, 'organisation' or 'speaker' (default: the first index's dimension).",
+)
+@click.option("--lag", type=click.IntRange(min=1), default=1, show_default=True, help="Pairs (t, t + lag).")
+@click.option("--after", "flag", default=None, help="Compare the indices after contributions carrying this flag.")
+@click.option(
+    "--window", type=click.IntRange(min=1), default=None, help="With --after: contributions after each flagged one [5]."
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="With --after: shuffles for the p-value [2000].",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="With --after: seed of the shuffles [1].")
+@json_option()
+@output_option("Sequences workbook to write (.xlsx).")
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
+@pass_context
+@one_line_errors
+def sequences(
+    context: Context,
+    sessions_: tuple[str, ...],
+    by: str | None,
+    lag: int,
+    flag: str | None,
+    window: int | None,
+    permutations: int | None,
+    seed: int | None,
+    as_json: bool,
+    output: Path | None,
+    pseudonymise: bool,
+) -> None:
+    """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
+    from observer import sequences as analysis
+
+    if flag is None:
+        for name, value in (("--window", window), ("--permutations", permutations), ("--seed", seed)):
+            if value is not None:
+                raise InputError(f"{name} goes with --after")
+    if output is not None:
+        if output.suffix.lower() != ".xlsx":
+            raise InputError(f"{output}: the sequences workbook is written as .xlsx")
+        output = context.paths.check_output(output)
+    loaded = load_sessions(context, sessions_)
+    if pseudonymise:
+        from observer.export import pseudonymised_by_name
+
+        loaded = pseudonymised_by_name(context.archive, loaded)
+    codebook = loaded[0].session.codebook
+    default = codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id
+    by = analysis.by_named(codebook, by) if by else default
+    flag = analysis.flag_named(codebook, flag) if flag is not None else None
+    window = analysis.DEFAULT_WINDOW if window is None else window
+    permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
+    seed = analysis.DEFAULT_SEED if seed is None else seed
+    analysis.check_request(loaded, by, lag, flag, window, permutations, seed)
+    table = analysis.lag_table(loaded, by, lag)
+    after = analysis.after_flag(loaded, flag, window, permutations, seed) if flag is not None else None
+    if output is not None:
+        from observer.export.sequences_xlsx import write_sequences_workbook
+
+        write_sequences_workbook(table, after, codebook, output)
+    if as_json:
+        click.echo(json.dumps(analysis.sequences_record(table, after), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from observer.report import sequences_renderable
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(sequences_renderable(table, after, codebook))
+    if output is not None:
+        click.echo(f"sequences workbook: {output}")
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@output_option("Bundle file to write.", required=True)
+@pass_context
+@one_line_errors
+def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
+    """A portable file of whole sessions for another observer's archive."""
+    from observer.bundle import write_bundle
+    from observer.export import ArchiveSessions
+
+    output = context.paths.check_output(output)
+    ids = list(dict.fromkeys(context.archive.resolve(ref) for ref in sessions_))
+    with Progress(len(ids), "bundling") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)  # one session in memory at a time
+        count = write_bundle(sessions, output)
+    for warning in sessions.warning_lines():
+        warn(warning)
+    click.echo(f"bundled {plural(count, 'session')} into {output}")
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=A_FILE)
+@pass_context
+@one_line_errors
+def import_(context: Context, files: tuple[Path, ...]) -> None:
+    """Merge bundles into this archive (everything is checked before anything is written)."""
+    from observer.bundle import import_bundles
+
+    report = import_bundles(context.archive, list(files))
+    for line in report.lines():
+        click.echo(line)
+
+
+def _kappa(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+@click.command()
+@click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=DEMO_SESSIONS, show_default=True)
+@click.option("--contributions", type=click.IntRange(0, 1_000_000), default=DEMO_CONTRIBUTIONS, show_default=True)
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option(
+    "--second-observer",
+    is_flag=True,
+    help="Also a second, independently perturbed coding of each meeting, to try agreement and calibrate.",
+)
+@pass_context
+@one_line_errors
+def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
+    """Fill the archive with realistic simulated meetings of a few series."""
+    from observer.demo import generate_demo
+
+    ids = generate_demo(
+        context.archive, sessions=session_count, contributions=contributions, seed=seed, second=second_observer
+    )
+    if second_observer:
+        pairs = len(ids) // 2
+        click.echo(
+            f"added {pairs} demo sessions and a second observer's coding of each to {context.paths.root}; "
+            f"try: observer agreement {ids[0]} {ids[1]}"
+        )
+        return
+    click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")

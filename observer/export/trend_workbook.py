@@ -1,0 +1,322 @@
+"""The trend workbook: the coordinator's Dashboard, then the meetings, the change between them and the
+organisations over time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl.chart import LineChart, Reference
+from openpyxl.utils import get_column_letter
+
+from observer import palette, story, trends
+from observer.export.records import Naming
+from observer.export.xlsx import (
+    BOLD,
+    HEADLINE,
+    PERCENT,
+    RATIO,
+    ROW_CM,
+    TITLE,
+    BookWriter,
+    Sheet,
+    about_sheet,
+    chart_label,
+    column_cm,
+    fitted_sheet,
+    index_headings,
+    indices_chart,
+    paint,
+    print_on_one_page,
+    readable,
+)
+from observer.files import scratch_dir_beside
+from observer.models import SessionData
+from observer.text import listed
+
+TREND_COLUMNS = [
+    "session_id",
+    "meeting_date",
+    "title",
+    "contributions",
+    "observed_minutes",
+]  # then each index of the series by count, each by time, then "flags_per_hour"
+
+
+def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
+    """``headers``: the series' sessions (contributions not needed), for names and the About sheet.
+
+    The first sheet is the coordinator's dashboard (the changes in words, then the charts, on one page); the
+    tables it draws on follow."""
+    index_keys = trend.index_keys
+    definitions = trend.index_definitions
+    with scratch_dir_beside(path), BookWriter() as book:
+        book.headings |= index_headings(definitions)
+        dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
+        dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
+        meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
+        dashboard.append([f"{trend.series or '(no series)'}: {meetings_said}, {dates}"], font=TITLE)
+        page = len(DASHBOARD_WIDTHS)
+        if trend.left_out:
+            dashboard.paragraph(f"{story.left_out_sentence(trend)}.", page)
+        dashboard.blank()
+        for sentence in story.trend_sentences(trend):  # the headline: the trend over every meeting
+            dashboard.paragraph(f"{sentence}.", page, HEADLINE, line_characters=125)
+        for sentence in story.change_sentences(trend):
+            dashboard.paragraph(f"• {sentence}.", page)
+        tests = story.page_tests(trend)
+        dashboard.paragraph(
+            f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
+            f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
+            f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet.",
+            page,
+        )
+        dashboard.blank()
+        charts_row = dashboard.rows + 1
+
+        trend_rows = [
+            [
+                row.session_id,
+                row.meeting_date,
+                row.title,
+                row.contributions,
+                row.observed_minutes,
+                *[row.indices[key] for key in index_keys],
+                row.flags_per_hour,
+            ]
+            for row in trend.rows
+        ]
+        meetings = (
+            book.table(
+                "Meetings",
+                [*TREND_COLUMNS, *index_keys, "flags_per_hour"],
+                trend_rows,
+                {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "flags_per_hour": "0.0"}
+                | dict.fromkeys(index_keys, RATIO),
+                {"title": 34},
+            )
+            .finish()
+            .first
+        )
+        _change_sheet(book, trend)
+        by_id = {data.session.id: data for data in headers}
+        organisation_names = {}
+        for organisation_id, name in trend.organisations.items():
+            data = next((d for d in headers if d.session.organisation(organisation_id)), None)
+            organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
+
+        # Long format for analysis, wide format for the charts.
+        long_rows = [
+            [
+                row.session_id,
+                row.meeting_date,
+                naming.organisation(by_id[row.session_id], oid)[0],
+                organisation_names[oid],
+                row.organisation_airtime_share.get(oid),
+                row.organisation_participation_ratio.get(oid),
+                *[row.organisation_indices.get(oid, {}).get(index.id) for index in definitions],
+            ]
+            for row in trend.rows
+            for oid in trend.organisations
+            if oid in row.organisation_airtime_share
+        ]
+        book.table(
+            "Organisations",
+            [
+                "session_id",
+                "meeting_date",
+                "organisation_id",
+                "organisation",
+                "airtime_share",
+                "participation_ratio",
+                *[index.id for index in definitions],
+            ],
+            long_rows,
+            {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO}
+            | {index.id: RATIO for index in definitions},
+            {"organisation": 30},
+        ).finish()
+        # Most airtime first: the charts draw the first few, in colours no index on the page has.
+        index_colours = palette.index_colours(trend.codebooks)
+        line_colours = palette.colours_apart(index_colours[index.id] for index in definitions)[:MAX_ORGANISATION_LINES]
+        ranked = sorted(
+            trend.organisations,
+            key=lambda oid: -sum(row.organisation_airtime_share.get(oid) or 0.0 for row in trend.rows),
+        )
+        names = [chart_label(organisation_names[oid]) for oid in ranked]  # the charts' legends
+        wide_header = ["meeting_date"]
+        airtime_wide = (
+            book.table(
+                "Airtime by organisation",
+                wide_header,
+                [
+                    [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in ranked]]
+                    for row in trend.rows
+                ],
+                {"meeting_date": "yyyy-mm-dd"},
+                typed=names,
+                typed_format=PERCENT,
+            )
+            .finish()
+            .first
+        )
+        first_index = definitions[0] if definitions else None
+        index_wide = None
+        if first_index is not None:
+            index_wide = (
+                book.table(
+                    f"{first_index.short} by organisation",
+                    wide_header,
+                    [
+                        [
+                            row.meeting_date,
+                            *[row.organisation_indices.get(oid, {}).get(first_index.id) for oid in ranked],
+                        ]
+                        for row in trend.rows
+                    ],
+                    {"meeting_date": "yyyy-mm-dd"},
+                    typed=names,
+                    typed_format=RATIO,
+                )
+                .finish()
+                .first
+            )
+
+        charts = []
+        if trend.rows and definitions:
+            charts.append(
+                indices_chart(
+                    LineChart(),
+                    f"{listed([index.short for index in definitions])} over meetings",
+                    meetings.worksheet,
+                    [len(TREND_COLUMNS) + 1 + position for position in range(len(definitions))],
+                    2,
+                    meetings.rows,
+                    2,
+                    [index_colours[index.id] for index in definitions],
+                )
+            )
+        drawn = min(len(ranked), len(line_colours))
+        some = f" (the {drawn} of {len(ranked)} with most airtime)" if drawn < len(ranked) else ""
+        if trend.rows and drawn:
+            chart = _by_organisation_chart(f"Share of airtime by organisation{some}", airtime_wide, drawn, line_colours)
+            chart.y_axis.number_format = PERCENT
+            charts.append(chart)
+            if index_wide is not None and first_index is not None:
+                title = f"{first_index.heading} by organisation{some}"
+                chart = _by_organisation_chart(title, index_wide, drawn, line_colours)
+                chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+                charts.append(chart)
+        last_row = _place_dashboard_charts(dashboard, charts, charts_row, trend.rows)
+        print_on_one_page(dashboard.worksheet, len(DASHBOARD_WIDTHS), last_row)
+        about_sheet(book, headers, naming, "trend workbook")
+        book.save(path)
+
+
+# The dashboard: equal columns; the indices' chart on the left half, the organisations' two on the right half
+# one above the other; as tall as makes the page A4 landscape's shape, so that the charts fill it.
+DASHBOARD_WIDTHS = [12] * 12
+DASHBOARD_CHART_COLUMNS = 6
+PAGE_HEIGHT_OVER_WIDTH = (21.0 - 2 * 1.27) / (29.7 - 2 * 1.016)  # A4 landscape less the margins
+MIN_CHART_CM = 6.0
+MAX_ORGANISATION_LINES = 6
+MAX_DATE_LABELS = 6  # on a half-width chart: more and "12 Jan 26" would wrap
+
+
+def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row: int, rows: list[Any]) -> int:
+    """Lays the charts out under the words; returns the page's last row."""
+    if not charts:
+        return dashboard.rows
+    width_cm = sum(column_cm(width) for width in DASHBOARD_WIDTHS)
+    words_cm = (first_row - 1) * ROW_CM + sum(
+        (dimension.ht or 15) / 72 * 2.54 - ROW_CM
+        for index, dimension in dashboard.worksheet.row_dimensions.items()
+        if index < first_row
+    )
+    charts_cm = max(2 * MIN_CHART_CM, width_cm * PAGE_HEIGHT_OVER_WIDTH - words_cm)
+    half_cm = DASHBOARD_CHART_COLUMNS * column_cm(DASHBOARD_WIDTHS[0]) - 0.3
+    rows_tall = math.floor(charts_cm / ROW_CM)
+    skip = max(1, math.ceil(len(rows) / MAX_DATE_LABELS))
+    places = [(1, first_row, rows_tall)]  # the indices: left, the whole height
+    upper = rows_tall // 2
+    places += [
+        (1 + DASHBOARD_CHART_COLUMNS, first_row, upper - 1),
+        (1 + DASHBOARD_CHART_COLUMNS, first_row + upper, upper - 1),
+    ]
+    last_row = first_row
+    for chart, (column, row, tall) in zip(charts, places, strict=False):
+        # A legend of six organisations keeps the default size: larger, it would take a column a name.
+        readable(chart, legend=chart is charts[0])
+        chart.x_axis.number_format = "d mmm yy"  # short: never wraps
+        chart.x_axis.tickLblSkip = skip
+        chart.width, chart.height = half_cm, tall * ROW_CM - 0.2
+        dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
+        last_row = max(last_row, row + tall - 1)
+    return last_row
+
+
+def _by_organisation_chart(title: str, wide: Sheet, drawn: int, colours: Sequence[str]) -> LineChart:
+    """The first ``drawn`` organisations of a wide sheet (most airtime first), each in its colour."""
+    chart = LineChart()
+    chart.title = title
+    chart.add_data(
+        Reference(wide.worksheet, min_col=2, max_col=1 + drawn, min_row=1, max_row=wide.rows), titles_from_data=True
+    )
+    chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+    chart.legend.position = "b"  # one entry per organisation: below, so the lines keep the chart's width
+    paint(chart, colours)
+    return chart
+
+
+def _change_sheet(book: BookWriter, trend: trends.Trend) -> None:
+    sheet = book.sheet("Change", [26, 14, 14, 10, 10, 12, 10, 22, 14, 14, 16])
+    sheet.append([f"{trend.series or '(no series)'}: change between meetings"], font=TITLE)
+    sheet.append(
+        [
+            "Each index between two meetings, with a two-proportion test of its counts: beyond chance where "
+            f"p < {story.CHANGE_P:g}, within noise otherwise. Blank: undefined."
+        ]
+    )
+    sheet.blank()
+    sheet.append(
+        [
+            "Index",
+            "From meeting",
+            "To meeting",
+            "From",
+            "To",
+            "Difference",
+            "p",
+            "Verdict",
+            "Coded (from)",
+            "Coded (to)",
+            "Slope per meeting",
+        ],
+        font=BOLD,
+    )
+    rows = trend.rows
+    for index in trend.index_definitions:
+        pairs = [(0, len(rows) - 1)] if len(rows) > 1 else []
+        pairs += [(position - 1, position) for position in range(1, len(rows))] if len(rows) > 2 else []
+        for number, (first, second) in enumerate(pairs):
+            result = story.change(trend, index, first, second)
+            sheet.worksheet.append(
+                [
+                    sheet.cell(index.heading + (" first → last" if number == 0 else "")),
+                    sheet.cell(rows[first].meeting_date, "yyyy-mm-dd"),
+                    sheet.cell(rows[second].meeting_date, "yyyy-mm-dd"),
+                    sheet.cell(result.before, RATIO),
+                    sheet.cell(result.after, RATIO),
+                    sheet.cell(result.difference, "+0.00;-0.00;0.00"),
+                    sheet.cell(result.p_value, "0.000"),
+                    result.verdict,
+                    result.before_n,
+                    result.after_n,
+                    sheet.cell(trend.slope[index.id] if number == 0 else None, "+0.000;-0.000;0.000"),
+                ]
+            )
+            sheet.rows += 1
+    if len(rows) < 2:
+        sheet.append([f"{len(rows)} meeting{'' if len(rows) == 1 else 's'} so far: no change to show yet."])
