@@ -20,7 +20,6 @@ from observer.cli_support import (
     fail,
     json_option,
     load_sessions,
-    one_line_errors,
     pass_context,
     warn,
 )
@@ -63,7 +62,6 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
         run_app(ctx.obj, "home")
 
 
-@one_line_errors
 def run_app(context: Context, start: str, store: SessionStore | None = None) -> None:
     """The app, on Home or on the coding screen of ``store`` (a session this process already holds open)."""
     from observer.tui.app import ObserverApp  # the command line works without loading the TUI
@@ -91,7 +89,6 @@ def codebooks(ctx: click.Context) -> None:
 
 @codebooks.command("list")
 @pass_context
-@one_line_errors
 def codebooks_list(context: Context) -> None:
     """The codebooks you can start a session with."""
     entries, problems = available_codebooks(context.paths.codebooks)
@@ -110,7 +107,6 @@ def codebooks_list(context: Context) -> None:
 
 @codebooks.command("check")
 @click.argument("file", type=A_FILE)
-@one_line_errors
 def codebooks_check(file: Path) -> None:
     """Validate a codebook file; exits non-zero with the reason when it is not usable."""
     book = load_codebook(file)
@@ -125,7 +121,6 @@ def codebooks_check(file: Path) -> None:
 @codebooks.command("show")
 @click.argument("name")
 @pass_context
-@one_line_errors
 def codebooks_show(context: Context, name: str) -> None:
     """A codebook's TOML: the format by example, ready to copy, edit and check."""
     click.echo(terminal_safe(codebook_source(name, context.paths.codebooks), keep_newlines=True), nl=False)
@@ -159,7 +154,6 @@ def _session_row(summary: SessionSummary) -> dict[str, Any]:
     "listing that writes.",
 )
 @pass_context
-@one_line_errors
 def sessions(context: Context, series: str | None, as_json: bool, reindex: bool) -> None:
     """List the sessions in the archive (from each session's header: no contributions are read)."""
     if reindex:
@@ -204,7 +198,6 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
 )
 @click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
 @pass_context
-@one_line_errors
 def new(
     context: Context,
     title: str,
@@ -285,7 +278,6 @@ def transcript() -> None:
 )
 @click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
 @pass_context
-@one_line_errors
 def transcript_import(
     context: Context,
     file: Path,
@@ -350,7 +342,6 @@ def transcript_import(
 @main.command()
 @click.argument("session")
 @pass_context
-@one_line_errors
 def resume(context: Context, session: str) -> None:
     """Reopen a session on the coding screen, where it stood."""
     # Opened here, before the app starts: a session that cannot be opened is one line and a non-zero exit.
@@ -361,7 +352,6 @@ def resume(context: Context, session: str) -> None:
 @click.argument("session")
 @json_option("Machine-readable output (the same numbers).")
 @pass_context
-@one_line_errors
 def show(context: Context, session: str, as_json: bool) -> None:
     """Print one session's summary."""
     from rich.console import Console

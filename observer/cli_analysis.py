@@ -17,7 +17,6 @@ from observer.cli_support import (
     Progress,
     json_option,
     load_sessions,
-    one_line_errors,
     output_option,
     pass_context,
     warn,
@@ -54,7 +53,6 @@ from observer.text import plural, terminal_safe
     help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.",
 )
 @pass_context
-@one_line_errors
 def export(
     context: Context,
     sessions_: tuple[str, ...],
@@ -106,7 +104,6 @@ def export(
     help="Count sessions not yet ended (paused or open) too; by default they are left out, and the page says so.",
 )
 @pass_context
-@one_line_errors
 def trends(
     context: Context,
     series: str | None,
@@ -200,7 +197,6 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
 @click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
 @click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
 @pass_context
-@one_line_errors
 def calibrate(
     context: Context,
     reference: str | None,
@@ -295,7 +291,6 @@ def calibrate(
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
 @pass_context
-@one_line_errors
 def agreement(
     context: Context,
     sessions_: tuple[str, ...],
@@ -396,7 +391,6 @@ def agreement(
 @output_option("Sequences workbook to write (.xlsx).")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
 @pass_context
-@one_line_errors
 def sequences(
     context: Context,
     sessions_: tuple[str, ...],
@@ -456,7 +450,6 @@ def sequences(
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
 @output_option("Bundle file to write.", required=True)
 @pass_context
-@one_line_errors
 def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
     """A portable file of whole sessions for another observer's archive."""
     from observer.bundle import write_bundle
@@ -475,7 +468,6 @@ def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=A_FILE)
 @pass_context
-@one_line_errors
 def import_(context: Context, files: tuple[Path, ...]) -> None:
     """Merge bundles into this archive (everything is checked before anything is written)."""
     from observer.bundle import import_bundles
@@ -499,7 +491,6 @@ def _kappa(value: float | None) -> str:
     help="Also a second, independently perturbed coding of each meeting, to try agreement and calibrate.",
 )
 @pass_context
-@one_line_errors
 def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
     """Fill the archive with realistic simulated meetings of a few series."""
     from observer.demo import generate_demo

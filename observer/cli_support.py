@@ -6,7 +6,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,31 +60,6 @@ class Progress:
             self.bar.__exit__(*exc_info)
 
 
-def one_line_errors(command: F) -> F:
-    """Every failure becomes one line on stderr and a non-zero exit; OBSERVER_DEBUG=1 shows the traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:
-            # The reader went away (``| head``): not an error worth a message.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise SystemExit(0) from None
-        except ObserverError as error:
-            fail(str(error))
-        except OSError as error:
-            fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
-        except Exception as error:  # the promise is: never a traceback
-            if os.environ.get("OBSERVER_DEBUG"):
-                raise
-            fail(f"unexpected {type(error).__name__}: {error} (run with OBSERVER_DEBUG=1 for details)")
-
-    return wrapper  # type: ignore[return-value]
-
-
 class Context:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -109,7 +83,8 @@ def json_option(help: str = "Machine-readable output.") -> Callable[[F], F]:
 
 
 class ObserverGroup(click.Group):
-    """The command line's group: a mistyped option or value is one line on stderr, like every other error."""
+    """The command line's group: every failure of every command, a mistyped option or value as much as a
+    damaged file, is one line on stderr and a non-zero exit; OBSERVER_DEBUG=1 shows the traceback."""
 
     def main(
         self,
@@ -130,6 +105,20 @@ class ObserverGroup(click.Group):
             )
             click.echo(f"observer: error: {terminal_safe(error.format_message())}{where}", err=True)
             raise SystemExit(error.exit_code) from None
+        except (click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``| head``): not an error worth a message.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
+        except ObserverError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+        except Exception as error:  # the promise is: never a traceback
+            if os.environ.get("OBSERVER_DEBUG"):
+                raise
+            fail(f"unexpected {type(error).__name__}: {error} (run with OBSERVER_DEBUG=1 for details)")
 
 
 def load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]:
