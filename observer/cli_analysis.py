@@ -23,6 +23,7 @@ from observer.cli_support import (
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError
+from observer.sequences import DEFAULT_LAG, DEFAULT_PERMUTATIONS, DEFAULT_SEED, DEFAULT_WINDOW, MAX_PERMUTATIONS
 from observer.text import plural, terminal_safe
 
 
@@ -375,18 +376,23 @@ def agreement(
     default=None,
     help="What a position's value is: a dimension, 'organisation' or 'speaker' (default: the first index's dimension).",
 )
-@click.option("--lag", type=click.IntRange(min=1), default=1, show_default=True, help="Pairs (t, t + lag).")
+@click.option("--lag", type=click.IntRange(min=1), default=DEFAULT_LAG, show_default=True, help="Pairs (t, t + lag).")
 @click.option("--after", "flag", default=None, help="Compare the indices after contributions carrying this flag.")
 @click.option(
-    "--window", type=click.IntRange(min=1), default=None, help="With --after: contributions after each flagged one [5]."
+    "--window",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"With --after: contributions after each flagged one [{DEFAULT_WINDOW}].",
 )
 @click.option(
     "--permutations",
-    type=click.IntRange(1, 1_000_000),
+    type=click.IntRange(1, MAX_PERMUTATIONS),
     default=None,
-    help="With --after: shuffles for the p-value [2000].",
+    help=f"With --after: shuffles for the p-value [{DEFAULT_PERMUTATIONS}].",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="With --after: seed of the shuffles [1].")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help=f"With --after: seed of the shuffles [{DEFAULT_SEED}]."
+)
 @json_option()
 @output_option("Sequences workbook to write (.xlsx).")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
