@@ -72,7 +72,8 @@ def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: 
             labels.setdefault(row[0], row[1:])  # the first table with that label: counts before shares
     assert labels["What we saw: Hand meeting"] == [None] * (len(labels["What we saw: Hand meeting"]))
     facts = rows_of(summary)[1][0]
-    assert facts.startswith("Hand · 2026-03-02 · 5:00 observed · 6 contributions · 4 people present")
+    # Four people present, of three organisations (Eve of the trust left before the start).
+    assert facts.startswith("Hand · 2026-03-02 · 5:00 observed · 6 contributions · 4 people present · 3 organisations")
     assert labels["Index"][:2] == ["By count", "By time"]
     assert labels["Partnership-first (PFI)"][:2] == [pytest.approx(0.5), pytest.approx(70 / 180)]
     assert labels["Relational (RI)"][:2] == [pytest.approx(0.6), pytest.approx(0.55)]

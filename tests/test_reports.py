@@ -479,6 +479,7 @@ def test_the_summary_page_is_readable_in_print_and_keeps_agenda_titles_whole(
         header = next(row for row in rows if row[0].value == heading)
         numbers = [cell for cell in header[1:] if cell.value is not None and cell.value != "What it is"]
         assert numbers and all(cell.alignment.horizontal == "right" for cell in numbers), heading
+        assert all(cell.alignment.horizontal != "right" for cell in header if cell.value in ("What it is", heading))
     # The headline band: each index large, with a plain definition beside it.
     band = next(row for row in rows if row[0].value == "Partnership-first (PFI)")
     assert band[1].value == pytest.approx(0.5) and band[1].font.sz >= 16

@@ -25,6 +25,7 @@ from observer.export.xlsx import (
     BOLD,
     PERCENT,
     RATIO,
+    RIGHT,
     ROW_CM,
     ROW_POINTS,
     TITLE,
@@ -273,14 +274,16 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
         f"{format_clock(summary.observed_s)} observed",
         plural(summary.contributions, "contribution"),
         f"{plural(present, 'person', 'people')} present",
-        plural(len(summary.organisations), "organisation"),
+        plural(sum(1 for o in summary.organisations if o.attendees_present), "organisation"),
         f"observer {session.observer}" if session.observer else "",
         f"codebook {session.codebook.name} {session.codebook.version}",
     ]
     sheet.append([" · ".join(fact for fact in facts if fact)])
     sheet.blank()
     if definitions:  # the band: each index large, with what it means
-        sheet.append(["Index", "By count", "By time", "What it is"], font=BOLD, right_from=1)
+        headings = [("Index", None), ("By count", RIGHT), ("By time", RIGHT), ("What it is", None)]
+        sheet.worksheet.append([sheet.cell(text, font=BOLD, alignment=alignment) for text, alignment in headings])
+        sheet.rows += 1
         for index in definitions:
             sheet.next_row_height(BIG_NUMBER_ROW_POINTS)
             sheet.worksheet.append(

@@ -19,6 +19,7 @@ from observer.export.xlsx import (
     PERCENT,
     RATIO,
     ROW_CM,
+    ROW_POINTS,
     TITLE,
     BookWriter,
     Sheet,
@@ -231,7 +232,7 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
         return dashboard.rows
     width_cm = sum(column_cm(width) for width in DASHBOARD_WIDTHS)
     words_cm = (first_row - 1) * ROW_CM + sum(
-        (dimension.ht or 15) / 72 * 2.54 - ROW_CM
+        (dimension.ht or ROW_POINTS) / 72 * 2.54 - ROW_CM
         for index, dimension in dashboard.worksheet.row_dimensions.items()
         if index < first_row
     )
