@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from observer.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S
 from observer.cli_support import (
     A_FILE,
     Context,
@@ -188,7 +189,7 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
 @click.option(
     "--tolerance",
     type=click.FloatRange(0, 600),
-    default=3.0,
+    default=DEFAULT_TOLERANCE_S,
     show_default=True,
     help="Largest start difference of matched contributions, seconds.",
 )
@@ -275,11 +276,13 @@ def calibrate(
 @click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
 @output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
 @json_option()
-@click.option("--slice", "slice_s", type=float, default=1.0, show_default=True, help="Slice width, seconds.")
+@click.option(
+    "--slice", "slice_s", type=float, default=DEFAULT_SLICE_S, show_default=True, help="Slice width, seconds."
+)
 @click.option(
     "--tolerance",
     type=float,
-    default=3.0,
+    default=DEFAULT_TOLERANCE_S,
     show_default=True,
     help="Largest start difference of matched contributions, seconds.",
 )

@@ -307,7 +307,8 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
 
     charts_row = sheet.rows + 1  # the charts sit beside the tables, below everything that spans the page
     quadrant = summary.quadrant
-    quadrant_first = _quadrant_table(sheet, quadrant, quadrant.title(codebook)) if quadrant is not None else 0
+    quadrant_title = quadrant.title(codebook) if quadrant is not None else ""
+    quadrant_first = _quadrant_table(sheet, quadrant, quadrant_title) if quadrant is not None else 0
     organisations = [(row.name, row.share_airtime, row.share_of_room) for row in summary.organisations]
     airtime_rows = _named_table(
         sheet, ["Organisation", "Share of airtime", "Share of the room"], organisations, PERCENT
@@ -338,7 +339,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     half = ChartStack(sheet, ONE_CHART_COLUMN, charts_row, ONE_MEETING_WIDTHS, height_cm=height)
     half.width_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
     if quadrant is not None:
-        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant.title(codebook), quadrant_first, codebook))))
+        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant_title, quadrant_first, codebook))))
     first, last = airtime_rows
     if last >= first:
         airtime = BarChart()

@@ -4,7 +4,7 @@ organisations over time."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from observer.export.xlsx import (
 from observer.files import scratch_dir_beside
 from observer.models import SessionData
 from observer.text import listed
+from observer.trends import TrendRow
 
 TREND_COLUMNS = [
     "session_id",
@@ -147,42 +148,24 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             key=lambda oid: -sum(row.organisation_airtime_share.get(oid) or 0.0 for row in trend.rows),
         )
         names = [chart_label(organisation_names[oid]) for oid in ranked]  # the charts' legends
-        wide_header = ["meeting_date"]
-        airtime_wide = (
-            book.table(
-                "Airtime by organisation",
-                wide_header,
-                [
-                    [row.meeting_date, *[row.organisation_airtime_share.get(oid) for oid in ranked]]
-                    for row in trend.rows
-                ],
-                {"meeting_date": "yyyy-mm-dd"},
-                typed=names,
-                typed_format=PERCENT,
-            )
-            .finish()
-            .first
+
+        def by_organisation(name: str, value: Callable[[TrendRow, str], float | None], number_format: str) -> Sheet:
+            """A sheet a meeting a row, an organisation a column (headed by its name as typed): for a chart."""
+            rows = [[row.meeting_date, *[value(row, oid) for oid in ranked]] for row in trend.rows]
+            header = {"meeting_date": "yyyy-mm-dd"}
+            table = book.table(name, ["meeting_date"], rows, header, typed=names, typed_format=number_format)
+            return table.finish().first
+
+        airtime_wide = by_organisation(
+            "Airtime by organisation", lambda row, oid: row.organisation_airtime_share.get(oid), PERCENT
         )
         first_index = definitions[0] if definitions else None
         index_wide = None
         if first_index is not None:
-            index_wide = (
-                book.table(
-                    f"{first_index.short} by organisation",
-                    wide_header,
-                    [
-                        [
-                            row.meeting_date,
-                            *[row.organisation_indices.get(oid, {}).get(first_index.id) for oid in ranked],
-                        ]
-                        for row in trend.rows
-                    ],
-                    {"meeting_date": "yyyy-mm-dd"},
-                    typed=names,
-                    typed_format=RATIO,
-                )
-                .finish()
-                .first
+            index_wide = by_organisation(
+                f"{first_index.short} by organisation",
+                lambda row, oid: row.organisation_indices.get(oid, {}).get(first_index.id),
+                RATIO,
             )
 
         charts = []

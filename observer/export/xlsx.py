@@ -21,6 +21,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -533,9 +536,6 @@ def below(chart: ChartT) -> ChartT:
 def readable(chart: ChartT, legend: bool = True) -> ChartT:
     """Axis and legend text at the page's own size (at the print's scale, the default 10 points would print
     under 9), and a title at 13 points rather than 18, so that it leaves the plot its room."""
-    from openpyxl.chart.text import RichText, Text
-    from openpyxl.chart.title import Title
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
     def text(size: int = CHART_TEXT_SIZE, bold: bool | None = None, words: str | None = None) -> RichText:
         properties = CharacterProperties(sz=size, b=bold)
