@@ -160,22 +160,21 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
         written = context.archive.reindex()
         click.echo(f"wrote {plural(written, 'header')} (the listing reads them from now on)", err=True)
     summaries, problems = context.archive.summaries()
-    rows = [_session_row(summary) for summary in summaries if series is None or summary.session.series == series]
+    listed = [summary for summary in summaries if series is None or summary.session.series == series]
     for problem in problems:
         warn(problem.message)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([_session_row(summary) for summary in listed], indent=2))
         return
-    if not rows:
+    if not listed:
         click.echo("No sessions yet. Start one with: observer new --title 'Board meeting'  (or: observer demo)")
         return
-    click.echo(f"{'id':<14} {'date':<10}  {'series':<24} {'title':<30} {'contrib':>7} {'min':>6}  status")
-    for row in rows:
-        series, title = terminal_safe(row["series"])[:24], terminal_safe(row["title"])[:30]
-        click.echo(
-            f"{row['id']:<14} {row['meeting_date']:<10}  {series:<24} {title:<30} "
-            f"{row['contributions']:>7} {row['observed_minutes']:>6}  {row['status']}"
-        )
+    from rich.console import Console
+
+    from observer import tables
+    from observer.report import rich_table
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(rich_table(tables.session_list(listed)))
 
 
 @main.command()

@@ -255,16 +255,14 @@ def calibrate(
         f"against the reference {result.reference} (kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "
         f"{result.thresholds.min_agreement:.0%} on every dimension)"
     )
-    rows = [(labels[key], score, True) for key, score in result.dimensions.items()]
-    rows += [("speaker (time-sliced)", result.speaker, False)]
-    rows += [(f"flag {labels[key]}", score, False) for key, score in result.flags.items()]
-    width = max(len(name) for name, _, _ in rows)
-    for name, score, judged in rows:
-        agreed = "—" if score.agreement is None else f"{score.agreement:.0%}"
-        verdict = ("passed" if score.passed else "not passed") if judged else ""
-        click.echo(
-            f"  {terminal_safe(name):<{width}}  κ {_kappa(score.kappa):>5}  agreement {agreed:>4}  {verdict}".rstrip()
-        )
+    from rich.console import Console
+
+    from observer import tables
+    from observer.report import rich_table
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(
+        rich_table(tables.calibration_scores(result, labels))
+    )
     click.echo(
         f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
         f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from observer import columns
 from observer.models import (
     AgendaItem,
     Attendance,
@@ -162,7 +163,7 @@ IndexCounts = dict[str, tuple[int, int]]  # per index: (contributions counted, c
 
 
 def time_key(index_id: str) -> str:
-    return f"{index_id}_time"
+    return f"{index_id}{columns.BY_TIME}"
 
 
 def indices(spans: Iterable[Span], definitions: Sequence[IndexDefinition]) -> Indices:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from observer import columns
 from observer.keys import SPEAKER_KEYS, reserved_key_action
 from observer.text import BIDI_CONTROLS
 
@@ -203,56 +204,9 @@ class IndexDefinition(Strict):
         return f"{self.label} ({self.short})"
 
 
-# Columns the exports already have beside the indices (rows per person, organisation, agenda item, meeting):
-# an index may not take one of these names, nor end in "_time" (its by-time value has that suffix).
-RESERVED_INDEX_IDS = frozenset(
-    {
-        "id",
-        "name",
-        "label",
-        "title",
-        "indices",
-        "session_id",
-        "meeting_date",
-        "organisation",
-        "organisation_id",
-        "participant",
-        "participant_id",
-        "present",
-        "attendees_present",
-        "contributions",
-        "share_contributions",
-        "airtime_s",
-        "share_airtime",
-        "share_of_room",
-        "participation_ratio",
-        "airtime_ratio",
-        "coordinator_candidate",
-        "start_s",
-        "end_s",
-        "flags",
-        "flag_counts",
-        "flags_per_hour",
-        "observed_minutes",
-        "organisation_airtime_share",
-        "organisation_participation_ratio",
-        "organisation_indices",
-        "index_counts",
-        "index_definitions",
-        "airtime_share",
-        "agenda_item",
-        "codebook",
-        "codebook_version",
-        "contribution_id",
-        "duration_s",
-        "wall_time",
-        "note",
-        "observer",
-        "series",
-        "session_title",
-        "text",
-    }
-)
+# Columns the exports already have beside the indices (rows per person, organisation, agenda item, meeting),
+# declared in columns.py: an index may not take one of these names, nor end in "_time" (its by-time value).
+RESERVED_INDEX_IDS = columns.RESERVED_IDS
 
 # Codebooks written before they declared their indices: the indices the metrics computed for them then, for
 # whichever of these dimensions and codes they have. Sessions keep their frozen codebook, so this stays.
@@ -357,8 +311,8 @@ class Codebook(Strict):
                 raise ValueError(f"{where}, field 'id': the index is defined twice")
             if (
                 index.id in RESERVED_INDEX_IDS
-                or index.id.endswith("_time")
-                or index.id.startswith("flag_")
+                or index.id.endswith(columns.BY_TIME)
+                or index.id.startswith(columns.FLAG_PREFIX)
                 or index.id in self.dimension_ids
             ):
                 raise ValueError(

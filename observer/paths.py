@@ -22,6 +22,14 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("observer", appauthor=False)
 
 
+def shown(path: Path) -> str:
+    """A path as a person reads it: from "~" when it is under the home folder (a narrow screen has room for it)."""
+    try:
+        return f"~{os.sep}{path.relative_to(Path.home())}"
+    except (ValueError, RuntimeError):  # elsewhere, or no home folder to speak of
+        return str(path)
+
+
 @dataclass(frozen=True)
 class DataPaths:
     root: Path

@@ -77,9 +77,9 @@ def _observer(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_every_non_interactive_command_works_without_textual(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert _observer(data, "demo", "--sessions", "3", "--contributions", "40").returncode == 0
-    listing = _observer(data, "sessions")
+    listing = _observer(data, "sessions", "--json")
     assert listing.returncode == 0, listing.stderr
-    ids = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+    ids = [row["id"] for row in json.loads(listing.stdout)]
     assert len(ids) == 3
     series = json.loads(_observer(data, "show", ids[0], "--json").stdout)["series"]
     commands = [

@@ -13,10 +13,11 @@ from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from observer import metrics
 from observer.cli import main
+from observer.columns import TEXT_IDS
 from observer.errors import StorageError
 from observer.export import ExportOptions, export_sessions, export_trends
 from observer.export import xlsx as xlsx_module
-from observer.export.records import TYPED_TEXT_COLUMNS, neutralised
+from observer.export.records import neutralised
 from observer.export.xlsx import safe_text
 from observer.models import Codebook, Participant
 from observer.pseudonyms import PseudonymRegistry
@@ -158,7 +159,7 @@ def test_csv_and_json_agree_with_the_workbook(tmp_path: Path, partnership: Codeb
                 # CSV and JSON keep long text whole; the workbook cuts it at Excel's limit, with a marker.
                 # The CSV quotes typed text that a spreadsheet would run as a formula.
                 in_json = record[column] or ""
-                assert in_csv == (neutralised(in_json) if column in TYPED_TEXT_COLUMNS else in_json), column
+                assert in_csv == (neutralised(in_json) if column in TEXT_IDS else in_json), column
                 assert safe_text(in_json) == expected, column
     # The JSON metrics are the ones the summary shows.
     assert document["sessions"][0]["metrics"]["indices"]["pfi"] == pytest.approx(0.5)

@@ -315,3 +315,32 @@ def test_a_fold_that_fails_in_the_background_loses_nothing(
     assert list(reopened.contributions) == ids
     assert not archive.paths.folding_journal(session.id).exists()
     reopened.close()
+
+
+def test_a_fold_puts_a_long_meeting_on_disk_a_little_at_a_time(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key's journal fsync waits for whatever the disk is flushing: a fold that left a long meeting's whole
+    checkpoint to one final fsync held keys ~20 ms. The fold syncs its data every quarter megabyte instead."""
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    store = archive.open_session(session.id)
+    store.fold_every = 10**6  # no fold while the meeting is typed in
+    coding = CodingSession(store)
+    for n in range(3000):
+        coding.speak(at(n), participant_id=session.participants[n % 4].id)
+        coding.set_note(at(n), "a long note " * 20)
+    synced: list[int] = []
+    real_sync = checkpoint_module.DATA_SYNC
+    monkeypatch.setattr(checkpoint_module, "DATA_SYNC", lambda fd: (synced.append(os.fstat(fd).st_size), real_sync(fd)))
+    store.fold_every = 1
+    coding.speak(at(3000), participant_id=session.participants[0].id)
+    store._wait_for_fold()
+    assert store.fold_problem is None
+    size = archive.paths.checkpoint(session.id).stat().st_size
+    assert size > 1_000_000
+    assert len(synced) >= size // checkpoint_module.SYNC_EVERY_BYTES - 1
+    steps = [later - earlier for earlier, later in zip([0, *synced], synced, strict=False)]
+    assert max(steps) < 2 * checkpoint_module.SYNC_EVERY_BYTES
+    store.close()

@@ -5,7 +5,6 @@ Review every snapshot change as you would a diff: ``pytest --snapshot-update`` a
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,17 @@ from observer.tui.app import ObserverApp
 from .conftest import at, make_session
 from .tui_helpers import FakeClock, settle
 
-SNAPSHOT_DATA = Path("/tmp/observer-snapshot-data")
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own archive folder, shown the same on every run and machine: "~/observer-data"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path / "observer-data"
 
 
-def mid_meeting_archive() -> tuple[Archive, str]:
+def mid_meeting_archive(root: Path) -> tuple[Archive, str]:
     """A fixed archive: one earlier ended meeting and one in progress with twelve coded contributions."""
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-    archive = Archive(SNAPSHOT_DATA)
+    archive = Archive(root)
     codebook = resolve_codebook("partnership", None)
     earlier = make_session(codebook, title="Board, February").model_copy(update={"id": "s-earlier"})
     with archive.create_session(earlier) as store:
@@ -69,8 +72,8 @@ def mid_meeting_archive() -> tuple[Archive, str]:
     return archive, session.id
 
 
-def app(start: str = "home", session_id: str | None = None, seconds: float = 300) -> ObserverApp:
-    archive, current = mid_meeting_archive()
+def app(root: Path, start: str = "home", session_id: str | None = None, seconds: float = 300) -> ObserverApp:
+    archive, current = mid_meeting_archive(root)
     return ObserverApp(archive, start=start, session_id=session_id and current, clock=FakeClock(at(seconds)))
 
 
@@ -95,31 +98,30 @@ SIZE_IDS = ["80x24", "120x35", "160x45"]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_home(snap_compare, size: tuple[int, int]) -> None:
-    assert snap_compare(app(), terminal_size=size, run_before=listed)
+def test_home(snap_compare, data_dir: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(app(data_dir), terminal_size=size, run_before=listed)
 
 
-def test_home_empty_archive(snap_compare) -> None:
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-    empty = ObserverApp(Archive(SNAPSHOT_DATA), clock=FakeClock(at(0)))
+def test_home_empty_archive(snap_compare, data_dir: Path) -> None:
+    empty = ObserverApp(Archive(data_dir), clock=FakeClock(at(0)))
     assert snap_compare(empty, terminal_size=(100, 24), run_before=settled)
 
 
-def test_new_session_form(snap_compare) -> None:
+def test_new_session_form(snap_compare, data_dir: Path) -> None:
     async def open_form(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
 
-    assert snap_compare(app(), terminal_size=(100, 40), run_before=open_form)
+    assert snap_compare(app(data_dir), terminal_size=(100, 40), run_before=open_form)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_coding_mid_meeting(snap_compare, size: tuple[int, int]) -> None:
-    assert snap_compare(app("coding", "current"), terminal_size=size, run_before=settled)
+def test_coding_mid_meeting(snap_compare, data_dir: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(app(data_dir, "coding", "current"), terminal_size=size, run_before=settled)
 
 
-def test_end_summary(snap_compare) -> None:
+def test_end_summary(snap_compare, data_dir: Path) -> None:
     async def end(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("E")
@@ -127,4 +129,4 @@ def test_end_summary(snap_compare) -> None:
         await pilot.press("y")
         await settle(pilot)
 
-    assert snap_compare(app("coding", "current"), terminal_size=(120, 50), run_before=end)
+    assert snap_compare(app(data_dir, "coding", "current"), terminal_size=(120, 50), run_before=end)

@@ -3,7 +3,6 @@ of exports, the transcript screen, and calibration against a reference coding.""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -503,7 +502,7 @@ async def test_home_opens_a_transcript_session_on_the_transcript_screen(tmp_path
     from observer.tui.home import HomeScreen
     from observer.tui.transcript_screen import TranscriptScreen
 
-    from .tui_helpers import FakeClock, press, settle, shown
+    from .tui_helpers import FakeClock, press, settle, shown, until
 
     session_id = imported(tmp_path, "teams.vtt")
     archive = Archive(tmp_path / "data")
@@ -511,11 +510,7 @@ async def test_home_opens_a_transcript_session_on_the_transcript_screen(tmp_path
     async with app.run_test(size=(120, 35)) as pilot:
         home = app.screen
         assert isinstance(home, HomeScreen)
-        for _ in range(500):  # Home lists the archive off the event loop
-            await pilot.pause()
-            if home.sessions:
-                break
-            await asyncio.sleep(0.02)
+        await until(pilot, lambda: bool(home.sessions), "Home's list")  # read off the event loop
         home.query_one("#sessions", DataTable).move_cursor(row=0)
         await pilot.press("enter")
         await shown(pilot, TranscriptScreen)

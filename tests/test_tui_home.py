@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
-from observer.demo import DEMO_SESSIONS, second_observer
+from observer.demo import DEMO_SESSIONS, generate_demo, second_observer
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.home import HomeScreen
 from observer.tui.review import AgreementScreen, ReviewScreen
 
-from .tui_helpers import FakeClock, screen_text, shown
+from .tui_helpers import FakeClock, screen_text, shown, until
 
 
 async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        await pilot.pause()
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
+    await until(pilot, condition, "Home's state", timeout)
 
 
 def contribution_columns(path: Path) -> dict[str, list]:
@@ -184,3 +178,18 @@ async def test_coming_back_to_home_reads_only_the_session_that_changed(tmp_path:
             )
     board_3 = next(s.id for s in sessions if s.title == "Board 3")
     assert read == [board_3]
+
+
+async def test_an_archive_folder_named_like_markup_is_shown_as_named(tmp_path: Path, monkeypatch) -> None:
+    """The archive's folder is shown on Home as it is named: "[bold]" in a folder's name is not markup (read as
+    markup, it vanished and turned the rest bold; "[/x]" alone stopped being read at all). Under the home folder
+    the path is shown from "~", which an 80-column screen has room for."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    archive = Archive(tmp_path / "notes [bold]b" / "data")
+    generate_demo(archive, sessions=1, contributions=5)
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "1 session in" in screen_text(pilot))
+        assert "1 session in ~/notes [bold]b/data" in screen_text(pilot)
+        assert app.sub_title == "~/notes [bold]b/data"
+        assert screen_text(pilot).count("~/notes [bold]b/data") == 2  # the header's too

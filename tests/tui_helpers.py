@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
+from collections.abc import Callable
 
 from textual.pilot import Pilot
 
@@ -32,16 +34,35 @@ def coding_screen(pilot: Pilot) -> CodingScreen:
     return screen
 
 
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Wait for screen state: each round lets the app handle what is queued and lets its threads run (Textual's
+    workers are awaited; the coding screens' action threads waited on until idle), then looks again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached within {timeout:g} s")
+        for screen in pilot.app.screen_stack:
+            runner = getattr(screen, "runner", None)
+            if runner is not None:
+                await asyncio.to_thread(runner.wait_idle, max(0.0, deadline - time.monotonic()))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.01)  # a timer's moment (the balance waits for keys to pause)
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until every queued action is saved and its outcome has been rendered."""
-    for _ in range(2000):
-        await pilot.pause()
+
+    def settled() -> bool:
         screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
-        if all(s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending) for s in screens):
-            await pilot.pause()
-            return
-        await asyncio.sleep(0.002)
-    raise AssertionError("actions did not finish")
+        return all(
+            s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending) for s in screens
+        )
+
+    await until(pilot, settled, "saved actions on screen")
+    await pilot.pause()
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
@@ -103,14 +124,13 @@ async def review_from_home(pilot: Pilot) -> str:
 
 async def shown(pilot: Pilot, screen_type: type) -> None:
     """Wait until a screen of ``screen_type`` is on top and has drawn what its workers computed."""
-    for _ in range(2000):
-        await pilot.pause()
+
+    def drawn() -> bool:
         screen = pilot.app.screen
-        if isinstance(screen, screen_type) and not screen.workers and not any(w.loading for w in screen.query("*")):
-            await pilot.pause()
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"{screen_type.__name__} was not shown")
+        return isinstance(screen, screen_type) and not screen.workers and not any(w.loading for w in screen.query("*"))
+
+    await until(pilot, drawn, f"{screen_type.__name__} shown")
+    await pilot.pause()
 
 
 def panel_text(pilot: Pilot, selector: str) -> str:

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from observer import __version__, metrics, trends
+from observer.columns import SESSION_FIELDS, Column, Kind
 from observer.errors import InputError
 from observer.export.records import (
-    SESSION_FIELDS,
-    TYPED_TEXT_COLUMNS,
     Naming,
     neutralised,
     plain,
@@ -115,8 +114,9 @@ def write_csv(
     if headers is None:
         sessions = headers = list(sessions)
     columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers], naming.with_text)
-    header = columns + SESSION_FIELDS
-    typed = [index for index, column in enumerate(header) if column in TYPED_TEXT_COLUMNS and not raw_text]
+    shown = [*columns, *SESSION_FIELDS]
+    header = [column.id for column in shown]
+    typed = [index for index, column in enumerate(shown) if column.kind is Kind.TEXT and not raw_text]
 
     def write(handle: BinaryIO) -> None:
         buffer = io.StringIO(newline="")
@@ -164,10 +164,11 @@ def _json_head(naming: Naming) -> dict[str, Any]:
 
 
 def _json_record(
-    data: SessionData, naming: Naming, columns: list[str], dimensions: list[str], flags: list[str]
+    data: SessionData, naming: Naming, columns: list[Column], dimensions: list[str], flags: list[str]
 ) -> dict[str, Any]:
     session = data.session
-    contributions = [dict(zip(columns, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)]
+    ids = [column.id for column in columns]
+    contributions = [dict(zip(ids, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)]
     return {
         "session": {
             "id": session.id,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer import __version__
-from observer.agreement import Agreement, Comparison
-from observer.export.xlsx import BOLD, RATIO, TITLE, BookWriter, Sheet
+from observer import __version__, tables
+from observer.agreement import Comparison
+from observer.export.xlsx import TITLE, BookWriter
 from observer.files import scratch_dir_beside
 from observer.text import plural
 
@@ -40,48 +40,14 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
         for warning in comparison.warnings:
             summary.append([f"Note: {warning}"])
         summary.blank()
-        summary.append(["dimension or flag", "method", "n", "Po", "kappa", "PABAK", "Landis & Koch"], font=BOLD)
-        for row in comparison.dimensions:
-            for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
-                if result is not None:
-                    summary.worksheet.append(
-                        [
-                            summary.cell(comparison.labels.get(row.dimension, row.dimension)),
-                            method,
-                            result.n,
-                            summary.cell(result.po, RATIO),
-                            summary.cell(result.kappa, RATIO),
-                            summary.cell(result.pabak, RATIO),
-                            result.label,
-                        ]
-                    )
-                    summary.rows += 1
+        summary.table(tables.agreement(comparison))
         summary.blank()
         summary.append(["Blank: undefined (kappa when Pe = 1, PABAK with one category, all with no pairs)."])
         summary.append([f"observer {__version__}"])
         for row in comparison.dimensions:
-            labels = comparison.code_labels.get(row.dimension, {})
             sheet = book.sheet(comparison.labels.get(row.dimension, row.dimension), [26] + [14] * 12)
-            _matrix(
-                sheet,
-                "time-sliced",
-                row.time_sliced,
-                labels,
-                comparison.in_order(row.dimension, row.time_sliced.categories),
-            )
-            if row.matched is not None:
-                sheet.blank()
-                order = comparison.in_order(row.dimension, row.matched.categories)
-                _matrix(sheet, "contribution-matched", row.matched, labels, order)
+            for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
+                if result is not None:
+                    sheet.table(tables.confusion(comparison, row.dimension, method, result), titled=True)
+                    sheet.blank()
         book.save(path)
-
-
-def _matrix(sheet: Sheet, method: str, result: Agreement, labels: dict[str, str], order: list[str]) -> None:
-    sheet.append([f"{method}: rows are A, columns are B (n = {result.n})"], font=BOLD)
-    named = [labels.get(category, category) for category in order]
-    sheet.append(["A \\ B", *named, "total"], font=BOLD)
-    for category, name in zip(order, named, strict=True):
-        counts = [result.confusion[category][other] for other in order]
-        sheet.append([name, *counts, sum(counts)])
-    totals = [sum(result.confusion[a][b] for a in order) for b in order]
-    sheet.append(["total", *totals, result.n])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer import __version__
-from observer.calibration import Calibration, Score
+from observer import __version__, tables
+from observer.calibration import Calibration
 from observer.clock import format_clock
-from observer.export.xlsx import BOLD, RATIO, TITLE, BookWriter, Sheet
+from observer.export.xlsx import BOLD, TITLE, BookWriter
 from observer.files import scratch_dir_beside
 
 
@@ -32,21 +32,13 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
             ]
         )
         summary.blank()
-        summary.append(["", "kappa", "agreement", "n", "passed"], font=BOLD)
-        for key, score in result.dimensions.items():
-            _score_row(summary, labels.get(key, key), score)
-        _score_row(summary, "speaker (time-sliced)", result.speaker)
-        for key, score in result.flags.items():
-            _score_row(summary, f"flag: {labels.get(key, key)}", score)
+        summary.table(tables.calibration_scores(result, labels))
         summary.blank()
         summary.append(["Blank kappa: undefined (one code used throughout by both codings)."])
         summary.append([f"observer {__version__}"])
         for key, score in result.dimensions.items():
             sheet = book.sheet(labels.get(key, key), [26] + [14] * 12)
-            sheet.append(["rows: the reference; columns: the trainee"], font=BOLD)
-            sheet.append(["reference \\ trainee", *score.categories], font=BOLD)
-            for row_label in score.categories:
-                sheet.append([row_label, *(score.confusion[row_label][column] for column in score.categories)])
+            sheet.table(tables.calibration_confusion(labels.get(key, key), score), titled=True)
         differences = book.sheet("Differences", [10, 30, 18, 22, 22, 60])
         differences.append(["time", "speaker", "dimension", "reference", "trainee", "reference note"], font=BOLD)
         for difference in result.differences:
@@ -61,8 +53,3 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
                 ]
             )
         book.save(path)
-
-
-def _score_row(sheet: Sheet, label: str, score: Score) -> None:
-    passed = "" if score.passed is None else "yes" if score.passed else "no"
-    sheet.append([label, sheet.cell(score.kappa, RATIO), sheet.cell(score.agreement, RATIO), score.n, passed])

@@ -15,40 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from observer import metrics, trends
+from observer import columns, metrics, trends
+from observer.columns import Column
 from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
-
-TIDY_LEAD = [
-    "session_id",
-    "contribution_id",
-    "start_s",
-    "end_s",
-    "duration_s",
-    "wall_time",
-    "participant_id",
-    "participant",
-    "organisation",
-]
-TIDY_TAIL = ["note", "agenda_item"]
-TEXT_COLUMN = "text"  # a transcript turn's words: only with --with-text, never pseudonymised
-# Columns whose cells hold text a person typed (names, notes, titles): made storable and kept as text.
-# Every other column holds ids, codes, numbers or dates, and goes to openpyxl untouched.
-TYPED_TEXT_COLUMNS = {
-    "participant",
-    "organisation",
-    "note",
-    "agenda_item",
-    TEXT_COLUMN,
-    "label",
-    "title",
-    "description",
-    "coordinator_candidate",
-    "group",
-    "session_title",
-    "series",
-    "observer",
-}
 
 # Text a spreadsheet would read as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -57,17 +27,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def neutralised(text: str) -> str:
     """Typed text that a spreadsheet will show as text: a leading quote before anything formula-like."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-SESSION_FIELDS = [
-    "session_title",
-    "series",
-    "meeting_date",
-    "observer",
-    "codebook",
-    "codebook_version",
-    "organisation_id",
-]
 
 
 @dataclass(frozen=True)
@@ -156,16 +115,21 @@ class Naming:
         return text if self.keep_notes else ""
 
 
-def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[list[str], list[str], list[str]]:
+def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[list[Column], list[str], list[str]]:
     """All columns of the tidy table: dimension ids and flag columns in the order the codebooks give them;
-    ``with_text``: the words of transcript turns last."""
+    ``with_text``: the words of transcript turns last. Returns the columns, the dimension ids, the flag ids."""
     dimensions: list[str] = []
-    flags: list[str] = []
+    flags: dict[str, str] = {}
     for codebook in codebooks:
         dimensions += [d for d in codebook.dimension_ids if d not in dimensions]
-        flags += [f for f in codebook.flag_ids if f not in flags]
-    columns = TIDY_LEAD + dimensions + [f"flag_{flag}" for flag in flags] + TIDY_TAIL
-    return columns + ([TEXT_COLUMN] if with_text else []), dimensions, flags
+        flags |= {flag.id: flag.label for flag in codebook.flags if flag.id not in flags}
+    shown = [
+        *columns.CONTRIBUTION_LEAD,
+        *[columns.code_column(dimension) for dimension in dimensions],
+        *[columns.flag_column(flag, label) for flag, label in flags.items()],
+        *columns.CONTRIBUTION_TAIL,
+    ]
+    return shown + ([columns.WORDS] if with_text else []), dimensions, list(flags)
 
 
 def tidy_rows(

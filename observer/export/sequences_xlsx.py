@@ -3,16 +3,15 @@ comparison after a flag, every pair as a tidy table, and the definitions. Values
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from observer import __version__
-from observer.export.xlsx import BOLD, PERCENT, RATIO, TITLE, BookWriter, Sheet
+from observer import __version__, tables
+from observer.columns import Column, Kind
+from observer.export.xlsx import BOLD, TITLE, BookWriter, Sheet
 from observer.files import scratch_dir_beside
 from observer.models import Codebook
 from observer.sequences import (
@@ -22,7 +21,6 @@ from observer.sequences import (
     NOTABLE_Z,
     AfterFlag,
     LagTable,
-    Transition,
     by_heading,
     dropped_words,
     notable_findings,
@@ -34,6 +32,16 @@ from observer.text import plural
 FEWER_THAN_CHANCE = "FF0072B2"
 MORE_THAN_CHANCE = "FFD55E00"
 UNTESTABLE = Font(italic=True, color="FF808080")
+# Every pair as a tidy table: what came at position t, what at t + lag (a code, or a name typed for a speaker).
+TRANSITION_ROW = (
+    Column("from", "From", Kind.TEXT, width=28),
+    Column("to", "To", Kind.TEXT, width=28),
+    Column("count", "Count", Kind.COUNT),
+    Column("expected", "Expected", Kind.RATIO),
+    Column("probability", "Probability", Kind.RATIO),
+    Column("adjusted_residual", "Adjusted residual", Kind.RATIO),
+    Column("yules_q", "Yule's Q", Kind.RATIO),
+)
 
 
 def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook: Codebook, path: Path) -> None:
@@ -57,16 +65,21 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
             sheet.append([too_few_pairs(table) or "Nothing stood out beyond chance."])
         sheet.blank()
         if table.values:
-            _square(sheet, table, "Counts (rows: position t; columns: t + lag)", lambda t: t.count, None, totals=True)
-            _square(sheet, table, "Transitional probability P(column | row)", lambda t: t.probability, RATIO)
-            first = _square(
+            _square(sheet, tables.lag_counts(table))
+            _square(
                 sheet,
+                tables.lag_square(
+                    table, "Transitional probability P(column | row)", lambda t: t.probability, Kind.RATIO
+                ),
+            )
+            residuals = tables.lag_square(
                 table,
                 f"Adjusted residual z (|z| ≥ {NOTABLE_Z} beyond chance; grey: under {MIN_EXPECTED:g} pairs expected)",
                 lambda t: t.adjusted_residual,
-                RATIO,
-                untestable_grey=True,
+                Kind.RATIO,
+                mute_untestable=True,
             )
+            first = _square(sheet, residuals)
             cells = f"B{first}:{get_column_letter(1 + width)}{first + width - 1}"
             sheet.worksheet.conditional_formatting.add(
                 cells,
@@ -86,63 +99,20 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
                 cells,
                 CellIsRule(operator="notBetween", formula=[str(-NOTABLE_Z), str(NOTABLE_Z)], font=Font(bold=True)),
             )
-            _square(sheet, table, "Yule's Q", lambda t: t.yules_q, RATIO)
+            _square(sheet, tables.lag_square(table, "Yule's Q", lambda t: t.yules_q, Kind.RATIO))
         if after is not None:
             _after_sheet(book, after)
-        pairs = book.table(
-            "Transitions",
-            ["from", "to", "count", "expected", "probability", "adjusted_residual", "yules_q"],
-            formats={"expected": RATIO, "probability": RATIO, "adjusted_residual": RATIO, "yules_q": RATIO},
-            widths={"from": 28, "to": 28},
-        )
+        pairs = book.table("Transitions", TRANSITION_ROW, in_words=False)  # tidy, for analysis: the ids
         for t in table.transitions:
-            pairs.append(
-                [
-                    pairs.current.cell(t.source),
-                    pairs.current.cell(t.target),
-                    t.count,
-                    t.expected,
-                    t.probability,
-                    t.adjusted_residual,
-                    t.yules_q,
-                ]
-            )
+            pairs.append([t.source, t.target, t.count, t.expected, t.probability, t.adjusted_residual, t.yules_q])
         pairs.finish()
         _definitions_sheet(book, table)
         book.save(path)
 
 
-def _square(
-    sheet: Sheet,
-    table: LagTable,
-    title: str,
-    value: Callable[[Transition], float | int | None],
-    number_format: str | None,
-    totals: bool = False,
-    untestable_grey: bool = False,
-) -> int:
+def _square(sheet: Sheet, square: tables.Table) -> int:
     """A K×K table under its title; returns the row number of its first value row."""
-    sheet.append([title], font=BOLD)
-    sheet.append(["", *[table.label(v) for v in table.values], *(["total"] if totals else [])], font=BOLD)
-    first = sheet.rows + 1
-    for source in table.values:
-        cells = [table.cell(source, target) for target in table.values]
-        row = [sheet.cell(table.label(source), font=BOLD)]
-        for transition in cells:
-            shown = value(transition)
-            if untestable_grey and not transition.testable and shown is not None:
-                cell = WriteOnlyCell(sheet.worksheet, value=shown)
-                cell.number_format, cell.font = number_format or "General", UNTESTABLE
-                row.append(cell)
-            else:
-                row.append(sheet.cell(shown, number_format))
-        if totals:
-            row.append(sum(t.count for t in cells))
-        sheet.worksheet.append(row)
-        sheet.rows += 1
-    if totals:
-        column_totals = [sum(table.cell(s, t).count for s in table.values) for t in table.values]
-        sheet.append(["total", *column_totals, table.n], font=BOLD)
+    first, _ = sheet.table(square, titled=True)
     sheet.blank()
     return first
 
@@ -158,33 +128,7 @@ def _after_sheet(book: BookWriter, after: AfterFlag) -> None:
         ]
     )
     sheet.blank()
-    sheet.append(
-        [
-            "Index",
-            "After",
-            "Elsewhere",
-            "Difference",
-            "p",
-            "After: contributions in the index",
-            "Elsewhere: contributions in the index",
-            "Note",
-        ],
-        font=BOLD,
-    )
-    for result in after.indices:
-        sheet.worksheet.append(
-            [
-                sheet.cell(result.index.heading),
-                sheet.cell(result.after, PERCENT),
-                sheet.cell(result.elsewhere, PERCENT),
-                sheet.cell(result.difference, PERCENT),
-                sheet.cell(result.p_value, "0.000"),
-                result.after_n,
-                result.elsewhere_n,
-                sheet.cell(result.note),
-            ]
-        )
-        sheet.rows += 1
+    sheet.table(tables.after_flag(after))
 
 
 def _definitions_sheet(book: BookWriter, table: LagTable) -> None:

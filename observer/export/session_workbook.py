@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Iterable, Sized
 from pathlib import Path
-from typing import Any
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
-from observer import metrics, palette, story
+from observer import columns, metrics, palette, story, tables
 from observer.clock import format_clock
 from observer.export.records import Naming, tidy_columns
 from observer.export.session_rows import (
-    ORGANISATION_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    TIMELINE_COLUMNS,
     Digest,
     rows_of_sessions,
 )
@@ -25,11 +20,8 @@ from observer.export.xlsx import (
     BOLD,
     PERCENT,
     RATIO,
-    RIGHT,
     ROW_CM,
-    ROW_POINTS,
     TITLE,
-    WRAPPED,
     BookWriter,
     ChartStack,
     Sheet,
@@ -39,8 +31,6 @@ from observer.export.xlsx import (
     codebook_sheet,
     column_cm,
     fitted_sheet,
-    flag_headings,
-    index_headings,
     indices_chart,
     paint,
     print_on_one_page,
@@ -50,14 +40,6 @@ from observer.files import scratch_dir_beside
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.text import listed, plural
 
-SHARE_FORMATS = {
-    "share_of_room": PERCENT,
-    "share_contributions": PERCENT,
-    "share_airtime": PERCENT,
-    "participation_ratio": RATIO,
-    "airtime_ratio": RATIO,
-}
-
 
 def write_session_workbook(
     sessions: Iterable[SessionData], codebooks: list[Codebook], path: Path, naming: Naming
@@ -66,47 +48,21 @@ def write_session_workbook(
     with scratch_dir_beside(path), BookWriter() as book:
         one_meeting = isinstance(sessions, Sized) and len(sessions) == 1
         summary_sheet = fitted_sheet(book, "Summary", ONE_MEETING_WIDTHS if one_meeting else SUMMARY_WIDTHS)
-        columns, dimensions, flags = tidy_columns(codebooks, naming.with_text)
-        flag_columns = [f"flag_{f}" for f in flags]
+        tidy, dimensions, flags = tidy_columns(codebooks, naming.with_text)
         definitions = metrics.declared_indices(codebooks)
-        book.headings |= index_headings(definitions) | flag_headings(codebooks)
         index_ids = [index.id for index in definitions]
-        formats = {**SHARE_FORMATS, **dict.fromkeys(index_ids, RATIO)}
-        timeline_columns = TIMELINE_COLUMNS + index_ids + ["flags"] + flag_columns
-        contributions = book.table(
-            "Contributions",
-            columns,
-            widths={
-                "session_id": 15,
-                "contribution_id": 22,
-                "wall_time": 20,
-                "participant": 22,
-                "organisation": 28,
-                "note": 40,
-                "agenda_item": 28,
-            },
-            in_words=False,  # the tidy column ids, as in the CSV
-        )
-        organisations = book.table(
-            "Organisations",
-            ORGANISATION_COLUMNS + index_ids + flag_columns,
-            formats=formats,
-            widths={"organisation": 30},
-        )
+        index_columns = [columns.index_column(index) for index in definitions]
+        flag_ids = {columns.flag_column(flag, "").id for flag in flags}
+        flag_columns = [column for column in tidy if column.id in flag_ids]  # headed by the flag's label
+        timeline_columns = [*columns.TIMELINE_ROW, *index_columns, columns.FLAGS, *flag_columns]
+        contributions = book.table("Contributions", tidy, in_words=False)  # the tidy column ids, as in the CSV
+        organisations = book.table("Organisations", [*columns.ORGANISATION_ROW, *index_columns, *flag_columns])
         participants = book.table(
-            "Participants",
-            PARTICIPANT_COLUMNS + index_ids + ["coordinator_candidate"] + flag_columns,
-            formats=formats,
-            widths={"participant": 24, "organisation": 30, "coordinator_candidate": 40},
+            "Participants", [*columns.PARTICIPANT_ROW, *index_columns, columns.COORDINATOR_CANDIDATE, *flag_columns]
         )
-        agenda = book.table("Agenda", timeline_columns, formats=formats, widths={"label": 30})
-        timeline = book.table("Timeline", timeline_columns, formats=formats, widths={"label": 30})
-        flag_table = book.table(
-            "Flags",
-            ["session_id", "flag", "label", "count", "per_hour"],
-            formats={"per_hour": "0.0"},
-            widths={"label": 26},
-        )
+        agenda = book.table("Agenda", timeline_columns)
+        timeline = book.table("Timeline", timeline_columns)
+        flag_table = book.table("Flags", columns.FLAG_ROW)
         digests: list[Digest] = []
         # One meeting's workbook is the facilitator's feedback: it says what followed what, where notable.
         one_session = isinstance(sessions, Sized) and len(sessions) == 1
@@ -169,9 +125,10 @@ def _fill_many_meetings(sheet: Sheet, digests: list[Digest], definitions: list[I
         sheet.blank()
     quadrant = _combined_quadrant(digests)
     if quadrant is not None:
-        title = quadrant.title(digests[0].header.session.codebook)
-        first = _quadrant_table(sheet, quadrant, title)
-        charts.add(_quadrant_chart(sheet, quadrant, title, first, digests[0].header.session.codebook))
+        codebook = digests[0].header.session.codebook
+        first, _ = sheet.table(tables.quadrant(quadrant, codebook))
+        sheet.blank()
+        charts.add(_quadrant_chart(sheet, quadrant, first, codebook))
     if definitions:
         colours = palette.index_colours(digest.header.session.codebook for digest in digests)
         by_session = indices_chart(
@@ -198,27 +155,9 @@ def _combined_quadrant(digests: list[Digest]) -> metrics.QuadrantTable | None:
     return None
 
 
-def _quadrant_table(sheet: Sheet, quadrant: metrics.QuadrantTable, title: str) -> int:
-    """The 2×2's counts (and the codes outside it, and uncoded) under headings over their numbers; returns
-    its first body row."""
-    shown_columns = [*quadrant.core_columns, metrics.UNCODED]
-    headings = [metrics.code_heading(column) for column in shown_columns]
-    sheet.append([f"{title} (contributions)", *headings, "total"], font=BOLD, right_from=1)
-    first = sheet.rows + 1
-    for row in quadrant.rows:
-        counts = quadrant.counts[row]
-        sheet.append(
-            [metrics.code_heading(row), *[counts[column] for column in shown_columns], quadrant.row_totals[row]]
-        )
-    totals = [quadrant.column_totals[column] for column in shown_columns]
-    sheet.append(["total", *totals, sum(quadrant.row_totals.values())])
-    sheet.blank()
-    return first
-
-
-def _quadrant_chart(
-    sheet: Sheet, quadrant: metrics.QuadrantTable, title: str, first: int, codebook: Codebook
-) -> BarChart:
+def _quadrant_chart(sheet: Sheet, quadrant: metrics.QuadrantTable, first: int, codebook: Codebook) -> BarChart:
+    """The 2×2 drawn from its table (``first``: the table's first body row)."""
+    title = quadrant.title(codebook)
     core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
     bar = BarChart()
     bar.type = "col"
@@ -281,20 +220,11 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     sheet.append([" · ".join(fact for fact in facts if fact)])
     sheet.blank()
     if definitions:  # the band: each index large, with what it means
-        headings = [("Index", None), ("By count", RIGHT), ("By time", RIGHT), ("What it is", None)]
-        sheet.worksheet.append([sheet.cell(text, font=BOLD, alignment=alignment) for text, alignment in headings])
-        sheet.rows += 1
-        for index in definitions:
-            sheet.next_row_height(BIG_NUMBER_ROW_POINTS)
-            sheet.worksheet.append(
-                [
-                    sheet.cell(index.heading, font=BOLD),
-                    sheet.cell(summary.indices.get(index.id), RATIO, BIG_NUMBER),
-                    sheet.cell(summary.indices.get(metrics.time_key(index.id)), RATIO),
-                    sheet.cell(story.index_definition(codebook, index)),
-                ]
-            )
-            sheet.rows += 1
+        sheet.table(
+            tables.headline(summary, codebook),
+            fonts={"index": BOLD, "by_count": BIG_NUMBER},
+            row_points=BIG_NUMBER_ROW_POINTS,
+        )
         sheet.blank()
     sentences = story.session_sentences(summary, data)
     if sentences:
@@ -307,31 +237,23 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
 
     charts_row = sheet.rows + 1  # the charts sit beside the tables, below everything that spans the page
     quadrant = summary.quadrant
-    quadrant_title = quadrant.title(codebook) if quadrant is not None else ""
-    quadrant_first = _quadrant_table(sheet, quadrant, quadrant_title) if quadrant is not None else 0
-    organisations = [(row.name, row.share_airtime, row.share_of_room) for row in summary.organisations]
-    airtime_rows = _named_table(
-        sheet, ["Organisation", "Share of airtime", "Share of the room"], organisations, PERCENT
-    )
+    quadrant_first = 0
+    if quadrant is not None:
+        quadrant_first, _ = sheet.table(tables.quadrant(quadrant, codebook))
+        sheet.blank()
+    name_width = ONE_MEETING_WIDTHS[0]
+    shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
+    airtime_rows = sheet.table(shares, name_width, LABEL_COLUMN)
+    sheet.blank()
     item_rows = (0, -1)
     if definitions:
-        items = [(item.label, *[item.indices.get(index.id) for index in definitions]) for item in summary.agenda]
-        item_rows = _named_table(sheet, ["Agenda item", *[index.heading for index in definitions]], items, RATIO)
-    seen = [flag for flag in codebook.flags if summary.flag_counts[flag.id]]
-    sheet.append(["Flag", "Count", "Per hour"], font=BOLD, right_from=1)
-    for flag in seen:
-        sheet.worksheet.append(
-            [flag.label, summary.flag_counts[flag.id], sheet.cell(summary.flags_per_hour[flag.id], "0.0")]
-        )
-        sheet.rows += 1
-    if not seen:
-        sheet.append(["(no flags)"])
+        items = tables.agenda(summary.agenda, codebook).only("label", *[index.id for index in definitions])
+        item_rows = sheet.table(items, name_width, LABEL_COLUMN)
+        sheet.blank()
+    sheet.table(tables.flags(summary.flag_counts, summary.flags_per_hour, codebook, seen_only=True))
     sheet.blank()
-    sheet.append(["Coordinator candidates", "Why"], font=BOLD)
-    for candidate in summary.coordinator_candidates:
-        sheet.append([naming.participant(data, candidate.participant_id)[1], "; ".join(candidate.reasons)])
-    if not summary.coordinator_candidates:
-        sheet.append(["(none)"])
+    name = {c.participant_id: naming.participant(data, c.participant_id)[1] for c in summary.coordinator_candidates}
+    sheet.table(tables.coordinator_candidates(summary.coordinator_candidates, name.__getitem__))
 
     # The charts take the tables' height between them (two rows of charts), never less than a readable minimum.
     tables_cm = (sheet.rows - charts_row + 1) * ROW_CM
@@ -339,7 +261,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     half = ChartStack(sheet, ONE_CHART_COLUMN, charts_row, ONE_MEETING_WIDTHS, height_cm=height)
     half.width_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
     if quadrant is not None:
-        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant_title, quadrant_first, codebook))))
+        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant_first, codebook))))
     first, last = airtime_rows
     if last >= first:
         airtime = BarChart()
@@ -373,31 +295,3 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     last_column = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
     bottom = max(sheet.rows, whole.last_row if whole.charts else half.last_row)
     print_on_one_page(sheet.worksheet, last_column, bottom, tall=True)
-
-
-def _named_table(
-    sheet: Sheet, header: Sequence[str], rows: Sequence[Sequence[Any]], number_format: str
-) -> tuple[int, int]:
-    """A table of names (in full, wrapped) and numbers, the headings over their numbers; beside the page, each
-    name as a chart shows it. Returns the first and last body rows."""
-    sheet.next_row_height(2 * ROW_POINTS)  # the headings over the numbers wrap onto two lines
-    sheet.append([*header, *[None] * (LABEL_COLUMN - 1 - len(header)), "Chart label"], font=BOLD, right_from=1)
-    first = sheet.rows + 1
-    name_width = ONE_MEETING_WIDTHS[0]
-    for name, *values in rows:
-        filler = [None] * (LABEL_COLUMN - 2 - len(values))
-        lines = math.ceil(len(name) / (name_width + 4)) if name else 1  # text runs narrower than digits
-        if lines > 1:
-            sheet.next_row_height(ROW_POINTS * lines)
-        sheet.worksheet.append(
-            [
-                sheet.cell(name, alignment=WRAPPED),
-                *[sheet.cell(value, number_format) for value in values],
-                *filler,
-                sheet.cell(chart_label(name)),
-            ]
-        )
-        sheet.rows += 1
-    last = sheet.rows
-    sheet.blank()
-    return first, last

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from observer import palette, story, trends
+from observer import columns, palette, story, trends
 from observer.export.records import Naming
 from observer.export.xlsx import (
     BOLD,
@@ -27,7 +27,6 @@ from observer.export.xlsx import (
     chart_label,
     column_cm,
     fitted_sheet,
-    index_headings,
     indices_chart,
     paint,
     print_on_one_page,
@@ -38,14 +37,6 @@ from observer.models import SessionData
 from observer.text import listed
 from observer.trends import TrendRow
 
-TREND_COLUMNS = [
-    "session_id",
-    "meeting_date",
-    "title",
-    "contributions",
-    "observed_minutes",
-]  # then each index of the series by count, each by time, then "flags_per_hour"
-
 
 def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: Path, naming: Naming) -> None:
     """``headers``: the series' sessions (contributions not needed), for names and the About sheet.
@@ -55,7 +46,6 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
     index_keys = trend.index_keys
     definitions = trend.index_definitions
     with scratch_dir_beside(path), BookWriter() as book:
-        book.headings |= index_headings(definitions)
         dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
         dates = f"{trend.rows[0].meeting_date} to {trend.rows[-1].meeting_date}" if trend.rows else "no meetings"
         meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
@@ -90,18 +80,10 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             ]
             for row in trend.rows
         ]
-        meetings = (
-            book.table(
-                "Meetings",
-                [*TREND_COLUMNS, *index_keys, "flags_per_hour"],
-                trend_rows,
-                {"meeting_date": "yyyy-mm-dd", "observed_minutes": "0.0", "flags_per_hour": "0.0"}
-                | dict.fromkeys(index_keys, RATIO),
-                {"title": 34},
-            )
-            .finish()
-            .first
-        )
+        index_columns = [columns.index_column(index) for index in definitions]
+        by_time = [columns.index_time_column(index) for index in definitions]
+        meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR]
+        meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
         by_id = {data.session.id: data for data in headers}
         organisation_names = {}
@@ -124,22 +106,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             for oid in trend.organisations
             if oid in row.organisation_airtime_share
         ]
-        book.table(
-            "Organisations",
-            [
-                "session_id",
-                "meeting_date",
-                "organisation_id",
-                "organisation",
-                "airtime_share",
-                "participation_ratio",
-                *[index.id for index in definitions],
-            ],
-            long_rows,
-            {"meeting_date": "yyyy-mm-dd", "airtime_share": PERCENT, "participation_ratio": RATIO}
-            | {index.id: RATIO for index in definitions},
-            {"organisation": 30},
-        ).finish()
+        book.table("Organisations", [*columns.TREND_ORGANISATION_ROW, *index_columns], long_rows).finish()
         # Most airtime first: the charts draw the first few, in colours no index on the page has.
         index_colours = palette.index_colours(trend.codebooks)
         line_colours = palette.colours_apart(index_colours[index.id] for index in definitions)[:MAX_ORGANISATION_LINES]
@@ -152,8 +119,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         def by_organisation(name: str, value: Callable[[TrendRow, str], float | None], number_format: str) -> Sheet:
             """A sheet a meeting a row, an organisation a column (headed by its name as typed): for a chart."""
             rows = [[row.meeting_date, *[value(row, oid) for oid in ranked]] for row in trend.rows]
-            header = {"meeting_date": "yyyy-mm-dd"}
-            table = book.table(name, ["meeting_date"], rows, header, typed=names, typed_format=number_format)
+            table = book.table(name, [columns.MEETING_DATE], rows, typed=names, typed_format=number_format)
             return table.finish().first
 
         airtime_wide = by_organisation(
@@ -175,7 +141,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
                     LineChart(),
                     f"{listed([index.short for index in definitions])} over meetings",
                     meetings.worksheet,
-                    [len(TREND_COLUMNS) + 1 + position for position in range(len(definitions))],
+                    [len(columns.TREND_MEETING_ROW) + 1 + position for position in range(len(definitions))],
                     2,
                     meetings.rows,
                     2,

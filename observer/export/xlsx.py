@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -33,8 +33,9 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
-from observer import __version__, metrics, story
-from observer.export.records import FORMULA_STARTS, TYPED_TEXT_COLUMNS, Naming
+from observer import __version__, metrics, story, tables
+from observer.columns import CODEBOOK_ROW, Column, Kind
+from observer.export.records import FORMULA_STARTS, Naming
 from observer.export.session_rows import (
     excel_time,
 )
@@ -50,64 +51,24 @@ PERCENT = "0%"
 RATIO = "0.00"
 SECONDS = "0.000"
 DURATION = "[h]:mm:ss"
+RATE = "0.0"
+MINUTES = "0.0"
+DATE = "yyyy-mm-dd"
+# How each kind of a table's column is formatted (typed text and seconds have their own treatment).
+KIND_FORMATS = {
+    Kind.RATIO: RATIO,
+    Kind.PERCENT: PERCENT,
+    Kind.RATE: RATE,
+    Kind.MINUTES: MINUTES,
+    Kind.P: "0.000",
+}
 BOLD = Font(bold=True)
+MUTED = Font(italic=True, color="FF808080")  # a value not to be read as a test (too few pairs expected)
 TITLE = Font(bold=True, size=14)
 HEADLINE = Font(bold=True, size=13)  # the trend dashboard's one-sentence answer, per index
 BIG_NUMBER = Font(bold=True, size=18)  # an index's value in the Summary's headline band
 RIGHT = Alignment(horizontal="right", wrap_text=True)  # a heading over numbers: over them, wrapped
 WRAPPED = Alignment(wrap_text=True, vertical="top")  # a name or title in full
-
-# Column ids as a reader sees them in the workbook's headers (the CSV and the Contributions sheet keep the ids).
-HEADINGS = {
-    "session_id": "Session",
-    "meeting_date": "Meeting date",
-    "title": "Title",
-    "contributions": "Contributions",
-    "observed_minutes": "Observed minutes",
-    "flags_per_hour": "Flags per hour",
-    "organisation_id": "Organisation id",
-    "organisation": "Organisation",
-    "participant_id": "Participant id",
-    "participant": "Participant",
-    "present": "Present",
-    "attendees_present": "People present",
-    "share_of_room": "Share of the room",
-    "share_contributions": "Share of contributions",
-    "airtime_s": "Airtime (s)",
-    "share_airtime": "Share of airtime",
-    "airtime_share": "Share of airtime",
-    "participation_ratio": "Participation ratio",
-    "airtime_ratio": "Airtime ratio",
-    "coordinator_candidate": "Coordinator candidate",
-    "label": "Label",
-    "start_s": "Start (s)",
-    "end_s": "End (s)",
-    "flags": "Flags",
-    "flag": "Flag",
-    "count": "Count",
-    "per_hour": "Per hour",
-    "codebook": "Codebook",
-    "version": "Version",
-    "kind": "Kind",
-    "dimension": "Dimension",
-    "code": "Code",
-    "key": "Key",
-    "group": "Group",
-    "description": "Description",
-}
-
-
-def index_headings(definitions: Sequence[IndexDefinition]) -> dict[str, str]:
-    """Each index's columns in words: "Partnership-first (PFI)", "Partnership-first (PFI) by time"."""
-    headings = {}
-    for index in definitions:
-        headings[index.id] = index.heading
-        headings[metrics.time_key(index.id)] = f"{index.heading} by time"
-    return headings
-
-
-def flag_headings(codebooks: Iterable[Codebook]) -> dict[str, str]:
-    return {f"flag_{flag.id}": f"Flag: {flag.label}" for codebook in codebooks for flag in codebook.flags}
 
 
 def metric_definitions(
@@ -213,11 +174,15 @@ class ColumnKinds:
     formatted: tuple[tuple[int, str], ...]  # a number format
 
     @classmethod
-    def of(cls, header: Sequence[str], formats: dict[int, str]) -> ColumnKinds:
+    def of(cls, shown: Sequence[Column], formats: dict[int, str]) -> ColumnKinds:
         return cls(
-            text=tuple(i for i, column in enumerate(header) if column in TYPED_TEXT_COLUMNS),
+            text=tuple(i for i, column in enumerate(shown) if column.kind is Kind.TEXT),
             formatted=tuple(sorted(formats.items())),
         )
+
+
+def number_format(column: Column) -> str | None:
+    return DATE if column.kind is Kind.DATE else KIND_FORMATS.get(column.kind)
 
 
 @dataclass
@@ -315,17 +280,70 @@ class Sheet:
         row = self.rows + 1
         self.worksheet.row_dimensions[row] = RowDimension(self.worksheet, index=row, ht=points, customHeight=True)
 
-    def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, int]:
-        """A small table under a bold header, then a blank row; returns its first and last body rows (for a
-        chart), first > last when it has none."""
-        self.append(header, font=BOLD, right_from=1)
+    def table(
+        self,
+        table: tables.Table,
+        name_width: int | None = None,
+        label_column: int | None = None,
+        fonts: Mapping[str, Font] | None = None,
+        row_points: float | None = None,
+        titled: bool = False,
+    ) -> tuple[int, int]:
+        """A table under a bold header, headings over numbers aligned right; returns its first and last body
+        rows (for a chart), first > last when it has none. A blank heading shows the table's title (a page's
+        tables have no title rows). ``name_width``: the first column's width, its typed names kept whole and
+        wrapped in rows as tall as they need; ``label_column``: where to repeat each name as a chart shows it;
+        ``fonts``: a font for a column's values (by id); ``row_points``: each body row's height; ``titled``: the
+        title in a bold row of its own above the header."""
+        fonts = fonts or {}
+        if titled:
+            self.append([table.title], font=BOLD)
+        headings = [column.heading or ("" if titled else table.title) for column in table.columns]
+        header = [
+            self.cell(heading, font=BOLD, alignment=RIGHT if column.numeric else None)
+            for heading, column in zip(headings, table.columns, strict=True)
+        ]
+        if label_column is not None:
+            header += [None] * (label_column - 1 - len(header)) + [self.cell("Chart label", font=BOLD)]
+        if name_width is not None:
+            self.next_row_height(2 * ROW_POINTS)  # the headings over the numbers wrap onto two lines
+        self.worksheet.append(header)
+        self.rows += 1
         first = self.rows + 1
-        for row in rows:
-            self.worksheet.append([self.cell(value) for value in row])
+        for position, row in enumerate(table.rows):
+            cells = [
+                self._table_cell(column, value, name_width, self._font(table, position, place, fonts.get(column.id)))
+                for place, (column, value) in enumerate(zip(table.columns, row, strict=True))
+            ]
+            name = row[0] if row and isinstance(row[0], str) else ""
+            if row_points is not None:
+                self.next_row_height(row_points)
+            elif name_width is not None:
+                lines = math.ceil(len(name) / (name_width + 4)) if name else 1  # text runs narrower than digits
+                if lines > 1:
+                    self.next_row_height(ROW_POINTS * lines)
+            if label_column is not None:
+                cells += [None] * (label_column - 1 - len(cells)) + [self.cell(chart_label(name))]
+            self.worksheet.append(cells)
             self.rows += 1
         last = self.rows
-        self.blank()
+        if not table.rows and table.empty:
+            self.append([table.empty])
         return first, last
+
+    @staticmethod
+    def _font(table: tables.Table, row: int, column: int, font: Font | None) -> Font | None:
+        if (row, column) in table.strong:
+            return BOLD
+        return MUTED if (row, column) in table.muted else font
+
+    def _table_cell(self, column: Column, value: Any, name_width: int | None, font: Font | None) -> Any:
+        kind = column.kind
+        if kind is Kind.TEXT:
+            return self.cell(value, font=font, alignment=WRAPPED if name_width is not None else None)
+        if kind is Kind.CLOCK:  # a length of the session clock: a duration, as the terminal's h:mm:ss
+            return self.cell(None if value is None else value / 86400, DURATION, font)
+        return self.cell(value, number_format(column), font)
 
     def bullets(self, sentences: Sequence[str]) -> None:
         """Sentences one to a row, as a list: "• …." (a bullet first, so never read as a formula)."""
@@ -334,31 +352,28 @@ class Sheet:
 
 
 class Table:
-    """A data sheet filled row by row: bold frozen header, autofilter, formats by column, and continuation
-    sheets past Excel's row limit."""
+    """A data sheet filled row by row: bold frozen header, autofilter, formats and widths by column, and
+    continuation sheets past Excel's row limit."""
 
     def __init__(
         self,
         book: BookWriter,
         name: str,
-        header: list[str],
-        formats: dict[str, str] | None = None,
-        widths: dict[str, int] | None = None,
+        shown: Sequence[Column],
         in_words: bool = True,
         typed: Sequence[str] = (),
         typed_format: str | None = None,
     ) -> None:
-        self.book, self.name, self.header = book, name, header
+        self.book, self.name, self.columns = book, name, list(shown)
         # What the header row shows: words for a reader, or the tidy ids (the Contributions sheet, like the CSV);
         # then any typed names as they were typed (an organisation called "pfi" is not the index).
-        shown = [book.headings.get(c) or HEADINGS.get(c, c) for c in header] if in_words else list(header)
-        self.shown = [*shown, *typed]
-        formats = formats or {}
-        self.formats = {i: formats[c] for i, c in enumerate(header) if c in formats}
+        headings = [column.heading if in_words else column.id for column in shown]
+        self.shown = [*headings, *typed]
+        self.formats = {i: fmt for i, column in enumerate(shown) if (fmt := number_format(column)) is not None}
         if typed_format is not None:
-            self.formats |= {len(header) + i: typed_format for i in range(len(typed))}
-        self.kinds = ColumnKinds.of(header, self.formats)
-        self.widths = [(widths or {}).get(c, max(10, min(40, len(w) + 2))) for c, w in zip(header, shown, strict=True)]
+            self.formats |= {len(shown) + i: typed_format for i in range(len(typed))}
+        self.kinds = ColumnKinds.of(shown, self.formats)
+        self.widths = [column.width or max(10, min(40, len(h) + 2)) for column, h in zip(shown, headings, strict=True)]
         self.widths += [max(10, min(40, len(name) + 2)) for name in typed]
         self.sheets: list[Sheet] = []
         self.current = self._start(name)
@@ -385,7 +400,7 @@ class Table:
             self.append(row)
 
     def finish(self) -> Table:
-        last = get_column_letter(max(1, len(self.header)))
+        last = get_column_letter(max(1, len(self.columns)))
         for sheet in self.sheets:
             sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
         if len(self.sheets) > 1:
@@ -403,7 +418,6 @@ class BookWriter:
         self.workbook = Workbook(write_only=True)
         self.titles: set[str] = set()
         self.notes: list[str] = []
-        self.headings: dict[str, str] = {}  # this workbook's own column words (its indices and flags)
 
     def __enter__(self) -> BookWriter:
         return self
@@ -433,17 +447,16 @@ class BookWriter:
     def table(
         self,
         name: str,
-        header: list[str],
+        shown: Sequence[Column],
         rows: Iterable[Sequence[Any]] = (),
-        formats: dict[str, str] | None = None,
-        widths: dict[str, int] | None = None,
         in_words: bool = True,
         typed: Sequence[str] = (),
         typed_format: str | None = None,
     ) -> Table:
-        """``typed``: columns after ``header`` headed by names a person typed (organisations), shown as typed
-        and never read as a column id, each with ``typed_format``."""
-        table = Table(self, name, header, formats, widths, in_words, typed, typed_format)
+        """A data sheet of ``shown`` columns (``columns.py``: heading, format, width and text-ness from each).
+        ``typed``: columns after them headed by names a person typed (organisations), shown as typed and never
+        read as a column id, each with ``typed_format``."""
+        table = Table(self, name, shown, in_words, typed, typed_format)
         table.extend(rows)
         return table
 
@@ -628,12 +641,7 @@ def codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
             rows.append(
                 [codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "", flag.description]
             )
-    book.table(
-        "Codebook",
-        ["codebook", "version", "kind", "dimension", "code", "key", "label", "group", "description"],
-        rows,
-        widths={"label": 24, "description": 80, "code": 22},
-    ).finish()
+    book.table("Codebook", CODEBOOK_ROW, rows).finish()
 
 
 def about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, kind: str) -> None:

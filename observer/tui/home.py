@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from observer.clock import format_clock
+from observer import paths, tables
+from observer.columns import Kind
 from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
@@ -84,7 +85,7 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = str(self.archive.paths.root)
+        self.app.sub_title = paths.shown(self.archive.paths.root)
         self._layout_width = 0
 
     def on_resize(self) -> None:
@@ -124,30 +125,30 @@ class HomeScreen(Screen[None]):
 
     def _fill_table(self) -> None:
         """The list in columns that fit the screen: every column when wide; at 80 columns the id gives way and
-        series and title share what is left, so that what a session is stays readable."""
+        series and title share what is left, so that what a session is stays readable. The columns and their
+        values are the session list's (``tables.session_list``), as ``observer sessions`` prints it."""
         table = self.query_one("#sessions", DataTable)
         cursor = table.cursor_row
         self._layout_width = self.size.width
-        columns = _columns(self.size.width)
-        table.clear(columns=True)
-        for key, label, width in columns:
-            table.add_column(label, key=key, width=width)
-        widths = {key: width for key, _, width in columns}
         now = self.app.now()  # type: ignore[attr-defined]
-        for summary in self.sessions:
-            session = summary.session
-            running = session.status == SessionStatus.RECORDING  # open elsewhere: its clock moves
-            cells = {
-                "date": session.meeting_date.isoformat(),
+
+        def observed(listed: SessionSummary) -> float:
+            running = listed.session.status == SessionStatus.RECORDING  # open elsewhere: its clock moves
+            return listed.session.observed_seconds(now) if running else listed.observed_s
+
+        listing = tables.session_list(self.sessions, observed)
+        widths = dict(_columns(self.size.width))
+        table.clear(columns=True)
+        for column in listing.columns:
+            if column.id in widths:
+                table.add_column(column.narrow_heading, key=column.id, width=widths[column.id])
+        for row in listing.rows:
+            cells: dict[str, str | Text] = {}
+            for column, value in zip(listing.columns, row, strict=True):
+                shown = tables.shown(column, value)
                 # Typed text: a Text is shown as it is, a str would be read as markup.
-                "series": Text(_cut(session.series, widths.get("series"))),
-                "title": Text(_cut(session.title, widths.get("title"))),
-                "contributions": f"{summary.contributions:,}",
-                "observed": format_clock(session.observed_seconds(now) if running else summary.observed_s),
-                "status": session.status.value,
-                "id": session.id,
-            }
-            table.add_row(*(cells[key] for key, _, _ in columns), key=session.id)
+                cells[column.id] = Text(_cut(shown, widths.get(column.id))) if column.kind is Kind.TEXT else shown
+            table.add_row(*(cells[key] for key in widths), key=row[listing.position("id")])
         self.query_one("#welcome").display = not self.sessions
         table.display = bool(self.sessions)
         if self.sessions:
@@ -155,10 +156,11 @@ class HomeScreen(Screen[None]):
             table.focus()
 
     def _count_line(self) -> str:
-        return f"{plural(len(self.sessions), 'session')} in {self.archive.paths.root}"
+        return f"{plural(len(self.sessions), 'session')} in {paths.shown(self.archive.paths.root)}"
 
     def _status(self, text: str) -> None:
-        self.query_one("#home-status", Static).update(text)
+        # Names and paths as they are: a Text is never read as markup.
+        self.query_one("#home-status", Static).update(Text(text))
 
     def selected(self) -> SessionSummary | None:
         table = self.query_one("#sessions", DataTable)
@@ -310,18 +312,19 @@ class HomeScreen(Screen[None]):
 
 
 # The list's columns: (key, header, width). Fixed ones first; series and title share what is left.
-_FIXED = [("date", "date", 10), ("contributions", "contrib.", 8), ("observed", "observed", 8), ("status", "status", 9)]
-_ID = ("id", "id", 13)
+# (column, width) in the table's order; the rest of the width goes to series and title.
+_FIXED = [("date", 10), ("contributions", 8), ("observed", 8), ("status", 9)]
+_ID = ("id", 13)
 WIDE_HOME = 110  # from this width the list shows each session's id too
 
 
-def _columns(width: int) -> list[tuple[str, str, int]]:
+def _columns(width: int) -> list[tuple[str, int]]:
     fixed = [*_FIXED, _ID] if width >= WIDE_HOME else list(_FIXED)
-    spare = max(20, width - sum(w for _, _, w in fixed) - 2 * (len(fixed) + 2) - 4)  # cell padding, scrollbar
+    spare = max(20, width - sum(w for _, w in fixed) - 2 * (len(fixed) + 2) - 4)  # cell padding, scrollbar
     series = min(30, spare * 2 // 5)
     title = spare - series
     date, *rest = fixed
-    return [date, ("series", "series", series), ("title", "title", title), *rest]
+    return [date, ("series", series), ("title", title), *rest]
 
 
 def _cut(text: str, width: int | None) -> str:

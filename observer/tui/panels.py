@@ -16,13 +16,14 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from observer import palette
+from observer import palette, tables
 from observer.clock import format_clock
 from observer.keys import SPEAKER_KEYS
 from observer.live_balance import LiveBalance
-from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, QuadrantTable, code_heading, time_key
+from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
-from observer.report import bar, number, percent
+from observer.report import bar
+from observer.tables import number, percent
 from observer.text import plural
 from observer.tui.log_view import text_strip
 
@@ -381,59 +382,61 @@ class BalancePanel(LinePanel[BalanceState]):
     """
 
     def draw(self, state: BalanceState) -> Text:
+        """The same tables as the Summary (``observer/tables.py``), laid out for a narrow side panel."""
         style = self.style
-        summary, values = state.balance, state.balance.indices
+        summary, codebook = state.balance, state.codebook
         head = Text()
         head.append("Balance", style("balance--heading"))
-        codebook = state.codebook
         narrow = self.size.width < PANEL_LABEL_WIDTH + 20
-        for index in codebook.indices:  # only what the codebook declares: a session never shows another's label
-            by_count, by_time = number(values[index.id]), number(values[time_key(index.id)])
+        headline = tables.headline(summary, codebook)
+        # Only what the codebook declares: a session never shows another's label.
+        for position, (index, (_, by_count, by_time, _)) in enumerate(
+            zip(codebook.indices, headline.rows, strict=True)
+        ):
+            colour = headline.colour(position)
             if narrow:  # the index by its short name: one line each, never wrapped
-                head.append(f"\n{index.short:<6}", palette.index_colour(codebook, index))
-                head.append(f" {by_count}  by time {by_time}")
+                head.append(f"\n{index.short:<6}", colour)
+                head.append(f" {number(by_count)}  by time {number(by_time)}")
                 continue
             label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
-            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", palette.index_colour(codebook, index))
-            head.append(f" {by_count}  (time {by_time})")
+            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", colour)
+            head.append(f" {number(by_count)}  (time {number(by_time)})")
         parts: list[Text] = [head, Text()]
         if summary.quadrant is not None:
-            parts += [_quadrant(summary.quadrant, codebook, self.size.width), Text()]
+            counts = tables.quadrant(summary.quadrant, codebook, totals=False)
+            parts += [_quadrant(counts.only("code", *summary.quadrant.core_columns), self.size.width), Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", style("balance--subheading"))
-        for organisation in summary.organisations:
-            share = organisation.share_airtime or 0.0
-            room = organisation.share_of_room or 0.0
-            tail.append(f"{organisation.name[:22]:<22}\n")
-            tail.append(f" {bar(share, AIRTIME_BAR_WIDTH):<{AIRTIME_BAR_WIDTH}}", style("balance--bar"))
-            tail.append(f" {percent(organisation.share_airtime)} / {percent(organisation.share_of_room)}")
-            over = share > room * OVERREPRESENTED_AIRTIME_RATIO and room > 0
+        shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
+        for name, share, room in shares.rows:
+            tail.append(f"{name[:22]:<22}\n")
+            tail.append(f" {bar(share or 0.0, AIRTIME_BAR_WIDTH):<{AIRTIME_BAR_WIDTH}}", style("balance--bar"))
+            tail.append(f" {percent(share)} / {percent(room)}")
+            over = (share or 0.0) > (room or 0.0) * OVERREPRESENTED_AIRTIME_RATIO and (room or 0.0) > 0
             tail.append(" ▲\n" if over else "\n", style("balance--over"))
         tail.append(f"\n{plural(summary.contributions, 'contribution')} · {format_clock(summary.observed_s)} observed")
         return Text("\n").join([*parts, tail])
 
 
-def _quadrant(table: QuadrantTable, codebook: Codebook, width: int) -> Text:
-    """The 2×2 as aligned text: a heading row of the column codes, then a row per row code with its counts.
+def _quadrant(table: tables.Table, width: int) -> Text:
+    """The 2×2's counts as aligned text: a heading row of the column codes, then a row per row code.
     Laid out by hand for the same reason as the attendees (a Rich table measures every cell twice a frame)."""
-    headings = [_abbreviated(code_heading(column)) for column in table.core_columns]
+    columns = table.columns[1:]
+    headings = [_abbreviated(column.heading) for column in columns]
     widths = [
-        max(len(heading), *(len(str(table.counts[row][column])) for row in table.rows))
-        for heading, column in zip(headings, table.core_columns, strict=True)
+        max(len(heading), *(len(str(row[place])) for row in table.rows))
+        for place, heading in enumerate(headings, start=1)
     ]
     numbers_width = sum(2 + w for w in widths)
-    name_width = max(
-        1, min(max(len("contributions"), *(len(code_heading(r)) for r in table.rows)), width - numbers_width)
-    )
+    name_width = max(1, min(max(len("contributions"), *(len(row[0]) for row in table.rows)), width - numbers_width))
     text = Text(no_wrap=True)
     text.append(_fit("contributions", name_width), "bold")
-    for heading, column, column_width in zip(headings, table.core_columns, widths, strict=True):
-        colour = palette.code_colour(codebook, table.column_dimension, column)
-        text.append(f"  {heading:>{column_width}}", Style(color=colour, bold=True))
-    for row in table.rows:
-        text.append(f"\n{_fit(code_heading(row), name_width)}", palette.code_colour(codebook, table.row_dimension, row))
-        for column, column_width in zip(table.core_columns, widths, strict=True):
-            text.append(f"  {table.counts[row][column]:>{column_width}}")
+    for heading, column, column_width in zip(headings, columns, widths, strict=True):
+        text.append(f"  {heading:>{column_width}}", Style(color=column.colour, bold=True))
+    for position, row in enumerate(table.rows):
+        text.append(f"\n{_fit(row[0], name_width)}", table.colour(position) or "")
+        for count, column_width in zip(row[1:], widths, strict=True):
+            text.append(f"  {count:>{column_width}}")
     return text
 
 

@@ -40,6 +40,9 @@ class ActionRunner(Generic[View]):
         self._thread = threading.Thread(target=self._work, name="observer-actions", daemon=True)
         self._busy = False
         self._then: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        self._drained = threading.Event()  # set while no action is queued or running
+        self._drained.set()
         self._thread.start()
 
     @property
@@ -52,7 +55,14 @@ class ActionRunner(Generic[View]):
         return not self._busy and self._jobs.empty()
 
     def submit(self, action: Callable[[], str]) -> None:
-        self._jobs.put(action)
+        with self._lock:
+            self._drained.clear()
+            self._jobs.put(action)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no action is queued or running (its outcome is on its way to the screen); False if it
+        took longer than ``timeout`` seconds. For whoever must know every key is saved: a test, a shutdown."""
+        return self._drained.wait(timeout)
 
     def stop(self, then: Callable[[], None] | None = None) -> None:
         """Finish every queued action, then run ``then`` on the worker thread and end it.
@@ -84,4 +94,7 @@ class ActionRunner(Generic[View]):
             pending = self._jobs.qsize()
             view = self._make_view() if pending == 0 else None
             self._deliver(Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending))
-            self._busy = False
+            with self._lock:
+                self._busy = False
+                if self._jobs.empty():
+                    self._drained.set()

@@ -1,0 +1,232 @@
+"""Every column a table or an export shows, declared once: its id (the tidy name the CSV, the JSON and R read),
+its heading in words (a workbook's header row, a terminal's), and its kind.
+
+Each writer takes what it needs from the kind: a workbook its number format and whether the cells hold typed
+text (kept text, never a formula), the terminal its alignment and the way it prints the value. The ids an index
+may not take (``models.RESERVED_INDEX_IDS``) are derived from these declarations, so a new column cannot be
+forgotten there. Nothing here imports the rest of the program: every module can use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Kind(StrEnum):
+    ID = "id"  # an id or a code: written as it is
+    TEXT = "text"  # typed by a person (a name, a title, a note): never markup, never a formula, never translated
+    WORDS = "words"  # the program's own words (a code's heading, "total", an index's definition)
+    COUNT = "count"
+    RATIO = "ratio"  # an index or a ratio: two decimals
+    PERCENT = "percent"  # a share between 0 and 1
+    RATE = "rate"  # per hour: one decimal
+    MINUTES = "minutes"
+    SECONDS = "seconds"  # a number of seconds (a tidy table's times, for analysis)
+    CLOCK = "clock"  # a length of the session clock, for a reader: h:mm:ss
+    DATE = "date"
+    DATETIME = "datetime"
+    P = "p"  # a p-value: three decimals, "< 0.001" below that
+
+
+NUMBERS = frozenset({Kind.COUNT, Kind.RATIO, Kind.PERCENT, Kind.RATE, Kind.MINUTES, Kind.SECONDS, Kind.CLOCK, Kind.P})
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    heading: str  # "": the table's title heads it where a renderer has no title of its own (a workbook page)
+    kind: Kind
+    colour: str | None = None  # a code's or an index's palette colour, where the column is one
+    bar: bool = False  # a share or an index: a renderer that can draws a bar of it beside the number
+    short: str = ""  # the heading where columns must be narrow (a terminal); "": the heading itself
+    width: int | None = None  # characters, in a workbook; None: as wide as its heading needs
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMBERS
+
+    @property
+    def narrow_heading(self) -> str:
+        return self.short or self.heading
+
+
+BY_TIME = "_time"  # an index's by-time value: its id with this suffix
+FLAG_PREFIX = "flag_"  # a flag's 0/1 or count column: its id after this prefix
+
+
+class NamedIndex(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def short(self) -> str: ...
+
+    @property
+    def heading(self) -> str: ...
+
+
+def index_column(index: NamedIndex) -> Column:
+    return Column(index.id, index.heading, Kind.RATIO, short=index.short)
+
+
+def index_time_column(index: NamedIndex) -> Column:
+    return Column(f"{index.id}{BY_TIME}", f"{index.heading} by time", Kind.RATIO, short=f"{index.short} by time")
+
+
+def flag_column(flag_id: str, label: str) -> Column:
+    return Column(f"{FLAG_PREFIX}{flag_id}", f"Flag: {label}", Kind.COUNT)
+
+
+def code_column(dimension_id: str) -> Column:
+    """A dimension's code in the tidy table: headed by the dimension's id, as in the CSV."""
+    return Column(dimension_id, dimension_id, Kind.ID)
+
+
+# ---------------------------------------------------------------- the tidy tables
+
+SESSION_ID = Column("session_id", "Session", Kind.ID, width=15)
+ORGANISATION_ID = Column("organisation_id", "Organisation id", Kind.ID)
+ORGANISATION = Column("organisation", "Organisation", Kind.TEXT, width=30)
+CONTRIBUTIONS = Column("contributions", "Contributions", Kind.COUNT)
+MEETING_DATE = Column("meeting_date", "Meeting date", Kind.DATE)
+
+# One row per contribution (the CSV, the Contributions sheet): then each dimension's code and each flag's 0/1.
+CONTRIBUTION_LEAD = (
+    SESSION_ID,
+    Column("contribution_id", "Contribution id", Kind.ID, width=22),
+    Column("start_s", "Start (s)", Kind.SECONDS),
+    Column("end_s", "End (s)", Kind.SECONDS),
+    Column("duration_s", "Duration (s)", Kind.SECONDS),
+    Column("wall_time", "Wall time", Kind.DATETIME, width=20),
+    Column("participant_id", "Participant id", Kind.ID),
+    Column("participant", "Participant", Kind.TEXT, width=22),
+    Column("organisation", "Organisation", Kind.TEXT, width=28),
+)
+CONTRIBUTION_TAIL = (
+    Column("note", "Note", Kind.TEXT, width=40),
+    Column("agenda_item", "Agenda item", Kind.TEXT, width=28),
+)
+WORDS = Column("text", "Words", Kind.TEXT, width=60)  # a transcript turn's words: only when asked for
+SESSION_FIELDS = (  # the CSV repeats its session's facts on every row
+    Column("session_title", "Session title", Kind.TEXT),
+    Column("series", "Series", Kind.TEXT),
+    MEETING_DATE,
+    Column("observer", "Observer", Kind.TEXT),
+    Column("codebook", "Codebook", Kind.ID),
+    Column("codebook_version", "Codebook version", Kind.ID),
+    ORGANISATION_ID,
+)
+
+# One row per organisation of a session: then each index, then each flag's count.
+ORGANISATION_ROW = (
+    SESSION_ID,
+    ORGANISATION_ID,
+    ORGANISATION,
+    Column("attendees_present", "People present", Kind.COUNT),
+    Column("share_of_room", "Share of the room", Kind.PERCENT),
+    CONTRIBUTIONS,
+    Column("share_contributions", "Share of contributions", Kind.PERCENT),
+    Column("airtime_s", "Airtime (s)", Kind.SECONDS),
+    Column("share_airtime", "Share of airtime", Kind.PERCENT),
+    Column("participation_ratio", "Participation ratio", Kind.RATIO),
+    Column("airtime_ratio", "Airtime ratio", Kind.RATIO),
+)
+# One row per person: then each index, the coordinator candidate's reasons, then each flag's count.
+PARTICIPANT_ROW = (
+    SESSION_ID,
+    Column("participant_id", "Participant id", Kind.ID),
+    Column("participant", "Participant", Kind.TEXT, width=24),
+    ORGANISATION,
+    Column("present", "Present", Kind.COUNT),
+    CONTRIBUTIONS,
+    Column("share_contributions", "Share of contributions", Kind.PERCENT),
+    Column("airtime_s", "Airtime (s)", Kind.SECONDS),
+    Column("share_airtime", "Share of airtime", Kind.PERCENT),
+)
+COORDINATOR_CANDIDATE = Column("coordinator_candidate", "Coordinator candidate", Kind.TEXT, width=40)
+# One row per agenda item or time bin: then each index, the flags in all, then each flag's count.
+TIMELINE_ROW = (
+    SESSION_ID,
+    Column("label", "Label", Kind.TEXT, width=30),
+    Column("start_s", "Start (s)", Kind.SECONDS),
+    Column("end_s", "End (s)", Kind.SECONDS),
+    CONTRIBUTIONS,
+)
+FLAGS = Column("flags", "Flags", Kind.COUNT)
+FLAG_ROW = (
+    SESSION_ID,
+    Column("flag", "Flag", Kind.ID),
+    Column("label", "Label", Kind.TEXT, width=26),
+    Column("count", "Count", Kind.COUNT),
+    Column("per_hour", "Per hour", Kind.RATE),
+)
+
+# A series: one row per meeting (then each index by count, each by time, then the flags per hour) and one row per
+# organisation per meeting (then each index).
+TREND_MEETING_ROW = (
+    SESSION_ID,
+    MEETING_DATE,
+    Column("title", "Title", Kind.TEXT, width=34),
+    CONTRIBUTIONS,
+    Column("observed_minutes", "Observed minutes", Kind.MINUTES),
+)
+FLAGS_PER_HOUR = Column("flags_per_hour", "Flags per hour", Kind.RATE)
+TREND_ORGANISATION_ROW = (
+    SESSION_ID,
+    MEETING_DATE,
+    ORGANISATION_ID,
+    ORGANISATION,
+    Column("airtime_share", "Share of airtime", Kind.PERCENT),
+    Column("participation_ratio", "Participation ratio", Kind.RATIO),
+)
+
+CODEBOOK_ROW = (
+    Column("codebook", "Codebook", Kind.ID),
+    Column("version", "Version", Kind.ID),
+    Column("kind", "Kind", Kind.ID),
+    Column("dimension", "Dimension", Kind.ID),
+    Column("code", "Code", Kind.ID, width=22),
+    Column("key", "Key", Kind.ID),
+    Column("label", "Label", Kind.TEXT, width=24),
+    Column("group", "Group", Kind.TEXT),
+    Column("description", "Description", Kind.TEXT, width=80),
+)
+
+# The JSON records' own fields beside which an index's value is written (``records.summary_record``, the trend's
+# rows): not columns of any table, but an index of one of these names would overwrite it all the same.
+RECORD_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "indices",
+        "flag_counts",
+        "index_counts",
+        "index_definitions",
+        "organisation_airtime_share",
+        "organisation_participation_ratio",
+        "organisation_indices",
+    }
+)
+
+# The tables whose rows carry the indices as columns, and the contribution rows an index may one day join.
+BESIDE_INDICES = (
+    *CONTRIBUTION_LEAD,
+    *CONTRIBUTION_TAIL,
+    WORDS,
+    *SESSION_FIELDS,
+    *ORGANISATION_ROW,
+    *PARTICIPANT_ROW,
+    COORDINATOR_CANDIDATE,
+    *TIMELINE_ROW,
+    FLAGS,
+    *TREND_MEETING_ROW,
+    FLAGS_PER_HOUR,
+    *TREND_ORGANISATION_ROW,
+)
+DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *CODEBOOK_ROW)
+# The ids an index may not take: its column would stand beside one of these with the same name.
+RESERVED_IDS = frozenset(column.id for column in BESIDE_INDICES) | RECORD_FIELDS
+# Typed text, wherever it is written: kept as text (a formula stays text), made storable.
+TEXT_IDS = frozenset(column.id for column in DECLARED if column.kind is Kind.TEXT)
