@@ -258,11 +258,9 @@ def calibrate(
     from rich.console import Console
 
     from observer import tables
-    from observer.report import rich_table
+    from observer.report import Fitted
 
-    Console(width=max(100, shutil.get_terminal_size().columns)).print(
-        rich_table(tables.calibration_scores(result, labels))
-    )
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(Fitted(tables.calibration_scores(result, labels)))
     click.echo(
         f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
         f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"

@@ -42,6 +42,8 @@ class Column:
     bar: bool = False  # a share or an index: a renderer that can draws a bar of it beside the number
     short: str = ""  # the heading where columns must be narrow (a terminal); "": the heading itself
     width: int | None = None  # characters, in a workbook; None: as wide as its heading needs
+    optional: bool = False  # a reader can do without it where room is short (a narrow terminal); never dropped
+    # from a workbook
 
     @property
     def numeric(self) -> bool:

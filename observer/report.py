@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group, JustifyMethod, RenderableType
+from rich.console import Console, ConsoleOptions, Group, JustifyMethod, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -31,6 +32,7 @@ from observer.text import plural, terminal_safe
 from observer.trends import Trend
 
 BAR_WIDTH = 24
+NAME_LINE = 18  # characters: a typed name wrapped narrower than this is hard to read (a table drops columns)
 
 
 def bar(value: float | None, width: int = BAR_WIDTH) -> str:
@@ -40,11 +42,13 @@ def bar(value: float | None, width: int = BAR_WIDTH) -> str:
     return "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
 
 
-def rich_table(table: tables.Table) -> Table:
+def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, text_width: int | None = None) -> Table:
     """A table as the terminal shows it: numbers to the right, a bar after a share or index that has one,
-    typed text never read as markup, codes in their colours."""
+    typed text never read as markup, codes in their colours. ``bars``, ``optional``: with the bars, with the
+    columns a reader can do without (``Column.optional``); ``text_width``: typed text wrapped at this width."""
     shown = Table(title=Text(terminal_safe(table.title)), title_justify="left")
-    for position, column in enumerate(table.columns):
+    kept = [(position, column) for position, column in enumerate(table.columns) if optional or not column.optional]
+    for position, column in kept:
         heading = Text(terminal_safe(column.narrow_heading), style=column.colour or "")
         justify: JustifyMethod = "right" if column.numeric else "left"
         if table.listing:  # a line a row: the names share what is left, cut with "…"; the rest never cut
@@ -55,25 +59,47 @@ def rich_table(table: tables.Table) -> Table:
                 values = (len(tables.shown(column, row[position])) for row in table.rows)
                 shown.add_column(heading, justify=justify, no_wrap=True, width=max(len(heading), *values))
         else:
-            shown.add_column(heading, justify=justify)
-        if column.bar:
-            shown.add_column("", max_width=BAR_WIDTH // 2, no_wrap=True, overflow="crop")  # the first to give way
-    for position, row in enumerate(table.rows):
-        colour = table.colour(position) or ""
+            # Measuring whether it fits: names wrapped at ``text_width``, sentences at twice that.
+            wrap = {tables.Kind.TEXT: text_width, tables.Kind.WORDS: text_width and 2 * text_width}.get(column.kind)
+            shown.add_column(heading, justify=justify, max_width=wrap)
+        if column.bar and bars:
+            shown.add_column("", max_width=BAR_WIDTH // 2, no_wrap=True, overflow="crop")
+    for row_number, row in enumerate(table.rows):
+        colour = table.colour(row_number) or ""
         cells: list[Text] = []
-        for place, (column, value) in enumerate(zip(table.columns, row, strict=True)):
-            style = colour if place == 0 else ""
-            if (position, place) in table.strong:
+        for position, column in kept:
+            value = row[position]
+            style = colour if position == 0 else ""
+            if (row_number, position) in table.strong:
                 style = "bold"
-            elif (position, place) in table.muted:
+            elif (row_number, position) in table.muted:
                 style = "dim"
             cells.append(Text(tables.shown(column, value), style=style))
-            if column.bar:
+            if column.bar and bars:
                 cells.append(Text(bar(value, BAR_WIDTH // 2), style=column.colour or colour or ""))
         shown.add_row(*cells)
     if not table.rows and table.empty:
         shown.add_row(Text(table.empty, style="dim"))
     return shown
+
+
+class Fitted:
+    """A table fitted to the terminal it is printed on: where its cells would wrap or be cut to fit, the bars
+    go first, then the columns a reader can do without (an 80-column terminal keeps the organisations' names
+    whole instead of every column squeezed)."""
+
+    def __init__(self, table: tables.Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        unbounded = options.update(max_width=100_000)  # a table's own measure never exceeds the width it is given
+        for bars, optional in ((True, True), (False, True)):
+            # Fits: every number whole, and each name in lines of at least a few words.
+            probe = rich_table(self.table, bars, optional, text_width=NAME_LINE)
+            if Measurement.get(console, unbounded, probe).maximum <= options.max_width:
+                yield rich_table(self.table, bars, optional)
+                return
+        yield rich_table(self.table, bars=False, optional=False)
 
 
 def summary_renderable(summary: SessionSummary, data: SessionData, findings: Sequence[str] = ()) -> Group:
@@ -90,20 +116,20 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     if sentences:
         parts.append(sentences_renderable("What we saw", sentences))
     if codebook.indices:
-        parts.append(rich_table(tables.headline(summary, codebook)))
+        parts.append(Fitted(tables.headline(summary, codebook)))
     if summary.quadrant is not None:
-        parts.append(rich_table(tables.quadrant(summary.quadrant, codebook)))
+        parts.append(Fitted(tables.quadrant(summary.quadrant, codebook)))
     if findings:
         parts.append(findings_renderable(list(findings)))
     parts += [
-        rich_table(tables.organisations(summary, codebook)),
-        rich_table(tables.participants(summary.participants, codebook)),
-        rich_table(tables.agenda(summary.agenda, codebook)),
-        rich_table(tables.flags(summary.flag_counts, summary.flags_per_hour, codebook)),
+        Fitted(tables.organisations(summary, codebook)),
+        Fitted(tables.participants(summary.participants, codebook)),
+        Fitted(tables.agenda(summary.agenda, codebook)),
+        Fitted(tables.flags(summary.flag_counts, summary.flags_per_hour, codebook)),
     ]
     if summary.coordinator_candidates:
         names = {c.participant_id: c.name for c in summary.coordinator_candidates}
-        parts.append(rich_table(tables.coordinator_candidates(summary.coordinator_candidates, names.__getitem__)))
+        parts.append(Fitted(tables.coordinator_candidates(summary.coordinator_candidates, names.__getitem__)))
     return Group(*parts)
 
 
@@ -115,7 +141,7 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
             f"{index.short}: first→last {number(trend.change[index.id])}, "
             f"slope per meeting {number(trend.slope[index.id], 3)}\n"
         )
-    table, organisations = rich_table(tables.trend_meetings(trend)), rich_table(tables.trend_airtime(trend))
+    table, organisations = Fitted(tables.trend_meetings(trend)), Fitted(tables.trend_airtime(trend))
     # The trend Dashboard's words: the trend over every meeting first, then each change beyond chance, within
     # noise, or too few to tell (p corrected for the tests stated together).
     headline = sentences_renderable("The trend", trend_sentences(trend))
@@ -145,13 +171,13 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         heading,
         unit,
         *[Text(f"Note: {w}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
-        rich_table(tables.agreement(comparison)),
+        Fitted(tables.agreement(comparison)),
     ]
     for row in comparison.dimensions:
         if row.dimension not in comparison.code_labels:
             continue  # the speaker and the flags: their table row says it
         method, result = ("contribution-matched", row.matched) if row.matched else ("time-sliced", row.time_sliced)
-        parts.append(rich_table(tables.confusion(comparison, row.dimension, method, result)))
+        parts.append(Fitted(tables.confusion(comparison, row.dimension, method, result)))
     return Group(*parts)
 
 
@@ -187,7 +213,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
         )
     parts: list[RenderableType] = [heading, words]
     if table.values:
-        parts += [rich_table(tables.lag_counts(table)), rich_table(tables.transitions(table))]
+        parts += [Fitted(tables.lag_counts(table)), Fitted(tables.transitions(table))]
     if after is not None:
-        parts.append(rich_table(tables.after_flag(after)))
+        parts.append(Fitted(tables.after_flag(after)))
     return Group(*parts)

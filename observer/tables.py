@@ -148,14 +148,17 @@ class Balance(Protocol):
     organisations: list[GroupStats]
 
 
-def index_columns(definitions: Sequence[IndexDefinition], codebook: Codebook | None, bar_first: bool) -> list[Column]:
+def index_columns(
+    definitions: Sequence[IndexDefinition], codebook: Codebook | None, bar_first: bool, optional: bool = False
+) -> list[Column]:
     """Each index's column (``columns.index_column``); with ``codebook``, in its colour; ``bar_first``: the first
-    index drawn with a bar."""
+    index drawn with a bar; ``optional``: columns a narrow terminal may leave out."""
     return [
         replace(
             index_column(index),
             colour=palette.index_colour(codebook, index) if codebook is not None else None,
             bar=bar_first and position == 0,
+            optional=optional,
         )
         for position, index in enumerate(definitions)
     ]
@@ -170,7 +173,7 @@ def headline(balance: Balance, codebook: Codebook) -> Table:
             Column("index", "Index", Kind.WORDS),
             Column("by_count", "By count", Kind.RATIO, bar=True),
             Column("by_time", "By time", Kind.RATIO),
-            Column("definition", "What it is", Kind.WORDS),
+            Column("definition", "What it is", Kind.WORDS, optional=True),
         ),
         rows=tuple(
             (
@@ -225,13 +228,13 @@ def organisations(balance: Balance, codebook: Codebook) -> Table:
         title="Organisations: airtime against share of the room",
         columns=(
             Column("organisation", "Organisation", Kind.TEXT),
-            Column("attendees_present", "People present", Kind.COUNT, short="Present"),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
-            Column("airtime_s", "Airtime", Kind.CLOCK),
+            Column("attendees_present", "People present", Kind.COUNT, short="Present", optional=True),
+            Column("contributions", "Contributions", Kind.COUNT, short="Contrib.", optional=True),
+            Column("airtime_s", "Airtime", Kind.CLOCK, optional=True),
             Column("share_airtime", "Share of airtime", Kind.PERCENT, bar=True, short="Airtime %"),
             Column("share_of_room", "Share of the room", Kind.PERCENT, short="Room %"),
             Column("airtime_ratio", "Airtime ratio", Kind.RATIO, short="Ratio"),
-            *index_columns(definitions, None, bar_first=False),
+            *index_columns(definitions, None, bar_first=False, optional=True),
         ),
         rows=tuple(
             (
@@ -259,7 +262,7 @@ def participants(rows: Sequence[GroupStats], codebook: Codebook) -> Table:
             Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
             Column("airtime_s", "Airtime", Kind.CLOCK),
             Column("share_airtime", "Share of airtime", Kind.PERCENT, short="Airtime %"),
-            *index_columns(definitions, None, bar_first=False),
+            *index_columns(definitions, None, bar_first=False, optional=True),
         ),
         rows=tuple(
             (
@@ -284,7 +287,7 @@ def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> Table:
             Column("start_s", "Start", Kind.CLOCK),
             Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
             *index_columns(definitions, codebook, bar_first=True),
-            Column("flags", "Flags", Kind.COUNT),
+            Column("flags", "Flags", Kind.COUNT, optional=True),
         ),
         rows=tuple(
             (
@@ -339,9 +342,9 @@ def trend_meetings(trend: Trend) -> Table:
             Column("meeting_date", "Date", Kind.DATE),
             Column("title", "Title", Kind.TEXT),
             Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
-            Column("observed_minutes", "Minutes", Kind.MINUTES),
+            Column("observed_minutes", "Minutes", Kind.MINUTES, optional=True),
             *[Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True) for index in definitions],
-            Column("flags_per_hour", "Flags per hour", Kind.RATE),
+            Column("flags_per_hour", "Flags per hour", Kind.RATE, optional=True),
         ),
         rows=tuple(
             (
@@ -421,10 +424,10 @@ def transitions(lag: LagTable) -> Table:
             Column("from", "From", Kind.TEXT),
             Column("to", "To", Kind.TEXT),
             Column("count", "Count", Kind.COUNT),
-            Column("expected", "Expected", Kind.RATIO),
+            Column("expected", "Expected", Kind.RATIO, optional=True),
             Column("probability", "P(to | from)", Kind.RATIO),
             Column("adjusted_residual", "z", Kind.RATIO),
-            Column("yules_q", "Yule's Q", Kind.RATIO),
+            Column("yules_q", "Yule's Q", Kind.RATIO, optional=True),
         ),
         rows=tuple(
             (
@@ -456,8 +459,10 @@ def after_flag(after: AfterFlag) -> Table:
             Column("elsewhere", "Elsewhere", Kind.RATIO),
             Column("difference", "Difference", Kind.RATIO),
             Column("p", "p", Kind.P),
-            Column("after_n", "After: contributions in the index", Kind.COUNT, short="n after"),
-            Column("elsewhere_n", "Elsewhere: contributions in the index", Kind.COUNT, short="n elsewhere"),
+            Column("after_n", "After: contributions in the index", Kind.COUNT, short="n after", optional=True),
+            Column(
+                "elsewhere_n", "Elsewhere: contributions in the index", Kind.COUNT, short="n elsewhere", optional=True
+            ),
             Column("note", "Note", Kind.WORDS),
         ),
         rows=tuple(

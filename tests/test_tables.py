@@ -204,3 +204,25 @@ def test_hand_counted_table_values(tmp_path: Path) -> None:
     quadrant = tables.quadrant(summary.quadrant, codebook)
     assert quadrant.rows[-1][0] == "total"
     assert tables.quadrant(summary.quadrant, codebook, totals=False).rows == quadrant.rows[:-1]
+
+
+def test_a_narrow_terminal_keeps_names_whole_and_leaves_out_what_a_reader_can_do_without(
+    built: dict[str, tables.Table],
+) -> None:
+    """80 columns squeezed every column of the organisations table and cut its names to five letters; now the
+    bars go first, then the columns marked optional, and each name is read whole. A wide terminal has them all."""
+    from observer.report import Fitted
+
+    table = built["organisations"]
+    names = [row[0] for row in table.rows]
+
+    def printed(width: int) -> str:
+        console = Console(width=width, file=io.StringIO(), record=True)
+        console.print(Fitted(table))
+        return console.export_text()
+
+    narrow, wide = printed(80), printed(200)
+    assert all(f"│ {name}" in narrow for name in names), narrow  # each name whole on one line
+    assert "Airtime %" in narrow and "Room %" in narrow and "Present" not in narrow and "█" not in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert all(column.narrow_heading in wide for column in table.columns) and "█" in wide
