@@ -40,10 +40,6 @@ class Table:
     def position(self, column_id: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.id == column_id)
 
-    def values(self, column_id: str) -> list[Any]:
-        at = self.position(column_id)
-        return [row[at] for row in self.rows]
-
     def only(self, *column_ids: str) -> Table:
         """The same table with some of its columns, in the order given: a page that has room for fewer."""
         at = [self.position(column_id) for column_id in column_ids]

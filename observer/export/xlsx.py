@@ -49,18 +49,18 @@ CUT_MARKER = " …[cut]"
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 PERCENT = "0%"
 RATIO = "0.00"
-SECONDS = "0.000"
 DURATION = "[h]:mm:ss"
 RATE = "0.0"
 MINUTES = "0.0"
 DATE = "yyyy-mm-dd"
+P_VALUE = "0.000"
 # How each kind of a table's column is formatted (typed text and seconds have their own treatment).
 KIND_FORMATS = {
     Kind.RATIO: RATIO,
     Kind.PERCENT: PERCENT,
     Kind.RATE: RATE,
     Kind.MINUTES: MINUTES,
-    Kind.P: "0.000",
+    Kind.P: P_VALUE,
 }
 BOLD = Font(bold=True)
 MUTED = Font(italic=True, color="FF808080")  # a value not to be read as a test (too few pairs expected)
