@@ -110,7 +110,7 @@ CONTRIBUTION_TAIL = (
     Column("note", "Note", Kind.TEXT, width=40),
     Column("agenda_item", "Agenda item", Kind.TEXT, width=28),
 )
-WORDS = Column("text", "Words", Kind.TEXT, width=60)  # a transcript turn's words: only when asked for
+TURN_WORDS = Column("text", "Words", Kind.TEXT, width=60)  # a transcript turn's words: only when asked for
 SESSION_FIELDS = (  # the CSV repeats its session's facts on every row
     Column("session_title", "Session title", Kind.TEXT),
     Column("series", "Series", Kind.TEXT),
@@ -216,7 +216,7 @@ RECORD_FIELDS = frozenset(
 BESIDE_INDICES = (
     *CONTRIBUTION_LEAD,
     *CONTRIBUTION_TAIL,
-    WORDS,
+    TURN_WORDS,
     *SESSION_FIELDS,
     *ORGANISATION_ROW,
     *PARTICIPANT_ROW,

@@ -14,7 +14,7 @@ from openpyxl.cell import Cell
 from rich.console import Console
 from rich.text import Text
 
-from observer import agreement, metrics, sequences, tables
+from observer import agreement, calibration, metrics, sequences, tables
 from observer.demo import generate_demo, second_observer
 from observer.export.xlsx import BookWriter
 from observer.report import rich_table
@@ -49,6 +49,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
     comparison = agreement.compare(data, second_observer(data, 0.2, seed=2))
     matched = next(row for row in comparison.dimensions if row.matched is not None)
     assert matched.matched is not None
+    trainee = second_observer(data, 0.2, seed=3)
+    scored = calibration.calibrate(data, trainee)
+    labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}
+    first_dimension = next(iter(scored.dimensions))
     return {
         "headline": tables.headline(summary, codebook),
         "quadrant": tables.quadrant(summary.quadrant, codebook),
@@ -67,6 +71,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
         "after flag": tables.after_flag(after),
         "agreement": tables.agreement(comparison),
         "confusion": tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
+        "calibration": tables.calibration_scores(scored, labels),
+        "calibration matrix": tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),
+        "sessions": tables.session_list(archive.summaries()[0]),
     }
 
 
@@ -125,6 +132,9 @@ def _as_stored(column: tables.Column, value: Any) -> Any:
         "after flag",
         "agreement",
         "confusion",
+        "calibration",
+        "calibration matrix",
+        "sessions",
     ],
 )
 def test_each_table_shows_the_same_headings_and_values_in_the_terminal_and_the_workbook(

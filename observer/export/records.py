@@ -129,7 +129,7 @@ def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[li
         *[columns.flag_column(flag, label) for flag, label in flags.items()],
         *columns.CONTRIBUTION_TAIL,
     ]
-    return shown + ([columns.WORDS] if with_text else []), dimensions, list(flags)
+    return shown + ([columns.TURN_WORDS] if with_text else []), dimensions, list(flags)
 
 
 def tidy_rows(
