@@ -188,7 +188,7 @@ def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> T
     """The 2×2's counts, with the codes outside it, uncoded, and (``totals``) the totals."""
     shown_columns = [*table.core_columns, UNCODED]
     return Table(
-        title=f"{table.title(codebook)} (contributions)",
+        title=table.title(codebook),  # counts of contributions: the page's chart beside it says so
         columns=(
             Column("code", "", Kind.WORDS),
             *[
