@@ -328,18 +328,14 @@ def agreement(
                 )
             )
             return
-        for dimension, pairs in matrix.kappa.items():
-            click.echo(f"\n{dimension}: time-sliced kappa")
-            click.echo(" " * 16 + "".join(f"{sid[:14]:>16}" for sid in matrix.sessions[1:]))
-            for first in matrix.sessions[:-1]:
-                cells = [pairs.get((first, second)) for second in matrix.sessions[1:]]
-                click.echo(
-                    f"{first[:14]:<16}"
-                    + "".join(
-                        f"{'' if value is None and (first, second) not in pairs else _kappa(value):>16}"
-                        for value, second in zip(cells, matrix.sessions[1:], strict=True)
-                    )
-                )
+        from rich.console import Console
+
+        from observer import tables
+        from observer.report import Fitted
+
+        console = Console(width=max(100, shutil.get_terminal_size().columns))
+        for dimension in matrix.kappa:
+            console.print(Fitted(tables.pairwise_kappa(matrix, dimension)))
         return
     first, second = sessions
     comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)

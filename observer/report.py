@@ -56,8 +56,8 @@ def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, te
             if column.kind is tables.Kind.TEXT:
                 shown.add_column(heading, justify=justify, no_wrap=True, overflow="ellipsis", ratio=1)
             else:
-                values = (len(tables.shown(column, row[position])) for row in table.rows)
-                shown.add_column(heading, justify=justify, no_wrap=True, width=max(len(heading), *values))
+                values = [len(tables.shown(column, row[position])) for row in table.rows]
+                shown.add_column(heading, justify=justify, no_wrap=True, width=max([len(heading), *values]))
         else:
             # Measuring whether it fits: names wrapped at ``text_width``, sentences at twice that.
             wrap = {tables.Kind.TEXT: text_width, tables.Kind.WORDS: text_width and 2 * text_width}.get(column.kind)
@@ -107,8 +107,8 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     session = data.session
     codebook = session.codebook
     heading = Text.assemble(
-        (session.title, "bold"),
-        f"  ·  {session.series or 'no series'}  ·  {session.meeting_date}  ·  ",
+        (terminal_safe(session.title), "bold"),
+        f"  ·  {terminal_safe(session.series) or 'no series'}  ·  {session.meeting_date}  ·  ",
         f"{plural(summary.contributions, 'contribution')} over {format_clock(summary.observed_s)} observed",
     )
     parts: list[RenderableType] = [heading, Text()]
@@ -146,7 +146,7 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     # noise, or too few to tell (p corrected for the tests stated together).
     headline = sentences_renderable("The trend", trend_sentences(trend))
     changed = sentences_renderable("What changed", change_sentences(trend))
-    notes = Text(left_out_sentence(trend), style="italic") if trend.left_out else Text()
+    notes = Text(terminal_safe(left_out_sentence(trend)), style="italic") if trend.left_out else Text()
     extra = [findings_renderable(list(findings))] if findings else []
     # The answer first (a long series's table would push it off the screen), then the numbers behind it.
     return Group(notes, headline, changed, table, changes, *extra, organisations)
@@ -155,7 +155,8 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:
     heading = Text.assemble(
         ("Agreement ", "bold"),
-        f"A = {comparison.name_a} ({comparison.session_a}), B = {comparison.name_b} ({comparison.session_b}) · "
+        f"A = {terminal_safe(comparison.name_a)} ({comparison.session_a}), B = {terminal_safe(comparison.name_b)} "
+        f"({comparison.session_b}) · "
         f"clock offset {comparison.offset_s:+.1f} s · {(comparison.common_end_s - comparison.common_start_s) / 60:.1f}"
         f" min in common · {plural(comparison.matched_pairs, 'contribution')} matched, {comparison.unmatched_a} only "
         f"in A, {comparison.unmatched_b} only in B",
@@ -170,7 +171,7 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
     parts: list[RenderableType] = [
         heading,
         unit,
-        *[Text(f"Note: {w}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
+        *[Text(f"Note: {terminal_safe(w)}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
         Fitted(tables.agreement(comparison)),
     ]
     for row in comparison.dimensions:
@@ -187,7 +188,7 @@ def sentences_renderable(heading: str, sentences: Sequence[str]) -> Text:
         return Text()
     text = Text(f"{heading}\n", style="bold")
     for sentence in sentences:
-        text.append(f"• {sentence}.\n")
+        text.append(f"• {terminal_safe(sentence)}.\n")  # sentences name people and organisations
     return text
 
 
@@ -206,7 +207,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
     sentences = notable_findings([table], after)
     words = Text()
     for sentence in sentences:
-        words.append(f"• {sentence}.\n")
+        words.append(f"• {terminal_safe(sentence)}.\n")
     if not sentences:
         words.append(
             too_few_pairs(table) or "Nothing stood out beyond chance (corrected for the number of tests).", style="dim"

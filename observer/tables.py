@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from observer import palette, story
-from observer.agreement import Agreement, Comparison
+from observer.agreement import Agreement, Comparison, PairwiseMatrix
 from observer.calibration import Calibration, Score
 from observer.clock import format_clock
 from observer.columns import Column, Kind, index_column
@@ -510,6 +510,27 @@ def confusion(comparison: Comparison, dimension: str, method: str, result: Agree
         rows=(
             *[(name, *row, sum(row)) for name, row in zip(named, counts, strict=True)],
             ("total", *[sum(row[place] for row in counts) for place in range(len(order))], result.n),
+        ),
+    )
+
+
+def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
+    """Three or more observers: each pair's time-sliced kappa on one dimension, every pair once (the cells
+    below the diagonal, each pair a second time, are greyed and empty)."""
+    rows, others = matrix.sessions[:-1], matrix.sessions[1:]
+    pairs = matrix.kappa[dimension]
+    return Table(
+        title=f"{dimension}: time-sliced kappa",
+        columns=(
+            Column("session", "", Kind.ID),
+            *[Column(f"with_{place}", other, Kind.RATIO) for place, other in enumerate(others)],
+        ),
+        rows=tuple((first, *[pairs.get((first, second)) for second in others]) for first in rows),
+        muted=frozenset(
+            (row, 1 + place)
+            for row, first in enumerate(rows)
+            for place, second in enumerate(others)
+            if (first, second) not in pairs
         ),
     )
 

@@ -215,5 +215,13 @@ def test_cli_table_workbook_and_pairwise(tmp_path: Path, partnership) -> None:
     kappas = json.loads(matrix.output)
     assert set(kappas) == {"speaker", "orientation", "topic", *(f"flag:{f.id}" for f in partnership.flags)}
     assert len(kappas["topic"]) == 3
+    # As a table: every pair's kappa once, under the dimension's heading.
+    printed = runner.invoke(main, [*data_dir, "agreement", session_id, f"{session_id}-0", f"{session_id}-1"])
+    assert printed.exit_code == 0, printed.output
+    topic = printed.output.split("topic: time-sliced kappa")[1].split("time-sliced kappa")[0]
+    assert all(f"{kappa:.2f}" in topic for kappa in kappas["topic"].values()), topic
+    header = next(line for line in topic.splitlines() if "┃" in line)
+    rows = [line for line in topic.splitlines() if line.startswith("│")]
+    assert f"{session_id}-1" in header and not any(f"│ {session_id}-1 " in row for row in rows)  # a column only
     refused = runner.invoke(main, [*data_dir, "agreement", session_id])
     assert refused.exit_code == 1 and "two sessions" in refused.stderr

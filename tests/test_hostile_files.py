@@ -218,6 +218,8 @@ def test_a_stored_name_with_a_direction_control_is_printed_made_safe(tmp_path: P
     Archive(tmp_path / "data").add_session(data)
     listed = _run(tmp_path / "data", "sessions")
     assert listed.exit_code == 0 and "\u202e" not in listed.output and "Board ?" in listed.output
+    shown = _run(tmp_path / "data", "show", "s-hand")  # its heading, its sentences and its tables
+    assert shown.exit_code == 0 and "\u202e" not in shown.output and "Board ?" in shown.output
 
 
 def test_wide_names_keep_the_log_columns_aligned() -> None:
