@@ -169,12 +169,11 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
     if not listed:
         click.echo("No sessions yet. Start one with: observer new --title 'Board meeting'  (or: observer demo)")
         return
-    from rich.console import Console
-
     from observer import tables
-    from observer.report import rich_table
+    from observer.report import plain_lines
 
-    Console(width=max(100, shutil.get_terminal_size().columns)).print(rich_table(tables.session_list(listed)))
+    for line in plain_lines(tables.session_list(listed), max(100, shutil.get_terminal_size().columns)):
+        click.echo(line)
 
 
 @main.command()

@@ -35,7 +35,6 @@ class Table:
     empty: str = ""  # what a renderer says when there are no rows ("(no flags)"); "": nothing
     strong: frozenset[tuple[int, int]] = frozenset()  # (row, column) of the values that stand out: in bold
     muted: frozenset[tuple[int, int]] = frozenset()  # (row, column) of the values not to be read as tests: greyed
-    listing: bool = False  # a list to scan (the sessions): a line a row, long text cut rather than wrapped
 
     def position(self, column_id: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.id == column_id)
@@ -129,7 +128,6 @@ def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float]
             )
             for item in listed
         ),
-        listing=True,
     )
 
 

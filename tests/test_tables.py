@@ -17,6 +17,7 @@ from rich.text import Text
 from observer import agreement, calibration, metrics, sequences, tables
 from observer.demo import generate_demo, second_observer
 from observer.export.xlsx import BookWriter
+from observer.models import Codebook
 from observer.report import rich_table
 from observer.storage import Archive
 from observer.trends import series_trend
@@ -236,3 +237,35 @@ def test_a_narrow_terminal_keeps_names_whole_and_leaves_out_what_a_reader_can_do
     assert "Airtime %" in narrow and "Room %" in narrow and "Present" not in narrow and "█" not in narrow
     assert max(len(line) for line in narrow.splitlines()) <= 80
     assert all(column.narrow_heading in wide for column in table.columns) and "█" in wide
+
+
+def test_the_session_list_prints_a_line_a_session_with_every_id_whole(partnership: Codebook) -> None:
+    """`observer sessions` on an 80-column terminal: long, wide (CJK, emoji) and hostile titles are cut to fit,
+    the numbers, dates and ids never (an id is what a person types next)."""
+    from dataclasses import dataclass
+
+    from rich.cells import cell_len
+
+    from observer.models import Session
+    from observer.report import plain_lines
+
+    from .conftest import make_session
+
+    @dataclass
+    class Listed:
+        session: Session
+        contributions: int
+        observed_s: float
+
+    titles = ["Board", "A" * 200, "王小明的会议王小明的会议王小明的会议", "🏥" * 40, "Evil \u202e[bold]x\x1b[2J"]
+    listed = [
+        # As stored (a forged or old file): no validation stands between the title and the screen.
+        Listed(make_session(partnership).model_copy(update={"id": f"s{n:012d}", "title": title}), 1234 * n, 3600.0 * n)
+        for n, title in enumerate(titles)
+    ]
+    lines = plain_lines(tables.session_list(listed), 80)
+    assert len(lines) == 1 + len(titles)
+    assert all(cell_len(line) <= 80 for line in lines), [cell_len(line) for line in lines]
+    for n, line in enumerate(lines[1:]):
+        assert line.endswith(f"s{n:012d}") and f"{1234 * n:,}" in line
+    assert "…" in lines[2] and "\u202e" not in lines[5] and "\x1b" not in lines[5] and "[bold]x" in lines[5]
