@@ -93,18 +93,27 @@ ORGANISATION_ID = Column("organisation_id", "Organisation id", Kind.ID)
 ORGANISATION = Column("organisation", "Organisation", Kind.TEXT, width=30)
 CONTRIBUTIONS = Column("contributions", "Contributions", Kind.COUNT)
 MEETING_DATE = Column("meeting_date", "Meeting date", Kind.DATE)
+PARTICIPANT_ID = Column("participant_id", "Participant id", Kind.ID)
+PARTICIPANT = Column("participant", "Participant", Kind.TEXT, width=24)
+START_S = Column("start_s", "Start (s)", Kind.SECONDS)
+END_S = Column("end_s", "End (s)", Kind.SECONDS)
+LABEL = Column("label", "Label", Kind.TEXT, width=30)
+SHARE_CONTRIBUTIONS = Column("share_contributions", "Share of contributions", Kind.PERCENT)
+AIRTIME_S = Column("airtime_s", "Airtime (s)", Kind.SECONDS)
+SHARE_AIRTIME = Column("share_airtime", "Share of airtime", Kind.PERCENT)
+PARTICIPATION_RATIO = Column("participation_ratio", "Participation ratio", Kind.RATIO)
 
 # One row per contribution (the CSV, the Contributions sheet): then each dimension's code and each flag's 0/1.
 CONTRIBUTION_LEAD = (
     SESSION_ID,
     Column("contribution_id", "Contribution id", Kind.ID, width=22),
-    Column("start_s", "Start (s)", Kind.SECONDS),
-    Column("end_s", "End (s)", Kind.SECONDS),
+    START_S,
+    END_S,
     Column("duration_s", "Duration (s)", Kind.SECONDS),
     Column("wall_time", "Wall time", Kind.DATETIME, width=20),
-    Column("participant_id", "Participant id", Kind.ID),
-    Column("participant", "Participant", Kind.TEXT, width=22),
-    Column("organisation", "Organisation", Kind.TEXT, width=28),
+    PARTICIPANT_ID,
+    PARTICIPANT,
+    ORGANISATION,
 )
 CONTRIBUTION_TAIL = (
     Column("note", "Note", Kind.TEXT, width=40),
@@ -129,38 +138,38 @@ ORGANISATION_ROW = (
     Column("attendees_present", "People present", Kind.COUNT),
     Column("share_of_room", "Share of the room", Kind.PERCENT),
     CONTRIBUTIONS,
-    Column("share_contributions", "Share of contributions", Kind.PERCENT),
-    Column("airtime_s", "Airtime (s)", Kind.SECONDS),
-    Column("share_airtime", "Share of airtime", Kind.PERCENT),
-    Column("participation_ratio", "Participation ratio", Kind.RATIO),
+    SHARE_CONTRIBUTIONS,
+    AIRTIME_S,
+    SHARE_AIRTIME,
+    PARTICIPATION_RATIO,
     Column("airtime_ratio", "Airtime ratio", Kind.RATIO),
 )
 # One row per person: then each index, the coordinator candidate's reasons, then each flag's count.
 PARTICIPANT_ROW = (
     SESSION_ID,
-    Column("participant_id", "Participant id", Kind.ID),
-    Column("participant", "Participant", Kind.TEXT, width=24),
+    PARTICIPANT_ID,
+    PARTICIPANT,
     ORGANISATION,
     Column("present", "Present", Kind.COUNT),
     CONTRIBUTIONS,
-    Column("share_contributions", "Share of contributions", Kind.PERCENT),
-    Column("airtime_s", "Airtime (s)", Kind.SECONDS),
-    Column("share_airtime", "Share of airtime", Kind.PERCENT),
+    SHARE_CONTRIBUTIONS,
+    AIRTIME_S,
+    SHARE_AIRTIME,
 )
 COORDINATOR_CANDIDATE = Column("coordinator_candidate", "Coordinator candidate", Kind.TEXT, width=40)
 # One row per agenda item or time bin: then each index, the flags in all, then each flag's count.
 TIMELINE_ROW = (
     SESSION_ID,
-    Column("label", "Label", Kind.TEXT, width=30),
-    Column("start_s", "Start (s)", Kind.SECONDS),
-    Column("end_s", "End (s)", Kind.SECONDS),
+    LABEL,
+    START_S,
+    END_S,
     CONTRIBUTIONS,
 )
 FLAGS = Column("flags", "Flags", Kind.COUNT)
 FLAG_ROW = (
     SESSION_ID,
     Column("flag", "Flag", Kind.ID),
-    Column("label", "Label", Kind.TEXT, width=26),
+    LABEL,
     Column("count", "Count", Kind.COUNT),
     Column("per_hour", "Per hour", Kind.RATE),
 )
@@ -181,7 +190,7 @@ TREND_ORGANISATION_ROW = (
     ORGANISATION_ID,
     ORGANISATION,
     Column("airtime_share", "Share of airtime", Kind.PERCENT),
-    Column("participation_ratio", "Participation ratio", Kind.RATIO),
+    PARTICIPATION_RATIO,
 )
 
 CODEBOOK_ROW = (

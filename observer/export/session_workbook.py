@@ -52,7 +52,7 @@ def write_session_workbook(
         definitions = metrics.declared_indices(codebooks)
         index_ids = [index.id for index in definitions]
         index_columns = [columns.index_column(index) for index in definitions]
-        flag_ids = {columns.flag_column(flag, "").id for flag in flags}
+        flag_ids = {columns.FLAG_PREFIX + flag for flag in flags}
         flag_columns = [column for column in tidy if column.id in flag_ids]  # headed by the flag's label
         timeline_columns = [*columns.TIMELINE_ROW, *index_columns, columns.FLAGS, *flag_columns]
         contributions = book.table("Contributions", tidy, in_words=False)  # the tidy column ids, as in the CSV

@@ -43,7 +43,6 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
 
     The first sheet is the coordinator's dashboard (the changes in words, then the charts, on one page); the
     tables it draws on follow."""
-    index_keys = trend.index_keys
     definitions = trend.index_definitions
     with scratch_dir_beside(path), BookWriter() as book:
         dashboard = fitted_sheet(book, "Dashboard", DASHBOARD_WIDTHS)
@@ -68,6 +67,8 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         dashboard.blank()
         charts_row = dashboard.rows + 1
 
+        index_columns = [columns.index_column(index) for index in definitions]
+        by_time = [columns.index_time_column(index) for index in definitions]
         trend_rows = [
             [
                 row.session_id,
@@ -75,13 +76,11 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
                 row.title,
                 row.contributions,
                 row.observed_minutes,
-                *[row.indices[key] for key in index_keys],
+                *[row.indices[column.id] for column in (*index_columns, *by_time)],
                 row.flags_per_hour,
             ]
             for row in trend.rows
         ]
-        index_columns = [columns.index_column(index) for index in definitions]
-        by_time = [columns.index_time_column(index) for index in definitions]
         meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR]
         meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
