@@ -15,6 +15,12 @@ def format_clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_tenths(seconds: float) -> str:
+    """A moment to a tenth of a second ("0:04.3"): a transcript's turn can be shorter than a second."""
+    tenths = round(seconds * 10)
+    return f"{format_clock(tenths // 10)}.{tenths % 10}"
+
+
 _CLOCK_TEXT = re.compile(r"^\s*(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d+)?)\s*$")
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from observer.clock import format_clock
+from observer.clock import format_clock, format_tenths
 from observer.errors import ObserverError
 from observer.metrics import pause_ends
 from observer.models import (
@@ -378,15 +378,18 @@ class CodingSession:
             raise ActionRefused("joining and splitting are for turns of a transcript")
         return self._target(contribution_id)
 
-    def join_with_next(self, at: dt.datetime, contribution_id: str) -> str:
+    def join_with_next(self, at: dt.datetime, contribution_id: str, expected_next: str | None = None) -> str:
         """One turn made of a transcript turn and the one after it: the first's speaker and codes, both flags,
-        notes and words, to the later end."""
+        notes and words, to the later end. ``expected_next``: the turn the coder saw after it (refused if
+        another has come between since, by a split or an undo)."""
         first = self._turn(contribution_id)
         ordered = self.store.state.ordered()
         position = next(index for index, c in enumerate(ordered) if c.id == first.id)
         if position + 1 >= len(ordered):
             raise ActionRefused("the last turn has no next one to join")
         second = ordered[position + 1]
+        if expected_next is not None and second.id != expected_next:
+            raise ActionRefused("the turn after it is no longer the one shown: nothing joined (J again joins it)")
         flags = set(first.flags) | set(second.flags)
         joined = first.model_copy(
             update={
@@ -396,31 +399,45 @@ class CodingSession:
                 "note": "\n".join(n for n in (first.note, second.note) if n)[:NOTE_MAX],
             }
         )
-        label = f"joined with the next turn ({self.session.speaker_name(second)})"
+        first_speaker, second_speaker = self.session.speaker_name(first), self.session.speaker_name(second)
+        if (first.participant_id, first.organisation_id) == (second.participant_id, second.organisation_id):
+            label = f"joined with the next turn ({second_speaker})"
+        else:  # the second speaker's words and airtime change hands: say so
+            airtime = max(0.0, (second.end_s or second.start_s) - second.start_s)
+            label = (
+                f"joined with the next turn: {second_speaker}'s words and {format_tenths(airtime)} of talk are now "
+                f"{first_speaker}'s"
+            )
         return self._commit(label, at, None, [(first, joined), (second, None)])
 
-    def split_turn(self, at: dt.datetime, contribution_id: str, split_s: float) -> str:
-        """Two turns of one, at ``split_s``: the words are shared by time (a transcript times cues, not words);
-        the second turn has the same speaker and comes uncoded."""
+    def split_turn(self, at: dt.datetime, contribution_id: str, at_word: int) -> str:
+        """Two turns of one, the second from word ``at_word`` (counted from 0) on; the moment between them is
+        where the words before it end, by their share of the turn's words (``split_moment``). The second turn
+        has the same speaker and comes uncoded."""
         turn = self._turn(contribution_id)
-        end = turn.end_s if turn.end_s is not None else turn.start_s
-        if not turn.start_s < split_s < end:
-            raise ActionRefused(f"split between {format_clock(turn.start_s)} and {format_clock(end)}")
         words = turn.words.split()
-        cut = round(len(words) * (split_s - turn.start_s) / (end - turn.start_s))
-        first = turn.model_copy(update={"end_s": round(split_s, 3), "words": " ".join(words[:cut])})
+        if not 0 < at_word < len(words):
+            raise ActionRefused(
+                "a turn of fewer than two words cannot be split"
+                if len(words) < 2
+                else f"split between two of its {len(words)} words (after the first, before the last)"
+            )
+        split_s = split_moment(turn, at_word)
+        end = turn.end_s if turn.end_s is not None else turn.start_s
+        first = turn.model_copy(update={"end_s": split_s, "words": " ".join(words[:at_word])})
         agenda_item = self.session.agenda_item_at(split_s)
         second = Contribution(
             id=new_id("c"),
-            start_s=round(split_s, 3),
+            start_s=split_s,
             end_s=end,
             wall_time=at,
             participant_id=turn.participant_id,
             organisation_id=turn.organisation_id,
-            words=" ".join(words[cut:]),
+            words=" ".join(words[at_word:]),
             agenda_item_id=agenda_item.id if agenda_item else None,
         )
-        return self._commit(f"split at {format_clock(split_s)}", at, None, [(turn, first), (None, second)])
+        label = f"split at {format_tenths(split_s)}, before '{words[at_word][:40]}'"
+        return self._commit(label, at, None, [(turn, first), (None, second)])
 
     def start_agenda_item_at(self, at: dt.datetime, start_s: float, title: str = "") -> AgendaItem:
         """An agenda item from ``start_s`` on a transcript: the turns from there to the next item are filed
@@ -448,15 +465,32 @@ class CodingSession:
     # ------------------------------------------------------------ undo
 
     def undo(self) -> str:
+        return f"undone: {self.undo_step().label}"
+
+    def undo_step(self) -> Change:
+        """Undo the last step; the change undone (what it wrote, to show where it was)."""
         change = self.store.undo()
         if change is None:
             if self.store.contributions:
                 raise ActionRefused(f"nothing more to undo (undo reaches back {HISTORY_LIMIT} steps)")
             raise ActionRefused("nothing to undo")
-        return f"undone: {change.label}"
+        return change
 
     def redo(self) -> str:
+        return f"redone: {self.redo_step().label}"
+
+    def redo_step(self) -> Change:
         change = self.store.redo()
         if change is None:
             raise ActionRefused("nothing to redo")
-        return f"redone: {change.label}"
+        return change
+
+
+def split_moment(turn: Contribution, at_word: int) -> float:
+    """Where a transcript turn splits before word ``at_word``: its time shared by the length of what is said on
+    either side, as the import shares a cue between two voices (a transcript times cues, not words)."""
+    words = turn.words.split()
+    end = turn.end_s if turn.end_s is not None else turn.start_s
+    before = len(" ".join(words[:at_word]))
+    share = before / max(1, len(" ".join(words)))
+    return round(turn.start_s + (end - turn.start_s) * share, 3)

@@ -36,6 +36,9 @@ KEY_SYMBOLS = {
     "escape": "Esc",
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
+    "colon": ":",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
 }
 
 
@@ -63,9 +66,12 @@ CODING_KEYS: tuple[AppKey, ...] = (
 TRANSCRIPT_KEYS: tuple[AppKey, ...] = (
     AppKey("next_turn", "tab", "Next turn"),
     AppKey("previous_turn", "shift+tab", "Previous turn"),
+    AppKey("go_to_turn", "colon", "Go to turn…", ":"),
     AppKey("join_turns", "J", "Join next", "J"),
-    AppKey("split_turn", "S", "Split", "S"),
+    AppKey("split_turn", "S", "Split…", "S"),
     AppKey("uncoded_only", "F", "Uncoded only", "F"),
+    AppKey("read_on", "pagedown", "Read on"),
+    AppKey("read_back", "pageup", "Read back"),
 )
 
 # Leaving: Home closes the session and goes back to the list; Quit closes it and ends the program.

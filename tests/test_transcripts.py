@@ -289,36 +289,37 @@ def test_join_and_split_keep_the_words_and_undo_restores(tmp_path: Path) -> None
         assert joined.words.endswith("budget. The council cannot fund it & keep the service.")
         coding.undo()
         assert [c.id for c in coding.contributions()][:2] == [first.id, second.id]
-        coding.split_turn(moment, first.id, 4.0)
+        coding.split_turn(moment, first.id, 5)  # before "Let's"
         head, tail = coding.contributions()[:2]
-        assert (head.end_s, tail.start_s, tail.end_s) == (4.0, 4.0, 7.333)
-        # 10 words over 6.083 s: the first 2.75 s keep round(10 × 2.75 / 6.083) = 5 of them
+        # The time follows the words: "Welcome everyone, thanks for coming." is 36 of the turn's 65 characters,
+        # so the cut is 36/65 of the way through its 6.083 s: 1.25 + 3.369 = 4.619.
+        assert (head.end_s, tail.start_s, tail.end_s) == (4.619, 4.619, 7.333)
         assert head.words == "Welcome everyone, thanks for coming." and tail.words == "Let's start with the budget."
         assert tail.participant_id == first.participant_id and tail.codes == {}
 
 
 async def test_the_transcript_screen_codes_turns_and_moves_on_by_itself(tmp_path: Path) -> None:
-    from observer.tui.panels import TurnPanel
     from observer.tui.transcript_screen import TranscriptScreen
 
-    from .tui_helpers import press, settle
+    from .tui_helpers import press, settle, turn_panel
 
     archive, session_id, app = transcript_app(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, TranscriptScreen)
-        turn_text = str(screen.query_one(TurnPanel).render())
-        assert "Welcome everyone" in turn_text
-        await press(pilot, "o", "t")  # turn 1: both dimensions coded -> turn 2 comes up
-        await press(pilot, "p")
+        assert "Welcome everyone" in turn_panel(pilot)
+        await press(pilot, "o", "t")  # turn 1: both dimensions coded; it stays, the next turn shown below it
+        assert "↓ next code → turn 2 · Bob Khan" in turn_panel(pilot)
+        await press(pilot, "p")  # the next code: turn 2
         await press(pilot, "c")  # a flag does not move on
-        assert "cannot fund it" in str(screen.query_one(TurnPanel).render())
-        await press(pilot, "r")  # turn 2 done -> turn 3
+        assert "cannot fund it" in turn_panel(pilot).splitlines()[1]
+        await press(pilot, "r")  # turn 2 done; it stays for its flags
+        await press(pilot, "tab")  # on to turn 3
         await press(pilot, "1")  # turn 3 is Cath's in the transcript: 1 re-attributes it to Ann
         await press(pilot, "n", "r")
         clock_bar = str(screen.query_one("#clock-bar").render())
-        assert "turn 4 of 4 · 3 coded" in clock_bar
+        assert "turn 3 of 4 · 3 coded" in clock_bar
     data = archive.load(session_id)
     people = {p.id: p.name for p in data.session.participants}
     stored = [(people[c.participant_id], c.codes, c.flags) for c in data.contributions]
@@ -540,19 +541,28 @@ async def test_the_transcript_screen_opens_its_session_once(tmp_path: Path) -> N
         assert sum(thread.name == "observer-actions" for thread in threading.enumerate()) == before + 1
 
 
-async def test_s_splits_the_turn_shown_at_the_moment_typed_to_a_tenth(tmp_path: Path) -> None:
-
-    from .tui_helpers import settle
+async def test_s_splits_the_turn_shown_between_two_words_the_time_following_them(tmp_path: Path) -> None:
+    from .tui_helpers import settle, status_text
 
     archive, session_id, app = transcript_app(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await pilot.press("S")  # turn 1, 1.25–7.333 s: the prompt offers its middle, 0:04.3
+        await pilot.press("S")  # turn 1, ten words: the cut starts in the middle, before "Let's"
         await pilot.pause()
+        title = str(app.screen.query_one("#cut-title").content)
+        assert title.startswith("Split at 0:04.6, before word 6 of 10"), title
+        await pilot.press("right", "left", "left")  # a word on, two back: before "coming."
+        await pilot.pause()
+        assert str(app.screen.query_one("#cut-title").content).startswith("Split at 0:03.9, before word 5")
         await pilot.press("enter")
         await settle(pilot)
+        assert "turn 1 · Ann Lee: split at 0:03.9, before 'coming.'" in status_text(pilot)
     turns = archive.load(session_id).contributions
-    assert [(c.start_s, c.end_s) for c in turns[:2]] == [(1.25, 4.3), (4.3, 7.333)]
+    # "Welcome everyone, thanks for" is 28 of 65 characters: 1.25 + 6.083 × 28/65 = 3.870
+    assert [(c.start_s, c.end_s, c.words) for c in turns[:2]] == [
+        (1.25, 3.87, "Welcome everyone, thanks for"),
+        (3.87, 7.333, "coming. Let's start with the budget."),
+    ]
     assert len(turns) == 5
 
 

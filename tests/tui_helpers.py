@@ -143,3 +143,22 @@ def panel_text(pilot: Pilot, selector: str) -> str:
     console = Console(width=max(widget.size.width, 20), file=io.StringIO(), record=True)
     console.print(widget.render())
     return console.export_text()
+
+
+def turn_panel(pilot: Pilot) -> str:
+    """What the transcript screen's turn panel holds, line by line: the turn before, the current turn whole
+    (however much of it is scrolled out of view), what says more follows (if shown), the turn that comes next."""
+    from textual.widgets import Static
+
+    panel = coding_screen(pilot).query_one("#turn")
+    parts = [str(panel.query_one(f"#{name}", Static).content) for name in ("turn-before", "turn-text")]
+    more = panel.query_one("#turn-more", Static)
+    if more.display:
+        parts.append(str(more.content))
+    parts.append(str(panel.query_one("#turn-after", Static).content))
+    return "\n".join(parts)
+
+
+def screen_lines(pilot: Pilot) -> list[str]:
+    """The terminal's lines right now, each as a user reads it across the screen."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]

@@ -44,6 +44,11 @@ class SessionState:
         self.ordered()
         return dict(self._positions)
 
+    def position(self, contribution_id: str) -> int | None:
+        """A contribution's place in ``ordered()`` (None: no such contribution)."""
+        self.ordered()
+        return self._positions.get(contribution_id)
+
     def latest(self) -> Contribution | None:
         """The contribution with the latest start (ties: the later keystroke)."""
         ordered = self.ordered()

@@ -58,7 +58,7 @@ from observer.tui.panels import (
     CurrentContribution,
     CurrentState,
 )
-from observer.tui.runner import ActionRunner, Outcome
+from observer.tui.runner import ActionRunner, Done, Outcome
 from observer.tuning import collect_while_quiet, freeze_long_lived_objects
 
 NARROW_WIDTH = 110
@@ -244,23 +244,22 @@ class CodingScreen(Screen[None]):
         self._balance_step_due = True
         self.set_timer(BETWEEN_FRAMES_SECONDS, step)
 
-    def submit(self, action: Callable[[CodingSession], str]) -> None:
-        """Queue an action; it runs after every earlier key, on the worker thread."""
+    def submit(self, action: Callable[[CodingSession], str | Done]) -> int | None:
+        """Queue an action to run after every earlier key, on the worker thread; its number in the queue's order."""
         if self.runner is None or self._session_closed:
-            return
+            return None
 
-        def run() -> str:
-            if self.coding is None:
-                return ""
-            return action(self.coding)
+        def run() -> str | Done:
+            return "" if self.coding is None else action(self.coding)
 
-        self.runner.submit(run)
+        sequence = self.runner.submit(run)
         if self._balance_timer is not None:
             # The key first: the balance is scheduled again once its view arrives.
             self._balance_timer.stop()
             self._balance_timer = None
         if self.runner.pending > 1:
             self._status("saving…", "pending")
+        return sequence
 
     @on(ActionDone)
     def action_done(self, message: ActionDone) -> None:

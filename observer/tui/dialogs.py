@@ -17,8 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from observer.clock import format_tenths
+from observer.coding import split_moment
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
-from observer.models import Code, Codebook
+from observer.models import Code, Codebook, Contribution
 from observer.text import existing_like, search_key
 
 
@@ -114,6 +116,77 @@ class PathPrompt(TextPrompt):
     @on(Input.Changed, "#prompt-input")
     def show_path(self, event: Input.Changed) -> None:
         self.query_one("#prompt-path", Static).update(self._where(event.value))
+
+
+class WordCut(ModalScreen[int | None]):
+    """Where to split a transcript turn: its words with a cut between two of them, which ← and → move a word at a
+    time (ctrl+← →, PgUp and PgDn ten words, Home and End to either end). The moment of the cut follows the
+    words' share of the turn; Enter splits there, Escape does not. Dismisses with the first word of the second
+    turn (counted from 0)."""
+
+    BINDINGS = [
+        Binding("left", "move(-1)", "Word back", show=False),
+        Binding("right", "move(1)", "Word on", show=False),
+        Binding("ctrl+left,pageup", "move(-10)", "Ten back", show=False),
+        Binding("ctrl+right,pagedown", "move(10)", "Ten on", show=False),
+        Binding("home", "move(-1000000)", "First", show=False),
+        Binding("end", "move(1000000)", "Last", show=False),
+        Binding("enter", "split", "Split here", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    WORDS_AROUND = 90  # shown either side of the cut: a turn of thousands of words stays one screen
+
+    def __init__(self, turn: Contribution) -> None:
+        super().__init__()
+        self.turn = turn
+        self.words = turn.words.split()
+        self.cut = max(1, len(self.words) // 2)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("", id="cut-title", classes="dialog-title", markup=False)
+            yield Static("", id="cut-parts", markup=False)
+            yield Static("", id="cut-words", markup=False)
+            yield Label(
+                "← → a word · PgUp PgDn ten · Home End · Enter splits here · Escape cancels", classes="dialog-hint"
+            )
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        turn = self.turn
+        moment = split_moment(turn, self.cut)
+        end = turn.end_s if turn.end_s is not None else turn.start_s
+        self.query_one("#cut-title", Label).update(
+            f"Split at {format_tenths(moment)}, before word {self.cut + 1} of {len(self.words)}"
+        )
+        self.query_one("#cut-parts", Static).update(
+            f"Two turns: {format_tenths(turn.start_s)}–{format_tenths(moment)} and "
+            f"{format_tenths(moment)}–{format_tenths(end)} (the time follows the words)\n"
+        )
+        first = max(0, self.cut - self.WORDS_AROUND)
+        last = min(len(self.words), self.cut + self.WORDS_AROUND)
+        text = Text()
+        if first:
+            text.append("… ", "dim")
+        text.append(" ".join(self.words[first : self.cut]))
+        text.append(" ▌", "bold reverse")
+        text.append(" ")
+        text.append(" ".join(self.words[self.cut : last]), "bold")
+        if last < len(self.words):
+            text.append(" …", "dim")
+        self.query_one("#cut-words", Static).update(text)
+
+    def action_move(self, step: int) -> None:
+        self.cut = max(1, min(len(self.words) - 1, self.cut + step))
+        self._show()
+
+    def action_split(self) -> None:
+        self.dismiss(self.cut)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class NotePrompt(ModalScreen[str | None]):

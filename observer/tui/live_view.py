@@ -125,3 +125,12 @@ def spoke(coding: CodingSession, at: dt.datetime, participant_id: str | None, or
     """A speaker key: the new contribution, and the status line's words for it."""
     contribution = coding.speak(at, participant_id, organisation_id)
     return f"{coding.session.speaker_name(contribution)} speaking"
+
+
+def turn_label(coding: CodingSession, turn_id: str | None) -> str:
+    """A transcript's turn as confirmations name it: "turn 21 · Amara Okafor" (its place now, its speaker)."""
+    state = coding.store.state
+    position = state.position(turn_id or "")
+    if turn_id is None or position is None:
+        return "no turn"
+    return f"turn {position + 1} · {coding.session.speaker_name(state.contributions[turn_id])}"

@@ -12,9 +12,12 @@ from typing import Generic, TypeVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Static
 
 from observer import palette, tables
 from observer.clock import format_clock
@@ -322,45 +325,112 @@ class CurrentContribution(Panel[CurrentState]):
 @dataclass(frozen=True)
 class TurnState:
     session: Session
-    before: Contribution | None
-    turn: Contribution | None
-    after: Contribution | None
+    turn: Contribution | None  # the turn the keys act on
+    number: int  # its number (1 for the first)
+    total: int  # turns in the transcript
+    before: Contribution | None  # the turn before it
+    after: Contribution | None  # the turn shown below it: the next to code once this one is coded
+    after_number: int = 0
+    waiting: bool = False  # this turn is coded: the next code key goes to ``after``
 
 
-class TurnPanel(Panel[TurnState]):
-    """A transcript's current turn in full, between a line of the turn before and of the turn after."""
+class TurnPanel(Vertical):
+    """A transcript's current turn in full — scrolled with PageUp/PageDown where it does not fit, saying that
+    more follows — between a line of the turn before and one of the turn that comes next."""
 
-    COMPONENT_CLASSES = {"turn--context", "turn--speaker"}
+    COMPONENT_CLASSES = {"turn--context", "turn--speaker", "turn--next"}
     DEFAULT_CSS = """
-    TurnPanel { height: auto; max-height: 14; padding: 0 1; border-bottom: solid $primary-darken-2; }
+    TurnPanel { height: auto; padding: 0 1; border-bottom: solid $primary-darken-2; }
     TurnPanel > .turn--context { color: $text-muted; }
     TurnPanel > .turn--speaker { text-style: bold; color: $accent; }
+    TurnPanel > .turn--next { color: $success; text-style: bold; }
+    TurnPanel > #turn-before, TurnPanel > #turn-after { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TurnPanel > #turn-more { height: 1; color: $warning; text-style: bold; display: none; }
+    TurnPanel > #turn-words { height: auto; max-height: 12; scrollbar-size-vertical: 1; }
     """
 
-    def draw(self, state: TurnState) -> Text:
-        style = self.style
+    state: reactive[TurnState | None] = reactive(None, always_update=True)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="turn-before", markup=False)
+        with VerticalScroll(id="turn-words", can_focus=False):
+            yield Static(id="turn-text", markup=False)
+        yield Static(id="turn-more", markup=False)
+        yield Static(id="turn-after", markup=False)
+
+    def on_mount(self) -> None:
+        self._shown: tuple[object, ...] = ()
+        self.watch(self.query_one("#turn-words", VerticalScroll), "scroll_y", self._say_more, init=False)
+
+    def watch_state(self, state: TurnState | None) -> None:
+        if state is None or not self.is_mounted:
+            return
+        self.query_one("#turn-before", Static).update(self._neighbour(state, state.before, "↑", 0))
+        self.query_one("#turn-after", Static).update(self._neighbour(state, state.after, "↓", state.after_number))
+        turn = state.turn
+        shown = (turn.id, turn.words, turn.participant_id, turn.start_s, turn.end_s, state.number) if turn else ()
+        if shown == self._shown:
+            return  # the same turn, as it was: keep where the coder has scrolled to
+        self._shown = shown
         text = Text()
-        if state.turn is None:
-            return Text("No turns in this transcript.", "italic")
-        width = max(10, self.size.width)
-        for neighbour, arrow in ((state.before, "↑"), (None, ""), (state.after, "↓")):
-            if arrow and neighbour is None:
-                continue
-            turn = state.turn if not arrow else neighbour
-            assert turn is not None
+        if turn is None:
+            text.append("No turns in this transcript.", "italic")
+        else:
             end = format_clock(turn.end_s) if turn.end_s is not None else "…"
-            heading = f"{arrow} " if arrow else ""
-            heading += f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}–{end}: "
-            if arrow:  # one line of the neighbour, enough to follow the thread
-                line = Text(heading + (turn.words or "(no words)"), style("turn--context"), no_wrap=True)
-                line.truncate(width, overflow="ellipsis")
-                text.append_text(line)
-            else:
-                text.append(heading, style("turn--speaker"))
-                text.append(turn.words or "(no words)")
-            text.append("\n")
-        text.rstrip()
-        return text
+            text.append(
+                f"turn {state.number} of {state.total} · {state.session.speaker_name(turn)} "
+                f"{format_clock(turn.start_s)}–{end}: ",
+                self.get_component_rich_style("turn--speaker"),
+            )
+            text.append(turn.words or "(no words)")
+        self.query_one("#turn-text", Static).update(text)
+        words = self.query_one("#turn-words", VerticalScroll)
+        words.scroll_home(animate=False)
+        self.call_after_refresh(self._say_more)
+
+    def _neighbour(self, state: TurnState, turn: Contribution | None, arrow: str, number: int) -> Text:
+        """One line of a neighbouring turn (the line is cut to the panel's width where it is drawn)."""
+        if turn is None:
+            words = "↑ (the first turn)" if arrow == "↑" else "↓ (the last turn)"
+            return Text(words, self.get_component_rich_style("turn--context"))
+        said = f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}: {turn.words or '(no words)'}"
+        if arrow == "↓" and state.waiting:  # the coder's next code key goes there
+            line = Text(f"↓ next code → turn {number} · ", self.get_component_rich_style("turn--next"))
+            line.append(said, self.get_component_rich_style("turn--context"))
+        else:
+            line = Text(f"{arrow} {said}", self.get_component_rich_style("turn--context"))
+        return line
+
+    def _say_more(self) -> None:
+        """Under a turn that does not fit: how much more there is, and the key that shows it."""
+        words = self.query_one("#turn-words", VerticalScroll)
+        more = self.query_one("#turn-more", Static)
+        below = max(0, round(words.max_scroll_y - words.scroll_y))
+        if words.max_scroll_y <= 0:
+            more.display = False
+            return
+        more.display = True
+        if below:
+            more.update(f"▼ {plural(below, 'more line')} of this turn: PgDn reads on")
+        else:
+            more.update("▲ the end of this turn: PgUp reads back")
+
+    def fit(self, rows: int) -> None:
+        """Let the turn's words take up to ``rows`` lines before they scroll."""
+        words = self.query_one("#turn-words", VerticalScroll)
+        if words.styles.max_height is None or words.styles.max_height.value != rows:
+            words.styles.max_height = rows
+            self.call_after_refresh(self._say_more)
+
+    def page(self, step: int) -> bool:
+        """Scroll the turn a page on (1) or back (-1); False when it all fits, so there is nothing to scroll."""
+        words = self.query_one("#turn-words", VerticalScroll)
+        if words.max_scroll_y <= 0:
+            return False
+        page = max(1, words.scrollable_content_region.height - 1)
+        words.scroll_to(y=words.scroll_y + step * page, animate=False)
+        self.call_after_refresh(self._say_more)
+        return True
 
 
 @dataclass(frozen=True)

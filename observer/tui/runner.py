@@ -15,6 +15,15 @@ View = TypeVar("View")
 
 
 @dataclass(frozen=True)
+class Done:
+    """What an action says when it has more to say than its message: the contribution the screen should show
+    (undo goes to what it undid)."""
+
+    message: str
+    focus: str | None = None
+
+
+@dataclass(frozen=True)
 class Outcome(Generic[View]):
     """What one action did: a message for the status line, and (when the queue is drained) a fresh view."""
 
@@ -23,6 +32,10 @@ class Outcome(Generic[View]):
     storage_error: bool = False
     view: View | None = None
     pending: int = 0
+    # The action's number in submission order (the first is 1): a view comes with the outcome of the last
+    # action it shows, so the screen knows which of its keys the view already holds.
+    sequence: int = 0
+    focus: str | None = None
 
 
 class ActionRunner(Generic[View]):
@@ -36,7 +49,8 @@ class ActionRunner(Generic[View]):
     def __init__(self, make_view: Callable[[], View | None], deliver: Callable[[Outcome[View]], None]) -> None:
         self._make_view = make_view
         self._deliver = deliver
-        self._jobs: queue.Queue[Callable[[], str] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[int, Callable[[], str | Done]] | None] = queue.Queue()
+        self._submitted = 0
         self._thread = threading.Thread(target=self._work, name="observer-actions", daemon=True)
         self._busy = False
         self._then: Callable[[], None] | None = None
@@ -54,10 +68,13 @@ class ActionRunner(Generic[View]):
         """No action queued or running (its outcome may still be on its way to the screen)."""
         return not self._busy and self._jobs.empty()
 
-    def submit(self, action: Callable[[], str]) -> None:
+    def submit(self, action: Callable[[], str | Done]) -> int:
+        """Queue ``action``; returns its number in submission order (its outcome's ``sequence``)."""
         with self._lock:
             self._drained.clear()
-            self._jobs.put(action)
+            self._submitted += 1
+            self._jobs.put((self._submitted, action))
+            return self._submitted
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no action is queued or running (its outcome is on its way to the screen); False if it
@@ -75,14 +92,18 @@ class ActionRunner(Generic[View]):
 
     def _work(self) -> None:
         while True:
-            action = self._jobs.get()
-            if action is None:
+            job = self._jobs.get()
+            if job is None:
                 if self._then is not None:
                     self._then()
                 return
+            sequence, action = job
             self._busy = True
             try:
-                outcome: Outcome[View] = Outcome(action())
+                done = action()
+                outcome: Outcome[View] = (
+                    Outcome(done.message, focus=done.focus) if isinstance(done, Done) else Outcome(done)
+                )
             except ActionRefused as refusal:
                 outcome = Outcome(str(refusal), failed=True)
             except ObserverError as error:
@@ -93,7 +114,11 @@ class ActionRunner(Generic[View]):
                 )
             pending = self._jobs.qsize()
             view = self._make_view() if pending == 0 else None
-            self._deliver(Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending))
+            self._deliver(
+                Outcome(
+                    outcome.message, outcome.failed, outcome.storage_error, view, pending, sequence, outcome.focus
+                )
+            )
             with self._lock:
                 self._busy = False
                 if self._jobs.empty():

@@ -1,38 +1,44 @@
 """Coding a recorded meeting from its transcript: the coding screen, moving through turns instead of a clock.
 
 Every key of the coding screen means what it means there, on the turn in view: the code and flag keys code it,
-1–9 re-attribute it, N notes it, T moves its start, D deletes it. When a key codes its last dimension the
-next uncoded turn comes up. Tab and shift+Tab (or ↑↓) move freely, J joins a turn with the next, S splits it,
-A files the turns from this one on under a new agenda item, F shows uncoded turns only.
+1–9 re-attribute it, N notes it, T moves its start, D deletes it. Which turn a key acts on is decided when it
+is pressed (``turn_mover.TurnMover``): a coded turn stays in view, its flags still to key, until the next code
+key, which codes the next uncoded turn. Tab and shift+Tab (or ↑↓) move freely and ``:`` goes to a turn by
+number, J joins a turn with the next, S splits it between two words, A files the turns from this one on
+under a new agenda item, F shows uncoded turns only, PageDown and PageUp read a long turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from textual import events
+from textual import events, on
 from textual.binding import Binding, BindingType
 
-from observer.clock import format_clock, parse_clock
-from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey
+from observer.clock import format_clock, format_tenths
+from observer.coding import CodingSession
+from observer.keys import CODING_KEYS, LEAVE_KEY, TRANSCRIPT_KEYS, AppKey
 from observer.models import Contribution
+from observer.storage import Change
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen
-from observer.tui.dialogs import TextPrompt
-from observer.tui.live_view import LiveView
+from observer.tui.dialogs import Confirm, TextPrompt, WordCut
+from observer.tui.live_view import LiveView, turn_label
 from observer.tui.panels import ClockBar, ClockState, TurnPanel, TurnState
+from observer.tui.runner import Done
+from observer.tui.turn_mover import TurnMover
 
 TRANSCRIPT_OPENED = (
-    "Transcript: the code keys code the turn shown; once every dimension is coded the next uncoded turn comes "
-    "up. Tab/↑↓ move, 1–9 re-attribute, J joins with the next, S splits, F shows uncoded turns only."
+    "Transcript: the code keys code the turn shown, which stays (for its flags) until the next code key codes the "
+    "next uncoded turn, shown below it. Tab/↑↓ move, : goes to a turn, 1–9 re-attribute, J joins with the next, "
+    "S splits, F shows uncoded turns only, PgDn reads a long turn on."
 )
-
-
-def _tenths(seconds: float) -> str:
-    """A moment to a tenth of a second ("0:04.3"): a turn can be shorter than a second."""
-    tenths = round(seconds * 10)
-    return f"{format_clock(tenths // 10)}.{tenths % 10}"
+# What the turn's words leave below them at least: the log's heading and three turns.
+LOG_ROWS = 4
+# The turn panel's lines besides the words: the turn before, "more follows", the turn after, its border.
+TURN_PANEL_CHROME = 4
+EVERY_TURN_CODED = "every turn is coded: Tab, ↑↓ or : go to a turn to change its codes"
 
 
 def fully_coded(turn: Contribution, dimension_ids: Sequence[str]) -> bool:
@@ -42,15 +48,30 @@ def fully_coded(turn: Contribution, dimension_ids: Sequence[str]) -> bool:
 # Keys of the coding screen that mean nothing on a transcript: no clock runs, nobody arrives or leaves.
 LIVE_ONLY = {"toggle_clock", "add_attendee", "mark_left"}
 # The screen's keys in its footer's order: End and Keys first, then the transcript's own, then the coding keys.
+# Tab, undo and the keys that change turns come first: a narrow footer keeps them.
+_FIRST = ("next_turn", "undo", "go_to_turn", "join_turns", "split_turn")
 TRANSCRIPT_SCREEN_KEYS: tuple[AppKey, ...] = (
     *CODING_KEYS[:2],
-    *TRANSCRIPT_KEYS,
-    *(key for key in CODING_KEYS[2:] if key.action not in LIVE_ONLY),
+    *(key for action in _FIRST for key in (*TRANSCRIPT_KEYS, *CODING_KEYS) if key.action == action),
+    *(key for key in TRANSCRIPT_KEYS if key.action not in _FIRST),
+    *(key for key in CODING_KEYS[2:] if key.action not in LIVE_ONLY and key.action not in _FIRST),
 )
 
 
 def _binding(key: AppKey) -> Binding:
     return Binding(key.keys, key.action, key.description, show=key.show, id=key.action, priority=key.keys == "tab")
+
+
+def _stepped(coding: CodingSession, change: Change, verb: str) -> Done:
+    """An undone or redone step, naming the turn it changed; the screen goes to that turn."""
+    turns = [
+        write.record_id
+        for write in change.writes
+        if write.kind == "contribution" and write.record_id in coding.store.contributions
+    ]
+    if not turns:
+        return Done(f"{verb}: {change.label}")
+    return Done(f"{verb}: {turn_label(coding, turns[0])}: {change.label}", focus=turns[0])
 
 
 class TranscriptScreen(CodingScreen, inherit_bindings=False):
@@ -61,8 +82,9 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._advance_from: str | None = None  # the turn a code key was pressed on: move on once it is coded
+        self.mover = TurnMover(())
         self.uncoded_only = False
+        self._focus_wanted: str | None = None  # the turn an undo or redo changed, once a view shows it
 
     def on_mount(self) -> None:
         # Textual then calls the coding screen's own on_mount (it calls each class's handler in turn): calling
@@ -71,51 +93,78 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
     # ------------------------------------------------------------ what is shown
 
+    @on(CodingScreen.ActionDone)
+    def follow_saved(self, message: CodingScreen.ActionDone) -> None:
+        """Before the coding screen draws a saved view (Textual calls this class's handler first): the mover
+        learns which keys it holds, and goes to the turn an undo or redo changed."""
+        outcome = message.outcome
+        if outcome.focus is not None:
+            self._focus_wanted = outcome.focus
+        view = outcome.view
+        if view is None:
+            return
+        self.mover.dimension_ids = view.session.codebook.dimension_ids
+        self.mover.take_view(view.data.contributions, view.positions, outcome.sequence)
+        if self._focus_wanted is not None and self.mover.turn(self._focus_wanted) is not None:
+            self.mover.go(self._focus_wanted)
+        self._focus_wanted = None
+
     def _render_view(self) -> None:
-        view = self.view
-        assert view is not None
-        dimensions = view.session.codebook.dimension_ids
-        if self._advance_from is not None:
-            turn = view.contribution(self._advance_from)
-            if turn is not None and self.selected_id == turn.id and fully_coded(turn, dimensions):
-                self.selected_id = self._next_uncoded(view, after=turn) or turn.id
-            self._advance_from = None
-        if self.selected_id is None or view.contribution(self.selected_id) is None:
-            first = view.data.contributions[0] if view.data.contributions else None
-            self.selected_id = self._next_uncoded(view, after=None) or (first.id if first else None)
+        self.selected_id = self.mover.current
         super()._render_view()
-        self._show_turn(view)
+        self._show_turn()
+        self.call_after_refresh(self._fit_turn)
 
-    def _next_uncoded(self, view: LiveView, after: Contribution | None) -> str | None:
-        """The first uncoded turn after ``after`` (from the start if None), wrapping round to earlier ones."""
-        dimensions = view.session.codebook.dimension_ids
-        turns = view.data.contributions
-        start = view.positions[after.id] + 1 if after is not None else 0
-        for turn in [*turns[start:], *turns[:start]]:
-            if not fully_coded(turn, dimensions):
-                return turn.id
-        return None
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_turn)
 
-    def _show_turn(self, view: LiveView) -> None:
-        turns = view.data.contributions
-        position = view.positions.get(self.selected_id or "")
-        if position is None:
-            state = TurnState(view.session, None, None, None)
+    def _fit_turn(self) -> None:
+        """The turn's words take what the centre column has left once the codes and a few rows of the log are
+        drawn: a long turn reads in full where it fits, and scrolls where it does not."""
+        if not self.is_mounted:
+            return
+        centre = self.query_one("#centre").size.height
+        codes = self.query_one("#current").outer_size.height
+        self.query_one(TurnPanel).fit(max(3, centre - codes - TURN_PANEL_CHROME - LOG_ROWS))
+
+    def _show_moved(self) -> None:
+        """The mover went to another turn at a key press: show it now, before any view arrives."""
+        self.selected_id = self.mover.current
+        if self.view is None:
+            return
+        if self.uncoded_only:
+            self._update_log(self.view)
         else:
-            state = TurnState(
-                view.session,
-                turns[position - 1] if position > 0 else None,
-                turns[position],
-                turns[position + 1] if position + 1 < len(turns) else None,
-            )
-        self.query_one(TurnPanel).state = state
+            self._show_selection()
+        self._show_current(self.view)
+        self._show_turn()
+        self._tick()
+
+    def _show_turn(self) -> None:
+        mover = self.mover
+        view = self.view
+        if view is None:
+            return
+        number = mover.number(mover.current) or 0
+        turns = view.data.contributions
+        after = mover.next_shown()
+        self.query_one(TurnPanel).state = TurnState(
+            view.session,
+            mover.turn(mover.current),
+            number,
+            len(turns),
+            turns[number - 2] if number > 1 else None,
+            mover.turn(after),
+            mover.number(after) or 0,
+            mover.waiting,
+        )
 
     def _show_clock(self, view: LiveView) -> None:
         turns = view.data.contributions
         dimensions = view.session.codebook.dimension_ids
         coded = sum(1 for turn in turns if fully_coded(turn, dimensions))
-        position = view.positions.get(self.selected_id or "")
-        where = f"turn {position + 1} of {len(turns)}" if position is not None else plural(len(turns), "turn")
+        number = self.mover.number(self.selected_id)
+        where = f"turn {number} of {len(turns)}" if number is not None else plural(len(turns), "turn")
         filtered = " · uncoded only" if self.uncoded_only else ""
         turn = view.contribution(self.selected_id)
         indices = self.summary.indices if self.summary is not None else None
@@ -126,34 +175,81 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
     def _update_log(self, view: LiveView) -> None:
         super()._update_log(view)
         if self.uncoded_only:
-            dimensions = view.session.codebook.dimension_ids
             self._log_order = [
                 turn.id
                 for turn in view.data.contributions
-                if turn.id == self.selected_id or not fully_coded(turn, dimensions)
+                if turn.id == self.selected_id or not self.mover.complete(turn.id)
             ]
             self._show_selection()
 
     def _move_selection(self, step: int) -> None:
-        if not self._log_order:
+        target = self.mover.step(self._log_order, step)
+        if target is None:
             self._status("no turns to move to", "refused")
             return
-        index = self._log_order.index(self.selected_id) + step if self.selected_id in self._log_order else 0
-        self.selected_id = self._log_order[max(0, min(index, len(self._log_order) - 1))]
-        self._show_selection()
-        if self.view is not None:
-            self._show_current(self.view)
-            self._show_turn(self.view)
-            self._tick()
+        self.mover.go(target)
+        self._show_moved()
+
+    # ------------------------------------------------------------ saving, each confirmation naming its turn
+
+    def submit(self, action: Callable[[CodingSession], str | Done]) -> int | None:
+        """Queue an action on the turn in view, its confirmation naming the turn ("turn 21 · Amara Okafor: …")."""
+        return self._submit_on(self.selected_id, action)
+
+    def _submit_on(self, turn_id: str | None, action: Callable[[CodingSession], str | Done]) -> int | None:
+        if turn_id is None:
+            return super().submit(action)
+
+        def on_turn(coding: CodingSession) -> str:
+            label = turn_label(coding, turn_id)  # before the action: a deleted turn is named as it was
+            done = action(coding)
+            return f"{label}: {done.message if isinstance(done, Done) else done}"
+
+        return super().submit(on_turn)
+
+    def action_undo(self) -> None:
+        sequence = super().submit(lambda c: _stepped(c, c.undo_step(), "undone"))
+        if sequence is not None:
+            self.mover.unforeseen(sequence)
+
+    def action_redo(self) -> None:
+        sequence = super().submit(lambda c: _stepped(c, c.redo_step(), "redone"))
+        if sequence is not None:
+            self.mover.unforeseen(sequence)
 
     # ------------------------------------------------------------ keys
 
     def on_key(self, event: events.Key) -> None:
-        # Textual then calls the coding screen's own on_key, which codes the turn.
-        if self.view is not None and event.character is not None and event.character not in SPEAKER_KEYS:
-            meaning = self.view.session.codebook.key_meanings().get(event.character)
-            if meaning is not None and meaning[0] is not None:  # a dimension's code, not a flag
-                self._advance_from = self.selected_id
+        # The code and flag keys are this screen's: the coding screen's own on_key (which Textual would call
+        # next) is kept from them. Speaker keys and the rest it handles as it does live, on the turn in view.
+        character = event.character
+        if character is None or self.view is None:
+            return
+        meaning = self.view.session.codebook.key_meanings().get(character)
+        if meaning is None:
+            return
+        event.prevent_default()
+        event.stop()
+        dimension_id, code_id = meaning
+        pressed_at = self.now()
+        if dimension_id is None:
+            target = self.mover.current
+            if target is None:
+                self._status("no turn to flag", "refused")
+                return
+            self._submit_on(target, lambda c: c.toggle_flag(pressed_at, code_id, target))
+            return
+        turn_id, moved = self.mover.code_key()
+        if turn_id is None:
+            self._status(EVERY_TURN_CODED if self.mover.current else "no turn to code", "refused")
+            return
+        if moved:
+            self._show_moved()
+        sequence = self._submit_on(turn_id, lambda c: c.set_code(pressed_at, dimension_id, code_id, turn_id))
+        if sequence is not None:
+            self.mover.keyed(sequence, turn_id, dimension_id, code_id)
+            if self.mover.complete(turn_id):
+                self._show_turn()  # below it now: where the next code key goes
 
     def action_next_turn(self) -> None:
         self._move_selection(1)
@@ -172,6 +268,35 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             shown = "uncoded turns only (F shows all)" if self.uncoded_only else "every turn"
             self._status(f"showing {shown}", "saved")
 
+    def action_read_on(self) -> None:
+        if not self.query_one(TurnPanel).page(1):
+            self._status("the whole turn is in view", "refused")
+
+    def action_read_back(self) -> None:
+        if not self.query_one(TurnPanel).page(-1):
+            self._status("the whole turn is in view", "refused")
+
+    def action_go_to_turn(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        turns = self.view.data.contributions
+        if not turns:
+            self._status("no turns to go to", "refused")
+            return
+
+        def go(text: str | None) -> None:
+            if text is None or not text.strip():
+                return
+            number = int(text) if text.strip().isdigit() else 0
+            if not 1 <= number <= len(turns):
+                self._status(f"'{text.strip()[:20]}' is not a turn: type a number from 1 to {len(turns)}", "refused")
+                return
+            self.mover.go(turns[number - 1].id)
+            self._show_moved()
+
+        self.app.push_screen(TextPrompt(f"Go to turn (1–{len(turns)})", placeholder="a turn's number"), go)
+
     def _selected_turn(self) -> Contribution | None:
         if not self._ready():
             return None
@@ -183,30 +308,55 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
     def action_join_turns(self) -> None:
         turn = self._selected_turn()
-        if turn is not None:
-            pressed_at = self.now()
-            self.submit(lambda c: c.join_with_next(pressed_at, turn.id) + " · ctrl+z separates them again")
+        if turn is None:
+            return
+        assert self.view is not None
+        view = self.view
+        position = view.positions[turn.id]
+        if position + 1 >= len(view.data.contributions):
+            self._status("the last turn has no next one to join", "refused")
+            return
+        second = view.data.contributions[position + 1]
+        pressed_at = self.now()
+
+        def join(confirmed: bool | None = True) -> None:
+            if confirmed:
+                self._submit_on(
+                    turn.id,
+                    lambda c: c.join_with_next(pressed_at, turn.id, second.id) + " · ctrl+z separates them again",
+                )
+            else:
+                kept = f"nothing joined: turn {position + 2} stays {view.session.speaker_name(second)}'s"
+                self._status(kept, "saved")
+
+        if (turn.participant_id, turn.organisation_id) == (second.participant_id, second.organisation_id):
+            join()
+            return
+        first_name, second_name = view.session.speaker_name(turn), view.session.speaker_name(second)
+        airtime = format_tenths(max(0.0, (second.end_s or second.start_s) - second.start_s))
+        self.app.push_screen(
+            Confirm(
+                f"Join turn {position + 1} ({first_name}) with turn {position + 2} ({second_name})?",
+                f"Two speakers. Joined, it is one turn of {first_name}'s: {second_name}'s words and {airtime} of "
+                f"talk become {first_name}'s. Enter joins · Escape keeps them apart.",
+            ),
+            join,
+        )
 
     def action_split_turn(self) -> None:
         turn = self._selected_turn()
         if turn is None:
             return
-        end = turn.end_s if turn.end_s is not None else turn.start_s
+        if len(turn.words.split()) < 2:
+            self._status("a turn of fewer than two words cannot be split", "refused")
+            return
         pressed_at = self.now()
 
-        def split(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                at_s = parse_clock(text)
-            except ValueError as error:
-                self._status(str(error), "refused")
-                return
-            self.submit(lambda c: c.split_turn(pressed_at, turn.id, at_s))
+        def split(at_word: int | None) -> None:
+            if at_word is not None:
+                self._submit_on(turn.id, lambda c: c.split_turn(pressed_at, turn.id, at_word))
 
-        middle = _tenths((turn.start_s + end) / 2)
-        title = f"Split this turn at (between {_tenths(turn.start_s)} and {_tenths(end)}; the words follow)"
-        self.app.push_screen(TextPrompt(title, middle), split)
+        self.app.push_screen(WordCut(turn), split)
 
     def action_agenda_item(self) -> None:
         turn = self._selected_turn()
@@ -216,7 +366,10 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
         def start(title: str | None) -> None:
             if title is not None:
-                self.submit(lambda c: f"agenda item: {c.start_agenda_item_at(pressed_at, turn.start_s, title).title}")
+                self._submit_on(
+                    turn.id,
+                    lambda c: f"agenda item: {c.start_agenda_item_at(pressed_at, turn.start_s, title).title}",
+                )
 
         assert self.view is not None
         planned = self.view.session.next_planned_item() or ""
