@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from observer import agreement as agreement_module
+from observer import metrics
 from observer.agreement import FLAG_PREFIX, SPEAKER, Agreement, speaker_of
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
-from observer.models import CalibrationThresholds, SessionData
+from observer.models import CalibrationThresholds, SessionData, fully_coded
 
 HISTORY_FILE = "calibrations.jsonl"
 
@@ -62,10 +63,24 @@ class Calibration:
     matched: int
     only_reference: int
     only_trainee: int
+    # Turns of a transcript left out because one coding has not coded them on every dimension yet.
+    not_coded_by_trainee: int = 0
+    not_coded_by_reference: int = 0
 
     @property
     def passed(self) -> bool:
         return all(score.passed for score in self.dimensions.values())
+
+    @property
+    def left_out(self) -> str:
+        """What calibration did not compare, in words ("" when it compared every turn)."""
+        if not (self.not_coded_by_trainee or self.not_coded_by_reference):
+            return ""
+        compared = "only turns coded in both compared" if self.matched else "no turn coded in both: nothing compared"
+        return (
+            f"{compared}; left out {self.not_coded_by_trainee} turn{'' if self.not_coded_by_trainee == 1 else 's'} "
+            f"the trainee has not coded and {self.not_coded_by_reference} the reference has not (on every dimension)"
+        )
 
     def as_json(self) -> dict[str, Any]:
         def score(value: Score) -> dict[str, Any]:
@@ -90,6 +105,10 @@ class Calibration:
             "matched": self.matched,
             "only_reference": self.only_reference,
             "only_trainee": self.only_trainee,
+            "left_out": {
+                "not_coded_by_trainee": self.not_coded_by_trainee,
+                "not_coded_by_reference": self.not_coded_by_reference,
+            },
             "differences": [asdict(d) for d in self.differences],
         }
 
@@ -112,6 +131,15 @@ def calibrate(
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None
         offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
+    speaker_compared = None
+    not_coded = (0, 0)
+    if reference.session.transcript is not None or trainee.session.transcript is not None:
+        # A transcript is coded turn by turn, over days: a trainee part of the way through is judged on the turns
+        # coded so far, and told how many were left out (the speaker of every turn is known, coded or not).
+        speaker_compared, _ = agreement_module.compare_with_pairs(
+            reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True
+        )
+        reference, trainee, not_coded = _coded_turns_only(reference, trainee, tolerance_s, offset_s)
     compared, pairs = agreement_module.compare_with_pairs(
         reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True
     )
@@ -140,7 +168,9 @@ def calibrate(
         flag.id: _score(rows[FLAG_PREFIX + flag.id].matched or rows[FLAG_PREFIX + flag.id].time_sliced, {}, None)
         for flag in codebook.flags
     }
-    speaker_row = rows[SPEAKER]
+    speaker_row = rows[SPEAKER] if speaker_compared is None else next(
+        row for row in speaker_compared.dimensions if row.dimension == SPEAKER
+    )
     differences.sort(key=lambda difference: difference.start_s)
     return Calibration(
         reference.session.id,
@@ -155,7 +185,37 @@ def calibrate(
         compared.matched_pairs,
         compared.unmatched_a,
         compared.unmatched_b,
+        not_coded[1],
+        not_coded[0],
     )
+
+
+def _coded_turns_only(
+    reference: SessionData, trainee: SessionData, tolerance_s: float, offset_s: float
+) -> tuple[SessionData, SessionData, tuple[int, int]]:
+    """Both codings without the turns either has not coded on every dimension, matched as calibration matches
+    them (a turn paired with an uncoded one goes, with it); and how many turns each had not coded."""
+    timeline_a, timeline_b = agreement_module.Timeline(reference), agreement_module.Timeline(trainee)
+    pairs, only_a, only_b = agreement_module.match_contributions(
+        timeline_a, timeline_b, offset_s, tolerance_s, float("-inf"), float("inf")
+    )
+    dimensions = reference.session.codebook.dimension_ids
+
+    def coded(span: metrics.Span) -> bool:
+        return fully_coded(span.contribution, dimensions)
+
+    both = [(x, y) for x, y in pairs if coded(x) and coded(y)]
+    keep_a = {x.contribution.id for x, _ in both} | {x.contribution.id for x in only_a if coded(x)}
+    keep_b = {y.contribution.id for _, y in both} | {y.contribution.id for y in only_b if coded(y)}
+    by_reference = sum(1 for x, _ in pairs if not coded(x)) + sum(1 for x in only_a if not coded(x))
+    by_trainee = sum(1 for x, y in pairs if coded(x) and not coded(y)) + sum(1 for y in only_b if not coded(y))
+
+    def kept(data: SessionData, ids: set[str]) -> SessionData:
+        return SessionData.model_construct(
+            session=data.session, contributions=[c for c in data.contributions if c.id in ids]
+        )
+
+    return kept(reference, keep_a), kept(trainee, keep_b), (by_reference, by_trainee)
 
 
 # ---------------------------------------------------------------- history

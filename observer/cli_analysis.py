@@ -138,6 +138,8 @@ def trends(
     choice = trend_choice([data.session for data in in_series], include_unfinished)
     if choice.none_ended and not include_unfinished:
         warn(f"no session of '{series}' has ended yet: the trends count the unfinished ones")
+    if choice.to_code_note:
+        warn(choice.to_code_note)
     in_series_ids, left_out = choice.counted, choice.left_out
     counted = set(in_series_ids)
     options = export_options(
@@ -255,6 +257,8 @@ def calibrate(
         f"against the reference {result.reference} (kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "
         f"{result.thresholds.min_agreement:.0%} on every dimension)"
     )
+    if result.left_out:
+        click.echo(f"{result.left_out[0].upper()}{result.left_out[1:]}.")
     from rich.console import Console
 
     from observer import tables

@@ -25,15 +25,18 @@ from observer.models import (
     Pause,
     Session,
     SessionStatus,
+    fully_coded,
     new_id,
     organisation_id_for,
     text_problem,
     utc_now,
 )
 from observer.storage import HISTORY_LIMIT, Change, SessionStore, Write, paused_at_last_moment
+from observer.text import plural
 
 # An ended meeting is open for editing only: one rule, said the same way by every key that would add to it.
 ENDED_REFUSAL = "the meeting has ended: nothing can be added to it (↑↓ pick a contribution; the code keys edit it)"
+TRANSCRIPT_REFUSAL = "a transcript's turns come from its file: nothing is added to it live (Tab moves between turns)"
 ENDED_OPENED = (
     "This meeting has ended: you are editing its record. ↑↓ pick a contribution; code and flag keys, N (note), "
     "T (start time) and D (delete) change it. Nothing can be added."
@@ -97,7 +100,14 @@ class CodingSession:
             record = after or before
             assert record is not None
             writes.append(Write("contribution", record.id, before, after))
-        clock_s = (session or self.session).clock_at(at)
+        header = session or self.session
+        if header.status == SessionStatus.TO_CODE and writes and self._every_turn_coded(writes):
+            # The last turn to code is coded: the transcript is finished, in the same step (undo reopens it).
+            finished = header.model_copy(update={"status": SessionStatus.ENDED, "ended_s": header.clock_elapsed_s})
+            writes = [write for write in writes if write.kind != "session"]
+            writes.insert(0, Write("session", finished.id, self.session, finished))
+            label += " · every turn is coded: the transcript is finished (E shows the summary)"
+        clock_s = header.clock_at(at)
         change = Change(label, tuple(writes), clock_s, at)
         if undoable:
             self.store.do(change)
@@ -105,9 +115,24 @@ class CodingSession:
             self.store.record(change)
         return label
 
+    def _every_turn_coded(self, writes: list[Write]) -> bool:
+        """Every turn coded on every dimension once ``writes`` are made (the first uncoded one found ends the
+        look: coding goes in order, so it is usually near)."""
+        dimensions = self.session.codebook.dimension_ids
+        written = {write.record_id: write.after for write in writes if write.kind == "contribution"}
+        if not written or not all(
+            c is None or (isinstance(c, Contribution) and fully_coded(c, dimensions)) for c in written.values()
+        ):
+            return False
+        unwritten = (c for key, c in self.store.contributions.items() if key not in written)
+        return all(fully_coded(c, dimensions) for c in unwritten)
+
     def _require_open(self) -> None:
+        """The meeting is still going on live: neither ended nor a transcript."""
         if self.session.status == SessionStatus.ENDED:
             raise ActionRefused(ENDED_REFUSAL)
+        if self.session.transcript is not None:
+            raise ActionRefused(TRANSCRIPT_REFUSAL)
 
     def _target(self, contribution_id: str | None) -> Contribution:
         if contribution_id is not None:
@@ -187,8 +212,11 @@ class CodingSession:
             self.store.close()
 
     def end_session(self, at: dt.datetime) -> str:
-        self._require_open()
+        """End the meeting; a transcript's coding is finished this way with turns still uncoded (they count as
+        not coded)."""
         session = self.session
+        if session.status == SessionStatus.ENDED:
+            raise ActionRefused(ENDED_REFUSAL)
         ended_s = session.clock_at(at)
         ended = session.model_copy(
             update={
@@ -198,7 +226,11 @@ class CodingSession:
                 "ended_s": ended_s,
             }
         )
-        return self._commit("session ended", at, session=ended)
+        if session.transcript is None:
+            return self._commit("session ended", at, session=ended)
+        dimensions = session.codebook.dimension_ids
+        uncoded = sum(1 for c in self.store.contributions.values() if not fully_coded(c, dimensions))
+        return self._commit(f"coding finished, {plural(uncoded, 'turn')} not coded", at, session=ended)
 
     # ------------------------------------------------------------ speakers
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -425,6 +426,15 @@ class SessionStatus(StrEnum):
     RECORDING = "recording"  # clock running
     PAUSED = "paused"
     ENDED = "ended"
+    # A transcript whose turns are not all coded on every dimension yet: its meeting is over (its length is
+    # known) but its coding is not, so it counts as unfinished. It ends once every turn is coded, or when the
+    # coder finishes it (E).
+    TO_CODE = "to_code"
+
+    @property
+    def shown(self) -> str:
+        """As a person reads it in a list: "to code", not "to_code"."""
+        return self.value.replace("_", " ")
 
 
 class AgendaItem(Strict):
@@ -562,6 +572,11 @@ class Contribution(Strict):
     flags: list[str] = Field(default_factory=list)
     note: Note = ""
     agenda_item_id: RecordId | None = None
+
+
+def fully_coded(contribution: Contribution, dimension_ids: Sequence[str]) -> bool:
+    """Coded on every dimension (a transcript's turn is "to code" until it is)."""
+    return all(dimension in contribution.codes for dimension in dimension_ids)
 
 
 def clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:

@@ -27,7 +27,13 @@ from observer.sequences import (
     notable_findings,
     too_few_pairs,
 )
-from observer.story import change_sentences, left_out_sentence, session_sentences, trend_sentences
+from observer.story import (
+    change_sentences,
+    contributions_said,
+    left_out_sentence,
+    session_sentences,
+    trend_sentences,
+)
 from observer.tables import number
 from observer.text import plural, terminal_safe
 from observer.trends import Trend
@@ -133,7 +139,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     heading = Text.assemble(
         (terminal_safe(session.title), "bold"),
         f"  ·  {terminal_safe(session.series) or 'no series'}  ·  {session.meeting_date}  ·  ",
-        f"{plural(summary.contributions, 'contribution')} over {format_clock(summary.observed_s)} observed",
+        f"{contributions_said(summary)} over {format_clock(summary.observed_s)} observed",
     )
     parts: list[RenderableType] = [heading, Text()]
     sentences = session_sentences(summary, data)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary
 from observer.models import Codebook, IndexDefinition, SessionData
-from observer.text import listed, lower_first, percent
+from observer.text import listed, lower_first, percent, plural
 from observer.trends import MIN_EXPECTED, Trend, two_proportion_p
 
 MAX_SENTENCES = 7
@@ -52,6 +52,16 @@ def index_definition(codebook: Codebook, index: IndexDefinition) -> str:
 
 
 # ---------------------------------------------------------------- one meeting
+
+
+def contributions_said(summary: SessionSummary) -> str:
+    """How many contributions, in words; a transcript's as turns, with how many are still to code."""
+    if summary.turns_to_code is None:
+        return plural(summary.contributions, "contribution")
+    turns = plural(summary.contributions, "turn")
+    if not summary.turns_to_code:
+        return f"{turns}, every one coded"
+    return f"{turns}, {summary.turns_to_code} still to code (not coded on every dimension)"
 
 
 def session_sentences(summary: SessionSummary, data: SessionData) -> list[str]:
@@ -224,7 +234,7 @@ def left_out_sentence(trend: Trend) -> str:
     if not count:
         return ""
     unfinished = f"{count} unfinished session{'' if count == 1 else 's'}"
-    why = "not ended, their numbers may still change; --include-unfinished counts them"
+    why = "not ended, or transcripts still to code: their numbers may still change; --include-unfinished counts them"
     return f"{unfinished} of this series left out ({why})"
 
 

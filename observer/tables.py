@@ -123,7 +123,7 @@ def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float]
                 item.session.title,
                 item.contributions,
                 observed(item) if observed is not None else item.observed_s,
-                item.session.status.value,
+                item.session.status.shown,
                 item.session.id,
             )
             for item in listed

@@ -397,7 +397,7 @@ def transcript_session(
     merge_gap_s: float = DEFAULT_MERGE_GAP_S,
     now: dt.datetime | None = None,
 ) -> Imported:
-    """A finished session of the transcript's turns, each with its own end and its words, spoken by the roster's
+    """A session "to code" of the transcript's turns, each with its own end and its words, spoken by the roster's
     attendees where the names match (``remembered`` and ``name_map`` first: transcript name -> attendee)."""
     from observer.roster import RosterEntry, build_session
 
@@ -462,12 +462,12 @@ def transcript_session(
             )
         )
     ended = max((turn.end_s for turn in turns), default=0.0)
+    # The meeting is over (its length is known) but not its coding: "to code" until every turn is coded.
     session = session.model_copy(
         update={
-            "status": SessionStatus.ENDED,
+            "status": SessionStatus.TO_CODE,
             "started_at": now,
             "clock_elapsed_s": ended,
-            "ended_s": ended,
             "transcript": TranscriptSource(
                 file=file_name[:NAME_MAX], kind=transcript.kind, merge_gap_s=merge_gap_s, names=names_used
             ),

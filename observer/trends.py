@@ -125,16 +125,29 @@ class TrendChoice:
     counted: list[str]  # the session ids the trends count, in the order given
     left_out: int  # unfinished sessions not counted
     none_ended: bool  # no session has ended, so the unfinished ones are counted (the caller says so)
+    to_code: int = 0  # of those left out, transcripts whose turns are not all coded yet
+
+    @property
+    def to_code_note(self) -> str:
+        """What the caller says of transcripts left out, as they are the unfinished sessions least expected."""
+        if not self.to_code:
+            return ""
+        which = "1 transcript" if self.to_code == 1 else f"{self.to_code} transcripts"
+        return (
+            f"{which} of this series still to code, left out of the trends until every turn is coded (or E on the "
+            "transcript screen finishes it)"
+        )
 
 
 def trend_choice(sessions: Sequence[Session], include_unfinished: bool = False) -> TrendChoice:
-    """Which sessions of a series count in its trends: the finished ones, since an unfinished (paused, being
-    recorded, never started) session's numbers may still change; every one on request, or when none has ended
-    (the unfinished ones then, said to be, rather than nothing)."""
+    """Which sessions of a series count in its trends: the finished ones, since an unfinished session's numbers
+    may still change (paused, being recorded, never started, a transcript still to code); every one on request,
+    or when none has ended (the unfinished ones then, said to be, rather than nothing)."""
     finished = [s.id for s in sessions if include_unfinished or s.status == SessionStatus.ENDED]
     if not finished:
         return TrendChoice([s.id for s in sessions], 0, bool(sessions))
-    return TrendChoice(finished, len(sessions) - len(finished), False)
+    to_code = 0 if include_unfinished else sum(1 for s in sessions if s.status == SessionStatus.TO_CODE)
+    return TrendChoice(finished, len(sessions) - len(finished), False, to_code)
 
 
 def series_trend(sessions: Iterable[SessionData], series: str = "", left_out: int = 0) -> Trend:

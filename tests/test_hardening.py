@@ -74,7 +74,8 @@ def test_no_screen_shadows_a_textual_attribute() -> None:
         pass
 
     # notify_style_update: "implement this in a subclass to clear cached data when the CSS is reloaded".
-    hooks = {"render", "DEFAULT_CSS", "COMPONENT_CLASSES", "notify_style_update"} | set(vars(Bare))
+    # compose: how a container widget (the turn panel) says what it holds.
+    hooks = {"render", "compose", "DEFAULT_CSS", "COMPONENT_CLASSES", "notify_style_update"} | set(vars(Bare))
     for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution, panels.TurnPanel):
         defined = {name for name in vars(panel) if not name.startswith("__")}
         assert defined & set(dir(Widget)) <= hooks, f"{panel.__name__} redefines {defined & set(dir(Widget))}"

@@ -70,7 +70,9 @@ def test_a_teams_vtt_becomes_turns_with_their_own_ends(tmp_path: Path) -> None:
     ]
     # Airtime is each turn's own length, overlaps included; the silence between is nobody's.
     assert airtime_by_person(data) == {"Ann Lee": 8.083, "Bob Khan": 4.5, "Cath Diaz": 4.512}
-    assert data.session.status == "ended" and data.session.ended_s == 22.0
+    # Its length is known, its coding is not done: "to code" (not ended) until every turn is coded.
+    assert data.session.status == "to_code" and data.session.clock_elapsed_s == 22.0
+    assert data.session.observed_seconds() == 22.0
     assert data.session.transcript is not None and data.session.transcript.file == "teams.vtt"
 
 

@@ -25,6 +25,8 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
                 f"{result.only_trainee} only in the trainee's coding"
             ]
         )
+        if result.left_out:
+            summary.append([f"{result.left_out[0].upper()}{result.left_out[1:]}."])
         summary.append(
             [
                 f"To pass, every dimension needs kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "

@@ -211,7 +211,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
         session.series,
         session.meeting_date.isoformat(),
         f"{format_clock(summary.observed_s)} observed",
-        plural(summary.contributions, "contribution"),
+        story.contributions_said(summary),
         f"{plural(present, 'person', 'people')} present",
         plural(sum(1 for o in summary.organisations if o.attendees_present), "organisation"),
         f"observer {session.observer}" if session.observer else "",

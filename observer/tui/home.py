@@ -195,6 +195,8 @@ class HomeScreen(Screen[None]):
             choice = trend_choice(in_series)
             if choice.none_ended:
                 self.notify("No session of this series has ended yet: the trends count unfinished ones.", timeout=6)
+            if choice.to_code_note:
+                self.notify(f"{choice.to_code_note[0].upper()}{choice.to_code_note[1:]}.", timeout=8)
             self._read_then(choice.counted, lambda loaded: ShowTrends(series, loaded, choice.left_out))
 
     def action_agreement(self) -> None:

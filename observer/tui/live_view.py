@@ -106,7 +106,7 @@ def opening_message(coding: CodingSession, recovered: str | None, ended_message:
     if recovered:
         messages.append(recovered)
     status = coding.session.status
-    if status == SessionStatus.ENDED:
+    if status in (SessionStatus.ENDED, SessionStatus.TO_CODE):
         messages.append(ended_message)
     elif status == SessionStatus.NEW:
         planned = coding.session.planned_agenda

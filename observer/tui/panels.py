@@ -154,6 +154,7 @@ class ClockBar(LinePanel[ClockState]):
             SessionStatus.RECORDING: ("● RECORDING", "clock-bar--recording"),
             SessionStatus.PAUSED: ("❚❚ PAUSED", "clock-bar--waiting"),
             SessionStatus.ENDED: ("■ ENDED — editing", "clock-bar--ended"),
+            SessionStatus.TO_CODE: ("TO CODE", "clock-bar--waiting"),
         }[session.status]
         # In order of what must survive a narrow terminal: the line is cut at its end, so the title goes first.
         if state.progress is not None:

@@ -10,7 +10,7 @@ under a new agenda item, F shows uncoded turns only, PageDown and PageUp read a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on
@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from observer.clock import format_clock, format_tenths
 from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, TRANSCRIPT_KEYS, AppKey
-from observer.models import Contribution
+from observer.models import Contribution, SessionStatus, fully_coded
 from observer.storage import Change
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen
@@ -39,10 +39,6 @@ LOG_ROWS = 4
 # The turn panel's lines besides the words: the turn before, "more follows", the turn after, its border.
 TURN_PANEL_CHROME = 4
 EVERY_TURN_CODED = "every turn is coded: Tab, ↑↓ or : go to a turn to change its codes"
-
-
-def fully_coded(turn: Contribution, dimension_ids: Sequence[str]) -> bool:
-    return all(dimension in turn.codes for dimension in dimension_ids)
 
 
 # Keys of the coding screen that mean nothing on a transcript: no clock runs, nobody arrives or leaves.
@@ -267,6 +263,34 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             self._tick()
             shown = "uncoded turns only (F shows all)" if self.uncoded_only else "every turn"
             self._status(f"showing {shown}", "saved")
+
+    def action_end_session(self) -> None:
+        """E: a transcript still to code is finished by the coder, who is told how many turns stay uncoded."""
+        if not self._ready():
+            return
+        assert self.view is not None
+        session = self.view.session
+        if session.status != SessionStatus.TO_CODE:
+            super().action_end_session()  # finished already: its summary
+            return
+        turns = self.view.data.contributions
+        uncoded = sum(1 for turn in turns if not fully_coded(turn, session.codebook.dimension_ids))
+        pressed_at = self.now()
+
+        def finish(confirmed: bool | None) -> None:
+            if confirmed:
+                self._ending = True
+                super(TranscriptScreen, self).submit(lambda c: c.end_session(pressed_at))
+
+        self.app.push_screen(
+            Confirm(
+                "Finish coding this transcript?",
+                f"{plural(uncoded, 'turn')} of {len(turns)} not coded on every dimension: they stay so, and count "
+                "as not coded. Finished, the meeting counts in the series' trends. Escape goes back to coding "
+                "(F shows the uncoded turns).",
+            ),
+            finish,
+        )
 
     def action_read_on(self) -> None:
         if not self.query_one(TurnPanel).page(1):
