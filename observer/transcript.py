@@ -23,11 +23,13 @@ from observer.models import (
     MAX_CLOCK_S,
     NAME_MAX,
     WORDS_MAX,
+    AgendaItem,
     Codebook,
     Contribution,
     SessionData,
     SessionStatus,
     TranscriptSource,
+    fully_coded,
     integrity_problem,
     new_id,
     utc_now,
@@ -395,10 +397,13 @@ def transcript_session(
     remembered: dict[str, str] | None = None,
     name_map: Sequence[MapLine] = (),
     merge_gap_s: float = DEFAULT_MERGE_GAP_S,
+    agenda: Sequence[str] = (),
     now: dt.datetime | None = None,
 ) -> Imported:
     """A session "to code" of the transcript's turns, each with its own end and its words, spoken by the roster's
-    attendees where the names match (``remembered`` and ``name_map`` first: transcript name -> attendee)."""
+    attendees where the names match (``remembered`` and ``name_map`` first: transcript name -> attendee).
+    ``agenda``: the planned items; the first is filed from the first turn on, as live coding's first contribution
+    opens it, and A on the transcript screen starts each next one at the turn shown."""
     from observer.roster import RosterEntry, build_session
 
     now = now or utc_now()
@@ -443,10 +448,16 @@ def transcript_session(
             observer=observer,
             roster=entries,
             known_sessions=known_sessions,
+            agenda=agenda,
         )
     except InputError as error:  # a name the transcript or the map gives that cannot be stored
         raise TranscriptError(f"{file_name}: {error}") from None
     participant_of = {participant.name: participant for participant in session.participants}
+    first_item = (
+        AgendaItem(id=new_id("a"), title=session.planned_agenda[0], start_s=0.0, wall_time=now)
+        if session.planned_agenda
+        else None
+    )
     contributions = []
     for turn in turns:
         participant = participant_of[speaker_of[turn.speaker]]
@@ -459,6 +470,7 @@ def transcript_session(
                 participant_id=participant.id,
                 organisation_id=participant.organisation_id,
                 words=turn.text,
+                agenda_item_id=first_item.id if first_item else None,
             )
         )
     ended = max((turn.end_s for turn in turns), default=0.0)
@@ -468,6 +480,7 @@ def transcript_session(
             "status": SessionStatus.TO_CODE,
             "started_at": now,
             "clock_elapsed_s": ended,
+            "agenda_items": [first_item] if first_item else [],
             "transcript": TranscriptSource(
                 file=file_name[:NAME_MAX], kind=transcript.kind, merge_gap_s=merge_gap_s, names=names_used
             ),
@@ -478,3 +491,76 @@ def transcript_session(
     if problem:  # the importer's own mistake, never the file's: say so rather than store it
         raise TranscriptError(f"{file_name}: the session made from it is inconsistent ({problem})")
     return Imported(data, len(transcript.cues), unmatched)
+
+
+# ---------------------------------------------------------------- importing again over an earlier import
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A new import with what it keeps of the earlier import of the same file it replaces."""
+
+    data: SessionData
+    kept: int  # turns whose coding (codes, flags, note) came over
+    lost: list[Contribution]  # the earlier import's coded turns the new one cannot keep (in the earlier's order)
+
+
+def roster_before(data: SessionData) -> list[RosterEntry]:
+    """An earlier import's roster without the names it added itself under "Not on the roster": importing again
+    (with a map, say) adds whichever still match nobody."""
+    from observer.roster import roster_of
+
+    return [entry for entry in roster_of(data) if entry.organisation != NOT_ON_ROSTER]
+
+
+def replacing(earlier: SessionData, imported: SessionData) -> Replacement:
+    """``imported`` with the coding of ``earlier``'s unchanged turns (the same start, end and words: a speaker
+    put right by a map is the point of importing again), the earlier's agenda items and session notes.
+
+    A turn the coder joined or split, or one the new import cuts differently, is not unchanged: its coding is
+    listed in ``lost``. Codes and flags the new import's codebook does not have are lost too."""
+    codebook = imported.session.codebook
+    waiting: dict[tuple[float, float | None, str], list[Contribution]] = {}
+    for turn in earlier.contributions:
+        waiting.setdefault((turn.start_s, turn.end_s, turn.words), []).append(turn)
+    contributions: list[Contribution] = []
+    kept: set[str] = set()
+    for turn in imported.contributions:
+        same = waiting.get((turn.start_s, turn.end_s, turn.words))
+        before = same.pop(0) if same else None
+        if before is None:
+            contributions.append(turn)
+            continue
+        codes = {
+            dimension: code
+            for dimension, code in before.codes.items()
+            if (found := codebook.dimension(dimension)) is not None and found.code(code) is not None
+        }
+        flags = [flag for flag in before.flags if codebook.flag(flag) is not None]
+        coding = {"id": before.id, "codes": codes, "flags": flags, "note": before.note}
+        contributions.append(turn.model_copy(update=coding))
+        if codes == before.codes and flags == before.flags:
+            kept.add(before.id)
+    lost = [turn for turn in earlier.contributions if _coded(turn) and turn.id not in kept]
+    session = imported.session
+    if earlier.session.agenda_items:
+        session = session.model_copy(update={"agenda_items": list(earlier.session.agenda_items)})
+        if not session.planned_agenda:
+            session = session.model_copy(update={"planned_agenda": list(earlier.session.planned_agenda)})
+    session = session.model_copy(update={"notes": earlier.session.notes})
+    filed = []
+    for turn in contributions:
+        item = session.agenda_item_at(turn.start_s)
+        filed.append(turn.model_copy(update={"agenda_item_id": item.id if item else None}))
+    dimensions = codebook.dimension_ids
+    if all(fully_coded(turn, dimensions) for turn in filed):
+        session = session.model_copy(update={"status": SessionStatus.ENDED, "ended_s": session.clock_elapsed_s})
+    data = SessionData(session=session, contributions=filed)
+    problem = integrity_problem(data)
+    if problem:  # our own mistake, never the file's
+        raise TranscriptError(f"the session made from it is inconsistent ({problem})")
+    return Replacement(data, sum(1 for turn in earlier.contributions if turn.id in kept and _coded(turn)), lost)
+
+
+def _coded(turn: Contribution) -> bool:
+    return bool(turn.codes or turn.flags or turn.note)
