@@ -25,7 +25,7 @@ from observer.models import (
     Session,
     SessionData,
     clock_order,
-    fully_coded,
+    count_turns_to_code,
 )
 
 COORDINATOR_FLAG = "coordinator"
@@ -655,9 +655,7 @@ class SessionSummary:
     bins: list[TimelineRow]
     spans: list[Span] = field(repr=False)
     attendance_changed: bool = False  # someone came late or left early: shares of the room are by time present
-    # A transcript's turns not yet coded on every dimension (None: coded live, where a contribution may be left
-    # uncoded by choice).
-    turns_to_code: int | None = None
+    turns_to_code: int | None = None  # a transcript's turns not coded on every dimension (None: coded live)
 
 
 def summarise(
@@ -697,9 +695,5 @@ def summarise(
         bins=binned_timeline(data, spans, observed, bin_s),
         attendance_changed=attendance_changed(session, observed),
         spans=spans,
-        turns_to_code=(
-            None
-            if session.transcript is None
-            else sum(1 for c in data.contributions if not fully_coded(c, session.codebook.dimension_ids))
-        ),
+        turns_to_code=count_turns_to_code(data),
     )

@@ -579,6 +579,15 @@ def fully_coded(contribution: Contribution, dimension_ids: Sequence[str]) -> boo
     return all(dimension in contribution.codes for dimension in dimension_ids)
 
 
+def count_turns_to_code(data: SessionData) -> int | None:
+    """A transcript's turns not coded on every dimension (None for a session coded live, where a contribution
+    may be left uncoded by choice)."""
+    if data.session.transcript is None:
+        return None
+    dimension_ids = data.session.codebook.dimension_ids
+    return sum(1 for contribution in data.contributions if not fully_coded(contribution, dimension_ids))
+
+
 def clock_order(contribution: Contribution) -> tuple[float, dt.datetime]:
     """Contributions in the order they were said: by session clock, then by the moment they were keyed."""
     return contribution.start_s, contribution.wall_time

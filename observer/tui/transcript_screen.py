@@ -11,6 +11,7 @@ under a new agenda item, F shows uncoded turns only, PageDown and PageUp read a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import events, on
@@ -19,7 +20,7 @@ from textual.binding import Binding, BindingType
 from observer.clock import format_clock, format_tenths
 from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, TRANSCRIPT_KEYS, AppKey
-from observer.models import Contribution, SessionStatus, fully_coded
+from observer.models import Contribution, SessionStatus, count_turns_to_code, fully_coded
 from observer.storage import Change
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen
@@ -46,8 +47,11 @@ LIVE_ONLY = {"toggle_clock", "add_attendee", "mark_left"}
 # The screen's keys in its footer's order: End and Keys first, then the transcript's own, then the coding keys.
 # Tab, undo and the keys that change turns come first: a narrow footer keeps them.
 _FIRST = ("next_turn", "undo", "go_to_turn", "join_turns", "split_turn")
+# E finishes a transcript's coding (the meeting itself is long over).
+FINISH_KEY = replace(CODING_KEYS[0], description="Finish")
 TRANSCRIPT_SCREEN_KEYS: tuple[AppKey, ...] = (
-    *CODING_KEYS[:2],
+    FINISH_KEY,
+    CODING_KEYS[1],
     *(key for action in _FIRST for key in (*TRANSCRIPT_KEYS, *CODING_KEYS) if key.action == action),
     *(key for key in TRANSCRIPT_KEYS if key.action not in _FIRST),
     *(key for key in CODING_KEYS[2:] if key.action not in LIVE_ONLY and key.action not in _FIRST),
@@ -274,7 +278,7 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             super().action_end_session()  # finished already: its summary
             return
         turns = self.view.data.contributions
-        uncoded = sum(1 for turn in turns if not fully_coded(turn, session.codebook.dimension_ids))
+        uncoded = count_turns_to_code(self.view.data) or 0
         pressed_at = self.now()
 
         def finish(confirmed: bool | None) -> None:
