@@ -329,3 +329,31 @@ async def test_a_900_character_turn_reads_to_its_last_word(tmp_path: Path) -> No
                 assert presses < 12, shown()
             assert size == (120, 35) or presses, "at 80×24 the turn cannot fit: it scrolls"
             assert "↓ Cath Diaz 0:20: Point 3" in shown()  # the next turn stays in view
+
+
+async def test_undo_and_redo_across_a_join_and_a_split_come_back_to_the_turn(tmp_path: Path) -> None:
+    session_id = import_transcript(tmp_path, alternating(3))
+    archive, app = open_app(tmp_path, session_id)
+    before = [(c.start_s, c.end_s, c.words) for c in archive.load(session_id).contributions]
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        screen = coding_screen(pilot)
+        await pilot.press("tab", "J")  # turn 2 (Bob) with turn 3 (Cath): asked, Enter joins
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(archive.load(session_id).contributions) == 2
+        await pilot.press("shift+tab")  # away, then undo: back on turn 2, both turns again
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert "undone: turn 2 · Bob Khan: joined with the next turn" in status_text(pilot)
+        assert "turn 2 of 3" in str(screen.query_one("#clock-bar").render())
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert len(archive.load(session_id).contributions) == 2
+        await pilot.press("ctrl+z", "S", "right", "enter")  # apart again; then turn 2 split
+        await settle(pilot)
+        assert len(archive.load(session_id).contributions) == 4
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+    assert [(c.start_s, c.end_s, c.words) for c in archive.load(session_id).contributions] == before

@@ -323,6 +323,9 @@ class CurrentContribution(Panel[CurrentState]):
         return text
 
 
+NEIGHBOUR_CHARACTERS = 400  # of the turns before and after: more than a line of the widest screen
+
+
 @dataclass(frozen=True)
 class TurnState:
     session: Session
@@ -394,7 +397,8 @@ class TurnPanel(Vertical):
         if turn is None:
             words = "↑ (the first turn)" if arrow == "↑" else "↓ (the last turn)"
             return Text(words, self.get_component_rich_style("turn--context"))
-        said = f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}: {turn.words or '(no words)'}"
+        words = turn.words[:NEIGHBOUR_CHARACTERS] or "(no words)"  # one line of it is shown, however long
+        said = f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}: {words}"
         if arrow == "↓" and state.waiting:  # the coder's next code key goes there
             line = Text(f"↓ next code → turn {number} · ", self.get_component_rich_style("turn--next"))
             line.append(said, self.get_component_rich_style("turn--context"))

@@ -23,10 +23,10 @@ async def main() -> None:
         screen = coding_screen(pilot)
         index = 0
         while True:
-            turn = screen.selected_id
             orientation = "p" if index % 2 else "o"
-            await pilot.press(orientation, "t")  # both dimensions: the next turn comes up
+            await pilot.press(orientation, "t")  # the next turn's codes: the coded turn before it stays until then
             await settle(pilot)
+            turn = screen.selected_id
             shown = screen._log_cells[turn][3]  # the codes cell of the turn's log row
             if shown:
                 print(f"coded {turn} {shown[0][1]}", flush=True)
