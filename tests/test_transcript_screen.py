@@ -331,6 +331,27 @@ async def test_a_900_character_turn_reads_to_its_last_word(tmp_path: Path) -> No
             assert "↓ Cath Diaz 0:20: Point 3" in shown()  # the next turn stays in view
 
 
+async def test_a_long_turn_gone_to_says_that_more_follows(tmp_path: Path) -> None:
+    # The turn before fills the room for the words already: the long one is no taller on screen, only longer.
+    from .transcript_files import LONG_WORDS
+    from .tui_helpers import turn_panel
+
+    turns = alternating(6, long_at=4)
+    turns[0] = (turns[0][0], "A first turn long enough to fill the lines the words have at 80 by 24. " * 4)
+    session_id = import_transcript(tmp_path, turns)
+    for size in ((120, 35), (80, 24)):
+        _, app = open_app(tmp_path, session_id)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.press("colon")
+            await pilot.pause()
+            await pilot.press("5", "enter")
+            await settle(pilot)
+            await pilot.pause()
+            assert LONG_WORDS[:40] in turn_panel(pilot)
+            assert "PgDn reads on" in turn_panel(pilot), size
+
+
 async def test_undo_and_redo_across_a_join_and_a_split_come_back_to_the_turn(tmp_path: Path) -> None:
     session_id = import_transcript(tmp_path, alternating(3))
     archive, app = open_app(tmp_path, session_id)

@@ -338,6 +338,22 @@ class TurnState:
     waiting: bool = False  # this turn is coded: the next code key goes to ``after``
 
 
+class TurnWords(VerticalScroll):
+    """The turn's words, scrolled: the panel hears whenever their height or the room for them changes (a new turn,
+    a resized terminal, the screen shown again after a dialog), which is when "more follows" may change."""
+
+    def on_resize(self) -> None:
+        self._tell_panel()
+
+    def watch_virtual_size(self) -> None:
+        # Longer words in the same room are no resize; the room is known once the layout that set this is done.
+        self.call_later(self._tell_panel)
+
+    def _tell_panel(self) -> None:
+        if isinstance(self.parent, TurnPanel):
+            self.parent.say_more()
+
+
 class TurnPanel(Vertical):
     """A transcript's current turn in full — scrolled with PageUp/PageDown where it does not fit, saying that
     more follows — between a line of the turn before and one of the turn that comes next."""
@@ -357,14 +373,14 @@ class TurnPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="turn-before", markup=False)
-        with VerticalScroll(id="turn-words", can_focus=False):
+        with TurnWords(id="turn-words", can_focus=False):
             yield Static(id="turn-text", markup=False)
         yield Static(id="turn-more", markup=False)
         yield Static(id="turn-after", markup=False)
 
     def on_mount(self) -> None:
         self._shown: tuple[object, ...] = ()
-        self.watch(self.query_one("#turn-words", VerticalScroll), "scroll_y", self._say_more, init=False)
+        self.watch(self.query_one(TurnWords), "scroll_y", self.say_more, init=False)
 
     def watch_state(self, state: TurnState | None) -> None:
         if state is None or not self.is_mounted:
@@ -388,9 +404,8 @@ class TurnPanel(Vertical):
             )
             text.append(turn.words or "(no words)")
         self.query_one("#turn-text", Static).update(text)
-        words = self.query_one("#turn-words", VerticalScroll)
+        words = self.query_one(TurnWords)
         words.scroll_home(animate=False)
-        self.call_after_refresh(self._say_more)
 
     def _neighbour(self, state: TurnState, turn: Contribution | None, arrow: str, number: int) -> Text:
         """One line of a neighbouring turn (the line is cut to the panel's width where it is drawn)."""
@@ -406,9 +421,9 @@ class TurnPanel(Vertical):
             line = Text(f"{arrow} {said}", self.get_component_rich_style("turn--context"))
         return line
 
-    def _say_more(self) -> None:
+    def say_more(self) -> None:
         """Under a turn that does not fit: how much more there is, and the key that shows it."""
-        words = self.query_one("#turn-words", VerticalScroll)
+        words = self.query_one(TurnWords)
         more = self.query_one("#turn-more", Static)
         below = max(0, round(words.max_scroll_y - words.scroll_y))
         if words.max_scroll_y <= 0:
@@ -422,19 +437,17 @@ class TurnPanel(Vertical):
 
     def fit(self, rows: int) -> None:
         """Let the turn's words take up to ``rows`` lines before they scroll."""
-        words = self.query_one("#turn-words", VerticalScroll)
+        words = self.query_one(TurnWords)
         if words.styles.max_height is None or words.styles.max_height.value != rows:
             words.styles.max_height = rows
-            self.call_after_refresh(self._say_more)
 
     def page(self, step: int) -> bool:
         """Scroll the turn a page on (1) or back (-1); False when it all fits, so there is nothing to scroll."""
-        words = self.query_one("#turn-words", VerticalScroll)
+        words = self.query_one(TurnWords)
         if words.max_scroll_y <= 0:
             return False
         page = max(1, words.scrollable_content_region.height - 1)
         words.scroll_to(y=words.scroll_y + step * page, animate=False)
-        self.call_after_refresh(self._say_more)
         return True
 
 
