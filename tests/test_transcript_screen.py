@@ -378,3 +378,23 @@ async def test_undo_and_redo_across_a_join_and_a_split_come_back_to_the_turn(tmp
         await pilot.press("ctrl+z")
         await settle(pilot)
     assert [(c.start_s, c.end_s, c.words) for c in archive.load(session_id).contributions] == before
+
+
+async def test_a_turn_with_a_text_direction_override_is_shown_without_it(tmp_path: Path) -> None:
+    # A right-to-left override in what was said would reverse the rest of the line on screen, panels included.
+    turns = alternating(3)
+    turns[1] = (turns[1][0], "مرحبا بالجميع \u202eevil override and more words")
+    session_id = import_transcript(tmp_path, turns)
+    _, app = open_app(tmp_path, session_id)
+    async with app.run_test(size=(120, 35)) as pilot:
+        from .tui_helpers import turn_panel
+
+        await settle(pilot)
+        assert "?evil override" in turn_panel(pilot)  # turn 2 below turn 1
+        await pilot.press("tab")
+        await settle(pilot)
+        assert "مرحبا بالجميع ?evil override" in turn_panel(pilot)
+        await pilot.press("S", "home")
+        await pilot.pause()
+        cut = str(app.screen.query_one("#cut-words").content)
+        assert "?evil" in cut and "\u202e" not in cut, cut

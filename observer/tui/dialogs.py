@@ -21,7 +21,7 @@ from observer.clock import format_tenths
 from observer.coding import split_moment
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
 from observer.models import Code, Codebook, Contribution
-from observer.text import existing_like, search_key
+from observer.text import existing_like, search_key, terminal_safe
 
 
 class CompletingInput(Input):
@@ -139,7 +139,8 @@ class WordCut(ModalScreen[int | None]):
     def __init__(self, turn: Contribution) -> None:
         super().__init__()
         self.turn = turn
-        self.words = turn.words.split()
+        # Split as the split itself splits them; each word shown safe (a transcript may hold direction controls).
+        self.words = [terminal_safe(word) for word in turn.words.split()]
         self.cut = max(1, len(self.words) // 2)
 
     def compose(self) -> ComposeResult:
