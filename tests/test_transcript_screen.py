@@ -398,3 +398,21 @@ async def test_a_turn_with_a_text_direction_override_is_shown_without_it(tmp_pat
         await pilot.pause()
         cut = str(app.screen.query_one("#cut-words").content)
         assert "?evil" in cut and "\u202e" not in cut, cut
+
+
+async def test_the_split_dialog_keeps_the_cut_and_its_keys_on_screen_however_long_the_turn(tmp_path: Path) -> None:
+    from .tui_helpers import screen_lines
+
+    turns = alternating(3, long_at=0)  # 900 characters
+    turns[1] = (turns[1][0], "Before " + "W" * 10_000 + " after the one very long word")
+    session_id = import_transcript(tmp_path, turns)
+    for size in ((120, 35), (80, 24)):
+        _, app = open_app(tmp_path, session_id)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            for keys, next_to_cut in ((("S",), "We ▌ have"), (("escape", "tab", "S", "home", "right"), "WWW ▌ after")):
+                await pilot.press(*keys)
+                await pilot.pause()
+                shown = "\n".join(screen_lines(pilot))
+                assert "Esc cancels" in shown, (size, shown)  # the whole dialog, its keys at the foot
+                assert next_to_cut in " ".join(shown.replace("█", " ").split()), (size, shown)

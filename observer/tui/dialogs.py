@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -134,7 +135,9 @@ class WordCut(ModalScreen[int | None]):
         Binding("enter", "split", "Split here", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
-    WORDS_AROUND = 90  # shown either side of the cut: a turn of thousands of words stays one screen
+    # The dialog's lines besides the words (border, padding, title, times, hint) and its share of the screen.
+    CHROME_ROWS = 13
+    SCREEN_SHARE = 0.9
 
     def __init__(self, turn: Contribution) -> None:
         super().__init__()
@@ -149,7 +152,7 @@ class WordCut(ModalScreen[int | None]):
             yield Static("", id="cut-parts", markup=False)
             yield Static("", id="cut-words", markup=False)
             yield Label(
-                "← → a word · PgUp PgDn ten · Home End · Enter splits here · Escape cancels", classes="dialog-hint"
+                "← → a word · PgUp PgDn ten · Home End · Enter splits · Esc cancels", classes="dialog-hint"
             )
 
     def on_mount(self) -> None:
@@ -166,18 +169,30 @@ class WordCut(ModalScreen[int | None]):
             f"Two turns: {format_tenths(turn.start_s)}–{format_tenths(moment)} and "
             f"{format_tenths(moment)}–{format_tenths(end)} (the time follows the words)\n"
         )
-        first = max(0, self.cut - self.WORDS_AROUND)
-        last = min(len(self.words), self.cut + self.WORDS_AROUND)
+        room = self._characters_either_side()
+        before, cut_before = _words_within(self.words[: self.cut], room, nearest_the_end=True)
+        after, cut_after = _words_within(self.words[self.cut :], room)
         text = Text()
-        if first:
+        if cut_before:
             text.append("… ", "dim")
-        text.append(" ".join(self.words[first : self.cut]))
+        text.append(" ".join(before))
         text.append(" ▌", "bold reverse")
         text.append(" ")
-        text.append(" ".join(self.words[self.cut : last]), "bold")
-        if last < len(self.words):
+        text.append(" ".join(after), "bold")
+        if cut_after:
             text.append(" …", "dim")
         self.query_one("#cut-words", Static).update(text)
+
+    def _characters_either_side(self) -> int:
+        """How much of the turn fits on either side of the cut with the whole dialog on screen: a turn of
+        thousands of words, or one word of thousands of letters, still shows the cut and the keys."""
+        width, height = self.app.size
+        columns = min(72, int(width * 0.95)) - 6  # the dialog's width less its border and padding
+        rows = max(2, int(height * self.SCREEN_SHARE) - self.CHROME_ROWS)
+        return max(20, rows * columns * 2 // 5)  # half the room each side, less what wrapping wastes
+
+    def on_resize(self) -> None:
+        self._show()
 
     def action_move(self, step: int) -> None:
         self.cut = max(1, min(len(self.words) - 1, self.cut + step))
@@ -188,6 +203,27 @@ class WordCut(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _words_within(words: list[str], cells: int, nearest_the_end: bool = False) -> tuple[list[str], bool]:
+    """As many of ``words`` as fit in ``cells`` terminal cells, from their start (or, ``nearest_the_end``, from
+    their end), a word too long alone cut to fit; and whether any were left out."""
+    order = list(reversed(words)) if nearest_the_end else words
+    taken: list[str] = []
+    used = 0
+    left_out = False
+    for word in order:
+        width = cell_len(word)
+        if used + width > cells:
+            if not taken:  # one word wider than the room: the part of it next to the cut
+                letters = word[::-1] if nearest_the_end else word
+                part = set_cell_size(letters, cells).rstrip()
+                taken.append(part[::-1] if nearest_the_end else part)
+            left_out = True
+            break
+        taken.append(word)
+        used += width + 1
+    return (list(reversed(taken)) if nearest_the_end else taken), left_out
 
 
 class NotePrompt(ModalScreen[str | None]):
