@@ -317,6 +317,7 @@ def transcript_import(
         read_transcript,
         replacing,
         roster_before,
+        speakers_as_imported,
         transcript_session,
     )
 
@@ -364,7 +365,7 @@ def transcript_import(
         agenda=planned,
     )
     data = imported.data
-    replacement = replacing(earlier, data) if earlier is not None else None
+    replacement = replacing(earlier, data, speakers_as_imported(read, earlier)) if earlier is not None else None
     if earlier is not None and replacement is not None:
         if replacement.lost and not force:
             raise InputError(_coding_lost(earlier, replacement.lost))
@@ -424,8 +425,8 @@ def _coding_lost(earlier: Any, lost: list[Any]) -> str:
     return (
         f"--replace: {plural(len(lost), 'coded turn')} of session {earlier.session.id} would lose "
         f"{'its' if len(lost) == 1 else 'their'} coding, not being in the new import unchanged (joined, split or cut "
-        f"differently): {', '.join(named)}{more}. Nothing was imported; --force imports it anyway (that coding stays "
-        "in the earlier session, which goes to the trash)"
+        f"differently, or given by hand a speaker it does not have): {', '.join(named)}{more}. Nothing was imported; "
+        "--force imports it anyway (that coding stays in the earlier session, which goes to the trash)"
     )
 
 

@@ -164,3 +164,32 @@ def test_replace_only_an_import_of_the_same_file_that_nobody_has_open(tmp_path: 
         busy = run(tmp_path, "transcript", "import", str(vtt), "--replace", earlier)
     assert busy.exit_code == 1 and "is open for coding: close it first" in busy.output
     assert sorted(archive.session_ids()) == sorted([earlier, live_id])
+
+
+def test_import_again_keeps_a_speaker_the_coder_put_right_by_hand(tmp_path: Path) -> None:
+    # Teams gave turn 2 to Bob, who shared a room with Ann; the coder pressed 1 (Ann) on it. The map then fixes
+    # a stranger's name: Ann stays turn 2's speaker, and the stranger's turn takes the map's.
+    vtt = with_a_stranger(tmp_path)
+    earlier = created(run(tmp_path, "transcript", "import", str(vtt), "--roster", str(ROSTER)))
+    archive = Archive(tmp_path / "data")
+    with archive.open_session(earlier) as store:
+        coding = CodingSession(store)
+        turns = coding.contributions()
+        ann = coding.session.participants[0]
+        coding.set_speaker(MOMENT, turns[1].id, ann.id, ann.organisation_id)
+        stranger = next(p for p in coding.session.participants if p.name == "Priya Rao")
+        coding.set_speaker(MOMENT, turns[3].id, stranger.id, stranger.organisation_id)  # to someone the map moves
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("Priya Rao,Priya Rao,Healthwatch\n")
+
+    refused = run(tmp_path, "transcript", "import", str(vtt), "--map", str(mapping), "--replace", earlier)
+    assert refused.exit_code == 1, refused.output
+    assert "1 coded turn of session" in refused.output and "turn 4 at 0:30 (Priya Rao)" in refused.output
+
+    with archive.open_session(earlier) as store:
+        coding = CodingSession(store)
+        coding.undo()  # turn 4 is Dev's again
+    replaced = created(run(tmp_path, "transcript", "import", str(vtt), "--map", str(mapping), "--replace", earlier))
+    data = archive.load(replaced)
+    names = {p.id: p.name for p in data.session.participants}
+    assert [names[c.participant_id] for c in data.contributions] == ["Ann Lee", "Ann Lee", "Priya Rao", "Dev Shah"]
