@@ -14,7 +14,7 @@ from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
 from .transcript_files import ROSTER, alternating, write_vtt
-from .tui_helpers import FakeClock, coding_screen, settle, status_text
+from .tui_helpers import FakeClock, coding_screen, settle, status_text, until
 
 BOTH = {"orientation", "topic"}
 CODES = {"o": "org_first", "p": "partnership_first", "n": "neutral", "t": "transactional", "r": "relational"}
@@ -416,3 +416,43 @@ async def test_the_split_dialog_keeps_the_cut_and_its_keys_on_screen_however_lon
                 shown = "\n".join(screen_lines(pilot))
                 assert "Esc cancels" in shown, (size, shown)  # the whole dialog, its keys at the foot
                 assert next_to_cut in " ".join(shown.replace("█", " ").split()), (size, shown)
+
+
+# ---------------------------------------------------------------- keys typed faster than the screen draws
+
+
+def typed_in_one_burst(app: ObserverApp, keys: list[tuple[str, str]]) -> None:
+    """Keys as a terminal delivers them while the screen is busy drawing: all there before the screen handles the
+    first. Each is (key name, character)."""
+    from textual import events
+
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def test_keys_typed_faster_than_the_screen_draws_take_effect_in_the_order_typed(tmp_path: Path) -> None:
+    session_id = import_transcript(tmp_path, alternating(30))
+    archive, app = open_app(tmp_path, session_id)
+    speakers = [c.participant_id for c in archive.load(session_id).contributions]
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        screen = coding_screen(pilot)
+        # Tab between the keys: o codes turn 1 before Tab leaves it.
+        typed_in_one_burst(app, [("o", "o"), ("tab", "\t"), ("p", "p"), ("r", "r")])
+        await settle(pilot)
+        # ":25⏎" as one gesture: the digits are the dialog's, not speaker keys re-attributing turn 2.
+        typed_in_one_burst(app, [("colon", ":"), ("2", "2"), ("5", "5"), ("enter", "\r")])
+        await settle(pilot)
+        await until(pilot, lambda: screen.mover.number(screen.mover.current) == 25, "turn 25 in view")
+        # A note typed straight after N: its letters are the note's, not flag and code keys on turn 25.
+        typed_in_one_burst(app, [("N", "N"), *[(letter, letter) for letter in "Third"], ("enter", "\r")])
+        await settle(pilot)
+        await until(pilot, lambda: app.screen is screen, "the note dialog closed")
+        await settle(pilot)
+    turns = archive.load(session_id).contributions
+    assert [c.codes for c in turns[:2]] == [
+        {"orientation": "org_first"},
+        {"orientation": "partnership_first", "topic": "relational"},
+    ]
+    assert [c.participant_id for c in turns] == speakers
+    assert (turns[24].note, turns[24].codes, turns[24].flags) == ("Third", {}, [])

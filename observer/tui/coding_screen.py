@@ -43,6 +43,7 @@ from observer.tui.dialogs import (
     SpeakerPicker,
     TextPrompt,
 )
+from observer.tui.key_order import handled_in_turn
 from observer.tui.live_view import ContributionIds, LiveView, log_row, opening_message, spoke, view_of
 from observer.tui.log_view import Cell, ContributionLog
 from observer.tui.messages import GoHome, ShowReview
@@ -407,7 +408,7 @@ class CodingScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         character = event.character
-        if character is None or self.view is None:
+        if handled_in_turn(self, event) or character is None or self.view is None:
             return
         if character in SPEAKER_KEYS:
             event.stop()

@@ -10,10 +10,11 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -226,10 +227,28 @@ def _words_within(words: list[str], cells: int, nearest_the_end: bool = False) -
     return (list(reversed(taken)) if nearest_the_end else taken), left_out
 
 
+class NoteArea(TextArea):
+    """The note's text, where Enter keeps the note rather than starting a line (a paste keeps its lines). Enter
+    is taken here, after every letter typed before it: a binding on the dialog would run as soon as Enter
+    arrives, and keep the note without the letters still on their way."""
+
+    @dataclass
+    class Keep(Message):
+        text: str
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Keep(self.text))
+            return
+        await super()._on_key(event)
+
+
 class NotePrompt(ModalScreen[str | None]):
     """A note: Enter keeps it, Escape cancels; a pasted text keeps all its lines."""
 
-    BINDINGS = [Binding("enter", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, value: str = "") -> None:
         super().__init__()
@@ -239,7 +258,7 @@ class NotePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.prompt_title, classes="dialog-title", markup=False)
-            yield TextArea(self.value, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield NoteArea(self.value, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label("Enter to save · Escape to cancel · a paste keeps its lines", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -247,8 +266,9 @@ class NotePrompt(ModalScreen[str | None]):
         area.focus()
         area.move_cursor(area.document.end)
 
-    def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+    @on(NoteArea.Keep)
+    def keep(self, message: NoteArea.Keep) -> None:
+        self.dismiss(message.text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -25,6 +25,7 @@ from observer.storage import Change
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.dialogs import Confirm, TextPrompt, WordCut
+from observer.tui.key_order import handled_in_turn
 from observer.tui.live_view import LiveView, turn_label
 from observer.tui.panels import ClockBar, ClockState, TurnPanel, TurnState
 from observer.tui.runner import Done
@@ -59,7 +60,9 @@ TRANSCRIPT_SCREEN_KEYS: tuple[AppKey, ...] = (
 
 
 def _binding(key: AppKey) -> Binding:
-    return Binding(key.keys, key.action, key.description, show=key.show, id=key.action, priority=key.keys == "tab")
+    # None has priority: a priority binding runs the moment the key arrives, ahead of the keys before it that the
+    # screen has still to handle (Tab would move on before the code typed just ahead of it landed).
+    return Binding(key.keys, key.action, key.description, show=key.show, id=key.action)
 
 
 def _stepped(coding: CodingSession, change: Change, verb: str) -> Done:
@@ -223,7 +226,7 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         # The code and flag keys are this screen's: the coding screen's own on_key (which Textual would call
         # next) is kept from them. Speaker keys and the rest it handles as it does live, on the turn in view.
         character = event.character
-        if character is None or self.view is None:
+        if handled_in_turn(self, event) or character is None or self.view is None:
             return
         meaning = self.view.session.codebook.key_meanings().get(character)
         if meaning is None:
