@@ -406,6 +406,7 @@ class TurnPanel(Vertical):
         self.query_one("#turn-text", Static).update(text)
         words = self.query_one(TurnWords)
         words.scroll_home(animate=False)
+        self.call_after_refresh(self.say_more)  # in the frame that shows the words, where the layout allows
 
     def _neighbour(self, state: TurnState, turn: Contribution | None, arrow: str, number: int) -> Text:
         """One line of a neighbouring turn (the line is cut to the panel's width where it is drawn)."""
