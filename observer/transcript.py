@@ -590,7 +590,8 @@ def replacing(
         item = session.agenda_item_at(turn.start_s)
         filed.append(turn.model_copy(update={"agenda_item_id": item.id if item else None}))
     dimensions = codebook.dimension_ids
-    if all(fully_coded(turn, dimensions) for turn in filed):
+    # Finished stays finished: the coder who ended it early (E) meant it, and it counts in the trends.
+    if earlier.session.status == SessionStatus.ENDED or all(fully_coded(turn, dimensions) for turn in filed):
         session = session.model_copy(update={"status": SessionStatus.ENDED, "ended_s": session.clock_elapsed_s})
     data = SessionData(session=session, contributions=filed)
     problem = integrity_problem(data)

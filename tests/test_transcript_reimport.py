@@ -193,3 +193,20 @@ def test_import_again_keeps_a_speaker_the_coder_put_right_by_hand(tmp_path: Path
     data = archive.load(replaced)
     names = {p.id: p.name for p in data.session.participants}
     assert [names[c.participant_id] for c in data.contributions] == ["Ann Lee", "Ann Lee", "Priya Rao", "Dev Shah"]
+
+
+def test_import_again_over_a_transcript_finished_early_keeps_it_finished(tmp_path: Path) -> None:
+    vtt = with_a_stranger(tmp_path)
+    earlier = created(run(tmp_path, "transcript", "import", str(vtt), "--roster", str(ROSTER), "--series", "North"))
+    archive = Archive(tmp_path / "data")
+    with archive.open_session(earlier) as store:
+        coding = CodingSession(store)
+        first = coding.contributions()[0]
+        coding.set_code(MOMENT, "orientation", "neutral", first.id)
+        coding.set_code(MOMENT, "topic", "relational", first.id)
+        coding.end_session(MOMENT)  # E: finished with three turns uncoded
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("Priya Rao,Priya Rao,Healthwatch\n")
+    replaced = created(run(tmp_path, "transcript", "import", str(vtt), "--map", str(mapping), "--replace", earlier))
+    session = archive.load(replaced).session
+    assert (session.status, session.ended_s) == ("ended", 38.0)
