@@ -399,7 +399,9 @@ def _import_to_replace(context: Context, replace: str, file: Path, force: bool) 
     from observer.storage import lock_is_held
 
     session_id = context.archive.resolve(replace)
-    earlier = context.archive.load(session_id)
+    earlier, warnings, damaged = context.archive.load_with_damage(session_id)
+    for warning in warnings:
+        warn(warning)
     source = earlier.session.transcript
     if source is None:
         raise InputError(f"--replace: session {session_id} was coded live, not imported from a transcript")
@@ -410,6 +412,12 @@ def _import_to_replace(context: Context, replace: str, file: Path, force: bool) 
         )
     if lock_is_held(context.archive.paths.lock(session_id)):
         raise InputError(f"--replace: session {session_id} is open for coding: close it first, then import again")
+    if damaged and not force:
+        raise InputError(
+            f"--replace: session {session_id}'s journal is damaged: what was coded after the damage cannot be read, "
+            f"so it would not come over. Opening it (observer resume {session_id}) sets the damage aside; --force "
+            "replaces it anyway (its files go to the trash whole)"
+        )
     return earlier
 
 

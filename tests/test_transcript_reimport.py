@@ -4,6 +4,7 @@ without losing the coding already done or leaving the earlier import behind."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -210,3 +211,30 @@ def test_import_again_over_a_transcript_finished_early_keeps_it_finished(tmp_pat
     replaced = created(run(tmp_path, "transcript", "import", str(vtt), "--map", str(mapping), "--replace", earlier))
     session = archive.load(replaced).session
     assert (session.status, session.ended_s) == ("ended", 38.0)
+
+
+def test_replace_is_refused_over_a_damaged_journal_unless_forced(tmp_path: Path) -> None:
+    # Saved codes follow a damaged journal line: no reader can see them, so importing again would leave them out.
+    vtt = write_vtt(tmp_path / "board.vtt", alternating(4))
+    earlier = created(run(tmp_path, "transcript", "import", str(vtt), "--roster", str(ROSTER)))
+    archive = Archive(tmp_path / "data")
+    store = archive.open_session(earlier)
+    coding = CodingSession(store)
+    for turn in coding.contributions():
+        coding.set_code(MOMENT, "orientation", "neutral", turn.id)
+    os.close(store._journal_fd)  # the process dies: the journal is never folded
+    store._lock.release()
+    journal = tmp_path / "data" / "sessions" / earlier / "journal.jsonl"
+    lines = journal.read_text().splitlines(keepends=True)
+    journal.write_text("".join([lines[0], '{"damaged\n', *lines[2:]]))
+
+    refused = run(tmp_path, "transcript", "import", str(vtt), "--replace", earlier)
+    assert refused.exit_code == 1, refused.output
+    assert "journal.jsonl line 2 is damaged" in refused.output  # said as every reader says it
+    assert f"--replace: session {earlier}'s journal is damaged" in refused.output
+    assert archive.session_ids() == [earlier]
+
+    forced = created(run(tmp_path, "transcript", "import", str(vtt), "--replace", earlier, "--force"))
+    assert archive.session_ids() == [forced]
+    trashed = archive.trashed()[-1]
+    assert (tmp_path / "data" / "trash" / trashed / "journal.jsonl").read_text().count("\n") == 4  # kept whole

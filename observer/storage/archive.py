@@ -159,8 +159,14 @@ class Archive:
 
     def load_with_warnings(self, session_id: str) -> tuple[SessionData, list[str]]:
         """A session and what was wrong with its files (damage read around, files set aside)."""
-        state, _ = read_session_state(self.paths, session_id)
-        return state.data(), [f"session {session_id}: {warning}" for warning in state.warnings]
+        data, warnings, _ = self.load_with_damage(session_id)
+        return data, warnings
+
+    def load_with_damage(self, session_id: str) -> tuple[SessionData, list[str], bool]:
+        """A session, what was wrong with its files, and whether damage in its journal kept the entries after it
+        from being read (saved actions the data does not hold)."""
+        state, journal = read_session_state(self.paths, session_id)
+        return state.data(), [f"session {session_id}: {warning}" for warning in state.warnings], journal.damaged
 
     def stored_bytes(self, session_id: str) -> int:
         """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
