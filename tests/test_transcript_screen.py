@@ -252,6 +252,11 @@ async def test_after_correcting_a_coded_turn_the_screen_stays_on_it_and_colon_go
         await pilot.press("enter")
         await settle(pilot)
         assert "'9' is not a turn: type a number from 1 to 5" in status_text(pilot)
+        await pilot.press("colon")
+        await pilot.pause()
+        await pilot.press("²", "enter")  # a digit to Python, but no number
+        await settle(pilot)
+        assert "'²' is not a turn: type a number from 1 to 5" in status_text(pilot)
         await pilot.press("tab", "tab", "tab")  # to turn 4, the first uncoded: coded in the flow again
         await keys_apart(pilot, "ntpr")
         await settle(pilot)
@@ -456,3 +461,20 @@ async def test_keys_typed_faster_than_the_screen_draws_take_effect_in_the_order_
     ]
     assert [c.participant_id for c in turns] == speakers
     assert (turns[24].note, turns[24].codes, turns[24].flags) == ("Third", {}, [])
+
+
+async def test_colon_counts_turns_as_they_are_when_the_number_is_typed(tmp_path: Path) -> None:
+    turns = alternating(4)
+    turns[1] = (turns[0][0], "Ann again, straight after.")  # turns 1 and 2 are Ann's: J joins without asking
+    session_id = import_transcript(tmp_path, turns, "--merge-gap", "1")
+    archive, app = open_app(tmp_path, session_id)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        screen = coding_screen(pilot)
+        slow_views(screen, 0.3)
+        await pilot.press("J", "colon")  # the dialog opens before the join's view arrives
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert "turn 3 of 3" in str(screen.query_one("#clock-bar").render())
+        assert screen.mover.current == archive.load(session_id).contributions[2].id

@@ -317,13 +317,15 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             return
 
         def go(text: str | None) -> None:
-            if text is None or not text.strip():
+            if text is None or not text.strip() or self.view is None:
                 return
-            number = int(text) if text.strip().isdigit() else 0
-            if not 1 <= number <= len(turns):
-                self._status(f"'{text.strip()[:20]}' is not a turn: type a number from 1 to {len(turns)}", "refused")
+            now = self.view.data.contributions  # joins and splits saved meanwhile renumber the turns
+            # Decimal digits only: "²" is a digit to Python, but no number.
+            number = int(text) if text.strip().isdecimal() else 0
+            if not 1 <= number <= len(now):
+                self._status(f"'{text.strip()[:20]}' is not a turn: type a number from 1 to {len(now)}", "refused")
                 return
-            self.mover.go(turns[number - 1].id)
+            self.mover.go(now[number - 1].id)
             self._show_moved()
 
         self.app.push_screen(TextPrompt(f"Go to turn (1–{len(turns)})", placeholder="a turn's number"), go)
