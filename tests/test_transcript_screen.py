@@ -478,3 +478,20 @@ async def test_colon_counts_turns_as_they_are_when_the_number_is_typed(tmp_path:
         await settle(pilot)
         assert "turn 3 of 3" in str(screen.query_one("#clock-bar").render())
         assert screen.mover.current == archive.load(session_id).contributions[2].id
+
+
+async def test_e_straight_after_the_last_code_shows_the_summary_without_asking(tmp_path: Path) -> None:
+    from observer.tui.review import ReviewScreen
+
+    from .tui_helpers import shown
+
+    session_id = import_transcript(tmp_path, alternating(2))
+    archive, app = open_app(tmp_path, session_id)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await keys_apart(pilot, "ot")
+        await settle(pilot)
+        slow_views(coding_screen(pilot), 0.3)
+        await pilot.press("p", "r", "E")  # E before the last code's view arrives: nothing is left to code
+        await shown(pilot, ReviewScreen)
+    assert archive.load(session_id).session.status == "ended"

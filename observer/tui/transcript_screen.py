@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from observer.clock import format_clock, format_tenths
 from observer.coding import CodingSession
 from observer.keys import CODING_KEYS, LEAVE_KEY, TRANSCRIPT_KEYS, AppKey
-from observer.models import Contribution, SessionStatus, count_turns_to_code, fully_coded
+from observer.models import Contribution, SessionStatus, fully_coded
 from observer.storage import Change
 from observer.text import plural
 from observer.tui.coding_screen import CodingScreen
@@ -281,7 +281,11 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             super().action_end_session()  # finished already: its summary
             return
         turns = self.view.data.contributions
-        uncoded = count_turns_to_code(self.view.data) or 0
+        # The keys typed before E count, saved or not: the code completing the last turn may be on its way.
+        uncoded = sum(1 for turn in turns if not self.mover.complete(turn.id))
+        if not uncoded:
+            self._ending = True  # that code finishes the transcript; the view it brings shows the summary
+            return
         pressed_at = self.now()
 
         def finish(confirmed: bool | None) -> None:
