@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,33 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+OLDER_JOURNALS = ("journal.jsonl.folding", "journal.jsonl")  # what versions before generations wrote
+_GENERATION = re.compile(r"^journal\.(?P<generation>[0-9]{1,18})\.jsonl$")
+
+
+def journal_generation(path: Path) -> int | None:
+    """A journal's generation from its name; older versions' journals count as generation 0, other files None."""
+    if path.name in OLDER_JOURNALS:
+        return 0
+    match = _GENERATION.match(path.name)
+    return int(match["generation"]) if match else None
+
+
+def journal_files(directory: Path) -> list[Path]:
+    """The journals in ``directory``, in the order they are replayed."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    older = [directory / name for name in OLDER_JOURNALS if name in names]
+    generations = sorted(
+        (generation, directory / name)
+        for name in names
+        if (match := _GENERATION.match(name)) and (generation := int(match["generation"])) > 0
+    )
+    return older + [path for _, path in generations]
+
+
 @dataclass(frozen=True)
 class DataPaths:
     root: Path
@@ -53,12 +81,20 @@ class DataPaths:
     def checkpoint(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "session.json"
 
-    def journal(self, session_id: str) -> Path:
-        return self.session_dir(session_id) / "journal.jsonl"
+    def journal(self, session_id: str, generation: int) -> Path:
+        """The journal of one generation: a fold starts the next generation rather than renaming the journal (a
+        file held open cannot be renamed on Windows), and removes the ones it folded."""
+        return self.session_dir(session_id) / f"journal.{generation}.jsonl"
 
-    def folding_journal(self, session_id: str) -> Path:
-        """The journal a fold is folding into the checkpoint, while new entries go to a fresh one."""
-        return self.session_dir(session_id) / "journal.jsonl.folding"
+    def journals(self, session_id: str) -> list[Path]:
+        """The session's journals in the order they are replayed: those of older versions (a fold's
+        ``journal.jsonl.folding``, then ``journal.jsonl``), then each generation in turn."""
+        return journal_files(self.session_dir(session_id))
+
+    def lock_holder(self, session_id: str) -> Path:
+        """Who holds the session's lock (pid, host, since): beside the lock, since Windows lets nobody else
+        read a locked file."""
+        return self.session_dir(session_id) / "session.holder"
 
     def header(self, session_id: str) -> Path:
         """What a listing needs of the session, kept by its writer (a cache: see storage/header.py)."""

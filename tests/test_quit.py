@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -18,6 +17,8 @@ from observer.models import Codebook, SessionStatus
 from observer.storage import Archive, lock_is_held
 
 from .conftest import REPO, make_session
+
+pty = pytest.importorskip("pty", reason="needs a pseudo-terminal (POSIX)")
 
 CTRL_Q = b"\x11"
 
@@ -96,7 +97,7 @@ def _assert_closed(data_dir: Path, session_id: str) -> None:
     assert [c.codes for c in data.contributions] == [{"orientation": "partnership_first"}]
     assert not lock_is_held(archive.paths.lock(session_id))
     # Folded and closed by its own process, not paused by a later reader: the journal is empty.
-    assert archive.paths.journal(session_id).stat().st_size == 0
+    assert all(journal.stat().st_size == 0 for journal in archive.paths.journals(session_id))
 
 
 def test_ctrl_q_on_the_coding_screen_ends_the_process_and_closes_the_session(recorded: tuple[Path, str]) -> None:

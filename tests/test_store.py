@@ -17,7 +17,7 @@ from observer.errors import SessionLockedError, StorageError
 from observer.models import Codebook
 from observer.storage import Archive
 
-from .conftest import REPO, at, make_session
+from .conftest import REPO, at, crash, current_journal, make_session
 
 
 def _code_three(archive: Archive, partnership: Codebook) -> str:
@@ -27,7 +27,7 @@ def _code_three(archive: Archive, partnership: Codebook) -> str:
     for second, participant in enumerate(session.participants[:3]):
         coding.speak(at(second * 10), participant_id=participant.id)
         coding.set_code(at(second * 10 + 1), "topic", "relational")
-    store._lock.release()  # leave the journal unfolded, as after a crash
+    crash(store)  # leave the journal unfolded, as after a crash
     return session.id
 
 
@@ -40,7 +40,7 @@ def test_records_survive_without_close(archive: Archive, partnership: Codebook) 
 
 def test_torn_journal_tail_is_dropped_with_a_warning(archive: Archive, partnership: Codebook) -> None:
     session_id = _code_three(archive, partnership)
-    journal = archive.paths.journal(session_id)
+    journal = current_journal(archive, session_id)
     whole = journal.read_bytes()
     journal.write_bytes(whole + b'{"seq": 99, "op": "do", "lab')
     data, warnings = archive.load_with_warnings(session_id)
@@ -91,8 +91,8 @@ def test_second_writer_is_refused_while_the_first_lives(archive: Archive, partne
     finally:
         holder.kill()
         holder.wait()
-    # Its lock file stays behind, naming a dead process: it is taken over, with a warning.
-    assert archive.paths.lock(session_id).exists()
+    # Its holder note stays behind, naming a dead process: the lock is taken over, with a warning.
+    assert archive.paths.lock_holder(session_id).exists()
     with archive.open_session(session_id) as store:
         assert any(f"pid {holder.pid}" in warning and "stale" in warning for warning in store.state.warnings)
         assert len(store.contributions) == 3
@@ -102,17 +102,17 @@ def test_stale_lock_from_a_dead_process_is_taken_over(archive: Archive, partners
     session_id = _code_three(archive, partnership)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    archive.paths.lock(session_id).write_text(json.dumps({"pid": dead.pid, "host": "here", "since": "x"}))
+    archive.paths.lock_holder(session_id).write_text(json.dumps({"pid": dead.pid, "host": "here", "since": "x"}))
     with archive.open_session(session_id) as store:
         assert any("stale lock" in warning for warning in store.state.warnings)
         CodingSession(store).speak(at(50), participant_id=store.session.participants[0].id)
     assert len(archive.load(session_id).contributions) == 4
-    assert not archive.paths.lock(session_id).exists()
+    assert not archive.paths.lock_holder(session_id).exists()
 
 
 def test_read_only_data_directory_is_reported(archive: Archive, partnership: Codebook, monkeypatch) -> None:
     session_id = _code_three(archive, partnership)
-    before = archive.paths.checkpoint(session_id).read_bytes(), archive.paths.journal(session_id).read_bytes()
+    before = archive.paths.checkpoint(session_id).read_bytes(), current_journal(archive, session_id).read_bytes()
     real_open = os.open
 
     def read_only_open(path, flags, *args, **kwargs):
@@ -126,7 +126,10 @@ def test_read_only_data_directory_is_reported(archive: Archive, partnership: Cod
     with pytest.raises(StorageError, match="permission denied"):
         archive.create_session(make_session(partnership))
     monkeypatch.undo()
-    assert (archive.paths.checkpoint(session_id).read_bytes(), archive.paths.journal(session_id).read_bytes()) == before
+    assert (
+        archive.paths.checkpoint(session_id).read_bytes(),
+        current_journal(archive, session_id).read_bytes(),
+    ) == before
     assert len(archive.load(session_id).contributions) == 3
 
 
@@ -149,7 +152,7 @@ def test_disk_full_while_recording_leaves_the_store_as_it_was(
     store = archive.create_session(session)
     coding = CodingSession(store)
     coding.speak(at(0), participant_id=session.participants[0].id)
-    journal = archive.paths.journal(session.id)
+    journal = current_journal(archive, session.id)
     size_before = journal.stat().st_size
     real_write = os.write
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from observer import system
 from observer.errors import CorruptFileError, InputError, StorageError
 from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
 from observer.models import Codebook, Session, SessionData, SessionStatus
@@ -165,7 +166,7 @@ class Archive:
     def stored_bytes(self, session_id: str) -> int:
         """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
         total = 0
-        for path in (self.paths.checkpoint(session_id), self.paths.journal(session_id)):
+        for path in (self.paths.checkpoint(session_id), *self.paths.journals(session_id)):
             with contextlib.suppress(OSError):
                 total += path.stat().st_size
         return total
@@ -298,6 +299,8 @@ class Archive:
     def trash_session(self, session_id: str) -> Path:
         """Move a session to the trash folder, from which ``restore_session`` brings it back."""
         self.ensure()
+        # Refused while a writer has it open; and the lock is closed again before the folder moves (Windows will
+        # not move a folder with a file open in it).
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         lock.release()
@@ -308,7 +311,7 @@ class Archive:
             counter += 1
             target = self.paths.trash / f"{session_id}.{stamp}-{counter}"
         try:
-            os.replace(self.paths.session_dir(session_id), target)
+            system.replace(self.paths.session_dir(session_id), target)
             fsync_dir(self.paths.trash)
         except OSError as error:
             raise StorageError(describe_os_error(error, target)) from None
@@ -326,7 +329,7 @@ class Archive:
         if target.exists():
             raise StorageError(f"session {session_id} exists already; not restored")
         try:
-            os.replace(trashed, target)
+            system.replace(trashed, target)
         except OSError as error:
             if error.errno == errno.ENOENT:
                 raise StorageError(f"{trashed} is not in the trash") from None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from observer import system
 from observer.errors import StorageError
 from observer.files import fsync_dir
 from observer.storage.changes import parse_change
@@ -31,9 +31,11 @@ def move_aside(path: Path) -> Path:
         counter += 1
         target = path.with_name(f"{path.name}.{stamp}-{counter}.corrupt")
     try:
-        os.replace(path, target)
+        system.replace(path, target)
     except OSError as error:
-        raise StorageError(f"cannot move the damaged {path} aside: {error.strerror or error}") from None
+        raise StorageError(
+            f"cannot move the damaged {path} aside: {error.strerror or error} (is it open in another program?)"
+        ) from None
     with contextlib.suppress(OSError):
         fsync_dir(path.parent)
     return target
@@ -67,10 +69,15 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
     for number, line in enumerate(complete, start=1):
         try:
             doc = json.loads(line)
-            if int(doc["seq"]) > state.seq:
+            seq = int(doc["seq"])
+            if seq > state.seq + 1:
+                # Entries are numbered one after another: a later one without those before it (a power cut that
+                # kept a newer journal's entries but not the end of an older one) cannot be applied on its own.
+                raise ValueError(f"entry {seq} follows entry {state.seq}: the entries between them are missing")
+            if seq > state.seq:
                 operation, change = parse_change(doc, state.session.codebook)
                 state.apply(operation, change)
-                state.seq = int(doc["seq"])
+                state.seq = seq
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
             if number == len(complete) and not tail:
                 state.warnings.append(torn)
@@ -91,14 +98,17 @@ def set_aside_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.corrupt")) if directory.is_dir() else []
 
 
-def replay_journals(folding: Path, journal: Path, state: SessionState) -> JournalRead:
-    """Apply a session's journals in order: the one a fold was folding (if a fold was under way), then the
-    current one. Damage in the first stops the reading there: what comes after it is not applied either."""
-    first = replay_journal(folding, state)
-    if first.damaged:
-        state.warnings.append(f"{journal.name} was not read: it follows damage in {folding.name}")
-        return JournalRead(size=first.size, damaged=True, damaged_file=folding)
-    second = replay_journal(journal, state)
-    return JournalRead(
-        size=first.size + second.size, damaged=second.damaged, damaged_file=journal if second.damaged else None
-    )
+def replay_journals(journals: list[Path], state: SessionState) -> JournalRead:
+    """Apply a session's journals in order (``paths.journal_files``): those a fold had not yet removed, then
+    the current one. Damage in one stops the reading there: the journals after it are not applied either."""
+    total = JournalRead()
+    for number, journal in enumerate(journals):
+        found = replay_journal(journal, state)
+        total.size += found.size
+        if found.damaged:
+            total.damaged, total.damaged_file = True, journal
+            state.warnings += [
+                f"{later.name} was not read: it follows damage in {journal.name}" for later in journals[number + 1 :]
+            ]
+            break
+    return total

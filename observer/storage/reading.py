@@ -31,7 +31,7 @@ def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState,
         # is read again, so that no reader puts an old checkpoint together with a newer journal.
         before = _identity(checkpoint)
         state = read_checkpoint(checkpoint)
-        journal = replay_journals(paths.folding_journal(session_id), paths.journal(session_id), state)
+        journal = replay_journals(paths.journals(session_id), state)
         if _identity(checkpoint) == before:
             break
     if state.session.id != session_id:
@@ -64,9 +64,10 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 
 def missing_checkpoint(paths: DataPaths, session_id: str, aside: list[Path]) -> str:
     message = f"session {session_id}: its checkpoint {paths.checkpoint(session_id).name} is missing"
-    journal = paths.journal(session_id)
-    if journal.exists():
-        message += f"; its journal ({journal.stat().st_size:,} bytes) is kept as it is"
+    journals = paths.journals(session_id)
+    if journals:
+        size = sum(journal.stat().st_size for journal in journals if journal.exists())
+        message += f"; its journal ({size:,} bytes) is kept as it is"
     if aside:
         message += f"; set aside earlier: {', '.join(path.name for path in aside)}"
     return message + f" (folder {paths.session_dir(session_id)})"

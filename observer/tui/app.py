@@ -7,10 +7,8 @@ one another (as harlequin's app does).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import os
-import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from observer import system
 from observer.keys import QUIT_KEY
 from observer.models import utc_now
 from observer.storage import Archive, SessionStore
@@ -58,7 +57,7 @@ class ObserverApp(App[None]):
         self.start_session_id = session_id
         self.start_store = store
         self._clock = clock
-        self._signals: list[int] = []
+        self._stop_leaving_on_close: Callable[[], None] = lambda: None
 
     def notify(
         self,
@@ -88,13 +87,10 @@ class ObserverApp(App[None]):
             transcript = self.start_store is not None and self.start_store.session.transcript is not None
             kind = TranscriptScreen if transcript else CodingScreen
             self.push_screen(kind(self.archive, self.start_session_id, self.start_store))
-        # A closed terminal or a dropped SSH connection (SIGHUP), or a polite kill (SIGTERM): leave as ctrl+q
-        # does, closing the session. (The kernel would otherwise end the process mid-meeting.)
+        # A closed terminal or a dropped SSH connection (SIGHUP; on Windows the console's close event), or a
+        # polite kill (SIGTERM): leave as ctrl+q does, closing the session, rather than end mid-meeting.
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
-                loop.add_signal_handler(signum, self._leave_on_signal, signum)
-                self._signals.append(signum)
+        self._stop_leaving_on_close = system.leave_when_terminal_closes(loop, self._leave_on_signal)
 
     # ------------------------------------------------------------ navigation: every move between screens
 
@@ -133,9 +129,7 @@ class ObserverApp(App[None]):
             self.pop_screen()
 
     def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in self._signals:
-            loop.remove_signal_handler(signum)
+        self._stop_leaving_on_close()
 
     def close_sessions(self) -> list[str]:
         """Close every open session (pause its clock, fold its journal, free its lock); what failed, if anything."""
