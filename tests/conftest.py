@@ -13,6 +13,7 @@ from observer.models import Codebook, Session
 from observer.roster import RosterEntry, build_session
 from observer.storage import Archive, MemorySessionStore, SessionStore
 
+from .disk import Disk
 from .windows_rules import WindowsRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,6 +47,14 @@ def windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[WindowsRules]:
     rules = WindowsRules(monkeypatch)
     yield rules
     rules.check()
+
+
+@pytest.fixture
+def disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Disk]:
+    """The journal's syncs, held (``disk.open.clear()``), failed or let go at the test's command."""
+    disk = Disk(monkeypatch)
+    yield disk
+    disk.open.set()
 
 
 @pytest.fixture

@@ -41,6 +41,10 @@ def move_aside(path: Path) -> Path:
     return target
 
 
+class MissingEntries(ValueError):
+    """A whole entry whose predecessors are not there: damage, never a torn write."""
+
+
 @dataclass
 class JournalRead:
     """What replaying a journal found: how big it is, and whether it holds damage."""
@@ -73,13 +77,13 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
             if seq > state.seq + 1:
                 # Entries are numbered one after another: a later one without those before it (a power cut that
                 # kept a newer journal's entries but not the end of an older one) cannot be applied on its own.
-                raise ValueError(f"entry {seq} follows entry {state.seq}: the entries between them are missing")
+                raise MissingEntries(f"entry {seq} follows entry {state.seq}: the entries between them are missing")
             if seq > state.seq:
                 operation, change = parse_change(doc, state.session.codebook)
                 state.apply(operation, change)
                 state.seq = seq
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
-            if number == len(complete) and not tail:
+            if number == len(complete) and not tail and not isinstance(error, MissingEntries):
                 state.warnings.append(torn)
                 return result
             result.damaged = True

@@ -75,6 +75,8 @@ class SessionStore:
         checkpoint now, so replay skips it, and the next fold removes it.
         """
         journals = self.paths.journals(self.session_id)
+        # Generations only go up: a name is never used twice, so no reader can take a new journal for an old one.
+        self._generation = max((journal_generation(path) or 0 for path in journals), default=0) + 1
         if found.size or self.state.warnings:
             AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
         if found.damaged and found.damaged_file in journals:
@@ -83,8 +85,6 @@ class SessionStore:
                 aside = move_aside(journal)
                 self.state.warnings.append(f"the damaged journal was moved aside to {aside.name}, unchanged")
         self._remove_folded_journals()
-        generations = [journal_generation(path) or 0 for path in self.paths.journals(self.session_id)]
-        self._generation = max(generations, default=0) + 1
         path = self._journal_path
         try:
             self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)

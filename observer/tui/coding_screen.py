@@ -1,8 +1,9 @@
 """The coding screen: keys become calls on the coding state machine; the screen renders what comes back.
 
 Actions run in key order on the action runner's thread, so typing never waits for the disk; what the
-screen shows comes from views built after the action was saved. A contribution appears in the log only
-once it is on disk.
+screen shows comes from views built after the action was written to the journal (a crash or kill -9 keeps it
+from then on). Until the journal's syncer has put it on the disk itself, its row carries a mark, and the header
+says "saving…" if that takes long.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ BETWEEN_FRAMES_SECONDS = 0.02
 # without a change before the collection may be a full one.
 QUIET_COLLECT_DELAY_SECONDS = 0.03
 IDLE_SECONDS = 1.0
+# Written actions wait for the disk this long before the header says "saving…", and this long before it says the
+# disk is slow and how many wait; how often the screen looks.
+SAVING_SHOWN_SECONDS = 0.5
+DISK_SLOW_SECONDS = 5.0
+SAVING_CHECK_SECONDS = 0.25
 
 
 class CodingScreen(Screen[None]):
@@ -99,6 +105,9 @@ class CodingScreen(Screen[None]):
     @dataclass
     class BalanceReady(Message):
         summary: LiveBalance
+
+    class SyncChanged(Message):
+        """The disk has caught up with written actions, or failed to (posted from the syncer's thread)."""
 
     def __init__(self, archive: Archive, session_id: str, store: SessionStore | None = None) -> None:
         """``store``: the session already opened for writing (by ``observer new``/``resume``), else opened here."""
@@ -129,6 +138,10 @@ class CodingScreen(Screen[None]):
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
         self._session_closed = False
         self._close_error: str | None = None
+        # What the screen shows of the disk: rows not yet synced, the header's words, and a failed sync.
+        self.unsaved: frozenset[str] = frozenset()
+        self._saving: str | None = None
+        self.not_saved: str | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -155,10 +168,16 @@ class CodingScreen(Screen[None]):
             # From the worker thread: wake the event loop now rather than at its next timer tick.
             loop.call_soon_threadsafe(self.post_message, self.ActionDone(outcome))
 
+        def synced() -> None:  # from the syncer's thread
+            loop.call_soon_threadsafe(self.post_message, self.SyncChanged())
+
+        self._on_sync_change = synced
+
         self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
         self.set_interval(0.5, self._clock_moved)
         self.set_interval(RUNNING_AIRTIME_REFRESH_SECONDS, self._refresh_running_airtime)
+        self.set_interval(SAVING_CHECK_SECONDS, self._show_saving)
 
     # ------------------------------------------------------------ the worker side
 
@@ -167,6 +186,7 @@ class CodingScreen(Screen[None]):
 
     def _open(self) -> str:
         store = self._given_store or self.archive.open_session(self.session_id)
+        store.on_sync_change(self._on_sync_change)
         self.coding = CodingSession(store)
         return opening_message(self.coding, self.coding.recover_after_interruption(self.now()), self.ENDED_MESSAGE)
 
@@ -248,6 +268,9 @@ class CodingScreen(Screen[None]):
         """Queue an action; it runs after every earlier key, on the worker thread."""
         if self.runner is None or self._session_closed:
             return
+        if self.not_saved is not None:
+            self._status(f"NOT SAVED: {self.not_saved}", "error")  # coding has stopped: say so again, queue nothing
+            return
 
         def run() -> str:
             if self.coding is None:
@@ -283,6 +306,7 @@ class CodingScreen(Screen[None]):
             if self.view is None:
                 freeze_long_lived_objects()  # the loaded session and the screen live as long as the screen
             self.view = outcome.view
+            self._show_saving(render=False)
             self._render_view()
             if self._ending and self.view.session.status == SessionStatus.ENDED:
                 self._show_end_summary()
@@ -302,6 +326,40 @@ class CodingScreen(Screen[None]):
         status.update(text, layout=shape != self._status_shape)
         self._status_shape = shape
         status.set_classes(kind)
+
+    @on(SyncChanged)
+    def _sync_changed(self) -> None:
+        self._show_saving()
+
+    def _show_saving(self, render: bool = True) -> None:
+        """What the disk has not caught up with: a mark on each row whose latest change is not yet on the disk,
+        "saving…" in the header once actions have waited half a second, that the disk is slow past five, and
+        the one line that says what is not saved if a sync failed (coding stops there)."""
+        if self.coding is None:
+            return
+        state = self.coding.store.sync_state()
+        waited = 0.0 if state.waiting_since is None else time.monotonic() - state.waiting_since
+        if state.failed is not None:
+            saving: str | None = "NOT SAVED: coding stopped"
+        elif waited >= DISK_SLOW_SECONDS:
+            saving = f"disk slow: {plural(state.waiting, 'action')} waiting to be saved"
+        elif waited >= SAVING_SHOWN_SECONDS:
+            saving = "saving…"
+        else:
+            saving = None
+        if state.failed is not None and self.not_saved is None:
+            self.not_saved = state.failed
+            self._status(f"NOT SAVED: {state.failed}", "error")
+            self.notify(f"NOT SAVED: {state.failed}", severity="error", timeout=30)
+        unsaved = state.unsynced if state.failed is None else state.unsynced | self.unsaved
+        if saving != self._saving:
+            self._saving = saving
+            if render and self.view is not None:
+                self._show_clock(self.view)
+        if unsaved != self.unsaved:
+            self.unsaved = unsaved
+            if render:
+                self._show_selection()
 
     def _refresh_running_airtime(self) -> None:
         if self.view is not None and self.view.session.status == SessionStatus.RECORDING:
@@ -346,7 +404,14 @@ class CodingScreen(Screen[None]):
 
     def _show_clock(self, view: LiveView) -> None:
         indices = self.summary.indices if self.summary is not None else None
-        state = ClockState(view.session, view.session.clock_at(self.now()), indices, self.selected_id is not None)
+        state = ClockState(
+            view.session,
+            view.session.clock_at(self.now()),
+            indices,
+            self.selected_id is not None,
+            saving=self._saving,
+            saving_failed=self.not_saved is not None,
+        )
         self.query_one(ClockBar).state = state
 
     def _show_attendees(self) -> None:
@@ -401,7 +466,7 @@ class CodingScreen(Screen[None]):
 
     def _show_selection(self) -> None:
         log = self.query_one("#log", ContributionLog)
-        log.show(self._log_order, self._log_cells, self.selected_id)
+        log.show(self._log_order, self._log_cells, self.selected_id, self.unsaved)
         log.set_class(self.selected_id is not None, "editing")
 
     # ------------------------------------------------------------ keys: speakers and codes

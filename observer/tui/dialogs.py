@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
 from observer.models import Code, Codebook
 from observer.text import existing_like, search_key
+from observer.tui.log_view import UNSAVED_MARK
 
 
 class CompletingInput(Input):
@@ -352,6 +353,7 @@ class KeyHelp(ModalScreen[None]):
             pairs += [("↑ ↓", "previous / next turn")]
         else:
             pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
+        pairs += [(UNSAVED_MARK, "after a time: not yet on the disk")]
         columns = 3 if self.app.size.width >= 100 else 2
         grid = Table.grid(padding=(0, 2), expand=True)
         for _ in range(columns):

@@ -118,6 +118,8 @@ class ClockState:
     indices: dict[str, float | None] | None  # the balance's values, once computed
     editing: bool
     progress: str | None = None  # a transcript's "turn 37 of 112 · 35 coded", in place of the clock's state
+    saving: str | None = None  # "saving…" while the disk keeps actions waiting; what failed if saving stopped
+    saving_failed: bool = False
 
 
 class ClockBar(LinePanel[ClockState]):
@@ -131,6 +133,8 @@ class ClockBar(LinePanel[ClockState]):
         "clock-bar--title",
         "clock-bar--indices",
         "clock-bar--editing",
+        "clock-bar--saving",
+        "clock-bar--not-saved",
     }
     DEFAULT_CSS = """
     ClockBar { height: 1; background: $boost; padding: 0 1; }
@@ -141,6 +145,8 @@ class ClockBar(LinePanel[ClockState]):
     ClockBar > .clock-bar--title { text-style: bold; }
     ClockBar > .clock-bar--indices { color: $text-muted; }
     ClockBar > .clock-bar--editing { color: $accent; text-style: bold; }
+    ClockBar > .clock-bar--saving { color: $warning; }
+    ClockBar > .clock-bar--not-saved { color: $text; background: $error; text-style: bold; }
     """
 
     def draw(self, state: ClockState) -> Text:
@@ -156,6 +162,9 @@ class ClockBar(LinePanel[ClockState]):
         if state.progress is not None:
             label, kind = f"TRANSCRIPT · {state.progress}", "clock-bar--editing"
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
+        if state.saving:  # right after the state: what a narrow terminal must still show
+            text.append("  ")
+            text.append(state.saving, style("clock-bar--not-saved" if state.saving_failed else "clock-bar--saving"))
         if state.editing and session.status != SessionStatus.ENDED:
             text.append("  EDITING", style("clock-bar--editing"))
         if session.codebook.indices:
