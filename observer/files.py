@@ -41,9 +41,12 @@ def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def atomic_replace(
+    path: Path, write: Callable[[BinaryIO], object], check: Callable[[Path], object] | None = None
+) -> None:
     """Write ``path`` through a temporary file: readers see the old file or the new one, never half of one.
 
+    ``check`` reads the written file back before it takes the name (and raises if it is not what was meant).
     On any failure the temporary file is removed, the old file is untouched and StorageError says why.
     """
     temp = temp_path_for(path)
@@ -56,6 +59,8 @@ def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
             write(handle)
             handle.flush()
             system.sync_file(handle.fileno())
+        if check is not None:
+            check(temp)
         system.replace(temp, path)
         fsync_dir(path.parent)
     except BaseException as error:  # Ctrl-C included: no temporary file is left behind
