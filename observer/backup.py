@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -157,7 +157,7 @@ class BackupContents:
         return _folders(self.files, "trash")
 
 
-def _folders(names: object, under: str) -> int:
+def _folders(names: Iterable[str], under: str) -> int:
     """How many folders directly under ``under`` hold the files ``names``."""
     return len(
         {

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from observer.models import Codebook
 from observer.storage import Archive
-from observer.tui import coding_screen as coding_screen_module
+from observer.tui import saving as saving_module
 from observer.tui.app import ObserverApp
 from observer.tui.log_view import UNSAVED_MARK, ContributionLog
 
@@ -73,7 +73,7 @@ async def test_rows_show_at_once_marked_until_synced_and_the_header_says_saving(
 async def test_a_slow_disk_says_how_many_actions_wait(
     tmp_path: Path, partnership: Codebook, disk: Disk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(coding_screen_module, "DISK_SLOW_SECONDS", 0.6)  # five seconds, in a tenth of the time
+    monkeypatch.setattr(saving_module, "DISK_SLOW_SECONDS", 0.6)  # five seconds, in a tenth of the time
     archive = Archive(tmp_path / "data")
     session = make_session(partnership)
     app = ObserverApp(archive, start="coding", session_id=session.id, store=archive.create_session(session))
@@ -103,7 +103,7 @@ async def test_a_failed_sync_stops_coding_with_one_line(tmp_path: Path, partners
         disk.open.set()
         screen = coding_screen(pilot)
         deadline = time.monotonic() + 10
-        while screen.not_saved is None:
+        while screen.saving.failed is None:
             assert time.monotonic() < deadline
             await pilot.pause(0.05)
         line = status_text(pilot)

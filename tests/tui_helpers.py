@@ -62,7 +62,13 @@ async def settle(pilot: Pilot) -> None:
         screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
         return all(
             s.runner is None
-            or (s.runner.idle and s.view is not None and not s.balance_pending and not s.unsaved and not _syncing(s))
+            or (
+                s.runner.idle
+                and s.view is not None
+                and not s.balance_pending
+                and not s.saving.unsaved
+                and not _syncing(s)
+            )
             for s in screens
         )
 
@@ -71,7 +77,7 @@ async def settle(pilot: Pilot) -> None:
 
 
 def _syncing(screen: CodingScreen) -> bool:
-    return screen.coding is not None and screen.not_saved is None and screen.coding.store.sync_state().waiting > 0
+    return screen.coding is not None and screen.saving.failed is None and screen.coding.store.sync_state().waiting > 0
 
 
 async def press(pilot: Pilot, *keys: str) -> None:

@@ -126,7 +126,7 @@ class SessionStore:
         """Until every entry written so far is on the disk (or syncing failed); False on a timeout."""
         return self._syncer.wait(timeout) if self._syncer is not None else True
 
-    def on_sync_change(self, callback: Callable[[], None] | None) -> None:
+    def on_sync_change(self, callback: Callable[[], object] | None) -> None:
         """Call ``callback`` (from the syncer's thread) whenever ``sync_state`` has changed."""
         if self._syncer is not None:
             self._syncer.on_change = callback

@@ -54,7 +54,7 @@ class JournalSyncer:
     called from this thread whenever what ``state`` says has changed.
     """
 
-    def __init__(self, folder: Path, journal_fd: int, journal: Path, on_change: Callable[[], None] | None = None):
+    def __init__(self, folder: Path, journal_fd: int, journal: Path, on_change: Callable[[], object] | None = None):
         self.folder = folder
         self.on_change = on_change
         self._condition = threading.Condition()

@@ -1,9 +1,7 @@
 """The coding screen: keys become calls on the coding state machine; the screen renders what comes back.
 
-Actions run in key order on the action runner's thread, so typing never waits for the disk; what the
-screen shows comes from views built after the action was written to the journal (a crash or kill -9 keeps it
-from then on). Until the journal's syncer has put it on the disk itself, its row carries a mark, and the header
-says "saving…" if that takes long.
+Actions run in key order on the action runner's thread; the screen shows views built once an action is in the
+journal (a crash keeps it), never waiting for the disk itself (``tui/saving.py`` says what it lacks).
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -60,6 +58,7 @@ from observer.tui.panels import (
     CurrentState,
 )
 from observer.tui.runner import ActionRunner, Outcome
+from observer.tui.saving import SAVING_CHECK_SECONDS, SavingShown, SyncChanged
 from observer.tuning import collect_while_quiet, freeze_long_lived_objects
 
 NARROW_WIDTH = 110
@@ -76,11 +75,6 @@ BETWEEN_FRAMES_SECONDS = 0.02
 # without a change before the collection may be a full one.
 QUIET_COLLECT_DELAY_SECONDS = 0.03
 IDLE_SECONDS = 1.0
-# Written actions wait for the disk this long before the header says "saving…", and this long before it says the
-# disk is slow and how many wait; how often the screen looks.
-SAVING_SHOWN_SECONDS = 0.5
-DISK_SLOW_SECONDS = 5.0
-SAVING_CHECK_SECONDS = 0.25
 
 
 class CodingScreen(Screen[None]):
@@ -105,9 +99,6 @@ class CodingScreen(Screen[None]):
     @dataclass
     class BalanceReady(Message):
         summary: LiveBalance
-
-    class SyncChanged(Message):
-        """The disk has caught up with written actions, or failed to (posted from the syncer's thread)."""
 
     def __init__(self, archive: Archive, session_id: str, store: SessionStore | None = None) -> None:
         """``store``: the session already opened for writing (by ``observer new``/``resume``), else opened here."""
@@ -138,10 +129,7 @@ class CodingScreen(Screen[None]):
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
         self._session_closed = False
         self._close_error: str | None = None
-        # What the screen shows of the disk: rows not yet synced, the header's words, and a failed sync.
-        self.unsaved: frozenset[str] = frozenset()
-        self._saving: str | None = None
-        self.not_saved: str | None = None
+        self.saving = SavingShown(self._tick, self._show_selection, self._coding_stopped)  # what the disk lacks
 
     # ------------------------------------------------------------ layout
 
@@ -168,11 +156,7 @@ class CodingScreen(Screen[None]):
             # From the worker thread: wake the event loop now rather than at its next timer tick.
             loop.call_soon_threadsafe(self.post_message, self.ActionDone(outcome))
 
-        def synced() -> None:  # from the syncer's thread
-            loop.call_soon_threadsafe(self.post_message, self.SyncChanged())
-
-        self._on_sync_change = synced
-
+        self._on_sync_change = lambda: loop.call_soon_threadsafe(self.post_message, SyncChanged())
         self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
         self.set_interval(0.5, self._clock_moved)
@@ -268,9 +252,6 @@ class CodingScreen(Screen[None]):
         """Queue an action; it runs after every earlier key, on the worker thread."""
         if self.runner is None or self._session_closed:
             return
-        if self.not_saved is not None:
-            self._status(f"NOT SAVED: {self.not_saved}", "error")  # coding has stopped: say so again, queue nothing
-            return
 
         def run() -> str:
             if self.coding is None:
@@ -282,8 +263,6 @@ class CodingScreen(Screen[None]):
             # The key first: the balance is scheduled again once its view arrives.
             self._balance_timer.stop()
             self._balance_timer = None
-        if self.runner.pending > 1:
-            self._status("saving…", "pending")
 
     @on(ActionDone)
     def action_done(self, message: ActionDone) -> None:
@@ -306,7 +285,7 @@ class CodingScreen(Screen[None]):
             if self.view is None:
                 freeze_long_lived_objects()  # the loaded session and the screen live as long as the screen
             self.view = outcome.view
-            self._show_saving(render=False)
+            self._show_saving(redraw=False)
             self._render_view()
             if self._ending and self.view.session.status == SessionStatus.ENDED:
                 self._show_end_summary()
@@ -328,38 +307,11 @@ class CodingScreen(Screen[None]):
         status.set_classes(kind)
 
     @on(SyncChanged)
-    def _sync_changed(self) -> None:
-        self._show_saving()
+    def _show_saving(self, redraw: bool = True) -> None:
+        self.saving.look(self.coding.store if self.coding is not None else None, redraw)
 
-    def _show_saving(self, render: bool = True) -> None:
-        """What the disk has not caught up with: a mark on each row whose latest change is not yet on the disk,
-        "saving…" in the header once actions have waited half a second, that the disk is slow past five, and
-        the one line that says what is not saved if a sync failed (coding stops there)."""
-        if self.coding is None:
-            return
-        state = self.coding.store.sync_state()
-        waited = 0.0 if state.waiting_since is None else time.monotonic() - state.waiting_since
-        if state.failed is not None:
-            saving: str | None = "NOT SAVED: coding stopped"
-        elif waited >= DISK_SLOW_SECONDS:
-            saving = f"disk slow: {plural(state.waiting, 'action')} waiting to be saved"
-        elif waited >= SAVING_SHOWN_SECONDS:
-            saving = "saving…"
-        else:
-            saving = None
-        if state.failed is not None and self.not_saved is None:
-            self.not_saved = state.failed
-            self._status(f"NOT SAVED: {state.failed}", "error")
-            self.notify(f"NOT SAVED: {state.failed}", severity="error", timeout=30)
-        unsaved = state.unsynced if state.failed is None else state.unsynced | self.unsaved
-        if saving != self._saving:
-            self._saving = saving
-            if render and self.view is not None:
-                self._show_clock(self.view)
-        if unsaved != self.unsaved:
-            self.unsaved = unsaved
-            if render:
-                self._show_selection()
+    def _coding_stopped(self, why: str) -> None:  # a sync failed: the store refuses every later action
+        self.post_message(self.ActionDone(Outcome(f"NOT SAVED: {why}", failed=True, storage_error=True)))
 
     def _refresh_running_airtime(self) -> None:
         if self.view is not None and self.view.session.status == SessionStatus.RECORDING:
@@ -404,15 +356,8 @@ class CodingScreen(Screen[None]):
 
     def _show_clock(self, view: LiveView) -> None:
         indices = self.summary.indices if self.summary is not None else None
-        state = ClockState(
-            view.session,
-            view.session.clock_at(self.now()),
-            indices,
-            self.selected_id is not None,
-            saving=self._saving,
-            saving_failed=self.not_saved is not None,
-        )
-        self.query_one(ClockBar).state = state
+        state = ClockState(view.session, view.session.clock_at(self.now()), indices, self.selected_id is not None)
+        self.query_one(ClockBar).state = replace(state, saving=self.saving.words)
 
     def _show_attendees(self) -> None:
         view = self.view
@@ -466,7 +411,7 @@ class CodingScreen(Screen[None]):
 
     def _show_selection(self) -> None:
         log = self.query_one("#log", ContributionLog)
-        log.show(self._log_order, self._log_cells, self.selected_id, self.unsaved)
+        log.show(self._log_order, self._log_cells, self.selected_id, self.saving.unsaved)
         log.set_class(self.selected_id is not None, "editing")
 
     # ------------------------------------------------------------ keys: speakers and codes
@@ -512,24 +457,16 @@ class CodingScreen(Screen[None]):
         else:
             self.submit(lambda c: spoke(c, pressed_at, speaker.participant_id, speaker.organisation_id or None))
 
-    def _picker(self, title: str, organisations_only: bool = False) -> SpeakerPicker:
-        assert self.view is not None
-        session = self.view.session
-        names = {o.id: o.name for o in session.organisations}
-        people = (
-            []
-            if organisations_only
-            else [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
-        )
-        return SpeakerPicker(title, people, [(o.id, o.name) for o in session.organisations])
-
     def action_pick_speaker(self) -> None:
         if (self.selected_id is not None and self._ready()) or self._can_add():  # re-attribute, or a new speaker
-            self.app.push_screen(self._picker("Who is speaking?"), self._choose_speaker)
+            assert self.view is not None
+            self.app.push_screen(SpeakerPicker.of(self.view.session, "Who is speaking?"), self._choose_speaker)
 
     def action_pick_organisation(self) -> None:
         if (self.selected_id is not None and self._ready()) or self._can_add():
-            self.app.push_screen(self._picker("Which organisation? (speaker unknown)", True), self._choose_speaker)
+            assert self.view is not None
+            title = "Which organisation? (speaker unknown)"
+            self.app.push_screen(SpeakerPicker.of(self.view.session, title, people=False), self._choose_speaker)
 
     # ------------------------------------------------------------ keys: the app's own
 
@@ -623,10 +560,8 @@ class CodingScreen(Screen[None]):
                 participant_id = speaker.participant_id
                 self.submit(lambda c: c.toggle_left(pressed_at, participant_id))
 
-        session = self.view.session
-        names = {o.id: o.name for o in session.organisations}
-        people = [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
-        self.app.push_screen(SpeakerPicker("Who left (or came back)?", people, []), mark)
+        picker = SpeakerPicker.of(self.view.session, "Who left (or came back)?", organisations=False)
+        self.app.push_screen(picker, mark)
 
     def action_edit_start(self) -> None:
         if not self._ready():

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
-from observer.models import Code, Codebook
+from observer.models import Code, Codebook, Session
 from observer.text import existing_like, search_key
 from observer.tui.log_view import UNSAVED_MARK
 
@@ -222,6 +222,13 @@ class SpeakerPicker(Picker):
             (f"{name} — {organisation}", Speaker(pid, "")) for pid, name, organisation in people
         ] + [(f"({name} — organisation only)", Speaker(None, oid)) for oid, name in organisations]
         super().__init__(title, choices)
+
+    @classmethod
+    def of(cls, session: Session, title: str, people: bool = True, organisations: bool = True) -> SpeakerPicker:
+        """A session's attendees (``people``) and organisations, as the picker offers them."""
+        names = {o.id: o.name for o in session.organisations}
+        attendees = [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants] if people else []
+        return cls(title, attendees, list(names.items()) if organisations else [])
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from observer.report import bar
 from observer.tables import number, percent
 from observer.text import plural
 from observer.tui.log_view import text_strip
+from observer.tui.saving import HeaderWords
 
 StateT = TypeVar("StateT")
 
@@ -118,8 +119,7 @@ class ClockState:
     indices: dict[str, float | None] | None  # the balance's values, once computed
     editing: bool
     progress: str | None = None  # a transcript's "turn 37 of 112 · 35 coded", in place of the clock's state
-    saving: str | None = None  # "saving…" while the disk keeps actions waiting; what failed if saving stopped
-    saving_failed: bool = False
+    saving: HeaderWords | None = None  # "saving…" while the disk keeps actions waiting, or that saving failed
 
 
 class ClockBar(LinePanel[ClockState]):
@@ -162,9 +162,13 @@ class ClockBar(LinePanel[ClockState]):
         if state.progress is not None:
             label, kind = f"TRANSCRIPT · {state.progress}", "clock-bar--editing"
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
-        if state.saving:  # right after the state: what a narrow terminal must still show
-            text.append("  ")
-            text.append(state.saving, style("clock-bar--not-saved" if state.saving_failed else "clock-bar--saving"))
+        if state.saving is not None:  # right after the state: what a narrow terminal must still show
+            saving = state.saving
+            text.append(f"  {saving.text}" if not saving.failed else "  ")
+            if saving.failed:
+                text.append(saving.text, style("clock-bar--not-saved"))
+            else:
+                text.stylize(style("clock-bar--saving"), len(text) - len(saving.text))
         if state.editing and session.status != SessionStatus.ENDED:
             text.append("  EDITING", style("clock-bar--editing"))
         if session.codebook.indices:

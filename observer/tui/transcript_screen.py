@@ -125,8 +125,7 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             indices,
             False,
             f"{where} · {coded} coded{filtered}",
-            saving=self._saving,
-            saving_failed=self.not_saved is not None,
+            saving=self.saving.words,
         )
 
     def _update_log(self, view: LiveView) -> None:
