@@ -10,7 +10,9 @@ from pathlib import Path
 
 import platformdirs
 
+from observer import system
 from observer.errors import InputError
+from observer.text import export_name
 
 DATA_DIR_ENV = "OBSERVER_DATA_DIR"
 
@@ -21,6 +23,15 @@ def default_data_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_data_path("observer", appauthor=False)
+
+
+def export_path(folder: Path, stem: str, suffix: str = ".xlsx") -> Path:
+    """A file in ``folder`` named from a title (``text.export_name``), short enough that the whole path stays under
+    Windows' limit where long paths are off (the name gives way; a folder that long needs another folder)."""
+    limit = 120
+    if not system.long_paths_enabled():
+        limit = min(limit, max(8, system.MAX_PATH - 1 - len(str(folder)) - len(os.sep) - len(suffix) - 1))
+    return folder / export_name(stem, suffix, limit)
 
 
 def shown(path: Path) -> str:

@@ -99,6 +99,27 @@ def _patiently(operation: Callable[[], None]) -> None:
             time.sleep(delay)
 
 
+# Windows' limit on a whole path (with its drive and the terminating NUL) unless long paths are turned on.
+MAX_PATH = 260
+
+
+def long_paths_enabled() -> bool:
+    """Whether a path may be longer than ``MAX_PATH``: always on POSIX; on Windows only where the system's
+    LongPathsEnabled setting is on (Python itself is ready for long paths; Windows is not by default)."""
+    if not WINDOWS:
+        return True
+    try:
+        import winreg
+
+        with winreg.OpenKey(  # type: ignore[attr-defined]
+            winreg.HKEY_LOCAL_MACHINE,  # type: ignore[attr-defined]
+            r"SYSTEM\CurrentControlSet\Control\FileSystem",
+        ) as key:
+            return bool(winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1)  # type: ignore[attr-defined]
+    except (ImportError, OSError):
+        return False
+
+
 def pid_alive(pid: int) -> bool:
     """Whether process ``pid`` is running. Never ``os.kill(pid, 0)``: on Windows that terminates the process."""
     return pid > 0 and psutil.pid_exists(pid)

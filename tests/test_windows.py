@@ -200,18 +200,35 @@ async def test_a_closed_console_window_closes_the_session(
     assert not archive.paths.lock_holder(session.id).exists()
 
 
-@pytest.mark.parametrize("name", ["CON", "nul.txt", "Com1", "report. ", "a<b>c:d|e?f*g", "x" * 300])
-def test_export_names_made_from_titles_are_valid_on_windows(name: str) -> None:
+TITLES = ["CON", "nul.txt", "Com1", "lpt9", "report. ", "a<b>c:d|e?f*g", "x" * 300, "한국어 " * 90, "Board…  ", "..."]
+
+
+@pytest.mark.parametrize("title", TITLES, ids=range(len(TITLES)))
+def test_export_names_made_from_titles_are_valid_on_windows(title: str) -> None:
+    """A title that is a device name made "con.xlsx" (on Windows, the console, not a file); a long title in
+    Korean made a name of 360 bytes, longer than Linux and macOS allow."""
     from observer.text import export_name
 
-    made = export_name(name)
-    assert_windows_name(made)
+    assert_windows_name(export_name(title))
+    assert_windows_name(export_name(f"observer-2026-03-02-{title}", ".csv"))
+
+
+def test_an_export_path_stays_under_windows_limit_where_long_paths_are_off(
+    tmp_path: Path, windows: WindowsRules
+) -> None:
+    from observer.paths import export_path
+
+    deep = tmp_path.joinpath(*["folder-of-a-long-name"] * 6)
+    path = export_path(deep, "observer-2026-03-02-" + "the quarterly partnership board " * 12)
+    assert len(str(path)) < 260
+    assert path.parent == deep and path.name.startswith("observer-2026-03-02-the-quarterly")
+    assert_windows_name(path.name)
 
 
 def assert_windows_name(name: str) -> None:
     stem = name.split(".")[0].upper()
     assert stem not in {"CON", "PRN", "AUX", "NUL"} and not (
-        stem[:3] in ("COM", "LPT") and stem[3:] in tuple("123456789")
+        stem[:3] in ("COM", "LPT") and stem[3:] in tuple("0123456789")
     ), name
     assert not any(ch in name for ch in '<>:"/\\|?*') and all(ord(ch) >= 32 for ch in name), name
     assert not name.endswith((".", " ")), name
