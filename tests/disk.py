@@ -33,7 +33,8 @@ class Disk:
 
 
 def _is_journal(fd: int) -> bool:
+    """Whether ``fd`` is a journal; where the system cannot say which file a descriptor is, every one counts."""
     try:
         return os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl")
     except OSError:
-        return False
+        return not os.path.isdir("/proc/self/fd")

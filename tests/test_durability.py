@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import random
-import select
-import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,30 +18,20 @@ from observer.storage import Archive
 from .conftest import REPO, make_session
 
 
-def _kill_after(process: subprocess.Popen[str], delay: float) -> list[str]:
-    """Read the writer's acknowledgements for ``delay`` seconds, then SIGKILL it; return what it said."""
+def _kill_after(process: subprocess.Popen[bytes], delay: float) -> list[str]:
+    """Read the writer's acknowledgements for ``delay`` seconds, then kill it (SIGKILL; on Windows,
+    TerminateProcess); return what it said."""
     assert process.stdout is not None
-    said: list[str] = []
-    buffer = b""
-    fd = process.stdout.fileno()
-    deadline = time.monotonic() + delay
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            buffer += chunk
-    process.send_signal(signal.SIGKILL)
+    stdout = process.stdout
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: stdout.read(65536), b"")), daemon=True)
+    reader.start()
+    time.sleep(delay)
+    process.kill()
     process.wait()
-    while chunk := os.read(fd, 65536):
-        buffer += chunk
+    reader.join(10)
     # Only whole lines count: a half-printed acknowledgement was never seen by anyone.
-    said = [line.decode() for line in buffer.split(b"\n")[:-1]]
-    return said
+    return [line.decode() for line in b"".join(chunks).split(b"\n")[:-1]]
 
 
 @pytest.mark.parametrize(("kills", "sync_seconds"), [(55, None), (15, 0.3)], ids=["disk", "slow-disk"])

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +49,7 @@ def _run_script_then_kill(data_dir: Path, session_id: str, fold_every: int, *ste
     process = _start_script(data_dir, session_id, fold_every, *steps)
     assert process.stdout is not None
     line = process.stdout.readline()
-    process.send_signal(signal.SIGKILL)
+    process.kill()  # SIGKILL; on Windows TerminateProcess
     process.wait()
     assert line, process.stderr.read() if process.stderr else "the writer said nothing"
     return json.loads(line)
@@ -168,7 +167,7 @@ def test_a_copied_session_folder_is_reported_and_never_opened(tmp_path: Path, pa
 
     resumed = _cli(data_dir, "resume", f"{session.id}.bak")
     listed = _cli(data_dir, "sessions", "--json")
-    writer.send_signal(signal.SIGKILL)
+    writer.kill()  # SIGKILL; on Windows TerminateProcess
     writer.wait()
 
     assert resumed.returncode != 0
