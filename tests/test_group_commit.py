@@ -4,6 +4,7 @@ itself once the syncer has caught up; one sync covers every entry written since 
 from __future__ import annotations
 
 import errno
+import os
 import threading
 import time
 from pathlib import Path
@@ -89,8 +90,11 @@ def test_undo_redo_and_folds_while_syncs_wait(tmp_path: Path, partnership: Codeb
     assert len(archive.paths.journals(session.id)) == 1
 
 
+@pytest.mark.parametrize(
+    ("error", "said"), [(errno.EIO, "Input/output error"), (errno.ENOSPC, "disk full")], ids=["EIO", "disk-full"]
+)
 def test_a_failed_sync_stops_coding_naming_what_is_not_saved(
-    tmp_path: Path, partnership: Codebook, disk: Disk
+    tmp_path: Path, partnership: Codebook, disk: Disk, error: int, said: str
 ) -> None:
     archive = Archive(tmp_path / "data")
     session = make_session(partnership)
@@ -99,12 +103,12 @@ def test_a_failed_sync_stops_coding_naming_what_is_not_saved(
     disk.open.clear()
     coding.speak(at(0), participant_id=session.participants[0].id)
     coding.set_code(at(1), "orientation", "partnership_first")
-    disk.failing = OSError(errno.EIO, "Input/output error")
+    disk.failing = OSError(error, os.strerror(error))
     disk.open.set()
     store.wait_synced(timeout=10)
     failed = store.sync_state().failed
     assert failed is not None
-    assert "the last 2 actions may not be saved" in failed
+    assert said in failed and "the last 2 actions may not be saved" in failed
     assert f"speaker: {session.participants[0].name}" in failed and "Partnership-first" in failed
     with pytest.raises(StorageError, match="may not be saved"):
         coding.speak(at(5), participant_id=session.participants[1].id)
@@ -148,3 +152,50 @@ def test_a_power_cut_that_kept_a_newer_journal_but_not_the_end_of_an_older_one(
     with archive.open_session(session.id) as repaired:  # the writer keeps the entry aside, whole
         assert len(repaired.contributions) == 4
     assert [path.read_bytes() for path in newer.parent.glob("*.corrupt")] == [lines[1]]
+
+
+@pytest.mark.parametrize("rules", ["posix", "windows"])
+def test_readers_listing_while_the_writer_folds_see_every_entry(
+    tmp_path: Path, partnership: Codebook, rules: str, request: pytest.FixtureRequest
+) -> None:
+    """Another window lists and reads the session over and over while this one codes and folds every few keys:
+    each read sees at least what was written before it began, never an error, never a file it cannot open."""
+    if rules == "windows":
+        request.getfixturevalue("windows")
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    store.fold_every = 3
+    coding = CodingSession(store)
+    written = [0]
+    problems: list[str] = []
+    stop = threading.Event()
+
+    def read_again_and_again() -> None:
+        reader = Archive(archive.paths.root)
+        while not stop.is_set():
+            before = written[0]
+            try:
+                seen = len(reader.load(session.id).contributions)
+                reader.summaries()
+            except Exception as error:
+                problems.append(f"{type(error).__name__}: {error}")
+                continue
+            if seen < before:
+                problems.append(f"a read saw {seen} contributions after {before} were written")
+
+    readers = [threading.Thread(target=read_again_and_again) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(150):
+            coding.speak(at(n), participant_id=session.participants[n % 4].id)
+            written[0] = n + 1
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    store.close()
+    assert problems == []
+    assert len(archive.load(session.id).contributions) == 150
+    assert store.fold_problem is None

@@ -253,9 +253,9 @@ class SessionStore:
         self._wait_for_fold()
         AtomicJSONStorage(self.paths.checkpoint(self.session_id)).write(checkpoint_tables(self.state))
         try:
-            # Cut, not removed: the writer holds it open (and a reader may be reading it).
+            # Cut, not removed: the writer holds it open (and a reader may be reading it). Not synced: lines a
+            # power cut brings back are in the checkpoint, and replay skips them.
             os.ftruncate(self._journal_fd, 0)
-            system.sync_file(self._journal_fd)
         except OSError:
             pass  # entries already in the checkpoint are skipped by their sequence numbers on replay
         else:

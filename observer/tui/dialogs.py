@@ -360,7 +360,7 @@ class KeyHelp(ModalScreen[None]):
             pairs += [("↑ ↓", "previous / next turn")]
         else:
             pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
-        pairs += [(UNSAVED_MARK, "after a time: not yet on the disk")]
+        pairs += [(UNSAVED_MARK, "not yet on the disk")]
         columns = 3 if self.app.size.width >= 100 else 2
         grid = Table.grid(padding=(0, 2), expand=True)
         for _ in range(columns):
