@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
@@ -27,7 +28,12 @@ def contribution_columns(path: Path) -> dict[str, list]:
     return {name: [row[index] for row in rows[1:]] for index, name in enumerate(rows[0])}
 
 
-async def test_home_journeys(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rules", ["posix", "windows"])
+async def test_home_journeys(tmp_path: Path, rules: str, request: pytest.FixtureRequest) -> None:
+    """Demo meetings, review, agreement, export (named and pseudonymised), delete and restore; also under
+    Windows' file and process rules (``tests/windows_rules.py``)."""
+    if rules == "windows":
+        request.getfixturevalue("windows")
     archive = Archive(tmp_path / "data")
     app = ObserverApp(archive, clock=FakeClock())
     async with app.run_test(size=(140, 40)) as pilot:

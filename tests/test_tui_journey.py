@@ -9,6 +9,7 @@ import itertools
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from observer.models import SessionStatus
@@ -25,7 +26,14 @@ ROSTER_CSV = (
 )
 
 
-async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rules", ["posix", "windows"])
+async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(
+    tmp_path: Path, rules: str, request: pytest.FixtureRequest
+) -> None:
+    """The new-session form, a whole meeting by keys (folds, undo, edits, agenda, pauses), the end and its summary;
+    also under Windows' file and process rules (``tests/windows_rules.py``)."""
+    if rules == "windows":
+        request.getfixturevalue("windows")
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER_CSV)
     archive = Archive(tmp_path / "data")
