@@ -233,3 +233,27 @@ def assert_windows_name(name: str) -> None:
     assert not any(ch in name for ch in '<>:"/\\|?*') and all(ord(ch) >= 32 for ch in name), name
     assert not name.endswith((".", " ")), name
     assert len(name.encode("utf-16-le")) // 2 <= 255 and len(name.encode("utf-8")) <= 255, name
+
+
+def test_an_imported_session_id_differing_only_in_capitals_gets_a_folder_of_its_own(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    """A bundle is someone else's file: its session "S-Board" beside this archive's "s-board" would be one folder
+    on Windows and macOS (their file systems do not tell capitals apart); it is imported as a copy instead.
+    (Ids that are device names or end in a dot are refused when any bundle is read.)"""
+    from observer.bundle import import_bundles, write_bundle
+
+    from .meetings import hand_meeting
+
+    archive = Archive(tmp_path / "data")
+    mine = hand_meeting(partnership)
+    mine = mine.model_copy(update={"session": mine.session.model_copy(update={"id": "s-board"})})
+    archive.add_session(mine)
+    theirs = mine.model_copy(update={"session": mine.session.model_copy(update={"id": "S-Board", "title": "Theirs"})})
+    write_bundle([theirs], tmp_path / "theirs.bundle")
+    report = import_bundles(archive, [tmp_path / "theirs.bundle"])
+    assert report.imported == [] and len(report.conflicts) == 1
+    original, copy, why = report.conflicts[0]
+    assert original == "S-Board" and "capitals" in why
+    assert copy.casefold() != "s-board" and archive.load(copy).session.title == "Theirs"
+    assert archive.load("s-board").session.title == mine.session.title
