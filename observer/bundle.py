@@ -243,8 +243,8 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
                 copy_id = _conflict_id(session_id, taken)
                 taken.add(copy_id)
                 plan[(path, digest)] = (session_id, copy_id)
-                why = f"differs from session {same_folder} only in capitals, which Windows and macOS do not tell apart"
-                report.conflicts.append((session_id, copy_id, why))
+                capitals = f"differs from session {same_folder} only in capitals (one folder on Windows and macOS)"
+                report.conflicts.append((session_id, copy_id, capitals))
                 continue
             if session_id not in taken:
                 plan[(path, digest)] = (session_id, session_id)
