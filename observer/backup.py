@@ -277,7 +277,7 @@ def _unpack(backup: zipfile.ZipFile, name: str, expected: dict[str, Any], stagin
         folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / parts[-1]
     digest = hashlib.sha256()
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | system.BINARY, 0o600)
     with os.fdopen(fd, "wb") as out, backup.open(name) as member:
         while chunk := member.read(CHUNK):
             digest.update(chunk)

@@ -51,7 +51,7 @@ def atomic_replace(
     """
     temp = temp_path_for(path)
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | system.BINARY, 0o600)
         with contextlib.suppress(OSError, AttributeError):  # no fchmod on older Windows Pythons
             # A file replaced keeps its permissions (an export someone shared stays shared).
             os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
@@ -77,7 +77,7 @@ def write_cache_file(path: Path, data: bytes) -> None:
     On failure the temporary file is removed and the OSError raised."""
     temp = temp_path_for(path)
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | system.BINARY, 0o600)
         try:
             written = 0
             while written < len(data):

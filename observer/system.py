@@ -34,6 +34,10 @@ except ImportError:  # Windows
 WINDOWS = sys.platform == "win32"
 MACOS = sys.platform == "darwin"
 
+# Windows opens a descriptor in text mode unless told otherwise: every "\n" written would become "\r\n" (a zip
+# file or a journal changed on its way to the disk). Every descriptor observer writes through adds this.
+BINARY = getattr(os, "O_BINARY", 0)
+
 # A reader holds a file for milliseconds; on Windows a rename or removal meanwhile is refused (a sharing
 # violation), so it is tried again for a little under a second before the caller hears of it.
 SHARING_RETRY_SECONDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)

@@ -4,6 +4,8 @@ Under these rules, as on Windows:
 - there is no ``fcntl`` module, no SIGHUP (there is SIGBREAK) and no event-loop signal handlers;
 - ``os.kill(pid, 0)`` would terminate ``pid``: it is recorded and refused, and the test fails;
 - a folder cannot be opened as a file;
+- a descriptor is opened in text mode unless ``O_BINARY`` is given (each "\\n" written becoming "\\r\\n"): a file
+  opened for writing without it is recorded as a violation;
 - a file held open (by any descriptor or file object of this process: a reader in another process is played
   by the test holding the file open) cannot be renamed, replaced, or removed, nor can a folder holding one be
   renamed or removed: a sharing violation, PermissionError;
@@ -30,6 +32,7 @@ import shutil
 import signal
 import stat
 import sys
+import tempfile
 import time
 import weakref
 from collections.abc import Callable
@@ -46,6 +49,7 @@ except ImportError:  # on Windows itself
 
 from observer import system
 
+O_BINARY = 0x8000  # Windows' value
 SHARING_VIOLATION = "The process cannot access the file because it is being used by another process"
 
 Identity = tuple[int, int]  # (device, inode)
@@ -75,7 +79,7 @@ class EmulatedWindowsFileLock:
     def acquire(self, timeout: float | None = None, poll_interval: float = 0.05) -> EmulatedWindowsFileLock:
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while self._fd is None:
-            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
             try:
                 real_fcntl.flock(fd, real_fcntl.LOCK_EX | real_fcntl.LOCK_NB)
                 self._fd = fd
@@ -167,7 +171,9 @@ class WindowsRules:
                 is_folder = False
             if is_folder:
                 raise PermissionError(errno.EACCES, "Access is denied (a folder cannot be opened)", str(path))
-            fd = real["open"](path, flags, mode, dir_fd=dir_fd)
+            if flags & (os.O_WRONLY | os.O_RDWR) and not flags & O_BINARY:
+                rules.violations.append(f"opened in text mode for writing: {path}")
+            fd = real["open"](path, flags & ~O_BINARY, mode, dir_fd=dir_fd)
             found = os.fstat(fd)
             rules._fds[fd] = ((found.st_dev, found.st_ino), os.fspath(path) if dir_fd is None else str(path))
             return fd
@@ -230,6 +236,9 @@ class WindowsRules:
         monkeypatch.setattr(os, "remove", os_unlink)
         monkeypatch.setattr(os, "rmdir", os_rmdir)
         monkeypatch.setattr(os, "kill", kill)
+        monkeypatch.setattr(os, "O_BINARY", O_BINARY, raising=False)
+        monkeypatch.setattr(system, "BINARY", O_BINARY)
+        monkeypatch.setattr(tempfile, "_bin_openflags", tempfile._bin_openflags | O_BINARY)  # as on Windows
         for missing in ("fchmod", "pread", "pwrite", "geteuid"):  # POSIX calls Windows' Python does not have
             monkeypatch.delattr(os, missing, raising=False)
         monkeypatch.setattr(builtins, "open", tracked_open)

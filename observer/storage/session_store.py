@@ -87,7 +87,7 @@ class SessionStore:
         self._remove_folded_journals()
         path = self._journal_path
         try:
-            self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+            self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | system.BINARY, 0o600)
             fsync_dir(path.parent)  # the new journal's name is on disk before any entry in it counts as saved
         except OSError as error:
             raise StorageError(describe_os_error(error, path)) from None
@@ -209,7 +209,7 @@ class SessionStore:
         generation = self._generation + 1
         path = self.paths.journal(self.session_id, generation)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | system.BINARY, 0o600)
         except OSError as error:
             # The entry that asked for the fold is saved whatever happens here: a fold that cannot start leaves
             # every entry in a journal that readers replay, and closing folds them all.
