@@ -162,9 +162,8 @@ class SessionStore:
     def _commit(self, operation: Operation, change: Change) -> None:
         if not self.is_open:
             raise StorageError(f"session {self.session_id} is closed")
-        failed = self.sync_state().failed
-        if failed is not None:
-            raise StorageError(failed)
+        if self._syncer is not None and self._syncer.failed is not None:
+            raise StorageError(self._syncer.failed)  # coding has stopped: the disk lost what it was syncing
         seq = self.state.seq + 1
         line = (json.dumps(change_doc(change, operation, seq), separators=(",", ":")) + "\n").encode()
         self._append(line)
