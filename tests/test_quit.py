@@ -159,3 +159,22 @@ def test_resume_that_cannot_open_exits_with_one_line(recorded: tuple[Path, str],
     assert done.returncode != 0
     assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("observer: error:")
+
+
+def test_keys_typed_ahead_of_ctrl_q_are_saved_before_it_quits(recorded: tuple[Path, str]) -> None:
+    """Keys arrive from a terminal in one read when typed fast (or pasted): ctrl+q at the end of such a burst used
+    to run before the keys ahead of it, closing the session first; those keys were then dropped, unsaved."""
+    data_dir, session_id = recorded
+    terminal = _start_coding(data_dir, session_id)
+    try:
+        terminal.type(b"2o3t\x11")  # Bob, organisation-first; Cath, transactional; quit: one read
+        assert terminal.exit_status(within=5.0) == 0
+    finally:
+        terminal.close()
+    data = Archive(data_dir).load(session_id)
+    assert [c.codes for c in data.contributions] == [
+        {"orientation": "partnership_first"},
+        {"orientation": "org_first"},
+        {"topic": "transactional"},
+    ]
+    assert data.session.status == SessionStatus.PAUSED

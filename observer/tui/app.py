@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -31,6 +32,7 @@ from observer.tui.review import AgreementScreen, ReviewScreen, TrendsScreen
 from observer.tui.transcript_screen import TranscriptScreen
 
 SIGNAL_EXIT_SECONDS = 1.5
+QUIT_FALLBACK_SECONDS = 2.0
 
 
 class ObserverApp(App[None]):
@@ -39,6 +41,7 @@ class ObserverApp(App[None]):
     # Every action has its own key, shown in the footer and by ?: the palette would offer only Textual's own
     # commands (themes, screenshots) and take footer room from the coding keys.
     ENABLE_COMMAND_PALETTE = False
+    # A priority binding, so that ctrl+q quits from any dialog (a modal screen hides the app's other bindings).
     BINDINGS = [Binding(QUIT_KEY.keys, QUIT_KEY.action, QUIT_KEY.description, priority=True)]
 
     def __init__(
@@ -58,6 +61,7 @@ class ObserverApp(App[None]):
         self.start_store = store
         self._clock = clock
         self._stop_leaving_on_close: Callable[[], None] = lambda: None
+        self._quitting = False
 
     def notify(
         self,
@@ -139,7 +143,32 @@ class ObserverApp(App[None]):
                 problems.append(problem)
         return problems
 
+    class QuitAfterKeys(Message):
+        """ctrl+q, on its way to the app along the path every key takes (see ``action_quit``)."""
+
     async def action_quit(self) -> None:
+        """Quit once every key that came before ctrl+q has been acted on.
+
+        A priority key is acted on the moment it arrives, but the keys read with it (keys typed fast, or pasted,
+        come in one read) are still on their way from the focused widget up to the screen. Quitting there and
+        then closed the session before those keys were saved, and they were dropped. So the quit goes the way
+        they went, and runs when it reaches the app behind them.
+        """
+        if self._quitting:
+            return
+        self._quitting = True
+        (self.focused or self.screen).post_message(self.QuitAfterKeys())
+        # Should it not arrive (the widget removed meanwhile), quit all the same.
+        self.set_timer(QUIT_FALLBACK_SECONDS, self._quit_now)
+
+    @on(QuitAfterKeys)
+    def _quit_after_keys(self, message: QuitAfterKeys) -> None:
+        message.stop()
+        self._quit_now()
+
+    def _quit_now(self) -> None:
+        if self._exit:
+            return
         problems = self.close_sessions()
         if problems:
             self.exit(return_code=1, message="observer: error: " + " ".join(problems))
