@@ -199,3 +199,56 @@ def test_readers_listing_while_the_writer_folds_see_every_entry(
     assert problems == []
     assert len(archive.load(session.id).contributions) == 150
     assert store.fold_problem is None
+
+
+def test_leaving_after_a_failed_sync_saves_what_it_could_not_and_says_so(
+    tmp_path: Path, partnership: Codebook, disk: Disk
+) -> None:
+    """After a failed sync, leaving writes the checkpoint whole from memory. It used to fail all the same: the pause
+    made on leaving was refused like any action, so closing raised the sync's error ("may not be saved") although
+    the checkpoint then saved everything, and the session was left recording, its time after the last key lost."""
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    coding = CodingSession(store)
+    disk.open.clear()
+    coding.speak(at(0), participant_id=session.participants[0].id)
+    coding.set_code(at(1), "orientation", "partnership_first")
+    disk.failing = OSError(errno.EIO, "Input/output error")
+    disk.open.set()
+    store.wait_synced(timeout=10)
+    assert store.sync_state().failed is not None
+    disk.failing = None  # the disk is back (a network folder reconnected)
+    coding.close(at(60))  # no error: everything is saved
+    stored = archive.load(session.id)
+    assert [(c.participant_id, c.codes) for c in stored.contributions] == [
+        (session.participants[0].id, {"orientation": "partnership_first"})
+    ]
+    assert stored.session.status.value == "paused" and stored.session.clock_elapsed_s == 60
+    with archive.open_session(session.id) as reopened:  # no interruption to recover from: it was left properly
+        assert CodingSession(reopened).recover_after_interruption(at(120)) is None
+
+
+def test_leaving_after_a_failed_sync_on_a_disk_still_failing_says_what_may_be_lost(
+    tmp_path: Path, partnership: Codebook, disk: Disk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    coding = CodingSession(store)
+    disk.open.clear()
+    coding.speak(at(0), participant_id=session.participants[0].id)
+    disk.failing = OSError(errno.EIO, "Input/output error")
+    disk.open.set()
+    store.wait_synced(timeout=10)
+    from observer import files
+
+    def no_disk(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files.system, "sync_file", no_disk)  # the checkpoint cannot be saved either
+    with pytest.raises(StorageError) as raised:
+        coding.close(at(60))
+    said = str(raised.value)
+    assert "session.json" in said and "may not be saved" in said and f"speaker: {session.participants[0].name}" in said
+    assert not store.is_open and not archive.paths.lock_holder(session.id).exists()

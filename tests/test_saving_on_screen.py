@@ -121,3 +121,47 @@ async def test_a_failed_sync_stops_coding_with_one_line(tmp_path: Path, partners
     assert [(c.participant_id, c.codes) for c in stored.contributions] == [
         (session.participants[0].id, {"orientation": "partnership_first"})
     ]
+
+
+@pytest.mark.parametrize("disk_back", [True, False], ids=["disk-back", "disk-still-failing"])
+async def test_leaving_after_a_failed_sync_says_whether_it_saved(
+    tmp_path: Path, partnership: Codebook, disk: Disk, monkeypatch: pytest.MonkeyPatch, disk_back: bool
+) -> None:
+    """Leaving after a failed sync said "Closing session … failed: … may not be saved …; everything recorded is kept
+    in its journal" even when the checkpoint it wrote had just saved everything; and when it had not, the journal
+    it pointed to was the very file the disk had failed to confirm."""
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    app = ObserverApp(archive, start="coding", session_id=session.id, store=archive.create_session(session))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        disk.open.clear()
+        await pilot.press("1", "p")
+        await _shown(pilot)
+        disk.failing = OSError(errno.EIO, "Input/output error")
+        disk.open.set()
+        screen = coding_screen(pilot)
+        deadline = time.monotonic() + 10
+        while screen.saving.failed is None:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        if disk_back:
+            disk.failing = None
+        else:
+            from observer import files
+
+            def no_disk(fd: int) -> None:
+                raise OSError(errno.EIO, "Input/output error")
+
+            monkeypatch.setattr(files.system, "sync_file", no_disk)
+        app._notifications.clear()
+        await press(pilot, "ctrl+w")
+        await pilot.pause()
+        said = " | ".join(notice.message for notice in app._notifications)
+    if disk_back:
+        assert "failed" not in said and "saved on leaving" in said, said
+        stored = archive.load(session.id)
+        assert [c.codes for c in stored.contributions] == [{"orientation": "partnership_first"}]
+    else:
+        assert "may not be saved" in said and "kept in its journal" not in said, said
+        assert session.participants[0].name in said

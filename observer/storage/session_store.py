@@ -126,6 +126,11 @@ class SessionStore:
         """Until every entry written so far is on the disk (or syncing failed); False on a timeout."""
         return self._syncer.wait(timeout) if self._syncer is not None else True
 
+    @property
+    def sync_failed(self) -> bool:
+        """A sync has failed: coding has stopped, and only closing (which writes the checkpoint whole) saves."""
+        return self._syncer is not None and self._syncer.failed is not None
+
     def on_sync_change(self, callback: Callable[[], object] | None) -> None:
         """Call ``callback`` (from the syncer's thread) whenever ``sync_state`` has changed."""
         if self._syncer is not None:
@@ -162,8 +167,14 @@ class SessionStore:
     def _commit(self, operation: Operation, change: Change) -> None:
         if not self.is_open:
             raise StorageError(f"session {self.session_id} is closed")
-        if self._syncer is not None and self._syncer.failed is not None:
-            raise StorageError(self._syncer.failed)  # coding has stopped: the disk lost what it was syncing
+        failed = self._syncer.failed if self._syncer is not None else None
+        if failed is not None:
+            if operation != "auto":
+                raise StorageError(failed)  # coding has stopped: the disk may have lost what it was syncing
+            # The program's own step (the pause made on leaving) after a failed sync: the journal is no longer
+            # to be trusted, so it goes into memory only, for the checkpoint that closing writes whole from there.
+            self.state.apply(operation, change)
+            return
         seq = self.state.seq + 1
         line = (json.dumps(change_doc(change, operation, seq), separators=(",", ":")) + "\n").encode()
         self._append(line)
@@ -266,14 +277,21 @@ class SessionStore:
         self._fold_failed = False
 
     def close(self) -> None:
-        """Wait for the last sync, fold everything into the checkpoint, free the lock. If the last sync failed,
-        the checkpoint (written whole from memory, and synced) saves what it could not."""
+        """Wait for the last sync, fold everything into the checkpoint, free the lock. If a sync failed, the
+        checkpoint (written whole from memory, and synced) saves what it could not; should that fail too, the
+        error names the actions that may be lost (the journal holding them was not confirmed by the disk)."""
         if self._journal_fd < 0:
             return
         try:
             if self._syncer is not None:
                 self._syncer.stop()
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except StorageError as error:
+                if self.sync_failed:
+                    assert self._syncer is not None
+                    raise StorageError(f"{error}: {self._syncer.unconfirmed}") from None
+                raise
         finally:
             os.close(self._journal_fd)
             self._journal_fd = -1

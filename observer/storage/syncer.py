@@ -64,6 +64,7 @@ class JournalSyncer:
         self._waiting: deque[Waiting] = deque()
         self._written = 0
         self._failed: str | None = None
+        self.unconfirmed = ""  # once a sync has failed: which actions it may have lost ("the last 2 actions …")
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="journal-sync", daemon=True)
         self._thread.start()
@@ -173,9 +174,10 @@ class JournalSyncer:
             named = "; ".join(entry.label for entry in waiting[-NAMED_WHEN_FAILED:])
             more = f"{len(waiting) - NAMED_WHEN_FAILED} more and " if len(waiting) > NAMED_WHEN_FAILED else ""
             count = f"the last {len(waiting)} actions" if len(waiting) != 1 else "the last action"
+            self.unconfirmed = f"{count} may not be saved ({more}{named})"
             self._failed = (
-                f"{describe_os_error(error, journal)}: {count} may not be saved ({more}{named}). Coding has "
-                "stopped: note them down, then leave the session (ctrl+w), which tries once more to save them"
+                f"{describe_os_error(error, journal)}: {self.unconfirmed}. Coding has stopped: note them down, then "
+                "leave the session (ctrl+w), which tries once more to save them"
             )
             self._condition.notify_all()
         self._changed()

@@ -173,7 +173,9 @@ class ObserverApp(App[None]):
         if problems:
             self.exit(return_code=1, message="observer: error: " + " ".join(problems))
         else:
-            self.exit()
+            saved = [screen.saving.saved_on_leaving for screen in self.screen_stack if isinstance(screen, CodingScreen)]
+            said = " ".join(note for note in saved if note)
+            self.exit(message=f"observer: {said}" if said else None)
 
     def _leave_on_signal(self, signum: int) -> None:
         self.close_sessions()  # the data is safe from here on, whatever the terminal does next

@@ -679,21 +679,21 @@ class CodingScreen(Screen[None]):
         self._session_closed = True
         now = self.now()
         problems: list[str] = []
+        sync_failed: list[bool] = []  # a sync had failed (the screen may not have looked since)
 
         def finish() -> None:
             if self.coding is None:
                 return
+            sync_failed.append(self.coding.store.sync_failed)
             try:
                 self.coding.close(now)
             except Exception as error:  # everything acknowledged is in the journal already
                 problems.append(str(error))
 
         self.runner.stop(then=finish)
-        if problems:
-            self._close_error = (
-                f"Closing session '{self.session_id}' failed: {problems[-1]}. Everything recorded is kept in its "
-                "journal; it is folded in when the session is next opened."
-            )
+        self._close_error = self.saving.on_leaving(self.session_id, problems, any(sync_failed))
+        if self.saving.saved_on_leaving is not None:
+            self.app.notify(self.saving.saved_on_leaving, timeout=20)
         return self._close_error
 
     def on_unmount(self) -> None:

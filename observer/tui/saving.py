@@ -40,6 +40,7 @@ class SavingShown:
         self.unsaved: frozenset[str] = frozenset()  # contributions whose latest change is not yet on the disk
         self.words: HeaderWords | None = None
         self.failed: str | None = None  # coding has stopped: what the failed sync could not save
+        self.saved_on_leaving: str | None = None  # after a failed sync: leaving saved it all (said on the way out)
         self._show_header, self._show_rows, self._say_failed = show_header, show_rows, say_failed
 
     def look(self, store: SessionStore | None, redraw: bool = True) -> None:
@@ -53,6 +54,25 @@ class SavingShown:
             self._show_header()
         if redraw and rows:
             self._show_rows()
+
+    def on_leaving(self, session_id: str, problems: list[str], sync_failed: bool) -> str | None:
+        """What closing the session says went wrong, if anything; after a failed sync, ``saved_on_leaving`` says
+        that leaving saved what the disk had not confirmed."""
+        sync_failed = sync_failed or self.failed is not None
+        if problems and sync_failed:
+            # The journal is what the disk failed to confirm: nothing can be promised of it.
+            return f"Closing session '{session_id}' failed: {problems[-1]}. Note them down."
+        if problems:
+            return (
+                f"Closing session '{session_id}' failed: {problems[-1]}. Everything recorded is kept in its journal; "
+                "it is folded in when the session is next opened."
+            )
+        if sync_failed:
+            self.saved_on_leaving = (
+                f"Session '{session_id}' saved on leaving: every action is on the disk now, those the disk had not "
+                "confirmed included."
+            )
+        return None
 
     def update(self, state: SyncState, now: float) -> tuple[bool, bool, str | None]:
         """Take in the syncer's state: (the header's words changed, the marked rows changed, why syncing failed if
