@@ -74,13 +74,18 @@ def _archive_files(root: Path) -> Iterator[tuple[Path, PurePosixPath]]:
                 yield path, relative
 
 
-def _read_session(paths: DataPaths, session_id: str, files: list[tuple[Path, PurePosixPath]]) -> dict[str, bytes]:
-    """A session's files as of one moment: read again while a writer folds meanwhile (its checkpoint, journals
-    or header change), so that no backup holds a checkpoint with journals from another moment."""
+def _read_session(paths: DataPaths, session_id: str) -> dict[str, bytes]:
+    """A session's files as of one moment: listed and read again while a writer folds meanwhile (its checkpoint,
+    journals or header change), so that no backup holds a checkpoint with journals from another moment, nor
+    misses a journal a fold made after the archive was first listed."""
     contents: dict[str, bytes] = {}
     for _ in range(READ_ATTEMPTS):
         before = session_stamp(paths, session_id)
         contents = {}
+        files = [
+            (path, PurePosixPath("sessions", session_id, *relative.parts))
+            for path, relative in _archive_files(paths.session_dir(session_id))
+        ]
         for path, relative in files:
             with contextlib.suppress(FileNotFoundError):  # a journal a fold removed: the stamp tells
                 contents[str(relative)] = path.read_bytes()
@@ -112,7 +117,7 @@ def write_backup(root: Path, target: Path, step: Callable[[], None] | None = Non
             for group, files in grouped.items():
                 if group.startswith("sessions/"):
                     session_id = group.split("/", 1)[1]
-                    contents = _read_session(paths, session_id, files)
+                    contents = _read_session(paths, session_id)
                     report.sessions += 1
                     if lock_is_held(paths.lock(session_id)):
                         report.live.append(session_id)

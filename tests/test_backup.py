@@ -211,3 +211,41 @@ def test_backup_and_restore_under_windows_rules(tmp_path: Path, partnership: Cod
     _run(restored, "restore", str(backup))
     assert [c.participant_id for c in Archive(restored).load(session.id).contributions] == [session.participants[0].id]
     assert not windows.violations
+
+
+def test_a_backup_beside_a_session_that_folds_meanwhile_keeps_every_entry(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backup listed every file first and read each session's later: a fold in another window between the
+    two (a new journal made, the old one folded and removed) left the backup with the new checkpoint and no
+    journal at all, so the entries written since the fold were missing from it."""
+    from observer import backup as backup_module
+
+    data_dir = tmp_path / "data"
+    archive = Archive(data_dir)
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    store.fold_every = 5
+    coding = CodingSession(store)
+    for n in range(3):
+        coding.speak(at(n), participant_id=session.participants[n % 4].id)
+    listed = backup_module._archive_files
+    folded: list[bool] = []
+
+    def list_then_fold(root: Path):  # type: ignore[no-untyped-def]
+        found = list(listed(root))
+        if not folded:  # once, right after the archive is first listed
+            folded.append(True)
+            for n in range(3, 8):  # the fifth entry folds; two more go into the next journal
+                coding.speak(at(n), participant_id=session.participants[n % 4].id)
+            store._wait_for_fold()
+        return iter(found)
+
+    monkeypatch.setattr(backup_module, "_archive_files", list_then_fold)
+    backup = tmp_path / "b.zip"
+    _run(data_dir, "backup", str(backup))
+    store.close()
+    restored = tmp_path / "restored"
+    _run(restored, "restore", str(backup))
+    assert len(Archive(restored).load(session.id).contributions) == 8
+
