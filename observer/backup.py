@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import zipfile
@@ -173,8 +174,9 @@ def _folders(names: Iterable[str], under: str) -> int:
     )
 
 
-def verify_backup(path: Path) -> BackupContents:
-    """Check every file of a backup against its manifest; one line naming the first problem otherwise."""
+def verify_backup(path: Path, restoring: bool = False) -> BackupContents:
+    """Check every file of a backup against its manifest; one line naming the first problem otherwise.
+    ``restoring``: also that this platform can write every file under its name."""
     try:
         with zipfile.ZipFile(path) as backup:
             names = backup.namelist()
@@ -191,21 +193,42 @@ def verify_backup(path: Path) -> BackupContents:
             present = set(names) - {MANIFEST}
             if len(names) != len(set(names)):
                 raise InputError(f"{path}: a file is in it twice; it was not made by observer")
+            for name, entry in files.items():
+                if not (
+                    isinstance(entry, dict)
+                    and type(entry.get("size")) is int
+                    and entry["size"] >= 0
+                    and isinstance(entry.get("sha256"), str)
+                ):
+                    raise InputError(f"{path}: its manifest's entry for {name!r} is not a size and a checksum")
+            folded: dict[str, str] = {}
+            for name in sorted(listed) if restoring and (system.WINDOWS or system.MACOS) else ():
+                # Windows and macOS do not tell capitals apart: two such names would be one file there.
+                if (other := folded.setdefault(name.casefold(), name)) != name:
+                    raise InputError(
+                        f"{path}: {other!r} and {name!r} differ only in capitals (one file on Windows and macOS); "
+                        "it was not made by observer"
+                    )
             if present - listed:
                 raise InputError(f"{path}: {sorted(present - listed)[0]} is in it but not in its manifest")
             if listed - present:
                 raise InputError(f"{path}: {sorted(listed - present)[0]} is in its manifest but missing from it")
             for name in sorted(listed):
-                _check_name(path, name)
+                _check_name(path, name, restoring)
+                expected = files[name]
+                damaged = f"{path}: {name} is damaged (its checksum does not match the manifest)"
+                # The size the zip declares first: a member that unpacks to more than the manifest says (a zip
+                # bomb) is refused before a byte of it is unpacked; reading stops at the declared size.
+                if backup.getinfo(name).file_size != expected["size"]:
+                    raise InputError(damaged)
                 digest = hashlib.sha256()
                 size = 0
                 with backup.open(name) as member:
                     while chunk := member.read(CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
-                expected = files[name]
-                if size != expected.get("size") or digest.hexdigest() != expected.get("sha256"):
-                    raise InputError(f"{path}: {name} is damaged (its checksum does not match the manifest)")
+                if size != expected["size"] or digest.hexdigest() != expected["sha256"]:
+                    raise InputError(damaged)
             return BackupContents(str(manifest.get("made_by", "")), str(manifest.get("made_at", "")), files)
     except zipfile.BadZipFile as error:
         raise InputError(f"{path}: not an observer backup, or damaged ({error})") from None
@@ -219,17 +242,32 @@ def verify_backup(path: Path) -> BackupContents:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
-def _check_name(path: Path, name: str) -> None:
-    """A member must name a place inside the data folder, valid on every platform."""
+# Names Windows gives no file or folder (with any extension), and characters it allows in none.
+_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_NOT_IN_NAMES = frozenset('<>:"|?*\\')
+
+
+def _check_name(path: Path, name: str, restoring: bool) -> None:
+    """A member must name a file inside the data folder; one restored must also be one this platform can write
+    as it is named (Windows opens a device for ``con.toml`` and drops a name's trailing dot)."""
     parts = PurePosixPath(name).parts
     if (
         not parts
         or name.startswith("/")
+        or name.endswith("/")
         or "\\" in name
         or any(part in ("", ".", "..") or ":" in part for part in parts)
         or _left_out(PurePosixPath(name))
     ):
         raise InputError(f"{path}: {name!r} would be written outside the data folder; it was not made by observer")
+    for part in parts if restoring else ():
+        if not part.isprintable() or (
+            system.WINDOWS
+            and (part.endswith((".", " ")) or _NOT_IN_NAMES.intersection(part) or _WINDOWS_DEVICE.match(part))
+        ):
+            raise InputError(
+                f"{path}: {name!r} is not a file name observer writes on every platform; it was not made by observer"
+            )
 
 
 def _holds_files(root: Path) -> list[Path]:
@@ -242,7 +280,7 @@ def _holds_files(root: Path) -> list[Path]:
 
 def restore_backup(path: Path, root: Path) -> BackupContents:
     """Bring a backup back into ``root``, which must hold no file; nothing is written unless all of it checks."""
-    contents = verify_backup(path)
+    contents = verify_backup(path, restoring=True)
     found = _holds_files(root)
     if found:
         raise InputError(
@@ -253,6 +291,13 @@ def restore_backup(path: Path, root: Path) -> BackupContents:
     staging = parent / f".observer-restore.{os.getpid()}.{secrets.token_hex(4)}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        needed = sum(int(entry["size"]) for entry in contents.files.values())
+        free = shutil.disk_usage(parent).free
+        if needed > free:
+            raise InputError(
+                f"{path} unpacks to {needed / 1e6:,.1f} MB and {parent} has {free / 1e6:,.1f} MB free; nothing was "
+                "restored"
+            )
         staging.mkdir(mode=0o700)
         with zipfile.ZipFile(path) as backup:
             for name, expected in sorted(contents.files.items()):

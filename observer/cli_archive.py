@@ -8,7 +8,7 @@ import click
 
 from observer.cli_support import Context, Progress, pass_context, warn
 from observer.paths import shown
-from observer.text import plural
+from observer.text import plural, terminal_safe
 
 
 @click.command()
@@ -42,5 +42,5 @@ def restore(context: Context, file: Path) -> None:
     trash = f" and {contents.trashed} deleted in the trash" if contents.trashed else ""
     click.echo(
         f"restored {plural(contents.sessions, 'session')}{trash} ({plural(len(contents.files), 'file')}, made "
-        f"{contents.made_at} by {contents.made_by}) into {shown(context.data_dir)}"
+        f"{terminal_safe(contents.made_at)} by {terminal_safe(contents.made_by)}) into {shown(context.data_dir)}"
     )

@@ -249,3 +249,94 @@ def test_a_backup_beside_a_session_that_folds_meanwhile_keeps_every_entry(
     _run(restored, "restore", str(backup))
     assert len(Archive(restored).load(session.id).contributions) == 8
 
+
+def _hostile_backup(path: Path, members: dict[str, bytes], manifest: dict | None = None, made_by: str = "x") -> Path:
+    """A backup as someone else might make one: members as given, a manifest that says what the test likes."""
+    import hashlib
+
+    files = {name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in members.items()}
+    document = {"format": 1, "made_by": made_by, "made_at": "2026-03-02T10:00:00+00:00", "files": manifest or files}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        archive.writestr("observer-backup.json", json.dumps(document))
+    return path
+
+
+HOSTILE = {
+    "manifest entry not a table": ({"codebooks/a.toml": b"x"}, {"codebooks/a.toml": "nope"}),
+    "manifest size not a number": ({"codebooks/a.toml": b"x"}, {"codebooks/a.toml": {"size": "1", "sha256": "0"}}),
+    "a folder entry": ({"sessions/": b""}, None),
+    "a control character": ({"codebooks/\x1b]0;owned\x07.toml": b"x"}, None),
+}
+# Names Windows cannot write as they are (restored there, con.toml would be the console, s1. would be s1).
+ON_WINDOWS = {
+    "a Windows device name": ({"codebooks/con.toml": b"x"}, None),
+    "a trailing dot": ({"sessions/s1./session.json": b"{}"}, None),
+    "names differing only in capitals": ({"sessions/S1/session.json": b"{}", "sessions/s1/session.json": b"{}"}, None),
+}
+
+
+@pytest.mark.parametrize("case", [*HOSTILE, *ON_WINDOWS], ids=[*HOSTILE, *ON_WINDOWS])
+def test_a_hostile_backup_is_refused_in_one_line(tmp_path: Path, case: str, request: pytest.FixtureRequest) -> None:
+    """Manifests that are not what observer writes, and names it never writes (or Windows cannot: a device name, a
+    trailing dot, two names one folder there) get one line saying what is wrong, never "unexpected
+    AttributeError", never a half-restored folder."""
+    if case in ON_WINDOWS:
+        request.getfixturevalue("windows")
+    members, manifest = {**HOSTILE, **ON_WINDOWS}[case]
+    backup = _hostile_backup(tmp_path / "b.zip", members, manifest)
+    target = tmp_path / "restored"
+    _, error = _run(target, "restore", str(backup), ok=False)
+    assert error.startswith("observer: error:") and len(error.strip().splitlines()) == 1, error
+    assert "unexpected" not in error and "\x1b" not in error and "\x07" not in error, error
+    assert not target.exists() or not any(path.is_file() for path in target.rglob("*"))
+    assert not list(tmp_path.glob(".observer-restore.*"))
+
+
+def test_what_a_backup_says_of_itself_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """The restore's last line quotes who made the backup, from its manifest: an escape sequence there reached the
+    terminal as it was (retitling it, or worse)."""
+    backup = _hostile_backup(tmp_path / "b.zip", {"codebooks/a.toml": b"x"}, made_by="\x1b]0;owned\x07observer 9")
+    said, _ = _run(tmp_path / "restored", "restore", str(backup))
+    assert "\x1b" not in said and "\x07" not in said and "observer 9" in said
+
+
+def test_a_member_larger_than_its_manifest_says_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip bomb: a small file that unpacks to gigabytes, its manifest lying about the size. The check read it
+    all before it compared the size; the size the zip itself declares is compared first now."""
+    big = b"\0" * (8 * 1024 * 1024)
+    backup = _hostile_backup(
+        tmp_path / "b.zip", {"sessions/s1/session.json": big}, {"sessions/s1/session.json": {"size": 2, "sha256": "0"}}
+    )
+    read: list[int] = []
+    real_read = zipfile.ZipExtFile.read
+
+    def counted(self, n=-1):  # type: ignore[no-untyped-def]
+        data = real_read(self, n)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counted)
+    _, error = _run(tmp_path / "restored", "restore", str(backup), ok=False)
+    assert "session.json" in error and len(error.strip().splitlines()) == 1
+    assert sum(read) < len(big) // 4, f"{sum(read):,} bytes unpacked to find out"
+
+
+def test_a_restore_that_would_fill_the_disk_is_refused_first(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil as shutil_module
+
+    data_dir = tmp_path / "data"
+    Archive(data_dir).create_session(make_session(partnership)).close()
+    backup = tmp_path / "b.zip"
+    _run(data_dir, "backup", str(backup))
+    real_usage = shutil_module.disk_usage
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: real_usage(path)._replace(free=1000))
+    target = tmp_path / "restored"
+    _, error = _run(target, "restore", str(backup), ok=False)
+    assert "free" in error and len(error.strip().splitlines()) == 1, error
+    assert not target.exists() or not any(path.is_file() for path in target.rglob("*"))
