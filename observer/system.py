@@ -125,8 +125,18 @@ def long_paths_enabled() -> bool:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` is running. Never ``os.kill(pid, 0)``: on Windows that terminates the process."""
-    return pid > 0 and psutil.pid_exists(pid)
+    """Whether process ``pid`` is running. Never ``os.kill(pid, 0)``: on Windows that terminates the process.
+
+    A process that has ended but not yet been reaped by its parent (a zombie: seconds, after kill -9 under tmux)
+    still has its pid, and holds nothing: it is not running."""
+    if pid <= 0 or not psutil.pid_exists(pid):
+        return False
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, OSError):
+        return True  # it exists, and cannot be asked more (another user's): taken as running
 
 
 def process_started(pid: int) -> float | None:

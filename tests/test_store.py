@@ -255,3 +255,55 @@ def test_listing_holds_one_session_at_a_time(tmp_path: Path) -> None:
     one = peak(lambda: archive.load(ids[0]))
     assert peak(archive.headers) < 2 * one
     assert peak(lambda: list(archive.each_session())) > 4 * one  # all eight kept: the check can fail
+
+
+@pytest.mark.parametrize("left", ["a journal", "a fold under way"])
+def test_an_archive_from_before_journal_generations_reads_and_folds(
+    archive: Archive, partnership: Codebook, left: str
+) -> None:
+    """Sessions written by the previous version hold ``journal.jsonl`` and, after a crash in the middle of a fold,
+    ``journal.jsonl.folding`` (older entries) beside it: every reader reads them, and the first writer folds them
+    into the checkpoint and removes them."""
+    session_id = _code_three(archive, partnership)  # six entries, none folded
+    folder = archive.paths.session_dir(session_id)
+    lines = current_journal(archive, session_id).read_bytes().splitlines(keepends=True)
+    for journal in archive.paths.journals(session_id):
+        journal.unlink()
+    if left == "a journal":
+        (folder / "journal.jsonl").write_bytes(b"".join(lines))
+    else:
+        (folder / "journal.jsonl.folding").write_bytes(b"".join(lines[:4]))
+        (folder / "journal.jsonl").write_bytes(b"".join(lines[4:]))
+    expected = [{"topic": "relational"}] * 3
+    data, warnings = archive.load_with_warnings(session_id)
+    assert [c.codes for c in data.contributions] == expected and warnings == []
+    assert [s.contributions for s in archive.summaries()[0]] == [3]
+    with archive.open_session(session_id) as store:
+        assert [c.codes for c in store.data().contributions] == expected
+        assert not (folder / "journal.jsonl").exists() and not (folder / "journal.jsonl.folding").exists()
+        CodingSession(store).speak(at(100), participant_id=store.session.participants[3].id)
+    assert [path.name for path in archive.paths.journals(session_id)] == ["journal.1.jsonl"]
+    assert len(archive.load(session_id).contributions) == 4
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the zombie in /proc")
+def test_a_holder_that_died_but_was_not_yet_reaped_is_not_live(archive: Archive, partnership: Codebook) -> None:
+    """A process killed (kill -9) stays a zombie until its parent reaps it (seconds, under tmux): its pid exists and
+    its start time matches, so listings took the session for live (recording, its time still counting) although
+    the process held nothing any more."""
+    from observer import system
+    from observer.storage import lock_is_held
+
+    session_id = _code_three(archive, partnership)
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{zombie.pid}/stat").read_text().split()[2] != "Z":
+            assert time.monotonic() < deadline, "the child never became a zombie"
+            time.sleep(0.01)
+        note = {"pid": zombie.pid, "host": system.host_name(), "started": system.process_started(zombie.pid)}
+        archive.paths.lock_holder(session_id).write_text(json.dumps(note))
+        assert not lock_is_held(archive.paths.lock(session_id))
+        assert archive.load(session_id).session.status.value == "paused"
+    finally:
+        zombie.wait()
