@@ -161,7 +161,7 @@ def test_readers_listing_while_the_writer_folds_see_every_entry(
     """Another window lists and reads the session over and over while this one codes and folds every few keys:
     each read sees at least what was written before it began, never an error, never a file it cannot open."""
     if rules == "windows":
-        request.getfixturevalue("windows")
+        request.getfixturevalue("windows").readers_beside()  # the readers here are the other program
     archive = Archive(tmp_path / "data")
     session = make_session(partnership)
     store = archive.create_session(session)

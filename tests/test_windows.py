@@ -102,6 +102,7 @@ def test_folding_while_another_program_reads_the_journal(
     store = archive.open_session(session.id)
     store.fold_every = 5
     coding = CodingSession(store)
+    windows.readers_beside()
     reader = current_journal(archive, session.id).open("rb")  # another program reading, held open throughout
     try:
         ids = [coding.speak(at(n), participant_id=session.participants[n % 4].id).id for n in range(23)]
@@ -123,6 +124,7 @@ def test_trash_and_restore(tmp_path: Path, partnership: Codebook, windows: Windo
     session = make_session(partnership)
     archive.create_session(session).close()
     # A listing in another window holds the checkpoint for a moment as the session is deleted.
+    windows.readers_beside()
     reader = archive.paths.checkpoint(session.id).open("rb")
     threading.Timer(0.1, reader.close).start()
     trashed = archive.trash_session(session.id)

@@ -105,6 +105,7 @@ class WindowsRules:
         self.kill_calls: list[tuple[int, int]] = []
         self.console_handlers: list[Callable[[int], bool]] = []
         self.violations: list[str] = []
+        self.readers_played = False  # see ``readers_beside``
         self._fds: dict[int, tuple[Identity, str]] = {}  # descriptor -> (identity, path) while open
         self._files: list[tuple[weakref.ref[Any], Identity, str]] = []
         self._real = {name: getattr(os, name) for name in ("open", "close", "rename", "replace", "unlink", "rmdir")}
@@ -262,5 +263,14 @@ class WindowsRules:
         its own, each in turn until one says it handled it."""
         return any(handler(event) for handler in list(reversed(self.console_handlers)))
 
+    def readers_beside(self) -> None:
+        """The test plays another program holding files open: the sharing violations it causes are expected (and
+        waited out or left for later by the code under test), not the code's own."""
+        self.readers_played = True
+
     def check(self) -> None:
+        """At the end of every test under these rules: no ``os.kill``, and, unless the test played a reader, no
+        file renamed, replaced or removed while this process held it open, and none opened in text mode."""
         assert not self.kill_calls, f"os.kill was called: {self.kill_calls}"
+        if not self.readers_played:
+            assert not self.violations, f"what Windows would refuse: {self.violations}"
