@@ -252,3 +252,41 @@ def test_leaving_after_a_failed_sync_on_a_disk_still_failing_says_what_may_be_lo
     said = str(raised.value)
     assert "session.json" in said and "may not be saved" in said and f"speaker: {session.participants[0].name}" in said
     assert not store.is_open and not archive.paths.lock_holder(session.id).exists()
+
+
+def test_a_journal_whose_close_fails_counts_as_a_failed_sync_and_is_closed_once(
+    tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network folder reports a write the server refused when the file is closed (EIO from close). The journal a
+    fold rotated away was then taken for saved, and stayed in the list of journals still to close: closing the
+    session closed its descriptor number a second time, by then perhaps another file's (the new journal's)."""
+    from observer.storage import syncer as syncer_module
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    store = archive.create_session(session)
+    store.fold_every = 2
+    coding = CodingSession(store)
+    first_journal_fd = store._journal_fd
+    closed: list[int] = []
+    real_close = os.close
+
+    def close(fd: int) -> None:
+        closed.append(fd)
+        real_close(fd)
+        if fd == first_journal_fd and closed.count(fd) == 1:
+            raise OSError(errno.EIO, "Input/output error")  # closed all the same, as close(2) does
+
+    class SyncersOs:  # the syncer's view of os: its closes seen, the rest as they are
+        def __getattr__(self, name: str) -> object:
+            return close if name == "close" else getattr(os, name)
+
+    monkeypatch.setattr(syncer_module, "os", SyncersOs())
+    coding.speak(at(0), participant_id=session.participants[0].id)
+    coding.speak(at(1), participant_id=session.participants[1].id)  # the second entry folds: journal 1 retires
+    store.wait_synced(timeout=10)
+    store._wait_for_fold()
+    failed = store.sync_state().failed
+    assert failed is not None and "journal.1.jsonl: Input/output error" in failed
+    store.close()
+    assert closed.count(first_journal_fd) == 1, "a descriptor was closed twice"

@@ -61,6 +61,7 @@ class JournalSyncer:
         self._current = (journal_fd, journal)
         self._retired: list[tuple[int, Path]] = []  # journals rotated away: synced once more, then closed here
         self._new_name = False  # the current journal's name is not yet synced in its folder
+        self._syncing = journal  # the journal being synced (or closed), for the message should that fail
         self._waiting: deque[Waiting] = deque()
         self._written = 0
         self._failed: str | None = None
@@ -147,7 +148,7 @@ class JournalSyncer:
             try:
                 self._sync(retired, current, new_name)
             except OSError as error:
-                self._fail(error, current[1])
+                self._fail(error, self._syncing)
                 return
             with self._condition:
                 if new_name and self._current == current:
@@ -159,11 +160,15 @@ class JournalSyncer:
 
     def _sync(self, retired: list[tuple[int, Path]], current: tuple[int, Path], new_name: bool) -> None:
         for journal in retired:  # older entries first: a newer journal never counts as saved before an older one
+            self._syncing = journal[1]
             system.sync_file(journal[0])
-            os.close(journal[0])
             with self._condition:
+                # Out of the list before it is closed: close(2) frees the descriptor even when it reports an
+                # error (a network folder's refused write), and ``stop`` must not close that number again.
                 self._retired.remove(journal)
                 self._condition.notify_all()
+            os.close(journal[0])
+        self._syncing = current[1]
         if new_name:
             system.sync_names(self.folder)
         system.sync_file(current[0])
