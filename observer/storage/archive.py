@@ -116,7 +116,7 @@ class Archive:
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         try:
-            state, journal = read_session_state(self.paths, session_id)
+            state, journal = read_session_state(self.paths, session_id, writing=True)
         except BaseException:
             lock.release()
             raise

@@ -41,6 +41,12 @@ def move_aside(path: Path) -> Path:
     return target
 
 
+def torn_tail_warning(path: Path) -> str:
+    """What a reader says of a journal whose last line is incomplete (beside a live writer it is not said: the
+    writer is in the middle of that line)."""
+    return f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
+
+
 class MissingEntries(ValueError):
     """A whole entry whose predecessors are not there: damage, never a torn write."""
 
@@ -67,7 +73,7 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
     except OSError as error:
         raise StorageError(f"{path}: cannot read: {error.strerror or error}") from None
     result = JournalRead(size=len(raw))
-    torn = f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
+    torn = torn_tail_warning(path)
     lines = raw.split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     for number, line in enumerate(complete, start=1):

@@ -9,17 +9,19 @@ from observer.errors import StorageError
 from observer.models import SessionStatus
 from observer.paths import DataPaths
 from observer.storage.checkpoint import read_checkpoint
-from observer.storage.journal import JournalRead, replay_journals, set_aside_files
+from observer.storage.journal import JournalRead, replay_journals, set_aside_files, torn_tail_warning
 from observer.storage.lock import lock_is_held
 from observer.storage.state import SessionState, paused_at_last_moment
 from observer.text import terminal_safe
 
 
-def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState, JournalRead]:
+def read_session_state(paths: DataPaths, session_id: str, writing: bool = False) -> tuple[SessionState, JournalRead]:
     """The session as stored: checkpoint plus journal. Never changes a file; damage becomes warnings.
 
     A session left recording by a process that is no longer running is shown paused at its last recorded
-    moment (see ``paused_at_last_moment``), so that no reader counts time nobody observed.
+    moment (see ``paused_at_last_moment``), so that no reader counts time nobody observed. Beside a live writer
+    an incomplete last line is the line being written, not a crash's, and is passed over without a word;
+    ``writing``: the writer itself is reading, at opening, where such a line is a crash's.
     """
     checkpoint = paths.checkpoint(session_id)
     directory = paths.session_dir(session_id)
@@ -44,7 +46,11 @@ def read_session_state(paths: DataPaths, session_id: str) -> tuple[SessionState,
         f"{directory.name}/{path.name} holds damaged data set aside earlier; what could be read is in the session"
         for path in aside
     ]
-    if state.session.status == SessionStatus.RECORDING and not lock_is_held(paths.lock(session_id)):
+    live = not writing and lock_is_held(paths.lock(session_id))
+    journals = paths.journals(session_id)
+    if live and journals:
+        state.warnings = [warning for warning in state.warnings if warning != torn_tail_warning(journals[-1])]
+    if state.session.status == SessionStatus.RECORDING and not writing and not live:
         interrupted = paused_at_last_moment(state)
         assert interrupted is not None
         state.session = interrupted
