@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from observer import system
-from observer.errors import CorruptFileError, InputError, StorageError
+from observer.errors import CorruptFileError, InputError, SessionBeingMade, StorageError
 from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
 from observer.models import Codebook, Session, SessionData, SessionStatus
 from observer.paths import DataPaths
@@ -92,8 +92,8 @@ class Archive:
             raise StorageError(describe_os_error(error, directory)) from None
         lock = SessionLock(self.paths.lock(session.id), session.id)
         try:
+            lock.acquire()  # at once: a reader takes a locked folder without a checkpoint for one being made
             fsync_dir(self.paths.sessions)
-            lock.acquire()
             state = SessionState(session=session, contributions={})
             AtomicJSONStorage(self.paths.checkpoint(session.id)).write(checkpoint_tables(state))
             return SessionStore(self.paths, state, lock)
@@ -195,6 +195,8 @@ class Archive:
         for session_id in self.session_ids():
             try:
                 data, warnings = self.load_with_warnings(session_id)
+            except SessionBeingMade:
+                continue  # not there yet: the next listing has it
             except StorageError as error:
                 yield None, [SessionProblem(session_id, str(error))]
                 continue
@@ -224,6 +226,8 @@ class Archive:
                 without_header += not self.paths.header(session_id).exists()
                 try:
                     data, warnings = self.load_with_warnings(session_id)
+                except SessionBeingMade:
+                    continue  # not there yet: the next listing has it
                 except StorageError as error:
                     problems.append(SessionProblem(session_id, str(error)))
                     continue

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 from pathlib import Path
 
-from observer.errors import StorageError
+from observer.errors import SessionBeingMade, StorageError
 from observer.models import SessionStatus
 from observer.paths import DataPaths
 from observer.storage.checkpoint import read_checkpoint
@@ -27,6 +29,8 @@ def read_session_state(paths: DataPaths, session_id: str, writing: bool = False)
     directory = paths.session_dir(session_id)
     aside = set_aside_files(directory)
     if not checkpoint.exists():
+        if not aside and not paths.journals(session_id) and _being_made(paths, session_id):
+            raise SessionBeingMade(f"session {session_id} is being made in another window")
         raise StorageError(missing_checkpoint(paths, session_id, aside))
     for _ in range(READ_ATTEMPTS):
         # A writer may fold while this reads: a checkpoint replaced meanwhile (and the journal it folded gone)
@@ -58,6 +62,24 @@ def read_session_state(paths: DataPaths, session_id: str, writing: bool = False)
 
 
 READ_ATTEMPTS = 3
+# A folder without a checkpoint changed this recently may be one whose maker has only just made it (the lock it
+# takes at once, and the note naming it, come a moment after the folder).
+JUST_MADE_SECONDS = 10.0
+_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _being_made(paths: DataPaths, session_id: str) -> bool:
+    """Whether a session folder without a checkpoint or journal is one its maker (a new session, the demo, an
+    import) is still writing: it holds the lock from the moment the folder exists until the checkpoint is there."""
+    if not _SESSION_ID.match(session_id):
+        return False  # no maker of observer's names a folder so
+    if lock_is_held(paths.lock(session_id)):
+        return True
+    try:
+        changed = os.stat(paths.session_dir(session_id)).st_mtime
+    except OSError:
+        return False
+    return abs(time.time() - changed) < JUST_MADE_SECONDS
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
