@@ -2,9 +2,12 @@
 
 Inside ``App.run_test``: a key is injected with ``App.simulate_key`` and the clock stops when the screen's
 widgets show its effect (a new log row for a speaker key, the code in the log row for a code key). The
-action itself (validation, journal append and fsync, the summary for the live panel) is inside the time.
-"painted" goes on to the end of the first screen update after that: the terminal has been sent the frame.
-Usage: python bench/tui_latency.py [--presses N] [--contributions N] [--collections]
+action itself (validation, the journal write, the summary for the live panel) is inside the time; the journal's
+sync runs beside it, on a thread of its own. "painted" goes on to the end of the first screen update after that:
+the terminal has been sent the frame. ``--slow-disk SECONDS`` makes every sync of a journal take that much
+longer (the platform module's sync is wrapped from here; the app knows nothing of it), as a laptop's disk with
+BitLocker and antivirus, or a network home folder, can.
+Usage: python bench/tui_latency.py [--presses N] [--contributions N] [--slow-disk SECONDS] [--collections]
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import argparse
 import asyncio
 import datetime as dt
 import gc
+import os
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from observer import system
 from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.roster import RosterEntry, build_session
@@ -77,13 +82,35 @@ async def wait_until(condition, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.0005)
 
 
+def slow_journal_syncs(seconds: float) -> None:
+    """Every sync of a session's journal takes ``seconds`` longer (other syncs as they were)."""
+    real_sync = system.sync_file
+
+    def sync(fd: int) -> None:
+        if is_journal(fd):
+            time.sleep(seconds)
+        real_sync(fd)
+
+    system.sync_file = sync  # type: ignore[assignment]
+
+
+def is_journal(fd: int) -> bool:
+    """Whether ``fd`` is a session's journal (where the system cannot say which file it is, every one is)."""
+    try:
+        return os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("journal.")
+    except OSError:
+        return not os.path.isdir("/proc/self/fd")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(presses: int, contributions: int, fold_every: int) -> dict[str, list[float]]:
+async def measure(presses: int, contributions: int, fold_every: int, slow_disk: float) -> dict[str, list[float]]:
     archive, session_id = prepared_archive(contributions)
+    if slow_disk:
+        slow_journal_syncs(slow_disk)
     store = archive.open_session(session_id)
     store.fold_every = fold_every
     app = ObserverApp(archive, start="coding", session_id=session_id, store=store)
@@ -128,6 +155,9 @@ def main() -> None:
         "--fold-every", type=int, default=FOLD_EVERY, help="journal entries between folds (fewer: more folds measured)"
     )
     parser.add_argument(
+        "--slow-disk", type=float, default=0.0, metavar="SECONDS", help="every journal sync takes this much longer"
+    )
+    parser.add_argument(
         "--collections", action="store_true", help="also list the cyclic collector's five longest pauses"
     )
     args = parser.parse_args()
@@ -143,10 +173,11 @@ def main() -> None:
         gc.callbacks.append(timed)
     record_frames()
     with tuned_for_live_coding():  # as the app's entry point runs it
-        times = asyncio.run(measure(args.presses, args.contributions, args.fold_every))
+        times = asyncio.run(measure(args.presses, args.contributions, args.fold_every, args.slow_disk))
     print(
         f"session already holding {args.contributions:,} contributions; {args.presses} presses of each kind; "
         f"a fold every {args.fold_every} entries"
+        + (f"; every journal sync {args.slow_disk:g} s slower" if args.slow_disk else "")
     )
     print(f"{'key':<15} | {'median':>9} | {'p99':>9} | {'max':>9}")
     for kind, values in times.items():

@@ -237,6 +237,15 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
                         "names)"
                     )
             session_id = data.session.id
+            same_folder = next((t for t in taken if t != session_id and t.casefold() == session_id.casefold()), None)
+            if same_folder is not None and session_id not in taken:
+                # Windows and macOS do not tell capitals apart in names: it would be the other session's folder.
+                copy_id = _conflict_id(session_id, taken)
+                taken.add(copy_id)
+                plan[(path, digest)] = (session_id, copy_id)
+                capitals = f"differs from session {same_folder} only in capitals (one folder on Windows and macOS)"
+                report.conflicts.append((session_id, copy_id, capitals))
+                continue
             if session_id not in taken:
                 plan[(path, digest)] = (session_id, session_id)
                 incoming[session_id] = digest
@@ -294,6 +303,6 @@ def _conflict_id(session_id: str, taken: set[str]) -> str:
     while True:
         suffix = f"-conflict{counter}"
         candidate = session_id[: RECORD_ID_MAX - len(suffix)].rstrip(".") + suffix
-        if candidate not in taken:
+        if candidate.casefold() not in {name.casefold() for name in taken}:
             return candidate
         counter += 1

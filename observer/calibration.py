@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from observer import agreement as agreement_module
-from observer import metrics
+from observer import metrics, system
 from observer.agreement import FLAG_PREFIX, SPEAKER, Agreement, speaker_of
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
@@ -236,7 +236,7 @@ def record(root: Path, result: Calibration, at: dt.datetime) -> None:
     path = root / HISTORY_FILE
     try:
         root.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | system.BINARY, 0o600)
         try:
             os.write(descriptor, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
             os.fsync(descriptor)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from observer import system
 from observer.errors import ObserverError
 from observer.paths import DataPaths
 from observer.storage import Archive
@@ -109,7 +110,7 @@ class ObserverGroup(click.Group):
             raise
         except BrokenPipeError:
             # The reader went away (``| head``): not an error worth a message.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY | system.BINARY), sys.stdout.fileno())
             raise SystemExit(0) from None
         except ObserverError as error:
             fail(str(error))

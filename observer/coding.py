@@ -242,8 +242,12 @@ class CodingSession:
         organisation_id = self._speaker_organisation(participant_id, organisation_id)
         running = self.running()
         if running is not None and participant_id is not None and running.participant_id == participant_id:
-            name = self.session.participant(participant_id)
-            raise ActionRefused(f"{name.name if name else participant_id} is already speaking")
+            # The same person again under a new agenda item (the chair's "moving on to item 2") is a new
+            # contribution, filed under that item; within one item it is a key pressed twice.
+            item_now = self.session.agenda_item_at(self.session.clock_at(at))
+            if (item_now.id if item_now else None) == running.agenda_item_id:
+                name = self.session.participant(participant_id)
+                raise ActionRefused(f"{name.name if name else participant_id} is already speaking")
         started = self._with_clock_running(at)
         header = started or self.session
         start_s = header.clock_at(at)

@@ -17,6 +17,10 @@ class StorageError(ObserverError):
     """The archive could not be read or written; nothing already stored was changed."""
 
 
+class SessionBeingMade(StorageError):
+    """A session folder whose maker (a new session, the demo, an import) is still writing its first checkpoint."""
+
+
 class SessionLockedError(StorageError):
     """Another live process has the session open for writing."""
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from observer import system
 from observer.errors import StorageError
 
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
@@ -31,12 +32,8 @@ def describe_os_error(error: OSError, path: Path) -> str:
 
 
 def fsync_dir(directory: Path) -> None:
-    """Make a rename or a new file in ``directory`` survive a power cut."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a rename or a new file in ``directory`` survive a power cut (where the platform needs telling)."""
+    system.sync_names(directory)
 
 
 def temp_path_for(path: Path) -> Path:
@@ -44,22 +41,27 @@ def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def atomic_replace(
+    path: Path, write: Callable[[BinaryIO], object], check: Callable[[Path], object] | None = None
+) -> None:
     """Write ``path`` through a temporary file: readers see the old file or the new one, never half of one.
 
+    ``check`` reads the written file back before it takes the name (and raises if it is not what was meant).
     On any failure the temporary file is removed, the old file is untouched and StorageError says why.
     """
     temp = temp_path_for(path)
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | system.BINARY, 0o600)
         with contextlib.suppress(OSError, AttributeError):  # no fchmod on older Windows Pythons
             # A file replaced keeps its permissions (an export someone shared stays shared).
             os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+            system.sync_file(handle.fileno())
+        if check is not None:
+            check(temp)
+        system.replace(temp, path)
         fsync_dir(path.parent)
     except BaseException as error:  # Ctrl-C included: no temporary file is left behind
         with contextlib.suppress(OSError):
@@ -69,16 +71,28 @@ def atomic_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Replace a file that is only a cache or a note (a listing's header, a lock's holder) atomically, without
+    syncing it: a reader sees the old file or the new one, and one lost to a power cut is simply not trusted.
+    On failure the temporary file is removed and the OSError raised."""
+    temp = temp_path_for(path)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, owned by someone else
-    return True
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | system.BINARY, 0o600)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        finally:
+            os.close(fd)
+        system.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def pid_alive(pid: int) -> bool:
+    return system.pid_alive(pid)
 
 
 def remove_stale_temp_files(directory: Path) -> list[Path]:

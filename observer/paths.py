@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from observer import system
 from observer.errors import InputError
+from observer.text import export_name
 
 DATA_DIR_ENV = "OBSERVER_DATA_DIR"
 
@@ -22,12 +25,48 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("observer", appauthor=False)
 
 
+def export_path(folder: Path, stem: str, suffix: str = ".xlsx") -> Path:
+    """A file in ``folder`` named from a title (``text.export_name``), short enough that the whole path stays under
+    Windows' limit where long paths are off (the name gives way; a folder that long needs another folder)."""
+    limit = 120
+    if not system.long_paths_enabled():
+        limit = min(limit, max(8, system.MAX_PATH - 1 - len(str(folder)) - len(os.sep) - len(suffix) - 1))
+    return folder / export_name(stem, suffix, limit)
+
+
 def shown(path: Path) -> str:
     """A path as a person reads it: from "~" when it is under the home folder (a narrow screen has room for it)."""
     try:
         return f"~{os.sep}{path.relative_to(Path.home())}"
     except (ValueError, RuntimeError):  # elsewhere, or no home folder to speak of
         return str(path)
+
+
+OLDER_JOURNALS = ("journal.jsonl.folding", "journal.jsonl")  # what versions before generations wrote
+_GENERATION = re.compile(r"^journal\.(?P<generation>[0-9]{1,18})\.jsonl$")
+
+
+def journal_generation(path: Path) -> int | None:
+    """A journal's generation from its name; older versions' journals count as generation 0, other files None."""
+    if path.name in OLDER_JOURNALS:
+        return 0
+    match = _GENERATION.match(path.name)
+    return int(match["generation"]) if match else None
+
+
+def journal_files(directory: Path) -> list[Path]:
+    """The journals in ``directory``, in the order they are replayed."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    older = [directory / name for name in OLDER_JOURNALS if name in names]
+    generations = sorted(
+        (generation, directory / name)
+        for name in names
+        if (match := _GENERATION.match(name)) and (generation := int(match["generation"])) > 0
+    )
+    return older + [path for _, path in generations]
 
 
 @dataclass(frozen=True)
@@ -53,12 +92,20 @@ class DataPaths:
     def checkpoint(self, session_id: str) -> Path:
         return self.session_dir(session_id) / "session.json"
 
-    def journal(self, session_id: str) -> Path:
-        return self.session_dir(session_id) / "journal.jsonl"
+    def journal(self, session_id: str, generation: int) -> Path:
+        """The journal of one generation: a fold starts the next generation rather than renaming the journal (a
+        file held open cannot be renamed on Windows), and removes the ones it folded."""
+        return self.session_dir(session_id) / f"journal.{generation}.jsonl"
 
-    def folding_journal(self, session_id: str) -> Path:
-        """The journal a fold is folding into the checkpoint, while new entries go to a fresh one."""
-        return self.session_dir(session_id) / "journal.jsonl.folding"
+    def journals(self, session_id: str) -> list[Path]:
+        """The session's journals in the order they are replayed: those of older versions (a fold's
+        ``journal.jsonl.folding``, then ``journal.jsonl``), then each generation in turn."""
+        return journal_files(self.session_dir(session_id))
+
+    def lock_holder(self, session_id: str) -> Path:
+        """Who holds the session's lock (pid, host, since): beside the lock, since Windows lets nobody else
+        read a locked file."""
+        return self.session_dir(session_id) / "session.holder"
 
     def header(self, session_id: str) -> Path:
         """What a listing needs of the session, kept by its writer (a cache: see storage/header.py)."""

@@ -72,14 +72,25 @@ def existing_like(typed: str, existing: Sequence[str]) -> str | None:
     return min(starting, key=len) if starting else None
 
 
+# Names Windows keeps for devices, whatever their extension ("con.xlsx" opens the console, not a file).
+RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{device}{number}" for device in ("com", "lpt") for number in "0123456789¹²³"}
+)
+MAX_NAME_BYTES = 255  # a name's length on Linux and macOS (in UTF-8 bytes); Windows' 255 UTF-16 units is less strict
+
+
 def export_name(stem: str, suffix: str = ".xlsx", limit: int = 120) -> str:
-    """A file name from a title, whole words kept: "observer-2026-11-05-Board, November" ->
-    "observer-2026-11-05-board-november.xlsx"; a very long one ends at a word, never inside one."""
+    """A file name from a title, whole words kept, valid on every platform: "observer-2026-11-05-Board, November"
+    -> "observer-2026-11-05-board-november.xlsx". Only letters, digits and hyphens (none of Windows' ``<>:"/\\|?*``,
+    no trailing dot or space), never a device name, at most ``limit`` characters and 255 bytes before the suffix;
+    a very long one ends at a word, never inside one."""
     words = "".join(ch if ch.isalnum() or ch == "-" else " " for ch in stem.casefold()).split()
     name = ""
     for word in words:
         joined = f"{name}-{word}" if name else word
-        if len(joined) > limit:
+        if len(joined) > limit or len(f"{joined}{suffix}_".encode()) > MAX_NAME_BYTES:
             break
         name = joined
-    return (name or "observer") + suffix
+    name = name or "observer"
+    return f"{name}_{suffix}" if name in RESERVED_NAMES else name + suffix

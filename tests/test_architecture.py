@@ -21,6 +21,7 @@ APP_AND_REPORT = (
     "observer.cli",
     "observer.cli_support",
     "observer.cli_analysis",
+    "observer.cli_archive",
     "observer.__main__",
     "observer.report",
 )

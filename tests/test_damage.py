@@ -14,7 +14,7 @@ from observer.metrics import summarise
 from observer.models import Codebook, SessionStatus
 from observer.storage import Archive
 
-from .conftest import at, make_session
+from .conftest import at, crash, current_journal, make_session
 
 
 def _crashed_session(archive: Archive, partnership: Codebook, speakers: int = 3) -> str:
@@ -25,8 +25,7 @@ def _crashed_session(archive: Archive, partnership: Codebook, speakers: int = 3)
     for second, participant in enumerate(session.participants[:speakers]):
         coding.speak(at(second * 10), participant_id=participant.id)
         coding.set_code(at(second * 10 + 1), "topic", "relational")
-    os.close(store._journal_fd)
-    store._lock.release()
+    crash(store)
     return session.id
 
 
@@ -48,7 +47,7 @@ def _damage_line(journal: Path, index: int) -> bytes:
 
 def test_reads_of_a_damaged_journal_change_nothing_and_agree(archive: Archive, partnership: Codebook) -> None:
     session_id = _crashed_session(archive, partnership)
-    _damage_line(archive.paths.journal(session_id), 3)
+    _damage_line(current_journal(archive, session_id), 3)
     before = _files(archive)
     seen = []
     for _ in range(3):
@@ -64,12 +63,12 @@ def test_reads_of_a_damaged_journal_change_nothing_and_agree(archive: Archive, p
 
 def test_writer_folds_good_entries_then_sets_the_damaged_journal_aside(archive: Archive, partnership: Codebook) -> None:
     session_id = _crashed_session(archive, partnership)
-    journal = archive.paths.journal(session_id)
+    journal = current_journal(archive, session_id)
     damaged = _damage_line(journal, 3)
     with archive.open_session(session_id) as store:
         assert len(store.contributions) == 2
         assert any("moved aside" in warning for warning in store.state.warnings)
-    aside = list(journal.parent.glob("journal.jsonl.*.corrupt"))
+    aside = list(journal.parent.glob("journal.*.corrupt"))
     assert len(aside) == 1 and aside[0].read_bytes() == damaged  # the original bytes, whole
     data, warnings = archive.load_with_warnings(session_id)
     assert len(data.contributions) == 2  # what was readable stays readable
@@ -114,8 +113,7 @@ def test_undoing_an_agenda_item_across_an_interruption_keeps_the_clock_paused(
     coding = CodingSession(store)
     coding.speak(at(0), participant_id=session.participants[0].id)
     coding.start_agenda_item(at(30), "Finance")
-    os.close(store._journal_fd)
-    store._lock.release()
+    crash(store)
     with archive.open_session(session.id) as store:
         coding = CodingSession(store)
         coding.recover_after_interruption(at(5000))
@@ -134,10 +132,10 @@ def test_missing_checkpoint_with_a_journal_is_reported(archive: Archive, partner
     assert "journal" in problems[0].message and "kept" in problems[0].message
     with pytest.raises(StorageError, match="missing"):
         archive.open_session(session_id)
-    assert archive.paths.journal(session_id).exists()
+    assert current_journal(archive, session_id).exists()
 
 
-@pytest.mark.parametrize("failing", ["pwrite", "fsync"])
+@pytest.mark.parametrize("failing", ["write", "fsync"])
 def test_new_session_on_a_full_disk_leaves_no_folder(
     archive: Archive, partnership: Codebook, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -174,7 +172,7 @@ def test_export_says_once_what_it_read_around(
     from observer.export import session_rows
 
     session_id = _crashed_session(archive, partnership)
-    _damage_line(archive.paths.journal(session_id), 4)
+    _damage_line(current_journal(archive, session_id), 4)
     before = _files(archive)
     monkeypatch.setattr(session_rows, "HELPER_FROM_BYTES", 0 if helper else 10**12)
     output = tmp_path / "out.xlsx"

@@ -4,7 +4,6 @@ and they all agree on what they read."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from observer.demo import generate_demo
 from observer.models import Codebook
 from observer.storage import Archive
 
-from .conftest import at, make_session
+from .conftest import at, crash, make_session
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +36,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for second in range(12):
         coding.speak(at(second * 7), participant_id=session.participants[second % 4].id)
         coding.set_code(at(second * 7 + 1), "orientation", "partnership_first")
-    os.close(store._journal_fd)
-    store._lock.release()
+    crash(store)
     return root
 
 

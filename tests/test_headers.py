@@ -4,7 +4,6 @@ came between a journal append, a fold and the header; and a listing never writes
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from unittest import mock
 
@@ -20,7 +19,7 @@ from observer.storage import Archive, SessionStore
 from observer.storage import header as header_module
 from observer.storage import session_store as session_store_module
 
-from .conftest import at, make_session
+from .conftest import at, crash, make_session
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -28,10 +27,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _kill(store: SessionStore) -> None:
-    store._wait_for_fold()  # a fold's files are written atomically: killed, it is as if done or not begun
-    os.close(store._journal_fd)
-    store._journal_fd = -1
-    store._lock.release()
+    crash(store)
 
 
 def _listed(root: Path) -> dict[str, int]:
@@ -179,7 +175,7 @@ def test_streamed_exports_are_the_documents_they_always_were(tmp_path: Path) -> 
 
 
 def test_a_fold_under_way_is_counted_by_the_listing(tmp_path: Path, partnership: Codebook) -> None:
-    """While a fold runs (or after one failed) the entries are in ``journal.jsonl.folding`` and the checkpoint is
+    """While a fold runs (or after one failed) the entries are in the older journal generation and the checkpoint is
     still the one the header was written from: the header must not be trusted then."""
     root = tmp_path / "data"
     archive = Archive(root)
@@ -192,7 +188,7 @@ def test_a_fold_under_way_is_counted_by_the_listing(tmp_path: Path, partnership:
     for second in range(3):
         coding.speak(at(2 + second), participant_id=session.participants[second].id)
         coding.toggle_clock(at(2.5 + second))
-    os.replace(archive.paths.journal(session.id), archive.paths.folding_journal(session.id))
-    archive.paths.journal(session.id).touch()  # as a rotation leaves them, the fold not yet written
+    generation = len(archive.paths.journals(session.id))
+    archive.paths.journal(session.id, generation + 1).touch()  # as a rotation leaves them, the fold not yet written
     assert _listed(root) == {session.id: 3}
     _kill(store)

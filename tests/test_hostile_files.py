@@ -5,7 +5,6 @@ analyses that could still print real names."""
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -101,7 +100,7 @@ def test_an_xlsx_export_killed_midway_leaves_no_personal_data_in_the_temporary_f
     deadline = time.monotonic() + 60
     while not list(out.parent.glob(".observer-scratch.*/*")) and time.monotonic() < deadline:
         time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
+    process.kill()  # SIGKILL; on Windows TerminateProcess
     process.wait()
     assert not list(temp.iterdir()), "openpyxl's sheet files went to the shared temporary folder"
     left = list(out.parent.glob(".observer-scratch.*"))

@@ -19,7 +19,7 @@ from observer.coding import ActionRefused, CodingSession
 from observer.live_balance import LiveBalance, LiveBalanceTracker, live_balance
 from observer.storage import Archive, MemorySessionStore
 
-from .conftest import at, make_session
+from .conftest import at, current_journal, make_session
 
 ACTIONS = st.lists(
     st.tuples(
@@ -116,7 +116,7 @@ def test_the_memory_store_writes_what_the_archive_would(actions: list[tuple[str,
                 same_ids = patch("observer.coding.new_id", lambda prefix, c=counter: f"{prefix}{next(c):012d}")
                 with same_ids, contextlib.suppress(ActionRefused):
                     _apply(coding, moment, action, choice)
-        written = archive.paths.journal(session.id).read_bytes()
+        written = current_journal(archive, session.id).read_bytes()
         assert b"".join(in_memory.journal) == written
         assert in_memory.data() == on_disk.data()
         on_disk.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -18,6 +17,8 @@ from observer.models import Codebook, SessionStatus
 from observer.storage import Archive, lock_is_held
 
 from .conftest import REPO, make_session
+
+pty = pytest.importorskip("pty", reason="needs a pseudo-terminal (POSIX)")
 
 CTRL_Q = b"\x11"
 
@@ -96,7 +97,7 @@ def _assert_closed(data_dir: Path, session_id: str) -> None:
     assert [c.codes for c in data.contributions] == [{"orientation": "partnership_first"}]
     assert not lock_is_held(archive.paths.lock(session_id))
     # Folded and closed by its own process, not paused by a later reader: the journal is empty.
-    assert archive.paths.journal(session_id).stat().st_size == 0
+    assert all(journal.stat().st_size == 0 for journal in archive.paths.journals(session_id))
 
 
 def test_ctrl_q_on_the_coding_screen_ends_the_process_and_closes_the_session(recorded: tuple[Path, str]) -> None:
@@ -158,3 +159,22 @@ def test_resume_that_cannot_open_exits_with_one_line(recorded: tuple[Path, str],
     assert done.returncode != 0
     assert done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("observer: error:")
+
+
+def test_keys_typed_ahead_of_ctrl_q_are_saved_before_it_quits(recorded: tuple[Path, str]) -> None:
+    """Keys arrive from a terminal in one read when typed fast (or pasted): ctrl+q at the end of such a burst used
+    to run before the keys ahead of it, closing the session first; those keys were then dropped, unsaved."""
+    data_dir, session_id = recorded
+    terminal = _start_coding(data_dir, session_id)
+    try:
+        terminal.type(b"2o3t\x11")  # Bob, organisation-first; Cath, transactional; quit: one read
+        assert terminal.exit_status(within=5.0) == 0
+    finally:
+        terminal.close()
+    data = Archive(data_dir).load(session_id)
+    assert [c.codes for c in data.contributions] == [
+        {"orientation": "partnership_first"},
+        {"orientation": "org_first"},
+        {"topic": "transactional"},
+    ]
+    assert data.session.status == SessionStatus.PAUSED

@@ -468,7 +468,6 @@ def test_a_docx_that_unpacks_to_too_much_is_refused_before_it_is_read(tmp_path: 
 
 
 def test_turns_coded_on_the_transcript_screen_survive_kill_9(tmp_path: Path) -> None:
-    import signal
 
     from .helpers import start_helper
 
@@ -489,7 +488,7 @@ def test_turns_coded_on_the_transcript_screen_survive_kill_9(tmp_path: Path) -> 
         shown[turn] = short
         if len(shown) >= 8:
             break
-    process.send_signal(signal.SIGKILL)
+    process.kill()  # SIGKILL; on Windows TerminateProcess
     process.wait()
     data = load(tmp_path, session_id)
     stored = {c.id: c.codes for c in data.contributions}

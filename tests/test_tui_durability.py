@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 from observer.models import Codebook, SessionStatus
@@ -25,7 +24,7 @@ async def test_app_killed_then_resumed_keeps_everything_shown(tmp_path: Path, pa
         shown.append(line.split()[1])
         if len(shown) >= 12:
             break
-    process.send_signal(signal.SIGKILL)
+    process.kill()  # SIGKILL; on Windows TerminateProcess
     process.wait()
 
     app = ObserverApp(Archive(data_dir), start="coding", session_id=session.id)

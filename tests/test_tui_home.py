@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
@@ -27,7 +28,12 @@ def contribution_columns(path: Path) -> dict[str, list]:
     return {name: [row[index] for row in rows[1:]] for index, name in enumerate(rows[0])}
 
 
-async def test_home_journeys(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rules", ["posix", "windows"])
+async def test_home_journeys(tmp_path: Path, rules: str, request: pytest.FixtureRequest) -> None:
+    """Demo meetings, review, agreement, export (named and pseudonymised), delete and restore; also under
+    Windows' file and process rules (``tests/windows_rules.py``)."""
+    if rules == "windows":
+        request.getfixturevalue("windows")
     archive = Archive(tmp_path / "data")
     app = ObserverApp(archive, clock=FakeClock())
     async with app.run_test(size=(140, 40)) as pilot:
@@ -193,3 +199,44 @@ async def test_an_archive_folder_named_like_markup_is_shown_as_named(tmp_path: P
         assert "1 session in ~/notes [bold]b/data" in screen_text(pilot)
         assert app.sub_title == "~/notes [bold]b/data"
         assert screen_text(pilot).count("~/notes [bold]b/data") == 2  # the header's too
+
+
+@pytest.mark.parametrize("where", ["home", "new-session form", "speaker search", "help", "end dialog"])
+async def test_ctrl_q_quits_from_every_screen_and_dialog(tmp_path: Path, where: str) -> None:
+    """ctrl+q reaches the app through the focused widget (so that it comes after every key typed before it): from
+    a text field, a dialog or a screen over the coding screen, it still quits, and the session is closed."""
+    from observer.models import SessionStatus
+
+    from .conftest import make_session
+    from .tui_helpers import coding_screen, press, settle
+
+    archive = Archive(tmp_path / "data")
+    archive.ensure()
+    if where == "home":
+        app = ObserverApp(archive, clock=FakeClock())
+    else:
+        from observer.codebooks import resolve_codebook
+
+        session = make_session(resolve_codebook("partnership", None))
+        app = ObserverApp(archive, start="coding", session_id=session.id, store=archive.create_session(session))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        if where == "new-session form":
+            await pilot.press("ctrl+w")  # home
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.focused, Input)
+        elif where != "home":
+            await settle(pilot)
+            await press(pilot, "1", "p")
+            keys = {"speaker search": "slash", "help": "question_mark", "end dialog": "E"}
+            await pilot.press(keys[where])
+            await pilot.pause()
+            assert app.screen is not coding_screen(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app._exit, f"ctrl+q did not quit from the {where}"
+    if where not in ("home", "new-session form"):
+        stored = archive.load(session.id)
+        assert stored.session.status == SessionStatus.PAUSED and len(stored.contributions) == 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import itertools
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from observer.models import SessionStatus
@@ -24,7 +26,14 @@ ROSTER_CSV = (
 )
 
 
-async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rules", ["posix", "windows"])
+async def test_a_whole_meeting_coded_by_keys_is_stored_as_typed(
+    tmp_path: Path, rules: str, request: pytest.FixtureRequest
+) -> None:
+    """The new-session form, a whole meeting by keys (folds, undo, edits, agenda, pauses), the end and its summary;
+    also under Windows' file and process rules (``tests/windows_rules.py``)."""
+    if rules == "windows":
+        request.getfixturevalue("windows")
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER_CSV)
     archive = Archive(tmp_path / "data")
@@ -387,3 +396,41 @@ async def test_the_balance_follows_keys_that_never_pause(tmp_path: Path, partner
         assert screen.summary is not before
     # Each redraw of the balance is a new summary: there were at least two during the three seconds of keys.
     assert len(set(shown)) >= 3, "the balance was not redrawn while keys kept coming"
+
+
+async def test_the_same_speaker_after_an_agenda_change_starts_a_new_contribution(tmp_path: Path, partnership) -> None:
+    """Tried as a new user would (``5 p r``, ``A``, Enter, ``5 o t``): the second 5 was refused as "already
+    speaking" and ``o t`` silently recoded the contribution made under the first item."""
+    from observer.roster import RosterEntry, build_session
+
+    roster = [RosterEntry(f"Person {n}", f"Organisation {n}") for n in range(1, 7)]
+    session = build_session(
+        title="Board",
+        codebook=partnership,
+        meeting_date=dt.date(2026, 3, 2),
+        roster=roster,
+        agenda=["Minutes", "Item 2: finance"],
+    )
+    archive = Archive(tmp_path / "data")
+    clock = FakeClock()
+    app = ObserverApp(
+        archive, start="coding", session_id=session.id, store=archive.create_session(session), clock=clock
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        for key in ("5", "p", "r"):
+            await press(pilot, key)
+        clock.advance(30)
+        await pilot.press("A")
+        await pilot.pause()
+        await press(pilot, "enter")  # the next planned item
+        clock.advance(2)
+        for key in ("5", "o", "t"):
+            await press(pilot, key)
+        assert "already speaking" not in status_text(pilot)
+    stored = archive.load(session.id)
+    items = {item.id: item.title for item in stored.session.agenda_items}
+    assert [(c.participant_id, items[c.agenda_item_id], c.codes) for c in stored.contributions] == [
+        (session.participants[4].id, "Minutes", {"orientation": "partnership_first", "topic": "relational"}),
+        (session.participants[4].id, "Item 2: finance", {"orientation": "org_first", "topic": "transactional"}),
+    ]

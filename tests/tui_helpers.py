@@ -48,21 +48,36 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout:
             runner = getattr(screen, "runner", None)
             if runner is not None:
                 await asyncio.to_thread(runner.wait_idle, max(0.0, deadline - time.monotonic()))
+            coding = getattr(screen, "coding", None)
+            if coding is not None:
+                await asyncio.to_thread(coding.store.wait_synced, max(0.0, deadline - time.monotonic()))
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.01)  # a timer's moment (the balance waits for keys to pause)
 
 
 async def settle(pilot: Pilot) -> None:
-    """Wait until every queued action is saved and its outcome has been rendered."""
+    """Wait until every queued action is saved, on the disk itself, and its outcome has been rendered."""
 
     def settled() -> bool:
         screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
         return all(
-            s.runner is None or (s.runner.idle and s.view is not None and not s.balance_pending) for s in screens
+            s.runner is None
+            or (
+                s.runner.idle
+                and s.view is not None
+                and not s.balance_pending
+                and not s.saving.unsaved
+                and not _syncing(s)
+            )
+            for s in screens
         )
 
     await until(pilot, settled, "saved actions on screen")
     await pilot.pause()
+
+
+def _syncing(screen: CodingScreen) -> bool:
+    return screen.coding is not None and screen.saving.failed is None and screen.coding.store.sync_state().waiting > 0
 
 
 async def press(pilot: Pilot, *keys: str) -> None:

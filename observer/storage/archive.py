@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from observer.errors import CorruptFileError, InputError, StorageError
+from observer import system
+from observer.errors import CorruptFileError, InputError, SessionBeingMade, StorageError
 from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
 from observer.models import Codebook, Session, SessionData, SessionStatus
 from observer.paths import DataPaths
@@ -91,8 +92,8 @@ class Archive:
             raise StorageError(describe_os_error(error, directory)) from None
         lock = SessionLock(self.paths.lock(session.id), session.id)
         try:
+            lock.acquire()  # at once: a reader takes a locked folder without a checkpoint for one being made
             fsync_dir(self.paths.sessions)
-            lock.acquire()
             state = SessionState(session=session, contributions={})
             AtomicJSONStorage(self.paths.checkpoint(session.id)).write(checkpoint_tables(state))
             return SessionStore(self.paths, state, lock)
@@ -115,7 +116,7 @@ class Archive:
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         try:
-            state, journal = read_session_state(self.paths, session_id)
+            state, journal = read_session_state(self.paths, session_id, writing=True)
         except BaseException:
             lock.release()
             raise
@@ -171,7 +172,7 @@ class Archive:
     def stored_bytes(self, session_id: str) -> int:
         """How much there is to read of a session: its checkpoint and journal (0 for what is missing)."""
         total = 0
-        for path in (self.paths.checkpoint(session_id), self.paths.journal(session_id)):
+        for path in (self.paths.checkpoint(session_id), *self.paths.journals(session_id)):
             with contextlib.suppress(OSError):
                 total += path.stat().st_size
         return total
@@ -200,6 +201,8 @@ class Archive:
         for session_id in self.session_ids():
             try:
                 data, warnings = self.load_with_warnings(session_id)
+            except SessionBeingMade:
+                continue  # not there yet: the next listing has it
             except StorageError as error:
                 yield None, [SessionProblem(session_id, str(error))]
                 continue
@@ -229,6 +232,8 @@ class Archive:
                 without_header += not self.paths.header(session_id).exists()
                 try:
                     data, warnings = self.load_with_warnings(session_id)
+                except SessionBeingMade:
+                    continue  # not there yet: the next listing has it
                 except StorageError as error:
                     problems.append(SessionProblem(session_id, str(error)))
                     continue
@@ -304,6 +309,8 @@ class Archive:
     def trash_session(self, session_id: str) -> Path:
         """Move a session to the trash folder, from which ``restore_session`` brings it back."""
         self.ensure()
+        # Refused while a writer has it open; and the lock is closed again before the folder moves (Windows will
+        # not move a folder with a file open in it).
         lock = SessionLock(self.paths.lock(session_id), session_id)
         lock.acquire()
         lock.release()
@@ -314,7 +321,7 @@ class Archive:
             counter += 1
             target = self.paths.trash / f"{session_id}.{stamp}-{counter}"
         try:
-            os.replace(self.paths.session_dir(session_id), target)
+            system.replace(self.paths.session_dir(session_id), target)
             fsync_dir(self.paths.trash)
         except OSError as error:
             raise StorageError(describe_os_error(error, target)) from None
@@ -332,7 +339,7 @@ class Archive:
         if target.exists():
             raise StorageError(f"session {session_id} exists already; not restored")
         try:
-            os.replace(trashed, target)
+            system.replace(trashed, target)
         except OSError as error:
             if error.errno == errno.ENOENT:
                 raise StorageError(f"{trashed} is not in the trash") from None

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from observer.files import write_cache_file
 from observer.models import Codebook, Session, SessionData, SessionStatus
 from observer.paths import DataPaths
 from observer.storage.changes import record_doc
@@ -58,15 +59,8 @@ ListingCache = dict[str, tuple[object, SessionSummary]]
 
 def session_stamp(paths: DataPaths, session_id: str) -> object:
     """The identities of a session's files: any write to the session (a key, a fold, a repair) changes it."""
-    return tuple(
-        _file_identity(path)
-        for path in (
-            paths.checkpoint(session_id),
-            paths.folding_journal(session_id),
-            paths.journal(session_id),
-            paths.header(session_id),
-        )
-    )
+    files = [paths.checkpoint(session_id), paths.header(session_id), *paths.journals(session_id)]
+    return tuple((path.name, _file_identity(path)) for path in files)
 
 
 def write_header(paths: DataPaths, state: SessionState) -> None:
@@ -84,15 +78,11 @@ def write_header(paths: DataPaths, state: SessionState) -> None:
         "codebook": state.session.codebook.model_dump(mode="json"),
         "session": record_doc(state.session),
     }
-    path = paths.header(session_id)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # A cache: replaced atomically (never half a file), not fsynced (a stale one is simply not trusted).
     with contextlib.suppress(OSError):
-        temp.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    with contextlib.suppress(OSError):
-        temp.unlink()
+        write_cache_file(
+            paths.header(session_id), json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,7 +106,7 @@ def trusted_header(paths: DataPaths, session_id: str) -> SessionSummary | None:
             paths.checkpoint(session_id)
         ):
             return None
-        for journal in (paths.folding_journal(session_id), paths.journal(session_id)):
+        for journal in paths.journals(session_id):
             if journal.exists() and journal.stat().st_size:
                 return None  # entries since the fold (or in a fold under way): only a read counts them
         codebook = _codebook(document["codebook"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from observer import system
 from observer.errors import StorageError
 from observer.files import fsync_dir
 from observer.storage.changes import parse_change
@@ -31,12 +31,24 @@ def move_aside(path: Path) -> Path:
         counter += 1
         target = path.with_name(f"{path.name}.{stamp}-{counter}.corrupt")
     try:
-        os.replace(path, target)
+        system.replace(path, target)
     except OSError as error:
-        raise StorageError(f"cannot move the damaged {path} aside: {error.strerror or error}") from None
+        raise StorageError(
+            f"cannot move the damaged {path} aside: {error.strerror or error} (is it open in another program?)"
+        ) from None
     with contextlib.suppress(OSError):
         fsync_dir(path.parent)
     return target
+
+
+def torn_tail_warning(path: Path) -> str:
+    """What a reader says of a journal whose last line is incomplete (beside a live writer it is not said: the
+    writer is in the middle of that line)."""
+    return f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
+
+
+class MissingEntries(ValueError):
+    """A whole entry whose predecessors are not there: damage, never a torn write."""
 
 
 @dataclass
@@ -61,18 +73,23 @@ def replay_journal(path: Path, state: SessionState) -> JournalRead:
     except OSError as error:
         raise StorageError(f"{path}: cannot read: {error.strerror or error}") from None
     result = JournalRead(size=len(raw))
-    torn = f"{path.name}: dropped an incomplete last entry (the program stopped while writing it)"
+    torn = torn_tail_warning(path)
     lines = raw.split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     for number, line in enumerate(complete, start=1):
         try:
             doc = json.loads(line)
-            if int(doc["seq"]) > state.seq:
+            seq = int(doc["seq"])
+            if seq > state.seq + 1:
+                # Entries are numbered one after another: a later one without those before it (a power cut that
+                # kept a newer journal's entries but not the end of an older one) cannot be applied on its own.
+                raise MissingEntries(f"entry {seq} follows entry {state.seq}: the entries between them are missing")
+            if seq > state.seq:
                 operation, change = parse_change(doc, state.session.codebook)
                 state.apply(operation, change)
-                state.seq = int(doc["seq"])
+                state.seq = seq
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ValidationError, RecursionError) as error:
-            if number == len(complete) and not tail:
+            if number == len(complete) and not tail and not isinstance(error, MissingEntries):
                 state.warnings.append(torn)
                 return result
             result.damaged = True
@@ -91,14 +108,17 @@ def set_aside_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.corrupt")) if directory.is_dir() else []
 
 
-def replay_journals(folding: Path, journal: Path, state: SessionState) -> JournalRead:
-    """Apply a session's journals in order: the one a fold was folding (if a fold was under way), then the
-    current one. Damage in the first stops the reading there: what comes after it is not applied either."""
-    first = replay_journal(folding, state)
-    if first.damaged:
-        state.warnings.append(f"{journal.name} was not read: it follows damage in {folding.name}")
-        return JournalRead(size=first.size, damaged=True, damaged_file=folding)
-    second = replay_journal(journal, state)
-    return JournalRead(
-        size=first.size + second.size, damaged=second.damaged, damaged_file=journal if second.damaged else None
-    )
+def replay_journals(journals: list[Path], state: SessionState) -> JournalRead:
+    """Apply a session's journals in order (``paths.journal_files``): those a fold had not yet removed, then
+    the current one. Damage in one stops the reading there: the journals after it are not applied either."""
+    total = JournalRead()
+    for number, journal in enumerate(journals):
+        found = replay_journal(journal, state)
+        total.size += found.size
+        if found.damaged:
+            total.damaged, total.damaged_file = True, journal
+            state.warnings += [
+                f"{later.name} was not read: it follows damage in {journal.name}" for later in journals[number + 1 :]
+            ]
+            break
+    return total

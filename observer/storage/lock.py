@@ -1,126 +1,135 @@
-"""Only one process writes a session: an flock held for the life of the process, plus the holder's name."""
+"""Only one process writes a session: an operating-system lock held for the life of the session, plus a note
+beside it naming the holder.
+
+The lock is ``filelock``'s (``flock`` on POSIX, ``LockFileEx`` on Windows): the system drops it when its
+process dies, so a lock left by a crash is simply taken over. Windows lets no other process read a locked
+byte, so the holder's name (pid, host, when the process started) is kept in ``session.holder`` beside the
+lock, for the message a second writer sees and for readers asking whether the session is live.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import socket
-import time
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
+
+from observer import system
 from observer.errors import SessionLockedError, StorageError
-from observer.files import describe_os_error, pid_alive
+from observer.files import describe_os_error, write_cache_file
 from observer.models import utc_now
 
-try:
-    import fcntl
-except ImportError:  # Windows: fall back to pid checks only
-    fcntl = None  # type: ignore[assignment]
+# How long a second writer waits for the lock before it is told who holds it.
+LOCK_WAIT_SECONDS = 0.1
+HOLDER_NAME = "session.holder"
+# Two readings of one process's start time differ by rounding only.
+STARTED_TOLERANCE_SECONDS = 1.0
 
-LOCK_ATTEMPTS = 5
+_held: set[Path] = set()  # the locks this process holds (a holder note naming us is true only for these)
+_held_guard = threading.Lock()
 
 
-def lock_is_held(path: Path) -> bool:
-    """Whether a running process has the session open for writing; takes nothing and creates nothing."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False  # no lock file: nobody has it open
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(fd, fcntl.LOCK_UN)
+@dataclass(frozen=True)
+class Holder:
+    """What a holder note says."""
+
+    pid: int
+    host: str
+    started: float | None  # when the process started: a pid the system later gives another process is not it
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+    def running(self, lock_path: Path) -> bool:
+        """Whether the process this note names still holds the lock, as far as this machine can tell."""
+        if self.host != system.host_name():
+            return True  # another computer sharing the folder: it cannot be asked, so it is taken at its word
+        if self.pid == os.getpid():
+            with _held_guard:
+                return Path(os.path.abspath(lock_path)) in _held
+        if not system.pid_alive(self.pid):
             return False
-        pid = _holder_pid(SessionLock._read_holder(fd))
-        return pid is not None and pid_alive(pid)
-    finally:
-        os.close(fd)
+        started = system.process_started(self.pid)
+        return self.started is None or started is None or abs(started - self.started) < STARTED_TOLERANCE_SECONDS
+
+
+def holder_path(lock_path: Path) -> Path:
+    return lock_path.with_name(HOLDER_NAME)
+
+
+def read_holder(lock_path: Path) -> Holder | None:
+    """The note beside the lock; None when there is none, or it cannot be read (a writer is writing it)."""
+    try:
+        document = json.loads(holder_path(lock_path).read_bytes())
+        started = document.get("started")
+        return Holder(int(document["pid"]), str(document["host"]), float(started) if started is not None else None)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def lock_is_held(lock_path: Path) -> bool:
+    """Whether a running process has the session open for writing; takes nothing and creates nothing."""
+    holder = read_holder(lock_path)
+    return holder is not None and holder.running(lock_path)
 
 
 class SessionLock:
-    """Only one process writes a session: an flock held for the life of the process, plus the holder's name.
-
-    The kernel drops an flock when its process dies, so a lock file left by a dead process is simply taken
-    over; the pid and host written into it are for the message the next user sees.
-    """
+    """The lock of one session, and its holder note."""
 
     def __init__(self, path: Path, session_id: str) -> None:
-        self.path = path
+        self.path = Path(os.path.abspath(path))
         self.session_id = session_id
-        self.fd: int | None = None
         self.took_over_from: str | None = None
+        # Not thread-local: a session opened on one thread is closed on another (the app's action thread).
+        self._lock = filelock.FileLock(str(path), thread_local=False)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.is_locked
 
     def acquire(self) -> None:
-        while True:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError as error:
-                raise StorageError(
-                    describe_os_error(error, self.path) + "; the session was not opened for writing"
-                ) from None
-            holder = self._read_holder(fd)
-            if not self._lock(fd, holder):
-                os.close(fd)
-                raise SessionLockedError(
-                    f"session {self.session_id} is open for writing in another observer process "
-                    f"({holder or 'unknown holder'}); close it there first"
-                )
-            # The file may have been removed by a releasing holder between open and lock: retry then.
-            try:
-                same_file = os.fstat(fd).st_ino == os.stat(self.path).st_ino
-            except FileNotFoundError:
-                same_file = False
-            if same_file:
-                break
-            os.close(fd)
-        if holder:
-            self.took_over_from = holder
-        record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now().isoformat()})
         try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, record.encode(), 0)
-            os.fsync(fd)
+            self._lock.acquire(timeout=LOCK_WAIT_SECONDS)
+        except filelock.Timeout:
+            holder = read_holder(self.path)
+            raise SessionLockedError(
+                f"session {self.session_id} is open for writing in another observer process "
+                f"({holder.describe() if holder else 'unknown holder'}); close it there first"
+            ) from None
         except OSError as error:
-            os.close(fd)
-            raise StorageError(describe_os_error(error, self.path)) from None
-        self.fd = fd
-
-    def _lock(self, fd: int, holder: str) -> bool:
-        if fcntl is not None:
-            # A reader checking whether the session is live holds a shared lock for microseconds: try again
-            # briefly before calling the session taken.
-            for attempt in range(LOCK_ATTEMPTS):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    if attempt + 1 < LOCK_ATTEMPTS:
-                        time.sleep(0.02)
-            return False
-        pid = _holder_pid(holder)
-        return pid is None or pid == os.getpid() or not pid_alive(pid)
-
-    @staticmethod
-    def _read_holder(fd: int) -> str:
+            raise StorageError(
+                describe_os_error(error, self.path) + "; the session was not opened for writing"
+            ) from None
+        previous = read_holder(self.path)
+        if previous is not None and previous.pid != os.getpid():
+            self.took_over_from = previous.describe()  # the lock was free: that process has ended
+        note = {
+            "pid": os.getpid(),
+            "host": system.host_name(),
+            "started": system.process_started(os.getpid()),
+            "since": utc_now().isoformat(),
+        }
+        with _held_guard:
+            _held.add(self.path)
         try:
-            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-            return f"pid {info['pid']} on {info['host']}"
-        except (ValueError, KeyError, TypeError, OSError):
-            return ""
+            write_cache_file(holder_path(self.path), json.dumps(note).encode())
+        except OSError as error:
+            self.release()
+            raise StorageError(
+                describe_os_error(error, holder_path(self.path)) + "; the session was not opened for writing"
+            ) from None
 
     def release(self) -> None:
-        if self.fd is None:
+        """The note goes first, while the lock is still ours: no later holder's note can be removed by us."""
+        if not self._lock.is_locked:
             return
         with contextlib.suppress(OSError):
-            self.path.unlink()
-        os.close(self.fd)
-        self.fd = None
-
-
-def _holder_pid(holder: str) -> int | None:
-    parts = holder.split()
-    return int(parts[1]) if len(parts) > 1 and parts[0] == "pid" and parts[1].isdigit() else None
+            system.remove(holder_path(self.path))
+        with _held_guard:
+            _held.discard(self.path)
+        with contextlib.suppress(OSError):
+            self._lock.release(force=True)

@@ -7,10 +7,8 @@ one another (as harlequin's app does).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import os
-import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +16,11 @@ from pathlib import Path
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from observer import system
 from observer.keys import QUIT_KEY
 from observer.models import utc_now
 from observer.storage import Archive, SessionStore
@@ -32,6 +32,7 @@ from observer.tui.review import AgreementScreen, ReviewScreen, TrendsScreen
 from observer.tui.transcript_screen import TranscriptScreen
 
 SIGNAL_EXIT_SECONDS = 1.5
+QUIT_FALLBACK_SECONDS = 2.0
 
 
 class ObserverApp(App[None]):
@@ -40,6 +41,7 @@ class ObserverApp(App[None]):
     # Every action has its own key, shown in the footer and by ?: the palette would offer only Textual's own
     # commands (themes, screenshots) and take footer room from the coding keys.
     ENABLE_COMMAND_PALETTE = False
+    # A priority binding, so that ctrl+q quits from any dialog (a modal screen hides the app's other bindings).
     BINDINGS = [Binding(QUIT_KEY.keys, QUIT_KEY.action, QUIT_KEY.description, priority=True)]
 
     def __init__(
@@ -58,7 +60,8 @@ class ObserverApp(App[None]):
         self.start_session_id = session_id
         self.start_store = store
         self._clock = clock
-        self._signals: list[int] = []
+        self._stop_leaving_on_close: Callable[[], None] = lambda: None
+        self._quitting = False
 
     def notify(
         self,
@@ -88,13 +91,10 @@ class ObserverApp(App[None]):
             transcript = self.start_store is not None and self.start_store.session.transcript is not None
             kind = TranscriptScreen if transcript else CodingScreen
             self.push_screen(kind(self.archive, self.start_session_id, self.start_store))
-        # A closed terminal or a dropped SSH connection (SIGHUP), or a polite kill (SIGTERM): leave as ctrl+q
-        # does, closing the session. (The kernel would otherwise end the process mid-meeting.)
+        # A closed terminal or a dropped SSH connection (SIGHUP; on Windows the console's close event), or a
+        # polite kill (SIGTERM): leave as ctrl+q does, closing the session, rather than end mid-meeting.
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
-                loop.add_signal_handler(signum, self._leave_on_signal, signum)
-                self._signals.append(signum)
+        self._stop_leaving_on_close = system.leave_when_terminal_closes(loop, self._leave_on_signal)
 
     # ------------------------------------------------------------ navigation: every move between screens
 
@@ -133,9 +133,7 @@ class ObserverApp(App[None]):
             self.pop_screen()
 
     def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in self._signals:
-            loop.remove_signal_handler(signum)
+        self._stop_leaving_on_close()
 
     def close_sessions(self) -> list[str]:
         """Close every open session (pause its clock, fold its journal, free its lock); what failed, if anything."""
@@ -145,12 +143,39 @@ class ObserverApp(App[None]):
                 problems.append(problem)
         return problems
 
+    class QuitAfterKeys(Message):
+        """ctrl+q, on its way to the app along the path every key takes (see ``action_quit``)."""
+
     async def action_quit(self) -> None:
+        """Quit once every key that came before ctrl+q has been acted on.
+
+        A priority key is acted on the moment it arrives, but the keys read with it (keys typed fast, or pasted,
+        come in one read) are still on their way from the focused widget up to the screen. Quitting there and
+        then closed the session before those keys were saved, and they were dropped. So the quit goes the way
+        they went, and runs when it reaches the app behind them.
+        """
+        if self._quitting:
+            return
+        self._quitting = True
+        (self.focused or self.screen).post_message(self.QuitAfterKeys())
+        # Should it not arrive (the widget removed meanwhile), quit all the same.
+        self.set_timer(QUIT_FALLBACK_SECONDS, self._quit_now)
+
+    @on(QuitAfterKeys)
+    def _quit_after_keys(self, message: QuitAfterKeys) -> None:
+        message.stop()
+        self._quit_now()
+
+    def _quit_now(self) -> None:
+        if self._exit:
+            return
         problems = self.close_sessions()
         if problems:
             self.exit(return_code=1, message="observer: error: " + " ".join(problems))
         else:
-            self.exit()
+            saved = [screen.saving.saved_on_leaving for screen in self.screen_stack if isinstance(screen, CodingScreen)]
+            said = " ".join(note for note in saved if note)
+            self.exit(message=f"observer: {said}" if said else None)
 
     def _leave_on_signal(self, signum: int) -> None:
         self.close_sessions()  # the data is safe from here on, whatever the terminal does next

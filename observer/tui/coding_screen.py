@@ -1,8 +1,7 @@
 """The coding screen: keys become calls on the coding state machine; the screen renders what comes back.
 
-Actions run in key order on the action runner's thread, so typing never waits for the disk; what the
-screen shows comes from views built after the action was saved. A contribution appears in the log only
-once it is on disk.
+Actions run in key order on the action runner's thread; the screen shows views built once an action is in the
+journal (a crash keeps it), never waiting for the disk itself (``tui/saving.py`` says what it lacks).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -60,6 +59,7 @@ from observer.tui.panels import (
     CurrentState,
 )
 from observer.tui.runner import ActionRunner, Done, Outcome
+from observer.tui.saving import SAVING_CHECK_SECONDS, SavingShown, SyncChanged
 from observer.tuning import collect_while_quiet, freeze_long_lived_objects
 
 NARROW_WIDTH = 110
@@ -130,6 +130,7 @@ class CodingScreen(Screen[None]):
         # Not "_closed": that name is Textual's own, and setting it silently stops the screen's messages.
         self._session_closed = False
         self._close_error: str | None = None
+        self.saving = SavingShown(self._tick, self._show_selection, self._coding_stopped)  # what the disk lacks
 
     # ------------------------------------------------------------ layout
 
@@ -156,10 +157,12 @@ class CodingScreen(Screen[None]):
             # From the worker thread: wake the event loop now rather than at its next timer tick.
             loop.call_soon_threadsafe(self.post_message, self.ActionDone(outcome))
 
+        self._on_sync_change = lambda: loop.call_soon_threadsafe(self.post_message, SyncChanged())
         self.runner = ActionRunner(self._make_view, deliver)
         self.runner.submit(self._open)
         self.set_interval(0.5, self._clock_moved)
         self.set_interval(RUNNING_AIRTIME_REFRESH_SECONDS, self._refresh_running_airtime)
+        self.set_interval(SAVING_CHECK_SECONDS, self._show_saving)
 
     # ------------------------------------------------------------ the worker side
 
@@ -168,6 +171,7 @@ class CodingScreen(Screen[None]):
 
     def _open(self) -> str:
         store = self._given_store or self.archive.open_session(self.session_id)
+        store.on_sync_change(self._on_sync_change)
         self.coding = CodingSession(store)
         return opening_message(self.coding, self.coding.recover_after_interruption(self.now()), self.ENDED_MESSAGE)
 
@@ -258,8 +262,6 @@ class CodingScreen(Screen[None]):
             # The key first: the balance is scheduled again once its view arrives.
             self._balance_timer.stop()
             self._balance_timer = None
-        if self.runner.pending > 1:
-            self._status("saving…", "pending")
         return sequence
 
     @on(ActionDone)
@@ -283,6 +285,7 @@ class CodingScreen(Screen[None]):
             if self.view is None:
                 freeze_long_lived_objects()  # the loaded session and the screen live as long as the screen
             self.view = outcome.view
+            self._show_saving(redraw=False)
             self._render_view()
             if self._ending and self.view.session.status == SessionStatus.ENDED:
                 self._show_end_summary()
@@ -302,6 +305,13 @@ class CodingScreen(Screen[None]):
         status.update(text, layout=shape != self._status_shape)
         self._status_shape = shape
         status.set_classes(kind)
+
+    @on(SyncChanged)
+    def _show_saving(self, redraw: bool = True) -> None:
+        self.saving.look(self.coding.store if self.coding is not None else None, redraw)
+
+    def _coding_stopped(self, why: str) -> None:  # a sync failed: the store refuses every later action
+        self.post_message(self.ActionDone(Outcome(f"NOT SAVED: {why}", failed=True, storage_error=True)))
 
     def _refresh_running_airtime(self) -> None:
         if self.view is not None and self.view.session.status == SessionStatus.RECORDING:
@@ -347,7 +357,7 @@ class CodingScreen(Screen[None]):
     def _show_clock(self, view: LiveView) -> None:
         indices = self.summary.indices if self.summary is not None else None
         state = ClockState(view.session, view.session.clock_at(self.now()), indices, self.selected_id is not None)
-        self.query_one(ClockBar).state = state
+        self.query_one(ClockBar).state = replace(state, saving=self.saving.words)
 
     def _show_attendees(self) -> None:
         view = self.view
@@ -401,7 +411,7 @@ class CodingScreen(Screen[None]):
 
     def _show_selection(self) -> None:
         log = self.query_one("#log", ContributionLog)
-        log.show(self._log_order, self._log_cells, self.selected_id)
+        log.show(self._log_order, self._log_cells, self.selected_id, self.saving.unsaved)
         log.set_class(self.selected_id is not None, "editing")
 
     # ------------------------------------------------------------ keys: speakers and codes
@@ -447,24 +457,16 @@ class CodingScreen(Screen[None]):
         else:
             self.submit(lambda c: spoke(c, pressed_at, speaker.participant_id, speaker.organisation_id or None))
 
-    def _picker(self, title: str, organisations_only: bool = False) -> SpeakerPicker:
-        assert self.view is not None
-        session = self.view.session
-        names = {o.id: o.name for o in session.organisations}
-        people = (
-            []
-            if organisations_only
-            else [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
-        )
-        return SpeakerPicker(title, people, [(o.id, o.name) for o in session.organisations])
-
     def action_pick_speaker(self) -> None:
         if (self.selected_id is not None and self._ready()) or self._can_add():  # re-attribute, or a new speaker
-            self.app.push_screen(self._picker("Who is speaking?"), self._choose_speaker)
+            assert self.view is not None
+            self.app.push_screen(SpeakerPicker.of(self.view.session, "Who is speaking?"), self._choose_speaker)
 
     def action_pick_organisation(self) -> None:
         if (self.selected_id is not None and self._ready()) or self._can_add():
-            self.app.push_screen(self._picker("Which organisation? (speaker unknown)", True), self._choose_speaker)
+            assert self.view is not None
+            title = "Which organisation? (speaker unknown)"
+            self.app.push_screen(SpeakerPicker.of(self.view.session, title, people=False), self._choose_speaker)
 
     # ------------------------------------------------------------ keys: the app's own
 
@@ -558,10 +560,8 @@ class CodingScreen(Screen[None]):
                 participant_id = speaker.participant_id
                 self.submit(lambda c: c.toggle_left(pressed_at, participant_id))
 
-        session = self.view.session
-        names = {o.id: o.name for o in session.organisations}
-        people = [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants]
-        self.app.push_screen(SpeakerPicker("Who left (or came back)?", people, []), mark)
+        picker = SpeakerPicker.of(self.view.session, "Who left (or came back)?", organisations=False)
+        self.app.push_screen(picker, mark)
 
     def action_edit_start(self) -> None:
         if not self._ready():
@@ -679,21 +679,21 @@ class CodingScreen(Screen[None]):
         self._session_closed = True
         now = self.now()
         problems: list[str] = []
+        sync_failed: list[bool] = []  # a sync had failed (the screen may not have looked since)
 
         def finish() -> None:
             if self.coding is None:
                 return
+            sync_failed.append(self.coding.store.sync_failed)
             try:
                 self.coding.close(now)
             except Exception as error:  # everything acknowledged is in the journal already
                 problems.append(str(error))
 
         self.runner.stop(then=finish)
-        if problems:
-            self._close_error = (
-                f"Closing session '{self.session_id}' failed: {problems[-1]}. Everything recorded is kept in its "
-                "journal; it is folded in when the session is next opened."
-            )
+        self._close_error = self.saving.on_leaving(self.session_id, problems, any(sync_failed))
+        if self.saving.saved_on_leaving is not None:
+            self.app.notify(self.saving.saved_on_leaving, timeout=20)
         return self._close_error
 
     def on_unmount(self) -> None:

@@ -22,8 +22,9 @@ from textual.widgets.option_list import Option
 from observer.clock import format_tenths
 from observer.coding import split_moment
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
-from observer.models import Code, Codebook, Contribution
+from observer.models import Code, Codebook, Contribution, Session
 from observer.text import existing_like, search_key, terminal_safe
+from observer.tui.log_view import UNSAVED_MARK
 
 
 class CompletingInput(Input):
@@ -352,6 +353,13 @@ class SpeakerPicker(Picker):
         ] + [(f"({name} — organisation only)", Speaker(None, oid)) for oid, name in organisations]
         super().__init__(title, choices)
 
+    @classmethod
+    def of(cls, session: Session, title: str, people: bool = True, organisations: bool = True) -> SpeakerPicker:
+        """A session's attendees (``people``) and organisations, as the picker offers them."""
+        names = {o.id: o.name for o in session.organisations}
+        attendees = [(p.id, p.name, names.get(p.organisation_id, "")) for p in session.participants] if people else []
+        return cls(title, attendees, list(names.items()) if organisations else [])
+
 
 @dataclass(frozen=True)
 class NewAttendee:
@@ -482,6 +490,7 @@ class KeyHelp(ModalScreen[None]):
             pairs += [("↑ ↓", "previous / next turn")]
         else:
             pairs += [("↑ ↓", "pick a contribution"), ("Esc", "back to live coding")]
+        pairs += [(UNSAVED_MARK, "not yet on the disk")]
         columns = 3 if self.app.size.width >= 100 else 2
         grid = Table.grid(padding=(0, 2), expand=True)
         for _ in range(columns):

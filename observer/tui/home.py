@@ -21,7 +21,7 @@ from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
-from observer.text import export_name, plural
+from observer.text import plural
 from observer.trends import trend_choice
 from observer.tui.dialogs import Confirm, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
@@ -231,7 +231,7 @@ class HomeScreen(Screen[None]):
         if data is None:
             return
         # The folder the app was started in (or the last one exported to), and a name that says it all.
-        default = self._export_folder / export_name(f"observer-{data.session.meeting_date}-{data.session.title}")
+        default = paths.export_path(self._export_folder, f"observer-{data.session.meeting_date}-{data.session.title}")
 
         def export(path: str | None) -> None:
             if not path:

@@ -27,6 +27,9 @@ Cell = str | tuple[Word, ...]
 # Column names with their share of the width after the time column; codes matter most while coding.
 COLUMNS = (("time", 0.0), ("speaker", 0.24), ("organisation", 0.16), ("codes", 0.3), ("flags", 0.15), ("note", 0.15))
 TIME_WIDTH = 7
+# After the time, in the column's gap: this row's latest change is written but not yet on the disk itself (a
+# crash keeps it, a power cut might not).
+UNSAVED_MARK = "◦"
 MAX_WIDTHS = {"speaker": 24, "organisation": 26}
 MIN_WIDTHS = {"organisation": 6, "codes": 9}  # a short organisation name; two short codes ("PART TRX")
 
@@ -99,12 +102,19 @@ class ContributionLog(Widget):
         self.ids: Sequence[str] = []
         self.cells: dict[str, tuple[Cell, ...]] = {}
         self.selected: str | None = None
+        self.unsaved: frozenset[str] = frozenset()  # rows whose latest change is not yet on the disk itself
         self._shown: tuple[range, list[bool]] | None = None  # the window, until the rows or the size change
         # Per row: (what it was drawn from, its cells, the drawn line).
         self._lines: dict[str, tuple[tuple[object, ...], tuple[Cell, ...], Strip]] = {}
 
-    def show(self, ids: Sequence[str], cells: dict[str, tuple[Cell, ...]], selected: str | None) -> None:
-        self.ids, self.cells, self.selected = ids, cells, selected
+    def show(
+        self,
+        ids: Sequence[str],
+        cells: dict[str, tuple[Cell, ...]],
+        selected: str | None,
+        unsaved: frozenset[str] = frozenset(),
+    ) -> None:
+        self.ids, self.cells, self.selected, self.unsaved = ids, cells, selected, unsaved
         self._shown = None
         if len(self._lines) > 4 * max(1, self.size.height):  # keep the rows near the window only
             self._lines.clear()
@@ -168,6 +178,10 @@ class ContributionLog(Widget):
     def _row(self, position: int, width: int, short: Sequence[bool]) -> Text:
         contribution_id = self.ids[position]
         row = self.row_text(contribution_id, width, short)
+        if contribution_id in self.unsaved and width > TIME_WIDTH:
+            row = Text.assemble(
+                row[:TIME_WIDTH], (UNSAVED_MARK, "dim"), row[TIME_WIDTH + 1 :], no_wrap=True, overflow="crop"
+            )
         style = self._row_style(position, contribution_id)
         if style:
             row.stylize(style)
@@ -189,7 +203,12 @@ class ContributionLog(Widget):
         if y - 1 < len(shown):
             position = shown[y - 1]
             contribution_id = self.ids[position]
-            drawn_from = (width, tuple(short), self._row_style(position, contribution_id))
+            drawn_from = (
+                width,
+                tuple(short),
+                self._row_style(position, contribution_id),
+                contribution_id in self.unsaved,
+            )
             cached = self._lines.get(contribution_id)
             if cached is not None and cached[0] == drawn_from and cached[1] is self.cells[contribution_id]:
                 return cached[2]

@@ -29,6 +29,7 @@ from observer.report import bar
 from observer.tables import number, percent
 from observer.text import plural, terminal_safe
 from observer.tui.log_view import text_strip
+from observer.tui.saving import HeaderWords
 
 StateT = TypeVar("StateT")
 
@@ -121,6 +122,7 @@ class ClockState:
     indices: dict[str, float | None] | None  # the balance's values, once computed
     editing: bool
     progress: str | None = None  # a transcript's "turn 37 of 112 · 35 coded", in place of the clock's state
+    saving: HeaderWords | None = None  # "saving…" while the disk keeps actions waiting, or that saving failed
 
 
 class ClockBar(LinePanel[ClockState]):
@@ -134,6 +136,8 @@ class ClockBar(LinePanel[ClockState]):
         "clock-bar--title",
         "clock-bar--indices",
         "clock-bar--editing",
+        "clock-bar--saving",
+        "clock-bar--not-saved",
     }
     DEFAULT_CSS = """
     ClockBar { height: 1; background: $boost; padding: 0 1; }
@@ -144,6 +148,8 @@ class ClockBar(LinePanel[ClockState]):
     ClockBar > .clock-bar--title { text-style: bold; }
     ClockBar > .clock-bar--indices { color: $text-muted; }
     ClockBar > .clock-bar--editing { color: $accent; text-style: bold; }
+    ClockBar > .clock-bar--saving { color: $warning; }
+    ClockBar > .clock-bar--not-saved { color: $text; background: $error; text-style: bold; }
     """
 
     def draw(self, state: ClockState) -> Text:
@@ -160,6 +166,13 @@ class ClockBar(LinePanel[ClockState]):
         if state.progress is not None:
             label, kind = f"TRANSCRIPT · {state.progress}", "clock-bar--editing"
         text = Text.assemble((f" {format_clock(state.clock_s)} ", style("clock-bar--time")), "  ", (label, style(kind)))
+        if state.saving is not None:  # right after the state: what a narrow terminal must still show
+            saving = state.saving
+            text.append(f"  {saving.text}" if not saving.failed else "  ")
+            if saving.failed:
+                text.append(saving.text, style("clock-bar--not-saved"))
+            else:
+                text.stylize(style("clock-bar--saving"), len(text) - len(saving.text))
         if state.editing and session.status != SessionStatus.ENDED:
             text.append("  EDITING", style("clock-bar--editing"))
         if session.codebook.indices:

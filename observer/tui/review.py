@@ -17,10 +17,10 @@ from observer.agreement import compare
 from observer.errors import ObserverError
 from observer.metrics import summarise
 from observer.models import SessionData
+from observer.paths import export_path
 from observer.report import agreement_renderable, summary_renderable, trend_renderable
 from observer.sequences import findings
 from observer.storage import Archive
-from observer.text import export_name
 from observer.trends import series_trend
 from observer.tui.dialogs import PathPrompt
 from observer.tui.messages import GoHome
@@ -84,7 +84,7 @@ class TrendsScreen(Screen[None]):
 
     def action_export(self) -> None:
         """The series' trend workbook (the coordinator's Dashboard first), to a file named here."""
-        default = Path.cwd() / export_name(f"observer-trends-{self.series or 'series'}")
+        default = export_path(Path.cwd(), f"observer-trends-{self.series or 'series'}")
 
         def chosen(path: str | None) -> None:
             if path:

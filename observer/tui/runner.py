@@ -41,7 +41,7 @@ class Outcome(Generic[View]):
 class ActionRunner(Generic[View]):
     """A queue of actions with one worker thread.
 
-    Each action returns a status message. After the action (and so its fsync) completes, ``make_view`` is
+    Each action returns a status message. After the action (and so its journal write) completes, ``make_view`` is
     called on the worker thread to build an immutable view of the new state, which ``deliver`` hands back to
     the screen. In a burst of keys the view is built once the queue is drained, not after every key.
     """

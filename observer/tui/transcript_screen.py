@@ -172,7 +172,12 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         turn = view.contribution(self.selected_id)
         indices = self.summary.indices if self.summary is not None else None
         self.query_one(ClockBar).state = ClockState(
-            view.session, turn.start_s if turn else 0.0, indices, False, f"{where} · {coded} coded{filtered}"
+            view.session,
+            turn.start_s if turn else 0.0,
+            indices,
+            False,
+            f"{where} · {coded} coded{filtered}",
+            saving=self.saving.words,
         )
 
     def _update_log(self, view: LiveView) -> None:
