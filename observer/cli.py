@@ -290,7 +290,7 @@ def transcript_import(
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
     from observer.roster import last_session_of_series, read_roster, roster_of
-    from observer.transcript import read_name_map, read_transcript, transcript_session
+    from observer.transcript import default_title, read_name_map, read_transcript, transcript_session
 
     try:
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
@@ -305,10 +305,11 @@ def transcript_import(
     previous = last_session_of_series(series, known) if series else None
     entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
     remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
+    organisations = dict(previous.session.transcript.organisations) if previous and previous.session.transcript else {}
     imported = transcript_session(
         read,
         file_name=file.name,
-        title=title or file.stem,
+        title=title or default_title(file.name),
         codebook=book,
         meeting_date=date,
         series=series,
@@ -316,6 +317,7 @@ def transcript_import(
         roster=entries,
         known_sessions=known,
         remembered=remembered,
+        remembered_organisations=organisations,
         name_map=lines,
         merge_gap_s=merge_gap,
     )

@@ -452,6 +452,8 @@ class TranscriptSource(Strict):
     # A name as the transcript writes it -> the attendee it is (a map line, or a match): carried to the series'
     # next import.
     names: dict[Line, NonEmptyText] = Field(default_factory=dict, max_length=MAX_ATTENDEES * 4)
+    # A name whose attendee has a namesake on the roster -> the attendee's organisation, which tells them apart.
+    organisations: dict[Line, NonEmptyText] = Field(default_factory=dict, max_length=MAX_ATTENDEES * 4)
 
 
 class Session(Strict):
