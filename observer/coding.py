@@ -296,6 +296,12 @@ class CodingSession:
         limit = self.session.observed_seconds(at)
         if not 0 <= start_s <= limit:
             raise ActionRefused(f"start must lie between 0:00 and {format_clock(limit)}")
+        if target.end_s is not None and round(start_s, 3) > target.end_s:
+            # A transcript turn has its own end: a start past it would make a turn no bundle or export can hold.
+            raise ActionRefused(
+                f"the turn ends at {format_clock(target.end_s)}; its start must come before that "
+                "(S splits a turn, J joins it with the next)"
+            )
         agenda_item = self.session.agenda_item_at(start_s)
         changed = target.model_copy(
             update={"start_s": round(start_s, 3), "agenda_item_id": agenda_item.id if agenda_item else None}

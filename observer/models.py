@@ -619,8 +619,12 @@ def integrity_problem(data: SessionData) -> str | None:
         contribution_ids.add(contribution.id)
         if contribution.start_s > observed + _CLOCK_SLACK_S:
             return f"{where}.start_s: {contribution.start_s:g} s is after the session's end ({observed:g} s)"
-        if contribution.end_s is not None and not contribution.start_s <= contribution.end_s <= observed + 0.002:
-            return f"{where}.end_s: {contribution.end_s:g} s is before its start or after the session's end"
+        if contribution.end_s is not None and contribution.end_s < contribution.start_s:
+            return (
+                f"{where}.end_s: the turn ends ({contribution.end_s:g} s) before it starts ({contribution.start_s:g} s)"
+            )
+        if contribution.end_s is not None and contribution.end_s > observed + _CLOCK_SLACK_S:
+            return f"{where}.end_s: {contribution.end_s:g} s is after the session's end ({observed:g} s)"
         if contribution.organisation_id not in organisation_ids:
             return f"{where}.organisation_id: no organisation '{contribution.organisation_id}' in the session"
         if contribution.participant_id is not None:
