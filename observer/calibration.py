@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from observer import agreement as agreement_module
-from observer.agreement import FLAG_PREFIX, SPEAKER, Agreement, speaker_of
+from observer.agreement import DEFAULT_SLICE_S, FLAG_PREFIX, SPEAKER, Agreement, speaker_of
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
 from observer.models import CalibrationThresholds, SessionData
@@ -108,6 +108,7 @@ def calibrate(
     reference: SessionData, trainee: SessionData, tolerance_s: float = 3.0, offset_s: float | None = None
 ) -> Calibration:
     """The trainee's coding against the reference's; both on the same codebook (its version may differ)."""
+    agreement_module.check_seconds(DEFAULT_SLICE_S, tolerance_s, offset_s)
     agreement_module.check_comparable(reference, trainee, force=True)
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None

@@ -21,6 +21,7 @@ from observer.cli_support import (
     json_option,
     load_sessions,
     pass_context,
+    seconds_option,
     warn,
 )
 from observer.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
@@ -28,6 +29,7 @@ from observer.errors import InputError
 from observer.paths import DATA_DIR_ENV, default_data_dir
 from observer.storage import SessionStore, SessionSummary
 from observer.text import plural, terminal_safe
+from observer.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
 
 
 @click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,12 +269,13 @@ def transcript() -> None:
     default=None,
     help="CSV of 'transcript name,attendee name[,organisation]' lines; remembered for the series.",
 )
-@click.option(
+@seconds_option(
     "--merge-gap",
-    type=click.FloatRange(0, 3600),
-    default=2.0,
+    low=0,
+    high=MAX_MERGE_GAP_S,
+    default=DEFAULT_MERGE_GAP_S,
     show_default=True,
-    help="Seconds between one speaker's cues that still make one turn.",
+    help="Seconds between one speaker's cues that still make one turn",
 )
 @click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
 @pass_context

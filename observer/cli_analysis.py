@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from observer.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S
+from observer.agreement import (
+    DEFAULT_SLICE_S,
+    DEFAULT_TOLERANCE_S,
+    MAX_OFFSET_S,
+    MAX_SLICE_S,
+    MAX_TOLERANCE_S,
+    MIN_SLICE_S,
+)
 from observer.cli_support import (
     A_FILE,
     Context,
@@ -20,6 +27,7 @@ from observer.cli_support import (
     load_sessions,
     output_option,
     pass_context,
+    seconds_option,
     warn,
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
@@ -186,15 +194,20 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
 @click.argument("trainee", required=False)
 @json_option()
 @output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
-@click.option(
+@seconds_option(
     "--tolerance",
-    type=click.FloatRange(0, 600),
+    low=0,
+    high=MAX_TOLERANCE_S,
     default=DEFAULT_TOLERANCE_S,
     show_default=True,
-    help="Largest start difference of matched contributions, seconds.",
+    help="Largest start difference of matched contributions",
 )
-@click.option(
-    "--offset", type=float, default=None, help="Seconds to add to the trainee's clock to read the reference's."
+@seconds_option(
+    "--offset",
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
+    default=None,
+    help="Seconds to add to the trainee's clock to read the reference's",
 )
 @click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
 @click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
@@ -272,21 +285,29 @@ def calibrate(
 @click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
 @output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
 @json_option()
-@click.option(
-    "--slice", "slice_s", type=float, default=DEFAULT_SLICE_S, show_default=True, help="Slice width, seconds."
+@seconds_option(
+    "--slice",
+    "slice_s",
+    low=MIN_SLICE_S,
+    high=MAX_SLICE_S,
+    default=DEFAULT_SLICE_S,
+    show_default=True,
+    help="Slice width",
 )
-@click.option(
+@seconds_option(
     "--tolerance",
-    type=float,
+    low=0,
+    high=MAX_TOLERANCE_S,
     default=DEFAULT_TOLERANCE_S,
     show_default=True,
-    help="Largest start difference of matched contributions, seconds.",
+    help="Largest start difference of matched contributions",
 )
-@click.option(
+@seconds_option(
     "--offset",
-    type=float,
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
     default=None,
-    help="Seconds to add to B's clock to read A's (default: from their start times).",
+    help="Seconds to add to B's clock to read A's (default: from their start times)",
 )
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")

@@ -116,3 +116,86 @@ def test_a_bundle_is_never_written_with_what_import_would_refuse(tmp_path: Path)
     imported_again = observer_process(other, "import", str(bundle))
     assert imported_again.returncode == 0, imported_again.stderr
     assert json.loads(observer_process(other, "sessions", "--json").stdout)[0]["id"] == session_id
+
+
+# ---------------------------------------------------------------- 5. every float option: finite, in its range
+
+FLOAT_OPTIONS = [
+    ("agreement", "--slice", "0.1", "60"),
+    ("agreement", "--tolerance", "0", "600"),
+    ("agreement", "--offset", "-604800", "604800"),
+    ("calibrate", "--tolerance", "0", "600"),
+    ("calibrate", "--offset", "-604800", "604800"),
+    ("transcript import", "--merge-gap", "0", "3600"),
+]
+BAD_VALUES = ["nan", "NaN", "inf", "-inf", "1e309", "abc", "", "0x10"]
+
+
+@pytest.fixture(scope="module")
+def two_codings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    data_dir = tmp_path_factory.mktemp("codings") / "data"
+    first, second = imported(data_dir), imported(data_dir)
+    return data_dir, first, second
+
+
+def _command(data_dir: Path, first: str, second: str, command: str, option: str, value: str):
+    if command == "transcript import":
+        return run(data_dir, "transcript", "import", str(TEAMS), option, value)
+    extra = ["--offset", "0"] if option != "--offset" else []
+    return run(data_dir, command, first, second, option, value, *extra, "--json")
+
+
+@pytest.mark.parametrize(("command", "option", "low", "high"), FLOAT_OPTIONS)
+def test_every_float_option_refuses_what_is_not_a_finite_number_in_its_range(
+    two_codings: tuple[Path, str, str], command: str, option: str, low: str, high: str
+) -> None:
+    data_dir, first, second = two_codings
+    sessions_before = sorted((data_dir / "sessions").iterdir())
+    outside = [f"{float(low) - 1:g}", f"{float(high) * 1.001 + 1:g}"]
+    if option == "--slice":
+        outside += ["0.001", "1e-9", "0"]
+    for value in [*BAD_VALUES, *outside]:
+        result = _command(data_dir, first, second, command, option, value)
+        assert result.exit_code != 0, (option, value, result.output)  # never a JSON of NaN counts
+        one_line(result.output, option)
+    for value in (low, high):  # the ends of the range are taken
+        result = _command(data_dir, first, second, command, option, value)
+        assert result.exit_code in (0, 1), result.output  # 1: a sound refusal of these sessions (no overlap)
+        assert "Invalid value" not in result.output, result.output
+    assert not (data_dir / "calibrations.jsonl").exists() or all(
+        "NaN" not in line and "Infinity" not in line
+        for line in (data_dir / "calibrations.jsonl").read_text().splitlines()
+    )
+    assert len(sorted((data_dir / "sessions").iterdir())) >= len(sessions_before)
+
+
+def test_the_ranges_are_in_each_commands_help() -> None:
+    for command, option, low, high in FLOAT_OPTIONS:
+        help_text = " ".join(CliRunner().invoke(main, [*command.split(), "--help"]).output.split())
+        assert f"{option} SECONDS" in help_text, (command, option)
+        assert f"{float(low):g} to {float(high):g}" in help_text.replace(",", ""), (command, option, help_text)
+
+
+def test_agreement_never_prints_nan_and_the_core_refuses_it_too(two_codings: tuple[Path, str, str]) -> None:
+    from observer import agreement, calibration
+    from observer.errors import InputError
+
+    data_dir, first, second = two_codings
+    archive = Archive(data_dir)
+    a, b = archive.load(first), archive.load(second)
+    for arguments in ({"slice_s": float("nan")}, {"tolerance_s": float("nan")}, {"offset_s": float("inf")}):
+        with pytest.raises(InputError):
+            agreement.compare(a, b, **({"offset_s": 0.0} | arguments))
+    with pytest.raises(InputError):
+        calibration.calibrate(a, b, tolerance_s=float("nan"), offset_s=0.0)
+    with pytest.raises(InputError, match="--slice"):
+        agreement.compare(a, b, slice_s=1e-6, offset_s=0.0)
+    # Two codings of a meeting of 55 hours, in tenths of a second: two million slices, refused in words.
+    long = data_dir.parent / "long.vtt"
+    long.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:05.000\n<v Ann Lee>Hi.</v>\n\n"
+        "55:00:00.000 --> 55:00:05.000\n<v Ann Lee>Bye.</v>\n"
+    )
+    one, other = (archive.load(imported(data_dir, file=long)) for _ in range(2))
+    with pytest.raises(InputError, match=r"into 1,980,049 slices \(the most is 1,000,000\); .* at least 0.2"):
+        agreement.compare(one, other, slice_s=0.1, offset_s=0.0)
