@@ -105,16 +105,21 @@ def _score(result: Agreement, labels: dict[str, str], thresholds: CalibrationThr
 
 
 def calibrate(
-    reference: SessionData, trainee: SessionData, tolerance_s: float = 3.0, offset_s: float | None = None
+    reference: SessionData,
+    trainee: SessionData,
+    tolerance_s: float = 3.0,
+    offset_s: float | None = None,
+    force: bool = False,
 ) -> Calibration:
-    """The trainee's coding against the reference's; both on the same codebook (its version may differ)."""
+    """The trainee's coding against the reference's; both on the same codebook, in the same version unless
+    ``force`` (a version may rename codes: a renamed code would count as a disagreement)."""
     agreement_module.check_seconds(DEFAULT_SLICE_S, tolerance_s, offset_s)
-    agreement_module.check_comparable(reference, trainee, force=True)
+    agreement_module.check_comparable(reference, trainee, force=force)
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None
         offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
     compared, pairs = agreement_module.compare_with_pairs(
-        reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True
+        reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=force
     )
     codebook = reference.session.codebook
     rows = {row.dimension: row for row in compared.dimensions}

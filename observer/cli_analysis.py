@@ -209,6 +209,9 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
     default=None,
     help="Seconds to add to the trainee's clock to read the reference's",
 )
+@click.option(
+    "--force", is_flag=True, help="Compare codings on different versions of the same codebook (codes may be renamed)."
+)
 @click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
 @click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
 @pass_context
@@ -220,6 +223,7 @@ def calibrate(
     output: Path | None,
     tolerance: float,
     offset: float | None,
+    force: bool,
     show_history: bool,
     observer_name: str | None,
 ) -> None:
@@ -252,7 +256,7 @@ def calibrate(
         output = context.paths.check_output(output)
     trainee_data = load_sessions(context, (trainee,))[0]
     reference_data = _reference_session(context, reference, trainee_data)
-    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset)
+    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset, force)
     calibration.record(context.paths.root, result, dt.datetime.now(dt.UTC))
     codebook = reference_data.session.codebook
     labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}

@@ -199,3 +199,28 @@ def test_agreement_never_prints_nan_and_the_core_refuses_it_too(two_codings: tup
     one, other = (archive.load(imported(data_dir, file=long)) for _ in range(2))
     with pytest.raises(InputError, match=r"into 1,980,049 slices \(the most is 1,000,000\); .* at least 0.2"):
         agreement.compare(one, other, slice_s=0.1, offset_s=0.0)
+
+
+# ---------------------------------------------------------------- 6. calibration across codebook versions
+
+
+def test_calibration_across_two_versions_of_a_codebook_needs_force(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    renamed = tmp_path / "partnership-2.toml"
+    source = (REPO / "codebooks" / "partnership.toml").read_text()
+    renamed.write_text(
+        source.replace('version = "1.0"', 'version = "2.0"')
+        .replace('id = "transactional"', 'id = "task"')
+        .replace('id = "relational"', 'id = "relationship"')
+        .replace('"transactional"', '"task"')
+        .replace('"relational"', '"relationship"')
+    )
+    reference = imported(data_dir)
+    trainee = imported(data_dir, "--codebook", str(renamed))
+    refused = observer_process(data_dir, "calibrate", reference, trainee)
+    assert refused.returncode == 1
+    one_line(refused.stderr, "versions 1.0 and 2.0", "--force")
+    assert not (data_dir / "calibrations.jsonl").exists()  # nothing recorded
+    forced = run(data_dir, "calibrate", reference, trainee, "--force", "--json")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(forced.output)["codebook"] == "partnership 1.0"
