@@ -514,21 +514,33 @@ def _kappa(value: float | None) -> str:
 @click.option(
     "--second-observer",
     is_flag=True,
-    help="Also a second, independently perturbed coding of each meeting, to try agreement and calibrate.",
+    help="A second, independently perturbed coding of each demo meeting already in the archive (or of new ones), "
+    "to try agreement and calibrate; trends count each meeting once.",
 )
 @pass_context
 def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
     """Fill the archive with realistic simulated meetings of a few series."""
-    from observer.demo import generate_demo
+    from observer.demo import add_second_codings, generate_demo
 
+    if second_observer:
+        meetings, pairs = add_second_codings(context.archive, seed)
+        if pairs:
+            first, other = pairs[0]
+            click.echo(
+                f"added a second coding of each of the {plural(len(pairs), 'demo meeting')} already in "
+                f"{context.paths.root}, by a second observer; try: observer agreement {first} {other}"
+            )
+            return
+        if meetings:
+            click.echo(f"each of the {plural(meetings, 'demo meeting')} in {context.paths.root} has a second coding")
+            return
     ids = generate_demo(
         context.archive, sessions=session_count, contributions=contributions, seed=seed, second=second_observer
     )
     if second_observer:
-        pairs = len(ids) // 2
         click.echo(
-            f"added {pairs} demo sessions and a second observer's coding of each to {context.paths.root}; "
-            f"try: observer agreement {ids[0]} {ids[1]}"
+            f"added {plural(len(ids) // 2, 'demo meeting')} and a second coding of each, by a second observer, to "
+            f"{context.paths.root}; try: observer agreement {ids[0]} {ids[1]}"
         )
         return
     click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")

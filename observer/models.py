@@ -14,7 +14,16 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 from observer import columns
 from observer.keys import SPEAKER_KEYS, reserved_key_action
@@ -481,6 +490,22 @@ class Session(Strict):
     running_since: dt.datetime | None = None
     ended_s: ClockSeconds | None = None
     transcript: TranscriptSource | None = None  # None: coded live
+    # Another observer's coding of a meeting already coded: the first coding's id, which both share as the
+    # meeting's (None: the session is its meeting's first coding). Trends count a meeting once.
+    meeting_id: RecordId | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_an_absent_link(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A first coding is written as before the link existed: files an older version can still read.
+        document: dict[str, Any] = handler(self)
+        if document.get("meeting_id", "") is None:
+            del document["meeting_id"]
+        return document
+
+    @property
+    def meeting(self) -> str:
+        """The meeting this session codes: shared by every coding of it."""
+        return self.meeting_id or self.id
 
     @model_validator(mode="after")
     def _check_references(self) -> Session:

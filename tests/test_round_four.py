@@ -224,3 +224,74 @@ def test_calibration_across_two_versions_of_a_codebook_needs_force(tmp_path: Pat
     forced = run(data_dir, "calibrate", reference, trainee, "--force", "--json")
     assert forced.exit_code == 0, forced.output
     assert json.loads(forced.output)["codebook"] == "partnership 1.0"
+
+
+# ---------------------------------------------------------------- 8. two codings of one meeting
+
+
+def test_a_second_demo_observer_codes_the_demo_meetings_there_are_and_trends_count_each_meeting_once(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    assert run(data_dir, "demo", "--contributions", "40").exit_code == 0
+    second = run(data_dir, "demo", "--contributions", "40", "--second-observer")
+    assert second.exit_code == 0, second.output
+    assert "second coding" in second.output and "9 demo meetings" in second.output
+    listed = json.loads(run(data_dir, "sessions", "--json").output)
+    assert len(listed) == 18 and len({row["series"] for row in listed}) == 3  # no new series, no new meetings
+    archive = Archive(data_dir)
+    firsts = {row["id"] for row in listed if row["observer"] == "Demo observer"}
+    for row in listed:
+        if row["observer"] == "Second observer":
+            coding = archive.load(row["id"]).session
+            assert coding.meeting_id in firsts
+            assert coding.meeting_date == archive.load(coding.meeting_id).session.meeting_date
+    series = listed[0]["series"]
+    trend = json.loads(run(data_dir, "trends", "--series", series, "--json").output)
+    dates = [row["meeting_date"] for row in trend["rows"]]
+    assert len(dates) == len(set(dates)) == 3 and trend["second_codings"] == 3
+    assert {row["session_id"] for row in trend["rows"]} <= firsts  # the first coding of each meeting counts
+    words = " ".join(run(data_dir, "trends", "--series", series).output.split())
+    assert "over 3 meetings" in words or "3 meetings" in words
+    assert "3 second codings of a meeting left out: each meeting counts once, by its first coding" in words
+    # Asked again, the demo adds nothing twice.
+    again = run(data_dir, "demo", "--second-observer")
+    assert again.exit_code == 0 and len(json.loads(run(data_dir, "sessions", "--json").output)) == 18
+    book = tmp_path / "trend.xlsx"
+    assert run(data_dir, "trends", "--series", series, "-o", str(book)).exit_code == 0
+    from openpyxl import load_workbook
+
+    dashboard = " ".join(str(c.value) for row in load_workbook(book)["Dashboard"].iter_rows() for c in row if c.value)
+    assert "each meeting counts once, by its first coding" in dashboard
+
+
+def test_the_link_between_codings_round_trips_and_older_sessions_load(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert run(data_dir, "demo", "--sessions", "1", "--contributions", "10", "--second-observer").exit_code == 0
+    archive = Archive(data_dir)
+    [first, second] = sorted(row["id"] for row in json.loads(run(data_dir, "sessions", "--json").output))
+    assert archive.load(second).session.meeting_id == first and archive.load(first).session.meeting_id is None
+    # A first coding is stored as before (no field an older version would not know).
+    assert "meeting_id" not in (data_dir / "sessions" / first / "session.json").read_text()
+    bundle = tmp_path / "both.bundle"
+    assert observer_process(data_dir, "bundle", first, second, "-o", str(bundle)).returncode == 0
+    other = tmp_path / "other"
+    assert observer_process(other, "import", str(bundle)).returncode == 0
+    assert Archive(other).load(second).session.meeting_id == first
+    # A forged link is refused by import, in one line, nothing imported.
+    forged = tmp_path / "forged.bundle"
+    forged.write_text(bundle.read_text().replace(f'"meeting_id":"{first}"', '"meeting_id":"../../etc"'))
+    from observer.bundle import _Checksum  # the checksum is recomputed, as a forger would
+
+    lines = forged.read_text().splitlines()
+    records = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+    checksum = _Checksum()
+    for record in records:
+        checksum.add(record)
+    lines[-1] = lines[-1][: lines[-1].index(':"') + 2] + checksum.hexdigest() + '"}'
+    forged.write_text("\n".join(lines) + "\n")
+    third = tmp_path / "third"
+    refused = observer_process(third, "import", str(forged))
+    assert refused.returncode == 1
+    one_line(refused.stderr, "meeting_id")
+    assert not (third / "sessions").exists() or not any((third / "sessions").iterdir())
