@@ -295,3 +295,58 @@ def test_the_link_between_codings_round_trips_and_older_sessions_load(tmp_path: 
     assert refused.returncode == 1
     one_line(refused.stderr, "meeting_id")
     assert not (third / "sessions").exists() or not any((third / "sessions").iterdir())
+
+
+# ---------------------------------------------------------------- 9. Home's export asks before replacing a file
+
+
+async def test_home_export_asks_before_replacing_and_names_two_codings_apart(tmp_path: Path, monkeypatch) -> None:
+    from textual.widgets import DataTable, Input
+
+    from observer.demo import add_second_codings, generate_demo
+    from observer.tui.app import ObserverApp
+    from observer.tui.dialogs import Confirm
+
+    from .tui_helpers import FakeClock, until
+
+    monkeypatch.chdir(tmp_path)
+    archive = Archive(tmp_path / "data")
+    [first] = generate_demo(archive, sessions=1, contributions=12)
+    [(_, second)] = add_second_codings(archive)[1]
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(140, 40)) as pilot:
+        home = app.screen
+        await until(pilot, lambda: len(getattr(home, "sessions", [])) == 2, "Home's list")
+        table = home.query_one("#sessions", DataTable)
+        defaults = {}
+        for session_id in (first, second):
+            table.move_cursor(row=next(i for i, s in enumerate(home.sessions) if s.session.id == session_id))
+            await pilot.press("x")
+            await pilot.pause()
+            defaults[session_id] = app.screen.query_one(Input).value
+            await pilot.press("escape")
+            await pilot.pause()
+        assert defaults[first] != defaults[second]  # two codings of one meeting: two files
+        assert "second-observer" in defaults[second]
+
+        target = tmp_path / "board.csv"
+        target.write_text("keep me\n")
+        table.move_cursor(row=next(i for i, s in enumerate(home.sessions) if s.session.id == first))
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert "board.csv" in app.screen.question and "Replace" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert target.read_text() == "keep me\n"  # kept: nothing was asked of it yet
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("enter")  # names as recorded
+        await until(pilot, lambda: target.read_text(encoding="utf-8-sig").startswith("session_id"), "the export")

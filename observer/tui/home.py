@@ -229,21 +229,47 @@ class HomeScreen(Screen[None]):
         if data is None:
             return
         # The folder the app was started in (or the last one exported to), and a name that says it all.
-        default = self._export_folder / export_name(f"observer-{data.session.meeting_date}-{data.session.title}")
+        default = self._export_folder / self._export_name(data)
 
         def export(path: str | None) -> None:
             if not path:
                 return
+            target = Path(path).expanduser()
 
             def named(naming: ExportNaming | None) -> None:
                 if naming is not None:
-                    target = Path(path).expanduser()
                     self._export_folder = target.parent
                     self._export(data, target, naming)
 
-            self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
+            def replace(confirmed: bool | None) -> None:
+                if confirmed:
+                    self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
+                else:
+                    self._status(f"not exported: {target} was kept as it is")
+
+            if target.exists() or target.is_symlink():
+                question = f"Replace {target.name}?"
+                self.app.push_screen(Confirm(question, f"{target} exists; y replaces it, n keeps it."), replace)
+            else:
+                replace(True)
 
         self.app.push_screen(PathPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
+
+    def _export_name(self, chosen: SessionSummary) -> str:
+        """The date and the whole title; with the observer too (else the id) when another session listed has the
+        same date and title (two codings of one meeting must not default to one file)."""
+        session = chosen.session
+
+        def stem(other: SessionSummary) -> str:
+            return f"observer-{other.session.meeting_date}-{other.session.title}"
+
+        twins = [s for s in self.sessions if s.session.id != session.id and stem(s) == stem(chosen)]
+        if not twins:
+            return export_name(stem(chosen))
+        observers = {export_name(s.session.observer) for s in twins}
+        if session.observer and export_name(session.observer) not in observers:
+            return export_name(f"{stem(chosen)}-{session.observer}")
+        return export_name(f"{stem(chosen)}-{session.id}")
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:
