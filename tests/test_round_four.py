@@ -350,3 +350,18 @@ async def test_home_export_asks_before_replacing_and_names_two_codings_apart(tmp
         await pilot.pause()
         await pilot.press("enter")  # names as recorded
         await until(pilot, lambda: target.read_text(encoding="utf-8-sig").startswith("session_id"), "the export")
+
+
+# ---------------------------------------------------------------- 10. the About sheet's numbers are numbers
+
+
+def test_the_about_sheets_session_count_is_a_number_and_its_time_a_time(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    data_dir = tmp_path / "data"
+    session_id = imported(data_dir)
+    book = tmp_path / "meeting.xlsx"
+    assert run(data_dir, "export", session_id, "-o", str(book)).exit_code == 0
+    about = {row[0].value: row[1] for row in load_workbook(book)["About"].iter_rows() if len(row) > 1}
+    assert about["Sessions"].value == 1 and about["Sessions"].number_format in ("General", "0")
+    assert about["Exported at (UTC)"].is_date and "yyyy" in about["Exported at (UTC)"].number_format
