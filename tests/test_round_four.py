@@ -365,3 +365,72 @@ def test_the_about_sheets_session_count_is_a_number_and_its_time_a_time(tmp_path
     about = {row[0].value: row[1] for row in load_workbook(book)["About"].iter_rows() if len(row) > 1}
     assert about["Sessions"].value == 1 and about["Sessions"].number_format in ("General", "0")
     assert about["Exported at (UTC)"].is_date and "yyyy" in about["Exported at (UTC)"].number_format
+
+
+# ---------------------------------------------------------------- 11. small things a first-time user tripped on
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_homes_footer_fits_and_question_mark_lists_every_key(tmp_path: Path, width: int) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from observer.tui.app import ObserverApp
+    from observer.tui.home import HomeScreen
+
+    from .tui_helpers import FakeClock, screen_text
+
+    app = ObserverApp(Archive(tmp_path / "data"), clock=FakeClock())
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert all(key.region.right <= width for key in keys), [(k.description, k.region) for k in keys]
+        shown = {key.description for key in keys}
+        assert {"Quit", "Keys"} <= shown
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not isinstance(app.screen, HomeScreen)
+        words = " ".join(screen_text(pilot).split())
+        for described in ("Undelete", "Demo", "Quit", "Export", "Agreement", "Series trends"):
+            assert described in words, described
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+def _typed_ahead(app, text: str) -> None:
+    """Keys as a fast typist sends them: all queued before the app has handled the first (Pilot waits
+    between keys, which hides what typing ahead does)."""
+    from textual import events
+
+    for character in text:
+        key = {"\n": "enter", " ": "space", "\t": "tab"}.get(character, character)
+        event = events.Key(key, None if key in ("enter", "tab") else character)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_typed_ahead_in_the_late_arrival_form_land_in_the_field_they_were_typed_for(
+    tmp_path: Path, partnership
+) -> None:
+    from observer.tui.app import ObserverApp
+
+    from .conftest import at, make_session
+    from .tui_helpers import FakeClock, settle, until
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(0)))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("plus")
+        await pilot.pause()
+        _typed_ahead(app, "Priya Shah\nHealthwatch Riverside\n")
+        await until(pilot, lambda: len(app.screen_stack) == 2, "the form closed")
+        await settle(pilot)
+    people = {p.name: p for p in archive.load(session.id).session.participants}
+    assert "Priya Shah" in people, list(people)
+    organisation = archive.load(session.id).session.organisation(people["Priya Shah"].organisation_id)
+    assert organisation.name == "Healthwatch Riverside"

@@ -23,7 +23,7 @@ from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
 from observer.text import export_name, plural
 from observer.trends import trend_choice
-from observer.tui.dialogs import Confirm, PathPrompt, Picker
+from observer.tui.dialogs import Confirm, KeyList, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
 WELCOME = """[b]Welcome to observer.[/b]
@@ -49,17 +49,26 @@ EXPORT_NAMINGS = [
 ]
 
 
+# Home's keys: (key, action, the footer's word, what ? says of it). The footer shows the first words at 80
+# columns; ? lists every key in full.
+HOME_KEYS = [
+    ("n", "new_session", "New", "New session: title, series, attendees, agenda"),
+    ("enter", "code", "Open", "Open the selected session: code it, resume it, or edit an ended one"),
+    ("v", "review", "Review", "Review the selected session's summary"),
+    ("x", "export", "Export", "Export the selected session (.xlsx, .csv, .json or .boris)"),
+    ("s", "trends", "Trends", "Series trends: the selected session's series over its meetings"),
+    ("g", "agreement", "Agreement", "Agreement: compare the selected session with another coding of the meeting"),
+    ("d", "delete", "Delete", "Delete the selected session (to the trash)"),
+    ("u", "restore", "", "Undelete: bring back the session deleted last"),
+    ("m", "demo", "", "Demo data: add simulated meetings to look around"),
+    ("question_mark", "keys", "Keys", "Keys: this list"),
+]
+FOOTER_COMPACT_BELOW = 100  # columns: under this the footer's keys sit closer, so that every one fits at 80
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "new_session", "New"),
-        Binding("enter", "code", "Code/resume"),
-        Binding("v", "review", "Review"),
-        Binding("x", "export", "Export"),
-        Binding("s", "trends", "Series trends"),
-        Binding("g", "agreement", "Agreement"),
-        Binding("d", "delete", "Delete"),
-        Binding("u", "restore", "Undelete"),
-        Binding("m", "demo", "Demo data"),
+        *(Binding(key, action, word or description, show=bool(word)) for key, action, word, description in HOME_KEYS),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -87,10 +96,19 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.sub_title = paths.shown(self.archive.paths.root)
         self._layout_width = 0
+        self.query_one(Footer).compact = self.size.width < FOOTER_COMPACT_BELOW
 
     def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < FOOTER_COMPACT_BELOW
         if _columns(self.size.width) != _columns(self._layout_width):
             self._fill_table()
+
+    def action_keys(self) -> None:
+        pairs = [
+            ("Enter" if key == "enter" else "?" if key == "question_mark" else key, words)
+            for key, _, _, words in HOME_KEYS
+        ]
+        self.app.push_screen(KeyList("Home: every key  ·  Esc closes", [*pairs, ("ctrl+q", "Quit")]))
 
     def on_screen_resume(self) -> None:
         self.reload()  # the first time the screen shows, and every time it is shown again

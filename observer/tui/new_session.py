@@ -20,7 +20,7 @@ from observer.models import SessionData
 from observer.roster import RosterEntry, agenda_of, build_session, last_session_of_series, read_roster, roster_of
 from observer.storage import Archive
 from observer.text import existing_like, plural
-from observer.tui.dialogs import CompletingInput, ExistingOrNew
+from observer.tui.dialogs import CompletingInput, ExistingOrNew, FormInput
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
@@ -47,7 +47,7 @@ class NewSessionScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="new-form"):
             yield Label("Title", classes="field-label")
-            yield Input(placeholder="e.g. ICS Board, March", id="title")
+            yield FormInput(placeholder="e.g. ICS Board, March", id="title")
             yield Label("", id="title-error", classes="field-error", markup=False)
             yield Label("Series (the partnership or recurring meeting; Tab or → completes)", classes="field-label")
             yield CompletingInput(
@@ -57,10 +57,10 @@ class NewSessionScreen(Screen[None]):
             )
             yield Label("", id="series-error", classes="field-error", markup=False)
             yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
-            yield Input(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
+            yield FormInput(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
             yield Label("", id="date-error", classes="field-error", markup=False)
             yield Label("Observer (your name)", classes="field-label")
-            yield Input(id="observer")
+            yield FormInput(id="observer")
             yield Label("Codebook", classes="field-label")
             yield Select(
                 _codebook_choices(entries),
@@ -70,7 +70,7 @@ class NewSessionScreen(Screen[None]):
             )
             yield Label("", id="codebook-error", classes="field-error", markup=False)
             yield Label("Roster file (.csv or .xlsx with name, organisation, role) — optional", classes="field-label")
-            yield Input(placeholder="path/to/roster.csv", id="roster-file")
+            yield FormInput(placeholder="path/to/roster.csv", id="roster-file")
             yield Label("", id="roster-file-error", classes="field-error", markup=False)
             yield Label(ROSTER_HELP, classes="field-label")
             yield TextArea(id="roster-text")
@@ -87,10 +87,6 @@ class NewSessionScreen(Screen[None]):
         self.query_one("#title", Input).focus()
         for problem in self._codebook_problems:  # a broken codebook file is named and left out, never a crash
             self.notify(f"skipped: {problem}", severity="warning", timeout=10, markup=False)
-
-    @on(Input.Submitted)
-    def next_field(self) -> None:
-        self.focus_next()
 
     @on(Input.Blurred, "#series")
     def offer_the_series_agenda(self, event: Input.Blurred) -> None:
