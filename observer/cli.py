@@ -210,7 +210,14 @@ def new(
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
-    from observer.roster import agenda_of, build_session, last_session_of_series, read_roster, roster_of
+    from observer.roster import (
+        agenda_of,
+        build_session,
+        last_session_of_series,
+        late_arrivals,
+        read_roster,
+        roster_of,
+    )
 
     try:
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
@@ -219,7 +226,14 @@ def new(
     book = resolve_codebook(codebook, context.paths.codebooks)
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     previous = last_session_of_series(series, known) if series else None
-    entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
+    carried = previous if roster is None else None
+    entries = read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
+    guests = late_arrivals(carried) if carried is not None else []
+    if carried is not None and guests:
+        click.echo(
+            f"not carried over from '{terminal_safe(carried.session.title)}': {terminal_safe(', '.join(guests))}, "
+            f"who arrived late (--roster FILE lists everyone expected; + adds someone during the meeting)"
+        )
     planned = list(agenda) or (agenda_of(previous) if previous else [])
     if planned and not agenda and previous is not None:
         click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")

@@ -219,6 +219,12 @@ class CodingSession:
             # The first contribution opens the first planned item, from the start of the clock.
             first = AgendaItem(id=new_id("a"), title=header.planned_agenda[0], start_s=0.0, wall_time=at)
             header = started = header.model_copy(update={"agenda_items": [first]})
+        attendance = header.attendance_of(participant_id) if participant_id is not None else None
+        if attendance is not None and attendance.left_s is not None:
+            # Someone marked as having left who speaks is back in the room (undo takes both back, if the key was
+            # the wrong one).
+            back = [a.model_copy(update={"left_s": None}) if a is attendance else a for a in header.attendance]
+            header = started = header.model_copy(update={"attendance": back})
         agenda_item = header.agenda_item_at(start_s)
         contribution = Contribution(
             id=new_id("c"),

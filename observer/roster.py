@@ -171,11 +171,22 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
     return entries
 
 
-def roster_of(data: SessionData) -> list[RosterEntry]:
-    """A session's roster, to carry over to the next meeting of its series."""
+def late_arrivals(data: SessionData) -> list[str]:
+    """Who joined a session after its clock started (``+``): perhaps a one-off guest, not a member."""
     session = data.session
+    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
+    return [p.name for p in session.participants if p.id in late]
+
+
+def roster_of(data: SessionData, late_arrivals: bool = True) -> list[RosterEntry]:
+    """A session's roster, to carry over to the next meeting of its series; without those who arrived late
+    unless ``late_arrivals`` (the caller says who was left out, or asks)."""
+    session = data.session
+    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
     entries = []
     for participant in session.participants:
+        if participant.id in late and not late_arrivals:
+            continue
         organisation = session.organisation(participant.organisation_id)
         entries.append(
             RosterEntry(

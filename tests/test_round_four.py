@@ -434,3 +434,102 @@ async def test_keys_typed_ahead_in_the_late_arrival_form_land_in_the_field_they_
     assert "Priya Shah" in people, list(people)
     organisation = archive.load(session.id).session.organisation(people["Priya Shah"].organisation_id)
     assert organisation.name == "Healthwatch Riverside"
+
+
+def _meeting_with_a_guest(archive: Archive, partnership) -> str:
+    from .conftest import at, make_session
+
+    session = make_session(partnership)
+    with archive.create_session(session) as store:
+        coding = CodingSession(store)
+        coding.speak(at(0), participant_id=session.participants[0].id)
+        coding.add_attendee(at(30), "Priya Shah", "Healthwatch")
+        coding.end_session(at(60))
+    return session.id
+
+
+def test_a_late_arrival_is_not_carried_into_the_next_meetings_roster_without_a_word(
+    tmp_path: Path, partnership
+) -> None:
+    data_dir = tmp_path / "data"
+    _meeting_with_a_guest(Archive(data_dir), partnership)
+    result = run(data_dir, "new", "--title", "Board, April", "--series", "North", "--no-open")
+    assert result.exit_code == 0, result.output
+    assert "Priya Shah" in result.output and "arrived late" in result.output
+    created = result.output.split("created session ")[1].split(":")[0]
+    names = [p.name for p in Archive(data_dir).load(created).session.participants]
+    assert names == ["Ann Lee", "Bob Khan", "Cath Diaz", "Dev Shah"]
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+async def test_the_new_session_form_asks_whether_to_carry_a_late_arrival_over(
+    tmp_path: Path, partnership, answer: str
+) -> None:
+    from textual.widgets import Input
+
+    from observer.tui.app import ObserverApp
+    from observer.tui.dialogs import Confirm
+
+    from .tui_helpers import FakeClock, coding_screen, settle, type_text, until
+
+    archive = Archive(tmp_path / "data")
+    _meeting_with_a_guest(archive, partnership)
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: bool(getattr(app.screen, "sessions", [])), "Home's list")
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "Board, April")
+        app.screen.query_one("#series", Input).value = "North"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert "Priya Shah" in app.screen.question and "late" in app.screen.question
+        await pilot.press(answer)
+        await settle(pilot)
+        names = [p.name for p in coding_screen(pilot).view.session.participants]
+    assert ("Priya Shah" in names) == (answer == "y")
+    assert names[:4] == ["Ann Lee", "Bob Khan", "Cath Diaz", "Dev Shah"]
+
+
+async def test_the_key_of_someone_marked_as_left_warns_and_marks_them_back(tmp_path: Path, partnership) -> None:
+    from observer.tui.app import ObserverApp
+
+    from .conftest import at, make_session
+    from .tui_helpers import FakeClock, coding_screen, press, settle, status_text
+
+    archive = Archive(tmp_path / "data")
+    session = make_session(partnership)
+    archive.create_session(session).close()
+    clock = FakeClock(at(0))
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1")
+        clock.advance(10)
+        await press(pilot, "minus")
+        await pilot.pause()
+        await pilot.press(*"Bob", "enter")  # the picker: Bob Khan has left
+        await settle(pilot)
+        assert "left: Bob Khan" in status_text(pilot)
+        clock.advance(10)
+        await press(pilot, "2")
+        status = status_text(pilot)
+        assert "Bob Khan speaking — had left at 0:10, now marked back" in status, status
+        bob = coding_screen(pilot).view.session.participants[1].id
+        assert coding_screen(pilot).view.session.attendance_of(bob).left_s is None
+        await press(pilot, "ctrl+z")  # the wrong key after all: both undone in one step
+        assert coding_screen(pilot).view.session.attendance_of(bob).left_s == 10.0
+
+
+def test_the_recovery_message_reads_as_sentences(partnership) -> None:
+    from observer.coding import ENDED_OPENED
+    from observer.storage import MemorySessionStore
+    from observer.tui.live_view import opening_message
+
+    from .conftest import make_session
+
+    coding = CodingSession(MemorySessionStore(make_session(partnership)))
+    coding.store.state.warnings.append("took over a stale lock left by pid 4242 on laptop, which is no longer running")
+    recovered = "The program stopped while recording. The clock is paused at the last recorded moment (0:42)."
+    message = opening_message(coding, recovered, ENDED_OPENED)
+    assert "which is no longer running. The program stopped while recording." in message

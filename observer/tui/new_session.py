@@ -17,10 +17,18 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, TextAr
 from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
 from observer.errors import ObserverError
 from observer.models import SessionData
-from observer.roster import RosterEntry, agenda_of, build_session, last_session_of_series, read_roster, roster_of
+from observer.roster import (
+    RosterEntry,
+    agenda_of,
+    build_session,
+    last_session_of_series,
+    late_arrivals,
+    read_roster,
+    roster_of,
+)
 from observer.storage import Archive
-from observer.text import existing_like, plural
-from observer.tui.dialogs import CompletingInput, ExistingOrNew, FormInput
+from observer.text import existing_like, listed, plural
+from observer.tui.dialogs import CompletingInput, Confirm, ExistingOrNew, FormInput
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
@@ -107,7 +115,7 @@ class NewSessionScreen(Screen[None]):
     def _error(self, field: str, message: str) -> None:
         self.query_one(f"#{field}-error", Label).update(message)
 
-    def action_create(self, series_checked: bool = False) -> None:
+    def action_create(self, series_checked: bool = False, late_arrivals_too: bool | None = None) -> None:
         for label in self.query(".field-error"):
             label.update("")  # type: ignore[attr-defined]
         title = self.query_one("#title", Input).value.strip()
@@ -139,8 +147,24 @@ class NewSessionScreen(Screen[None]):
         except ObserverError as error:
             self._error("codebook", str(error))
             ok = False
-        roster = self._roster(series)
-        if roster is None or not ok:
+        if not ok:
+            return
+        guests = self._late_arrivals_to_carry(series)
+        if guests and late_arrivals_too is None:
+            # Someone who came late to the last meeting may have been a one-off guest: ask before carrying them.
+            def answered(carry: bool | None) -> None:
+                self.action_create(series_checked=True, late_arrivals_too=bool(carry))
+
+            self.app.push_screen(
+                Confirm(
+                    f"Carry over {listed(guests)}, who arrived late to the last meeting, too?",
+                    "y adds them to this meeting's roster; n leaves them out (+ adds anyone who comes).",
+                ),
+                answered,
+            )
+            return
+        roster = self._roster(series, bool(late_arrivals_too))
+        if roster is None:
             return
         try:
             session = build_session(
@@ -167,7 +191,16 @@ class NewSessionScreen(Screen[None]):
             return
         self.post_message(OpenSession(session.id, store, replace=True))
 
-    def _roster(self, series: str) -> list[RosterEntry] | None:
+    def _carried_from(self, series: str) -> SessionData | None:
+        """The series' last meeting, when its roster is the one this meeting takes (no roster given)."""
+        typed = self.query_one("#roster-file", Input).value.strip() or self.query_one("#roster-text", TextArea).text
+        return last_session_of_series(series, self.sessions) if series and not typed.strip() else None
+
+    def _late_arrivals_to_carry(self, series: str) -> list[str]:
+        previous = self._carried_from(series)
+        return late_arrivals(previous) if previous is not None else []
+
+    def _roster(self, series: str, late_arrivals_too: bool = False) -> list[RosterEntry] | None:
         path_text = self.query_one("#roster-file", Input).value.strip()
         typed = self.query_one("#roster-text", TextArea).text
         entries: list[RosterEntry] = []
@@ -188,7 +221,7 @@ class NewSessionScreen(Screen[None]):
         if not entries and series:
             previous = last_session_of_series(series, self.sessions)
             if previous is not None:
-                entries = roster_of(previous)
+                entries = roster_of(previous, late_arrivals=late_arrivals_too)
                 self.notify(
                     f"carried over {plural(len(entries), 'attendee')} from '{previous.session.title}'", timeout=4
                 )
