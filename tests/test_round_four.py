@@ -533,3 +533,36 @@ def test_the_recovery_message_reads_as_sentences(partnership) -> None:
     recovered = "The program stopped while recording. The clock is paused at the last recorded moment (0:42)."
     message = opening_message(coding, recovered, ENDED_OPENED)
     assert "which is no longer running. The program stopped while recording." in message
+
+
+async def test_the_80_column_balance_line_uses_the_rosters_short_name(tmp_path: Path, partnership) -> None:
+    import datetime as dt
+
+    from observer.roster import RosterEntry, build_session
+    from observer.tui.app import ObserverApp
+    from observer.tui.panels import BalanceLine
+
+    from .conftest import at
+    from .tui_helpers import FakeClock, until
+
+    session = build_session(
+        title="Board",
+        codebook=partnership,
+        meeting_date=dt.date(2026, 3, 2),
+        roster=[
+            RosterEntry("Ann Lee", "Northern NHS Foundation Trust", short="NFT"),
+            RosterEntry("Bob Khan", "City Council"),
+            RosterEntry("Cath Diaz", "City Council"),
+        ],
+    )
+    archive = Archive(tmp_path / "data")
+    with archive.create_session(session) as store:
+        coding = CodingSession(store)
+        for second, person in ((0, 0), (60, 1), (70, 0), (200, 1)):
+            coding.speak(at(second), participant_id=session.participants[person].id)
+    app = ObserverApp(archive, start="coding", session_id=session.id, clock=FakeClock(at(300)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        line = app.screen.query_one(BalanceLine)
+        await until(pilot, lambda: "Most heard" in str(line.render()), "the balance line")
+        text = str(line.render())
+    assert "NFT" in text and "NNFT" not in text, text

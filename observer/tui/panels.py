@@ -7,7 +7,7 @@ classes whose rules use theme variables, so a theme reaches every one of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from rich.style import Style
@@ -451,6 +451,9 @@ def _fit(name: str, width: int) -> str:
 @dataclass(frozen=True)
 class BalanceLineState:
     balance: LiveBalance
+    short_names: dict[str, str] = field(
+        default_factory=dict
+    )  # organisation id -> its short name, as the roster gives it
 
 
 class BalanceLine(LinePanel[BalanceLineState]):
@@ -476,12 +479,13 @@ class BalanceLine(LinePanel[BalanceLineState]):
         for label, row in (("Most heard", most), ("least", least)):
             over = (row.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO
             text.append(f"{label} ", style("balance-line--label"))
-            text.append(_short(row.name), style("balance-line--over") if over else "")
+            text.append(_short(row.name, state.short_names.get(row.id)), style("balance-line--over") if over else "")
             text.append(f" {percent(row.share_airtime)} of talk, {percent(row.share_of_room)} of room")
             if row is most:
                 text.append(" · ")
         return text
 
 
-def _short(name: str, limit: int = 18) -> str:
-    return name if len(name) <= limit else short_form(name)
+def _short(name: str, short: str | None = None, limit: int = 18) -> str:
+    """A name where it fits; else the organisation's own short name ("NFT"), else its initials."""
+    return name if len(name) <= limit else short or short_form(name)
