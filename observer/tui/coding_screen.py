@@ -226,9 +226,7 @@ class CodingScreen(Screen[None]):
 
     def _show_balance_line(self) -> None:
         if self.summary is not None:
-            organisations = self.view.session.organisations if self.view is not None else []
-            shorts = {organisation.id: organisation.short_name for organisation in organisations}
-            self.query_one(BalanceLine).state = BalanceLineState(self.summary, shorts)
+            self.query_one(BalanceLine).state = BalanceLineState(self.summary)
 
     def _next_balance_step(self) -> None:
         self._balance_step_due = False

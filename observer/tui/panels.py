@@ -7,7 +7,7 @@ classes whose rules use theme variables, so a theme reaches every one of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from rich.style import Style
@@ -451,9 +451,6 @@ def _fit(name: str, width: int) -> str:
 @dataclass(frozen=True)
 class BalanceLineState:
     balance: LiveBalance
-    short_names: dict[str, str] = field(
-        default_factory=dict
-    )  # organisation id -> its short name, as the roster gives it
 
 
 class BalanceLine(LinePanel[BalanceLineState]):
@@ -479,7 +476,9 @@ class BalanceLine(LinePanel[BalanceLineState]):
         for label, row in (("Most heard", most), ("least", least)):
             over = (row.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO
             text.append(f"{label} ", style("balance-line--label"))
-            text.append(_short(row.name, state.short_names.get(row.id)), style("balance-line--over") if over else "")
+            text.append(
+                _short(row.name, state.balance.short_names.get(row.id)), style("balance-line--over") if over else ""
+            )
             text.append(f" {percent(row.share_airtime)} of talk, {percent(row.share_of_room)} of room")
             if row is most:
                 text.append(" · ")
