@@ -27,6 +27,7 @@ from observer.cli_support import (
 from observer.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
 from observer.errors import InputError
 from observer.paths import DATA_DIR_ENV, default_data_dir
+from observer.roster import same_series
 from observer.storage import SessionStore, SessionSummary
 from observer.text import plural, terminal_safe
 from observer.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
@@ -162,7 +163,7 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
         written = context.archive.reindex()
         click.echo(f"wrote {plural(written, 'header')} (the listing reads them from now on)", err=True)
     summaries, problems = context.archive.summaries()
-    listed = [summary for summary in summaries if series is None or summary.session.series == series]
+    listed = [summary for summary in summaries if series is None or same_series(series, summary.session.series)]
     for problem in problems:
         warn(problem.message)
     if as_json:
@@ -225,6 +226,7 @@ def new(
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
     book = resolve_codebook(codebook, context.paths.codebooks)
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
+    series = _series_as_known(series, known)
     previous = last_session_of_series(series, known) if series else None
     carried = previous if roster is None else None
     entries = read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
@@ -319,6 +321,7 @@ def transcript_import(
     read = read_transcript(file)
     lines = read_name_map(name_map) if name_map is not None else []
     known, _ = context.archive.headers()
+    series = _series_as_known(series, known)
     previous = last_session_of_series(series, known) if series else None
     entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
     remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
@@ -354,6 +357,16 @@ def transcript_import(
         for unmatched in imported.unmatched:
             click.echo(f"  {terminal_safe(unmatched.map_line)}")
     click.echo(f"code it: observer resume {data.session.id}")
+
+
+def _series_as_known(series: str, known: list[Any]) -> str:
+    """The series as the archive spells it (one partnership, one series), said when that differs from as typed."""
+    from observer.roster import series_as_known
+
+    spelled = series_as_known(series, known)
+    if spelled != series.strip():
+        click.echo(f"series '{terminal_safe(spelled)}' (as the archive spells it)")
+    return spelled
 
 
 @main.command()

@@ -32,13 +32,15 @@ from observer.cli_support import (
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError
+from observer.roster import series_as_known
 from observer.sequences import DEFAULT_LAG, DEFAULT_PERMUTATIONS, DEFAULT_SEED, DEFAULT_WINDOW, MAX_PERMUTATIONS
 from observer.text import plural, terminal_safe
 
 
 @click.command()
-@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.argument("sessions_", metavar="[SESSION...]", nargs=-1)
 @output_option("File to write: .xlsx, .csv, .json or .boris.", required=True)
+@click.option("--series", default=None, help="Every session of this series (with or instead of SESSION...).")
 @click.option(
     "--pseudonymise",
     is_flag=True,
@@ -67,6 +69,7 @@ def export(
     context: Context,
     sessions_: tuple[str, ...],
     output: Path,
+    series: str | None,
     pseudonymise: bool,
     keep_notes: bool | None,
     keep_titles: bool,
@@ -84,8 +87,12 @@ def export(
         key_file = context.paths.check_output(key_file)
     if with_text and pseudonymise:
         warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
+    if not sessions_ and series is None:
+        raise InputError("export needs a SESSION (or several) or --series SERIES")
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     ids = [context.archive.resolve(ref) for ref in sessions_]
+    if series is not None:
+        ids += [session_id for session_id in _series_sessions(context, series) if session_id not in ids]
     with Progress(len(ids), "exporting") as progress:
         sessions = ArchiveSessions(context.archive, ids, progress.step)
         try:
@@ -101,6 +108,23 @@ def export(
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
     click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
+
+
+def _series_sessions(context: Context, series: str) -> list[str]:
+    """The ids of a series' sessions (its name in any case), oldest meeting first; InputError names the series
+    there are when it has none."""
+    loaded, problems = context.archive.headers()
+    for problem in problems:
+        warn(problem.message)
+    spelled = series_as_known(series, loaded)
+    in_series = sorted(
+        (data for data in loaded if data.session.series == spelled and spelled),
+        key=lambda data: (data.session.meeting_date, data.session.created_at),
+    )
+    if not in_series:
+        names = sorted({data.session.series for data in loaded if data.session.series})
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names) or 'none'})")
+    return [data.session.id for data in in_series]
 
 
 @click.command()
@@ -140,6 +164,7 @@ def trends(
         series = names[0]
     from observer.trends import trend_choice
 
+    series = series_as_known(series, loaded)
     in_series = [data for data in loaded if data.session.series == series]
     if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")

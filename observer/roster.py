@@ -27,6 +27,7 @@ from observer.models import (
     organisation_id_for,
     text_problem,
 )
+from observer.text import name_key
 
 ROSTER_COLUMNS = ("name", "organisation", "role", "short")
 SHORT_MAX = 6  # an organisation's short name, for narrow columns
@@ -205,6 +206,19 @@ def agenda_of(data: SessionData) -> list[str]:
     if session.planned_agenda:
         return list(session.planned_agenda)
     return [item.title for item in sorted(session.agenda_items, key=lambda item: item.start_s)]
+
+
+def same_series(typed: str, stored: str) -> bool:
+    """Whether a series typed names a stored one: case, accents and spacing do not make another partnership."""
+    return name_key(typed) == name_key(stored)
+
+
+def series_as_known(typed: str, sessions: Iterable[SessionData]) -> str:
+    """The series as the archive already spells it, when ``typed`` names one ("north board" -> "North Board");
+    else as typed. One partnership is one series, whoever typed its name."""
+    typed = typed.strip()
+    known = sorted({data.session.series for data in sessions if data.session.series})
+    return next((series for series in known if same_series(typed, series)), typed) if typed else typed
 
 
 def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:

@@ -566,3 +566,41 @@ async def test_the_80_column_balance_line_uses_the_rosters_short_name(tmp_path: 
         await until(pilot, lambda: "Most heard" in str(line.render()), "the balance line")
         text = str(line.render())
     assert "NFT" in text and "NNFT" not in text, text
+
+
+def test_series_are_found_whatever_their_case_and_export_takes_a_series(tmp_path: Path, partnership) -> None:
+    import csv
+    import io
+
+    from .conftest import make_session
+
+    data_dir = tmp_path / "data"
+    archive = Archive(data_dir)
+    north = [make_session(partnership, title=f"Board {n}", series="North Board") for n in range(2)]
+    for session in [*north, make_session(partnership, title="Other", series="South")]:
+        archive.create_session(session).close()
+
+    listed = json.loads(run(data_dir, "sessions", "--series", "north  board", "--json").output)
+    assert sorted(row["id"] for row in listed) == sorted(s.id for s in north)
+    trend = run(data_dir, "trends", "--series", "NORTH BOARD", "--include-unfinished", "--json")
+    assert trend.exit_code == 0, trend.output
+    assert json.loads(trend.output)["series"] == "North Board"
+
+    created = run(data_dir, "new", "--title", "Board 3", "--series", "north board", "--no-open")
+    assert created.exit_code == 0, created.output
+    new_id = created.output.split("created session ")[1].split(":")[0]
+    assert archive.load(new_id).session.series == "North Board"  # one series, as the archive spells it
+    assert "North Board" in created.output
+
+    out = tmp_path / "north.csv"
+    exported = run(data_dir, "export", "--series", "north board", "-o", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert "exported 3 sessions" in exported.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {row["series"] for row in rows} <= {"North Board"}
+    nothing = run(data_dir, "export", "-o", str(out))
+    assert nothing.exit_code != 0
+    one_line(nothing.output, "SESSION", "--series")
+    unknown = run(data_dir, "export", "--series", "West", "-o", str(out))
+    assert unknown.exit_code == 1
+    one_line(unknown.output, "no sessions in series 'West'", "North Board", "South")
