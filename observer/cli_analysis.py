@@ -308,6 +308,8 @@ def calibrate(
         f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
         + (f"; every one in {output}" if output else "; -o FILE.xlsx lists them")
     )
+    for note in result.notes:
+        click.echo(f"• {terminal_safe(note)}")
 
 
 @click.command()

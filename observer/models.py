@@ -265,6 +265,8 @@ class CalibrationThresholds(Strict):
 
     min_kappa: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = 0.6
     min_agreement: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.8
+    # Turns coded by either coding, per dimension, below which nothing is judged: one turn alike is no evidence.
+    min_turns: Annotated[int, Field(ge=1, le=100_000)] = 10
 
 
 class Codebook(Strict):

@@ -604,3 +604,75 @@ def test_series_are_found_whatever_their_case_and_export_takes_a_series(tmp_path
     unknown = run(data_dir, "export", "--series", "West", "-o", str(out))
     assert unknown.exit_code == 1
     one_line(unknown.output, "no sessions in series 'West'", "North Board", "South")
+
+
+# ---------------------------------------------------------------- minor: calibration says what it can judge
+
+
+def _transcript(data_dir: Path, turns: int, *extra: str) -> str:
+    vtt = data_dir.parent / f"turns{turns}.vtt"
+    cues = [
+        f"00:{i // 6:02d}:{i % 6 * 10:02d}.000 --> 00:{i // 6:02d}:{i % 6 * 10 + 8:02d}.000\n"
+        f"<v {['Ann Lee', 'Bob Khan', 'Cath Diaz'][i % 3]}>Point {i}.</v>\n"
+        for i in range(turns)
+    ]
+    vtt.write_text("WEBVTT\n\n" + "\n".join(cues))
+    return imported(data_dir, *extra, file=vtt)
+
+
+def _code_all(data_dir: Path, session_id: str, orientation: list[str | None], topic: str | None = "relational") -> None:
+    with Archive(data_dir).open_session(session_id) as store:
+        coding = CodingSession(store)
+        for turn, value in zip(coding.contributions(), orientation, strict=False):
+            if value is not None:
+                coding.set_code(MOMENT, "orientation", value, turn.id)
+            if topic is not None:
+                coding.set_code(MOMENT, "topic", topic, turn.id)
+
+
+def test_calibration_of_an_empty_or_the_same_session_is_refused_in_words(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    reference = _transcript(data_dir, 12)
+    empty = run(data_dir, "new", "--title", "Nothing", "--no-open").output.split("created session ")[1].split(":")[0]
+    refused = run(data_dir, "calibrate", reference, empty)
+    assert refused.exit_code == 1
+    one_line(refused.output, f"session {empty} has no contributions")
+    assert "overlap" not in refused.output
+    itself = run(data_dir, "calibrate", reference, reference)
+    assert itself.exit_code == 1
+    one_line(itself.output, "the same session")
+    assert not (data_dir / "calibrations.jsonl").exists()
+
+
+def test_too_few_turns_or_nothing_coded_is_not_passed(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    reference, trainee = _transcript(data_dir, 1), _transcript(data_dir, 1)
+    _code_all(data_dir, reference, ["org_first"])
+    _code_all(data_dir, trainee, ["org_first"])
+    one = run(data_dir, "calibrate", reference, trainee, "--json")
+    result = json.loads(one.output)
+    assert result["passed"] is False and "too few" in " ".join(result["notes"])
+    words = run(data_dir, "calibrate", reference, trainee).output
+    assert words.startswith("NOT PASSED") and "too few coded turns to judge (1; at least 10)" in words
+
+    uncoded_a, uncoded_b = _transcript(data_dir, 12), _transcript(data_dir, 12)
+    nothing = json.loads(run(data_dir, "calibrate", uncoded_a, uncoded_b, "--json").output)
+    assert nothing["passed"] is False  # uncoded against uncoded is not agreement
+    assert nothing["dimensions"]["orientation"]["n"] == 0
+
+
+def test_calibration_warns_of_unmatched_turns_and_explains_the_kappa_paradox(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    reference, trainee = _transcript(data_dir, 12), _transcript(data_dir, 12)
+    _code_all(data_dir, reference, ["org_first"] * 11 + ["partnership_first"])
+    _code_all(data_dir, trainee, ["org_first"] * 12)
+    result = json.loads(run(data_dir, "calibrate", reference, trainee, "--json").output)
+    orientation = result["dimensions"]["orientation"]
+    assert orientation["agreement"] == pytest.approx(11 / 12) and orientation["kappa"] == pytest.approx(0.0)
+    notes = " ".join(result["notes"])
+    assert "kappa paradox" in notes and "Orientation" in notes
+
+    short = _transcript(data_dir, 2)
+    _code_all(data_dir, short, ["org_first", "org_first"])
+    warned = run(data_dir, "calibrate", reference, short)
+    assert "10 of the reference's 12 turns have no match in yours" in warned.output

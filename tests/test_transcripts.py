@@ -346,9 +346,14 @@ def code(archive: Archive, session_id: str, orientation: list[str], observer: st
 
 def test_calibrate_a_hand_built_pair_passing_and_failing(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "data")
-    reference = imported(tmp_path, "teams.vtt", "--observer", "Trainer")
-    close = imported(tmp_path, "teams.vtt", "--observer", "Kim")
-    far = imported(tmp_path, "teams.vtt", "--observer", "Lou")
+    # Four turns are too few to judge by default (10): a trainer's codebook may ask for fewer.
+    book = tmp_path / "partnership.toml"
+    book.write_text(
+        (REPO / "codebooks" / "partnership.toml").read_text().replace("[calibration]", "[calibration]\nmin_turns = 4")
+    )
+    reference = imported(tmp_path, "teams.vtt", "--observer", "Trainer", "--codebook", str(book))
+    close = imported(tmp_path, "teams.vtt", "--observer", "Kim", "--codebook", str(book))
+    far = imported(tmp_path, "teams.vtt", "--observer", "Lou", "--codebook", str(book))
     code(archive, reference, ["org_first", "partnership_first", "partnership_first", "neutral"])
     code(archive, close, ["org_first", "partnership_first", "partnership_first", "neutral"])
     code(archive, far, ["org_first", "partnership_first", "org_first", "neutral"])
@@ -356,7 +361,8 @@ def test_calibrate_a_hand_built_pair_passing_and_failing(tmp_path: Path) -> None
     passing = run(tmp_path, "calibrate", reference, close, "--json")
     assert passing.exit_code == 0, passing.output
     result = json.loads(passing.output)
-    assert result["passed"] is True and result["thresholds"] == {"min_kappa": 0.6, "min_agreement": 0.8}
+    assert result["passed"] is True
+    assert result["thresholds"] == {"min_kappa": 0.6, "min_agreement": 0.8, "min_turns": 4}
     assert result["dimensions"]["orientation"] == {
         **result["dimensions"]["orientation"],
         "kappa": 1.0,
