@@ -207,7 +207,11 @@ def check_seconds(slice_s: float, tolerance_s: float, offset_s: float | None) ->
 
 
 def clock_offset(a: SessionData, b: SessionData) -> float:
-    """Seconds to add to B's clock to read A's: the difference of their start wall-clock times."""
+    """Seconds to add to B's clock to read A's: the difference of their start wall-clock times; 0 for two
+    codings of one transcript file, whose clocks are both the recording's."""
+    source_a, source_b = a.session.transcript, b.session.transcript
+    if source_a is not None and source_b is not None and source_a.file == source_b.file:
+        return 0.0
     for data in (a, b):
         if data.session.transcript is not None:
             raise InputError(
@@ -362,14 +366,17 @@ def pairwise(
     slice_s: float = DEFAULT_SLICE_S,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
     force: bool = False,
+    offset_s: float | None = None,
 ) -> PairwiseMatrix:
+    """Every pair compared, each pair's clocks aligned as ``compare`` aligns them, or by ``offset_s`` (the same
+    for every pair: the sessions' clocks are taken to differ by it pairwise)."""
     ids = [data.session.id for data in sessions]
     codebook = sessions[0].session.codebook
     dimensions = [SPEAKER, *codebook.dimension_ids, *(FLAG_PREFIX + flag for flag in codebook.flag_ids)]
     kappa: dict[str, dict[tuple[str, str], float | None]] = {d: {} for d in dimensions}
     warnings: list[str] = []
     for first, second in combinations(sessions, 2):
-        result = compare(first, second, slice_s, tolerance_s, force=force)
+        result = compare(first, second, slice_s, tolerance_s, offset_s, force=force)
         warnings += [f"{first.session.id} × {second.session.id}: {w}" for w in result.warnings]
         for row in result.dimensions:
             kappa[row.dimension][first.session.id, second.session.id] = row.time_sliced.kappa

@@ -370,7 +370,7 @@ def agreement(
     if len(sessions) > 2:
         if output is not None:
             raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
-        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force)
+        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force, offset)
         for warning in matrix.warnings:
             warn(warning)
         if as_json:

@@ -676,3 +676,55 @@ def test_calibration_warns_of_unmatched_turns_and_explains_the_kappa_paradox(tmp
     _code_all(data_dir, short, ["org_first", "org_first"])
     warned = run(data_dir, "calibrate", reference, short)
     assert "10 of the reference's 12 turns have no match in yours" in warned.output
+
+
+# ---------------------------------------------------------------- minor: agreement's offset
+
+
+def test_agreement_of_three_takes_the_offset_and_two_transcripts_of_one_file_need_none(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    codings = [imported(data_dir) for _ in range(3)]
+    assert run(data_dir, "agreement", codings[0], codings[1], "--json").exit_code == 0  # one recording, one clock
+    three = run(data_dir, "agreement", *codings, "--json")
+    assert three.exit_code == 0, three.output
+    far = run(data_dir, "agreement", *codings, "--offset", "100000", "--json")
+    assert far.exit_code == 1  # the offset is used: a day apart, they share no time
+    one_line(far.output, "do not overlap")
+
+
+async def test_agreement_on_home_asks_for_the_offset_it_needs(tmp_path: Path, partnership) -> None:
+    from textual.widgets import DataTable
+
+    from observer.tui.app import ObserverApp
+    from observer.tui.review import AgreementScreen
+
+    from .conftest import at, make_session
+    from .tui_helpers import FakeClock, screen_text, until
+
+    data_dir = tmp_path / "data"
+    transcript = imported(data_dir)
+    archive = Archive(data_dir)
+    live = make_session(partnership)
+    with archive.create_session(live) as store:
+        coding = CodingSession(store)
+        for second, person in ((1, 0), (8, 1), (11, 2), (20, 0)):
+            coding.speak(at(second), participant_id=live.participants[person].id)
+        coding.end_session(at(22))
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(140, 40)) as pilot:
+        home = app.screen
+        await until(pilot, lambda: len(getattr(home, "sessions", [])) == 2, "Home's list")
+        table = home.query_one("#sessions", DataTable)
+        table.move_cursor(row=next(i for i, s in enumerate(home.sessions) if s.session.id == transcript))
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgreementScreen), "the agreement screen")
+        await until(pilot, lambda: "Cannot compare" in screen_text(pilot), "the refusal")
+        words = " ".join(screen_text(pilot).split())
+        assert "o gives the offset" in words
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("0", "enter")
+        await until(pilot, lambda: "kappa" in screen_text(pilot), "the comparison")
+        assert "clock offset +0.0 s" in " ".join(screen_text(pilot).split())

@@ -425,9 +425,17 @@ def test_a_training_pack_is_a_transcript_and_a_reference_bundle(tmp_path: Path) 
 def test_agreement_of_a_live_and_a_transcript_coding_needs_the_offset(tmp_path: Path) -> None:
     session_id = imported(tmp_path, "teams.vtt")
     other = imported(tmp_path, "teams.vtt")
-    refused = run(tmp_path, "agreement", session_id, other)
+    # Two codings of one transcript file share its clock: no offset to give.
+    assert run(tmp_path, "agreement", session_id, other).exit_code == 0
+    live = run(tmp_path, "new", "--title", "Live", "--roster", str(ROSTER), "--no-open")
+    live_id = live.output.split("created session ")[1].split(":")[0]
+    with Archive(tmp_path / "data").open_session(live_id) as store:
+        coding = CodingSession(store)
+        coding.speak(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), participant_id=coding.session.participants[0].id)
+        coding.end_session(dt.datetime(2026, 3, 2, 12, 0, 20, tzinfo=dt.UTC))
+    refused = run(tmp_path, "agreement", session_id, live_id)
     assert refused.exit_code == 1 and "give --offset" in refused.output
-    assert run(tmp_path, "agreement", session_id, other, "--offset", "0").exit_code == 0
+    assert run(tmp_path, "agreement", session_id, live_id, "--offset", "0").exit_code == 0
 
 
 def test_the_demo_writes_a_second_observer_for_agreement(tmp_path: Path) -> None:
