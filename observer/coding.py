@@ -462,8 +462,12 @@ class CodingSession:
     def undo(self) -> str:
         change = self.store.undo()
         if change is None:
-            if self.store.contributions:
+            if len(self.store.state.redo_stack) >= HISTORY_LIMIT:  # undone as far as the history reaches
                 raise ActionRefused(f"nothing more to undo (undo reaches back {HISTORY_LIMIT} steps)")
+            if self.session.transcript is not None:
+                raise ActionRefused("nothing more to undo: the turns as imported are where undo starts")
+            if self.store.contributions:
+                raise ActionRefused("nothing more to undo")
             raise ActionRefused("nothing to undo")
         return f"undone: {change.label}"
 

@@ -728,3 +728,22 @@ async def test_agreement_on_home_asks_for_the_offset_it_needs(tmp_path: Path, pa
         await pilot.press("0", "enter")
         await until(pilot, lambda: "kappa" in screen_text(pilot), "the comparison")
         assert "clock offset +0.0 s" in " ".join(screen_text(pilot).split())
+
+
+# ---------------------------------------------------------------- minor: messages
+
+
+def test_the_undo_refusal_names_the_limit_only_when_it_was_reached(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = imported(data_dir)
+    with Archive(data_dir).open_session(session_id) as store:
+        coding = CodingSession(store)
+        first = coding.contributions()[0]
+        for code in ("org_first", "partnership_first", "neutral"):
+            coding.set_code(MOMENT, "orientation", code, first.id)
+        for _ in range(3):
+            coding.undo()
+        with pytest.raises(ActionRefused) as refused:
+            coding.undo()
+        assert "500" not in str(refused.value) and "nothing more to undo" in str(refused.value)
+        assert "as imported" in str(refused.value)
