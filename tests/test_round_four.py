@@ -747,3 +747,29 @@ def test_the_undo_refusal_names_the_limit_only_when_it_was_reached(tmp_path: Pat
             coding.undo()
         assert "500" not in str(refused.value) and "nothing more to undo" in str(refused.value)
         assert "as imported" in str(refused.value)
+
+
+async def test_a_direction_override_stored_in_words_reaches_neither_the_turn_panel_nor_the_csv(tmp_path: Path) -> None:
+    from observer.tui.app import ObserverApp
+    from observer.tui.panels import TurnPanel
+
+    from .tui_helpers import FakeClock, settle
+
+    data_dir = tmp_path / "data"
+    session_id = imported(data_dir)
+    archive = Archive(data_dir)
+    data = archive.load(session_id)  # words stored before the importer left such controls out
+    forged = data.contributions[0].model_copy(update={"words": "we will pay \u202eten\u202c pounds"})
+    archive.trash_session(session_id)
+    archive.add_session(SessionData(session=data.session, contributions=[forged, *data.contributions[1:]]))
+    out = tmp_path / "words.csv"
+    assert run(data_dir, "export", session_id, "-o", str(out), "--with-text").exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "we will pay ten pounds" in text and "\u202e" not in text
+    app = ObserverApp(
+        archive, start="coding", session_id=session_id, store=archive.open_session(session_id), clock=FakeClock()
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        shown = str(app.screen.query_one(TurnPanel).render())
+    assert "we will pay ten pounds" in shown and "\u202e" not in shown

@@ -24,7 +24,7 @@ from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar
 from observer.tables import number, percent
-from observer.text import plural
+from observer.text import plural, without_direction_controls
 from observer.tui.log_view import text_strip
 
 StateT = TypeVar("StateT")
@@ -352,12 +352,13 @@ class TurnPanel(Panel[TurnState]):
             heading = f"{arrow} " if arrow else ""
             heading += f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}–{end}: "
             if arrow:  # one line of the neighbour, enough to follow the thread
-                line = Text(heading + (turn.words or "(no words)"), style("turn--context"), no_wrap=True)
+                words = without_direction_controls(turn.words)
+                line = Text(heading + (words or "(no words)"), style("turn--context"), no_wrap=True)
                 line.truncate(width, overflow="ellipsis")
                 text.append_text(line)
             else:
                 text.append(heading, style("turn--speaker"))
-                text.append(turn.words or "(no words)")
+                text.append(without_direction_controls(turn.words) or "(no words)")
             text.append("\n")
         text.rstrip()
         return text
