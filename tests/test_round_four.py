@@ -773,3 +773,34 @@ async def test_a_direction_override_stored_in_words_reaches_neither_the_turn_pan
         await settle(pilot)
         shown = str(app.screen.query_one(TurnPanel).render())
     assert "we will pay ten pounds" in shown and "\u202e" not in shown
+
+
+# ---------------------------------------------------------------- minor: a long turn's words journalled once
+
+
+def test_flag_toggles_on_a_long_turn_do_not_journal_its_words_and_replay_keeps_them(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    session_id = imported(data_dir)
+    archive = Archive(data_dir)
+    data = archive.load(session_id)
+    words = ("word " * 20_000).strip()  # a 100,000-character turn
+    long_turn = data.contributions[0].model_copy(update={"words": words})
+    archive.trash_session(session_id)
+    archive.add_session(SessionData(session=data.session, contributions=[long_turn, *data.contributions[1:]]))
+    journal = data_dir / "sessions" / session_id / "journal.jsonl"
+    with archive.open_session(session_id) as store:
+        coding = CodingSession(store)
+        for _ in range(20):
+            coding.toggle_flag(MOMENT, "coordinator", long_turn.id)
+        coding.set_code(MOMENT, "orientation", "org_first", long_turn.id)
+        coding.undo()
+        coding.undo()
+        assert journal.stat().st_size < 40_000  # 22 lines; each carried 200,000 characters of words before
+        reread = archive.load(session_id)  # the journal replayed over the checkpoint, as a reader does
+        assert reread.contributions[0].words == words and reread.contributions[0].flags == ["coordinator"]
+    after_close = archive.load(session_id)  # folded: the checkpoint and its undo history
+    assert after_close.contributions[0].words == words
+    with archive.open_session(session_id) as store:
+        coding = CodingSession(store)
+        coding.undo()  # a step from the folded history: the words stay
+        assert coding.contributions()[0].words == words and coding.contributions()[0].flags == []
