@@ -804,3 +804,40 @@ def test_flag_toggles_on_a_long_turn_do_not_journal_its_words_and_replay_keeps_t
         coding = CodingSession(store)
         coding.undo()  # a step from the folded history: the words stay
         assert coding.contributions()[0].words == words and coding.contributions()[0].flags == []
+
+
+# ---------------------------------------------------------------- minor: -o follows links as the kernel would
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs to make a link another user owns")
+def test_output_through_another_users_link_in_a_shared_folder_is_refused(tmp_path: Path, partnership) -> None:
+    """fs.protected_symlinks: in a sticky, world-writable folder (/tmp) the kernel follows a link only for its
+    owner or the folder's; resolving it in user space bypassed that, so an export went where another user pointed."""
+    import stat
+
+    from .conftest import make_session
+
+    data_dir = tmp_path / "data"
+    Archive(data_dir).create_session(make_session(partnership)).close()
+    [session_id] = [p.name for p in (data_dir / "sessions").iterdir()]
+    victim = tmp_path / "private" / "notes.csv"
+    victim.parent.mkdir()
+    victim.write_text("mine\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777 | stat.S_ISVTX)
+    link = shared / "export.csv"
+    link.symlink_to(victim)
+    os.lchown(link, 54321, 54321)  # made by another user
+    refused = run(data_dir, "export", session_id, "-o", str(link))
+    assert refused.exit_code == 1
+    one_line(refused.output, "another user", "not followed")
+    assert victim.read_text() == "mine\n"
+    through_folder = shared / "folder-link"
+    through_folder.symlink_to(victim.parent, target_is_directory=True)
+    os.lchown(through_folder, 54321, 54321)
+    refused = run(data_dir, "export", session_id, "-o", str(through_folder / "notes.csv"))
+    assert refused.exit_code == 1 and victim.read_text() == "mine\n"
+    os.lchown(link, os.geteuid(), os.getegid())  # our own link: followed, as before
+    assert run(data_dir, "export", session_id, "-o", str(link)).exit_code == 0
+    assert victim.read_text(encoding="utf-8-sig").startswith("session_id") and link.is_symlink()
