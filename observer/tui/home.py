@@ -262,8 +262,8 @@ class HomeScreen(Screen[None]):
             def replace(confirmed: bool | None) -> None:
                 if confirmed:
                     self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
-                else:
-                    self._status(f"not exported: {target} was kept as it is")
+                else:  # a notice: the status line is the list's again once Home is back on top
+                    self.notify(f"not exported: {target} was kept as it is", timeout=5)
 
             if target.exists() or target.is_symlink():
                 question = f"Replace {target.name}?"
