@@ -274,6 +274,8 @@ def match_speakers(
     on the roster", and listed with the map line that would fix it."""
     from observer.roster import RosterEntry
 
+    if len(speakers) > MAX_ATTENDEES:  # said before any is matched: a crowd of names costs nothing to refuse
+        raise TranscriptError(f"{file_name}: {len(speakers):,} speakers; a session holds at most {MAX_ATTENDEES}")
     entries = list(roster)
     by_key: dict[str, list[int]] = {}
     for position, entry in enumerate(entries):
@@ -423,7 +425,7 @@ def transcript_session(
     entries = matched.entries
     if len(entries) > MAX_ATTENDEES:
         raise TranscriptError(
-            f"{file_name}: {len(entries)} speakers and attendees; a session holds at most {MAX_ATTENDEES}"
+            f"{file_name}: {len(entries):,} speakers and attendees; a session holds at most {MAX_ATTENDEES}"
         )
     try:
         session = build_session(

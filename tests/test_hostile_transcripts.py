@@ -489,3 +489,13 @@ def test_namesakes_escapes_and_nan_in_processes_of_their_own(tmp_path: Path) -> 
     refused = observer_process(tmp_path, "calibrate", first, second, "--offset", "nan", timeout=60)
     one_clear_line(refused, "--offset")
     assert not (tmp_path / "data" / "calibrations.jsonl").exists()
+
+
+def test_a_transcript_of_more_speakers_than_a_session_holds_is_refused_before_matching(tmp_path: Path) -> None:
+    cues = [
+        f"{i // 60:02d}:{i % 60:02d}.000 --> {i // 60:02d}:{i % 60:02d}.500\nSpeaker {i}: hello\n" for i in range(3_000)
+    ]
+    vtt = tmp_path / "crowd.vtt"
+    vtt.write_text("WEBVTT\n\n" + "\n".join(cues))
+    result = observer_process(tmp_path, "transcript", "import", str(vtt), timeout=20)
+    one_clear_line(result, "crowd.vtt", "3,000 speakers", "500")
