@@ -9,19 +9,27 @@ confusion matrix and the Landis & Koch label. Pure functions over the models.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from observer import metrics
 from observer.errors import InputError
-from observer.models import SessionData
+from observer.models import MAX_CLOCK_S, SessionData
 
 NONE = "none"
 SPEAKER = "speaker"
 FLAG_PREFIX = "flag:"  # a flag compared as a dimension of two values, present or absent
 DEFAULT_SLICE_S = 1.0
 DEFAULT_TOLERANCE_S = 3.0
+# What the options take: a slice under a tenth of a second says nothing a tenth does not (and a meeting of
+# 46 minutes cut into millisecond slices held 2.3 GB); a tolerance or offset past these is no meeting's.
+MIN_SLICE_S, MAX_SLICE_S = 0.1, 60.0
+MAX_TOLERANCE_S = 600.0
+MAX_OFFSET_S = MAX_CLOCK_S
+MAX_SLICES = 1_000_000
 MIN_OVERLAP_SHARE = 0.5  # below this share of the shorter session in common, say so
 
 
@@ -55,22 +63,30 @@ class Agreement:
         return landis_koch(self.kappa)
 
 
-def agreement(pairs: list[tuple[str, str]]) -> Agreement:
+def agreement(pairs: Iterable[tuple[str, str]]) -> Agreement:
     """Po, Cohen's kappa (Pe from the two observers' marginals) and PABAK over ``pairs``.
 
     kappa is undefined when Pe = 1 (both observers used one and the same category throughout); PABAK when
     there is only one category; everything when there are no pairs.
     """
-    categories = sorted({value for pair in pairs for value in pair})
+    return agreement_of_counts(Counter(pairs))
+
+
+def agreement_of_counts(counts: Counter[tuple[str, str]]) -> Agreement:
+    """``agreement`` over pairs given as how many times each occurs (a million slices are a few counts)."""
+    categories = sorted({value for pair in counts for value in pair})
     confusion = {a: dict.fromkeys(categories, 0) for a in categories}
-    for a, b in pairs:
-        confusion[a][b] += 1
-    n = len(pairs)
+    for (a, b), count in counts.items():
+        confusion[a][b] += count
+    n = sum(counts.values())
     if n == 0:
         return Agreement(categories, confusion, 0, None, None, None, None)
     po = sum(confusion[c][c] for c in categories) / n
-    first = Counter(a for a, _ in pairs)
-    second = Counter(b for _, b in pairs)
+    first: Counter[str] = Counter()
+    second: Counter[str] = Counter()
+    for (a, b), count in counts.items():
+        first[a] += count
+        second[b] += count
     pe = sum(first[c] * second[c] for c in categories) / (n * n)
     kappa = (po - pe) / (1 - pe) if pe < 1 else None
     k = len(categories)
@@ -180,8 +196,22 @@ def check_comparable(a: SessionData, b: SessionData, force: bool = False) -> Non
         )
 
 
+def check_seconds(slice_s: float, tolerance_s: float, offset_s: float | None) -> None:
+    """The widths and offsets a comparison takes, as the command line's options take them."""
+    if not (math.isfinite(slice_s) and MIN_SLICE_S <= slice_s <= MAX_SLICE_S):
+        raise InputError(f"--slice must be {MIN_SLICE_S:g} to {MAX_SLICE_S:g} seconds, not {slice_s}")
+    if not (math.isfinite(tolerance_s) and 0 <= tolerance_s <= MAX_TOLERANCE_S):
+        raise InputError(f"--tolerance must be 0 to {MAX_TOLERANCE_S:g} seconds, not {tolerance_s}")
+    if offset_s is not None and not (math.isfinite(offset_s) and abs(offset_s) <= MAX_OFFSET_S):
+        raise InputError(f"--offset must be a number of seconds within a week either way, not {offset_s}")
+
+
 def clock_offset(a: SessionData, b: SessionData) -> float:
-    """Seconds to add to B's clock to read A's: the difference of their start wall-clock times."""
+    """Seconds to add to B's clock to read A's: the difference of their start wall-clock times; 0 for two
+    codings of one transcript file, whose clocks are both the recording's."""
+    source_a, source_b = a.session.transcript, b.session.transcript
+    if source_a is not None and source_b is not None and source_a.file == source_b.file:
+        return 0.0
     for data in (a, b):
         if data.session.transcript is not None:
             raise InputError(
@@ -217,10 +247,7 @@ def compare_with_pairs(
     force: bool = False,
 ) -> tuple[Comparison, Pairs]:
     """``compare``, and the contributions it matched (A's, B's), for a caller that goes through them."""
-    if slice_s <= 0:
-        raise InputError(f"--slice must be positive, not {slice_s}")
-    if tolerance_s < 0:
-        raise InputError(f"--tolerance cannot be negative, not {tolerance_s}")
+    check_seconds(slice_s, tolerance_s, offset_s)
     check_comparable(a, b, force)
     offset = clock_offset(a, b) if offset_s is None else offset_s
     timeline_a, timeline_b = Timeline(a), Timeline(b)
@@ -261,8 +288,13 @@ def compare_with_pairs(
             "are they the same meeting? (--offset aligns clocks by hand)"
         )
 
-    sliced: dict[str, list[tuple[str, str]]] = {dimension: [] for dimension in dimensions}
     slices = int(overlap // slice_s)
+    if slices > MAX_SLICES:
+        raise InputError(
+            f"--slice {slice_s:g} cuts the {overlap / 60:,.0f} minutes in common into {slices:,} slices (the most is "
+            f"{MAX_SLICES:,}); give a wider --slice, at least {math.ceil(overlap / MAX_SLICES * 10) / 10:g}"
+        )
+    sliced: dict[str, Counter[tuple[str, str]]] = {dimension: Counter() for dimension in dimensions}
     for index in range(slices):
         midpoint = start + (index + 0.5) * slice_s
         span_a = timeline_a.at(midpoint)
@@ -270,7 +302,7 @@ def compare_with_pairs(
         for dimension in dimensions:
             value_a = value_of(a, span_a, dimension) if span_a else absent(dimension)
             value_b = value_of(b, span_b, dimension) if span_b else absent(dimension)
-            sliced[dimension].append((value_a, value_b))
+            sliced[dimension][value_a, value_b] += 1
 
     pairs, unmatched_a, unmatched_b = match_contributions(timeline_a, timeline_b, offset, tolerance_s, start, end)
     comparison.matched_pairs, comparison.unmatched_a, comparison.unmatched_b = (
@@ -286,7 +318,7 @@ def compare_with_pairs(
                 + [(value_of(a, x, dimension), absent(dimension)) for x in unmatched_a]
                 + [(absent(dimension), value_of(b, y, dimension)) for y in unmatched_b]
             )
-        comparison.dimensions.append(DimensionAgreement(dimension, agreement(sliced[dimension]), matched))
+        comparison.dimensions.append(DimensionAgreement(dimension, agreement_of_counts(sliced[dimension]), matched))
     return comparison, pairs
 
 
@@ -334,14 +366,17 @@ def pairwise(
     slice_s: float = DEFAULT_SLICE_S,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
     force: bool = False,
+    offset_s: float | None = None,
 ) -> PairwiseMatrix:
+    """Every pair compared, each pair's clocks aligned as ``compare`` aligns them, or by ``offset_s`` (the same
+    for every pair: the sessions' clocks are taken to differ by it pairwise)."""
     ids = [data.session.id for data in sessions]
     codebook = sessions[0].session.codebook
     dimensions = [SPEAKER, *codebook.dimension_ids, *(FLAG_PREFIX + flag for flag in codebook.flag_ids)]
     kappa: dict[str, dict[tuple[str, str], float | None]] = {d: {} for d in dimensions}
     warnings: list[str] = []
     for first, second in combinations(sessions, 2):
-        result = compare(first, second, slice_s, tolerance_s, force=force)
+        result = compare(first, second, slice_s, tolerance_s, offset_s, force=force)
         warnings += [f"{first.session.id} × {second.session.id}: {w}" for w in result.warnings]
         for row in result.dimensions:
             kappa[row.dimension][first.session.id, second.session.id] = row.time_sliced.kappa

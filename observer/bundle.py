@@ -70,6 +70,7 @@ def write_bundle(sessions: Iterable[SessionData], path: Path) -> int:
     def write(handle: BinaryIO) -> None:
         handle.write(_opening() + b"\n")
         for data in sessions:
+            _check_importable(data)
             record = session_record(data)
             if checksum.count:
                 handle.write(b",\n")
@@ -79,6 +80,19 @@ def write_bundle(sessions: Iterable[SessionData], path: Path) -> int:
 
     atomic_replace(path, write)
     return checksum.count
+
+
+def _check_importable(data: SessionData) -> None:
+    """Refuse to write a session that ``observer import`` would refuse: a bundle must always import."""
+    problem = integrity_problem(data)
+    if problem is None:
+        return
+    field_name, _, why = problem.partition(": ")
+    fix = " (T on that turn moves its start)" if field_name.endswith(".end_s") and "before it starts" in why else ""
+    raise InputError(
+        f"session {terminal_safe(data.session.id)}, field '{field_name}': {why}{fix}; an import would refuse it, "
+        "so nothing was bundled"
+    )
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:

@@ -13,16 +13,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from observer import agreement as agreement_module
 from observer import metrics, system
-from observer.agreement import FLAG_PREFIX, SPEAKER, Agreement, speaker_of
+from observer.agreement import (
+    DEFAULT_SLICE_S,
+    FLAG_PREFIX,
+    NONE,
+    SPEAKER,
+    Agreement,
+    agreement_of_counts,
+    speaker_of,
+)
 from observer.errors import InputError, StorageError
 from observer.files import describe_os_error, fsync_dir
-from observer.models import CalibrationThresholds, SessionData, fully_coded
+from observer.models import CalibrationThresholds, Codebook, SessionData, fully_coded
 
 HISTORY_FILE = "calibrations.jsonl"
 
@@ -63,6 +72,7 @@ class Calibration:
     matched: int
     only_reference: int
     only_trainee: int
+    notes: list[str] = field(default_factory=list)  # what the scores alone do not say, in words
     # Turns of a transcript left out because one coding has not coded them on every dimension yet.
     not_coded_by_trainee: int = 0
     not_coded_by_reference: int = 0
@@ -109,6 +119,7 @@ class Calibration:
                 "not_coded_by_trainee": self.not_coded_by_trainee,
                 "not_coded_by_reference": self.not_coded_by_reference,
             },
+            "notes": self.notes,
             "differences": [asdict(d) for d in self.differences],
         }
 
@@ -117,17 +128,43 @@ def _score(result: Agreement, labels: dict[str, str], thresholds: CalibrationThr
     passed = None
     if thresholds is not None:
         agreed = result.po is not None and result.po >= thresholds.min_agreement
-        passed = agreed and (result.kappa is None or result.kappa >= thresholds.min_kappa)
+        enough = result.n >= thresholds.min_turns
+        passed = enough and agreed and (result.kappa is None or result.kappa >= thresholds.min_kappa)
     categories = [labels.get(c, c) for c in result.categories]
     confusion = {labels.get(a, a): {labels.get(b, b): n for b, n in row.items()} for a, row in result.confusion.items()}
     return Score(result.kappa, result.po, result.n, passed, categories, confusion)
 
 
+def _coded(result: Agreement) -> Agreement:
+    """Agreement over the turns coded by either coding: two codings that both left a turn uncoded have not
+    agreed on anything."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for a, row in result.confusion.items():
+        for b, count in row.items():
+            if count and not a == b == NONE:
+                counts[a, b] = count
+    return agreement_of_counts(counts)
+
+
 def calibrate(
-    reference: SessionData, trainee: SessionData, tolerance_s: float = 3.0, offset_s: float | None = None
+    reference: SessionData,
+    trainee: SessionData,
+    tolerance_s: float = 3.0,
+    offset_s: float | None = None,
+    force: bool = False,
 ) -> Calibration:
-    """The trainee's coding against the reference's; both on the same codebook (its version may differ)."""
-    agreement_module.check_comparable(reference, trainee, force=True)
+    """The trainee's coding against the reference's; both on the same codebook, in the same version unless
+    ``force`` (a version may rename codes: a renamed code would count as a disagreement)."""
+    agreement_module.check_seconds(DEFAULT_SLICE_S, tolerance_s, offset_s)
+    if reference.session.id == trainee.session.id:
+        raise InputError(
+            f"REFERENCE and TRAINEE are the same session ({reference.session.id}): a coding agrees with itself; "
+            "give another observer's coding of the meeting"
+        )
+    for data in (reference, trainee):
+        if not data.contributions:
+            raise InputError(f"session {data.session.id} has no contributions: there is nothing to calibrate")
+    agreement_module.check_comparable(reference, trainee, force=force)
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None
         offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
@@ -141,7 +178,7 @@ def calibrate(
         )
         reference, trainee, not_coded = _coded_turns_only(reference, trainee, tolerance_s, offset_s)
     compared, pairs = agreement_module.compare_with_pairs(
-        reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=True
+        reference, trainee, tolerance_s=tolerance_s, offset_s=offset_s, force=force
     )
     codebook = reference.session.codebook
     rows = {row.dimension: row for row in compared.dimensions}
@@ -150,7 +187,7 @@ def calibrate(
     for dimension in codebook.dimensions:
         matched = rows[dimension.id].matched
         assert matched is not None  # every dimension but the speaker is matched
-        dimensions[dimension.id] = _score(matched, compared.code_labels[dimension.id], codebook.calibration)
+        dimensions[dimension.id] = _score(_coded(matched), compared.code_labels[dimension.id], codebook.calibration)
         for x, y in pairs:
             code_x, code_y = x.contribution.codes.get(dimension.id), y.contribution.codes.get(dimension.id)
             if code_x != code_y:
@@ -168,10 +205,21 @@ def calibrate(
         flag.id: _score(rows[FLAG_PREFIX + flag.id].matched or rows[FLAG_PREFIX + flag.id].time_sliced, {}, None)
         for flag in codebook.flags
     }
-    speaker_row = rows[SPEAKER] if speaker_compared is None else next(
-        row for row in speaker_compared.dimensions if row.dimension == SPEAKER
+    speaker_row = (
+        rows[SPEAKER]
+        if speaker_compared is None
+        else next(row for row in speaker_compared.dimensions if row.dimension == SPEAKER)
     )
     differences.sort(key=lambda difference: difference.start_s)
+    # Unmatched anywhere, not only within the span both codings cover (which is all the scores count).
+    unmatched_reference = len(reference.contributions) - compared.matched_pairs
+    unmatched_trainee = len(trainee.contributions) - compared.matched_pairs
+    notes = _notes(dimensions, codebook, len(reference.contributions), unmatched_reference, tolerance_s)
+    if trainee.contributions and unmatched_trainee / len(trainee.contributions) >= UNMATCHED_SHARE:
+        notes.append(
+            f"{unmatched_trainee} of your {len(trainee.contributions)} turns have no match in the reference's "
+            f"(the same speaker, starting within {tolerance_s:g} s)"
+        )
     return Calibration(
         reference.session.id,
         trainee.session.id,
@@ -185,6 +233,7 @@ def calibrate(
         compared.matched_pairs,
         compared.unmatched_a,
         compared.unmatched_b,
+        notes,
         not_coded[1],
         not_coded[0],
     )
@@ -216,6 +265,47 @@ def _coded_turns_only(
         )
 
     return kept(reference, keep_a), kept(trainee, keep_b), (by_reference, by_trainee)
+
+
+# A share of one coding's turns unmatched in the other from which calibration says so: a wrong offset, or
+# another meeting, rather than disagreement.
+UNMATCHED_SHARE = 0.2
+
+
+def _notes(
+    dimensions: dict[str, Score], codebook: Codebook, reference_turns: int, unmatched: int, tolerance_s: float
+) -> list[str]:
+    """What the scores do not say by themselves: too few turns to judge, high agreement with a low kappa (one
+    code dominating both codings), and turns of the reference no turn of the trainee's matched."""
+    thresholds = codebook.calibration
+    notes = []
+    for dimension in codebook.dimensions:
+        score = dimensions[dimension.id]
+        if score.n < thresholds.min_turns:
+            notes.append(
+                f"{dimension.label}: too few coded turns to judge ({score.n}; at least {thresholds.min_turns}): "
+                "the codebook's [calibration] min_turns"
+            )
+        elif (
+            score.agreement is not None
+            and score.agreement >= thresholds.min_agreement
+            and score.kappa is not None
+            and score.kappa < thresholds.min_kappa
+        ):
+            totals = {label: sum(row.values()) for label, row in score.confusion.items()}
+            dominant = max(totals, key=lambda label: totals[label])
+            agreed = round(score.agreement * score.n)
+            notes.append(
+                f"{dimension.label}: {agreed} of {score.n} turns agree, yet kappa is {score.kappa:.2f}: "
+                f"'{dominant}' is most of both codings, so agreeing by chance is likely too, and kappa discounts "
+                "it (the kappa paradox); code turns of the other kinds alike to raise it"
+            )
+    if reference_turns and unmatched / reference_turns >= UNMATCHED_SHARE:
+        notes.append(
+            f"{unmatched} of the reference's {reference_turns} turns have no match in yours (the same speaker, "
+            f"starting within {tolerance_s:g} s): check --offset, and that both code the same meeting"
+        )
+    return notes
 
 
 # ---------------------------------------------------------------- history

@@ -23,13 +23,16 @@ from observer.cli_support import (
     json_option,
     load_sessions,
     pass_context,
+    seconds_option,
     warn,
 )
 from observer.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
 from observer.errors import InputError
 from observer.paths import DATA_DIR_ENV, default_data_dir
+from observer.roster import same_series
 from observer.storage import SessionStore, SessionSummary
 from observer.text import plural, terminal_safe
+from observer.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
 
 
 @click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +165,7 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
         written = context.archive.reindex()
         click.echo(f"wrote {plural(written, 'header')} (the listing reads them from now on)", err=True)
     summaries, problems = context.archive.summaries()
-    listed = [summary for summary in summaries if series is None or summary.session.series == series]
+    listed = [summary for summary in summaries if series is None or same_series(series, summary.session.series)]
     for problem in problems:
         warn(problem.message)
     if as_json:
@@ -210,7 +213,14 @@ def new(
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
-    from observer.roster import agenda_of, build_session, last_session_of_series, read_roster, roster_of
+    from observer.roster import (
+        agenda_of,
+        build_session,
+        last_session_of_series,
+        late_arrivals,
+        read_roster,
+        roster_of,
+    )
 
     try:
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
@@ -218,8 +228,16 @@ def new(
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
     book = resolve_codebook(codebook, context.paths.codebooks)
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
+    series = _series_as_known(series, known)
     previous = last_session_of_series(series, known) if series else None
-    entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
+    carried = previous if roster is None else None
+    entries = read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
+    guests = late_arrivals(carried) if carried is not None else []
+    if carried is not None and guests:
+        click.echo(
+            f"not carried over from '{terminal_safe(carried.session.title)}': {terminal_safe(', '.join(guests))}, "
+            f"who arrived late (--roster FILE lists everyone expected; + adds someone during the meeting)"
+        )
     planned = list(agenda) or (agenda_of(previous) if previous else [])
     if planned and not agenda and previous is not None:
         click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
@@ -269,11 +287,12 @@ def transcript() -> None:
     default=None,
     help="CSV of 'transcript name,attendee name[,organisation]' lines; remembered for the series.",
 )
-@click.option(
+@seconds_option(
     "--merge-gap",
-    type=click.FloatRange(0, 3600),
+    low=0,
+    high=MAX_MERGE_GAP_S,
     default=None,
-    help="Seconds between one speaker's cues that still make one turn.  [default: 2.0]",
+    help=f"Seconds between one speaker's cues that still make one turn [default: {DEFAULT_MERGE_GAP_S:g}]",
 )
 @click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
 @click.option(
@@ -313,7 +332,7 @@ def transcript_import(
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
     from observer.roster import agenda_of, last_session_of_series, read_roster, roster_of
     from observer.transcript import (
-        DEFAULT_MERGE_GAP_S,
+        default_title,
         read_name_map,
         read_transcript,
         replacing,
@@ -341,19 +360,24 @@ def transcript_import(
     if earlier is not None and before is not None and before.transcript is not None:
         entries = read_roster(roster) if roster is not None else roster_before(earlier)
         remembered = dict(before.transcript.names)
+        organisations = dict(before.transcript.organisations)
         planned = list(agenda) or list(before.planned_agenda)
         merge_gap = merge_gap if merge_gap is not None else before.transcript.merge_gap_s
     else:
+        series = _series_as_known(series, known)
         previous = last_session_of_series(series, known) if series else None
         entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
         remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
+        organisations = (
+            dict(previous.session.transcript.organisations) if previous and previous.session.transcript else {}
+        )
         planned = list(agenda) or (agenda_of(previous) if previous else [])
         if planned and not agenda and previous is not None:
             click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
     imported = transcript_session(
         read,
         file_name=file.name,
-        title=title or (before.title if before else file.stem),
+        title=title or (before.title if before else default_title(file.name)),
         codebook=book,
         meeting_date=date,
         series=series,
@@ -361,6 +385,7 @@ def transcript_import(
         roster=entries,
         known_sessions=known,
         remembered=remembered,
+        remembered_organisations=organisations,
         name_map=lines,
         merge_gap_s=merge_gap if merge_gap is not None else DEFAULT_MERGE_GAP_S,
         agenda=planned,
@@ -457,6 +482,16 @@ def _trash_replaced(context: Context, earlier: Any, replacement: Any, new_id: st
     )
     kept = f"{plural(replacement.kept, 'coded turn')} kept {'its' if replacement.kept == 1 else 'their'} coding"
     click.echo(f"replaced session {old_id}: {kept}{lost}. The earlier session is in the trash: u on Home restores it")
+
+
+def _series_as_known(series: str, known: list[Any]) -> str:
+    """The series as the archive spells it (one partnership, one series), said when that differs from as typed."""
+    from observer.roster import series_as_known
+
+    spelled = series_as_known(series, known)
+    if spelled != series.strip():
+        click.echo(f"series '{terminal_safe(spelled)}' (as the archive spells it)")
+    return spelled
 
 
 @main.command()

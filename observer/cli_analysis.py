@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from observer.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S
+from observer.agreement import (
+    DEFAULT_SLICE_S,
+    DEFAULT_TOLERANCE_S,
+    MAX_OFFSET_S,
+    MAX_SLICE_S,
+    MAX_TOLERANCE_S,
+    MIN_SLICE_S,
+)
 from observer.cli_support import (
     A_FILE,
     Context,
@@ -20,17 +27,20 @@ from observer.cli_support import (
     load_sessions,
     output_option,
     pass_context,
+    seconds_option,
     warn,
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError
+from observer.roster import series_as_known
 from observer.sequences import DEFAULT_LAG, DEFAULT_PERMUTATIONS, DEFAULT_SEED, DEFAULT_WINDOW, MAX_PERMUTATIONS
 from observer.text import plural, terminal_safe
 
 
 @click.command()
-@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.argument("sessions_", metavar="[SESSION...]", nargs=-1)
 @output_option("File to write: .xlsx, .csv, .json or .boris.", required=True)
+@click.option("--series", default=None, help="Every session of this series (with or instead of SESSION...).")
 @click.option(
     "--pseudonymise",
     is_flag=True,
@@ -59,6 +69,7 @@ def export(
     context: Context,
     sessions_: tuple[str, ...],
     output: Path,
+    series: str | None,
     pseudonymise: bool,
     keep_notes: bool | None,
     keep_titles: bool,
@@ -76,8 +87,12 @@ def export(
         key_file = context.paths.check_output(key_file)
     if with_text and pseudonymise:
         warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
+    if not sessions_ and series is None:
+        raise InputError("export needs a SESSION (or several) or --series SERIES")
     # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
     ids = [context.archive.resolve(ref) for ref in sessions_]
+    if series is not None:
+        ids += [session_id for session_id in _series_sessions(context, series) if session_id not in ids]
     with Progress(len(ids), "exporting") as progress:
         sessions = ArchiveSessions(context.archive, ids, progress.step)
         try:
@@ -93,6 +108,23 @@ def export(
         options.pseudonyms.write_key(key_file, sessions)
         click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
     click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
+
+
+def _series_sessions(context: Context, series: str) -> list[str]:
+    """The ids of a series' sessions (its name in any case), oldest meeting first; InputError names the series
+    there are when it has none."""
+    loaded, problems = context.archive.headers()
+    for problem in problems:
+        warn(problem.message)
+    spelled = series_as_known(series, loaded)
+    in_series = sorted(
+        (data for data in loaded if data.session.series == spelled and spelled),
+        key=lambda data: (data.session.meeting_date, data.session.created_at),
+    )
+    if not in_series:
+        names = sorted({data.session.series for data in loaded if data.session.series})
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names) or 'none'})")
+    return [data.session.id for data in in_series]
 
 
 @click.command()
@@ -132,6 +164,7 @@ def trends(
         series = names[0]
     from observer.trends import trend_choice
 
+    series = series_as_known(series, loaded)
     in_series = [data for data in loaded if data.session.series == series]
     if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
@@ -188,15 +221,23 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
 @click.argument("trainee", required=False)
 @json_option()
 @output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
-@click.option(
+@seconds_option(
     "--tolerance",
-    type=click.FloatRange(0, 600),
+    low=0,
+    high=MAX_TOLERANCE_S,
     default=DEFAULT_TOLERANCE_S,
     show_default=True,
-    help="Largest start difference of matched contributions, seconds.",
+    help="Largest start difference of matched contributions",
+)
+@seconds_option(
+    "--offset",
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
+    default=None,
+    help="Seconds to add to the trainee's clock to read the reference's",
 )
 @click.option(
-    "--offset", type=float, default=None, help="Seconds to add to the trainee's clock to read the reference's."
+    "--force", is_flag=True, help="Compare codings on different versions of the same codebook (codes may be renamed)."
 )
 @click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
 @click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
@@ -209,6 +250,7 @@ def calibrate(
     output: Path | None,
     tolerance: float,
     offset: float | None,
+    force: bool,
     show_history: bool,
     observer_name: str | None,
 ) -> None:
@@ -241,7 +283,7 @@ def calibrate(
         output = context.paths.check_output(output)
     trainee_data = load_sessions(context, (trainee,))[0]
     reference_data = _reference_session(context, reference, trainee_data)
-    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset)
+    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset, force)
     calibration.record(context.paths.root, result, dt.datetime.now(dt.UTC))
     codebook = reference_data.session.codebook
     labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}
@@ -270,27 +312,37 @@ def calibrate(
         f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
         + (f"; every one in {output}" if output else "; -o FILE.xlsx lists them")
     )
+    for note in result.notes:
+        click.echo(f"• {terminal_safe(note)}")
 
 
 @click.command()
 @click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
 @output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
 @json_option()
-@click.option(
-    "--slice", "slice_s", type=float, default=DEFAULT_SLICE_S, show_default=True, help="Slice width, seconds."
+@seconds_option(
+    "--slice",
+    "slice_s",
+    low=MIN_SLICE_S,
+    high=MAX_SLICE_S,
+    default=DEFAULT_SLICE_S,
+    show_default=True,
+    help="Slice width",
 )
-@click.option(
+@seconds_option(
     "--tolerance",
-    type=float,
+    low=0,
+    high=MAX_TOLERANCE_S,
     default=DEFAULT_TOLERANCE_S,
     show_default=True,
-    help="Largest start difference of matched contributions, seconds.",
+    help="Largest start difference of matched contributions",
 )
-@click.option(
+@seconds_option(
     "--offset",
-    type=float,
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
     default=None,
-    help="Seconds to add to B's clock to read A's (default: from their start times).",
+    help="Seconds to add to B's clock to read A's (default: from their start times)",
 )
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
@@ -322,7 +374,7 @@ def agreement(
     if len(sessions) > 2:
         if output is not None:
             raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
-        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force)
+        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force, offset)
         for warning in matrix.warnings:
             warn(warning)
         if as_json:
@@ -493,21 +545,33 @@ def _kappa(value: float | None) -> str:
 @click.option(
     "--second-observer",
     is_flag=True,
-    help="Also a second, independently perturbed coding of each meeting, to try agreement and calibrate.",
+    help="A second, independently perturbed coding of each demo meeting already in the archive (or of new ones), "
+    "to try agreement and calibrate; trends count each meeting once.",
 )
 @pass_context
 def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
     """Fill the archive with realistic simulated meetings of a few series."""
-    from observer.demo import generate_demo
+    from observer.demo import add_second_codings, generate_demo
 
+    if second_observer:
+        meetings, pairs = add_second_codings(context.archive, seed)
+        if pairs:
+            first, other = pairs[0]
+            click.echo(
+                f"added a second coding of each of the {plural(len(pairs), 'demo meeting')} already in "
+                f"{context.paths.root}, by a second observer; try: observer agreement {first} {other}"
+            )
+            return
+        if meetings:
+            click.echo(f"each of the {plural(meetings, 'demo meeting')} in {context.paths.root} has a second coding")
+            return
     ids = generate_demo(
         context.archive, sessions=session_count, contributions=contributions, seed=seed, second=second_observer
     )
     if second_observer:
-        pairs = len(ids) // 2
         click.echo(
-            f"added {pairs} demo sessions and a second observer's coding of each to {context.paths.root}; "
-            f"try: observer agreement {ids[0]} {ids[1]}"
+            f"added {plural(len(ids) // 2, 'demo meeting')} and a second coding of each, by a second observer, to "
+            f"{context.paths.root}; try: observer agreement {ids[0]} {ids[1]}"
         )
         return
     click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -72,6 +73,42 @@ pass_context = click.make_pass_decorator(Context)
 
 # A file named on the command line (a roster, a map, an output): never a folder.
 A_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+class Seconds(click.ParamType):
+    """A number of seconds every command reads the same way: finite and within a range, else one line naming
+    the option ("nan", "inf", "1e309" and a slice of a microsecond are not durations anyone means)."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SECONDS"
+
+    @property
+    def range_words(self) -> str:
+        return f"{self.low:g} to {self.high:g} seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float) and math.isfinite(value) and self.low <= value <= self.high:
+            return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number of seconds ({self.range_words})", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"'{value}' is not a finite number of seconds ({self.range_words})", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{number:g} is outside {self.range_words}", param, ctx)
+        return number
+
+
+def seconds_option(*names: str, low: float, high: float, help: str, **options: Any) -> Callable[[F], F]:
+    """An option of seconds; its help says the range taken."""
+    kind = Seconds(low, high)
+    return click.option(*names, type=kind, help=f"{help} ({kind.range_words})", **options)
 
 
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:

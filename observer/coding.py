@@ -255,6 +255,12 @@ class CodingSession:
             # The first contribution opens the first planned item, from the start of the clock.
             first = AgendaItem(id=new_id("a"), title=header.planned_agenda[0], start_s=0.0, wall_time=at)
             header = started = header.model_copy(update={"agenda_items": [first]})
+        attendance = header.attendance_of(participant_id) if participant_id is not None else None
+        if attendance is not None and attendance.left_s is not None:
+            # Someone marked as having left who speaks is back in the room (undo takes both back, if the key was
+            # the wrong one).
+            back = [a.model_copy(update={"left_s": None}) if a is attendance else a for a in header.attendance]
+            header = started = header.model_copy(update={"attendance": back})
         agenda_item = header.agenda_item_at(start_s)
         contribution = Contribution(
             id=new_id("c"),
@@ -332,6 +338,12 @@ class CodingSession:
         limit = self.session.observed_seconds(at)
         if not 0 <= start_s <= limit:
             raise ActionRefused(f"start must lie between 0:00 and {format_clock(limit)}")
+        if target.end_s is not None and round(start_s, 3) > target.end_s:
+            # A transcript turn has its own end: a start past it would make a turn no bundle or export can hold.
+            raise ActionRefused(
+                f"the turn ends at {format_clock(target.end_s)}; its start must come before that "
+                "(S splits a turn, J joins it with the next)"
+            )
         agenda_item = self.session.agenda_item_at(start_s)
         changed = target.model_copy(
             update={"start_s": round(start_s, 3), "agenda_item_id": agenda_item.id if agenda_item else None}
@@ -507,8 +519,12 @@ class CodingSession:
         """Undo the last step; the change undone (what it wrote, to show where it was)."""
         change = self.store.undo()
         if change is None:
-            if self.store.contributions:
+            if len(self.store.state.redo_stack) >= HISTORY_LIMIT:  # undone as far as the history reaches
                 raise ActionRefused(f"nothing more to undo (undo reaches back {HISTORY_LIMIT} steps)")
+            if self.session.transcript is not None:
+                raise ActionRefused("nothing more to undo: the turns as imported are where undo starts")
+            if self.store.contributions:
+                raise ActionRefused("nothing more to undo")
             raise ActionRefused("nothing to undo")
         return change
 

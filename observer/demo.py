@@ -179,7 +179,7 @@ def _meeting(
             "clock_elapsed_s": ended,
             "ended_s": ended,
             "running_since": None,
-            "notes": "Simulated meeting (observer demo).",
+            "notes": DEMO_NOTES,
         }
     )
     return SessionData(session=finished, contributions=records)
@@ -203,8 +203,8 @@ def generate_demo(
     second: bool = False,
 ) -> list[str]:
     """Write ``sessions`` simulated meetings spread over a few series; returns their ids. ``second``: after each
-    meeting's id, the id of a second observer's coding of it (in a series of its own, so that the trends of
-    the first count each meeting once)."""
+    meeting's id, the id of a second observer's coding of it (linked to it, so that trends count each meeting
+    once)."""
     if sessions < 1 or contributions < 0:
         raise ValueError("demo needs at least one session and a non-negative number of contributions")
     rng = random.Random(seed)
@@ -223,7 +223,7 @@ def generate_demo(
                 codebook=codebook,
                 meeting_date=date,
                 series=series,
-                observer="Demo observer",
+                observer=DEMO_OBSERVER,
                 roster=rosters[series],
                 known_sessions=known[-3:],
             )
@@ -237,11 +237,38 @@ def generate_demo(
                 other = second_observer(
                     data, SECOND_OBSERVER_CHANGES, SECOND_OBSERVER_JITTER_S, seed=rng.randrange(1 << 30)
                 )
-                apart = other.session.model_copy(update={"series": f"{series} (second observer)"})
-                other = SessionData(session=apart, contributions=other.contributions)
                 archive.add_session(other)
                 ids.append(other.session.id)
     return ids
+
+
+DEMO_OBSERVER = "Demo observer"
+SECOND_OBSERVER = "Second observer"
+DEMO_NOTES = "Simulated meeting (observer demo)."
+
+
+def add_second_codings(archive: Archive, seed: int = DEMO_SEED) -> tuple[int, list[tuple[str, str]]]:
+    """A second observer's coding of each demo meeting in the archive that has none yet: how many demo
+    meetings there are, and the pairs (first coding, second coding) added. Each second coding is linked to its
+    meeting: trends count the meeting once."""
+    headers, _ = archive.headers()
+    coded_again = {data.session.meeting_id for data in headers if data.session.meeting_id}
+    demo = [
+        data.session.id
+        for data in headers
+        if data.session.notes == DEMO_NOTES
+        and data.session.observer == DEMO_OBSERVER
+        and data.session.meeting_id is None
+    ]
+    rng = random.Random(seed)
+    pairs = []
+    for session_id in sorted(set(demo) - coded_again):
+        other = second_observer(
+            archive.load(session_id), SECOND_OBSERVER_CHANGES, SECOND_OBSERVER_JITTER_S, seed=rng.randrange(1 << 30)
+        )
+        archive.add_session(other)
+        pairs.append((session_id, other.session.id))
+    return len(demo), pairs
 
 
 def second_observer(data: SessionData, change_share: float, jitter_s: float = 1.5, seed: int = 1) -> SessionData:
@@ -269,5 +296,7 @@ def second_observer(data: SessionData, change_share: float, jitter_s: float = 1.
             )
         )
         previous = start
-    copy = session.model_copy(update={"id": f"{session.id}-b", "observer": "Second observer"})
+    copy = session.model_copy(
+        update={"id": f"{session.id}-b", "observer": SECOND_OBSERVER, "meeting_id": session.meeting}
+    )
     return SessionData(session=copy, contributions=contributions)

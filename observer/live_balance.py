@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from observer.metrics import (
     GroupStats,
@@ -38,6 +38,7 @@ class LiveBalance:
     quadrant: QuadrantTable | None
     participants: list[GroupStats]
     organisations: list[GroupStats]
+    short_names: dict[str, str] = field(default_factory=dict)  # organisation id -> its short name ("NFT")
 
 
 def live_balance(data: SessionData, now: dt.datetime | None = None) -> LiveBalance:
@@ -55,6 +56,7 @@ def _balance(session: Session, observed: float, contributions: int, tallies: Tal
         quadrant=tallies.quadrant_table(),
         participants=participant_rows(session, tallies, observed),
         organisations=organisation_rows(session, tallies, observed),
+        short_names={organisation.id: organisation.short_name for organisation in session.organisations},
     )
 
 

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 from observer import columns
 from observer.keys import SPEAKER_KEYS, reserved_key_action
@@ -257,6 +266,8 @@ class CalibrationThresholds(Strict):
 
     min_kappa: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = 0.6
     min_agreement: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.8
+    # Turns coded by either coding, per dimension, below which nothing is judged: one turn alike is no evidence.
+    min_turns: Annotated[int, Field(ge=1, le=100_000)] = 10
 
 
 class Codebook(Strict):
@@ -462,6 +473,8 @@ class TranscriptSource(Strict):
     # A name as the transcript writes it -> the attendee it is (a map line, or a match): carried to the series'
     # next import.
     names: dict[Line, NonEmptyText] = Field(default_factory=dict, max_length=MAX_ATTENDEES * 4)
+    # A name whose attendee has a namesake on the roster -> the attendee's organisation, which tells them apart.
+    organisations: dict[Line, NonEmptyText] = Field(default_factory=dict, max_length=MAX_ATTENDEES * 4)
 
 
 class Session(Strict):
@@ -489,6 +502,22 @@ class Session(Strict):
     running_since: dt.datetime | None = None
     ended_s: ClockSeconds | None = None
     transcript: TranscriptSource | None = None  # None: coded live
+    # Another observer's coding of a meeting already coded: the first coding's id, which both share as the
+    # meeting's (None: the session is its meeting's first coding). Trends count a meeting once.
+    meeting_id: RecordId | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_an_absent_link(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A first coding is written as before the link existed: files an older version can still read.
+        document: dict[str, Any] = handler(self)
+        if document.get("meeting_id", "") is None:
+            del document["meeting_id"]
+        return document
+
+    @property
+    def meeting(self) -> str:
+        """The meeting this session codes: shared by every coding of it."""
+        return self.meeting_id or self.id
 
     @model_validator(mode="after")
     def _check_references(self) -> Session:
@@ -641,8 +670,12 @@ def integrity_problem(data: SessionData) -> str | None:
         contribution_ids.add(contribution.id)
         if contribution.start_s > observed + _CLOCK_SLACK_S:
             return f"{where}.start_s: {contribution.start_s:g} s is after the session's end ({observed:g} s)"
-        if contribution.end_s is not None and not contribution.start_s <= contribution.end_s <= observed + 0.002:
-            return f"{where}.end_s: {contribution.end_s:g} s is before its start or after the session's end"
+        if contribution.end_s is not None and contribution.end_s < contribution.start_s:
+            return (
+                f"{where}.end_s: the turn ends ({contribution.end_s:g} s) before it starts ({contribution.start_s:g} s)"
+            )
+        if contribution.end_s is not None and contribution.end_s > observed + _CLOCK_SLACK_S:
+            return f"{where}.end_s: {contribution.end_s:g} s is after the session's end ({observed:g} s)"
         if contribution.organisation_id not in organisation_ids:
             return f"{where}.organisation_id: no organisation '{contribution.organisation_id}' in the session"
         if contribution.participant_id is not None:

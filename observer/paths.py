@@ -121,6 +121,7 @@ class DataPaths:
         one of the archive's own files), a folder, a device or pipe (``/dev/null`` would become a plain file),
         and a file we could not write in place: read-only, or someone else's (replacing it would make it ours).
         """
+        refuse_links_the_kernel_would_not_follow(path.expanduser())
         target = Path(os.path.realpath(path.expanduser()))
         root = Path(os.path.realpath(self.root.expanduser()))
         if target == root or root in target.parents:
@@ -140,3 +141,50 @@ class DataPaths:
         if not found.st_mode & stat.S_IWUSR:
             raise InputError(f"{path}: is read-only; it was not replaced")
         return target
+
+
+MAX_LINKS = 40  # as the kernel: more links than this in one path is a loop
+
+
+def refuse_links_the_kernel_would_not_follow(path: Path) -> None:
+    """InputError for a path through a symbolic link that Linux's fs.protected_symlinks would not follow: a link
+    in a sticky, world-writable folder (/tmp), owned neither by us nor by the folder's owner. The file written is
+    the link's target, found here in user space; without this, an export went wherever another user's link in
+    /tmp pointed, which the kernel itself refuses to follow."""
+    if not hasattr(os, "geteuid"):
+        return  # Windows has no such folders
+    me = os.geteuid()
+    resolved = Path(Path(os.path.abspath(path)).anchor)
+    pending = list(Path(os.path.abspath(path)).parts[1:])
+    links = 0
+    while pending:
+        name = pending.pop(0)
+        if name in ("", "."):
+            continue
+        if name == "..":
+            resolved = resolved.parent
+            continue
+        candidate = resolved / name
+        try:
+            found = os.lstat(candidate)
+        except OSError:
+            resolved = candidate  # not there (yet): what is missing is made, or refused, later
+            continue
+        if not stat.S_ISLNK(found.st_mode):
+            resolved = candidate
+            continue
+        links += 1
+        folder = os.stat(resolved)
+        shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+        if links > MAX_LINKS:
+            raise InputError(f"{path}: more than {MAX_LINKS} links in a row (a loop?); choose another file")
+        if shared and found.st_uid not in (me, folder.st_uid):
+            raise InputError(
+                f"{path}: goes through {candidate}, a link another user made in a shared folder; it was not followed"
+            )
+        target = Path(os.readlink(candidate))
+        if target.is_absolute():
+            resolved = Path(target.anchor)
+            pending = list(target.parts[1:]) + pending
+        else:
+            pending = list(target.parts) + pending

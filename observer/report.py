@@ -176,7 +176,7 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     # noise, or too few to tell (p corrected for the tests stated together).
     headline = sentences_renderable("The trend", trend_sentences(trend))
     changed = sentences_renderable("What changed", change_sentences(trend))
-    notes = Text(terminal_safe(left_out_sentence(trend)), style="italic") if trend.left_out else Text()
+    notes = Text(terminal_safe(left_out_sentence(trend)), style="italic")
     extra = [findings_renderable(list(findings))] if findings else []
     # The answer first (a long series's table would push it off the screen), then the numbers behind it.
     return Group(notes, headline, changed, table, changes, *extra, organisations)

@@ -27,6 +27,7 @@ from observer.models import (
     organisation_id_for,
     text_problem,
 )
+from observer.text import name_key
 
 ROSTER_COLUMNS = ("name", "organisation", "role", "short")
 SHORT_MAX = 6  # an organisation's short name, for narrow columns
@@ -171,11 +172,22 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
     return entries
 
 
-def roster_of(data: SessionData) -> list[RosterEntry]:
-    """A session's roster, to carry over to the next meeting of its series."""
+def late_arrivals(data: SessionData) -> list[str]:
+    """Who joined a session after its clock started (``+``): perhaps a one-off guest, not a member."""
     session = data.session
+    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
+    return [p.name for p in session.participants if p.id in late]
+
+
+def roster_of(data: SessionData, late_arrivals: bool = True) -> list[RosterEntry]:
+    """A session's roster, to carry over to the next meeting of its series; without those who arrived late
+    unless ``late_arrivals`` (the caller says who was left out, or asks)."""
+    session = data.session
+    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
     entries = []
     for participant in session.participants:
+        if participant.id in late and not late_arrivals:
+            continue
         organisation = session.organisation(participant.organisation_id)
         entries.append(
             RosterEntry(
@@ -194,6 +206,19 @@ def agenda_of(data: SessionData) -> list[str]:
     if session.planned_agenda:
         return list(session.planned_agenda)
     return [item.title for item in sorted(session.agenda_items, key=lambda item: item.start_s)]
+
+
+def same_series(typed: str, stored: str) -> bool:
+    """Whether a series typed names a stored one: case, accents and spacing do not make another partnership."""
+    return name_key(typed) == name_key(stored)
+
+
+def series_as_known(typed: str, sessions: Iterable[SessionData]) -> str:
+    """The series as the archive already spells it, when ``typed`` names one ("north board" -> "North Board");
+    else as typed. One partnership is one series, whoever typed its name."""
+    typed = typed.strip()
+    known = sorted({data.session.series for data in sessions if data.session.series})
+    return next((series for series in known if same_series(typed, series)), typed) if typed else typed
 
 
 def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:

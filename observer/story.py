@@ -230,12 +230,21 @@ def meeting_to_meeting(trend: Trend, index: IndexDefinition) -> list[Change]:
 
 def left_out_sentence(trend: Trend) -> str:
     """What the trend pages did not count, said once, so that a missing meeting is never a mystery."""
+    said = []
     count = trend.left_out
-    if not count:
-        return ""
-    unfinished = f"{count} unfinished session{'' if count == 1 else 's'}"
-    why = "not ended, or transcripts still to code: their numbers may still change; --include-unfinished counts them"
-    return f"{unfinished} of this series left out ({why})"
+    if count:
+        unfinished = f"{count} unfinished session{'' if count == 1 else 's'}"
+        why = (
+            "not ended, or transcripts still to code: their numbers may still change; --include-unfinished counts them"
+        )
+        said.append(f"{unfinished} of this series left out ({why})")
+    codings = trend.second_codings
+    if codings:
+        said.append(
+            f"{codings} second coding{'' if codings == 1 else 's'} of a meeting left out: each meeting counts once, "
+            "by its first coding"
+        )
+    return "; ".join(said)
 
 
 def page_tests(trend: Trend) -> int:

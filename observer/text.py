@@ -21,6 +21,14 @@ def search_key(text: str) -> str:
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+_WITHOUT_DIRECTION_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS), None)
+
+
+def without_direction_controls(text: str) -> str:
+    """``text`` without text-direction overrides and isolates (what was said, shown or exported as it reads)."""
+    return text.translate(_WITHOUT_DIRECTION_CONTROLS) if not text.isprintable() else text
+
+
 def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     """``text`` with every control character (and text-direction control) shown as '?', so that printing it
     cannot drive the terminal or reorder the line."""

@@ -1,26 +1,23 @@
-"""Meeting transcripts read into turns of talk: WebVTT from Teams or Zoom, and the .docx Teams writes.
+"""Meeting transcripts made into sessions: turns of talk, and speakers matched to the roster.
 
-A transcript is a list of cues (a start, an end, a speaker, words). Consecutive cues of one speaker a short gap
-apart make one turn, which becomes one contribution with its own end; silence between turns is nobody's. Times
-are kept to the millisecond as the file gives them. Nothing here knows about the archive or the terminal.
+A transcript's cues (``transcript_files``) of one speaker a short gap apart make one turn, which becomes one
+contribution with its own end; silence between turns is nobody's. Times are kept to the millisecond as the file
+gives them. Speakers' names are matched to the roster, namesakes told apart or asked about. Nothing here knows
+about the archive or the terminal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from observer.errors import InputError, ObserverError
+from observer.errors import InputError
 from observer.models import (
     MAX_ATTENDEES,
-    MAX_CLOCK_S,
     NAME_MAX,
     WORDS_MAX,
     AgendaItem,
@@ -32,246 +29,45 @@ from observer.models import (
     fully_coded,
     integrity_problem,
     new_id,
+    text_problem,
     utc_now,
 )
-from observer.text import BIDI_CONTROLS
+from observer.text import name_key as folded_name
+from observer.transcript_files import (
+    DEFAULT_MERGE_GAP_S,
+    MAX_CUES,
+    MAX_DOCX_ELEMENTS,
+    MAX_DOCX_PARAGRAPHS,
+    MAX_MERGE_GAP_S,
+    MAX_TURNS,
+    UNKNOWN_SPEAKER,
+    Cue,
+    Transcript,
+    TranscriptError,
+    Turn,
+    clock_ms,
+    plain_text,
+    read_transcript,
+)
 
 if TYPE_CHECKING:
     from observer.roster import RosterEntry
 
-DEFAULT_MERGE_GAP_S = 2.0
-MAX_TRANSCRIPT_BYTES = 50 * 1024 * 1024  # a day-long meeting's VTT is a few MB
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a .docx is a zip: what it unpacks to, checked before it is (a zip bomb)
-# A .docx gives starts only: the last turn is given the time its words take at this pace.
-WORDS_PER_SECOND = 2.5
-UNKNOWN_SPEAKER = "Unknown speaker"
-
-
-class TranscriptError(ObserverError):
-    """A file that is not a transcript we can read; the message names the file and the line."""
-
-
-@dataclass(frozen=True)
-class Cue:
-    start_s: float
-    end_s: float
-    speaker: str
-    words: str
-    line: int  # where it starts in the file (1-based), for messages
-
-
-@dataclass
-class Turn:
-    """Consecutive cues of one speaker: one contribution."""
-
-    speaker: str
-    start_s: float
-    end_s: float
-    words: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w for w in self.words if w)
-
-
-@dataclass(frozen=True)
-class Transcript:
-    kind: str  # "vtt" or "docx"
-    cues: tuple[Cue, ...]
-
-    @property
-    def speakers(self) -> list[str]:
-        """Each speaker once, in the order they first speak."""
-        return list(dict.fromkeys(cue.speaker for cue in self.cues))
-
-
-# ---------------------------------------------------------------- times
-
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,9}))?$")
-
-
-def clock_ms(text: str) -> int | None:
-    """``h:mm:ss.ttt``, ``mm:ss.ttt`` or the older ``0:0:13.540`` as whole milliseconds (never via a float:
-    13.540 must stay 13,540 ms); None if it is not a clock reading."""
-    match = _CLOCK.match(text.strip())
-    if match is None:
-        return None
-    hours, minutes, seconds, fraction = match.groups()
-    if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
-        return None
-    milliseconds = int((fraction or "0").ljust(3, "0")[:3])
-    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + milliseconds
-
-
-# ---------------------------------------------------------------- WebVTT
-
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>(.*?)(?:</v>|(?=<v[\s.])|$)", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_ZOOM_SPEAKER = re.compile(r"^([^:\n]{1,120}?):\s+(.*)$", re.DOTALL)
-
-
-def _plain(text: str) -> str:
-    """Cue text without its tags (<i>, <c.yellow>, <00:00:01.000>), entities and control characters (an escape
-    sequence in a transcript is not speech, and printed it would drive the terminal), on one line."""
-    unescaped = html.unescape(_TAG.sub("", text))
-    if not unescaped.isprintable():
-        unescaped = "".join(" " if unicodedata.category(c) == "Cc" else c for c in unescaped)
-    return " ".join(unescaped.split())
-
-
-def _name(text: str) -> str:
-    """A speaker's name as stored: plain, without text-direction controls (refused in every name), cut to fit."""
-    return "".join(c for c in _plain(text) if c not in BIDI_CONTROLS)[:NAME_MAX].strip()
-
-
-def parse_vtt(text: str, name: str) -> Transcript:
-    lines = text.splitlines()
-    if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
-        raise TranscriptError(f"{name}:1: not a WebVTT transcript (its first line must start with WEBVTT)")
-    cues: list[Cue] = []
-    index = 1
-    while index < len(lines) and lines[index].strip() and "-->" not in lines[index]:
-        index += 1  # the header's own lines ("Kind: captions", "Language: en"), up to the first blank line
-    previous_speaker = ""
-    while index < len(lines):
-        line = lines[index].strip()
-        if not line:
-            index += 1
-            continue
-        block_start = index
-        block: list[str] = []
-        while index < len(lines) and lines[index].strip():
-            block.append(lines[index])
-            index += 1
-        if block[0].startswith(("NOTE", "STYLE", "REGION")):
-            continue
-        timing_at = next((n for n, entry in enumerate(block[:2]) if "-->" in entry), None)
-        if timing_at is None:
-            raise TranscriptError(f"{name}:{block_start + 1}: a cue without a time line ('start --> end')")
-        line_number = block_start + timing_at + 1
-        start_text, _, rest = block[timing_at].partition("-->")
-        end_text = rest.split()[0] if rest.split() else ""
-        start, end = clock_ms(start_text), clock_ms(end_text)
-        if start is None or end is None:
-            raise TranscriptError(f"{name}:{line_number}: '{block[timing_at].strip()[:60]}' is not 'start --> end'")
-        if end < start:
-            raise TranscriptError(
-                f"{name}:{line_number}: the cue ends ({end_text.strip()}) before it starts ({start_text.strip()})"
-            )
-        if end / 1000 > MAX_CLOCK_S:
-            raise TranscriptError(f"{name}:{line_number}: {end_text} is past a week into the meeting")
-        voices = _voices("\n".join(block[timing_at + 1 :]), previous_speaker)
-        cues.extend(_shared_between(start, end, voices, line_number))
-        previous_speaker = voices[-1][0]
-    if not cues:
-        raise TranscriptError(f"{name}:1: a WebVTT file with no cues: nothing was said in it")
-    return Transcript("vtt", tuple(cues))
-
-
-def _voices(body: str, previous_speaker: str) -> list[tuple[str, str]]:
-    """The (speaker, words) in a cue's text: Teams' voice tags, Zoom's "Name: " prefix, or else the speaker
-    before (Zoom leaves the name off a speaker's next cue)."""
-    voices = [(_name(speaker), _plain(words)) for speaker, words in _VOICE.findall(body)]
-    voices = [(speaker, words) for speaker, words in voices if speaker]
-    if voices:
-        return voices
-    plain = _plain(body)
-    match = _ZOOM_SPEAKER.match(plain)
-    if match and not match.group(1).strip().endswith(("http", "https")):
-        return [(_name(match.group(1)), match.group(2).strip())]
-    return [(previous_speaker or UNKNOWN_SPEAKER, plain)]
-
-
-def _shared_between(start: int, end: int, voices: list[tuple[str, str]], line: int) -> list[Cue]:
-    """One timed cue as a cue per voice in it: two voices in one cue share its time in proportion to the
-    length of what each said (the file gives no finer timing)."""
-    weights = [max(1, len(words)) for _, words in voices]
-    total, begin = sum(weights), start
-    cues = []
-    for number, ((speaker, words), weight) in enumerate(zip(voices, weights, strict=True)):
-        finish = end if number == len(voices) - 1 else begin + (end - start) * weight // total
-        cues.append(Cue(begin / 1000, finish / 1000, speaker or UNKNOWN_SPEAKER, words, line))
-        begin = finish
-    return cues
-
-
-# ---------------------------------------------------------------- Teams .docx
-
-_DOCX_SPEAKER = re.compile(r"^(?P<name>\S.*?)\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$")
-
-
-def parse_docx(path: Path) -> Transcript:
-    """Teams' Word transcript: a paragraph "Speaker Name   0:03" (or 0:00:03), then what was said. Starts only:
-    a turn ends where the next begins; the last, when its words would have taken at 150 a minute."""
-    import docx  # python-docx: only reading a .docx needs it
-    from docx.opc.exceptions import PackageNotFoundError
-
-    name = path.name
-    try:
-        with zipfile.ZipFile(path) as package:
-            unpacked = sum(member.file_size for member in package.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise TranscriptError(f"{name}:1: unpacks to {unpacked:,} bytes, too large for a transcript")
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise TranscriptError(f"{name}:1: not a Word document ({error})") from None
-    paragraphs = [paragraph.text for paragraph in document.paragraphs]
-    starts: list[tuple[int, str, int]] = []  # (ms, speaker, paragraph number)
-    words: list[list[str]] = []
-    for number, paragraph in enumerate(paragraphs, start=1):
-        text = paragraph.strip()
-        match = _DOCX_SPEAKER.match(text)
-        moment = clock_ms(match.group("time")) if match else None
-        if match and moment is not None:
-            starts.append((moment, _name(match.group("name")) or UNKNOWN_SPEAKER, number))
-            words.append([])
-        elif starts and text:
-            words[-1].append(_plain(text))
-    if not starts:
-        raise TranscriptError(f"{name}:1: no speaker lines ('Name   0:03') in this document: not a Teams transcript")
-    cues: list[Cue] = []
-    for position, ((moment, speaker, number), said) in enumerate(zip(starts, words, strict=True)):
-        text = " ".join(said)
-        if position + 1 < len(starts):
-            following = starts[position + 1][0]
-            if following < moment:
-                raise TranscriptError(
-                    f"{name}: paragraph {starts[position + 1][2]}: its time goes back before the one above"
-                )
-            end = following
-        else:
-            end = moment + int(1000 * max(1, len(text.split())) / WORDS_PER_SECOND)
-        cues.append(Cue(moment / 1000, min(end, int(MAX_CLOCK_S * 1000)) / 1000, speaker, text, number))
-    return Transcript("docx", tuple(cues))
-
-
-# ---------------------------------------------------------------- reading a file
-
-
-def read_transcript(path: Path) -> Transcript:
-    """The transcript in ``path``, by its contents (a .docx is a zip; a VTT starts WEBVTT)."""
-    name = path.name
-    try:
-        size = path.stat().st_size
-        if size > MAX_TRANSCRIPT_BYTES:
-            raise TranscriptError(f"{name}: {size:,} bytes is too large for a transcript (the limit is 50 MB)")
-        if size == 0:
-            raise TranscriptError(f"{name}: the file is empty")
-        with path.open("rb") as handle:
-            head = handle.read(4)
-        if head.startswith(b"PK"):
-            return parse_docx(path)
-        raw = path.read_bytes()
-    except OSError as error:
-        raise TranscriptError(f"{name}: cannot be read ({error.strerror or error})") from None
-    if b"\x00" in raw:
-        raise TranscriptError(f"{name}:1: a binary file, not a transcript")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise TranscriptError(f"{name}:{line}: not UTF-8 text (a transcript is saved as UTF-8)") from None
-    return parse_vtt(text, name)
+__all__ = [
+    "DEFAULT_MERGE_GAP_S",
+    "MAX_CUES",
+    "MAX_DOCX_ELEMENTS",
+    "MAX_DOCX_PARAGRAPHS",
+    "MAX_MERGE_GAP_S",
+    "MAX_TURNS",
+    "UNKNOWN_SPEAKER",
+    "Cue",
+    "Transcript",
+    "TranscriptError",
+    "Turn",
+    "clock_ms",
+    "read_transcript",
+]
 
 
 # ---------------------------------------------------------------- turns
@@ -297,17 +93,44 @@ def turns_of(cues: Iterable[Cue], merge_gap_s: float = DEFAULT_MERGE_GAP_S) -> l
 
 # ---------------------------------------------------------------- speakers' names
 
-_SUFFIX = re.compile(r"\s*(\((guest|external|unverified|extern|invité|gast)\)|\[(guest|external)\])\s*$", re.I)
+# What Teams and Zoom add after a name: "(Guest)", "(External)", in English and in a few other languages.
+_SUFFIXES = ("(guest)", "(external)", "(unverified)", "(extern)", "(invité)", "(gast)", "[guest]", "[external]")
+
+
+def _without_suffixes(name: str) -> str:
+    name = name.strip()
+    while True:
+        for suffix in _SUFFIXES:
+            if name[-len(suffix) :].casefold() == suffix:
+                name = name[: -len(suffix)].rstrip()
+                break
+        else:
+            return name
 
 
 def name_key(name: str) -> str:
-    """A name as compared with the roster: case, accents, extra spaces, and what Teams adds ("(Guest)",
-    "(External)", "| Organisation") ignored."""
-    name = name.split("|")[0]
-    while _SUFFIX.search(name):
-        name = _SUFFIX.sub("", name)
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    """A name as compared with the roster: case, accents, apostrophes (O’Neil is O'Neil), extra spaces,
+    invisible characters, and what Teams adds ("(Guest)", "(External)", "| Organisation") ignored."""
+    base = _without_suffixes(name.partition("|")[0])
+    if not base.isprintable():
+        base = "".join(c for c in base if unicodedata.category(c) not in ("Cf", "Cc"))
+    return folded_name(base)
+
+
+def organisation_hint(speaker: str) -> str:
+    """The organisation Teams writes after a name ("Ann Smith | NHS Trust"), as written; "" when none."""
+    return _without_suffixes(speaker.partition("|")[2])
+
+
+def _speaker_key(speaker: str) -> str:
+    """``name_key``, or for a speaker with no name at all ("(Guest)", "| NHS Trust") the whole of what the
+    transcript writes: two such speakers are not one person."""
+    return name_key(speaker) or "\0" + " ".join(speaker.casefold().split())
+
+
+def _spelling(name: str) -> str:
+    """A name as spelled: case and spacing ignored, accents kept ("José Núñez" is not "Jose Nunez")."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -326,20 +149,52 @@ def read_name_map(path: Path) -> list[MapLine]:
     except (OSError, UnicodeDecodeError) as error:
         raise TranscriptError(f"{path.name}: cannot be read as UTF-8 text ({error})") from None
     lines: list[MapLine] = []
-    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+    rows = csv.reader(text.splitlines())
+    number = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise TranscriptError(f"{path.name}:{rows.line_num}: not a line of a map ({error})") from None
+        number = rows.line_num
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
+        if any(len(cell) > NAME_MAX for cell in cells):
+            raise TranscriptError(f"{path.name}:{number}: a name longer than {NAME_MAX} characters")
         if number == 1 and name_key(cells[0]) in {"transcript name", "transcript", "name"}:
             continue
         if len(cells) < 2 or not cells[0] or not cells[1]:
             raise TranscriptError(f"{path.name}:{number}: expected 'transcript name,attendee name[,organisation]'")
         if len(cells) > 3:
             raise TranscriptError(f"{path.name}:{number}: {len(cells)} columns; a line has two or three")
-        if any(len(cell) > NAME_MAX for cell in cells):
-            raise TranscriptError(f"{path.name}:{number}: a name longer than {NAME_MAX} characters")
+        for column, cell in zip(("transcript name", "attendee name", "organisation"), cells, strict=False):
+            problem = text_problem(cell)
+            if problem:
+                raise TranscriptError(f"{path.name}:{number}: the {column} {problem}")
         lines.append(MapLine(cells[0], cells[1], cells[2] if len(cells) == 3 else ""))
     return lines
+
+
+def default_title(file_name: str) -> str:
+    """A session title from a transcript's file name: its stem as text that can be stored (control and
+    text-direction characters left out), shortened at a word with '…' when it is long."""
+    return _storable(Path(file_name).stem) or "Transcript"
+
+
+def storable_file_name(file_name: str) -> str:
+    """A transcript's file name as a session records it."""
+    return _storable(file_name) or "transcript"
+
+
+def _storable(text: str) -> str:
+    shown = plain_text(text)
+    if len(shown) <= NAME_MAX:
+        return shown
+    cut = shown[: NAME_MAX - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[NAME_MAX // 2 :] else cut).rstrip() + "…"
 
 
 def closest(name: str, candidates: Sequence[str]) -> str | None:
@@ -376,6 +231,159 @@ class Unmatched:
         return out.getvalue()
 
 
+@dataclass
+class SpeakerMatch:
+    """Who each transcript speaker is: an entry of the roster, or one added for a speaker not on it."""
+
+    entries: list[RosterEntry]  # the roster, then the speakers added to it
+    entry_of: dict[str, int]  # transcript speaker -> position in ``entries``
+    names_used: dict[str, str]  # transcript name -> attendee, from a map line or the series' memory
+    organisations_used: dict[str, str]  # transcript name -> the attendee's organisation, where it has namesakes
+    unmatched: list[Unmatched]
+
+
+def _same_organisation(hint: str, entry: RosterEntry) -> bool:
+    """Whether what Teams writes after '|' names the entry's organisation: the same name or short name, or
+    one's words within the other's ("NHS Trust" in "Riverside NHS Trust")."""
+    hint_words = set(folded_name(hint).split())
+    if not hint_words:
+        return False
+    for name in (entry.organisation, entry.short):
+        words = set(folded_name(name).split())
+        if words and (words <= hint_words or hint_words <= words):
+            return True
+    return False
+
+
+def _described(entry: RosterEntry) -> str:
+    return f"{entry.name} ({entry.organisation})"
+
+
+def match_speakers(
+    speakers: Sequence[str],
+    roster: Sequence[RosterEntry],
+    *,
+    file_name: str,
+    remembered: dict[str, str] | None = None,
+    remembered_organisations: dict[str, str] | None = None,
+    name_map: Sequence[MapLine] = (),
+) -> SpeakerMatch:
+    """Each speaker as an attendee: a map line (``name_map``, then the series' ``remembered`` map) first, else
+    the roster's entry of that name. Namesakes on the roster (two "Ann Smith"s, or "José Núñez" and "Jose
+    Nunez") are told apart by the organisation Teams writes after '|', and by spelling when every one of them
+    speaks as spelled; otherwise TranscriptError asks for --map, naming them, rather than merge two people.
+    A speaker on nobody's line is added under the roster organisation the transcript names, else under "Not
+    on the roster", and listed with the map line that would fix it."""
+    from observer.roster import RosterEntry
+
+    if len(speakers) > MAX_ATTENDEES:  # said before any is matched: a crowd of names costs nothing to refuse
+        raise TranscriptError(f"{file_name}: {len(speakers):,} speakers; a session holds at most {MAX_ATTENDEES}")
+    entries = list(roster)
+    by_key: dict[str, list[int]] = {}
+    for position, entry in enumerate(entries):
+        by_key.setdefault(name_key(entry.name), []).append(position)
+    mapped: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, attendee in (remembered or {}).items():
+        organisation = (remembered_organisations or {}).get(name, "")
+        mapped[_speaker_key(name), folded_name(organisation_hint(name))] = (attendee, organisation)
+    for line in name_map:
+        line_key = (_speaker_key(line.transcript_name), folded_name(organisation_hint(line.transcript_name)))
+        mapped[line_key] = (line.attendee, line.organisation)
+    spoken = {_spelling(_without_suffixes(speaker.partition("|")[0])) for speaker in speakers}
+
+    def chosen(candidates: list[int], organisation: str, spelled: str, explicit: bool) -> int | None:
+        if len(candidates) > 1 and organisation:
+            narrowed = [i for i in candidates if _same_organisation(organisation, entries[i])]
+            candidates = narrowed or candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        # By spelling only when it cannot be Teams' spelling of another: the map says so, or each namesake
+        # speaks under their own spelling.
+        same = [i for i in candidates if _spelling(entries[i].name) == _spelling(spelled)]
+        every_one_speaks = all(_spelling(entries[i].name) in spoken for i in candidates)
+        return same[0] if len(same) == 1 and (explicit or every_one_speaks) else None
+
+    added_for: dict[int, str] = {}  # an added entry -> the organisation its speaker's transcript name gave
+
+    def added(name: str, organisation: str, hint: str = "") -> int:
+        for position in by_key.get(name_key(name) or _speaker_key(name), []):
+            same = entries[position].organisation.casefold() == organisation.casefold()
+            if same and _spelling(entries[position].name) == _spelling(name):
+                if folded_name(added_for.get(position, hint)) == folded_name(hint):
+                    return position
+                name = f"{name} | {hint}" if hint else name  # namesakes from two places, neither on the roster
+        entries.append(RosterEntry(name, organisation))
+        by_key.setdefault(name_key(name) or _speaker_key(name), []).append(len(entries) - 1)
+        added_for[len(entries) - 1] = hint
+        return len(entries) - 1
+
+    def organisation_named(hint: str) -> str:
+        """The roster's organisation the transcript names, else "Not on the roster"."""
+        return next((entry.organisation for entry in roster if _same_organisation(hint, entry)), NOT_ON_ROSTER)
+
+    entry_of: dict[str, int] = {}
+    names_used: dict[str, str] = {}
+    organisations_used: dict[str, str] = {}
+    unmatched: list[Unmatched] = []
+    ambiguous: list[str] = []
+    on_roster: dict[int, list[str]] = {}  # roster position -> the speakers matched to it by name
+    for speaker in speakers:
+        key, hint = _speaker_key(speaker), organisation_hint(speaker)
+        found = mapped.get((key, folded_name(hint))) or mapped.get((key, ""))
+        if found is not None:
+            attendee, organisation = found
+            candidates = by_key.get(name_key(attendee) or _speaker_key(attendee), [])
+            found_at = chosen(candidates, organisation or hint, attendee, explicit=True) if candidates else None
+            if found_at is None and candidates and not organisation:
+                names = " or ".join(_described(entries[i]) for i in candidates)
+                ambiguous.append(f"the map's '{attendee}' could be {names} (give the organisation in its line)")
+                continue
+            if found_at is None:
+                found_at = added(attendee, organisation or NOT_ON_ROSTER)
+            entry_of[speaker] = found_at
+            names_used[speaker] = entries[found_at].name
+            if len(by_key.get(name_key(attendee), [])) > 1:
+                organisations_used[speaker] = entries[found_at].organisation
+            continue
+        candidates = by_key.get(key, []) if name_key(speaker) else []
+        if not candidates:
+            base = _without_suffixes(speaker.partition("|")[0]) or speaker
+            entry_of[speaker] = added(base, organisation_named(hint) if hint else NOT_ON_ROSTER, hint)
+            unmatched.append(Unmatched(speaker, closest(speaker, [e.name for e in roster])))
+            continue
+        found_at = chosen(candidates, hint, _without_suffixes(speaker.partition("|")[0]), explicit=False)
+        if found_at is None:
+            names = " or ".join(_described(entries[i]) for i in candidates)
+            ambiguous.append(f"'{speaker}' could be {names}")
+            continue
+        entry_of[speaker] = found_at
+        on_roster.setdefault(found_at, []).append(speaker)
+    # Two speakers of one name whom Teams places in different organisations are two people: the one whose
+    # organisation is the roster entry's is that attendee; another is someone not on the roster.
+    for position, group in on_roster.items():
+        hints = {folded_name(organisation_hint(speaker)) for speaker in group} - {""}
+        if len(hints) < 2:
+            continue
+        theirs = [s for s in group if _same_organisation(organisation_hint(s), entries[position])]
+        if not theirs:
+            ambiguous.append(f"{' and '.join(repr(s) for s in group)} could each be {_described(entries[position])}")
+            continue
+        for speaker in group:
+            if speaker not in theirs and organisation_hint(speaker):
+                base = _without_suffixes(speaker.partition("|")[0]) or speaker
+                organisation = organisation_named(organisation_hint(speaker))
+                if organisation == entries[position].organisation:
+                    organisation = NOT_ON_ROSTER
+                entry_of[speaker] = added(base, organisation, organisation_hint(speaker))
+                unmatched.append(Unmatched(speaker, None))
+    if ambiguous:
+        raise TranscriptError(
+            f"{file_name}: the roster has namesakes and the transcript does not say which of them spoke: "
+            f"{'; '.join(ambiguous)}. Say who with --map FILE, lines 'transcript name,attendee name,organisation'"
+        )
+    return SpeakerMatch(entries, entry_of, names_used, organisations_used, unmatched)
+
+
 @dataclass(frozen=True)
 class Imported:
     data: SessionData
@@ -395,6 +403,7 @@ def transcript_session(
     roster: Sequence[RosterEntry] = (),
     known_sessions: Iterable[SessionData] = (),
     remembered: dict[str, str] | None = None,
+    remembered_organisations: dict[str, str] | None = None,
     name_map: Sequence[MapLine] = (),
     merge_gap_s: float = DEFAULT_MERGE_GAP_S,
     agenda: Sequence[str] = (),
@@ -404,40 +413,24 @@ def transcript_session(
     attendees where the names match (``remembered`` and ``name_map`` first: transcript name -> attendee).
     ``agenda``: the planned items; the first is filed from the first turn on, as live coding's first contribution
     opens it, and A on the transcript screen starts each next one at the turn shown."""
-    from observer.roster import RosterEntry, build_session
+    from observer.roster import build_session
 
     now = now or utc_now()
     turns = turns_of(transcript.cues, merge_gap_s)
-    entries = list(roster)
-    by_key = {name_key(entry.name): entry for entry in entries}
-    mapped = {name_key(name): (attendee, "") for name, attendee in (remembered or {}).items()}
-    mapped.update({name_key(line.transcript_name): (line.attendee, line.organisation) for line in name_map})
-    speaker_of: dict[str, str] = {}  # transcript name -> attendee name
-    names_used: dict[str, str] = {}
-    unmatched: list[Unmatched] = []
-    for speaker in transcript.speakers:
-        key = name_key(speaker)
-        if key in mapped:
-            attendee, organisation = mapped[key]
-            if name_key(attendee) not in by_key:
-                entry = RosterEntry(attendee, organisation or NOT_ON_ROSTER)
-                entries.append(entry)
-                by_key[name_key(attendee)] = entry
-            speaker_of[speaker] = by_key[name_key(attendee)].name
-            names_used[speaker] = speaker_of[speaker]
-        elif key in by_key:
-            speaker_of[speaker] = by_key[key].name
-        else:
-            shown = _SUFFIX.sub("", speaker.split("|")[0]).strip() or speaker
-            if name_key(shown) not in by_key:
-                entry = RosterEntry(shown, NOT_ON_ROSTER)
-                entries.append(entry)
-                by_key[name_key(shown)] = entry
-            speaker_of[speaker] = by_key[name_key(shown)].name
-            unmatched.append(Unmatched(speaker, closest(speaker, [e.name for e in roster])))
+    if len(turns) > MAX_TURNS:
+        raise TranscriptError(f"{file_name}: {len(turns):,} turns; a session holds at most {MAX_TURNS:,} turns")
+    matched = match_speakers(
+        transcript.speakers,
+        roster,
+        file_name=file_name,
+        remembered=remembered,
+        remembered_organisations=remembered_organisations,
+        name_map=name_map,
+    )
+    entries = matched.entries
     if len(entries) > MAX_ATTENDEES:
         raise TranscriptError(
-            f"{file_name}: {len(entries)} speakers and attendees; a session holds at most {MAX_ATTENDEES}"
+            f"{file_name}: {len(entries):,} speakers and attendees; a session holds at most {MAX_ATTENDEES}"
         )
     try:
         session = build_session(
@@ -452,7 +445,6 @@ def transcript_session(
         )
     except InputError as error:  # a name the transcript or the map gives that cannot be stored
         raise TranscriptError(f"{file_name}: {error}") from None
-    participant_of = {participant.name: participant for participant in session.participants}
     first_item = (
         AgendaItem(id=new_id("a"), title=session.planned_agenda[0], start_s=0.0, wall_time=now)
         if session.planned_agenda
@@ -460,7 +452,7 @@ def transcript_session(
     )
     contributions = []
     for turn in turns:
-        participant = participant_of[speaker_of[turn.speaker]]
+        participant = session.participants[matched.entry_of[turn.speaker]]  # in the order of the roster given
         contributions.append(
             Contribution(
                 id=new_id("c"),
@@ -482,7 +474,11 @@ def transcript_session(
             "clock_elapsed_s": ended,
             "agenda_items": [first_item] if first_item else [],
             "transcript": TranscriptSource(
-                file=file_name[:NAME_MAX], kind=transcript.kind, merge_gap_s=merge_gap_s, names=names_used
+                file=storable_file_name(file_name),
+                kind=transcript.kind,
+                merge_gap_s=merge_gap_s,
+                names=matched.names_used,
+                organisations=matched.organisations_used,
             ),
         }
     )
@@ -490,7 +486,7 @@ def transcript_session(
     problem = integrity_problem(data)
     if problem:  # the importer's own mistake, never the file's: say so rather than store it
         raise TranscriptError(f"{file_name}: the session made from it is inconsistent ({problem})")
-    return Imported(data, len(transcript.cues), unmatched)
+    return Imported(data, len(transcript.cues), matched.unmatched)
 
 
 # ---------------------------------------------------------------- importing again over an earlier import
@@ -533,6 +529,7 @@ def speakers_as_imported(transcript: Transcript, earlier: SessionData) -> dict[T
         meeting_date=session.meeting_date,
         roster=roster_of(earlier),
         remembered=source.names,
+        remembered_organisations=source.organisations,
         merge_gap_s=source.merge_gap_s,
     ).data
     return {_turn_key(turn): _speaker_names(again, turn) for turn in again.contributions}

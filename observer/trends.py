@@ -50,6 +50,7 @@ class Trend:
     codebooks: list[Codebook] = field(default_factory=list)  # one of each name and version, first seen first
     trend: dict[str, TrendTest] = field(default_factory=dict)  # per index by count: over every meeting
     left_out: int = 0  # unfinished sessions of the series not counted (the caller says how many)
+    second_codings: int = 0  # another observer's coding of a meeting already counted, not counted again
 
     @property
     def index_keys(self) -> list[str]:
@@ -159,7 +160,17 @@ def series_trend(sessions: Iterable[SessionData], series: str = "", left_out: in
     organisations: dict[str, str] = {}
     codebooks: dict[tuple[str, str], Codebook] = {}
     dated_rows: list[tuple[tuple[dt.date, dt.datetime], TrendRow]] = []
+    # A meeting coded by two observers is one meeting: its first coding counts (the one whose id is the
+    # meeting's; else, if that one is not here, the earliest made), the others are said to be left out.
+    counted_coding: dict[str, tuple[bool, dt.datetime, str]] = {}
+    codings = 0
     for data in sessions:
+        session = data.session
+        codings += 1
+        preference = (session.id != session.meeting, session.created_at, session.id)
+        if session.meeting in counted_coding and counted_coding[session.meeting] <= preference:
+            continue  # a second coding of a meeting already here: not summarised
+        counted_coding[session.meeting] = preference
         summary = summarise(data)
         for organisation in data.session.organisations:
             organisations.setdefault(organisation.id, organisation.name)
@@ -182,9 +193,11 @@ def series_trend(sessions: Iterable[SessionData], series: str = "", left_out: in
                 ),
             )
         )
-    rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0])]
+    counted = {session_id for _, _, session_id in counted_coding.values()}
+    rows = [row for _, row in sorted(dated_rows, key=lambda pair: pair[0]) if row.session_id in counted]
     trend = Trend(series, rows, organisations, {}, {}, declared_indices(codebooks.values()), list(codebooks.values()))
     trend.left_out = left_out
+    trend.second_codings = codings - len(rows)
     for row in rows:  # a session on another codebook has no value for an index it does not declare
         row.indices = {key: row.indices.get(key) for key in trend.index_keys}
     for name in trend.index_keys:

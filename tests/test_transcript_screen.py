@@ -121,7 +121,10 @@ def turn(turn_id: str, **codes: str):
     from observer.models import Contribution
 
     return Contribution(
-        id=turn_id, start_s=float(turn_id[1:]), wall_time=dt.datetime(2026, 3, 2, tzinfo=dt.UTC), organisation_id="o",
+        id=turn_id,
+        start_s=float(turn_id[1:]),
+        wall_time=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        organisation_id="o",
         codes=codes,
     )
 

@@ -349,9 +349,14 @@ def code(archive: Archive, session_id: str, orientation: list[str], observer: st
 
 def test_calibrate_a_hand_built_pair_passing_and_failing(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "data")
-    reference = imported(tmp_path, "teams.vtt", "--observer", "Trainer")
-    close = imported(tmp_path, "teams.vtt", "--observer", "Kim")
-    far = imported(tmp_path, "teams.vtt", "--observer", "Lou")
+    # Four turns are too few to judge by default (10): a trainer's codebook may ask for fewer.
+    book = tmp_path / "partnership.toml"
+    book.write_text(
+        (REPO / "codebooks" / "partnership.toml").read_text().replace("[calibration]", "[calibration]\nmin_turns = 4")
+    )
+    reference = imported(tmp_path, "teams.vtt", "--observer", "Trainer", "--codebook", str(book))
+    close = imported(tmp_path, "teams.vtt", "--observer", "Kim", "--codebook", str(book))
+    far = imported(tmp_path, "teams.vtt", "--observer", "Lou", "--codebook", str(book))
     code(archive, reference, ["org_first", "partnership_first", "partnership_first", "neutral"])
     code(archive, close, ["org_first", "partnership_first", "partnership_first", "neutral"])
     code(archive, far, ["org_first", "partnership_first", "org_first", "neutral"])
@@ -359,7 +364,8 @@ def test_calibrate_a_hand_built_pair_passing_and_failing(tmp_path: Path) -> None
     passing = run(tmp_path, "calibrate", reference, close, "--json")
     assert passing.exit_code == 0, passing.output
     result = json.loads(passing.output)
-    assert result["passed"] is True and result["thresholds"] == {"min_kappa": 0.6, "min_agreement": 0.8}
+    assert result["passed"] is True
+    assert result["thresholds"] == {"min_kappa": 0.6, "min_agreement": 0.8, "min_turns": 4}
     assert result["dimensions"]["orientation"] == {
         **result["dimensions"]["orientation"],
         "kappa": 1.0,
@@ -422,9 +428,17 @@ def test_a_training_pack_is_a_transcript_and_a_reference_bundle(tmp_path: Path) 
 def test_agreement_of_a_live_and_a_transcript_coding_needs_the_offset(tmp_path: Path) -> None:
     session_id = imported(tmp_path, "teams.vtt")
     other = imported(tmp_path, "teams.vtt")
-    refused = run(tmp_path, "agreement", session_id, other)
+    # Two codings of one transcript file share its clock: no offset to give.
+    assert run(tmp_path, "agreement", session_id, other).exit_code == 0
+    live = run(tmp_path, "new", "--title", "Live", "--roster", str(ROSTER), "--no-open")
+    live_id = live.output.split("created session ")[1].split(":")[0]
+    with Archive(tmp_path / "data").open_session(live_id) as store:
+        coding = CodingSession(store)
+        coding.speak(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), participant_id=coding.session.participants[0].id)
+        coding.end_session(dt.datetime(2026, 3, 2, 12, 0, 20, tzinfo=dt.UTC))
+    refused = run(tmp_path, "agreement", session_id, live_id)
     assert refused.exit_code == 1 and "give --offset" in refused.output
-    assert run(tmp_path, "agreement", session_id, other, "--offset", "0").exit_code == 0
+    assert run(tmp_path, "agreement", session_id, live_id, "--offset", "0").exit_code == 0
 
 
 def test_the_demo_writes_a_second_observer_for_agreement(tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
         summary.table(tables.calibration_scores(result, labels))
         summary.blank()
         summary.append(["Blank kappa: undefined (one code used throughout by both codings)."])
+        for note in result.notes:
+            summary.append([note])
         summary.append([f"observer {__version__}"])
         for key, score in result.dimensions.items():
             sheet = book.sheet(labels.get(key, key), [26] + [14] * 12)

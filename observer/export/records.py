@@ -19,6 +19,7 @@ from observer import columns, metrics, trends
 from observer.columns import Column
 from observer.models import Codebook, SessionData
 from observer.pseudonyms import PseudonymRegistry
+from observer.text import without_direction_controls
 
 # Text a spreadsheet would read as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -178,7 +179,7 @@ def tidy_rows(
             titles[bisect.bisect_right(starts, contribution.start_s) - 1],
         ]
         if naming.with_text:
-            row.append(contribution.words or empty)
+            row.append(without_direction_controls(contribution.words) or empty)
         if with_session_fields:
             row += [
                 session.title,

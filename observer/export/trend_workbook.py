@@ -50,7 +50,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         meetings_said = f"{len(trend.rows)} meeting{'' if len(trend.rows) == 1 else 's'}"
         dashboard.append([f"{trend.series or '(no series)'}: {meetings_said}, {dates}"], font=TITLE)
         page = len(DASHBOARD_WIDTHS)
-        if trend.left_out:
+        if story.left_out_sentence(trend):
             dashboard.paragraph(f"{story.left_out_sentence(trend)}.", page)
         dashboard.blank()
         for sentence in story.trend_sentences(trend):  # the headline: the trend over every meeting

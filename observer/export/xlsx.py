@@ -657,7 +657,8 @@ def about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, k
         ("Notes", "included" if naming.keep_notes else "dropped"),
         ("Times", "start_s/end_s/duration_s: seconds on the session clock; wall_time: UTC"),
     ]:
-        sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, "yyyy-mm-dd hh:mm:ss")])
+        shown_as = "yyyy-mm-dd hh:mm:ss" if isinstance(value, dt.datetime) else None  # a count is no date
+        sheet.worksheet.append([sheet.cell(label, font=BOLD), sheet.cell(value, shown_as)])
         sheet.rows += 1
     for note in book.notes:
         sheet.append(["Continuation", note])

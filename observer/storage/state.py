@@ -92,6 +92,9 @@ class SessionState:
                 self._track_order(write.record_id, None)
             else:
                 assert isinstance(record, Contribution)
+                current = self.contributions.get(write.record_id) if write.words_kept else None
+                if current is not None:  # read back without its words: they are the record's as it stands
+                    record = record.model_copy(update={"words": current.words})
                 self.contributions[write.record_id] = record
                 self._track_order(write.record_id, record)
         if operation == "do":

@@ -27,7 +27,38 @@ from observer.text import existing_like, search_key, terminal_safe
 from observer.tui.log_view import UNSAVED_MARK
 
 
-class CompletingInput(Input):
+class FormInput(Input):
+    """A field of a form whose Enter and Tab move on to the next field as the field reads them.
+
+    Keys reach a field through its own queue: a fast typist's "Priya Shah", Enter, "Healthwatch" are all queued
+    for the name field before Enter has moved anything, and the words meant for the next field followed the
+    name ("Priya ShahHealthwatch Riverside"). So Enter moves on here, at once, and a key this field reads after
+    the focus has gone is passed on to the field that has it. The form still hears Submitted."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not self and focused is not None:
+            event.stop()
+            event.prevent_default()
+            # Typed ahead, for the field now focused; passed on as the app passes keys on (not read as new).
+            focused._forward_event(events.Key(event.key, event.character))
+            return
+        if event.key in ("enter", "tab"):
+            event.stop()
+            event.prevent_default()
+            if event.key == "tab":
+                self.action_complete_or_next()
+                return
+            self.screen.focus_next()
+            await self.action_submit()
+            return
+        await super()._on_key(event)
+
+    def action_complete_or_next(self) -> None:
+        self.screen.focus_next()
+
+
+class CompletingInput(FormInput):
     """An Input whose suggestion Tab accepts, as → does: Tab moves on only when nothing is suggested, so a
     prefix ("Middles") is never left standing for the name it suggested ("Middlesbrough Council")."""
 
@@ -153,9 +184,7 @@ class WordCut(ModalScreen[int | None]):
             yield Label("", id="cut-title", classes="dialog-title", markup=False)
             yield Static("", id="cut-parts", markup=False)
             yield Static("", id="cut-words", markup=False)
-            yield Label(
-                "← → a word · PgUp PgDn ten · Home End · Enter splits · Esc cancels", classes="dialog-hint"
-            )
+            yield Label("← → a word · PgUp PgDn ten · Home End · Enter splits · Esc cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._show()
@@ -382,13 +411,13 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
 
         with Vertical(classes="dialog"):
             yield Label("Late arrival", classes="dialog-title")
-            yield Input(placeholder="name", id="attendee-name")
+            yield FormInput(placeholder="name", id="attendee-name")
             yield CompletingInput(
                 placeholder="organisation (Tab or → completes)",
                 id="attendee-organisation",
                 suggester=SuggestFromList(self.organisations, case_sensitive=False),
             )
-            yield Input(placeholder="role (optional)", id="attendee-role")
+            yield FormInput(placeholder="role (optional)", id="attendee-role")
             yield Label("", id="attendee-error", classes="field-error", markup=False)
             yield Label("Enter in the last field saves · Escape cancels", classes="dialog-hint")
 
@@ -397,8 +426,9 @@ class AttendeeForm(ModalScreen[NewAttendee | None]):
         name = self.query_one("#attendee-name", Input).value.strip()
         organisation = self.query_one("#attendee-organisation", Input).value.strip()
         role = self.query_one("#attendee-role", Input).value.strip()
-        if event.input.id != "attendee-role" and not (name and organisation):
-            self.focus_next()
+        if event.input.id == "attendee-name" or (event.input.id != "attendee-role" and not (name and organisation)):
+            # The field has moved on to the next already. Enter on the name never saves: the organisation may be
+            # being typed ahead into the next field, not yet there.
             return
         if not name or not organisation:
             self.query_one("#attendee-error", Label).update("A name and an organisation are needed.")
@@ -448,6 +478,30 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class KeyList(ModalScreen[None]):
+    """A screen's keys and what each does, in full (its footer has room for a word each)."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, title: str, pairs: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.list_title = title
+        self.pairs = pairs
+
+    def compose(self) -> ComposeResult:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column()
+        for key, meaning in self.pairs:
+            grid.add_row(key, meaning)  # Text cells: a key's words are never markup
+        with Vertical(classes="dialog"):
+            yield Label(self.list_title, classes="dialog-title", markup=False)
+            yield Static(grid)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class KeyHelp(ModalScreen[None]):

@@ -21,9 +21,9 @@ from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
-from observer.text import plural
+from observer.text import export_name, plural
 from observer.trends import trend_choice
-from observer.tui.dialogs import Confirm, PathPrompt, Picker
+from observer.tui.dialogs import Confirm, KeyList, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
 WELCOME = """[b]Welcome to observer.[/b]
@@ -49,17 +49,26 @@ EXPORT_NAMINGS = [
 ]
 
 
+# Home's keys: (key, action, the footer's word, what ? says of it). The footer shows the first words at 80
+# columns; ? lists every key in full.
+HOME_KEYS = [
+    ("n", "new_session", "New", "New session: title, series, attendees, agenda"),
+    ("enter", "code", "Open", "Open the selected session: code it, resume it, or edit an ended one"),
+    ("v", "review", "Review", "Review the selected session's summary"),
+    ("x", "export", "Export", "Export the selected session (.xlsx, .csv, .json or .boris)"),
+    ("s", "trends", "Trends", "Series trends: the selected session's series over its meetings"),
+    ("g", "agreement", "Agreement", "Agreement: compare the selected session with another coding of the meeting"),
+    ("d", "delete", "Delete", "Delete the selected session (to the trash)"),
+    ("u", "restore", "", "Undelete: bring back the session deleted last"),
+    ("m", "demo", "", "Demo data: add simulated meetings to look around"),
+    ("question_mark", "keys", "Keys", "Keys: this list"),
+]
+FOOTER_COMPACT_BELOW = 100  # columns: under this the footer's keys sit closer, so that every one fits at 80
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "new_session", "New"),
-        Binding("enter", "code", "Code/resume"),
-        Binding("v", "review", "Review"),
-        Binding("x", "export", "Export"),
-        Binding("s", "trends", "Series trends"),
-        Binding("g", "agreement", "Agreement"),
-        Binding("d", "delete", "Delete"),
-        Binding("u", "restore", "Undelete"),
-        Binding("m", "demo", "Demo data"),
+        *(Binding(key, action, word or description, show=bool(word)) for key, action, word, description in HOME_KEYS),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -87,10 +96,19 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.sub_title = paths.shown(self.archive.paths.root)
         self._layout_width = 0
+        self.query_one(Footer).compact = self.size.width < FOOTER_COMPACT_BELOW
 
     def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < FOOTER_COMPACT_BELOW
         if _columns(self.size.width) != _columns(self._layout_width):
             self._fill_table()
+
+    def action_keys(self) -> None:
+        pairs = [
+            ("Enter" if key == "enter" else "?" if key == "question_mark" else key, words)
+            for key, _, _, words in HOME_KEYS
+        ]
+        self.app.push_screen(KeyList("Home: every key  ·  Esc closes", [*pairs, ("ctrl+q", "Quit")]))
 
     def on_screen_resume(self) -> None:
         self.reload()  # the first time the screen shows, and every time it is shown again
@@ -231,21 +249,47 @@ class HomeScreen(Screen[None]):
         if data is None:
             return
         # The folder the app was started in (or the last one exported to), and a name that says it all.
-        default = paths.export_path(self._export_folder, f"observer-{data.session.meeting_date}-{data.session.title}")
+        default = paths.export_path(self._export_folder, self._export_stem(data))
 
         def export(path: str | None) -> None:
             if not path:
                 return
+            target = Path(path).expanduser()
 
             def named(naming: ExportNaming | None) -> None:
                 if naming is not None:
-                    target = Path(path).expanduser()
                     self._export_folder = target.parent
                     self._export(data, target, naming)
 
-            self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
+            def replace(confirmed: bool | None) -> None:
+                if confirmed:
+                    self.app.push_screen(Picker("People and organisations in the export", EXPORT_NAMINGS), named)
+                else:  # a notice: the status line is the list's again once Home is back on top
+                    self.notify(f"not exported: {target} was kept as it is", timeout=5)
+
+            if target.exists() or target.is_symlink():
+                question = f"Replace {target.name}?"
+                self.app.push_screen(Confirm(question, f"{target} exists; y replaces it, n keeps it."), replace)
+            else:
+                replace(True)
 
         self.app.push_screen(PathPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
+
+    def _export_stem(self, chosen: SessionSummary) -> str:
+        """The date and the whole title; with the observer too (else the id) when another session listed has the
+        same date and title (two codings of one meeting must not default to one file)."""
+        session = chosen.session
+
+        def stem(other: SessionSummary) -> str:
+            return f"observer-{other.session.meeting_date}-{other.session.title}"
+
+        twins = [s for s in self.sessions if s.session.id != session.id and stem(s) == stem(chosen)]
+        if not twins:
+            return stem(chosen)
+        observers = {export_name(s.session.observer) for s in twins}
+        if session.observer and export_name(session.observer) not in observers:
+            return f"{stem(chosen)}-{session.observer}"
+        return f"{stem(chosen)}-{session.id}"
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:

@@ -118,13 +118,18 @@ def opening_message(coding: CodingSession, recovered: str | None, ended_message:
         messages.append(f"Press a speaker key (1–9) when the first person speaks. {agenda} ? shows every key.")
     elif status == SessionStatus.PAUSED and not recovered:
         messages.append("Paused. Space resumes the clock; a speaker key resumes it too.")
-    return " ".join(messages) or "Resumed."
+    return " ".join(m if m.endswith((".", "!", "?", "…")) else f"{m}." for m in messages) or "Resumed."
 
 
 def spoke(coding: CodingSession, at: dt.datetime, participant_id: str | None, organisation_id: str | None) -> str:
     """A speaker key: the new contribution, and the status line's words for it."""
+    attendance = coding.session.attendance_of(participant_id) if participant_id is not None else None
+    left_s = attendance.left_s if attendance is not None else None
     contribution = coding.speak(at, participant_id, organisation_id)
-    return f"{coding.session.speaker_name(contribution)} speaking"
+    speaking = f"{coding.session.speaker_name(contribution)} speaking"
+    if left_s is not None:
+        return f"{speaking} — had left at {format_clock(left_s)}, now marked back (ctrl+z if that was the wrong key)"
+    return speaking
 
 
 def turn_label(coding: CodingSession, turn_id: str | None) -> str:

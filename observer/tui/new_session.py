@@ -17,10 +17,18 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, TextAr
 from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
 from observer.errors import ObserverError
 from observer.models import SessionData
-from observer.roster import RosterEntry, agenda_of, build_session, last_session_of_series, read_roster, roster_of
+from observer.roster import (
+    RosterEntry,
+    agenda_of,
+    build_session,
+    last_session_of_series,
+    late_arrivals,
+    read_roster,
+    roster_of,
+)
 from observer.storage import Archive
-from observer.text import existing_like, plural
-from observer.tui.dialogs import CompletingInput, ExistingOrNew
+from observer.text import existing_like, listed, plural
+from observer.tui.dialogs import CompletingInput, Confirm, ExistingOrNew, FormInput
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."
@@ -47,7 +55,7 @@ class NewSessionScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="new-form"):
             yield Label("Title", classes="field-label")
-            yield Input(placeholder="e.g. ICS Board, March", id="title")
+            yield FormInput(placeholder="e.g. ICS Board, March", id="title")
             yield Label("", id="title-error", classes="field-error", markup=False)
             yield Label("Series (the partnership or recurring meeting; Tab or → completes)", classes="field-label")
             yield CompletingInput(
@@ -57,10 +65,10 @@ class NewSessionScreen(Screen[None]):
             )
             yield Label("", id="series-error", classes="field-error", markup=False)
             yield Label("Meeting date (YYYY-MM-DD)", classes="field-label")
-            yield Input(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
+            yield FormInput(value=self.app.now().date().isoformat(), id="date")  # type: ignore[attr-defined]
             yield Label("", id="date-error", classes="field-error", markup=False)
             yield Label("Observer (your name)", classes="field-label")
-            yield Input(id="observer")
+            yield FormInput(id="observer")
             yield Label("Codebook", classes="field-label")
             yield Select(
                 _codebook_choices(entries),
@@ -70,7 +78,7 @@ class NewSessionScreen(Screen[None]):
             )
             yield Label("", id="codebook-error", classes="field-error", markup=False)
             yield Label("Roster file (.csv or .xlsx with name, organisation, role) — optional", classes="field-label")
-            yield Input(placeholder="path/to/roster.csv", id="roster-file")
+            yield FormInput(placeholder="path/to/roster.csv", id="roster-file")
             yield Label("", id="roster-file-error", classes="field-error", markup=False)
             yield Label(ROSTER_HELP, classes="field-label")
             yield TextArea(id="roster-text")
@@ -87,10 +95,6 @@ class NewSessionScreen(Screen[None]):
         self.query_one("#title", Input).focus()
         for problem in self._codebook_problems:  # a broken codebook file is named and left out, never a crash
             self.notify(f"skipped: {problem}", severity="warning", timeout=10, markup=False)
-
-    @on(Input.Submitted)
-    def next_field(self) -> None:
-        self.focus_next()
 
     @on(Input.Blurred, "#series")
     def offer_the_series_agenda(self, event: Input.Blurred) -> None:
@@ -111,7 +115,7 @@ class NewSessionScreen(Screen[None]):
     def _error(self, field: str, message: str) -> None:
         self.query_one(f"#{field}-error", Label).update(message)
 
-    def action_create(self, series_checked: bool = False) -> None:
+    def action_create(self, series_checked: bool = False, late_arrivals_too: bool | None = None) -> None:
         for label in self.query(".field-error"):
             label.update("")  # type: ignore[attr-defined]
         title = self.query_one("#title", Input).value.strip()
@@ -143,8 +147,24 @@ class NewSessionScreen(Screen[None]):
         except ObserverError as error:
             self._error("codebook", str(error))
             ok = False
-        roster = self._roster(series)
-        if roster is None or not ok:
+        if not ok:
+            return
+        guests = self._late_arrivals_to_carry(series)
+        if guests and late_arrivals_too is None:
+            # Someone who came late to the last meeting may have been a one-off guest: ask before carrying them.
+            def answered(carry: bool | None) -> None:
+                self.action_create(series_checked=True, late_arrivals_too=bool(carry))
+
+            self.app.push_screen(
+                Confirm(
+                    f"Carry over {listed(guests)}, who arrived late to the last meeting, too?",
+                    "y adds them to this meeting's roster; n leaves them out (+ adds anyone who comes).",
+                ),
+                answered,
+            )
+            return
+        roster = self._roster(series, bool(late_arrivals_too))
+        if roster is None:
             return
         try:
             session = build_session(
@@ -171,7 +191,16 @@ class NewSessionScreen(Screen[None]):
             return
         self.post_message(OpenSession(session.id, store, replace=True))
 
-    def _roster(self, series: str) -> list[RosterEntry] | None:
+    def _carried_from(self, series: str) -> SessionData | None:
+        """The series' last meeting, when its roster is the one this meeting takes (no roster given)."""
+        typed = self.query_one("#roster-file", Input).value.strip() or self.query_one("#roster-text", TextArea).text
+        return last_session_of_series(series, self.sessions) if series and not typed.strip() else None
+
+    def _late_arrivals_to_carry(self, series: str) -> list[str]:
+        previous = self._carried_from(series)
+        return late_arrivals(previous) if previous is not None else []
+
+    def _roster(self, series: str, late_arrivals_too: bool = False) -> list[RosterEntry] | None:
         path_text = self.query_one("#roster-file", Input).value.strip()
         typed = self.query_one("#roster-text", TextArea).text
         entries: list[RosterEntry] = []
@@ -192,7 +221,7 @@ class NewSessionScreen(Screen[None]):
         if not entries and series:
             previous = last_session_of_series(series, self.sessions)
             if previous is not None:
-                entries = roster_of(previous)
+                entries = roster_of(previous, late_arrivals=late_arrivals_too)
                 self.notify(
                     f"carried over {plural(len(entries), 'attendee')} from '{previous.session.title}'", timeout=4
                 )

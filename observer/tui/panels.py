@@ -579,12 +579,15 @@ class BalanceLine(LinePanel[BalanceLineState]):
         for label, row in (("Most heard", most), ("least", least)):
             over = (row.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO
             text.append(f"{label} ", style("balance-line--label"))
-            text.append(_short(row.name), style("balance-line--over") if over else "")
+            text.append(
+                _short(row.name, state.balance.short_names.get(row.id)), style("balance-line--over") if over else ""
+            )
             text.append(f" {percent(row.share_airtime)} of talk, {percent(row.share_of_room)} of room")
             if row is most:
                 text.append(" · ")
         return text
 
 
-def _short(name: str, limit: int = 18) -> str:
-    return name if len(name) <= limit else short_form(name)
+def _short(name: str, short: str | None = None, limit: int = 18) -> str:
+    """A name where it fits; else the organisation's own short name ("NFT"), else its initials."""
+    return name if len(name) <= limit else short or short_form(name)

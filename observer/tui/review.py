@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from observer.agreement import compare
+from observer.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, check_seconds, compare
 from observer.errors import ObserverError
 from observer.metrics import summarise
 from observer.models import SessionData
@@ -22,7 +22,7 @@ from observer.report import agreement_renderable, summary_renderable, trend_rend
 from observer.sequences import findings
 from observer.storage import Archive
 from observer.trends import series_trend
-from observer.tui.dialogs import PathPrompt
+from observer.tui.dialogs import PathPrompt, TextPrompt
 from observer.tui.messages import GoHome
 
 
@@ -123,11 +123,15 @@ class TrendsScreen(Screen[None]):
 
 
 class AgreementScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("o", "offset", "Clock offset"),
+    ]
 
     def __init__(self, first: SessionData, second: SessionData) -> None:
         super().__init__()
         self.first, self.second = first, second
+        self.offset_s: float | None = None  # None: from their start times (as observer agreement without --offset)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,10 +146,31 @@ class AgreementScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="agreement")
     def _compute(self) -> None:
         try:
-            shown: RenderableType = agreement_renderable(compare(self.first, self.second))
+            shown: RenderableType = agreement_renderable(compare(self.first, self.second, offset_s=self.offset_s))
         except ObserverError as error:
-            shown = Text.assemble(("Cannot compare these sessions: ", "bold"), str(error))
+            shown = Text.assemble(
+                ("Cannot compare these sessions: ", "bold"),
+                str(error).replace("give --offset", "o gives the offset").replace("or --offset", "or o the offset"),
+                "\n\no gives the offset: the seconds to add to B's clock to read A's.",
+            )
         self.app.call_from_thread(_show, self.query_one("#agreement", Static), shown)
+
+    def action_offset(self) -> None:
+        def given(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                offset = float(text.strip())
+                check_seconds(DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, offset)
+            except (ValueError, ObserverError):
+                self.notify(f"'{text}' is not an offset: a number of seconds within a week either way", timeout=6)
+                return
+            self.offset_s = offset
+            self.query_one("#agreement", Static).loading = True
+            self._compute()
+
+        current = "" if self.offset_s is None else f"{self.offset_s:g}"
+        self.app.push_screen(TextPrompt("Seconds to add to B's clock to read A's (e.g. 0, 12.5, -30)", current), given)
 
 
 def _show(panel: Static, shown: RenderableType) -> None:

@@ -115,9 +115,7 @@ class ActionRunner(Generic[View]):
             pending = self._jobs.qsize()
             view = self._make_view() if pending == 0 else None
             self._deliver(
-                Outcome(
-                    outcome.message, outcome.failed, outcome.storage_error, view, pending, sequence, outcome.focus
-                )
+                Outcome(outcome.message, outcome.failed, outcome.storage_error, view, pending, sequence, outcome.focus)
             )
             with self._lock:
                 self._busy = False
