@@ -18,7 +18,7 @@ from observer.coding import ActionRefused, CodingSession
 from observer.models import SessionData
 from observer.storage import Archive
 
-from .conftest import REPO
+from .conftest import REPO, current_journal
 
 TEAMS = REPO / "tests" / "data" / "transcripts" / "teams.vtt"
 ROSTER = REPO / "tests" / "data" / "transcripts" / "roster.csv"
@@ -751,9 +751,8 @@ def test_the_undo_refusal_names_the_limit_only_when_it_was_reached(tmp_path: Pat
 
 async def test_a_direction_override_stored_in_words_reaches_neither_the_turn_panel_nor_the_csv(tmp_path: Path) -> None:
     from observer.tui.app import ObserverApp
-    from observer.tui.panels import TurnPanel
 
-    from .tui_helpers import FakeClock, settle
+    from .tui_helpers import FakeClock, settle, turn_panel
 
     data_dir = tmp_path / "data"
     session_id = imported(data_dir)
@@ -771,7 +770,7 @@ async def test_a_direction_override_stored_in_words_reaches_neither_the_turn_pan
     )
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        shown = str(app.screen.query_one(TurnPanel).render())
+        shown = turn_panel(pilot)
     assert "we will pay ten pounds" in shown and "\u202e" not in shown
 
 
@@ -787,8 +786,8 @@ def test_flag_toggles_on_a_long_turn_do_not_journal_its_words_and_replay_keeps_t
     long_turn = data.contributions[0].model_copy(update={"words": words})
     archive.trash_session(session_id)
     archive.add_session(SessionData(session=data.session, contributions=[long_turn, *data.contributions[1:]]))
-    journal = data_dir / "sessions" / session_id / "journal.jsonl"
     with archive.open_session(session_id) as store:
+        journal = current_journal(archive, session_id)
         coding = CodingSession(store)
         for _ in range(20):
             coding.toggle_flag(MOMENT, "coordinator", long_turn.id)

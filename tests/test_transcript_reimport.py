@@ -4,7 +4,6 @@ without losing the coding already done or leaving the earlier import behind."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,6 +12,7 @@ from observer.cli import main
 from observer.coding import CodingSession
 from observer.storage import Archive
 
+from .conftest import crash, current_journal
 from .test_transcript_screen import open_app
 from .transcript_files import ROSTER, alternating, write_vtt
 from .tui_helpers import settle
@@ -222,19 +222,18 @@ def test_replace_is_refused_over_a_damaged_journal_unless_forced(tmp_path: Path)
     coding = CodingSession(store)
     for turn in coding.contributions():
         coding.set_code(MOMENT, "orientation", "neutral", turn.id)
-    os.close(store._journal_fd)  # the process dies: the journal is never folded
-    store._lock.release()
-    journal = tmp_path / "data" / "sessions" / earlier / "journal.jsonl"
+    crash(store)  # the process dies: the journal is never folded
+    journal = current_journal(archive, earlier)
     lines = journal.read_text().splitlines(keepends=True)
     journal.write_text("".join([lines[0], '{"damaged\n', *lines[2:]]))
 
     refused = run(tmp_path, "transcript", "import", str(vtt), "--replace", earlier)
     assert refused.exit_code == 1, refused.output
-    assert "journal.jsonl line 2 is damaged" in refused.output  # said as every reader says it
+    assert f"{journal.name} line 2 is damaged" in refused.output  # said as every reader says it
     assert f"--replace: session {earlier}'s journal is damaged" in refused.output
     assert archive.session_ids() == [earlier]
 
     forced = created(run(tmp_path, "transcript", "import", str(vtt), "--replace", earlier, "--force"))
     assert archive.session_ids() == [forced]
     trashed = archive.trashed()[-1]
-    assert (tmp_path / "data" / "trash" / trashed / "journal.jsonl").read_text().count("\n") == 4  # kept whole
+    assert (tmp_path / "data" / "trash" / trashed / journal.name).read_text().count("\n") == 4  # kept whole

@@ -398,14 +398,16 @@ async def test_a_turn_with_a_text_direction_override_is_shown_without_it(tmp_pat
         from .tui_helpers import turn_panel
 
         await settle(pilot)
-        assert "?evil override" in turn_panel(pilot)  # turn 2 below turn 1
+        below = turn_panel(pilot)  # turn 2 below turn 1
+        assert "بالجميع evil override" in below and "\u202e" not in below
         await pilot.press("tab")
         await settle(pilot)
-        assert "مرحبا بالجميع ?evil override" in turn_panel(pilot)
+        shown = turn_panel(pilot)
+        assert "مرحبا بالجميع evil override" in shown and "\u202e" not in shown
         await pilot.press("S", "home")
         await pilot.pause()
         cut = str(app.screen.query_one("#cut-words").content)
-        assert "?evil" in cut and "\u202e" not in cut, cut
+        assert "evil" in cut and "\u202e" not in cut, cut
 
 
 async def test_the_split_dialog_keeps_the_cut_and_its_keys_on_screen_however_long_the_turn(tmp_path: Path) -> None:

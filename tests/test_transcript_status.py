@@ -176,7 +176,8 @@ def test_calibration_compares_the_turns_both_coded_and_says_how_many_it_left_out
     assert result.exit_code == 0, result.output
     calibration = json.loads(result.output)
     assert calibration["left_out"] == {"not_coded_by_trainee": 6, "not_coded_by_reference": 0}
-    assert calibration["matched"] == 2 and calibration["passed"] is True
+    assert calibration["matched"] == 2 and calibration["passed"] is False  # two turns are too few to judge
+    assert any("too few coded turns to judge (2; at least 10)" in note for note in calibration["notes"])
     assert calibration["dimensions"]["orientation"]["n"] == 2
     words = run(tmp_path, "calibrate", reference, trainee)
     assert "Only turns coded in both compared; left out 6 turns the trainee has not coded and 0 the reference" in (

@@ -23,7 +23,7 @@ from observer.clock import format_tenths
 from observer.coding import split_moment
 from observer.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
 from observer.models import Code, Codebook, Contribution, Session
-from observer.text import existing_like, search_key, terminal_safe
+from observer.text import existing_like, search_key, terminal_safe, without_direction_controls
 from observer.tui.log_view import UNSAVED_MARK
 
 
@@ -176,7 +176,7 @@ class WordCut(ModalScreen[int | None]):
         super().__init__()
         self.turn = turn
         # Split as the split itself splits them; each word shown safe (a transcript may hold direction controls).
-        self.words = [terminal_safe(word) for word in turn.words.split()]
+        self.words = [terminal_safe(without_direction_controls(word)) for word in turn.words.split()]
         self.cut = max(1, len(self.words) // 2)
 
     def compose(self) -> ComposeResult:

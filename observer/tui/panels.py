@@ -27,7 +27,7 @@ from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO
 from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
 from observer.report import bar
 from observer.tables import number, percent
-from observer.text import plural, terminal_safe
+from observer.text import plural, terminal_safe, without_direction_controls
 from observer.tui.log_view import text_strip
 from observer.tui.saving import HeaderWords
 
@@ -415,7 +415,7 @@ class TurnPanel(Vertical):
                 f"{format_clock(turn.start_s)}–{end}: ",
                 self.get_component_rich_style("turn--speaker"),
             )
-            text.append(terminal_safe(turn.words) or "(no words)")
+            text.append(terminal_safe(without_direction_controls(turn.words)) or "(no words)")
         self.query_one("#turn-text", Static).update(text)
         words = self.query_one(TurnWords)
         words.scroll_home(animate=False)
@@ -427,7 +427,7 @@ class TurnPanel(Vertical):
             words = "↑ (the first turn)" if arrow == "↑" else "↓ (the last turn)"
             return Text(words, self.get_component_rich_style("turn--context"))
         # One line of it is shown, however long.
-        words = terminal_safe(turn.words[:NEIGHBOUR_CHARACTERS]) or "(no words)"
+        words = terminal_safe(without_direction_controls(turn.words[:NEIGHBOUR_CHARACTERS])) or "(no words)"
         said = f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}: {words}"
         if arrow == "↓" and state.waiting:  # the coder's next code key goes there
             line = Text(f"↓ next code → turn {number} · ", self.get_component_rich_style("turn--next"))
