@@ -21,6 +21,7 @@ from observer import __version__
 from observer.errors import InputError, StorageError
 from observer.files import atomic_replace
 from observer.models import RECORD_ID_MAX, SessionData, integrity_problem
+from observer.roster import first_coding_of
 from observer.storage import Archive
 from observer.text import plural, terminal_safe
 
@@ -215,12 +216,18 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # identical to what the archive holds
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (bundle id, id of the copy, why)
     renamed_participants: list[str] = field(default_factory=list)
+    linked: list[tuple[str, str]] = field(default_factory=list)  # (id written as, the meeting it is a coding of)
 
     def lines(self) -> list[str]:
         imported = len(self.imported) + len(self.conflicts)
         lines = [f"imported {plural(imported, 'session')}; {len(self.skipped)} already present and identical"]
         lines += [f"conflict: session {original} {why}; imported as {copy}" for original, copy, why in self.conflicts]
         lines += [f"note: {message}" for message in self.renamed_participants]
+        lines += [
+            f"session {session_id} is a second coding of meeting {meeting} (the same series, date and title, another "
+            "observer): trends count the meeting once"
+            for session_id, meeting in self.linked
+        ]
         return lines
 
 
@@ -235,7 +242,7 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
     taken = set(archive.session_ids())  # every folder, whether or not it can be read
     headers, _ = archive.headers()
     known_names = {p.id: p.name for header in headers for p in header.session.participants}
-    del headers
+    links: dict[tuple[Path, str], str] = {}  # (bundle, digest) -> the meeting an unlinked second coding codes
     report = ImportReport()
     plan: dict[tuple[Path, str], tuple[str, str]] = {}  # (bundle, digest) -> (id in the bundle, id written as)
     incoming: dict[str, str] = {}  # id -> digest of the session planned under it, from an earlier bundle
@@ -250,6 +257,11 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
                         f"session {data.session.id}; both kept as they are (one pseudonym; the key lists both "
                         "names)"
                     )
+            if data.session.meeting_id is None:
+                # Another observer's coding of a meeting this archive holds: linked, so that trends count it once.
+                meeting = first_coding_of(data.session, headers)
+                if meeting is not None and meeting != data.session.id:
+                    links[(path, digest)] = meeting
             session_id = data.session.id
             same_folder = next((t for t in taken if t != session_id and t.casefold() == session_id.casefold()), None)
             if same_folder is not None and session_id not in taken:
@@ -277,6 +289,9 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             taken.add(copy_id)
             plan[(path, digest)] = (session_id, copy_id)
             report.conflicts.append((session_id, copy_id, why))
+    for (path, digest), (_, target) in plan.items():
+        if (path, digest) in links:
+            report.linked.append((target, links[(path, digest)]))
     written: list[str] = []
     for path in paths:
         for data, digest in each_session(path):
@@ -284,9 +299,12 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             if planned is None:
                 continue  # identical to what the archive holds
             _, target = planned
-            if target != data.session.id:
+            update: dict[str, object] = {"id": target} if target != data.session.id else {}
+            if (path, digest) in links:
+                update["meeting_id"] = links[(path, digest)]
+            if update:
                 data = SessionData.model_construct(
-                    session=data.session.model_copy(update={"id": target}), contributions=data.contributions
+                    session=data.session.model_copy(update=update), contributions=data.contributions
                 )
             try:
                 archive.add_session(data)

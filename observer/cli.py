@@ -31,7 +31,7 @@ from observer.errors import InputError
 from observer.paths import DATA_DIR_ENV, default_data_dir
 from observer.roster import same_series
 from observer.storage import SessionStore, SessionSummary
-from observer.text import plural, terminal_safe
+from observer.text import name_key, plural, terminal_safe
 from observer.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
 
 
@@ -182,7 +182,7 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
 
 
 @main.command()
-@click.option("--title", required=True, help="The meeting's title.")
+@click.option("--title", default=None, help="The meeting's title (required unless --coding-of).")
 @click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
 @click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
 @click.option("--observer", "observer_name", default="", help="Your name, as the observer.")
@@ -199,17 +199,26 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
     multiple=True,
     help="A planned agenda item (repeat, in order). Default: the agenda of the series' last meeting.",
 )
+@click.option(
+    "--coding-of",
+    "coding_of",
+    default=None,
+    metavar="SESSION",
+    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
+    "trends count the meeting once.",
+)
 @click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
 @pass_context
 def new(
     context: Context,
-    title: str,
+    title: str | None,
     series: str,
     meeting_date: str | None,
     observer_name: str,
     roster: Path | None,
     codebook: str | None,
     agenda: tuple[str, ...],
+    coding_of: str | None,
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
@@ -222,17 +231,37 @@ def new(
         roster_of,
     )
 
+    first = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
+    if title is None and first is None:
+        raise InputError("--title: the meeting's title is needed (or --coding-of SESSION, to code a meeting again)")
+    if first is not None:
+        title = title or first.session.title
+        series = series or first.session.series
+        meeting_date = meeting_date or first.session.meeting_date.isoformat()
+        if name_key(observer_name) == name_key(first.session.observer):
+            warn(
+                f"session {first.session.id} was coded by '{terminal_safe(first.session.observer)}' too: give "
+                "your own name with --observer, so that agreement can tell the codings apart"
+            )
+    assert title is not None
     try:
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
     except ValueError:
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
-    book = resolve_codebook(codebook, context.paths.codebooks)
+    book = resolve_codebook(codebook, context.paths.codebooks) if codebook or first is None else first.session.codebook
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     series = _series_as_known(series, known)
-    previous = last_session_of_series(series, known) if series else None
+    previous = first or (last_session_of_series(series, known) if series else None)
     carried = previous if roster is None else None
-    entries = read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
-    guests = late_arrivals(carried) if carried is not None else []
+    # Those who came late to this very meeting are on its roster; to the next meeting, a one-off guest is not.
+    entries = (
+        read_roster(roster)
+        if roster is not None
+        else roster_of(carried, late_arrivals=first is not None)
+        if carried
+        else []
+    )
+    guests = late_arrivals(carried) if carried is not None and first is None else []
     if carried is not None and guests:
         click.echo(
             f"not carried over from '{terminal_safe(carried.session.title)}': {terminal_safe(', '.join(guests))}, "
@@ -251,11 +280,14 @@ def new(
         known_sessions=known,
         agenda=planned,
     )
+    if first is not None:
+        session = session.model_copy(update={"meeting_id": first.session.meeting})
     store = context.archive.create_session(session)
     agenda_words = f", {plural(len(planned), 'agenda item')}" if planned else ""
+    second = f", a second coding of session {first.session.id}'s meeting" if first is not None else ""
     click.echo(
         f"created session {session.id}: {terminal_safe(title)} ({plural(len(entries), 'attendee')}{agenda_words}, "
-        f"codebook {book.name})"
+        f"codebook {book.name}{second})"
     )
     if no_open:
         store.close()
@@ -313,6 +345,14 @@ def transcript() -> None:
     "the earlier import's unless given.",
 )
 @click.option("--force", is_flag=True, help="With --replace: replace even if coding would be lost.")
+@click.option(
+    "--coding-of",
+    "coding_of",
+    default=None,
+    metavar="SESSION",
+    help="Code a meeting another observer codes too: its title, series and date unless given, and trends count "
+    "the meeting once.",
+)
 @pass_context
 def transcript_import(
     context: Context,
@@ -328,6 +368,7 @@ def transcript_import(
     agenda: tuple[str, ...],
     replace: str | None,
     force: bool,
+    coding_of: str | None,
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
     from observer.roster import agenda_of, last_session_of_series, read_roster, roster_of
@@ -345,6 +386,11 @@ def transcript_import(
         raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")
     earlier = _import_to_replace(context, replace, file, force) if replace is not None else None
     before = earlier.session if earlier is not None else None
+    first = context.archive.load(context.archive.resolve(coding_of)).session if coding_of is not None else None
+    if first is not None and before is None:
+        title = title or first.title
+        series = series if series is not None else first.series
+        meeting_date = meeting_date or first.meeting_date.isoformat()
     date_text = meeting_date or (before.meeting_date.isoformat() if before else None)
     try:
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
@@ -396,6 +442,8 @@ def transcript_import(
         if replacement.lost and not force:
             raise InputError(_coding_lost(earlier, replacement.lost))
         data = replacement.data
+    if first is not None:
+        data = data.model_copy(update={"session": data.session.model_copy(update={"meeting_id": first.meeting})})
     context.archive.add_session(data)
     speakers = {c.participant_id for c in data.contributions}
     click.echo(

@@ -32,7 +32,7 @@ from observer.cli_support import (
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError
-from observer.roster import series_as_known
+from observer.roster import same_series, series_as_known
 from observer.sequences import DEFAULT_LAG, DEFAULT_PERMUTATIONS, DEFAULT_SEED, DEFAULT_WINDOW, MAX_PERMUTATIONS
 from observer.text import plural, terminal_safe
 
@@ -118,7 +118,7 @@ def _series_sessions(context: Context, series: str) -> list[str]:
         warn(problem.message)
     spelled = series_as_known(series, loaded)
     in_series = sorted(
-        (data for data in loaded if data.session.series == spelled and spelled),
+        (data for data in loaded if spelled and same_series(data.session.series, spelled)),
         key=lambda data: (data.session.meeting_date, data.session.created_at),
     )
     if not in_series:
@@ -165,7 +165,7 @@ def trends(
     from observer.trends import trend_choice
 
     series = series_as_known(series, loaded)
-    in_series = [data for data in loaded if data.session.series == series]
+    in_series = [data for data in loaded if same_series(data.session.series, series)]
     if not in_series:
         raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
     choice = trend_choice([data.session for data in in_series], include_unfinished)

@@ -222,8 +222,26 @@ def series_as_known(typed: str, sessions: Iterable[SessionData]) -> str:
 
 
 def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:
-    in_series = [data for data in sessions if data.session.series == series]
+    in_series = [data for data in sessions if series and same_series(data.session.series, series)]
     return max(in_series, key=lambda d: (d.session.meeting_date, d.session.created_at), default=None)
+
+
+def same_meeting(a: Session, b: Session) -> bool:
+    """Whether two sessions look like codings of one meeting: the same series, date and title (whatever the case,
+    accents or spacing), by different observers."""
+    return (
+        a.meeting_date == b.meeting_date
+        and same_series(a.series, b.series)
+        and name_key(a.title) == name_key(b.title)
+        and name_key(a.observer) != name_key(b.observer)
+    )
+
+
+def first_coding_of(session: Session, sessions: Iterable[SessionData]) -> str | None:
+    """The meeting id of the archive's coding of the meeting ``session`` codes, when exactly one meeting matches
+    (see ``same_meeting``); None when none does, or when several do and a guess could link the wrong one."""
+    meetings = {data.session.meeting for data in sessions if same_meeting(session, data.session)}
+    return next(iter(meetings)) if len(meetings) == 1 else None
 
 
 def build_session(
@@ -264,7 +282,7 @@ def build_session(
     known = sorted(
         known_sessions,
         # Latest first, and the same series before others: that id wins.
-        key=lambda d: (d.session.series == series, d.session.meeting_date, d.session.created_at),
+        key=lambda d: (same_series(d.session.series, series), d.session.meeting_date, d.session.created_at),
         reverse=True,
     )
     known_participants: dict[tuple[str, str], str] = {}

@@ -581,7 +581,8 @@ def replacing(
         session = session.model_copy(update={"agenda_items": list(earlier.session.agenda_items)})
         if not session.planned_agenda:
             session = session.model_copy(update={"planned_agenda": list(earlier.session.planned_agenda)})
-    session = session.model_copy(update={"notes": earlier.session.notes})
+    # The notes, and which meeting it codes (a second coding stays one).
+    session = session.model_copy(update={"notes": earlier.session.notes, "meeting_id": earlier.session.meeting_id})
     filed = []
     for turn in contributions:
         item = session.agenda_item_at(turn.start_s)

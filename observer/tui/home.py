@@ -19,6 +19,7 @@ from observer import paths, tables
 from observer.columns import Kind
 from observer.errors import ObserverError
 from observer.models import SessionData, SessionStatus
+from observer.roster import same_series
 from observer.storage import Archive, SessionProblem, SessionSummary
 from observer.storage.header import ListingCache
 from observer.text import export_name, plural
@@ -209,7 +210,9 @@ class HomeScreen(Screen[None]):
         chosen = self.selected()
         if chosen is not None:
             series = chosen.session.series
-            in_series = [s.session for s in reversed(self.sessions) if s.session.series == series]  # oldest first
+            in_series = [
+                s.session for s in reversed(self.sessions) if same_series(s.session.series, series)
+            ]  # oldest first
             choice = trend_choice(in_series)
             if choice.none_ended:
                 self.notify("No session of this series has ended yet: the trends count unfinished ones.", timeout=6)
@@ -229,7 +232,7 @@ class HomeScreen(Screen[None]):
         others.sort(
             key=lambda d: (
                 d.session.meeting_date != first.session.meeting_date,
-                d.session.series != first.session.series,
+                not same_series(d.session.series, first.session.series),
             )
         )
         choices = [

@@ -1,0 +1,126 @@
+"""Two observers coding one meeting, outside the demo: the second coding is linked to the first (by
+``--coding-of``, or on importing another observer's bundle) so that trends count the meeting once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from observer.cli import main
+from observer.storage import Archive
+
+from .transcript_files import ROSTER, alternating, write_vtt
+
+
+def run(data_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--data-dir", str(data_dir), *args])
+
+
+def created(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output.split("created session ", 1)[1].split(":", 1)[0]
+
+
+def new(data_dir: Path, *args: str) -> str:
+    return created(run(data_dir, "new", "--no-open", *args))
+
+
+def meetings_in_trend(data_dir: Path, series: str) -> dict[str, object]:
+    result = run(data_dir, "trends", "--series", series, "--json", "--include-unfinished")
+    assert result.exit_code == 0, result.output
+    trend: dict[str, object] = json.loads(result.output)
+    return trend
+
+
+def test_new_coding_of_takes_the_meeting_and_trends_count_it_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    roster = ROSTER
+    first = new(
+        data,
+        "--title",
+        "Board, May",
+        "--series",
+        "North",
+        "--date",
+        "2026-05-04",
+        "--observer",
+        "Ann",
+        "--roster",
+        str(roster),
+        "--agenda",
+        "Budget",
+        "--agenda",
+        "Discharge",
+    )
+    new(data, "--title", "Board, June", "--series", "North", "--date", "2026-06-01", "--observer", "Ann")
+    made = run(data, "new", "--no-open", "--coding-of", first, "--observer", "Kim")
+    second = created(made)
+    assert f"a second coding of session {first}'s meeting" in made.output
+    archive = Archive(data)
+    one, two = archive.load(first).session, archive.load(second).session
+    assert two.meeting_id == first and two.meeting == one.meeting == first
+    assert (two.title, two.series, two.meeting_date) == (one.title, one.series, one.meeting_date)
+    assert [p.name for p in two.participants] == [p.name for p in one.participants]
+    assert two.planned_agenda == ["Budget", "Discharge"]
+    trend = meetings_in_trend(data, "North")
+    rows = trend["rows"]
+    assert isinstance(rows, list) and len(rows) == 2 and trend["second_codings"] == 1
+    assert first in {row["session_id"] for row in rows} and second not in {row["session_id"] for row in rows}
+
+
+def test_new_needs_a_title_or_a_meeting_to_code_again(tmp_path: Path) -> None:
+    result = run(tmp_path / "data", "new", "--no-open")
+    assert result.exit_code != 0
+    assert "--title" in result.output and "--coding-of" in result.output and "Traceback" not in result.output
+    unknown = run(tmp_path / "data", "new", "--no-open", "--coding-of", "nosuch")
+    assert unknown.exit_code != 0 and "nosuch" in unknown.output and "Traceback" not in unknown.output
+
+
+def test_another_observers_bundle_of_the_same_meeting_is_linked_on_import(tmp_path: Path) -> None:
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    first = new(mine, "--title", "Board, May", "--series", "North", "--date", "2026-05-04", "--observer", "Ann")
+    # The other observer typed the series and title their own way, on their own laptop.
+    other = new(theirs, "--title", "board,  may", "--series", "north", "--date", "2026-05-04", "--observer", "Kim")
+    elsewhere = new(theirs, "--title", "Board, June", "--series", "North", "--date", "2026-06-01", "--observer", "Kim")
+    bundle = tmp_path / "kim.bundle"
+    assert run(theirs, "bundle", other, elsewhere, "-o", str(bundle)).exit_code == 0
+    imported = run(mine, "import", str(bundle))
+    assert imported.exit_code == 0, imported.output
+    said = " ".join(imported.output.split())
+    assert f"session {other} is a second coding of meeting {first}" in said
+    assert f"session {elsewhere} is a second coding" not in said  # another meeting: not linked
+    archive = Archive(mine)
+    assert archive.load(other).session.meeting_id == first
+    assert archive.load(elsewhere).session.meeting_id is None
+    assert meetings_in_trend(mine, "North")["second_codings"] == 1
+
+
+def test_no_link_is_guessed_when_two_meetings_could_be_the_one(tmp_path: Path) -> None:
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    for observer in ("Ann", "Lee"):  # two unlinked codings already: which meeting would it be?
+        new(mine, "--title", "Board", "--series", "North", "--date", "2026-05-04", "--observer", observer)
+    other = new(theirs, "--title", "Board", "--series", "North", "--date", "2026-05-04", "--observer", "Kim")
+    bundle = tmp_path / "kim.bundle"
+    assert run(theirs, "bundle", other, "-o", str(bundle)).exit_code == 0
+    imported = run(mine, "import", str(bundle))
+    assert imported.exit_code == 0 and "second coding" not in imported.output
+    assert Archive(mine).load(other).session.meeting_id is None
+
+
+def test_a_transcript_coded_again_by_another_observer_is_linked(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    vtt = write_vtt(tmp_path / "board.vtt", alternating(4))
+    args = ("transcript", "import", str(vtt), "--roster", str(ROSTER), "--series", "North", "--date", "2026-05-04")
+    first = created(run(data, *args, "--observer", "Ann"))
+    second = created(
+        run(data, "transcript", "import", str(vtt), "--roster", str(ROSTER), "--observer", "Kim", "--coding-of", first)
+    )
+    archive = Archive(data)
+    one, two = archive.load(first).session, archive.load(second).session
+    assert two.meeting_id == first and (two.series, two.meeting_date, two.title) == (
+        one.series,
+        one.meeting_date,
+        one.title,
+    )
