@@ -371,7 +371,7 @@ def transcript_import(
     coding_of: str | None,
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
-    from observer.roster import agenda_of, last_session_of_series, read_roster, roster_of
+    from observer.roster import agenda_of, last_session_of_series, late_arrivals, read_roster, roster_of
     from observer.transcript import (
         default_title,
         read_name_map,
@@ -412,7 +412,16 @@ def transcript_import(
     else:
         series = _series_as_known(series, known)
         previous = last_session_of_series(series, known) if series else None
-        entries = read_roster(roster) if roster is not None else roster_of(previous) if previous else []
+        carried = previous if roster is None else None
+        entries = (
+            read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
+        )
+        guests = late_arrivals(carried) if carried is not None else []
+        if guests:
+            click.echo(
+                f"not carried over from '{terminal_safe(carried.session.title) if carried else ''}': "
+                f"{terminal_safe(', '.join(guests))}, who arrived late (--roster FILE lists everyone expected)"
+            )
         remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
         organisations = (
             dict(previous.session.transcript.organisations) if previous and previous.session.transcript else {}

@@ -461,6 +461,20 @@ def test_a_late_arrival_is_not_carried_into_the_next_meetings_roster_without_a_w
     assert names == ["Ann Lee", "Bob Khan", "Cath Diaz", "Dev Shah"]
 
 
+def test_a_late_arrival_is_not_carried_into_a_transcripts_roster_either(tmp_path: Path, partnership) -> None:
+    from .transcript_files import alternating, write_vtt
+
+    data_dir = tmp_path / "data"
+    _meeting_with_a_guest(Archive(data_dir), partnership)
+    vtt = write_vtt(tmp_path / "april.vtt", alternating(2))
+    result = run(data_dir, "transcript", "import", str(vtt), "--series", "north")
+    assert result.exit_code == 0, result.output
+    assert "Priya Shah" in result.output and "arrived late" in result.output
+    created = result.output.split("created session ")[1].split(":")[0]
+    roster = [p.name for p in Archive(data_dir).load(created).session.participants]
+    assert "Priya Shah" not in roster and {"Ann Lee", "Bob Khan"} <= set(roster)
+
+
 @pytest.mark.parametrize("answer", ["n", "y"])
 async def test_the_new_session_form_asks_whether_to_carry_a_late_arrival_over(
     tmp_path: Path, partnership, answer: str
