@@ -247,6 +247,38 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
     plan: dict[tuple[Path, str], tuple[str, str]] = {}  # (bundle, digest) -> (id in the bundle, id written as)
     incoming: dict[str, str] = {}  # id -> digest of the session planned under it, from an earlier bundle
     paths = list(dict.fromkeys(paths))  # a bundle named twice is read once
+    arriving: list[SessionData] = []  # the sessions planned so far, as they will be written
+
+    def place(path: Path, data: SessionData, digest: str) -> None:
+        """Plan the id a bundle's session is written as (none when the archive holds it as it is)."""
+        session_id = data.session.id
+        same_folder = next((t for t in taken if t != session_id and t.casefold() == session_id.casefold()), None)
+        if same_folder is not None and session_id not in taken:
+            # Windows and macOS do not tell capitals apart in names: it would be the other session's folder.
+            copy_id = _conflict_id(session_id, taken)
+            taken.add(copy_id)
+            plan[(path, digest)] = (session_id, copy_id)
+            capitals = f"differs from session {same_folder} only in capitals (one folder on Windows and macOS)"
+            report.conflicts.append((session_id, copy_id, capitals))
+            return
+        if session_id not in taken:
+            plan[(path, digest)] = (session_id, session_id)
+            incoming[session_id] = digest
+            taken.add(session_id)
+            report.imported.append(session_id)
+            return
+        if session_id in incoming:  # two bundles of this import hold this session
+            why = None if incoming[session_id] == digest else "differs from the same session in another bundle"
+        else:
+            why = _differs(archive, data)
+        if why is None:
+            report.skipped.append(session_id)
+            return
+        copy_id = _conflict_id(session_id, taken)
+        taken.add(copy_id)
+        plan[(path, digest)] = (session_id, copy_id)
+        report.conflicts.append((session_id, copy_id, why))
+
     for path in paths:
         for data, digest in each_session(path):
             for participant in data.session.participants:
@@ -258,37 +290,17 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
                         "names)"
                     )
             if data.session.meeting_id is None:
-                # Another observer's coding of a meeting this archive holds: linked, so that trends count it once.
-                meeting = first_coding_of(data.session, headers)
+                # Another observer's coding of a meeting this archive holds, or that an earlier session of this
+                # import codes: linked, so that trends count it once.
+                meeting = first_coding_of(data.session, [*headers, *arriving])
                 if meeting is not None and meeting != data.session.id:
                     links[(path, digest)] = meeting
-            session_id = data.session.id
-            same_folder = next((t for t in taken if t != session_id and t.casefold() == session_id.casefold()), None)
-            if same_folder is not None and session_id not in taken:
-                # Windows and macOS do not tell capitals apart in names: it would be the other session's folder.
-                copy_id = _conflict_id(session_id, taken)
-                taken.add(copy_id)
-                plan[(path, digest)] = (session_id, copy_id)
-                capitals = f"differs from session {same_folder} only in capitals (one folder on Windows and macOS)"
-                report.conflicts.append((session_id, copy_id, capitals))
-                continue
-            if session_id not in taken:
-                plan[(path, digest)] = (session_id, session_id)
-                incoming[session_id] = digest
-                taken.add(session_id)
-                report.imported.append(session_id)
-                continue
-            if session_id in incoming:  # two bundles of this import hold this session
-                why = None if incoming[session_id] == digest else "differs from the same session in another bundle"
-            else:
-                why = _differs(archive, data)
-            if why is None:
-                report.skipped.append(session_id)
-                continue
-            copy_id = _conflict_id(session_id, taken)
-            taken.add(copy_id)
-            plan[(path, digest)] = (session_id, copy_id)
-            report.conflicts.append((session_id, copy_id, why))
+            place(path, data, digest)
+            if (path, digest) in plan:  # a later session of this import may be another coding of its meeting
+                target = plan[(path, digest)][1]
+                meeting_id = links.get((path, digest), data.session.meeting_id)
+                session = data.session.model_copy(update={"id": target, "meeting_id": meeting_id})
+                arriving.append(SessionData.model_construct(session=session, contributions=[]))
     for (path, digest), (_, target) in plan.items():
         if (path, digest) in links:
             report.linked.append((target, links[(path, digest)]))

@@ -97,6 +97,24 @@ def test_another_observers_bundle_of_the_same_meeting_is_linked_on_import(tmp_pa
     assert meetings_in_trend(mine, "North")["second_codings"] == 1
 
 
+def test_two_observers_bundles_of_a_meeting_imported_together_are_linked(tmp_path: Path) -> None:
+    # A researcher brings both observers' bundles into an empty archive in one import: the second coding of
+    # the meeting is linked to the first, as it is when the bundles come one after the other.
+    ann, kim, research = tmp_path / "ann", tmp_path / "kim", tmp_path / "research"
+    first = new(ann, "--title", "Board, May", "--series", "North", "--date", "2026-05-04", "--observer", "Ann")
+    other = new(kim, "--title", "board,  may", "--series", "north", "--date", "2026-05-04", "--observer", "Kim")
+    bundles = [tmp_path / "ann.bundle", tmp_path / "kim.bundle"]
+    assert run(ann, "bundle", first, "-o", str(bundles[0])).exit_code == 0
+    assert run(kim, "bundle", other, "-o", str(bundles[1])).exit_code == 0
+    imported = run(research, "import", *map(str, bundles))
+    assert imported.exit_code == 0, imported.output
+    assert f"session {other} is a second coding of meeting {first}" in " ".join(imported.output.split())
+    archive = Archive(research)
+    assert archive.load(first).session.meeting_id is None
+    assert archive.load(other).session.meeting_id == first
+    assert meetings_in_trend(research, "North")["second_codings"] == 1
+
+
 def test_no_link_is_guessed_when_two_meetings_could_be_the_one(tmp_path: Path) -> None:
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     for observer in ("Ann", "Lee"):  # two unlinked codings already: which meeting would it be?
