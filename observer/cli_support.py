@@ -93,7 +93,7 @@ class Seconds(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, float) and math.isfinite(value) and self.low <= value <= self.high:
-            return value
+            return value + 0.0  # -0.0 is 0 seconds, and printed so
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -102,7 +102,7 @@ class Seconds(click.ParamType):
             self.fail(f"'{value}' is not a finite number of seconds ({self.range_words})", param, ctx)
         if not self.low <= number <= self.high:
             self.fail(f"{number:g} is outside {self.range_words}", param, ctx)
-        return number
+        return number + 0.0  # "-0" is 0 seconds: never "-0.0" in what is printed or recorded
 
 
 def seconds_option(*names: str, low: float, high: float, help: str, **options: Any) -> Callable[[F], F]:

@@ -169,6 +169,17 @@ def test_every_float_option_refuses_what_is_not_a_finite_number_in_its_range(
     assert len(sorted((data_dir / "sessions").iterdir())) >= len(sessions_before)
 
 
+def test_minus_zero_seconds_are_zero_seconds_in_what_is_printed_and_recorded(
+    two_codings: tuple[Path, str, str],
+) -> None:
+    data_dir, first, second = two_codings
+    agreed = run(data_dir, "agreement", first, second, "--offset", "-0", "--tolerance", "-0.0", "--json")
+    assert agreed.exit_code == 0, agreed.output
+    printed = json.loads(agreed.output)
+    assert (str(printed["offset_s"]), str(printed["tolerance_s"])) == ("0.0", "0.0")
+    assert "-0" not in run(data_dir, "agreement", first, second, "--offset", "-0").output
+
+
 def test_the_ranges_are_in_each_commands_help() -> None:
     for command, option, low, high in FLOAT_OPTIONS:
         help_text = " ".join(CliRunner().invoke(main, [*command.split(), "--help"]).output.split())
