@@ -146,10 +146,13 @@ def read_name_map(path: Path) -> list[MapLine]:
 
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TranscriptError(f"{path.name}: no such map file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise TranscriptError(f"{path.name}: cannot be read as UTF-8 text ({error})") from None
     lines: list[MapLine] = []
-    rows = csv.reader(text.splitlines())
+    said_on: dict[tuple[str, str], tuple[int, tuple[str, str]]] = {}  # a transcript name -> its line, whom
+    rows = csv.reader(text.splitlines(), strict=True)  # strict: a quote left open is an error, not a name
     number = 0
     while True:
         try:
@@ -157,7 +160,8 @@ def read_name_map(path: Path) -> list[MapLine]:
         except StopIteration:
             break
         except csv.Error as error:
-            raise TranscriptError(f"{path.name}:{rows.line_num}: not a line of a map ({error})") from None
+            reason = "a quote is not closed" if "unexpected end of data" in str(error) else str(error)
+            raise TranscriptError(f"{path.name}:{rows.line_num}: not a line of a map ({reason})") from None
         number = rows.line_num
         cells = [cell.strip() for cell in row]
         if not any(cells):
@@ -166,15 +170,29 @@ def read_name_map(path: Path) -> list[MapLine]:
             raise TranscriptError(f"{path.name}:{number}: a name longer than {NAME_MAX} characters")
         if number == 1 and name_key(cells[0]) in {"transcript name", "transcript", "name"}:
             continue
-        if len(cells) < 2 or not cells[0] or not cells[1]:
-            raise TranscriptError(f"{path.name}:{number}: expected 'transcript name,attendee name[,organisation]'")
         if len(cells) > 3:
             raise TranscriptError(f"{path.name}:{number}: {len(cells)} columns; a line has two or three")
+        for position, column in enumerate(("transcript name", "attendee name")):
+            if position >= len(cells) or not cells[position]:
+                missing = f"the {column} is empty" if position < len(cells) else f"no {column}"
+                raise TranscriptError(
+                    f"{path.name}:{number}: expected 'transcript name,attendee name[,organisation]': {missing}"
+                )
         for column, cell in zip(("transcript name", "attendee name", "organisation"), cells, strict=False):
             problem = text_problem(cell)
             if problem:
                 raise TranscriptError(f"{path.name}:{number}: the {column} {problem}")
-        lines.append(MapLine(cells[0], cells[1], cells[2] if len(cells) == 3 else ""))
+        line = MapLine(cells[0], cells[1], cells[2] if len(cells) == 3 else "")
+        # As the map is applied: one transcript name (and organisation Teams gives) is one person.
+        key = (_speaker_key(line.transcript_name), folded_name(organisation_hint(line.transcript_name)))
+        whom = (name_key(line.attendee), folded_name(line.organisation))
+        earlier = said_on.setdefault(key, (number, whom))
+        if earlier[1] != whom:
+            raise TranscriptError(
+                f"{path.name}:{number}: '{line.transcript_name}' is mapped to someone else on line {earlier[0]}; "
+                "give each transcript name one line"
+            )
+        lines.append(line)
     return lines
 
 

@@ -305,6 +305,50 @@ def test_a_control_character_in_the_map_is_reported_against_the_map(tmp_path: Pa
     one_clear_line(result, "map.csv:2:", "control character")
 
 
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        # Two lines for one transcript name that say different people: which one spoke is a guess.
+        (
+            "Ann Smith,Ann Smith,NHS Trust\nBob Khan,Bob Khan\nann  smith,Ann Smith,City Council\n",
+            ["map.csv:3:", "'ann  smith'", "line 1"],
+        ),
+        ('Ann Smith,Ann Smith,NHS Trust\nBob Khan,"Bob Khan\n', ["map.csv:2:", "quote"]),
+        ("Ann Smith,Ann Smith,NHS Trust\n,Bob Khan\n", ["map.csv:2:", "transcript name", "empty"]),
+        ("Ann Smith,Ann Smith,NHS Trust\nBob Khan,  ,City Council\n", ["map.csv:2:", "attendee name", "empty"]),
+        ("Ann Smith,Ann Smith,NHS Trust\nBob Khan\n", ["map.csv:2:", "attendee name"]),
+    ],
+)
+def test_a_map_line_that_cannot_be_followed_is_refused_naming_its_line_and_field(
+    tmp_path: Path, lines: str, said: list[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(NAMESAKES)
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(lines)
+    vtt = vtt_of(tmp_path, ("Ann Smith", "Whose view?"), ("Bob Khan", "Mine."))
+    result = run(tmp_path, "transcript", "import", str(vtt), "--roster", str(roster), "--map", str(mapping))
+    one_clear_line(result, *said)
+    assert stored_sessions(tmp_path) == []
+
+
+def test_the_same_map_line_twice_is_no_conflict(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(NAMESAKES)
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("Ann Smith,Ann Smith,NHS Trust\nANN SMITH,Ann  Smith,nhs trust\n")
+    vtt = vtt_of(tmp_path, ("Ann Smith", "Whose view?"))
+    people = imported_people(tmp_path, vtt, "--roster", str(roster), "--map", str(mapping))
+    assert people == [("Ann Smith", "NHS Trust")]
+
+
+def test_a_map_file_that_is_not_there_is_said_so(tmp_path: Path) -> None:
+    result = run(tmp_path, "transcript", "import", str(TEAMS), "--map", str(tmp_path / "names.csv"))
+    one_clear_line(result, "names.csv")
+    assert "UTF-8" not in result.output and "Errno" not in result.output, result.output
+    assert "no such" in result.output.casefold() or "does not exist" in result.output, result.output
+
+
 def test_a_file_name_with_an_escape_gets_a_safe_title_and_file_name(tmp_path: Path) -> None:
     vtt = tmp_path / "board\x1b[2J meeting.vtt"
     vtt.write_bytes((REPO / "tests/data/transcripts/teams.vtt").read_bytes())
