@@ -464,6 +464,8 @@ def transcript_import(
     )
     if earlier is not None and replacement is not None:
         _trash_replaced(context, earlier, replacement, data.session.id)
+    if imported.added_by_map:
+        click.echo(f"added to the roster by the map: {terminal_safe(', '.join(imported.added_by_map))}")
     if imported.unmatched:
         click.echo(
             f"{plural(len(imported.unmatched), 'name')} not on the roster, added under 'Not on the roster'. "

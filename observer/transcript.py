@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -258,6 +258,7 @@ class SpeakerMatch:
     names_used: dict[str, str]  # transcript name -> attendee, from a map line or the series' memory
     organisations_used: dict[str, str]  # transcript name -> the attendee's organisation, where it has namesakes
     unmatched: list[Unmatched]
+    added_by_map: list[str] = field(default_factory=list)  # "Name (Organisation)": a line of --map put them on
 
 
 def _same_organisation(hint: str, entry: RosterEntry) -> bool:
@@ -304,9 +305,12 @@ def match_speakers(
     for name, attendee in (remembered or {}).items():
         organisation = (remembered_organisations or {}).get(name, "")
         mapped[_speaker_key(name), folded_name(organisation_hint(name))] = (attendee, organisation)
+    from_this_map: set[tuple[str, str]] = set()
     for line in name_map:
         line_key = (_speaker_key(line.transcript_name), folded_name(organisation_hint(line.transcript_name)))
         mapped[line_key] = (line.attendee, line.organisation)
+        from_this_map.add(line_key)
+    added_by_map: list[str] = []
     spoken = {_spelling(_without_suffixes(speaker.partition("|")[0])) for speaker in speakers}
 
     def chosen(candidates: list[int], organisation: str, spelled: str, explicit: bool) -> int | None:
@@ -347,7 +351,8 @@ def match_speakers(
     on_roster: dict[int, list[str]] = {}  # roster position -> the speakers matched to it by name
     for speaker in speakers:
         key, hint = _speaker_key(speaker), organisation_hint(speaker)
-        found = mapped.get((key, folded_name(hint))) or mapped.get((key, ""))
+        line_key = (key, folded_name(hint)) if (key, folded_name(hint)) in mapped else (key, "")
+        found = mapped.get(line_key)
         if found is not None:
             attendee, organisation = found
             candidates = by_key.get(name_key(attendee) or _speaker_key(attendee), [])
@@ -358,6 +363,8 @@ def match_speakers(
                 continue
             if found_at is None:
                 found_at = added(attendee, organisation or NOT_ON_ROSTER)
+                if line_key in from_this_map and _described(entries[found_at]) not in added_by_map:
+                    added_by_map.append(_described(entries[found_at]))  # a typo of an organisation shows here
             entry_of[speaker] = found_at
             names_used[speaker] = entries[found_at].name
             if len(by_key.get(name_key(attendee), [])) > 1:
@@ -399,7 +406,7 @@ def match_speakers(
             f"{file_name}: the roster has namesakes and the transcript does not say which of them spoke: "
             f"{'; '.join(ambiguous)}. Say who with --map FILE, lines 'transcript name,attendee name,organisation'"
         )
-    return SpeakerMatch(entries, entry_of, names_used, organisations_used, unmatched)
+    return SpeakerMatch(entries, entry_of, names_used, organisations_used, unmatched, added_by_map)
 
 
 @dataclass(frozen=True)
@@ -407,6 +414,7 @@ class Imported:
     data: SessionData
     cues: int
     unmatched: list[Unmatched]
+    added_by_map: list[str] = field(default_factory=list)
 
 
 def transcript_session(
@@ -504,7 +512,7 @@ def transcript_session(
     problem = integrity_problem(data)
     if problem:  # the importer's own mistake, never the file's: say so rather than store it
         raise TranscriptError(f"{file_name}: the session made from it is inconsistent ({problem})")
-    return Imported(data, len(transcript.cues), matched.unmatched)
+    return Imported(data, len(transcript.cues), matched.unmatched, matched.added_by_map)
 
 
 # ---------------------------------------------------------------- importing again over an earlier import

@@ -342,6 +342,21 @@ def test_the_same_map_line_twice_is_no_conflict(tmp_path: Path) -> None:
     assert people == [("Ann Smith", "NHS Trust")]
 
 
+def test_someone_the_map_adds_to_the_roster_is_said_so(tmp_path: Path) -> None:
+    # "NHS Trus" names neither Ann Smith's organisation: the map makes a third Ann Smith, of a new
+    # organisation, who takes every turn of hers; the import says so, where a typo can be seen.
+    roster = tmp_path / "roster.csv"
+    roster.write_text(NAMESAKES)
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("Ann Smith,Ann Smith,NHS Trus\nBob Khan,Bob Khan\n")
+    vtt = vtt_of(tmp_path, ("Ann Smith", "Whose view?"), ("Bob Khan", "Mine."))
+    result = run(tmp_path, "transcript", "import", str(vtt), "--roster", str(roster), "--map", str(mapping))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "added to the roster by the map: Ann Smith (NHS Trus)" in said, said
+    assert "Bob Khan (" not in said  # on the roster: nothing to say
+
+
 def test_a_map_file_that_is_not_there_is_said_so(tmp_path: Path) -> None:
     result = run(tmp_path, "transcript", "import", str(TEAMS), "--map", str(tmp_path / "names.csv"))
     one_clear_line(result, "names.csv")
