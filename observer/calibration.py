@@ -214,7 +214,8 @@ def calibrate(
     # Unmatched anywhere, not only within the span both codings cover (which is all the scores count).
     unmatched_reference = len(reference.contributions) - compared.matched_pairs
     unmatched_trainee = len(trainee.contributions) - compared.matched_pairs
-    notes = _notes(dimensions, codebook, len(reference.contributions), unmatched_reference, tolerance_s)
+    notes = _version_notes(codebook, trainee.session.codebook)
+    notes += _notes(dimensions, codebook, len(reference.contributions), unmatched_reference, tolerance_s)
     if trainee.contributions and unmatched_trainee / len(trainee.contributions) >= UNMATCHED_SHARE:
         notes.append(
             f"{unmatched_trainee} of your {len(trainee.contributions)} turns have no match in the reference's "
@@ -248,16 +249,21 @@ def _coded_turns_only(
     pairs, only_a, only_b = agreement_module.match_contributions(
         timeline_a, timeline_b, offset_s, tolerance_s, float("-inf"), float("inf")
     )
-    dimensions = reference.session.codebook.dimension_ids
+    # Each coding judged on its own codebook's dimensions (a version compared with --force may rename one).
+    dimensions_a = reference.session.codebook.dimension_ids
+    dimensions_b = trainee.session.codebook.dimension_ids
 
     def coded(span: metrics.Span) -> bool:
-        return fully_coded(span.contribution, dimensions)
+        return fully_coded(span.contribution, dimensions_a)
 
-    both = [(x, y) for x, y in pairs if coded(x) and coded(y)]
+    def coded_b(span: metrics.Span) -> bool:
+        return fully_coded(span.contribution, dimensions_b)
+
+    both = [(x, y) for x, y in pairs if coded(x) and coded_b(y)]
     keep_a = {x.contribution.id for x, _ in both} | {x.contribution.id for x in only_a if coded(x)}
-    keep_b = {y.contribution.id for _, y in both} | {y.contribution.id for y in only_b if coded(y)}
+    keep_b = {y.contribution.id for _, y in both} | {y.contribution.id for y in only_b if coded_b(y)}
     by_reference = sum(1 for x, _ in pairs if not coded(x)) + sum(1 for x in only_a if not coded(x))
-    by_trainee = sum(1 for x, y in pairs if coded(x) and not coded(y)) + sum(1 for y in only_b if not coded(y))
+    by_trainee = sum(1 for x, y in pairs if coded(x) and not coded_b(y)) + sum(1 for y in only_b if not coded_b(y))
 
     def kept(data: SessionData, ids: set[str]) -> SessionData:
         return SessionData.model_construct(
@@ -270,6 +276,39 @@ def _coded_turns_only(
 # A share of one coding's turns unmatched in the other from which calibration says so: a wrong offset, or
 # another meeting, rather than disagreement.
 UNMATCHED_SHARE = 0.2
+
+
+def _version_notes(reference: Codebook, trainee: Codebook) -> list[str]:
+    """What two versions of a codebook compared with --force do not share: a turn coded with a dimension, code
+    or flag only one of them has cannot agree, however alike the two codings are."""
+    if reference.version == trainee.version:
+        return []
+    versions = f"(the reference's {reference.name} {reference.version}, yours {trainee.version})"
+
+    def only(ids_a: list[str], ids_b: list[str]) -> str:
+        return ", ".join(f"'{i}'" for i in ids_a if i not in ids_b)
+
+    notes = []
+    kinds = (
+        ("dimension", reference.dimension_ids, trainee.dimension_ids),
+        ("flag", [f.id for f in reference.flags], [f.id for f in trainee.flags]),
+    )
+    for kind, ids_a, ids_b in kinds:
+        if only(ids_a, ids_b) or only(ids_b, ids_a):
+            notes.append(
+                f"{kind}s in one version only {versions}: {only(ids_a, ids_b) or 'none'} in the reference's, "
+                f"{only(ids_b, ids_a) or 'none'} in yours; not compared as one"
+            )
+    theirs = {d.id: [c.id for c in d.codes] for d in trainee.dimensions}
+    for dimension in reference.dimensions:
+        codes_a, codes_b = [c.id for c in dimension.codes], theirs.get(dimension.id)
+        if codes_b is not None and (only(codes_a, codes_b) or only(codes_b, codes_a)):
+            notes.append(
+                f"{dimension.label}: codes in one version only {versions}: {only(codes_a, codes_b) or 'none'} in "
+                f"the reference's, {only(codes_b, codes_a) or 'none'} in yours; a turn coded with one of them "
+                "counts as a disagreement"
+            )
+    return notes
 
 
 def _notes(

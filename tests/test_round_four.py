@@ -237,6 +237,35 @@ def test_calibration_across_two_versions_of_a_codebook_needs_force(tmp_path: Pat
     assert json.loads(forced.output)["codebook"] == "partnership 1.0"
 
 
+def test_calibration_forced_across_versions_names_what_only_one_version_has(tmp_path: Path) -> None:
+    # Version 2.0 calls the topic dimension 'subject' and organisation-first 'own_org'. With --force the
+    # trainee, who coded every turn, is not said to have left turns uncoded, and the notes say why the renamed
+    # ones cannot agree.
+    data_dir = tmp_path / "data"
+    renamed = tmp_path / "partnership-2.toml"
+    source = (REPO / "codebooks" / "partnership.toml").read_text()
+    renamed.write_text(
+        source.replace('version = "1.0"', 'version = "2.0"')
+        .replace('"topic"', '"subject"')
+        .replace('"org_first"', '"own_org"')
+    )
+    reference = imported(data_dir, "--observer", "Ann")
+    trainee = imported(data_dir, "--codebook", str(renamed), "--observer", "Kim")
+    for session_id, topic, orientation in ((reference, "topic", "org_first"), (trainee, "subject", "own_org")):
+        with Archive(data_dir).open_session(session_id) as store:
+            coding = CodingSession(store)
+            for turn in coding.contributions():
+                coding.set_code(MOMENT, "orientation", orientation, turn.id)
+                coding.set_code(MOMENT, topic, "relational", turn.id)
+    result = run(data_dir, "calibrate", reference, trainee, "--force", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["left_out"]["not_coded_by_trainee"] == 0, report
+    notes = " ".join(report["notes"])
+    assert "'subject'" in notes and "'topic'" in notes and "2.0" in notes, notes
+    assert "'own_org'" in notes and "'org_first'" in notes, notes
+
+
 # ---------------------------------------------------------------- 8. two codings of one meeting
 
 
