@@ -350,8 +350,8 @@ def transcript() -> None:
     "coding_of",
     default=None,
     metavar="SESSION",
-    help="Code a meeting another observer codes too: its title, series and date unless given, and trends count "
-    "the meeting once.",
+    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
+    "trends count the meeting once.",
 )
 @pass_context
 def transcript_import(
@@ -386,7 +386,8 @@ def transcript_import(
         raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")
     earlier = _import_to_replace(context, replace, file, force) if replace is not None else None
     before = earlier.session if earlier is not None else None
-    first = context.archive.load(context.archive.resolve(coding_of)).session if coding_of is not None else None
+    first_data = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
+    first = first_data.session if first_data is not None else None
     if first is not None and before is None:
         title = title or first.title
         series = series if series is not None else first.series
@@ -411,21 +412,27 @@ def transcript_import(
         merge_gap = merge_gap if merge_gap is not None else before.transcript.merge_gap_s
     else:
         series = _series_as_known(series, known)
-        previous = last_session_of_series(series, known) if series else None
+        series_last = last_session_of_series(series, known) if series else None
+        # A second coding is of the meeting the first codes: its roster (late arrivals included) and agenda,
+        # not those of the series' last meeting, which may be a later one with other people.
+        previous = first_data or series_last
         carried = previous if roster is None else None
         entries = (
-            read_roster(roster) if roster is not None else roster_of(carried, late_arrivals=False) if carried else []
+            read_roster(roster)
+            if roster is not None
+            else roster_of(carried, late_arrivals=first_data is not None)
+            if carried
+            else []
         )
-        guests = late_arrivals(carried) if carried is not None else []
+        guests = late_arrivals(carried) if carried is not None and first_data is None else []
         if guests:
             click.echo(
                 f"not carried over from '{terminal_safe(carried.session.title) if carried else ''}': "
                 f"{terminal_safe(', '.join(guests))}, who arrived late (--roster FILE lists everyone expected)"
             )
-        remembered = dict(previous.session.transcript.names) if previous and previous.session.transcript else {}
-        organisations = (
-            dict(previous.session.transcript.organisations) if previous and previous.session.transcript else {}
-        )
+        named = previous if previous and previous.session.transcript else series_last
+        remembered = dict(named.session.transcript.names) if named and named.session.transcript else {}
+        organisations = dict(named.session.transcript.organisations) if named and named.session.transcript else {}
         planned = list(agenda) or (agenda_of(previous) if previous else [])
         if planned and not agenda and previous is not None:
             click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")

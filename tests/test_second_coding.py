@@ -142,3 +142,25 @@ def test_a_transcript_coded_again_by_another_observer_is_linked(tmp_path: Path) 
         one.meeting_date,
         one.title,
     )
+
+
+def test_a_transcript_coding_of_an_earlier_meeting_takes_that_meetings_roster(tmp_path: Path) -> None:
+    # The series met again since, with other people: coding the May meeting from its transcript, its own
+    # attendees are on the roster (not May's people under "Not on the roster", as with June's roster).
+    data = tmp_path / "data"
+    first = new(
+        data, "--title", "Board, May", "--series", "North", "--date", "2026-05-04", "--observer", "Ann",
+        "--roster", str(ROSTER),
+    )  # fmt: skip
+    june = tmp_path / "june.csv"
+    june.write_text("name,organisation\nEve Stone,Healthwatch\n")
+    new(data, "--title", "Board, June", "--series", "North", "--date", "2026-06-01", "--roster", str(june))
+    vtt = write_vtt(tmp_path / "may.vtt", alternating(4))
+    made = run(data, "transcript", "import", str(vtt), "--observer", "Kim", "--coding-of", first)
+    second = created(made)
+    assert "not on the roster" not in made.output.casefold(), made.output
+    archive = Archive(data)
+    may = {(p.name, archive.load(first).session.organisation(p.organisation_id).name)
+           for p in archive.load(first).session.participants}  # fmt: skip
+    coded = archive.load(second).session
+    assert {(p.name, coded.organisation(p.organisation_id).name) for p in coded.participants} == may
