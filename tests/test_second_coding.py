@@ -164,3 +164,19 @@ def test_a_transcript_coding_of_an_earlier_meeting_takes_that_meetings_roster(tm
            for p in archive.load(first).session.participants}  # fmt: skip
     coded = archive.load(second).session
     assert {(p.name, coded.organisation(p.organisation_id).name) for p in coded.participants} == may
+
+
+def test_a_deleted_session_is_not_taken_for_the_coding_whose_id_extends_its_own(tmp_path: Path) -> None:
+    # The demo's second codings are named after the first (s…-b): once the first is deleted, its id is a
+    # prefix of the second's, and used to bring up the second observer's coding instead, without a word.
+    data = tmp_path / "data"
+    assert run(data, "demo", "--sessions", "1", "--contributions", "10").exit_code == 0
+    assert run(data, "demo", "--sessions", "1", "--contributions", "10", "--second-observer").exit_code == 0
+    archive = Archive(data)
+    [first] = [session_id for session_id in archive.session_ids() if not session_id.endswith("-b")]
+    archive.trash_session(first)
+    for command in (["show", first], ["new", "--no-open", "--coding-of", first]):
+        result = run(data, *command)
+        assert result.exit_code == 1, result.output
+        assert f"session '{first}' is in the trash" in result.output, result.output
+    assert archive.session_ids() == [f"{first}-b"]  # nothing made

@@ -71,6 +71,9 @@ class Archive:
         ids = self.session_ids()
         if prefix in ids:
             return prefix
+        if any(trashed.name.rsplit(".", 1)[0] == prefix for trashed in self.trashed()):
+            # The whole id of a deleted session, never a prefix of another's (a second coding named after it).
+            raise InputError(f"session '{prefix}' is in the trash (u on Home brings back the session deleted last)")
         matches = [session_id for session_id in ids if session_id.startswith(prefix)]
         if not matches:
             raise InputError(f"no session '{prefix}' in {self.paths.root} (see 'observer sessions')")
