@@ -8,7 +8,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +33,9 @@ from observer.roster import same_series
 from observer.storage import SessionStore, SessionSummary
 from observer.text import name_key, plural, terminal_safe
 from observer.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
+
+if TYPE_CHECKING:
+    from observer.models import Session
 
 
 @click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -248,6 +251,8 @@ def new(
         date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
     except ValueError:
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
+    if first is not None:
+        _warn_of_another_meeting(first.session, series, date)
     book = resolve_codebook(codebook, context.paths.codebooks) if codebook or first is None else first.session.codebook
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     series = _series_as_known(series, known)
@@ -397,6 +402,8 @@ def transcript_import(
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
     except ValueError:
         raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
+    if first is not None:
+        _warn_of_another_meeting(first, series if series is not None else first.series, date)
     if not file.exists():
         raise InputError(f"{file}: no such file")
     book = resolve_codebook(codebook, context.paths.codebooks) if codebook or before is None else before.codebook
@@ -483,6 +490,21 @@ def transcript_import(
         for unmatched in imported.unmatched:
             click.echo(f"  {terminal_safe(unmatched.map_line)}")
     click.echo(f"code it: observer resume {data.session.id}")
+
+
+def _warn_of_another_meeting(first: Session, series: str, date: dt.date) -> None:
+    """A coding linked to ``first``'s meeting but given another date or series: linked all the same (trends
+    count the meeting once), which a mistyped --date would otherwise hide."""
+    if date != first.meeting_date:
+        warn(
+            f"--date {date.isoformat()}: session {first.id}'s meeting was on {first.meeting_date.isoformat()}; "
+            "this coding is linked to that meeting all the same"
+        )
+    if not same_series(series, first.series):
+        warn(
+            f"--series '{series}': session {first.id}'s meeting is of '{first.series}'; this coding is linked to "
+            f"that meeting all the same, and counted in the trends of '{series}' too"
+        )
 
 
 def _import_to_replace(context: Context, replace: str, file: Path, force: bool) -> Any:

@@ -180,3 +180,20 @@ def test_a_deleted_session_is_not_taken_for_the_coding_whose_id_extends_its_own(
         assert result.exit_code == 1, result.output
         assert f"session '{first}' is in the trash" in result.output, result.output
     assert archive.session_ids() == [f"{first}-b"]  # nothing made
+
+
+def test_a_second_coding_given_another_date_or_series_says_it_is_linked_all_the_same(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = new(data, "--title", "Board, May", "--series", "North", "--date", "2026-05-04", "--observer", "Ann")
+    vtt = write_vtt(tmp_path / "may.vtt", alternating(4))
+    for command in (["new", "--no-open"], ["transcript", "import", str(vtt)]):
+        made = run(
+            data, *command, "--coding-of", first, "--observer", "Kim", "--date", "2026-05-14", "--series", "South"
+        )
+        assert made.exit_code == 0, made.output
+        said = " ".join(made.output.split())
+        assert f"--date 2026-05-14: session {first}'s meeting was on 2026-05-04" in said, said
+        assert f"--series 'South': session {first}'s meeting is of 'North'" in said, said
+    same = run(data, "new", "--no-open", "--coding-of", first, "--observer", "Lee", "--date", "2026-05-04",
+               "--series", "north")  # fmt: skip
+    assert same.exit_code == 0 and "warning" not in same.output, same.output
