@@ -301,9 +301,12 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
                 meeting_id = links.get((path, digest), data.session.meeting_id)
                 session = data.session.model_copy(update={"id": target, "meeting_id": meeting_id})
                 arriving.append(SessionData.model_construct(session=session, contributions=[]))
-    for (path, digest), (_, target) in plan.items():
+    # A session linked to a meeting takes along the sessions of this import that are second codings of it.
+    relinked: dict[str, str] = {}  # id in the bundle -> the meeting it was linked to
+    for (path, digest), (bundle_id, target) in plan.items():
         if (path, digest) in links:
             report.linked.append((target, links[(path, digest)]))
+            relinked[bundle_id] = links[(path, digest)]
     written: list[str] = []
     for path in paths:
         for data, digest in each_session(path):
@@ -314,6 +317,8 @@ def import_bundles(archive: Archive, paths: list[Path]) -> ImportReport:
             update: dict[str, object] = {"id": target} if target != data.session.id else {}
             if (path, digest) in links:
                 update["meeting_id"] = links[(path, digest)]
+            elif data.session.meeting_id in relinked:
+                update["meeting_id"] = relinked[data.session.meeting_id]
             if update:
                 data = SessionData.model_construct(
                     session=data.session.model_copy(update=update), contributions=data.contributions

@@ -241,6 +241,7 @@ def first_coding_of(session: Session, sessions: Iterable[SessionData]) -> str | 
     """The meeting id of the archive's coding of the meeting ``session`` codes, when exactly one meeting matches
     (see ``same_meeting``); None when none does, or when several do and a guess could link the wrong one."""
     meetings = {data.session.meeting for data in sessions if same_meeting(session, data.session)}
+    meetings.discard(session.id)  # its own second codings (in the same bundle) are of its own meeting
     return next(iter(meetings)) if len(meetings) == 1 else None
 
 

@@ -197,3 +197,23 @@ def test_a_second_coding_given_another_date_or_series_says_it_is_linked_all_the_
     same = run(data, "new", "--no-open", "--coding-of", first, "--observer", "Lee", "--date", "2026-05-04",
                "--series", "north")  # fmt: skip
     assert same.exit_code == 0 and "warning" not in same.output, same.output
+
+
+def test_a_bundle_of_a_meeting_and_its_second_coding_joins_the_archives_coding_of_it(tmp_path: Path) -> None:
+    # Kim's coding came first; Ann's bundle holds her coding of the same meeting and a trainee's second coding
+    # of hers. Ann's is linked to Kim's meeting, and the trainee's follows it: one meeting, not two.
+    kim, ann, research = tmp_path / "kim", tmp_path / "ann", tmp_path / "research"
+    meeting = ("--title", "Board", "--series", "North", "--date", "2026-05-04")
+    kims = new(kim, *meeting, "--observer", "Kim")
+    anns = new(ann, *meeting, "--observer", "Ann")
+    trainees = new(ann, "--coding-of", anns, "--observer", "Lee")
+    bundles = [tmp_path / "kim.bundle", tmp_path / "ann.bundle"]
+    assert run(kim, "bundle", kims, "-o", str(bundles[0])).exit_code == 0
+    assert run(ann, "bundle", trainees, anns, "-o", str(bundles[1])).exit_code == 0
+    for bundle in bundles:
+        imported = run(research, "import", str(bundle))
+        assert imported.exit_code == 0, imported.output
+    archive = Archive(research)
+    assert {archive.load(s).session.meeting for s in (kims, anns, trainees)} == {kims}
+    trend = meetings_in_trend(research, "North")
+    assert len(trend["rows"]) == 1 and trend["second_codings"] == 2, trend  # type: ignore[arg-type]
