@@ -168,6 +168,11 @@ def calibrate(
     if offset_s is None:
         transcript = reference.session.transcript is not None or trainee.session.transcript is not None
         offset_s = 0.0 if transcript else agreement_module.clock_offset(reference, trainee)
+        if abs(offset_s) > agreement_module.MAX_OFFSET_S:  # not an --offset given: said as agreement says it
+            raise InputError(
+                f"sessions {reference.session.id} and {trainee.session.id} do not overlap in time (offset "
+                f"{offset_s:+.0f} s); check that they are the same meeting, or give --offset"
+            )
     speaker_compared = None
     not_coded = (0, 0)
     if reference.session.transcript is not None or trainee.session.transcript is not None:

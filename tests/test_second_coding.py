@@ -217,3 +217,15 @@ def test_a_bundle_of_a_meeting_and_its_second_coding_joins_the_archives_coding_o
     assert {archive.load(s).session.meeting for s in (kims, anns, trainees)} == {kims}
     trend = meetings_in_trend(research, "North")
     assert len(trend["rows"]) == 1 and trend["second_codings"] == 2, trend  # type: ignore[arg-type]
+
+
+def test_calibrating_against_another_meeting_says_they_do_not_overlap(tmp_path: Path) -> None:
+    # Two meetings four weeks apart: no --offset was given, so none is to blame.
+    data = tmp_path / "data"
+    assert run(data, "demo", "--sessions", "2", "--contributions", "10").exit_code == 0
+    january, february = sorted(Archive(data).session_ids(), key=lambda s: Archive(data).load(s).session.meeting_date)
+    result = run(data, "calibrate", january, february)
+    assert result.exit_code == 1, result.output
+    assert "do not overlap in time" in result.output and "same meeting" in result.output, result.output
+    assert "--offset must be" not in result.output, result.output
+    assert not (data / "calibrations.jsonl").exists()
