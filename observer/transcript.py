@@ -357,6 +357,10 @@ def match_speakers(
             attendee, organisation = found
             candidates = by_key.get(name_key(attendee) or _speaker_key(attendee), [])
             found_at = chosen(candidates, organisation or hint, attendee, explicit=True) if candidates else None
+            # The map places them in another organisation than the roster's: someone else, as with Teams'.
+            elsewhere = found_at is not None and not _same_organisation(organisation, entries[found_at])
+            if elsewhere and line_key in from_this_map and organisation:
+                found_at = None
             if found_at is None and candidates and not organisation:
                 names = " or ".join(_described(entries[i]) for i in candidates)
                 ambiguous.append(f"the map's '{attendee}' could be {names} (give the organisation in its line)")

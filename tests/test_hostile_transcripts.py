@@ -357,6 +357,18 @@ def test_someone_the_map_adds_to_the_roster_is_said_so(tmp_path: Path) -> None:
     assert "Bob Khan (" not in said  # on the roster: nothing to say
 
 
+def test_a_map_line_giving_another_organisation_than_the_rosters_is_someone_else(tmp_path: Path) -> None:
+    # The map says this Ann Smith is of Healthwatch; the roster's Ann Smith is of the City Council. As when
+    # Teams places a roster name in another organisation, she is someone else: her turns were the council's.
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,organisation\nAnn Smith,City Council\nBob Khan,City Council\n")
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("Ann Smith,Ann Smith,Healthwatch\nBob Khan,Bob Khan,city council\n")
+    vtt = vtt_of(tmp_path, ("Ann Smith", "Whose view?"), ("Bob Khan", "Mine."))
+    people = imported_people(tmp_path, vtt, "--roster", str(roster), "--map", str(mapping))
+    assert people == [("Ann Smith", "Healthwatch"), ("Bob Khan", "City Council")]
+
+
 def test_a_map_file_that_is_not_there_is_said_so(tmp_path: Path) -> None:
     result = run(tmp_path, "transcript", "import", str(TEAMS), "--map", str(tmp_path / "names.csv"))
     one_clear_line(result, "names.csv")
