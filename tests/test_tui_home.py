@@ -240,3 +240,20 @@ async def test_ctrl_q_quits_from_every_screen_and_dialog(tmp_path: Path, where: 
     if where not in ("home", "new-session form"):
         stored = archive.load(session.id)
         assert stored.session.status == SessionStatus.PAUSED and len(stored.contributions) == 1
+
+
+async def test_home_shows_a_second_codings_whole_id(tmp_path: Path) -> None:
+    # The demo's second coding of a meeting is the first's id and "-b": cut to the column's 13 characters it
+    # read as the first coding's id, on a row like the first's in every other column.
+    archive = Archive(tmp_path / "data")
+    generate_demo(archive, sessions=1, contributions=10)
+    [first] = archive.session_ids()
+    archive.add_session(second_observer(archive.load(first), change_share=0.3, seed=1))
+    app = ObserverApp(archive, clock=FakeClock())
+    async with app.run_test(size=(120, 35)) as pilot:
+        home = app.screen
+        await wait_for(pilot, lambda: len(home.sessions) == 2)
+        table = home.query_one("#sessions", DataTable)
+        shown_ids = {str(table.get_row_at(row)[-1]) for row in range(table.row_count)}
+        assert shown_ids == {first, f"{first}-b"}, shown_ids
+        assert f"{first}-b" in screen_text(pilot)

@@ -101,8 +101,13 @@ class HomeScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.query_one(Footer).compact = self.size.width < FOOTER_COMPACT_BELOW
-        if _columns(self.size.width) != _columns(self._layout_width):
+        if _columns(self.size.width, self._id_width()) != _columns(self._layout_width, self._id_width()):
             self._fill_table()
+
+    def _id_width(self) -> int:
+        """The id column as wide as the longest id listed (up to ID_WIDTH_MOST)."""
+        longest = max((len(listed.session.id) for listed in self.sessions), default=0)
+        return min(ID_WIDTH_MOST, max(_ID[1], longest))
 
     def action_keys(self) -> None:
         pairs = [
@@ -156,7 +161,7 @@ class HomeScreen(Screen[None]):
             return listed.session.observed_seconds(now) if running else listed.observed_s
 
         listing = tables.session_list(self.sessions, observed)
-        widths = dict(_columns(self.size.width))
+        widths = dict(_columns(self.size.width, self._id_width()))
         table.clear(columns=True)
         for column in listing.columns:
             if column.id in widths:
@@ -165,8 +170,10 @@ class HomeScreen(Screen[None]):
             cells: dict[str, str | Text] = {}
             for column, value in zip(listing.columns, row, strict=True):
                 shown = tables.shown(column, value)
-                # Typed text: a Text is shown as it is, a str would be read as markup.
-                cells[column.id] = Text(_cut(shown, widths.get(column.id))) if column.kind is Kind.TEXT else shown
+                # Typed text: a Text is shown as it is, a str would be read as markup. An id cut short is said
+                # to be so: cut silently, a second coding's (s…-b) read as the first's.
+                cut = column.kind is Kind.TEXT or column.id == "id"
+                cells[column.id] = Text(_cut(shown, widths.get(column.id))) if cut else shown
             table.add_row(*(cells[key] for key in widths), key=row[listing.position("id")])
         self.query_one("#welcome").display = not self.sessions
         table.display = bool(self.sessions)
@@ -364,11 +371,12 @@ class HomeScreen(Screen[None]):
 # (column, width) in the table's order; the rest of the width goes to series and title.
 _FIXED = [("date", 10), ("contributions", 8), ("observed", 8), ("status", 9)]
 _ID = ("id", 13)
+ID_WIDTH_MOST = 17  # a second coding's id (s…-b) or a copy's (s…-2) in full; a longer one is cut with '…'
 WIDE_HOME = 110  # from this width the list shows each session's id too
 
 
-def _columns(width: int) -> list[tuple[str, int]]:
-    fixed = [*_FIXED, _ID] if width >= WIDE_HOME else list(_FIXED)
+def _columns(width: int, id_width: int = _ID[1]) -> list[tuple[str, int]]:
+    fixed = [*_FIXED, ("id", id_width)] if width >= WIDE_HOME else list(_FIXED)
     spare = max(20, width - sum(w for _, w in fixed) - 2 * (len(fixed) + 2) - 4)  # cell padding, scrollbar
     series = min(30, spare * 2 // 5)
     title = spare - series
