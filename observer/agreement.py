@@ -208,9 +208,11 @@ def check_seconds(slice_s: float, tolerance_s: float, offset_s: float | None) ->
 
 def clock_offset(a: SessionData, b: SessionData) -> float:
     """Seconds to add to B's clock to read A's: the difference of their start wall-clock times; 0 for two
-    codings of one transcript file, whose clocks are both the recording's."""
+    codings of one transcript file, or two transcript codings linked as one meeting's (each observer's download
+    of its transcript, named as each browser named it), whose clocks are both the recording's."""
     source_a, source_b = a.session.transcript, b.session.transcript
-    if source_a is not None and source_b is not None and source_a.file == source_b.file:
+    one_recording = source_a is not None and source_b is not None and source_a.file == source_b.file
+    if one_recording or (source_a is not None and source_b is not None and a.session.meeting == b.session.meeting):
         return 0.0
     for data in (a, b):
         if data.session.transcript is not None:

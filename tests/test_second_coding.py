@@ -229,3 +229,18 @@ def test_calibrating_against_another_meeting_says_they_do_not_overlap(tmp_path: 
     assert "do not overlap in time" in result.output and "same meeting" in result.output, result.output
     assert "--offset must be" not in result.output, result.output
     assert not (data / "calibrations.jsonl").exists()
+
+
+def test_two_linked_codings_of_a_meetings_transcript_need_no_offset_whatever_its_file_is_called(
+    tmp_path: Path,
+) -> None:
+    # Each observer downloaded the meeting's transcript: one as board.vtt, the other as "board (1).vtt".
+    data = tmp_path / "data"
+    turns = alternating(4)
+    first = created(run(data, "transcript", "import", str(write_vtt(tmp_path / "board.vtt", turns)), "--roster",
+                        str(ROSTER), "--observer", "Ann"))  # fmt: skip
+    again = write_vtt(tmp_path / "board (1).vtt", turns)
+    second = created(run(data, "transcript", "import", str(again), "--coding-of", first, "--observer", "Kim"))
+    agreed = run(data, "agreement", first, second, "--json")
+    assert agreed.exit_code == 0, agreed.output
+    assert json.loads(agreed.output)["offset_s"] == 0.0
