@@ -746,7 +746,8 @@ def test_agreement_of_three_takes_the_offset_and_two_transcripts_of_one_file_nee
     one_line(far.output, "do not overlap")
 
 
-async def test_agreement_on_home_asks_for_the_offset_it_needs(tmp_path: Path, partnership) -> None:
+@pytest.mark.parametrize("typed", ["0", "-0"])
+async def test_agreement_on_home_asks_for_the_offset_it_needs(tmp_path: Path, partnership, typed: str) -> None:
     from textual.widgets import DataTable
 
     from observer.tui.app import ObserverApp
@@ -779,7 +780,7 @@ async def test_agreement_on_home_asks_for_the_offset_it_needs(tmp_path: Path, pa
         assert "o gives the offset" in words
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press("0", "enter")
+        await pilot.press(*typed, "enter")
         await until(pilot, lambda: "kappa" in screen_text(pilot), "the comparison")
         assert "clock offset +0.0 s" in " ".join(screen_text(pilot).split())
 

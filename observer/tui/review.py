@@ -160,7 +160,7 @@ class AgreementScreen(Screen[None]):
             if text is None:
                 return
             try:
-                offset = float(text.strip())
+                offset = float(text.strip()) + 0.0  # "-0" is 0 seconds: never "clock offset -0.0 s"
                 check_seconds(DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, offset)
             except (ValueError, ObserverError):
                 self.notify(f"'{text}' is not an offset: a number of seconds within a week either way", timeout=6)
