@@ -145,6 +145,7 @@ def _session_row(summary: SessionSummary) -> dict[str, Any]:
         "series": session.series,
         "meeting_date": session.meeting_date.isoformat(),
         "observer": session.observer,
+        "meeting": session.meeting,  # the same for every coding of one meeting: its first coding's id
         "codebook": f"{session.codebook.name} {session.codebook.version}",
         "contributions": summary.contributions,
         "observed_minutes": round(summary.observed_s / 60, 1),

@@ -244,3 +244,14 @@ def test_two_linked_codings_of_a_meetings_transcript_need_no_offset_whatever_its
     agreed = run(data, "agreement", first, second, "--json")
     assert agreed.exit_code == 0, agreed.output
     assert json.loads(agreed.output)["offset_s"] == 0.0
+
+
+def test_the_sessions_listing_says_which_meeting_each_coding_codes(tmp_path: Path) -> None:
+    # A researcher's script groups the codings of a meeting by the listing, not by guessing from titles.
+    data = tmp_path / "data"
+    first = new(data, "--title", "Board, May", "--series", "North", "--date", "2026-05-04", "--observer", "Ann")
+    second = new(data, "--coding-of", first, "--observer", "Kim", "--title", "Board (Kim's notes)")
+    other = new(data, "--title", "Board, May", "--series", "North", "--date", "2026-06-01", "--observer", "Ann")
+    listed = {row["id"]: row for row in json.loads(run(data, "sessions", "--json").output)}
+    assert listed[first]["meeting"] == listed[second]["meeting"] == first
+    assert listed[other]["meeting"] == other
