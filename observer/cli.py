@@ -475,6 +475,7 @@ def transcript_import(
         f"({plural(len(data.contributions), 'turn')} from {plural(imported.cues, 'cue')}, "
         f"{plural(len(speakers), 'speaker')}, codebook {book.name}"
         + (f", {plural(len(planned), 'agenda item')} planned" if planned else "")
+        + (f", a second coding of session {first.id}'s meeting" if first is not None else "")
         + ")"
     )
     if earlier is not None and replacement is not None:

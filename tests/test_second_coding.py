@@ -255,3 +255,13 @@ def test_the_sessions_listing_says_which_meeting_each_coding_codes(tmp_path: Pat
     listed = {row["id"]: row for row in json.loads(run(data, "sessions", "--json").output)}
     assert listed[first]["meeting"] == listed[second]["meeting"] == first
     assert listed[other]["meeting"] == other
+
+
+def test_transcript_import_of_a_second_coding_says_whose_meeting_it_codes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = new(data, "--title", "Board", "--series", "North", "--date", "2026-05-04", "--observer", "Ann",
+                "--roster", str(ROSTER))  # fmt: skip
+    vtt = write_vtt(tmp_path / "board.vtt", alternating(4))
+    made = run(data, "transcript", "import", str(vtt), "--coding-of", first[:6], "--observer", "Kim")
+    assert made.exit_code == 0, made.output
+    assert f"a second coding of session {first}'s meeting" in " ".join(made.output.split()), made.output
