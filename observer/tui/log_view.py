@@ -116,6 +116,7 @@ class ContributionLog(Widget):
         selected: str | None,
         unsaved: frozenset[str] = frozenset(),
     ) -> None:
+        moved = selected != self.selected
         self.ids, self.cells, self.selected, self.unsaved = ids, cells, selected, unsaved
         self._shown = None
         if len(self._lines) > 4 * max(1, self.size.height):  # keep the rows near the window only
@@ -125,7 +126,9 @@ class ContributionLog(Widget):
         width = self.size.width
         painted, self._painted = self._painted, [self._look(y) for y in range(self.size.height)]
         changed = [y for y, (before, after) in enumerate(zip(painted, self._painted, strict=False)) if before != after]
-        if len(painted) != len(self._painted) or 2 * len(changed) > len(self._painted):
+        # A moved selection is painted whole, in one frame with what the screen shows of the contribution moved to
+        # (a transcript's turn panel measures its words after that frame).
+        if moved or len(painted) != len(self._painted) or 2 * len(changed) > len(self._painted):
             self.refresh()
             return
         for y in changed:
