@@ -133,11 +133,11 @@ async def measure(presses: int, contributions: int, fold_every: int, slow_disk: 
             await wait_until(lambda shown=shown: bool(FRAMES) and FRAMES[-1] > shown)
             times["speaker painted"].append(FRAMES[-1] - began)
 
-            last = screen._log_order[-1]
+            last = screen.rows.order[-1]
             await asyncio.sleep(pace.uniform(0.05, 0.6))
             began = time.perf_counter()
             app.simulate_key("p" if index % 2 else "o")
-            await wait_until(lambda last=last: bool(screen._log_cells.get(last, ((),) * 4)[3]))  # its codes shown
+            await wait_until(lambda last=last: bool(screen.rows.cells.get(last, ((),) * 4)[3]))  # its codes shown
             shown = time.perf_counter()
             times["code key"].append(shown - began)
             await wait_until(lambda shown=shown: bool(FRAMES) and FRAMES[-1] > shown)

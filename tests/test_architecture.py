@@ -153,3 +153,21 @@ def test_no_module_is_over_seven_hundred_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 700
     }
     assert long == {}
+
+
+def test_the_coding_screens_are_composed_not_inherited() -> None:
+    """The live screen stays small (its parts live in modules of their own), and the transcript screen composes
+    the same parts rather than subclassing it and overriding its private methods."""
+    from observer.tui.coding_screen import CodingScreen
+    from observer.tui.session_screen import SessionScreen
+    from observer.tui.transcript_screen import TranscriptScreen
+
+    assert len((PACKAGE / "tui" / "coding_screen.py").read_text(encoding="utf-8").splitlines()) <= 350
+    assert not issubclass(TranscriptScreen, CodingScreen)
+    # The base the two share holds no behaviour of either: nothing of it is private, so nothing private is
+    # overridden.
+    defined = {name for name, value in vars(SessionScreen).items() if callable(value) or isinstance(value, property)}
+    assert not {name for name in defined if name.startswith("_") and not name.startswith("__")}
+    for screen in (CodingScreen, TranscriptScreen):
+        for name in ("view", "selected_id", "summary"):
+            assert callable(getattr(screen, f"watch_{name}", None)), f"{screen.__name__}.{name} has no watcher"

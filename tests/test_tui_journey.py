@@ -390,8 +390,8 @@ async def test_the_balance_follows_keys_that_never_pause(tmp_path: Path, partner
         await settle(pilot)
         # The latest moment already past when a key's view arrives (its key put the update off): drawn at once.
         before = screen.summary
-        screen._balance_due = time.monotonic() - 0.5
-        screen._schedule_balance()
+        screen.balance.due = time.monotonic() - 0.5
+        screen.balance.schedule()
         await settle(pilot)
         assert screen.summary is not before
     # Each redraw of the balance is a new summary: there were at least two during the three seconds of keys.

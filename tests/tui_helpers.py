@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from observer.tui.coding_screen import CodingScreen
 from observer.tui.log_view import ContributionLog
+from observer.tui.session_screen import SessionScreen
 
 from .conftest import T0
 
@@ -28,8 +28,8 @@ class FakeClock:
         self.current += dt.timedelta(seconds=seconds)
 
 
-def coding_screen(pilot: Pilot) -> CodingScreen:
-    screen = next((s for s in reversed(pilot.app.screen_stack) if isinstance(s, CodingScreen)), None)
+def coding_screen(pilot: Pilot):  # a live or a transcript screen
+    screen = next((s for s in reversed(pilot.app.screen_stack) if isinstance(s, SessionScreen)), None)
     assert screen is not None, f"no coding screen in {pilot.app.screen_stack}"
     return screen
 
@@ -59,7 +59,7 @@ async def settle(pilot: Pilot) -> None:
     """Wait until every queued action is saved, on the disk itself, and its outcome has been rendered."""
 
     def settled() -> bool:
-        screens = [s for s in pilot.app.screen_stack if isinstance(s, CodingScreen)]
+        screens = [s for s in pilot.app.screen_stack if isinstance(s, SessionScreen)]
         return all(
             s.runner is None
             or (
@@ -76,7 +76,7 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def _syncing(screen: CodingScreen) -> bool:
+def _syncing(screen: SessionScreen) -> bool:
     return screen.coding is not None and screen.saving.failed is None and screen.coding.store.sync_state().waiting > 0
 
 

@@ -29,6 +29,7 @@ from observer.tui.home import HomeScreen
 from observer.tui.messages import GoHome, OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 from observer.tui.new_session import NewSessionScreen
 from observer.tui.review import AgreementScreen, ReviewScreen, TrendsScreen
+from observer.tui.session_screen import SessionScreen
 from observer.tui.transcript_screen import TranscriptScreen
 
 SIGNAL_EXIT_SECONDS = 1.5
@@ -139,7 +140,7 @@ class ObserverApp(App[None]):
         """Close every open session (pause its clock, fold its journal, free its lock); what failed, if anything."""
         problems = []
         for screen in self.screen_stack:
-            if isinstance(screen, CodingScreen) and (problem := screen.close_session()):
+            if isinstance(screen, SessionScreen) and (problem := screen.close_session()):
                 problems.append(problem)
         return problems
 
@@ -173,7 +174,8 @@ class ObserverApp(App[None]):
         if problems:
             self.exit(return_code=1, message="observer: error: " + " ".join(problems))
         else:
-            saved = [screen.saving.saved_on_leaving for screen in self.screen_stack if isinstance(screen, CodingScreen)]
+            coding = [screen for screen in self.screen_stack if isinstance(screen, SessionScreen)]
+            saved = [screen.saving.saved_on_leaving for screen in coding]
             said = " ".join(note for note in saved if note)
             self.exit(message=f"observer: {said}" if said else None)
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widget import Widget
@@ -104,6 +105,7 @@ class ContributionLog(Widget):
         self.selected: str | None = None
         self.unsaved: frozenset[str] = frozenset()  # rows whose latest change is not yet on the disk itself
         self._shown: tuple[range, list[bool]] | None = None  # the window, until the rows or the size change
+        self._painted: list[object] = []  # each line's look when the log last asked to be painted
         # Per row: (what it was drawn from, its cells, the drawn line).
         self._lines: dict[str, tuple[tuple[object, ...], tuple[Cell, ...], Strip]] = {}
 
@@ -114,11 +116,23 @@ class ContributionLog(Widget):
         selected: str | None,
         unsaved: frozenset[str] = frozenset(),
     ) -> None:
+        moved = selected != self.selected
         self.ids, self.cells, self.selected, self.unsaved = ids, cells, selected, unsaved
         self._shown = None
         if len(self._lines) > 4 * max(1, self.size.height):  # keep the rows near the window only
             self._lines.clear()
-        self.refresh()
+        # Only the lines that look different are painted again: a code key or a saved mark changes one row, not
+        # the forty on screen (a new row at the bottom moves them all, and all are painted then).
+        width = self.size.width
+        painted, self._painted = self._painted, [self._look(y) for y in range(self.size.height)]
+        changed = [y for y, (before, after) in enumerate(zip(painted, self._painted, strict=False)) if before != after]
+        # A moved selection is painted whole, in one frame with what the screen shows of the contribution moved to
+        # (a transcript's turn panel measures its words after that frame).
+        if moved or len(painted) != len(self._painted) or 2 * len(changed) > len(self._painted):
+            self.refresh()
+            return
+        for y in changed:
+            self.refresh(Region(0, y, width, 1))
 
     @property
     def row_count(self) -> int:
@@ -192,6 +206,24 @@ class ContributionLog(Widget):
 
     def on_resize(self) -> None:
         self._shown = None
+        self._painted = []  # painted whole at the new size
+
+    def _look(self, y: int) -> object:
+        """What line ``y`` shows, as ``render_line`` draws it: the header, a row as drawn from its cells, or blank."""
+        if y == 0:
+            return self.size.width
+        if self._shown is None:
+            self._shown = self._window()
+        shown, short = self._shown
+        if y - 1 < len(shown):
+            contribution_id = self.ids[shown[y - 1]]
+            return (self._drawn_from(shown[y - 1], short), self.cells[contribution_id])
+        return "empty" if y == 1 and not self.ids else None
+
+    def _drawn_from(self, position: int, short: Sequence[bool]) -> tuple[object, ...]:
+        contribution_id = self.ids[position]
+        style = self._row_style(position, contribution_id)
+        return (contribution_id, self.size.width, tuple(short), style, contribution_id in self.unsaved)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -203,12 +235,7 @@ class ContributionLog(Widget):
         if y - 1 < len(shown):
             position = shown[y - 1]
             contribution_id = self.ids[position]
-            drawn_from = (
-                width,
-                tuple(short),
-                self._row_style(position, contribution_id),
-                contribution_id in self.unsaved,
-            )
+            drawn_from = self._drawn_from(position, short)
             cached = self._lines.get(contribution_id)
             if cached is not None and cached[0] == drawn_from and cached[1] is self.cells[contribution_id]:
                 return cached[2]

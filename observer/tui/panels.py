@@ -14,7 +14,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.reactive import reactive
+from textual.geometry import Region
+from textual.reactive import reactive, var
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -35,10 +36,12 @@ StateT = TypeVar("StateT")
 
 
 class Panel(Widget, Generic[StateT]):
-    """A widget that draws one immutable state as text; setting ``state`` repaints it, and lays the screen out
-    again only when the text's height changed (a layout of the whole screen at every key cost ~10 ms)."""
+    """A widget that draws one immutable state as text; setting ``state`` repaints it if its text changed (the
+    clock's second, ticked twice a second, did half the time), and lays the screen out again only when the
+    text's height changed (a layout of the whole screen at every key cost ~10 ms)."""
 
-    state: reactive[StateT | None] = reactive(None, always_update=True)
+    # A var, not a reactive: the panel repaints itself, only where its text changed.
+    state: var[StateT | None] = var(None, always_update=True)
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -46,6 +49,7 @@ class Panel(Widget, Generic[StateT]):
         # and for the lines drawn.
         self._drawn: tuple[object, int, Text, list[Text]] | None = None
         self._shape = (-1, -1)  # (width, height) at the last layout this panel asked for
+        self._painted: list[tuple[object, ...]] = []  # each line's look when the panel last asked to be painted
 
     def _drawing(self) -> tuple[Text, list[Text]]:
         width = self.size.width
@@ -59,10 +63,23 @@ class Panel(Widget, Generic[StateT]):
 
     def watch_state(self) -> None:
         width = self.size.width
-        shape = (width, len(self._drawing()[1]) if width > 0 else -1)
+        lines = self._drawing()[1]
+        shape = (width, len(lines) if width > 0 else -1)
+        painted, self._painted = self._painted, [_look(line) for line in lines]
         if shape != self._shape:
             self._shape = shape
             self.refresh(layout=True)
+        elif len(painted) != len(self._painted):
+            self.refresh()  # resized since: painted whole
+        elif self._painted != painted:
+            self.repaint_changed(painted, self._painted, width)
+
+    def repaint_changed(self, before: list[tuple[object, ...]], after: list[tuple[object, ...]], width: int) -> None:
+        """Repaint what changed between the lines ``before`` and ``after`` (the same number of them)."""
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._painted = []  # repainted whole at the new size
 
     def draw(self, state: StateT) -> Text:
         raise NotImplementedError
@@ -79,6 +96,11 @@ class Panel(Widget, Generic[StateT]):
         super().notify_style_update()
 
 
+def _look(line: Text) -> tuple[object, ...]:
+    """What a line looks like: its characters and their styles."""
+    return (line.plain, tuple(line.spans), line.style)
+
+
 class LinePanel(Panel[StateT]):
     """A panel drawn a line at a time, each line kept until its text changes: a new state usually changes a
     line or two (an airtime, an index), and turning text into the screen's strips was most of a frame."""
@@ -89,13 +111,18 @@ class LinePanel(Panel[StateT]):
         super().__init__(id=id)
         self._strips: dict[tuple[object, ...], Strip] = {}
 
+    def repaint_changed(self, before: list[tuple[object, ...]], after: list[tuple[object, ...]], width: int) -> None:
+        for y, (old, new) in enumerate(zip(before, after, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, width, 1))
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         lines = self._drawing()[1]
         if y >= len(lines):
             return Strip.blank(width, self.visual_style.rich_style)
         line = lines[y]
-        key = (width, line.plain, tuple(line.spans), line.style)
+        key = (width, *_look(line))
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) > max(self.LINES_KEPT, 2 * len(lines)):  # old lines go; a long roster stays

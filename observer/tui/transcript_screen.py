@@ -1,4 +1,4 @@
-"""Coding a recorded meeting from its transcript: the coding screen, moving through turns instead of a clock.
+"""Coding a recorded meeting from its transcript: the coding screen's parts, moving through turns, not a clock.
 
 Every key of the coding screen means what it means there, on the turn in view: the code and flag keys code it,
 1–9 re-attribute it, N notes it, T moves its start, D deletes it. Which turn a key acts on is decided when it
@@ -10,26 +10,37 @@ under a new agenda item, F shows uncoded turns only, PageDown and PageUp read a 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
 from textual import events, on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.reactive import var
 
 from observer.clock import format_clock, format_tenths
 from observer.coding import CodingSession
-from observer.keys import CODING_KEYS, LEAVE_KEY, TRANSCRIPT_KEYS, AppKey
-from observer.models import Contribution, SessionStatus, fully_coded
-from observer.storage import Change
+from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey, reserved_key_action
+from observer.live_balance import LiveBalance
+from observer.models import Contribution, SessionStatus
+from observer.storage import Archive, SessionStore
 from observer.text import plural
-from observer.tui.coding_screen import CodingScreen
+from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
+from observer.tui.coding_keys import CodingKeys
 from observer.tui.dialogs import Confirm, TextPrompt, WordCut
 from observer.tui.key_order import handled_in_turn
-from observer.tui.live_view import LiveView, turn_label
-from observer.tui.panels import ClockBar, ClockState, TurnPanel, TurnState
+from observer.tui.live_view import LiveView
+from observer.tui.log_rows import LogRows
+from observer.tui.panels import ClockState, TurnPanel, TurnState
+from observer.tui.quiet_collector import QuietCollector
 from observer.tui.runner import Done
-from observer.tui.turn_mover import TurnMover
+from observer.tui.saving import SAVING_CHECK_SECONDS, SyncChanged
+from observer.tui.screen_panels import BREAKPOINTS, ScreenPanels, compose_coding_body
+from observer.tui.screen_session import ActionDone, ScreenSession
+from observer.tui.session_screen import SessionScreen
+from observer.tui.turn_movement import TranscriptTurns, stepped
 
 TRANSCRIPT_OPENED = (
     "Transcript: the code keys code the turn shown, which stays (for its flags) until the next code key codes the "
@@ -65,58 +76,106 @@ def _binding(key: AppKey) -> Binding:
     return Binding(key.keys, key.action, key.description, show=key.show, id=key.action)
 
 
-def _stepped(coding: CodingSession, change: Change, verb: str) -> Done:
-    """An undone or redone step, naming the turn it changed; the screen goes to that turn."""
-    turns = [
-        write.record_id
-        for write in change.writes
-        if write.kind == "contribution" and write.record_id in coding.store.contributions
-    ]
-    if not turns:
-        return Done(f"{verb}: {change.label}")
-    return Done(f"{verb}: {turn_label(coding, turns[0])}: {change.label}", focus=turns[0])
-
-
-class TranscriptScreen(CodingScreen, inherit_bindings=False):
+class TranscriptScreen(SessionScreen, inherit_bindings=False):
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
+    AUTO_FOCUS = None  # keys belong to the screen; the log only shows the turn in view
     BINDINGS: ClassVar[list[BindingType]] = [*(_binding(key) for key in TRANSCRIPT_SCREEN_KEYS), _binding(LEAVE_KEY)]
-    SCREEN_KEYS = TRANSCRIPT_SCREEN_KEYS
-    TURNS = True
-    ENDED_MESSAGE = TRANSCRIPT_OPENED
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.mover = TurnMover(())
-        self.uncoded_only = False
-        self._focus_wanted: str | None = None  # the turn an undo or redo changed, once a view shows it
+    # Always updated: a view or a summary is a new object each time, and comparing two would cost a frame; the
+    # turn in view is drawn again when the coder goes to it, where it was already (it may be being corrected now).
+    view: var[LiveView | None] = var(None, init=False, always_update=True)
+    selected_id: var[str | None] = var(None, init=False, always_update=True)  # the turn in view: the mover's
+    summary: var[LiveBalance | None] = var(None, init=False, always_update=True)
+
+    def __init__(self, archive: Archive, session_id: str, store: SessionStore | None = None) -> None:
+        super().__init__()
+        self.archive, self.session_id = archive, session_id
+        self.rows = LogRows()
+        self.panels = ScreenPanels(self)
+        self.link = ScreenSession(
+            self,
+            archive,
+            session_id,
+            store,
+            TRANSCRIPT_OPENED,
+            self.tick,
+            lambda: self.panels.show_selection(self.rows),
+        )
+        self.balance = BalanceSchedule(
+            self, lambda: self.link.closed or self.link.busy, lambda: self.view.data if self.view else None, self.now
+        )
+        self.collector = QuietCollector(self, lambda: self.link.queued)
+        self.keys = CodingKeys(self)
+        self.turns = TranscriptTurns()
+        self.mover = self.turns.mover
+
+    def compose(self) -> ComposeResult:
+        yield from compose_coding_body()
 
     def on_mount(self) -> None:
-        # Textual then calls the coding screen's own on_mount (it calls each class's handler in turn): calling
-        # it here too would start a second worker and open the session twice.
         self.query_one("#centre").mount(TurnPanel(id="turn"), before="#current")
+        self.panels.bind(self)
+        self.link.start()
+        self.set_interval(SAVING_CHECK_SECONDS, self.link.look_at_disk)
 
-    # ------------------------------------------------------------ what is shown
+    def now(self) -> dt.datetime:
+        return self.link.now()
 
-    @on(CodingScreen.ActionDone)
-    def follow_saved(self, message: CodingScreen.ActionDone) -> None:
-        """Before the coding screen draws a saved view (Textual calls this class's handler first): the mover
-        learns which keys it holds, and goes to the turn an undo or redo changed."""
-        outcome = message.outcome
-        if outcome.focus is not None:
-            self._focus_wanted = outcome.focus
-        view = outcome.view
-        if view is None:
-            return
-        self.mover.dimension_ids = view.session.codebook.dimension_ids
-        self.mover.take_view(view.data.contributions, view.positions, outcome.sequence)
-        if self._focus_wanted is not None and self.mover.turn(self._focus_wanted) is not None:
-            self.mover.go(self._focus_wanted)
-        self._focus_wanted = None
+    # ------------------------------------------------------------ what comes back, and what follows it
 
-    def _render_view(self) -> None:
-        self.selected_id = self.mover.current
-        super()._render_view()
+    @on(ActionDone)
+    def action_done(self, message: ActionDone) -> None:
+        self.balance.key_saved(message.outcome.pending)
+        self.turns.take(message.outcome)  # before the view is drawn: the mover learns which keys it holds
+        view = self.link.take(message.outcome)
+        if view is not None:
+            self.view = view
+            self.keys.end_if_ending()
+
+    @on(BalanceReady)
+    def balance_ready(self, message: BalanceReady) -> None:
+        self.summary = message.summary
+
+    @on(SyncChanged)
+    def disk_news(self) -> None:
+        self.link.look_at_disk()
+
+    def watch_view(self, view: LiveView) -> None:
+        self.rows.update(view)
+        selected = self.mover.current if self.mover.current in self.rows.cells else None
+        self.set_reactive(TranscriptScreen.selected_id, selected)  # drawn below, once
+        self.rows.order = self.turns.log_order(view, self.rows.all_ids, selected)
+        self.panels.show_clock(self._header(view))
+        self.panels.show_selection(self.rows)
+        self.panels.show_current()
+        self.balance.schedule()
+        self.collector.changed()
         self._show_turn()
         self.call_after_refresh(self._fit_turn)
+
+    def watch_selected_id(self, selected: str | None) -> None:
+        """The mover went to another turn at a key press: show it now, before any view arrives."""
+        if self.view is None:
+            return
+        self.rows.order = self.turns.log_order(self.view, self.rows.all_ids, selected)
+        self.panels.show_selection(self.rows)
+        self.panels.show_current()
+        self._show_turn()
+        self.tick()
+
+    def watch_summary(self) -> None:
+        self.balance.draw(self.panels.balance_steps())
+
+    def _header(self, view: LiveView) -> ClockState:
+        return self.turns.header(view, self.summary, self.selected_id, self.saving.words)
+
+    def tick(self) -> None:
+        if self.view is not None:
+            self.panels.show_clock(self._header(self.view))
+            self.collector.when_quiet()
+
+    def _show_moved(self) -> None:
+        self.selected_id = self.mover.current
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_turn)
@@ -129,19 +188,6 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         centre = self.query_one("#centre").size.height
         codes = self.query_one("#current").outer_size.height
         self.query_one(TurnPanel).fit(max(3, centre - codes - TURN_PANEL_CHROME - LOG_ROWS))
-
-    def _show_moved(self) -> None:
-        """The mover went to another turn at a key press: show it now, before any view arrives."""
-        self.selected_id = self.mover.current
-        if self.view is None:
-            return
-        if self.uncoded_only:
-            self._update_log(self.view)
-        else:
-            self._show_selection()
-        self._show_current(self.view)
-        self._show_turn()
-        self._tick()
 
     def _show_turn(self) -> None:
         mover = self.mover
@@ -162,102 +208,73 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             mover.waiting,
         )
 
-    def _show_clock(self, view: LiveView) -> None:
-        turns = view.data.contributions
-        dimensions = view.session.codebook.dimension_ids
-        coded = sum(1 for turn in turns if fully_coded(turn, dimensions))
-        number = self.mover.number(self.selected_id)
-        where = f"turn {number} of {len(turns)}" if number is not None else plural(len(turns), "turn")
-        filtered = " · uncoded only" if self.uncoded_only else ""
-        turn = view.contribution(self.selected_id)
-        indices = self.summary.indices if self.summary is not None else None
-        self.query_one(ClockBar).state = ClockState(
-            view.session,
-            turn.start_s if turn else 0.0,
-            indices,
-            False,
-            f"{where} · {coded} coded{filtered}",
-            saving=self.saving.words,
-        )
-
-    def _update_log(self, view: LiveView) -> None:
-        super()._update_log(view)
-        if self.uncoded_only:
-            self._log_order = [
-                turn.id
-                for turn in view.data.contributions
-                if turn.id == self.selected_id or not self.mover.complete(turn.id)
-            ]
-            self._show_selection()
-
-    def _move_selection(self, step: int) -> None:
-        target = self.mover.step(self._log_order, step)
-        if target is None:
-            self._status("no turns to move to", "refused")
-            return
-        self.mover.go(target)
-        self._show_moved()
-
     # ------------------------------------------------------------ saving, each confirmation naming its turn
 
     def submit(self, action: Callable[[CodingSession], str | Done]) -> int | None:
         """Queue an action on the turn in view, its confirmation naming the turn ("turn 21 · Amara Okafor: …")."""
-        return self._submit_on(self.selected_id, action)
+        return self._queue(self.turns.on_turn(self.selected_id, action))
 
-    def _submit_on(self, turn_id: str | None, action: Callable[[CodingSession], str | Done]) -> int | None:
-        if turn_id is None:
-            return super().submit(action)
-
-        def on_turn(coding: CodingSession) -> str:
-            label = turn_label(coding, turn_id)  # before the action: a deleted turn is named as it was
-            done = action(coding)
-            return f"{label}: {done.message if isinstance(done, Done) else done}"
-
-        return super().submit(on_turn)
+    def _queue(self, action: Callable[[CodingSession], str | Done]) -> int | None:
+        sequence = self.link.submit(action)
+        if sequence is not None:
+            self.balance.hold()  # the key first: the balance is scheduled again once its view arrives
+        return sequence
 
     def action_undo(self) -> None:
-        sequence = super().submit(lambda c: _stepped(c, c.undo_step(), "undone"))
+        sequence = self._queue(lambda c: stepped(c, c.undo_step(), "undone"))
         if sequence is not None:
             self.mover.unforeseen(sequence)
 
     def action_redo(self) -> None:
-        sequence = super().submit(lambda c: _stepped(c, c.redo_step(), "redone"))
+        sequence = self._queue(lambda c: stepped(c, c.redo_step(), "redone"))
         if sequence is not None:
             self.mover.unforeseen(sequence)
 
     # ------------------------------------------------------------ keys
 
     def on_key(self, event: events.Key) -> None:
-        # The code and flag keys are this screen's: the coding screen's own on_key (which Textual would call
-        # next) is kept from them. Speaker keys and the rest it handles as it does live, on the turn in view.
         character = event.character
         if handled_in_turn(self, event) or character is None or self.view is None:
             return
+        if character in SPEAKER_KEYS:  # this turn's speaker is…
+            event.stop()
+            self.keys.speaker_key(SPEAKER_KEYS.index(character))
+            return
         meaning = self.view.session.codebook.key_meanings().get(character)
         if meaning is None:
+            if character.isprintable() and reserved_key_action(character) is None:
+                self.link.status(f"'{character}' does nothing here · ? shows the keys", "refused")
             return
-        event.prevent_default()
         event.stop()
         dimension_id, code_id = meaning
         pressed_at = self.now()
         if dimension_id is None:
             target = self.mover.current
             if target is None:
-                self._status("no turn to flag", "refused")
+                self.link.status("no turn to flag", "refused")
                 return
-            self._submit_on(target, lambda c: c.toggle_flag(pressed_at, code_id, target))
+            self._queue(self.turns.on_turn(target, lambda c: c.toggle_flag(pressed_at, code_id, target)))
             return
         turn_id, moved = self.mover.code_key()
         if turn_id is None:
-            self._status(EVERY_TURN_CODED if self.mover.current else "no turn to code", "refused")
+            self.link.status(EVERY_TURN_CODED if self.mover.current else "no turn to code", "refused")
             return
         if moved:
             self._show_moved()
-        sequence = self._submit_on(turn_id, lambda c: c.set_code(pressed_at, dimension_id, code_id, turn_id))
+        action = self.turns.on_turn(turn_id, lambda c: c.set_code(pressed_at, dimension_id, code_id, turn_id))
+        sequence = self._queue(action)
         if sequence is not None:
             self.mover.keyed(sequence, turn_id, dimension_id, code_id)
             if self.mover.complete(turn_id):
                 self._show_turn()  # below it now: where the next code key goes
+
+    def _move_selection(self, step: int) -> None:
+        target = self.mover.step(self.rows.order, step)
+        if target is None:
+            self.link.status("no turns to move to", "refused")
+            return
+        self.mover.go(target)
+        self._show_moved()
 
     def action_next_turn(self) -> None:
         self._move_selection(1)
@@ -265,38 +282,66 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
     def action_previous_turn(self) -> None:
         self._move_selection(-1)
 
+    def action_select_next(self) -> None:
+        self._move_selection(1)
+
+    def action_select_previous(self) -> None:
+        self._move_selection(-1)
+
     def action_select_live(self) -> None:
-        self._status("a transcript has no live end: Tab moves to the next turn, F to uncoded turns only", "refused")
+        self.link.status("a transcript has no live end: Tab moves to the next turn, F to uncoded turns only", "refused")
 
     def action_uncoded_only(self) -> None:
-        self.uncoded_only = not self.uncoded_only
+        self.turns.uncoded_only = not self.turns.uncoded_only
         if self.view is not None:
-            self._update_log(self.view)
-            self._tick()
-            shown = "uncoded turns only (F shows all)" if self.uncoded_only else "every turn"
-            self._status(f"showing {shown}", "saved")
+            self.rows.order = self.turns.log_order(self.view, self.rows.all_ids, self.selected_id)
+            self.panels.show_selection(self.rows)
+            self.tick()
+            shown = "uncoded turns only (F shows all)" if self.turns.uncoded_only else "every turn"
+            self.link.status(f"showing {shown}", "saved")
+
+    def action_pick_speaker(self) -> None:
+        self.keys.pick_speaker()
+
+    def action_pick_organisation(self) -> None:
+        self.keys.pick_speaker(people=False)
+
+    def action_note(self) -> None:
+        self.keys.note()
+
+    def action_edit_start(self) -> None:
+        self.keys.edit_start()
+
+    def action_delete_contribution(self) -> None:
+        self.keys.delete()
+
+    def action_help(self) -> None:
+        self.keys.help(TRANSCRIPT_SCREEN_KEYS, turns=True)
+
+    def action_leave(self) -> None:
+        self.keys.leave()
 
     def action_end_session(self) -> None:
         """E: a transcript still to code is finished by the coder, who is told how many turns stay uncoded."""
-        if not self._ready():
+        if not self.keys.ready():
             return
         assert self.view is not None
         session = self.view.session
         if session.status != SessionStatus.TO_CODE:
-            super().action_end_session()  # finished already: its summary
+            self.keys.end_session()  # finished already: its summary
             return
         turns = self.view.data.contributions
         # The keys typed before E count, saved or not: the code completing the last turn may be on its way.
         uncoded = sum(1 for turn in turns if not self.mover.complete(turn.id))
         if not uncoded:
-            self._ending = True  # that code finishes the transcript; the view it brings shows the summary
+            self.link.ending = True  # that code finishes the transcript; the view it brings shows the summary
             return
         pressed_at = self.now()
 
         def finish(confirmed: bool | None) -> None:
             if confirmed:
-                self._ending = True
-                super(TranscriptScreen, self).submit(lambda c: c.end_session(pressed_at))
+                self.link.ending = True
+                self._queue(lambda c: c.end_session(pressed_at))
 
         self.app.push_screen(
             Confirm(
@@ -310,19 +355,19 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
     def action_read_on(self) -> None:
         if not self.query_one(TurnPanel).page(1):
-            self._status("the whole turn is in view", "refused")
+            self.link.status("the whole turn is in view", "refused")
 
     def action_read_back(self) -> None:
         if not self.query_one(TurnPanel).page(-1):
-            self._status("the whole turn is in view", "refused")
+            self.link.status("the whole turn is in view", "refused")
 
     def action_go_to_turn(self) -> None:
-        if not self._ready():
+        if not self.keys.ready():
             return
         assert self.view is not None
         turns = self.view.data.contributions
         if not turns:
-            self._status("no turns to go to", "refused")
+            self.link.status("no turns to go to", "refused")
             return
 
         def go(text: str | None) -> None:
@@ -332,7 +377,7 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
             # Decimal digits only: "²" is a digit to Python, but no number.
             number = int(text) if text.strip().isdecimal() else 0
             if not 1 <= number <= len(now):
-                self._status(f"'{text.strip()[:20]}' is not a turn: type a number from 1 to {len(now)}", "refused")
+                self.link.status(f"'{text.strip()[:20]}' is not a turn: type a number from 1 to {len(now)}", "refused")
                 return
             self.mover.go(now[number - 1].id)
             self._show_moved()
@@ -340,12 +385,12 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         self.app.push_screen(TextPrompt(f"Go to turn (1–{len(turns)})", placeholder="a turn's number"), go)
 
     def _selected_turn(self) -> Contribution | None:
-        if not self._ready():
+        if not self.keys.ready():
             return None
         assert self.view is not None
         turn = self.view.contribution(self.selected_id)
         if turn is None:
-            self._status("no turn selected", "refused")
+            self.link.status("no turn selected", "refused")
         return turn
 
     def action_join_turns(self) -> None:
@@ -356,20 +401,21 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         view = self.view
         position = view.positions[turn.id]
         if position + 1 >= len(view.data.contributions):
-            self._status("the last turn has no next one to join", "refused")
+            self.link.status("the last turn has no next one to join", "refused")
             return
         second = view.data.contributions[position + 1]
         pressed_at = self.now()
 
         def join(confirmed: bool | None = True) -> None:
             if confirmed:
-                self._submit_on(
+                joined = self.turns.on_turn(
                     turn.id,
                     lambda c: c.join_with_next(pressed_at, turn.id, second.id) + " · ctrl+z separates them again",
                 )
+                self._queue(joined)
             else:
                 kept = f"nothing joined: turn {position + 2} stays {view.session.speaker_name(second)}'s"
-                self._status(kept, "saved")
+                self.link.status(kept, "saved")
 
         if (turn.participant_id, turn.organisation_id) == (second.participant_id, second.organisation_id):
             join()
@@ -390,13 +436,13 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
         if turn is None:
             return
         if len(turn.words.split()) < 2:
-            self._status("a turn of fewer than two words cannot be split", "refused")
+            self.link.status("a turn of fewer than two words cannot be split", "refused")
             return
         pressed_at = self.now()
 
         def split(at_word: int | None) -> None:
             if at_word is not None:
-                self._submit_on(turn.id, lambda c: c.split_turn(pressed_at, turn.id, at_word))
+                self._queue(self.turns.on_turn(turn.id, lambda c: c.split_turn(pressed_at, turn.id, at_word)))
 
         self.app.push_screen(WordCut(turn), split)
 
@@ -408,9 +454,11 @@ class TranscriptScreen(CodingScreen, inherit_bindings=False):
 
         def start(title: str | None) -> None:
             if title is not None:
-                self._submit_on(
-                    turn.id,
-                    lambda c: f"agenda item: {c.start_agenda_item_at(pressed_at, turn.start_s, title).title}",
+                self._queue(
+                    self.turns.on_turn(
+                        turn.id,
+                        lambda c: f"agenda item: {c.start_agenda_item_at(pressed_at, turn.start_s, title).title}",
+                    )
                 )
 
         assert self.view is not None

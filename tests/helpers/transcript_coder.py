@@ -27,7 +27,7 @@ async def main() -> None:
             await pilot.press(orientation, "t")  # the next turn's codes: the coded turn before it stays until then
             await settle(pilot)
             turn = screen.selected_id
-            shown = screen._log_cells[turn][3]  # the codes cell of the turn's log row
+            shown = screen.rows.cells[turn][3]  # the codes cell of the turn's log row
             if shown:
                 print(f"coded {turn} {shown[0][1]}", flush=True)
             index += 1

@@ -1,0 +1,43 @@
+"""What the app knows of a screen that codes a session, live or from a transcript: it closes the session when
+asked (and when it goes away), and says what leaving saved. The screens themselves are made of parts
+(``screen_session``, ``balance_schedule``, ``log_rows``, ``quiet_collector``, ``coding_keys``, ``turn_movement``)."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+from observer.coding import CodingSession
+from observer.tui.balance_schedule import BalanceSchedule
+from observer.tui.live_view import LiveView
+from observer.tui.runner import ActionRunner
+from observer.tui.saving import SavingShown
+from observer.tui.screen_session import ScreenSession
+
+
+class SessionScreen(Screen[None]):
+    link: ScreenSession
+    balance: BalanceSchedule
+
+    @property
+    def coding(self) -> CodingSession | None:
+        return self.link.coding
+
+    @property
+    def runner(self) -> ActionRunner[LiveView] | None:
+        return self.link.runner
+
+    @property
+    def saving(self) -> SavingShown:
+        return self.link.saving
+
+    @property
+    def balance_pending(self) -> bool:
+        """A balance update is scheduled, being computed or being drawn."""
+        return self.balance.pending
+
+    def close_session(self) -> str | None:
+        """Close the session after every queued key (safe to call twice); what went wrong, if anything."""
+        return self.link.close()
+
+    def on_unmount(self) -> None:
+        self.close_session()
