@@ -511,7 +511,10 @@ def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: 
     assert texts[0] == "Hand: 3 meetings, 2026-01-01 to 2026-03-01"
     # The headline: each index over every meeting; then the changes between meetings.
     assert texts[1:3] == [f"{sentence}." for sentence in story.trend_sentences(trend)]
-    assert texts[1].startswith("Partnership-first (PFI) stayed level at about 0.50 over 3 meetings: within noise")
+    assert texts[1] == (
+        "Partnership-first (PFI) stayed level at 0.50 over 3 meetings: too few meetings to tell a trend: 3, and a "
+        "trend needs 4."
+    )
     assert texts[3 : 3 + 4] == [f"• {sentence}." for sentence in story.change_sentences(trend)]
     # The same 2 of 4 oriented contributions each time: too few to say anything, even that nothing changed.
     assert "stayed at 0.50: too few contributions to tell (4 and 4 contributions coded for PFI)" in texts[3]
@@ -737,31 +740,30 @@ def test_long_names_are_shortened_in_charts_and_keep_the_page(tmp_path: Path, pa
     assert long_name in organisations  # the tables keep the whole name
 
 
-def test_the_cochran_armitage_trend_test_worked_by_hand() -> None:
-    # Scores 0, 1, 2; 2/10, 5/10, 8/10: N = 30, p̄ = 0.5, T = Σ t(x − n·p̄) = 0·(−3) + 1·0 + 2·3 = 6,
-    # Var = p̄(1 − p̄)·(Σ n·t² − (Σ n·t)²/N) = 0.25 · (50 − 900/30) = 5, z = 6/√5 = 2.683, p = 0.00729.
-    assert trends.cochran_armitage_p([(2, 10), (5, 10), (8, 10)]) == pytest.approx(0.007290, abs=1e-6)
-    assert trends.cochran_armitage_p([(5, 10), (5, 10), (5, 10)]) == pytest.approx(1.0)
-    assert trends.cochran_armitage_p([(2, 10), (0, 0), (8, 10)]) is not None  # a meeting with none coded: skipped
-    assert trends.cochran_armitage_p([(1, 10), (1, 10)]) is None  # 2 expected on the smaller side: no test
-    assert trends.cochran_armitage_p([(3, 10)]) is None
-
-
-def test_a_steady_rise_whose_last_meeting_dips_is_still_found_as_a_rise(partnership: Codebook) -> None:
+def test_a_steady_rise_whose_last_meeting_dips_is_found_by_the_trend_not_by_first_to_last(
+    partnership: Codebook,
+) -> None:
     # Ten meetings of 30 oriented contributions, PFI rising 0.20 → 0.73, then the last dips to 0.30.
     counts = [6, 8, 10, 12, 14, 16, 18, 20, 22, 9]
     trend = _series(partnership, [(count, 30) for count in counts])
     first_to_last = story.change(trend, partnership.indices[0], 0, 9)
     assert first_to_last.p_value is not None and first_to_last.p_value > 0.3  # 6/30 against 9/30: noise
     test = trend.trend["pfi"]
-    assert test.test == "Cochran-Armitage" and test.p_value is not None and test.p_value < 0.001
+    # statsmodels 0.15.0, GLM(x/n, [1, meeting], Binomial(), var_weights=n).fit(scale="X2"): φ = 2.6390,
+    # t = 2.3861 on 8 df, p = 0.044123 — the dip makes the meetings differ far beyond their counts.
+    assert test.test == "quasi-binomial trend" and test.p_value == pytest.approx(0.04412279512026911, rel=1e-6)
+    assert test.dispersion == pytest.approx(2.6389691988570734, rel=1e-6) and test.meetings == 10
     assert test.slope_per_meeting == pytest.approx(trends.least_squares_slope([c / 30 for c in counts]))
     [headline, ri] = story.trend_sentences(trend)
     # Three tests on the page (the trend, first to last, since the previous meeting; RI has none): p × 3.
     assert story.page_tests(trend) == 3
-    assert headline.startswith("Partnership-first (PFI) rose from 0.") and "over 10 meetings" in headline
-    assert headline.endswith(": a real rise (p < 0.01, over every meeting)")
-    assert "within noise (p = 1.00" in story.change_sentences(trend)[0]  # 0.38 × 3, capped at 1
+    # The table's own first and last values, not a fitted line's.
+    assert headline.startswith(
+        "Partnership-first (PFI) went from 0.20 in the first meeting to 0.30 in the last, about +0.04 a meeting over "
+        "10 meetings"
+    )
+    assert headline.endswith(": within noise (p = 0.13, over every meeting)")  # 0.0441 × 3
+    assert "within noise (p = 1.00" in story.change_sentences(trend)[0]  # widened by φ, then × 3, capped at 1
     assert ri == "Relational (RI) cannot be followed: too few meetings have contributions coded for it"
 
 
@@ -782,8 +784,10 @@ def test_trends_leave_unfinished_sessions_out_and_say_so(tmp_path: Path, partner
     data_dir = ["--data-dir", str(tmp_path / "data")]
     shown = json.loads(run(main, [*data_dir, "trends", "--json"]).output)
     assert [row["session_id"] for row in shown["rows"]] == ["s0", "s1", "s2"] and shown["left_out"] == 1
-    assert set(shown["trend"]["pfi"]) == {"slope_per_meeting", "p_value", "test"}
-    assert shown["trend"]["pfi"]["p_value"] == pytest.approx(trends.cochran_armitage_p([(6, 30), (10, 30), (14, 30)]))
+    assert set(shown["trend"]["pfi"]) == {"slope_per_meeting", "p_value", "test", "dispersion", "meetings", "note"}
+    # Three meetings: no trend verdict, said in words.
+    assert shown["trend"]["pfi"]["p_value"] is None and shown["trend"]["pfi"]["meetings"] == 3
+    assert shown["trend"]["pfi"]["note"] == "too few meetings to tell a trend: 3, and a trend needs 4"
     words = " ".join(run(main, [*data_dir, "trends"]).output.split())
     assert "1 unfinished session of this series left out" in words and "The trend" in words
     everything = json.loads(run(main, [*data_dir, "trends", "--json", "--include-unfinished"]).output)
@@ -794,5 +798,8 @@ def test_a_slow_rise_over_many_meetings_is_said_as_a_rise_not_as_level(partnersh
     # 60 meetings rising by 0.004 a meeting (under half a percentage point each time): 0.20 to about 0.44.
     counts = [round(50 * (0.2 + 0.004 * meeting)) for meeting in range(60)]
     [headline, _] = story.trend_sentences(_series(partnership, [(count, 50) for count in counts]))
-    assert headline.startswith("Partnership-first (PFI) rose from 0.20 to 0.44 over 60 meetings")
+    assert headline.startswith(
+        "Partnership-first (PFI) went from 0.20 in the first meeting to 0.44 in the last, about +0.004 a meeting over "
+        "60 meetings"
+    )
     assert headline.endswith(": a real rise (p < 0.01, over every meeting)")

@@ -57,13 +57,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             dashboard.paragraph(f"{sentence}.", page, HEADLINE, line_characters=125)
         for sentence in story.change_sentences(trend):
             dashboard.paragraph(f"• {sentence}.", page)
-        tests = story.page_tests(trend)
-        dashboard.paragraph(
-            f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
-            f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
-            f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet.",
-            page,
-        )
+        dashboard.paragraph(f"{story.method_sentence(trend)} Every meeting-to-meeting change: the Change sheet.", page)
         dashboard.blank()
         charts_row = dashboard.rows + 1
 
