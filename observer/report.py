@@ -147,7 +147,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     if sentences:
         parts.append(sentences_renderable("What we saw", sentences))
     if codebook.indices:
-        parts.append(Fitted(tables.headline(summary, codebook)))
+        parts.append(Fitted(tables.headline(summary, codebook, summary.index_counts)))
     if summary.quadrant is not None:
         parts.append(Fitted(tables.quadrant(summary.quadrant, codebook)))
     if findings:

@@ -23,7 +23,7 @@ from observer.models import Codebook, IndexDefinition, Session
 from observer.sequences import MIN_EXPECTED, NOTABLE_Z, AfterFlag, LagTable, Transition
 from observer.text import percent as whole_percent
 from observer.text import terminal_safe
-from observer.trends import Trend
+from observer.trends import Trend, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ class Table:
 
 def number(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def interval_words(interval: tuple[float, float] | None) -> str:
+    """A 95% interval as it stands beside its index: "(0.39–0.57)"; "" where the index is undefined."""
+    return "" if interval is None else f"({interval[0]:.2f}–{interval[1]:.2f})"
 
 
 def percent(value: float | None) -> str:
@@ -158,14 +163,17 @@ def index_columns(
     ]
 
 
-def headline(balance: Balance, codebook: Codebook) -> Table:
-    """Each index by count and by time, with what it means."""
+def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None) -> Table:
+    """Each index by count and by time, with what it means; with ``index_counts`` (a whole meeting's, not the live
+    panel's running one), each index by count with its 95% Wilson interval beside it."""
     definitions = codebook.indices
+    interval = (Column("interval", "95% interval", Kind.WORDS),) if index_counts is not None else ()
     return Table(
         title="Headline",
         columns=(
             Column("index", "Index", Kind.WORDS),
             Column("by_count", "By count", Kind.RATIO, bar=True),
+            *interval,
             Column("by_time", "By time", Kind.RATIO),
             Column("definition", "What it is", Kind.WORDS, optional=True),
         ),
@@ -173,6 +181,11 @@ def headline(balance: Balance, codebook: Codebook) -> Table:
             (
                 index.heading,
                 balance.indices.get(index.id),
+                *(
+                    (interval_words(wilson_interval(*index_counts.get(index.id, (0, 0)))),)
+                    if index_counts is not None
+                    else ()
+                ),
                 balance.indices.get(by_time(index.id)),
                 story.index_definition(codebook, index),
             )
@@ -337,7 +350,14 @@ def trend_meetings(trend: Trend) -> Table:
             Column("title", "Title", Kind.TEXT),
             Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
             Column("observed_minutes", "Minutes", Kind.MINUTES, optional=True),
-            *[Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True) for index in definitions],
+            *[
+                column
+                for index in definitions
+                for column in (
+                    Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True),
+                    Column(f"{index.id}_interval", "95% interval", Kind.WORDS, short="95%"),
+                )
+            ],
             Column("flags_per_hour", "Flags per hour", Kind.RATE, optional=True),
         ),
         rows=tuple(
@@ -346,7 +366,11 @@ def trend_meetings(trend: Trend) -> Table:
                 row.title,
                 row.contributions,
                 row.observed_minutes,
-                *[row.indices[index.id] for index in definitions],
+                *[
+                    value
+                    for index in definitions
+                    for value in (row.indices[index.id], interval_words(row.interval.get(index.id)))
+                ],
                 row.flags_per_hour,
             )
             for row in trend.rows

@@ -85,8 +85,8 @@ async def test_a_bales_session_shows_its_own_indices_everywhere(tmp_path: Path) 
     summary_rows = [tuple(row) for row in book["Summary"].iter_rows(values_only=True)]
     headline = next(row for row in summary_rows if row[0] == "Index")
     first = summary_rows.index(headline) + 1
-    assert headline[1:3] == ("By count", "By time")
-    assert [row[:3] for row in summary_rows[first : first + 2]] == [
+    assert headline[1:4] == ("By count", "95% interval", "By time")
+    assert [(row[0], row[1], row[3]) for row in summary_rows[first : first + 2]] == [
         ("Socio-emotional (SE)", pytest.approx(0.75), pytest.approx(0.75)),
         ("Positive socio-emotional (POS)", pytest.approx(2 / 3), pytest.approx(2 / 3)),
     ]

@@ -477,13 +477,15 @@ def test_the_summary_page_is_readable_in_print_and_keeps_agenda_titles_whole(
     # Headings over numbers stand over them: aligned right, as the numbers are.
     for heading in ("Agenda item", "Organisation", "Flag", "Index"):
         header = next(row for row in rows if row[0].value == heading)
-        numbers = [cell for cell in header[1:] if cell.value not in (None, "What it is", "Chart label")]
+        words = (None, "What it is", "Chart label", "95% interval")
+        numbers = [cell for cell in header[1:] if cell.value not in words]
         assert numbers and all(cell.alignment.horizontal == "right" for cell in numbers), heading
         assert all(cell.alignment.horizontal != "right" for cell in header if cell.value in ("What it is", heading))
     # The headline band: each index large, with a plain definition beside it.
     band = next(row for row in rows if row[0].value == "Partnership-first (PFI)")
     assert band[1].value == pytest.approx(0.5) and band[1].font.sz >= 16
-    assert band[3].value == (
+    assert band[2].value == "(0.15–0.85)"  # its 95% Wilson interval, 2 of 4, beside it
+    assert band[4].value == (
         "PFI: of the contributions that were organisation-first or partnership-first, "
         "the share that were partnership-first"
     )
@@ -520,7 +522,7 @@ def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: 
     assert "stayed at 0.50: too few contributions to tell (4 and 4 contributions coded for PFI)" in texts[3]
     titles = [chart.title.tx.rich.p[0].r[0].t for chart in dashboard._charts]
     assert titles == [
-        "PFI and RI over meetings",
+        "PFI and RI over meetings, with 95% intervals",
         "Share of airtime by organisation",
         "Partnership-first (PFI) by organisation",
     ]
@@ -561,7 +563,7 @@ def test_the_dashboard_fills_its_page_in_colours_no_index_has_and_dates_that_nev
     assert width * scale >= 0.95 * PRINTABLE_WIDTH_CM
     assert _top_cm(dashboard, area[3] + 1) * scale >= 0.9 * PRINTABLE_HEIGHT_CM
     charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in dashboard._charts}
-    indices = charts.pop("PFI and RI over meetings")
+    indices = charts.pop("PFI and RI over meetings, with 95% intervals")
     index_colours = {series.graphicalProperties.line.solidFill.srgbClr for series in indices.series}
     assert len(charts) == 2
     for title, chart in charts.items():
@@ -648,7 +650,9 @@ def test_workbook_charts_draw_each_code_and_index_in_its_colour(tmp_path: Path, 
     assert fills["Share of airtime against share of the room"] == ["555555", "999999"]  # not codes: grey
     export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
     line = load_workbook(tmp_path / "trend.xlsx")["Dashboard"]._charts[0]
-    assert [s.graphicalProperties.line.solidFill.srgbClr for s in line.series] == ["009E73", "0072B2"]
+    # Each index's line, then its interval's low and high bounds (a band) in the same colour.
+    colours = ["009E73", "0072B2", "009E73", "009E73", "0072B2", "0072B2"]
+    assert [s.graphicalProperties.line.solidFill.srgbClr for s in line.series] == colours
 
 
 def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebook) -> None:

@@ -168,3 +168,42 @@ def test_meetings_all_alike_have_no_spread_to_test_and_say_so() -> None:
     fit = trends.quasi_binomial_trend([(2, 4)] * 5)
     assert isinstance(fit, trends.QuasiBinomialFit)
     assert fit.p_value is None and fit.dispersion == 0 and fit.note == "the same in every meeting"
+
+
+def test_every_meetings_interval_is_printed_beside_its_index_and_drawn_as_a_band(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    data = ["--data-dir", str(demo_archive)]
+    shown = json.loads(CliRunner().invoke(main, [*data, "trends", "--json"]).output)
+    words = CliRunner().invoke(main, [*data, "trends"]).output
+    for row in shown["rows"]:
+        low, high = row["interval"]["pfi"]
+        assert f"{row['pfi']:.2f} │ ({low:.2f}–{high:.2f})" in words
+    # One meeting's Summary and `show`: Wilson's interval of its own counts (one meeting cannot measure φ).
+    first = shown["rows"][0]
+    counted, inside = first["index_counts"]["pfi"]
+    low, high = proportion_confint(counted, inside, method="wilson")
+    said = CliRunner().invoke(main, [*data, "show", first["session_id"]]).output
+    assert f"({low:.2f}–{high:.2f})" in said
+    CliRunner().invoke(main, [*data, "export", first["session_id"], "-o", str(tmp_path / "one.xlsx")])
+    band = next(
+        r
+        for r in load_workbook(tmp_path / "one.xlsx")["Summary"].iter_rows(values_only=True)
+        if r[0] and "(PFI)" in r[0]
+    )
+    assert band[1] == pytest.approx(first["pfi"]) and band[2] == f"({low:.2f}–{high:.2f})"
+    # The Dashboard: the bounds in the Meetings table, and each index's band about its line, out of the legend.
+    made = CliRunner().invoke(main, [*data, "trends", "-o", str(tmp_path / "trend.xlsx")])
+    assert made.exit_code == 0, made.output
+    book = load_workbook(tmp_path / "trend.xlsx")
+    meetings = list(book["Meetings"].iter_rows(values_only=True))
+    header = list(meetings[0])
+    for row, meeting in zip(shown["rows"], meetings[1:], strict=True):
+        bounds = [meeting[header.index("PFI 95% low")], meeting[header.index("PFI 95% high")]]
+        assert bounds == pytest.approx(row["interval"]["pfi"])
+    chart = book["Dashboard"]._charts[0]
+    assert len(chart.series) == 6
+    assert [s.graphicalProperties.line.prstDash for s in chart.series[2:]] == ["dash"] * 4
+    assert sorted(entry.idx for entry in chart.legend.legendEntry if entry.delete) == [2, 3, 4, 5]

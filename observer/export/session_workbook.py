@@ -221,7 +221,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     sheet.blank()
     if definitions:  # the band: each index large, with what it means
         sheet.table(
-            tables.headline(summary, codebook),
+            tables.headline(summary, codebook, summary.index_counts),
             fonts={"index": BOLD, "by_count": BIG_NUMBER},
             row_points=BIG_NUMBER_ROW_POINTS,
         )

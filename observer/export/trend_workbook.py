@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.legend import LegendEntry
 from openpyxl.utils import get_column_letter
 
 from observer import columns, palette, story, trends
@@ -33,7 +34,7 @@ from observer.export.xlsx import (
     readable,
 )
 from observer.files import scratch_dir_beside
-from observer.models import SessionData
+from observer.models import IndexDefinition, SessionData
 from observer.text import listed
 from observer.trends import TrendRow
 
@@ -72,10 +73,12 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
                 row.observed_minutes,
                 *[row.indices[column.id] for column in (*index_columns, *by_time)],
                 row.flags_per_hour,
+                *[bound for index in definitions for bound in (row.interval.get(index.id) or (None, None))],
             ]
             for row in trend.rows
         ]
-        meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR]
+        bounds = [column for index in definitions for column in columns.index_interval_columns(index)]
+        meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR, *bounds]
         meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
         by_id = {data.session.id: data for data in headers}
@@ -129,18 +132,19 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
 
         charts = []
         if trend.rows and definitions:
-            charts.append(
-                indices_chart(
-                    LineChart(),
-                    f"{listed([index.short for index in definitions])} over meetings",
-                    meetings.worksheet,
-                    [len(columns.TREND_MEETING_ROW) + 1 + position for position in range(len(definitions))],
-                    2,
-                    meetings.rows,
-                    2,
-                    [index_colours[index.id] for index in definitions],
-                )
+            indices = indices_chart(
+                LineChart(),
+                f"{listed([index.short for index in definitions])} over meetings, with 95% intervals",
+                meetings.worksheet,
+                [len(columns.TREND_MEETING_ROW) + 1 + position for position in range(len(definitions))],
+                2,
+                meetings.rows,
+                2,
+                [index_colours[index.id] for index in definitions],
             )
+            first_bound = len(meeting_columns) - len(bounds) + 1
+            _interval_band(indices, meetings.worksheet, first_bound, meetings.rows, definitions, index_colours)
+            charts.append(indices)
         drawn = min(len(ranked), len(line_colours))
         some = f" (the {drawn} of {len(ranked)} with most airtime)" if drawn < len(ranked) else ""
         if trend.rows and drawn:
@@ -198,6 +202,32 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
         dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
         last_row = max(last_row, row + tall - 1)
     return last_row
+
+
+def _interval_band(
+    chart: LineChart,
+    worksheet: Any,
+    first_column: int,
+    last_row: int,
+    definitions: Sequence[IndexDefinition],
+    colours: dict[str, str],
+) -> None:
+    """Each index's 95% interval as a band about its line: its low and high bounds, thin and dashed in its
+    colour, left out of the legend (the title says what they are)."""
+    for position, index in enumerate(definitions):
+        for bound in range(2):
+            column = first_column + 2 * position + bound
+            chart.add_data(Reference(worksheet, min_col=column, min_row=1, max_row=last_row), titles_from_data=True)
+            series = chart.series[-1]
+            series.smooth = False
+            series.marker.symbol = "none"
+            series.graphicalProperties.line.solidFill = colours[index.id].lstrip("#")
+            series.graphicalProperties.line.width = 9525  # 0.75 pt, in EMU
+            series.graphicalProperties.line.dashStyle = "dash"
+    lines = len(definitions)
+    chart.legend.legendEntry = [LegendEntry(idx=lines + bound) for bound in range(2 * lines)]
+    for entry in chart.legend.legendEntry:
+        entry.delete = True
 
 
 def _by_organisation_chart(title: str, wide: Sheet, drawn: int, colours: Sequence[str]) -> LineChart:
