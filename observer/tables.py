@@ -500,7 +500,10 @@ def agreement(comparison: Comparison) -> Table:
         for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
             if result is not None:
                 label = comparison.labels.get(row.dimension, row.dimension)
-                rows.append((label, method, result.n, result.po, result.kappa, result.pabak, result.label))
+                alpha = alpha_words(result.alpha_ci, result.alpha_note)
+                rows.append(
+                    (label, method, result.n, result.po, result.kappa, result.pabak, result.label, result.alpha, alpha)
+                )
     return Table(
         title="By dimension and flag",
         columns=(
@@ -509,11 +512,22 @@ def agreement(comparison: Comparison) -> Table:
             Column("n", "n", Kind.COUNT),
             Column("po", "Po", Kind.RATIO),
             Column("kappa", "kappa", Kind.RATIO),
-            Column("pabak", "PABAK", Kind.RATIO),
+            # A narrow terminal keeps kappa and alpha, and leaves out PABAK and alpha's interval.
+            Column("pabak", "PABAK", Kind.RATIO, optional=True),
             Column("landis_koch", "Landis & Koch", Kind.WORDS),
+            Column("alpha", "alpha", Kind.RATIO),
+            Column("alpha_ci", "alpha 95% interval", Kind.WORDS, short="95%", optional=True),
         ),
         rows=tuple(rows),
     )
+
+
+def alpha_words(interval: tuple[float, float] | None, note: str | None) -> str:
+    """Beside α: its 95% bootstrap interval, "(0.61–0.74)", or why α is undefined, in words ("undefined: every
+    value was the same (none)")."""
+    if note:
+        return note.removeprefix("α ")
+    return interval_words(interval)
 
 
 def confusion(comparison: Comparison, dimension: str, method: str, result: Agreement) -> Table:
@@ -541,8 +555,15 @@ def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
     below the diagonal, each pair a second time, are greyed and empty)."""
     rows, others = matrix.sessions[:-1], matrix.sessions[1:]
     pairs = matrix.kappa[dimension]
+    alpha = matrix.alpha.get(dimension)
+    over_all = ""
+    if alpha is not None:
+        shown = number(alpha.value) if alpha.value is not None else ""
+        over_all = (
+            f"; alpha over all {len(matrix.sessions)} observers {shown} {alpha_words(alpha.interval, alpha.note)}"
+        )
     return Table(
-        title=f"{dimension}: time-sliced kappa",
+        title=f"{dimension}: time-sliced kappa{over_all.rstrip()}",
         columns=(
             Column("session", "", Kind.ID),
             *[Column(f"with_{place}", other, Kind.RATIO) for place, other in enumerate(others)],
