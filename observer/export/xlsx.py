@@ -69,6 +69,7 @@ HEADLINE = Font(bold=True, size=13)  # the trend dashboard's one-sentence answer
 BIG_NUMBER = Font(bold=True, size=18)  # an index's value in the Summary's headline band
 RIGHT = Alignment(horizontal="right", wrap_text=True)  # a heading over numbers: over them, wrapped
 WRAPPED = Alignment(wrap_text=True, vertical="top")  # a name or title in full
+CLEAR = Alignment(indent=2)  # words right after a column of numbers: a space between them, not touching
 
 
 def metric_definitions(
@@ -299,9 +300,10 @@ class Sheet:
         if titled:
             self.append([table.title], font=BOLD)
         headings = [column.heading or ("" if titled else table.title) for column in table.columns]
+        clear = self._clear_of_numbers(table)
         header = [
-            self.cell(heading, font=BOLD, alignment=RIGHT if column.numeric else None)
-            for heading, column in zip(headings, table.columns, strict=True)
+            self.cell(heading, font=BOLD, alignment=RIGHT if column.numeric else CLEAR if place in clear else None)
+            for place, (heading, column) in enumerate(zip(headings, table.columns, strict=True))
         ]
         if label_column is not None:
             header += [None] * (label_column - 1 - len(header)) + [self.cell("Chart label", font=BOLD)]
@@ -312,7 +314,13 @@ class Sheet:
         first = self.rows + 1
         for position, row in enumerate(table.rows):
             cells = [
-                self._table_cell(column, value, name_width, self._font(table, position, place, fonts.get(column.id)))
+                self._table_cell(
+                    column,
+                    value,
+                    name_width,
+                    self._font(table, position, place, fonts.get(column.id)),
+                    place in clear,
+                )
                 for place, (column, value) in enumerate(zip(table.columns, row, strict=True))
             ]
             name = row[0] if row and isinstance(row[0], str) else ""
@@ -332,13 +340,26 @@ class Sheet:
         return first, last
 
     @staticmethod
+    def _clear_of_numbers(table: tables.Table) -> set[int]:
+        """The columns of words that follow a column of numbers (aligned right, to its edge): indented."""
+        return {
+            place
+            for place in range(1, len(table.columns))
+            if table.columns[place - 1].numeric and table.columns[place].kind is Kind.WORDS
+        }
+
+    @staticmethod
     def _font(table: tables.Table, row: int, column: int, font: Font | None) -> Font | None:
         if (row, column) in table.strong:
             return BOLD
         return MUTED if (row, column) in table.muted else font
 
-    def _table_cell(self, column: Column, value: Any, name_width: int | None, font: Font | None) -> Any:
+    def _table_cell(
+        self, column: Column, value: Any, name_width: int | None, font: Font | None, clear: bool = False
+    ) -> Any:
         kind = column.kind
+        if clear:
+            return self.cell(value, number_format(column), font, CLEAR)
         if kind is Kind.TEXT:
             return self.cell(value, font=font, alignment=WRAPPED if name_width is not None else None)
         if kind is Kind.CLOCK:  # a length of the session clock: a duration, as the terminal's h:mm:ss
