@@ -33,14 +33,15 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
-from observer import __version__, metrics, story, tables
+from observer import __version__, metrics, tables
 from observer.columns import CODEBOOK_ROW, Column, Kind
+from observer.definitions import metric_definitions
 from observer.export.records import FORMULA_STARTS, Naming
 from observer.export.session_rows import (
     excel_time,
 )
 from observer.files import atomic_replace
-from observer.models import Codebook, IndexDefinition, SessionData
+from observer.models import Codebook, SessionData
 
 ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
@@ -70,78 +71,6 @@ BIG_NUMBER = Font(bold=True, size=18)  # an index's value in the Summary's headl
 RIGHT = Alignment(horizontal="right", wrap_text=True)  # a heading over numbers: over them, wrapped
 WRAPPED = Alignment(wrap_text=True, vertical="top")  # a name or title in full
 CLEAR = Alignment(indent=2)  # words right after a column of numbers: a space between them, not touching
-
-
-def metric_definitions(
-    indices: list[IndexDefinition],
-    has_coordinator_flag: bool,
-    coordinator: metrics.CoordinatorSettings | None = None,
-    bin_s: float = metrics.DEFAULT_BIN_SECONDS,
-) -> list[tuple[str, str]]:
-    """The definitions the About sheet prints, from the codebooks' indices and the numbers the metrics use."""
-    lines = [
-        ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
-        (
-            "Contribution end",
-            "The next contribution's start, the moment the clock was paused, or the session end, whichever comes "
-            "first.",
-        ),
-        ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
-    ]
-    for index in indices:
-        counted = " + ".join(index.counts) if len(index.counts) == 1 else f"({' + '.join(index.counts)})"
-        lines.append(
-            (
-                index.short,
-                f"{index.label} index ({index.id}): {counted} / ({' + '.join(index.counts + index.against)}), on "
-                f"{index.dimension}. Other codes and uncoded contributions are outside it. "
-                f"{metrics.time_key(index.id)} uses durations.",
-            )
-        )
-    lines += [
-        ("Flags per hour", "Flag count / (observed time in hours)."),
-        ("Share of room", "An organisation's attendees present at any time / all attendees present."),
-        (
-            "Participation ratio",
-            "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
-            "Airtime ratio: the same with airtime.",
-        ),
-    ]
-    coordinator = coordinator or metrics.CoordinatorSettings()
-    by_index = next((i for i in indices if i.id == metrics.COORDINATOR_INDEX), None)
-    reasons = []
-    if by_index is not None:
-        coded = " or ".join(by_index.counts + by_index.against)
-        threshold = f"{by_index.short} >= {coordinator.min_pfi:g}"
-        reasons.append(f"at least {coordinator.min_coded} contributions coded {coded} with {threshold}")
-    if has_coordinator_flag:
-        reasons.append(f"at least {coordinator.min_coordinator_flags} '{metrics.COORDINATOR_FLAG}' flags")
-    if reasons:
-        text = ", or ".join(reasons)
-        lines.append(("Coordinator candidates", f"{text[0].upper()}{text[1:]}."))
-    over = metrics.OVERREPRESENTED_AIRTIME_RATIO
-    lines += [
-        ("Timeline", f"A contribution belongs to the agenda item or {bin_s / 60:g}-minute bin in which it starts."),
-        (
-            "What we saw",
-            "Sentences by fixed rules, each said only past its threshold: an organisation whose airtime ratio is at "
-            f"least {over:g} (or at most 1/{over:g}), "
-            f"or that was present and silent; an index's balance over at least {story.MIN_INDEX_CONTRIBUTIONS} "
-            f"contributions inside it ('mostly' at or beyond {story.MOSTLY_BELOW:g} and {story.MOSTLY_ABOVE:g}); the "
-            f"least and most agenda items, each with at least {story.MIN_ITEM_CONTRIBUTIONS} contributions inside "
-            f"the first index and {story.MIN_ITEM_SPREAD:g} apart; the coordinator candidates; the most frequent "
-            f"flag, from {story.MIN_FLAGS} times.",
-        ),
-        (
-            "Change between meetings",
-            "A pooled two-proportion z-test of an index's counts in the two meetings: beyond chance where p < "
-            f"{story.CHANGE_P:g}, within noise otherwise, and too few contributions to tell where either side of "
-            f"the index expects fewer than {story.MIN_EXPECTED} contributions in a meeting.",
-        ),
-        ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
-        ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
-    ]
-    return lines
 
 
 def safe_text(value: str) -> str:
