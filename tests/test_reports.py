@@ -525,11 +525,16 @@ def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: 
     # The same 2 of 4 oriented contributions each time: too few to say anything, even that nothing changed.
     assert "stayed at 0.50: too few contributions to tell (4 and 4 contributions coded for PFI)" in texts[3]
     titles = [chart.title.tx.rich.p[0].r[0].t for chart in dashboard._charts]
-    assert titles == [
-        "PFI and RI over meetings, with 95% intervals",
-        "Share of airtime by organisation",
-        "Partnership-first (PFI) by organisation",
-    ]
+    organisations = [o.name for o in meetings[0].session.organisations]
+    # The indices, the airtime, then one small chart of PFI per organisation (most airtime first), each 0 to 1.
+    assert titles[:2] == ["PFI and RI over meetings, with 95% intervals", "Share of airtime by organisation"]
+    assert sorted(titles[2:]) == sorted(organisations)
+    for chart in dashboard._charts[2:]:
+        assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max) == (0, 1) and len(chart.series) == 1
+    assert any(
+        row[6] == "Partnership-first (PFI) by organisation, each on 0 to 1"
+        for row in dashboard.iter_rows(values_only=True)
+    )
     meetings_header = [cell.value for cell in book["Meetings"][1]]
     assert "pfi" not in meetings_header and "Partnership-first (PFI)" in meetings_header
     change = [row for row in book["Change"].iter_rows(values_only=True)]
@@ -569,15 +574,19 @@ def test_the_dashboard_fills_its_page_in_colours_no_index_has_and_dates_that_nev
     charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in dashboard._charts}
     indices = charts.pop("PFI and RI over meetings, with 95% intervals")
     index_colours = {series.graphicalProperties.line.solidFill.srgbClr for series in indices.series}
-    assert len(charts) == 2
-    for title, chart in charts.items():
-        # Ten organisations: the six with most airtime, and the title says so.
-        assert title.endswith("(the 6 of 10 with most airtime)"), title
-        assert len(chart.series) == 6
-        colours = [series.graphicalProperties.line.solidFill.srgbClr for series in chart.series]
-        assert len(set(colours)) == 6 and not set(colours) & index_colours
-    for chart in dashboard._charts:  # ten dates: every second labelled, short, so none wraps
+    airtime = charts.pop("Share of airtime by organisation (the 6 of 10 with most airtime)")
+    assert len(airtime.series) == 6  # ten organisations: the six with most airtime, and the title says so
+    colours = [series.graphicalProperties.line.solidFill.srgbClr for series in airtime.series]
+    assert len(set(colours)) == 6 and not set(colours) & index_colours
+    # PFI by organisation: one small chart each for the eight with most airtime, on the same 0–1 scale.
+    assert len(charts) == 8 and all(len(chart.series) == 1 for chart in charts.values())
+    assert "Extra 6" in charts  # the one who spoke longest of the seven extra organisations
+    heading = "Partnership-first (PFI) by organisation (the 8 of 10 with most airtime), each on 0 to 1"
+    assert any(heading in row for row in dashboard.iter_rows(values_only=True))
+    for chart in (indices, airtime):  # ten dates: every second labelled, short, so none wraps
         assert chart.x_axis.number_format.formatCode == "d mmm yy" and chart.x_axis.tickLblSkip == 2
+    for chart in charts.values():  # a small chart: every fourth date, month and year
+        assert chart.x_axis.number_format.formatCode == "mmm yy" and chart.x_axis.tickLblSkip == 4
     # The headline sentence across the page, wrapped, as tall as its lines.
     headline = next(cell for cell in dashboard["A"] if str(cell.value).startswith("Partnership-first (PFI)"))
     assert headline.alignment.wrap_text and headline.font.sz == 13

@@ -151,12 +151,21 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             chart = _by_organisation_chart(f"Share of airtime by organisation{some}", airtime_wide, drawn, line_colours)
             chart.y_axis.number_format = PERCENT
             charts.append(chart)
-            if index_wide is not None and first_index is not None:
-                title = f"{first_index.heading} by organisation{some}"
-                chart = _by_organisation_chart(title, index_wide, drawn, line_colours)
-                chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-                charts.append(chart)
-        last_row = _place_dashboard_charts(dashboard, charts, charts_row, trend.rows)
+        small: list[LineChart] = []
+        if trend.rows and index_wide is not None and first_index is not None:
+            # One small chart per organisation on the same 0–1 scale, rather than lines on top of one another.
+            colour = index_colours[first_index.id]
+            small = [
+                _small_multiple(index_wide, position, names[position], colour)
+                for position in range(min(len(ranked), MAX_SMALL_MULTIPLES))
+            ]
+            shown = len(small)
+            more = f" (the {shown} of {len(ranked)} with most airtime)" if shown < len(ranked) else ""
+            dashboard.append(
+                [None] * DASHBOARD_CHART_COLUMNS + [f"{first_index.heading} by organisation{more}, each on 0 to 1"],
+                font=BOLD,
+            )
+        last_row = _place_dashboard_charts(dashboard, charts, small, charts_row, trend.rows)
         print_on_one_page(dashboard.worksheet, len(DASHBOARD_WIDTHS), last_row)
         about_sheet(book, headers, naming, "trend workbook")
         book.save(path)
@@ -170,11 +179,17 @@ PAGE_HEIGHT_OVER_WIDTH = (21.0 - 2 * 1.27) / (29.7 - 2 * 1.016)  # A4 landscape 
 MIN_CHART_CM = 6.0
 MAX_ORGANISATION_LINES = 6
 MAX_DATE_LABELS = 6  # on a half-width chart: more and "12 Jan 26" would wrap
+MAX_SMALL_MULTIPLES = 8  # organisations drawn one chart each, most airtime first
+SMALL_DATE_LABELS = 3  # on a quarter-width chart
+SMALL_TEXT_SIZE, SMALL_TITLE_SIZE = 900, 1000  # hundredths of a point: a small chart's axes and its name
 
 
-def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row: int, rows: list[Any]) -> int:
-    """Lays the charts out under the words; returns the page's last row."""
-    if not charts:
+def _place_dashboard_charts(
+    dashboard: Sheet, charts: list[LineChart], small: list[LineChart], first_row: int, rows: list[Any]
+) -> int:
+    """Lays the charts out under the words: the indices and the airtime on the left half, one above the other;
+    the small multiples on the right half, two across, under their heading; returns the page's last row."""
+    if not charts and not small:
         return dashboard.rows
     width_cm = sum(column_cm(width) for width in DASHBOARD_WIDTHS)
     words_cm = (first_row - 1) * ROW_CM + sum(
@@ -186,12 +201,8 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
     half_cm = DASHBOARD_CHART_COLUMNS * column_cm(DASHBOARD_WIDTHS[0]) - 0.3
     rows_tall = math.floor(charts_cm / ROW_CM)
     skip = max(1, math.ceil(len(rows) / MAX_DATE_LABELS))
-    places = [(1, first_row, rows_tall)]  # the indices: left, the whole height
-    upper = rows_tall // 2
-    places += [
-        (1 + DASHBOARD_CHART_COLUMNS, first_row, upper - 1),
-        (1 + DASHBOARD_CHART_COLUMNS, first_row + upper, upper - 1),
-    ]
+    upper = rows_tall // 2 if len(charts) > 1 else rows_tall
+    places = [(1, first_row, upper - (1 if len(charts) > 1 else 0)), (1, first_row + upper, rows_tall - upper)]
     last_row = first_row
     for chart, (column, row, tall) in zip(charts, places, strict=False):
         # A legend of six organisations keeps the default size: larger, it would take a column a name.
@@ -201,7 +212,40 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
         chart.width, chart.height = half_cm, tall * ROW_CM - 0.2
         dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
         last_row = max(last_row, row + tall - 1)
+    if small:
+        across = 2
+        down = math.ceil(len(small) / across)
+        tall = max(3, (rows_tall - 1) // down)
+        span = DASHBOARD_CHART_COLUMNS // across
+        small_skip = max(1, math.ceil(len(rows) / SMALL_DATE_LABELS))
+        for position, chart in enumerate(small):
+            column = 1 + DASHBOARD_CHART_COLUMNS + span * (position % across)
+            row = first_row + 1 + tall * (position // across)
+            chart.x_axis.tickLblSkip = small_skip
+            chart.width, chart.height = span * column_cm(DASHBOARD_WIDTHS[0]) - 0.3, tall * ROW_CM - 0.2
+            dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
+            last_row = max(last_row, row + tall - 1)
     return last_row
+
+
+def _small_multiple(wide: Sheet, position: int, name: str, colour: str) -> LineChart:
+    """One organisation's index over the meetings: its column of a wide sheet, on 0 to 1, titled by its name."""
+    chart = LineChart()
+    chart.title = name
+    chart.add_data(Reference(wide.worksheet, min_col=2 + position, min_row=1, max_row=wide.rows), titles_from_data=True)
+    chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.y_axis.majorUnit = 0.5
+    chart.y_axis.number_format = "0.0"
+    chart.x_axis.number_format = "mmm yy"
+    chart.legend = None  # the title names it
+    paint(chart, [colour])
+    readable(chart, legend=False)
+    for axis in (chart.x_axis, chart.y_axis):
+        axis.txPr.p[0].pPr.defRPr.sz = SMALL_TEXT_SIZE
+    chart.title.tx.rich.p[0].r[0].rPr.sz = SMALL_TITLE_SIZE
+    chart.title.tx.rich.p[0].pPr.defRPr.sz = SMALL_TITLE_SIZE
+    return chart
 
 
 def _interval_band(
