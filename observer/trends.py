@@ -153,7 +153,11 @@ def quasi_binomial_trend(counts: Sequence[tuple[int, int]]) -> QuasiBinomialFit 
             information = design.T @ (weight[:, None] * design)
             if not np.all(np.isfinite(information)) or not np.all(np.isfinite(working)):
                 break
-            new_beta = np.linalg.solve(information, design.T @ (weight * working))
+            try:
+                new_beta = np.linalg.solve(information, design.T @ (weight * working))
+            except np.linalg.LinAlgError:  # every weight gone to 0: the probabilities ran to 0 or 1
+                beta = np.full(2, np.nan)
+                break
             converged = np.max(np.abs(new_beta - beta)) < 1e-10 * (1 + np.max(np.abs(new_beta)))
             beta, eta = new_beta, design @ new_beta
             if converged:
@@ -162,7 +166,10 @@ def quasi_binomial_trend(counts: Sequence[tuple[int, int]]) -> QuasiBinomialFit 
     if not np.all(np.isfinite(beta)) or np.any(mu < 1e-10) or np.any(mu > 1 - 1e-10):
         return "the meetings' counts lie all on one side of the index and then the other: no trend can be fitted"
     weight = trials * mu * (1 - mu)
-    covariance = np.linalg.inv(design.T @ (weight[:, None] * design))
+    try:
+        covariance = np.linalg.inv(design.T @ (weight[:, None] * design))
+    except np.linalg.LinAlgError:
+        return "the meetings' counts lie all on one side of the index and then the other: no trend can be fitted"
     standard_error = math.sqrt(covariance[1, 1])
     pearson = float(np.sum((counted - trials * mu) ** 2 / weight))
     dispersion = pearson / (k - 2)

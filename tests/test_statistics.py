@@ -207,3 +207,16 @@ def test_every_meetings_interval_is_printed_beside_its_index_and_drawn_as_a_band
     assert len(chart.series) == 6
     assert [s.graphicalProperties.line.prstDash for s in chart.series[2:]] == ["dash"] * 4
     assert sorted(entry.idx for entry in chart.legend.legendEntry if entry.delete) == [2, 3, 4, 5]
+
+
+def test_counts_whose_probabilities_run_to_zero_or_one_get_words_not_a_crash() -> None:
+    # Three meetings all organisation-first, then one half and half: the fit's weights vanish (the information
+    # matrix goes singular); said in words, as R would warn that fitted probabilities are 0 or 1.
+    for counts in ([(0, 10), (0, 10), (0, 10), (5, 10)], [(0, 1), (0, 1), (0, 1), (1, 1)]):
+        assert "no trend can be fitted" in str(trends.quasi_binomial_trend(counts))
+    # Sparse but fittable: as statsmodels has it.
+    counts = [(0, 10), (1, 10), (0, 10), (2, 10)]
+    fit = trends.quasi_binomial_trend(counts)
+    assert isinstance(fit, trends.QuasiBinomialFit)
+    slope, dispersion, p_value = statsmodels_trend(counts)
+    assert (fit.slope, fit.dispersion, fit.p_value) == pytest.approx((slope, dispersion, p_value), rel=1e-6)
