@@ -15,6 +15,7 @@ import numpy as np
 
 BOOTSTRAP_REPLICATES = 2000
 BOOTSTRAP_SEED = 1  # the same units give the same interval, every time
+BOOTSTRAP_CHUNK = 200  # resamplings drawn at once
 INTERVAL_LEVEL = 0.95
 
 Units = Mapping[tuple[str | None, ...], int]  # each unit's values (None: missing) -> how many such units
@@ -77,8 +78,13 @@ def nominal_alpha(units: Units, replicates: int = BOOTSTRAP_REPLICATES, seed: in
     if np.isnan(value):
         only = patterns.categories[0]
         return Alpha(None, None, total, f"α undefined: every value the same ({only})")
-    draws = np.random.default_rng(seed).multinomial(total, patterns.weights / total, size=replicates)
-    resampled = _alphas(draws.astype(float), patterns)
+    rng = np.random.default_rng(seed)
+    chunks = []
+    for start in range(0, replicates, BOOTSTRAP_CHUNK):  # a few at a time: thousands of patterns stay small
+        size = min(BOOTSTRAP_CHUNK, replicates - start)
+        draws = rng.multinomial(total, patterns.weights / total, size=size).astype(float)
+        chunks.append(_alphas(draws, patterns))
+    resampled = np.concatenate(chunks)
     resampled = resampled[~np.isnan(resampled)]
     tail = (1 - INTERVAL_LEVEL) / 2 * 100
     interval = (
