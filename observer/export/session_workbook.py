@@ -199,7 +199,7 @@ ONE_CHART_COLUMNS = 8  # G–N: two charts side by side, the third under them ac
 LABEL_COLUMN = 16  # P, beside the page: each name as the charts show it (cut to CHART_LABEL_LIMIT)
 ONE_CHART_HEIGHT_CM, ONE_CHART_MAX_HEIGHT_CM = 4.0, 9.0
 PAGE_TITLE = Font(bold=True, size=16)
-BIG_NUMBER_ROW_POINTS = 26.0
+BIG_NUMBER_ROW_POINTS = 23.0  # an 18-point number and a little air
 
 
 def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definitions: list[IndexDefinition]) -> None:
@@ -229,14 +229,16 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     sentences = story.session_sentences(summary, data)
     if sentences:
         sheet.bullets(sentences)
-        sheet.blank()
+        if digest.findings or not flags_line(summary, codebook):  # the flags' line follows the sentences
+            sheet.blank()
     if digest.findings:
         sheet.append(["What followed what"], font=BOLD)
         sheet.bullets(digest.findings)
         sheet.blank()
     seen = flags_line(summary, codebook)
     if seen:
-        sheet.paragraph(seen, ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1, line_characters=FLAG_LINE_CHARACTERS)
+        last = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
+        sheet.paragraph(seen, last, SENTENCE_FONT, line_characters=FLAG_LINE_CHARACTERS)
         sheet.blank()
 
     charts_row = sheet.rows + 1  # the charts sit beside the tables, below everything that spans the page
@@ -327,10 +329,11 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
 # The longest lists the one-meeting page shows; longer ones end "and N more" (every row is on its own sheet).
 PAGE_ORGANISATIONS = 6
 PAGE_ITEMS = 6
+SENTENCE_FONT = Font(name="Calibri", size=11)  # the sentences' own (a bare font reads as a serif in some readers)
 FLAG_LINE_CHARACTERS = 150  # about how many characters of the flags' line a line across the page holds
 # A category of a bar chart: its bars and its name (a reader hides names that would touch), an organisation's on
-# one line across the charts' width, an agenda item's on up to two in a half-width chart.
-AIRTIME_ROW_CM, ITEM_ROW_CM = 0.55, 1.0
+# one line across the charts' width, an agenda item's on two in a half-width chart (under its legend).
+AIRTIME_ROW_CM, ITEM_ROW_CM = 0.55, 1.3
 CHART_FRAME_CM = 2.5  # a chart's title, axis and legend
 
 
