@@ -1,9 +1,11 @@
-"""Print both workbooks as their readers would, through LibreOffice, and say how many pages each first sheet takes.
+"""Print the workbooks as their readers would, through LibreOffice, and check that each first sheet is one page.
 
-Builds the demo archive (or uses --data-dir), exports the first session's workbook and its series' trend
-workbook, then for each: the whole workbook as PDF, the first sheet alone as PDF (the other sheets hidden in a
-copy) and that sheet's pages as PNG, to look at. The Summary and the Dashboard should each be one page.
-Skips cleanly, exit 0, where LibreOffice (soffice) or poppler (pdfinfo, pdftoppm) is not installed.
+Builds the demo archive (or uses --data-dir; a fresh one is `observer demo --sessions 4 --contributions 160
+--seed 29`), exports the first session's workbook, its series' trend workbook, and the workbook of a crowded
+meeting (40 people of 10 organisations, 12 agenda items, 600 contributions); then for each: the whole workbook
+as PDF, the first sheet alone as PDF (the other sheets hidden in a copy) and that sheet's pages as PNG, to look
+at. Exit 1 when a Summary or the Dashboard takes more than one page. Skips cleanly, exit 0, where LibreOffice
+(soffice) or poppler (pdfinfo, pdftoppm) is not installed.
 
 Usage: python bench/render.py [--data-dir DIR] [--out DIR]
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from observer.demo import generate_demo
+from observer.demo import crowded_meeting, generate_demo
 from observer.export import ExportOptions, export_sessions, export_trends
 from observer.storage import Archive
 
@@ -53,7 +55,7 @@ def first_sheet_only(workbook: Path, out: Path) -> Path:
     return copy
 
 
-def render(workbook: Path, out: Path) -> None:
+def render(workbook: Path, out: Path) -> int:
     whole = pages(to_pdf(workbook, out))
     first = to_pdf(first_sheet_only(workbook, out), out)
     count = pages(first)
@@ -63,6 +65,7 @@ def render(workbook: Path, out: Path) -> None:
     print(f"{workbook.name}: {sheet} prints on {verdict}; the whole workbook {whole} pages")
     for png in sorted(out.glob(f"{workbook.stem}-first-sheet*.png")):
         print(f"  look at {png}")
+    return count
 
 
 def main() -> int:
@@ -79,14 +82,21 @@ def main() -> int:
     archive = Archive(args.data_dir or out / "data")
     headers = archive.headers()[0]
     if not headers:
-        generate_demo(archive)
+        generate_demo(archive, sessions=4, contributions=160, seed=29)
         headers = archive.headers()[0]
-    first = headers[0].session
+    first = min((h.session for h in headers), key=lambda session: (session.meeting_date, session.created_at))
     series = [archive.load(h.session.id) for h in headers if h.session.series == first.series]
     export_sessions([archive.load(first.id)], out / "session.xlsx")
     export_trends(series, first.series, out / "trend.xlsx", ExportOptions())
-    for workbook in (out / "session.xlsx", out / "trend.xlsx"):
-        render(workbook, out)
+    export_sessions([crowded_meeting()], out / "crowded.xlsx")
+    pages_of = {
+        workbook.name: render(workbook, out)
+        for workbook in (out / "session.xlsx", out / "trend.xlsx", out / "crowded.xlsx")
+    }
+    over = [name for name, count in pages_of.items() if count != 1]
+    if over:
+        print(f"MORE THAN ONE PAGE: {', '.join(over)}")
+        return 1
     return 0
 
 

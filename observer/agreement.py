@@ -3,7 +3,8 @@
 Two methods, each per dimension: time-sliced (the value running at the midpoint of every slice of the
 common observed span; "who is speaking" too) and contribution-matched (contributions paired by speaker and
 start within a tolerance, closest first). For each: observed agreement Po, Cohen's kappa, PABAK, the
-confusion matrix and the Landis & Koch label. Pure functions over the models.
+confusion matrix and the Landis & Koch label, and Krippendorff's α beside κ; with three or more observers, one α
+over them all. Pure functions over the models.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from itertools import combinations
 from observer import metrics
 from observer.errors import InputError
 from observer.models import MAX_CLOCK_S, SessionData
+from observer.reliability import Alpha, nominal_alpha, units_of_pairs
 
 NONE = "none"
 SPEAKER = "speaker"
@@ -57,6 +59,11 @@ class Agreement:
     pe: float | None
     kappa: float | None
     pabak: float | None
+    # Krippendorff's α (nominal) over the same pairs, its 95% bootstrap interval over them, and why it is
+    # undefined where it is (None otherwise).
+    alpha: float | None = None
+    alpha_ci: tuple[float, float] | None = None
+    alpha_note: str | None = None
 
     @property
     def label(self) -> str:
@@ -79,8 +86,9 @@ def agreement_of_counts(counts: Counter[tuple[str, str]]) -> Agreement:
     for (a, b), count in counts.items():
         confusion[a][b] += count
     n = sum(counts.values())
+    alpha = nominal_alpha(units_of_pairs(counts))
     if n == 0:
-        return Agreement(categories, confusion, 0, None, None, None, None)
+        return Agreement(categories, confusion, 0, None, None, None, None, None, None, alpha.note)
     po = sum(confusion[c][c] for c in categories) / n
     first: Counter[str] = Counter()
     second: Counter[str] = Counter()
@@ -91,7 +99,7 @@ def agreement_of_counts(counts: Counter[tuple[str, str]]) -> Agreement:
     kappa = (po - pe) / (1 - pe) if pe < 1 else None
     k = len(categories)
     pabak = (k * po - 1) / (k - 1) if k > 1 else None
-    return Agreement(categories, confusion, n, po, pe, kappa, pabak)
+    return Agreement(categories, confusion, n, po, pe, kappa, pabak, alpha.value, alpha.interval, alpha.note)
 
 
 # ---------------------------------------------------------------- what each observer recorded
@@ -361,6 +369,9 @@ class PairwiseMatrix:
     sessions: list[str]
     kappa: dict[str, dict[tuple[str, str], float | None]]  # dimension -> (a, b) -> kappa
     warnings: list[str]
+    # dimension -> one α over every observer, time-sliced, a slice an observer had nothing running or coded for
+    # counting as missing for that observer (not as a category)
+    alpha: dict[str, Alpha] = field(default_factory=dict)
 
 
 def pairwise(
@@ -382,4 +393,31 @@ def pairwise(
         warnings += [f"{first.session.id} × {second.session.id}: {w}" for w in result.warnings]
         for row in result.dimensions:
             kappa[row.dimension][first.session.id, second.session.id] = row.time_sliced.kappa
-    return PairwiseMatrix(ids, kappa, warnings)
+    return PairwiseMatrix(ids, kappa, warnings, all_observers_alpha(sessions, dimensions, slice_s, offset_s))
+
+
+def all_observers_alpha(
+    sessions: list[SessionData], dimensions: list[str], slice_s: float, offset_s: float | None
+) -> dict[str, Alpha]:
+    """One α per dimension over every observer: each slice of the span all of them observed is a unit, and an
+    observer's value there is what they had running and coded (missing where nothing was). Each clock is
+    aligned to the first observer's as ``compare`` aligns a pair (or by ``offset_s``)."""
+    first = sessions[0]
+    timelines = [Timeline(data) for data in sessions]
+    offsets = [0.0] + [clock_offset(first, data) if offset_s is None else offset_s for data in sessions[1:]]
+    start = max(0.0, *offsets)
+    end = min(timeline.observed_s + offset for timeline, offset in zip(timelines, offsets, strict=True))
+    units: dict[str, Counter[tuple[str | None, ...]]] = {dimension: Counter() for dimension in dimensions}
+    slices = int(max(0.0, end - start) // slice_s)
+    if slices > MAX_SLICES:
+        slices = 0  # each pair was refused already; nothing to count
+    for index in range(slices):
+        midpoint = start + (index + 0.5) * slice_s
+        spans = [timeline.at(midpoint - offset) for timeline, offset in zip(timelines, offsets, strict=True)]
+        for dimension in dimensions:
+            values: list[str | None] = []
+            for data, span in zip(sessions, spans, strict=True):
+                value = value_of(data, span, dimension) if span else None
+                values.append(None if value == NONE else value)
+            units[dimension][tuple(values)] += 1
+    return {dimension: nominal_alpha(counted) for dimension, counted in units.items()}

@@ -358,7 +358,8 @@ def agreement(
     force: bool,
     pseudonymise: bool,
 ) -> None:
-    """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK."""
+    """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK, Krippendorff's
+    alpha."""
     from observer import agreement as agreement_module
     from observer.export.records import plain
 
@@ -378,11 +379,12 @@ def agreement(
         for warning in matrix.warnings:
             warn(warning)
         if as_json:
-            click.echo(
-                json.dumps(
-                    {d: {f"{a} × {b}": k for (a, b), k in pairs.items()} for d, pairs in matrix.kappa.items()}, indent=1
-                )
-            )
+            # Per dimension: each pair's kappa under "A × B", and the one alpha over every observer beside them.
+            record = {
+                d: {f"{a} × {b}": k for (a, b), k in pairs.items()} | _alpha_record(matrix.alpha.get(d))
+                for d, pairs in matrix.kappa.items()
+            }
+            click.echo(json.dumps(record, indent=1))
             return
         from rich.console import Console
 
@@ -532,6 +534,13 @@ def import_(context: Context, files: tuple[Path, ...]) -> None:
     report = import_bundles(context.archive, list(files))
     for line in report.lines():
         click.echo(line)
+
+
+def _alpha_record(alpha: Any) -> dict[str, Any]:
+    if alpha is None:
+        return {}
+    interval = list(alpha.interval) if alpha.interval is not None else None
+    return {"alpha": alpha.value, "alpha_ci": interval, "alpha_units": alpha.units, "alpha_note": alpha.note}
 
 
 def _kappa(value: float | None) -> str:

@@ -77,6 +77,14 @@ def index_time_column(index: NamedIndex) -> Column:
     return Column(f"{index.id}{BY_TIME}", f"{index.heading} by time", Kind.RATIO, short=f"{index.short} by time")
 
 
+def index_interval_columns(index: NamedIndex) -> tuple[Column, Column]:
+    """The low and high bounds of an index's 95% interval (by count), as a trend's meetings carry them."""
+    return (
+        Column(f"{index.id}_low", f"{index.short} 95% low", Kind.RATIO),
+        Column(f"{index.id}_high", f"{index.short} 95% high", Kind.RATIO),
+    )
+
+
 def flag_column(flag_id: str, label: str) -> Column:
     return Column(f"{FLAG_PREFIX}{flag_id}", f"Flag: {label}", Kind.COUNT)
 
@@ -214,6 +222,7 @@ RECORD_FIELDS = frozenset(
         "indices",
         "flag_counts",
         "index_counts",
+        "interval",  # a trend row's 95% interval per index
         "index_definitions",
         "organisation_airtime_share",
         "organisation_participation_ratio",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from observer.codebooks import resolve_codebook
@@ -94,11 +95,20 @@ def _roster(rng: random.Random, size: int) -> list[RosterEntry]:
 
 
 def _meeting(
-    rng: random.Random, base: SessionData, maturity: float, contributions: int, start: dt.datetime
+    rng: random.Random,
+    base: SessionData,
+    maturity: float,
+    contributions: int,
+    start: dt.datetime,
+    agenda: Sequence[str] = AGENDA,
+    items: int | None = None,
 ) -> SessionData:
-    """Fill one meeting: ``maturity`` from 0 (first meeting) to 1 (last) lifts partnership-first talk."""
+    """Fill one meeting: ``maturity`` from 0 (first meeting) to 1 (last) lifts partnership-first talk;
+    ``items``: how many of ``agenda``'s items (default: three to five)."""
     session = base.session
     habits = {h.organisation: h for h in HABITS}
+    for position, organisation in enumerate(session.organisations):  # an organisation of no demo series
+        habits.setdefault(organisation.name, HABITS[position % len(HABITS)])
     organisation_names = {o.id: o.name for o in session.organisations}
     coordinator = session.participants[rng.randrange(len(session.participants))].id
     weights = [habits[organisation_names[p.organisation_id]].talkativeness for p in session.participants]
@@ -107,6 +117,7 @@ def _meeting(
     clock = 0.0
     records: list[Contribution] = []
     agenda_count = min(len(AGENDA), 3 + rng.randrange(3))
+    agenda_count = agenda_count if items is None else min(items, len(agenda))
     agenda_every = max(1, contributions // agenda_count)
     agenda_items: list[AgendaItem] = []
     pause_after = contributions // 2 if contributions >= 20 else None
@@ -114,7 +125,7 @@ def _meeting(
     late_arrival_s = None
     for index in range(contributions):
         if index % agenda_every == 0 and len(agenda_items) < agenda_count:
-            title = AGENDA[len(agenda_items)]
+            title = agenda[len(agenda_items)]
             agenda_items.append(
                 AgendaItem(
                     id=f"a{len(agenda_items) + 1:02d}-{session.id}",
@@ -240,6 +251,44 @@ def generate_demo(
                 archive.add_session(other)
                 ids.append(other.session.id)
     return ids
+
+
+CROWDED_ORGANISATIONS = (
+    *(habit.organisation for habit in HABITS),
+    "Fire and Rescue Service",
+    "Riverside Housing Association",
+    "Police Neighbourhood Team",
+    "University Research Unit",
+)
+CROWDED_AGENDA = (
+    *AGENDA[:-1],
+    "Mental health crisis pathway",
+    "Estates and digital infrastructure",
+    "Risk register and assurance",
+    "Communications and engagement",
+    AGENDA[-1],
+)
+
+
+def crowded_meeting(people: int = 40, items: int = 12, contributions: int = 600, seed: int = DEMO_SEED) -> SessionData:
+    """One large meeting, to try every page on: ``people`` from ten organisations, ``items`` agenda items."""
+    rng = random.Random(seed)
+    roster = _roster(rng, people)
+    roster = [
+        RosterEntry(entry.name, CROWDED_ORGANISATIONS[index % len(CROWDED_ORGANISATIONS)], entry.role)
+        for index, entry in enumerate(roster)
+    ]
+    date = dt.date(2026, 5, 11)
+    base = build_session(
+        title="Whole-system winter summit",
+        codebook=resolve_codebook("partnership", None),
+        meeting_date=date,
+        series="Winter summits",
+        observer=DEMO_OBSERVER,
+        roster=roster,
+    )
+    start = dt.datetime.combine(date, dt.time(9, 30), tzinfo=dt.UTC)
+    return _meeting(rng, SessionData(session=base, contributions=[]), 0.5, contributions, start, CROWDED_AGENDA, items)
 
 
 DEMO_OBSERVER = "Demo observer"

@@ -31,6 +31,7 @@ from observer.story import (
     change_sentences,
     contributions_said,
     left_out_sentence,
+    method_sentence,
     session_sentences,
     trend_sentences,
 )
@@ -146,7 +147,7 @@ def summary_renderable(summary: SessionSummary, data: SessionData, findings: Seq
     if sentences:
         parts.append(sentences_renderable("What we saw", sentences))
     if codebook.indices:
-        parts.append(Fitted(tables.headline(summary, codebook)))
+        parts.append(Fitted(tables.headline(summary, codebook, summary.index_counts)))
     if summary.quadrant is not None:
         parts.append(Fitted(tables.quadrant(summary.quadrant, codebook)))
     if findings:
@@ -176,10 +177,11 @@ def trend_renderable(trend: Trend, findings: Sequence[str] = ()) -> Group:
     # noise, or too few to tell (p corrected for the tests stated together).
     headline = sentences_renderable("The trend", trend_sentences(trend))
     changed = sentences_renderable("What changed", change_sentences(trend))
+    method = Text(terminal_safe(method_sentence(trend)), style="italic")
     notes = Text(terminal_safe(left_out_sentence(trend)), style="italic")
     extra = [findings_renderable(list(findings))] if findings else []
     # The answer first (a long series's table would push it off the screen), then the numbers behind it.
-    return Group(notes, headline, changed, table, changes, *extra, organisations)
+    return Group(notes, headline, changed, method, table, changes, *extra, organisations)
 
 
 def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> Group:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary
 from observer.models import Codebook, IndexDefinition, SessionData
 from observer.text import listed, lower_first, percent, plural
-from observer.trends import MIN_EXPECTED, Trend, two_proportion_p
+from observer.trends import MIN_EXPECTED, MIN_TREND_MEETINGS, Trend, two_proportion_p
 
 MAX_SENTENCES = 7
 # An organisation "spoke for much more than its share" at this airtime ratio (the live panel's marker), and
@@ -190,6 +190,7 @@ class Change:
     before_n: int
     after_n: int
     p_value: float | None
+    dispersion: float | None = None  # the series' φ the test's variance was widened by; None: not known
 
     @property
     def difference(self) -> float | None:
@@ -212,15 +213,21 @@ class Change:
 
 
 def change(trend: Trend, index: IndexDefinition, first: int, second: int) -> Change:
+    """The index between two meetings of the series; where the series measured how much its meetings differ
+    (φ, from 4 meetings or more), the test's variance is widened by it."""
     before = trend.rows[first].index_counts.get(index.id, (0, 0))
     after = trend.rows[second].index_counts.get(index.id, (0, 0))
+    result = trend.trend.get(index.id)
+    dispersion = result.dispersion if result is not None else None
+    widening = result.widening if result is not None else 1.0
     return Change(
         index=index,
         before=before[0] / before[1] if before[1] else None,
         after=after[0] / after[1] if after[1] else None,
         before_n=before[1],
         after_n=after[1],
-        p_value=two_proportion_p(*before, *after),
+        p_value=two_proportion_p(*before, *after, dispersion=widening),
+        dispersion=dispersion,
     )
 
 
@@ -269,8 +276,9 @@ def corrected(p_value: float | None, tests: int) -> float | None:
 
 
 def trend_sentences(trend: Trend) -> list[str]:
-    """The headline of the trend pages: each index over every meeting, its slope per meeting and whether the
-    trend is real (the Cochran–Armitage test over all meetings, corrected for the page's tests)."""
+    """The headline of the trend pages: each index over every meeting, in the table's own numbers (its first and
+    last meetings' values and its slope per meeting), and whether the trend is real (the quasi-binomial trend
+    over every meeting, the meeting the unit, corrected for the page's tests)."""
     rows = trend.rows
     if len(rows) < 3:
         return []  # two meetings are a change, said below; a trend needs more
@@ -279,31 +287,58 @@ def trend_sentences(trend: Trend) -> list[str]:
     for index in trend.index_definitions[:2]:
         result = trend.trend.get(index.id)
         values = [row.indices.get(index.id) for row in rows]
-        defined = [(position, value) for position, value in enumerate(values) if value is not None]
+        defined = [value for value in values if value is not None]
         if result is None or result.slope_per_meeting is None or len(defined) < 2:
             sentences.append(f"{index.heading} cannot be followed: too few meetings have contributions coded for it")
             continue
         slope = result.slope_per_meeting
-        mean_x = sum(x for x, _ in defined) / len(defined)
-        mean_y = sum(y for _, y in defined) / len(defined)
-        start, end = mean_y + slope * (0 - mean_x), mean_y + slope * (len(rows) - 1 - mean_x)
-        meetings = f"over {len(rows)} meetings"
-        # Level when the fitted line starts and ends at the same value as the reader sees it: over a hundred
-        # meetings a small slope per meeting is a large change.
-        if f"{start:.2f}" == f"{end:.2f}":
-            moved, kind = f"stayed level at about {mean_y:.2f} {meetings}", "change"
+        first, last = defined[0], defined[-1]
+        meetings = f"over {len(defined)} meetings"
+        # The values the table beside it shows, and the slope as the reader would round it: over a hundred
+        # meetings a small slope per meeting is a large change, so "level" needs both ends equal too.
+        if f"{slope:+.2f}" in ("+0.00", "-0.00") and f"{first:.2f}" == f"{last:.2f}":
+            moved, kind = f"stayed level at {first:.2f} {meetings}", "change"
         else:
-            direction = "rose" if slope > 0 else "fell"
-            moved = f"{direction} from {start:.2f} to {end:.2f} {meetings} ({slope:+.4f} a meeting, on the fitted line)"
+            per_meeting = f"about {slope:+.2f} a meeting" if abs(slope) >= 0.005 else f"about {slope:+.3f} a meeting"
+            moved = f"went from {first:.2f} in the first meeting to {last:.2f} in the last, {per_meeting} {meetings}"
             kind = "rise" if slope > 0 else "fall"
         p_value = corrected(result.p_value, tests)
         if p_value is None:
-            sentences.append(f"{index.heading} {moved}: too few contributions to tell")
+            sentences.append(f"{index.heading} {moved}: {result.note or 'too few contributions to tell'}")
             continue
         p = "p < 0.01" if p_value < 0.01 else f"p = {p_value:.2f}"
         verdict = f"a real {kind}" if p_value < CHANGE_P else "within noise"
         sentences.append(f"{index.heading} {moved}: {verdict} ({p}, over every meeting)")
     return sentences
+
+
+def method_sentence(trend: Trend) -> str:
+    """How the page's tests are made, in words, with what they assume: said under the changes."""
+    tests = page_tests(trend)
+    widened = [
+        f"{index.short} φ = {result.dispersion:.2f}"
+        for index in trend.index_definitions[:2]
+        if (result := trend.trend.get(index.id)) is not None and result.dispersion is not None
+    ]
+    if len(trend.rows) < 2:
+        return ""
+    trend_words = (
+        f"A real rise or fall: a quasi-binomial trend, each meeting one unit (from {MIN_TREND_MEETINGS} meetings). "
+        if len(trend.rows) >= 3
+        else ""
+    )
+    if widened:
+        between = (
+            "Between two meetings: a two-proportion test, widened by how much these meetings differ "
+            f"({listed(widened)}; never below 1)"
+        )
+    else:
+        between = (
+            "Between two meetings: a two-proportion test, which assumes contributions independent (turns are not: "
+            f"from {MIN_TREND_MEETINGS} meetings it is widened by how much meetings differ)"
+        )
+    correction = f". Each p × the {tests} tests on this page (Bonferroni), against {CHANGE_P:g}"
+    return f"{trend_words}{between}{correction if tests else ''}."
 
 
 def change_sentences(trend: Trend) -> list[str]:

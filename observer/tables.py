@@ -23,7 +23,7 @@ from observer.models import Codebook, IndexDefinition, Session
 from observer.sequences import MIN_EXPECTED, NOTABLE_Z, AfterFlag, LagTable, Transition
 from observer.text import percent as whole_percent
 from observer.text import terminal_safe
-from observer.trends import Trend
+from observer.trends import Trend, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ class Table:
 
 def number(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def interval_words(interval: tuple[float, float] | None) -> str:
+    """A 95% interval as it stands beside its index: "(0.39–0.57)"; "" where the index is undefined."""
+    return "" if interval is None else f"({interval[0]:.2f}–{interval[1]:.2f})"
 
 
 def percent(value: float | None) -> str:
@@ -158,14 +163,17 @@ def index_columns(
     ]
 
 
-def headline(balance: Balance, codebook: Codebook) -> Table:
-    """Each index by count and by time, with what it means."""
+def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None) -> Table:
+    """Each index by count and by time, with what it means; with ``index_counts`` (a whole meeting's, not the live
+    panel's running one), each index by count with its 95% Wilson interval beside it."""
     definitions = codebook.indices
+    interval = (Column("interval", "95% interval", Kind.WORDS),) if index_counts is not None else ()
     return Table(
         title="Headline",
         columns=(
             Column("index", "Index", Kind.WORDS),
             Column("by_count", "By count", Kind.RATIO, bar=True),
+            *interval,
             Column("by_time", "By time", Kind.RATIO),
             Column("definition", "What it is", Kind.WORDS, optional=True),
         ),
@@ -173,6 +181,11 @@ def headline(balance: Balance, codebook: Codebook) -> Table:
             (
                 index.heading,
                 balance.indices.get(index.id),
+                *(
+                    (interval_words(wilson_interval(*index_counts.get(index.id, (0, 0)))),)
+                    if index_counts is not None
+                    else ()
+                ),
                 balance.indices.get(by_time(index.id)),
                 story.index_definition(codebook, index),
             )
@@ -337,7 +350,14 @@ def trend_meetings(trend: Trend) -> Table:
             Column("title", "Title", Kind.TEXT),
             Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
             Column("observed_minutes", "Minutes", Kind.MINUTES, optional=True),
-            *[Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True) for index in definitions],
+            *[
+                column
+                for index in definitions
+                for column in (
+                    Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True),
+                    Column(f"{index.id}_interval", "95% interval", Kind.WORDS, short="95%"),
+                )
+            ],
             Column("flags_per_hour", "Flags per hour", Kind.RATE, optional=True),
         ),
         rows=tuple(
@@ -346,7 +366,11 @@ def trend_meetings(trend: Trend) -> Table:
                 row.title,
                 row.contributions,
                 row.observed_minutes,
-                *[row.indices[index.id] for index in definitions],
+                *[
+                    value
+                    for index in definitions
+                    for value in (row.indices[index.id], interval_words(row.interval.get(index.id)))
+                ],
                 row.flags_per_hour,
             )
             for row in trend.rows
@@ -476,7 +500,10 @@ def agreement(comparison: Comparison) -> Table:
         for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
             if result is not None:
                 label = comparison.labels.get(row.dimension, row.dimension)
-                rows.append((label, method, result.n, result.po, result.kappa, result.pabak, result.label))
+                alpha = alpha_words(result.alpha_ci, result.alpha_note)
+                rows.append(
+                    (label, method, result.n, result.po, result.kappa, result.pabak, result.label, result.alpha, alpha)
+                )
     return Table(
         title="By dimension and flag",
         columns=(
@@ -485,11 +512,22 @@ def agreement(comparison: Comparison) -> Table:
             Column("n", "n", Kind.COUNT),
             Column("po", "Po", Kind.RATIO),
             Column("kappa", "kappa", Kind.RATIO),
-            Column("pabak", "PABAK", Kind.RATIO),
+            # A narrow terminal keeps kappa and alpha, and leaves out PABAK and alpha's interval.
+            Column("pabak", "PABAK", Kind.RATIO, optional=True),
             Column("landis_koch", "Landis & Koch", Kind.WORDS),
+            Column("alpha", "alpha", Kind.RATIO),
+            Column("alpha_ci", "alpha 95% interval", Kind.WORDS, short="95%", optional=True),
         ),
         rows=tuple(rows),
     )
+
+
+def alpha_words(interval: tuple[float, float] | None, note: str | None) -> str:
+    """Beside α: its 95% bootstrap interval, "(0.61–0.74)", or why α is undefined, in words ("undefined: every
+    value was the same (none)")."""
+    if note:
+        return note.removeprefix("α ")
+    return interval_words(interval)
 
 
 def confusion(comparison: Comparison, dimension: str, method: str, result: Agreement) -> Table:
@@ -517,8 +555,15 @@ def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
     below the diagonal, each pair a second time, are greyed and empty)."""
     rows, others = matrix.sessions[:-1], matrix.sessions[1:]
     pairs = matrix.kappa[dimension]
+    alpha = matrix.alpha.get(dimension)
+    over_all = ""
+    if alpha is not None:
+        shown = number(alpha.value) if alpha.value is not None else ""
+        over_all = (
+            f"; alpha over all {len(matrix.sessions)} observers {shown} {alpha_words(alpha.interval, alpha.note)}"
+        )
     return Table(
-        title=f"{dimension}: time-sliced kappa",
+        title=f"{dimension}: time-sliced kappa{over_all.rstrip()}",
         columns=(
             Column("session", "", Kind.ID),
             *[Column(f"with_{place}", other, Kind.RATIO) for place, other in enumerate(others)],

@@ -8,6 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
+import numpy as np
+from scipy import stats
+
 from observer.metrics import (
     IndexCounts,
     Indices,
@@ -36,6 +39,8 @@ class TrendRow:
     organisation_airtime_share: dict[str, float | None]
     organisation_participation_ratio: dict[str, float | None]
     index_counts: IndexCounts = field(default_factory=dict)  # by count: (counted, inside), for tests of change
+    # By count, per index: Wilson's 95% interval, widened by √φ where the series measured φ; None: undefined.
+    interval: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     organisation_indices: dict[str, Indices] = field(default_factory=dict)  # by count, per organisation
 
 
@@ -63,51 +68,131 @@ class Trend:
 MIN_EXPECTED = 5
 
 
-def two_proportion_p(counted_a: int, inside_a: int, counted_b: int, inside_b: int) -> float | None:
-    """Two-sided p of the difference of two shares (pooled two-proportion z-test); None where the test does not
-    hold: fewer than MIN_EXPECTED expected contributions on either side of the index in either meeting (which
-    includes an empty meeting, and both shares 0 or both 1)."""
+def two_proportion_p(
+    counted_a: int, inside_a: int, counted_b: int, inside_b: int, dispersion: float = 1.0
+) -> float | None:
+    """Two-sided p of the difference of two shares (pooled two-proportion z-test, its variance multiplied by
+    ``dispersion``: the series' φ where it is known); None where the test does not hold: fewer than MIN_EXPECTED
+    expected contributions on either side of the index in either meeting (which includes an empty meeting, and
+    both shares 0 or both 1)."""
     pooled = (counted_a + counted_b) / (inside_a + inside_b) if inside_a + inside_b else 0.0
     if min(inside_a, inside_b) * min(pooled, 1 - pooled) < MIN_EXPECTED:
         return None
-    variance = pooled * (1 - pooled) * (1 / inside_a + 1 / inside_b)
+    variance = dispersion * pooled * (1 - pooled) * (1 / inside_a + 1 / inside_b)
     z = (counted_b / inside_b - counted_a / inside_a) / math.sqrt(variance)
     return 2 * (1 - NormalDist().cdf(abs(z)))
 
 
-TREND_TEST = "Cochran-Armitage"
-# Below this many expected contributions on the smaller side of an index, over the whole series, no test.
-TREND_MIN_EXPECTED = 5
+TREND_TEST = "quasi-binomial trend"
+# A trend over meetings needs this many meetings with the index coded: the spread between meetings (φ) is
+# measured on k − 2 degrees of freedom, and with fewer than 2 it cannot be measured at all.
+MIN_TREND_MEETINGS = 4
+# Each meeting's index carries an interval of this coverage (Wilson's, widened by √φ where φ is known).
+INTERVAL_Z = NormalDist().inv_cdf(0.975)
 
 
 @dataclass(frozen=True)
 class TrendTest:
-    """An index over every meeting of a series: its least-squares slope per meeting, and the two-sided p of the
-    Cochran–Armitage test for a trend in the proportion over meeting order (None where it does not hold)."""
+    """An index over every meeting of a series: its least-squares slope per meeting (of the values, as the table
+    shows them), and the two-sided p of the quasi-binomial trend over meeting order, the meeting the unit (None
+    where it cannot be made: ``note`` says why in words). ``dispersion``: φ, how much more the meetings differ
+    than their counts alone would say (1: as binomial); ``meetings``: how many had the index coded."""
 
     slope_per_meeting: float | None
     p_value: float | None
     test: str = TREND_TEST
+    dispersion: float | None = None
+    meetings: int = 0
+    note: str | None = None
+
+    @property
+    def widening(self) -> float:
+        """What the two-meeting comparisons and the intervals multiply their variance by: φ, where the series
+        measured it, but never below 1 (a φ under 1 from a handful of meetings is chance, not evidence that
+        meetings agree better than binomial)."""
+        return max(1.0, self.dispersion) if self.dispersion is not None else 1.0
 
 
-def cochran_armitage_p(counts: Sequence[tuple[int, int]]) -> float | None:
-    """Two-sided p of the Cochran–Armitage test for trend: ``counts`` are (counted, of) per meeting in order,
-    scored 0, 1, 2…; meetings with nothing coded for the index are left out. None with fewer than two meetings
-    that have, or fewer than TREND_MIN_EXPECTED expected on the smaller side."""
+@dataclass(frozen=True)
+class QuasiBinomialFit:
+    """``glm(cbind(x, n − x) ~ meeting, family = quasibinomial)``: the slope β on the logit scale, its standard
+    error as binomial, the dispersion φ = Pearson X² / (k − 2), t = β / (se·√φ) and its two-sided p on k − 2
+    degrees of freedom."""
+
+    slope: float
+    standard_error: float
+    dispersion: float
+    t: float | None
+    p_value: float | None  # None: no spread to test against (``note`` says so)
+    meetings: int
+    note: str | None = None
+
+
+def quasi_binomial_trend(counts: Sequence[tuple[int, int]]) -> QuasiBinomialFit | str:
+    """The quasi-binomial trend of ``counts`` — (counted, of) per meeting in order, scored 0, 1, 2…; meetings
+    with nothing coded for the index are left out — fitted by iteratively reweighted least squares (as R's glm
+    does). Where no test can be made, why, in words."""
     scored = [(float(score), counted, total) for score, (counted, total) in enumerate(counts) if total]
-    total = sum(n for _, _, n in scored)
-    if len(scored) < 2 or not total:
+    k = len(scored)
+    if k < MIN_TREND_MEETINGS:
+        return f"too few meetings to tell a trend: {k}, and a trend needs {MIN_TREND_MEETINGS}"
+    scores = np.array([t for t, _, _ in scored])
+    counted = np.array([float(x) for _, x, _ in scored])
+    trials = np.array([float(n) for _, _, n in scored])
+    if counted.sum() == 0 or counted.sum() == trials.sum():
+        return "every contribution was on one side of the index: there is no trend to test"
+    design = np.column_stack([np.ones(k), scores])
+    share = (counted + 0.5) / (trials + 1.0)  # R's start: never 0 or 1
+    eta = np.log(share / (1 - share))
+    beta = np.zeros(2)
+    with np.errstate(all="ignore"):  # counts all on one side run the logit to infinity: caught below
+        for _ in range(100):
+            mu = 1 / (1 + np.exp(-eta))
+            weight = trials * mu * (1 - mu)
+            working = eta + (counted / trials - mu) / (mu * (1 - mu))
+            information = design.T @ (weight[:, None] * design)
+            if not np.all(np.isfinite(information)) or not np.all(np.isfinite(working)):
+                break
+            try:
+                new_beta = np.linalg.solve(information, design.T @ (weight * working))
+            except np.linalg.LinAlgError:  # every weight gone to 0: the probabilities ran to 0 or 1
+                beta = np.full(2, np.nan)
+                break
+            converged = np.max(np.abs(new_beta - beta)) < 1e-10 * (1 + np.max(np.abs(new_beta)))
+            beta, eta = new_beta, design @ new_beta
+            if converged:
+                break
+        mu = 1 / (1 + np.exp(-eta))
+    if not np.all(np.isfinite(beta)) or np.any(mu < 1e-10) or np.any(mu > 1 - 1e-10):
+        return "the meetings' counts lie all on one side of the index and then the other: no trend can be fitted"
+    weight = trials * mu * (1 - mu)
+    try:
+        covariance = np.linalg.inv(design.T @ (weight[:, None] * design))
+    except np.linalg.LinAlgError:
+        return "the meetings' counts lie all on one side of the index and then the other: no trend can be fitted"
+    standard_error = math.sqrt(covariance[1, 1])
+    pearson = float(np.sum((counted - trials * mu) ** 2 / weight))
+    dispersion = pearson / (k - 2)
+    if dispersion < 1e-12:  # every meeting on the fitted line (the same share each time, most often)
+        alike = abs(beta[1]) < 1e-9
+        note = "the same in every meeting" if alike else "every meeting exactly on a line, nothing to test"
+        return QuasiBinomialFit(float(beta[1]), standard_error, 0.0, None, None, k, note)
+    t = float(beta[1]) / (standard_error * math.sqrt(dispersion))
+    p_value = float(2 * stats.t.sf(abs(t), k - 2))
+    return QuasiBinomialFit(float(beta[1]), standard_error, dispersion, t, p_value, k)
+
+
+def wilson_interval(counted: int, inside: int, dispersion: float = 1.0) -> tuple[float, float] | None:
+    """Wilson's 95% interval of counted / inside, widened by √dispersion (it is Wilson's with inside / dispersion
+    contributions: the same as z·√φ in place of z); None with nothing inside."""
+    if not inside:
         return None
-    share = sum(x for _, x, _ in scored) / total
-    if total * min(share, 1 - share) < TREND_MIN_EXPECTED:
-        return None
-    statistic = sum(t * (x - n * share) for t, x, n in scored)
-    spread = sum(n * t * t for t, _, n in scored) - sum(n * t for t, _, n in scored) ** 2 / total
-    variance = share * (1 - share) * spread
-    if variance <= 0:
-        return None
-    z = statistic / math.sqrt(variance)
-    return math.erfc(abs(z) / math.sqrt(2))
+    z = INTERVAL_Z * math.sqrt(dispersion)
+    share = counted / inside
+    scale = 1 + z * z / inside
+    centre = (share + z * z / (2 * inside)) / scale
+    half = z / scale * math.sqrt(share * (1 - share) / inside + z * z / (4 * inside * inside))
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def least_squares_slope(values: list[float | None]) -> float | None:
@@ -207,5 +292,15 @@ def series_trend(sessions: Iterable[SessionData], series: str = "", left_out: in
         trend.slope[name] = least_squares_slope(values)
     for index in trend.index_definitions:
         counts = [row.index_counts.get(index.id, (0, 0)) for row in rows]
-        trend.trend[index.id] = TrendTest(trend.slope[index.id], cochran_armitage_p(counts))
+        fit = quasi_binomial_trend(counts)
+        meetings = sum(1 for _, inside in counts if inside)
+        if isinstance(fit, str):
+            result = TrendTest(trend.slope[index.id], None, meetings=meetings, note=fit)
+        else:
+            result = TrendTest(
+                trend.slope[index.id], fit.p_value, dispersion=fit.dispersion, meetings=meetings, note=fit.note
+            )
+        trend.trend[index.id] = result
+        for row, (counted_here, inside) in zip(rows, counts, strict=True):
+            row.interval[index.id] = wilson_interval(counted_here, inside, result.widening)
     return trend

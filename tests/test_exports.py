@@ -75,9 +75,11 @@ def test_session_workbook_sheets_values_and_charts(tmp_path: Path, partnership: 
     facts = rows_of(summary)[1][0]
     # Four people present, of three organisations (Eve of the trust left before the start).
     assert facts.startswith("Hand · 2026-03-02 · 5:00 observed · 6 contributions · 4 people present · 3 organisations")
-    assert labels["Index"][:2] == ["By count", "By time"]
-    assert labels["Partnership-first (PFI)"][:2] == [pytest.approx(0.5), pytest.approx(70 / 180)]
-    assert labels["Relational (RI)"][:2] == [pytest.approx(0.6), pytest.approx(0.55)]
+    # Each index by count with its 95% Wilson interval beside it: PFI 2 of 4, RI 3 of 5 (statsmodels 0.15
+    # proportion_confint(method="wilson"): 0.1500–0.8500 and 0.2307–0.8824).
+    assert labels["Index"][:3] == ["By count", "95% interval", "By time"]
+    assert labels["Partnership-first (PFI)"][:3] == [pytest.approx(0.5), "(0.15–0.85)", pytest.approx(70 / 180)]
+    assert labels["Relational (RI)"][:3] == [pytest.approx(0.6), "(0.23–0.88)", pytest.approx(0.55)]
     assert labels["org-first"][:4] == [1, 1, 0, 2]
     contributions = book["Contributions"]
     header = rows_of(contributions)[0]
@@ -323,7 +325,8 @@ def test_several_sessions_in_one_workbook_and_trend_workbook(tmp_path: Path, par
         "PFI by organisation",
         "About",
     ]
-    assert len(trend_book["Dashboard"]._charts) == 3
+    # The indices, the airtime, and one small chart of PFI per organisation (three here).
+    assert len(trend_book["Dashboard"]._charts) == 2 + len(sessions[0].session.organisations)
     trend_rows = rows_of(trend_book["Meetings"])
     assert trend_rows[0][:2] == ["Session", "Meeting date"] and trend_rows[0][5] == "Partnership-first (PFI)"
     assert [row[0] for row in trend_rows[1:]] == ["s1", "s2", "s3"]

@@ -85,8 +85,8 @@ async def test_a_bales_session_shows_its_own_indices_everywhere(tmp_path: Path) 
     summary_rows = [tuple(row) for row in book["Summary"].iter_rows(values_only=True)]
     headline = next(row for row in summary_rows if row[0] == "Index")
     first = summary_rows.index(headline) + 1
-    assert headline[1:3] == ("By count", "By time")
-    assert [row[:3] for row in summary_rows[first : first + 2]] == [
+    assert headline[1:4] == ("By count", "95% interval", "By time")
+    assert [(row[0], row[1], row[3]) for row in summary_rows[first : first + 2]] == [
         ("Socio-emotional (SE)", pytest.approx(0.75), pytest.approx(0.75)),
         ("Positive socio-emotional (POS)", pytest.approx(2 / 3), pytest.approx(2 / 3)),
     ]
@@ -210,7 +210,7 @@ def test_no_index_id_may_take_the_name_of_a_column_beside_the_indices(tmp_path: 
 
 
 def test_workbook_definitions_follow_the_numbers_the_metrics_use(partnership: Codebook) -> None:
-    from observer.export.xlsx import metric_definitions
+    from observer.definitions import metric_definitions
     from observer.metrics import CoordinatorSettings
 
     settings = CoordinatorSettings(min_coded=7, min_pfi=0.8, min_coordinator_flags=3)
@@ -276,3 +276,29 @@ def test_a_codebook_built_from_models_without_indices_keeps_pfi_and_ri(partnersh
         flags=list(partnership.flags),
     )
     assert rebuilt.index_ids == ["pfi", "ri"]
+
+
+def test_the_docs_definitions_are_the_about_sheets(partnership: Codebook) -> None:
+    import os
+
+    from observer.definitions import DOCS_END, DOCS_START, definitions_markdown
+
+    path = Path(__file__).parent.parent / "docs" / "metrics.md"
+    text = path.read_text(encoding="utf-8")
+    generated = definitions_markdown(partnership.indices, True)
+    shown = text[text.index(DOCS_START) : text.index(DOCS_END) + len(DOCS_END)]
+    if os.environ.get("OBSERVER_UPDATE_DOCS"):
+        path.write_text(text.replace(shown, generated), encoding="utf-8")
+        shown = generated
+    assert shown == generated, "docs/metrics.md's definitions differ from the About sheet's (OBSERVER_UPDATE_DOCS=1)"
+    lines = dict(metric_definitions_of(partnership))
+    # The About sheet's definitions are today's: presence time, transcript turns, the meeting as the unit.
+    assert "seconds present" in lines["Share of room"] and "transcript turn" in lines["Contribution end"]
+    assert "Quasi-binomial" in lines["Trend test"] and "dispersion" in lines["Change between meetings"]
+    assert "Wilson" in lines["95% interval"] and "Krippendorff" not in lines["95% interval"]
+
+
+def metric_definitions_of(codebook: Codebook) -> list[tuple[str, str]]:
+    from observer.definitions import metric_definitions
+
+    return metric_definitions(codebook.indices, True)

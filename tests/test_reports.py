@@ -392,12 +392,11 @@ PRINTABLE_WIDTH_CM, PRINTABLE_HEIGHT_CM = 29.7 - 2 * 1.016, 21.0 - 2 * 1.27
 def _check_one_page(sheet, one_meeting: bool = False, long_page: bool = False) -> float:
     """A4 landscape, fitted to one page, charts inside the print area and clear of each other and of the
     cells that hold tables (the sentences' cells in column A may spill right, over nothing). The one-meeting
-    Summary is fitted to the page's width only (a long meeting goes on rather than shrinking): it must still
-    fit one page's height at that scale. Returns the scale it prints at."""
+    Summary is fitted to one page too, and must fit one page's height at its width's scale (a fit to the page
+    that shrinks it is a safety net, not the layout). Returns the scale it prints at."""
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    expected_fit = (1, 0) if one_meeting else (1, 1)
-    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == expected_fit
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_margins.left == pytest.approx(0.4)
     area = sheet.print_area.split("!")[-1].replace("$", "")
@@ -442,7 +441,7 @@ def test_the_session_summary_prints_on_one_page_with_its_charts_whole(tmp_path: 
     legends = {chart.title.tx.rich.p[0].r[0].t: _legend(book, chart) for chart in summary._charts}
     assert legends == {
         "Contributions by orientation × topic (leaves out neutral and uncoded)": ["transactional", "relational"],
-        "Share of airtime against share of the room": ["Share of airtime", "Share of the room"],
+        "Airtime share (dark) against room share (light)": ["Share of airtime", "Share of the room"],
         "PFI and RI by agenda item": ["Partnership-first (PFI)", "Relational (RI)"],
     }
 
@@ -466,7 +465,8 @@ def test_the_summary_page_is_readable_in_print_and_keeps_agenda_titles_whole(
     ]
     assert min(sizes) * scale >= 9, (min(sizes), scale)
     for chart in summary._charts:
-        for text in (chart.x_axis.txPr, chart.y_axis.txPr, chart.legend.txPr):
+        legend = [chart.legend.txPr] if chart.legend is not None else []  # the airtime's: said in its title
+        for text in (chart.x_axis.txPr, chart.y_axis.txPr, *legend):
             assert text.p[0].pPr.defRPr.sz / 100 * scale >= 9
     rows = [list(row) for row in summary.iter_rows()]
     values = [[cell.value for cell in row] for row in rows]
@@ -475,19 +475,25 @@ def test_the_summary_page_is_readable_in_print_and_keeps_agenda_titles_whole(
     assert cell.alignment.wrap_text
     assert summary.row_dimensions[cell.row].height >= 2 * 15
     # Headings over numbers stand over them: aligned right, as the numbers are.
-    for heading in ("Agenda item", "Organisation", "Flag", "Index"):
+    for heading in ("Agenda item", "Organisation", "Index"):
         header = next(row for row in rows if row[0].value == heading)
-        numbers = [cell for cell in header[1:] if cell.value not in (None, "What it is", "Chart label")]
+        words = (None, "What it is", "Chart label", "95% interval")
+        numbers = [cell for cell in header[1:] if cell.value not in words]
         assert numbers and all(cell.alignment.horizontal == "right" for cell in numbers), heading
         assert all(cell.alignment.horizontal != "right" for cell in header if cell.value in ("What it is", heading))
     # The headline band: each index large, with a plain definition beside it.
     band = next(row for row in rows if row[0].value == "Partnership-first (PFI)")
     assert band[1].value == pytest.approx(0.5) and band[1].font.sz >= 16
-    assert band[3].value == (
+    assert band[2].value == "(0.15–0.85)"  # its 95% Wilson interval, 2 of 4, beside it
+    assert band[4].value == (
         "PFI: of the contributions that were organisation-first or partnership-first, "
         "the share that were partnership-first"
     )
-    assert any(v[0] == "Flag" for v in values) and not any(v[0] == "Challenge" for v in values)  # flags seen only
+    # The flags seen, most first, in one line across the page (the Flags sheet has every one).
+    flags_line = next(v[0] for v in values if v[0] and v[0].startswith("Flags seen"))
+    assert "Challenge" not in flags_line and " (" in flags_line
+    # The words after a column of numbers stand clear of it.
+    assert band[4].alignment.indent >= 1
 
 
 def _legend(book, chart) -> list[str]:
@@ -511,16 +517,24 @@ def test_the_trend_dashboard_prints_on_one_page_and_says_what_changed(tmp_path: 
     assert texts[0] == "Hand: 3 meetings, 2026-01-01 to 2026-03-01"
     # The headline: each index over every meeting; then the changes between meetings.
     assert texts[1:3] == [f"{sentence}." for sentence in story.trend_sentences(trend)]
-    assert texts[1].startswith("Partnership-first (PFI) stayed level at about 0.50 over 3 meetings: within noise")
+    assert texts[1] == (
+        "Partnership-first (PFI) stayed level at 0.50 over 3 meetings: too few meetings to tell a trend: 3, and a "
+        "trend needs 4."
+    )
     assert texts[3 : 3 + 4] == [f"• {sentence}." for sentence in story.change_sentences(trend)]
     # The same 2 of 4 oriented contributions each time: too few to say anything, even that nothing changed.
     assert "stayed at 0.50: too few contributions to tell (4 and 4 contributions coded for PFI)" in texts[3]
     titles = [chart.title.tx.rich.p[0].r[0].t for chart in dashboard._charts]
-    assert titles == [
-        "PFI and RI over meetings",
-        "Share of airtime by organisation",
-        "Partnership-first (PFI) by organisation",
-    ]
+    organisations = [o.name for o in meetings[0].session.organisations]
+    # The indices, the airtime, then one small chart of PFI per organisation (most airtime first), each 0 to 1.
+    assert titles[:2] == ["PFI and RI over meetings, with 95% intervals", "Share of airtime by organisation"]
+    assert sorted(titles[2:]) == sorted(organisations)
+    for chart in dashboard._charts[2:]:
+        assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max) == (0, 1) and len(chart.series) == 1
+    assert any(
+        row[6] == "Partnership-first (PFI) by organisation, each on 0 to 1"
+        for row in dashboard.iter_rows(values_only=True)
+    )
     meetings_header = [cell.value for cell in book["Meetings"][1]]
     assert "pfi" not in meetings_header and "Partnership-first (PFI)" in meetings_header
     change = [row for row in book["Change"].iter_rows(values_only=True)]
@@ -558,17 +572,21 @@ def test_the_dashboard_fills_its_page_in_colours_no_index_has_and_dates_that_nev
     assert width * scale >= 0.95 * PRINTABLE_WIDTH_CM
     assert _top_cm(dashboard, area[3] + 1) * scale >= 0.9 * PRINTABLE_HEIGHT_CM
     charts = {chart.title.tx.rich.p[0].r[0].t: chart for chart in dashboard._charts}
-    indices = charts.pop("PFI and RI over meetings")
+    indices = charts.pop("PFI and RI over meetings, with 95% intervals")
     index_colours = {series.graphicalProperties.line.solidFill.srgbClr for series in indices.series}
-    assert len(charts) == 2
-    for title, chart in charts.items():
-        # Ten organisations: the six with most airtime, and the title says so.
-        assert title.endswith("(the 6 of 10 with most airtime)"), title
-        assert len(chart.series) == 6
-        colours = [series.graphicalProperties.line.solidFill.srgbClr for series in chart.series]
-        assert len(set(colours)) == 6 and not set(colours) & index_colours
-    for chart in dashboard._charts:  # ten dates: every second labelled, short, so none wraps
+    airtime = charts.pop("Share of airtime by organisation (the 6 of 10 with most airtime)")
+    assert len(airtime.series) == 6  # ten organisations: the six with most airtime, and the title says so
+    colours = [series.graphicalProperties.line.solidFill.srgbClr for series in airtime.series]
+    assert len(set(colours)) == 6 and not set(colours) & index_colours
+    # PFI by organisation: one small chart each for the eight with most airtime, on the same 0–1 scale.
+    assert len(charts) == 8 and all(len(chart.series) == 1 for chart in charts.values())
+    assert "Extra 6" in charts  # the one who spoke longest of the seven extra organisations
+    heading = "Partnership-first (PFI) by organisation (the 8 of 10 with most airtime), each on 0 to 1"
+    assert any(heading in row for row in dashboard.iter_rows(values_only=True))
+    for chart in (indices, airtime):  # ten dates: every second labelled, short, so none wraps
         assert chart.x_axis.number_format.formatCode == "d mmm yy" and chart.x_axis.tickLblSkip == 2
+    for chart in charts.values():  # a small chart: every fourth date, month and year
+        assert chart.x_axis.number_format.formatCode == "mmm yy" and chart.x_axis.tickLblSkip == 4
     # The headline sentence across the page, wrapped, as tall as its lines.
     headline = next(cell for cell in dashboard["A"] if str(cell.value).startswith("Partnership-first (PFI)"))
     assert headline.alignment.wrap_text and headline.font.sz == 13
@@ -642,10 +660,12 @@ def test_workbook_charts_draw_each_code_and_index_in_its_colour(tmp_path: Path, 
         "0072B2",
     ]  # transactional, relational
     assert fills["PFI and RI by agenda item"] == ["009E73", "0072B2"]
-    assert fills["Share of airtime against share of the room"] == ["555555", "999999"]  # not codes: grey
+    assert fills["Airtime share (dark) against room share (light)"] == ["555555", "999999"]  # not codes: grey
     export_trends([hand_meeting(partnership)], "Hand", tmp_path / "trend.xlsx", ExportOptions())
     line = load_workbook(tmp_path / "trend.xlsx")["Dashboard"]._charts[0]
-    assert [s.graphicalProperties.line.solidFill.srgbClr for s in line.series] == ["009E73", "0072B2"]
+    # Each index's line, then its interval's low and high bounds (a band) in the same colour.
+    colours = ["009E73", "0072B2", "009E73", "009E73", "0072B2", "0072B2"]
+    assert [s.graphicalProperties.line.solidFill.srgbClr for s in line.series] == colours
 
 
 def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebook) -> None:
@@ -737,31 +757,30 @@ def test_long_names_are_shortened_in_charts_and_keep_the_page(tmp_path: Path, pa
     assert long_name in organisations  # the tables keep the whole name
 
 
-def test_the_cochran_armitage_trend_test_worked_by_hand() -> None:
-    # Scores 0, 1, 2; 2/10, 5/10, 8/10: N = 30, p̄ = 0.5, T = Σ t(x − n·p̄) = 0·(−3) + 1·0 + 2·3 = 6,
-    # Var = p̄(1 − p̄)·(Σ n·t² − (Σ n·t)²/N) = 0.25 · (50 − 900/30) = 5, z = 6/√5 = 2.683, p = 0.00729.
-    assert trends.cochran_armitage_p([(2, 10), (5, 10), (8, 10)]) == pytest.approx(0.007290, abs=1e-6)
-    assert trends.cochran_armitage_p([(5, 10), (5, 10), (5, 10)]) == pytest.approx(1.0)
-    assert trends.cochran_armitage_p([(2, 10), (0, 0), (8, 10)]) is not None  # a meeting with none coded: skipped
-    assert trends.cochran_armitage_p([(1, 10), (1, 10)]) is None  # 2 expected on the smaller side: no test
-    assert trends.cochran_armitage_p([(3, 10)]) is None
-
-
-def test_a_steady_rise_whose_last_meeting_dips_is_still_found_as_a_rise(partnership: Codebook) -> None:
+def test_a_steady_rise_whose_last_meeting_dips_is_found_by_the_trend_not_by_first_to_last(
+    partnership: Codebook,
+) -> None:
     # Ten meetings of 30 oriented contributions, PFI rising 0.20 → 0.73, then the last dips to 0.30.
     counts = [6, 8, 10, 12, 14, 16, 18, 20, 22, 9]
     trend = _series(partnership, [(count, 30) for count in counts])
     first_to_last = story.change(trend, partnership.indices[0], 0, 9)
     assert first_to_last.p_value is not None and first_to_last.p_value > 0.3  # 6/30 against 9/30: noise
     test = trend.trend["pfi"]
-    assert test.test == "Cochran-Armitage" and test.p_value is not None and test.p_value < 0.001
+    # statsmodels 0.15.0, GLM(x/n, [1, meeting], Binomial(), var_weights=n).fit(scale="X2"): φ = 2.6390,
+    # t = 2.3861 on 8 df, p = 0.044123 — the dip makes the meetings differ far beyond their counts.
+    assert test.test == "quasi-binomial trend" and test.p_value == pytest.approx(0.04412279512026911, rel=1e-6)
+    assert test.dispersion == pytest.approx(2.6389691988570734, rel=1e-6) and test.meetings == 10
     assert test.slope_per_meeting == pytest.approx(trends.least_squares_slope([c / 30 for c in counts]))
     [headline, ri] = story.trend_sentences(trend)
     # Three tests on the page (the trend, first to last, since the previous meeting; RI has none): p × 3.
     assert story.page_tests(trend) == 3
-    assert headline.startswith("Partnership-first (PFI) rose from 0.") and "over 10 meetings" in headline
-    assert headline.endswith(": a real rise (p < 0.01, over every meeting)")
-    assert "within noise (p = 1.00" in story.change_sentences(trend)[0]  # 0.38 × 3, capped at 1
+    # The table's own first and last values, not a fitted line's.
+    assert headline.startswith(
+        "Partnership-first (PFI) went from 0.20 in the first meeting to 0.30 in the last, about +0.04 a meeting over "
+        "10 meetings"
+    )
+    assert headline.endswith(": within noise (p = 0.13, over every meeting)")  # 0.0441 × 3
+    assert "within noise (p = 1.00" in story.change_sentences(trend)[0]  # widened by φ, then × 3, capped at 1
     assert ri == "Relational (RI) cannot be followed: too few meetings have contributions coded for it"
 
 
@@ -782,8 +801,10 @@ def test_trends_leave_unfinished_sessions_out_and_say_so(tmp_path: Path, partner
     data_dir = ["--data-dir", str(tmp_path / "data")]
     shown = json.loads(run(main, [*data_dir, "trends", "--json"]).output)
     assert [row["session_id"] for row in shown["rows"]] == ["s0", "s1", "s2"] and shown["left_out"] == 1
-    assert set(shown["trend"]["pfi"]) == {"slope_per_meeting", "p_value", "test"}
-    assert shown["trend"]["pfi"]["p_value"] == pytest.approx(trends.cochran_armitage_p([(6, 30), (10, 30), (14, 30)]))
+    assert set(shown["trend"]["pfi"]) == {"slope_per_meeting", "p_value", "test", "dispersion", "meetings", "note"}
+    # Three meetings: no trend verdict, said in words.
+    assert shown["trend"]["pfi"]["p_value"] is None and shown["trend"]["pfi"]["meetings"] == 3
+    assert shown["trend"]["pfi"]["note"] == "too few meetings to tell a trend: 3, and a trend needs 4"
     words = " ".join(run(main, [*data_dir, "trends"]).output.split())
     assert "1 unfinished session of this series left out" in words and "The trend" in words
     everything = json.loads(run(main, [*data_dir, "trends", "--json", "--include-unfinished"]).output)
@@ -794,5 +815,8 @@ def test_a_slow_rise_over_many_meetings_is_said_as_a_rise_not_as_level(partnersh
     # 60 meetings rising by 0.004 a meeting (under half a percentage point each time): 0.20 to about 0.44.
     counts = [round(50 * (0.2 + 0.004 * meeting)) for meeting in range(60)]
     [headline, _] = story.trend_sentences(_series(partnership, [(count, 50) for count in counts]))
-    assert headline.startswith("Partnership-first (PFI) rose from 0.20 to 0.44 over 60 meetings")
+    assert headline.startswith(
+        "Partnership-first (PFI) went from 0.20 in the first meeting to 0.44 in the last, about +0.004 a meeting over "
+        "60 meetings"
+    )
     assert headline.endswith(": a real rise (p < 0.01, over every meeting)")

@@ -13,7 +13,7 @@ from observer.text import plural
 
 def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
     with scratch_dir_beside(path), BookWriter() as book:
-        summary = book.sheet("Agreement", [22, 18, 10, 10, 10, 10, 18, 4, 10, 10, 10, 18])
+        summary = book.sheet("Agreement", [22, 18, 10, 10, 10, 10, 18, 10, 40])
         summary.append(
             [
                 f"Agreement: {comparison.name_a} ({comparison.session_a}, A) and {comparison.name_b} "
@@ -42,7 +42,13 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
         summary.blank()
         summary.table(tables.agreement(comparison))
         summary.blank()
-        summary.append(["Blank: undefined (kappa when Pe = 1, PABAK with one category, all with no pairs)."])
+        summary.append(
+            [
+                "Blank: undefined (kappa when Pe = 1, PABAK with one category, all with no pairs; alpha when every "
+                "value is the same, said beside it). alpha: Krippendorff's, nominal, over the same pairs as kappa; "
+                "its 95% interval from 2,000 resamplings of them."
+            ]
+        )
         summary.append([f"observer {__version__}"])
         for row in comparison.dimensions:
             sheet = book.sheet(comparison.labels.get(row.dimension, row.dimension), [26] + [14] * 12)

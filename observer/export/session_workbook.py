@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sized
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from observer.export.xlsx import (
     BOLD,
     PERCENT,
     RATIO,
-    ROW_CM,
     TITLE,
     BookWriter,
     ChartStack,
@@ -197,9 +197,9 @@ ONE_MEETING_WIDTHS = [30, 12, 12, 12, 12, 2] + [10] * 8 + [2, 30]
 ONE_CHART_COLUMN = 7  # G
 ONE_CHART_COLUMNS = 8  # G–N: two charts side by side, the third under them across both
 LABEL_COLUMN = 16  # P, beside the page: each name as the charts show it (cut to CHART_LABEL_LIMIT)
-ONE_CHART_HEIGHT_CM, ONE_CHART_MAX_HEIGHT_CM = 5.0, 9.0
+ONE_CHART_HEIGHT_CM, ONE_CHART_MAX_HEIGHT_CM = 4.0, 9.0
 PAGE_TITLE = Font(bold=True, size=16)
-BIG_NUMBER_ROW_POINTS = 26.0
+BIG_NUMBER_ROW_POINTS = 23.0  # an 18-point number and a little air
 
 
 def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definitions: list[IndexDefinition]) -> None:
@@ -221,7 +221,7 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     sheet.blank()
     if definitions:  # the band: each index large, with what it means
         sheet.table(
-            tables.headline(summary, codebook),
+            tables.headline(summary, codebook, summary.index_counts),
             fonts={"index": BOLD, "by_count": BIG_NUMBER},
             row_points=BIG_NUMBER_ROW_POINTS,
         )
@@ -229,10 +229,16 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
     sentences = story.session_sentences(summary, data)
     if sentences:
         sheet.bullets(sentences)
-        sheet.blank()
+        if digest.findings or not flags_line(summary, codebook):  # the flags' line follows the sentences
+            sheet.blank()
     if digest.findings:
         sheet.append(["What followed what"], font=BOLD)
         sheet.bullets(digest.findings)
+        sheet.blank()
+    seen = flags_line(summary, codebook)
+    if seen:
+        last = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
+        sheet.paragraph(seen, last, SENTENCE_FONT, line_characters=FLAG_LINE_CHARACTERS)
         sheet.blank()
 
     charts_row = sheet.rows + 1  # the charts sit beside the tables, below everything that spans the page
@@ -243,46 +249,66 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
         sheet.blank()
     name_width = ONE_MEETING_WIDTHS[0]
     shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
-    airtime_rows = sheet.table(shares, name_width, LABEL_COLUMN)
+    airtime_rows = _shown_rows(
+        sheet.table(at_most(shares, PAGE_ORGANISATIONS, "organisation"), name_width, LABEL_COLUMN),
+        shares,
+        PAGE_ORGANISATIONS,
+    )
     sheet.blank()
     item_rows = (0, -1)
     if definitions:
         items = tables.agenda(summary.agenda, codebook).only("label", *[index.id for index in definitions])
-        item_rows = sheet.table(items, name_width, LABEL_COLUMN)
+        item_rows = _shown_rows(
+            sheet.table(at_most(items, PAGE_ITEMS, "agenda item"), name_width, LABEL_COLUMN), items, PAGE_ITEMS
+        )
         sheet.blank()
-    sheet.table(tables.flags(summary.flag_counts, summary.flags_per_hour, codebook, seen_only=True))
-    sheet.blank()
-    name = {c.participant_id: naming.participant(data, c.participant_id)[1] for c in summary.coordinator_candidates}
-    sheet.table(tables.coordinator_candidates(summary.coordinator_candidates, name.__getitem__))
+    # The flags seen are one line above (every one, with its count and rate; the Flags sheet has each); the
+    # coordinator candidates are named, with their reasons, in the sentences (the first three, "and N more"),
+    # and every one is marked on the Participants sheet: the tables beside the charts stay short.
 
-    # The charts take the tables' height between them (two rows of charts), never less than a readable minimum.
-    tables_cm = (sheet.rows - charts_row + 1) * ROW_CM
-    height = min(ONE_CHART_MAX_HEIGHT_CM, max(ONE_CHART_HEIGHT_CM, (tables_cm - ROW_CM) / 2))
-    half = ChartStack(sheet, ONE_CHART_COLUMN, charts_row, ONE_MEETING_WIDTHS, height_cm=height)
-    half.width_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
-    if quadrant is not None:
-        half.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant_first, codebook))))
+    # The airtime across the charts' width (each name on one line), then the 2×2 and the agenda items side by
+    # side; each chart as tall as its data needs (a bar a row), within a readable minimum and a page's maximum.
+    whole_cm = ONE_CHART_COLUMNS * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
+    half_cm = ONE_CHART_COLUMNS // 2 * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
     first, last = airtime_rows
+    top = ChartStack(
+        sheet,
+        ONE_CHART_COLUMN,
+        charts_row,
+        ONE_MEETING_WIDTHS,
+        height_cm=_chart_height(last - first + 1, AIRTIME_ROW_CM),
+    )
+    top.width_cm = whole_cm
     if last >= first:
         airtime = BarChart()
         airtime.type = "bar"
-        airtime.title = "Share of airtime against share of the room"
+        airtime.title = "Airtime share (dark) against room share (light)"
         airtime.x_axis.scaling.orientation = "maxMin"  # the table's order, top to bottom
+        airtime.x_axis.tickLblSkip = 1  # every organisation named, however many
         airtime.y_axis.number_format = PERCENT
         airtime.add_data(
             Reference(sheet.worksheet, min_col=2, max_col=3, min_row=first - 1, max_row=last), titles_from_data=True
         )
         airtime.set_categories(Reference(sheet.worksheet, min_col=LABEL_COLUMN, min_row=first, max_row=last))
         paint(airtime, [palette.NOT_A_CODE_DARK, palette.NOT_A_CODE])  # not codes: greys
-        if half.charts:  # beside the first
-            half.column, half.row = ONE_CHART_COLUMN + ONE_CHART_COLUMNS // 2, charts_row
-        half.add(below(readable(airtime)))
-    whole = ChartStack(sheet, ONE_CHART_COLUMN, max(half.row, charts_row), ONE_MEETING_WIDTHS, height_cm=height)
-    whole.width_cm = ONE_CHART_COLUMNS * column_cm(ONE_MEETING_WIDTHS[ONE_CHART_COLUMN - 1]) - 0.2
+        _names_small(readable(airtime))
+        airtime.legend = None  # said in the title: a legend would take the room the names need
+        top.add(airtime)
     first, last = item_rows
-    if definitions and last >= first:
+    items_shown = last - first + 1 if definitions and last >= first else 0
+    pair = ChartStack(
+        sheet, ONE_CHART_COLUMN, top.row, ONE_MEETING_WIDTHS, height_cm=_chart_height(items_shown, ITEM_ROW_CM)
+    )
+    pair.width_cm = half_cm
+    if quadrant is not None:
+        pair.add(below(readable(_quadrant_chart(sheet, quadrant, quadrant_first, codebook))))
+    if items_shown:
+        by_item = BarChart()
+        by_item.type = "bar"  # across: each item's name whole, never cut at the chart's edge
+        by_item.x_axis.scaling.orientation = "maxMin"  # the table's order, top to bottom
+        by_item.x_axis.tickLblSkip = 1
         by_item = indices_chart(
-            BarChart(),
+            by_item,
             f"{listed([index.short for index in definitions])} by agenda item",
             sheet.worksheet,
             [2 + position for position in range(len(definitions))],
@@ -291,7 +317,62 @@ def fill_one_meeting_page(sheet: Sheet, digest: Digest, naming: Naming, definiti
             LABEL_COLUMN,
             [palette.index_colour(codebook, index) for index in definitions],
         )
-        whole.add(below(readable(by_item)))
+        if pair.charts:  # beside the 2×2
+            pair.column, pair.row = ONE_CHART_COLUMN + ONE_CHART_COLUMNS // 2, top.row
+        pair.add(below(_names_small(readable(by_item))))
+    whole = pair if pair.charts else top
     last_column = ONE_CHART_COLUMN + ONE_CHART_COLUMNS - 1
-    bottom = max(sheet.rows, whole.last_row if whole.charts else half.last_row)
-    print_on_one_page(sheet.worksheet, last_column, bottom, tall=True)
+    bottom = max(sheet.rows, whole.last_row)
+    print_on_one_page(sheet.worksheet, last_column, bottom)  # one page, whatever the meeting
+
+
+# The longest lists the one-meeting page shows; longer ones end "and N more" (every row is on its own sheet).
+PAGE_ORGANISATIONS = 6
+PAGE_ITEMS = 6
+SENTENCE_FONT = Font(name="Calibri", size=11)  # the sentences' own (a bare font reads as a serif in some readers)
+FLAG_LINE_CHARACTERS = 150  # about how many characters of the flags' line a line across the page holds
+# A category of a bar chart: its bars and its name (a reader hides names that would touch), an organisation's on
+# one line across the charts' width, an agenda item's on two in a half-width chart (under its legend).
+AIRTIME_ROW_CM, ITEM_ROW_CM = 0.55, 1.3
+CHART_FRAME_CM = 2.5  # a chart's title, axis and legend
+
+
+def flags_line(summary: metrics.SessionSummary, codebook: Codebook) -> str:
+    """The flags the meeting had, most given first, in one line: "Flags seen (times, per hour): Governance
+    shield 7 (3.7) · Coordinator 5 (2.7)"; "" with none."""
+    seen = tables.flags(summary.flag_counts, summary.flags_per_hour, codebook, seen_only=True).rows
+    if not seen:
+        return ""
+    ordered = sorted(seen, key=lambda row: -row[1])  # stable: ties keep the codebook's order
+    said = [f"{label} {count}" + (f" ({rate:.1f})" if rate is not None else "") for label, count, rate in ordered]
+    return f"Flags seen (times, per hour): {' · '.join(said)}"
+
+
+def at_most(table: tables.Table, limit: int, noun: str) -> tables.Table:
+    """The table's first ``limit`` rows, and a last one saying how many more there are ("and 4 more
+    organisations")."""
+    if len(table.rows) <= limit:
+        return table
+    more = len(table.rows) - limit
+    words = f"and {more} more {noun}{'' if more == 1 else 's'}"
+    tail = (words, *([None] * (len(table.columns) - 1)))
+    return dataclasses.replace(table, rows=(*table.rows[:limit], tail))
+
+
+def _shown_rows(rows: tuple[int, int], table: tables.Table, limit: int) -> tuple[int, int]:
+    """The rows a chart draws: the table's, without its "and N more"."""
+    first, last = rows
+    return (first, last - 1) if len(table.rows) > limit else (first, last)
+
+
+NAME_SIZE = 1030  # hundredths of a point: a bar chart's names, a little under its other text (9 points in print)
+
+
+def _names_small(chart: BarChart) -> BarChart:
+    """A bar chart's category names at NAME_SIZE: at the page's text size a reader would hide every other one."""
+    chart.x_axis.txPr.p[0].pPr.defRPr.sz = NAME_SIZE
+    return chart
+
+
+def _chart_height(categories: int, per_category_cm: float) -> float:
+    return min(ONE_CHART_MAX_HEIGHT_CM, max(ONE_CHART_HEIGHT_CM, CHART_FRAME_CM + per_category_cm * categories))

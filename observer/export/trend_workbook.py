@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.legend import LegendEntry
 from openpyxl.utils import get_column_letter
 
 from observer import columns, palette, story, trends
@@ -33,7 +34,7 @@ from observer.export.xlsx import (
     readable,
 )
 from observer.files import scratch_dir_beside
-from observer.models import SessionData
+from observer.models import IndexDefinition, SessionData
 from observer.text import listed
 from observer.trends import TrendRow
 
@@ -57,13 +58,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             dashboard.paragraph(f"{sentence}.", page, HEADLINE, line_characters=125)
         for sentence in story.change_sentences(trend):
             dashboard.paragraph(f"• {sentence}.", page)
-        tests = story.page_tests(trend)
-        dashboard.paragraph(
-            f"A real rise or fall: the Cochran–Armitage test over every meeting; beyond chance between two "
-            f"meetings: a two-proportion test of the counts; each p multiplied by the {tests} tests on this page "
-            f"(Bonferroni) and compared with {story.CHANGE_P:g}. Every meeting-to-meeting change: the Change sheet.",
-            page,
-        )
+        dashboard.paragraph(f"{story.method_sentence(trend)} Every meeting-to-meeting change: the Change sheet.", page)
         dashboard.blank()
         charts_row = dashboard.rows + 1
 
@@ -78,10 +73,12 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
                 row.observed_minutes,
                 *[row.indices[column.id] for column in (*index_columns, *by_time)],
                 row.flags_per_hour,
+                *[bound for index in definitions for bound in (row.interval.get(index.id) or (None, None))],
             ]
             for row in trend.rows
         ]
-        meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR]
+        bounds = [column for index in definitions for column in columns.index_interval_columns(index)]
+        meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR, *bounds]
         meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
         by_id = {data.session.id: data for data in headers}
@@ -135,30 +132,40 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
 
         charts = []
         if trend.rows and definitions:
-            charts.append(
-                indices_chart(
-                    LineChart(),
-                    f"{listed([index.short for index in definitions])} over meetings",
-                    meetings.worksheet,
-                    [len(columns.TREND_MEETING_ROW) + 1 + position for position in range(len(definitions))],
-                    2,
-                    meetings.rows,
-                    2,
-                    [index_colours[index.id] for index in definitions],
-                )
+            indices = indices_chart(
+                LineChart(),
+                f"{listed([index.short for index in definitions])} over meetings, with 95% intervals",
+                meetings.worksheet,
+                [len(columns.TREND_MEETING_ROW) + 1 + position for position in range(len(definitions))],
+                2,
+                meetings.rows,
+                2,
+                [index_colours[index.id] for index in definitions],
             )
+            first_bound = len(meeting_columns) - len(bounds) + 1
+            _interval_band(indices, meetings.worksheet, first_bound, meetings.rows, definitions, index_colours)
+            charts.append(indices)
         drawn = min(len(ranked), len(line_colours))
         some = f" (the {drawn} of {len(ranked)} with most airtime)" if drawn < len(ranked) else ""
         if trend.rows and drawn:
             chart = _by_organisation_chart(f"Share of airtime by organisation{some}", airtime_wide, drawn, line_colours)
             chart.y_axis.number_format = PERCENT
             charts.append(chart)
-            if index_wide is not None and first_index is not None:
-                title = f"{first_index.heading} by organisation{some}"
-                chart = _by_organisation_chart(title, index_wide, drawn, line_colours)
-                chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-                charts.append(chart)
-        last_row = _place_dashboard_charts(dashboard, charts, charts_row, trend.rows)
+        small: list[LineChart] = []
+        if trend.rows and index_wide is not None and first_index is not None:
+            # One small chart per organisation on the same 0–1 scale, rather than lines on top of one another.
+            colour = index_colours[first_index.id]
+            small = [
+                _small_multiple(index_wide, position, names[position], colour)
+                for position in range(min(len(ranked), MAX_SMALL_MULTIPLES))
+            ]
+            shown = len(small)
+            more = f" (the {shown} of {len(ranked)} with most airtime)" if shown < len(ranked) else ""
+            dashboard.append(
+                [None] * DASHBOARD_CHART_COLUMNS + [f"{first_index.heading} by organisation{more}, each on 0 to 1"],
+                font=BOLD,
+            )
+        last_row = _place_dashboard_charts(dashboard, charts, small, charts_row, trend.rows)
         print_on_one_page(dashboard.worksheet, len(DASHBOARD_WIDTHS), last_row)
         about_sheet(book, headers, naming, "trend workbook")
         book.save(path)
@@ -172,11 +179,17 @@ PAGE_HEIGHT_OVER_WIDTH = (21.0 - 2 * 1.27) / (29.7 - 2 * 1.016)  # A4 landscape 
 MIN_CHART_CM = 6.0
 MAX_ORGANISATION_LINES = 6
 MAX_DATE_LABELS = 6  # on a half-width chart: more and "12 Jan 26" would wrap
+MAX_SMALL_MULTIPLES = 8  # organisations drawn one chart each, most airtime first
+SMALL_DATE_LABELS = 3  # on a quarter-width chart
+SMALL_TEXT_SIZE, SMALL_TITLE_SIZE = 900, 1000  # hundredths of a point: a small chart's axes and its name
 
 
-def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row: int, rows: list[Any]) -> int:
-    """Lays the charts out under the words; returns the page's last row."""
-    if not charts:
+def _place_dashboard_charts(
+    dashboard: Sheet, charts: list[LineChart], small: list[LineChart], first_row: int, rows: list[Any]
+) -> int:
+    """Lays the charts out under the words: the indices and the airtime on the left half, one above the other;
+    the small multiples on the right half, two across, under their heading; returns the page's last row."""
+    if not charts and not small:
         return dashboard.rows
     width_cm = sum(column_cm(width) for width in DASHBOARD_WIDTHS)
     words_cm = (first_row - 1) * ROW_CM + sum(
@@ -188,12 +201,8 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
     half_cm = DASHBOARD_CHART_COLUMNS * column_cm(DASHBOARD_WIDTHS[0]) - 0.3
     rows_tall = math.floor(charts_cm / ROW_CM)
     skip = max(1, math.ceil(len(rows) / MAX_DATE_LABELS))
-    places = [(1, first_row, rows_tall)]  # the indices: left, the whole height
-    upper = rows_tall // 2
-    places += [
-        (1 + DASHBOARD_CHART_COLUMNS, first_row, upper - 1),
-        (1 + DASHBOARD_CHART_COLUMNS, first_row + upper, upper - 1),
-    ]
+    upper = rows_tall // 2 if len(charts) > 1 else rows_tall
+    places = [(1, first_row, upper - (1 if len(charts) > 1 else 0)), (1, first_row + upper, rows_tall - upper)]
     last_row = first_row
     for chart, (column, row, tall) in zip(charts, places, strict=False):
         # A legend of six organisations keeps the default size: larger, it would take a column a name.
@@ -203,7 +212,66 @@ def _place_dashboard_charts(dashboard: Sheet, charts: list[LineChart], first_row
         chart.width, chart.height = half_cm, tall * ROW_CM - 0.2
         dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
         last_row = max(last_row, row + tall - 1)
+    if small:
+        across = 2
+        down = math.ceil(len(small) / across)
+        tall = max(3, (rows_tall - 1) // down)
+        span = DASHBOARD_CHART_COLUMNS // across
+        small_skip = max(1, math.ceil(len(rows) / SMALL_DATE_LABELS))
+        for position, chart in enumerate(small):
+            column = 1 + DASHBOARD_CHART_COLUMNS + span * (position % across)
+            row = first_row + 1 + tall * (position // across)
+            chart.x_axis.tickLblSkip = small_skip
+            chart.width, chart.height = span * column_cm(DASHBOARD_WIDTHS[0]) - 0.3, tall * ROW_CM - 0.2
+            dashboard.worksheet.add_chart(chart, f"{get_column_letter(column)}{row}")
+            last_row = max(last_row, row + tall - 1)
     return last_row
+
+
+def _small_multiple(wide: Sheet, position: int, name: str, colour: str) -> LineChart:
+    """One organisation's index over the meetings: its column of a wide sheet, on 0 to 1, titled by its name."""
+    chart = LineChart()
+    chart.title = name
+    chart.add_data(Reference(wide.worksheet, min_col=2 + position, min_row=1, max_row=wide.rows), titles_from_data=True)
+    chart.set_categories(Reference(wide.worksheet, min_col=1, min_row=2, max_row=wide.rows))
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.y_axis.majorUnit = 0.5
+    chart.y_axis.number_format = "0.0"
+    chart.x_axis.number_format = "mmm yy"
+    chart.legend = None  # the title names it
+    paint(chart, [colour])
+    readable(chart, legend=False)
+    for axis in (chart.x_axis, chart.y_axis):
+        axis.txPr.p[0].pPr.defRPr.sz = SMALL_TEXT_SIZE
+    chart.title.tx.rich.p[0].r[0].rPr.sz = SMALL_TITLE_SIZE
+    chart.title.tx.rich.p[0].pPr.defRPr.sz = SMALL_TITLE_SIZE
+    return chart
+
+
+def _interval_band(
+    chart: LineChart,
+    worksheet: Any,
+    first_column: int,
+    last_row: int,
+    definitions: Sequence[IndexDefinition],
+    colours: dict[str, str],
+) -> None:
+    """Each index's 95% interval as a band about its line: its low and high bounds, thin and dashed in its
+    colour, left out of the legend (the title says what they are)."""
+    for position, index in enumerate(definitions):
+        for bound in range(2):
+            column = first_column + 2 * position + bound
+            chart.add_data(Reference(worksheet, min_col=column, min_row=1, max_row=last_row), titles_from_data=True)
+            series = chart.series[-1]
+            series.smooth = False
+            series.marker.symbol = "none"
+            series.graphicalProperties.line.solidFill = colours[index.id].lstrip("#")
+            series.graphicalProperties.line.width = 9525  # 0.75 pt, in EMU
+            series.graphicalProperties.line.dashStyle = "dash"
+    lines = len(definitions)
+    chart.legend.legendEntry = [LegendEntry(idx=lines + bound) for bound in range(2 * lines)]
+    for entry in chart.legend.legendEntry:
+        entry.delete = True
 
 
 def _by_organisation_chart(title: str, wide: Sheet, drawn: int, colours: Sequence[str]) -> LineChart:

@@ -33,14 +33,15 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
-from observer import __version__, metrics, story, tables
+from observer import __version__, metrics, tables
 from observer.columns import CODEBOOK_ROW, Column, Kind
+from observer.definitions import metric_definitions
 from observer.export.records import FORMULA_STARTS, Naming
 from observer.export.session_rows import (
     excel_time,
 )
 from observer.files import atomic_replace
-from observer.models import Codebook, IndexDefinition, SessionData
+from observer.models import Codebook, SessionData
 
 ChartT = TypeVar("ChartT", BarChart, LineChart)
 EXCEL_MAX_ROWS = 1_048_576
@@ -69,78 +70,7 @@ HEADLINE = Font(bold=True, size=13)  # the trend dashboard's one-sentence answer
 BIG_NUMBER = Font(bold=True, size=18)  # an index's value in the Summary's headline band
 RIGHT = Alignment(horizontal="right", wrap_text=True)  # a heading over numbers: over them, wrapped
 WRAPPED = Alignment(wrap_text=True, vertical="top")  # a name or title in full
-
-
-def metric_definitions(
-    indices: list[IndexDefinition],
-    has_coordinator_flag: bool,
-    coordinator: metrics.CoordinatorSettings | None = None,
-    bin_s: float = metrics.DEFAULT_BIN_SECONDS,
-) -> list[tuple[str, str]]:
-    """The definitions the About sheet prints, from the codebooks' indices and the numbers the metrics use."""
-    lines = [
-        ("Session clock", "Observed time: starts at 0 when coding starts and stands still while paused."),
-        (
-            "Contribution end",
-            "The next contribution's start, the moment the clock was paused, or the session end, whichever comes "
-            "first.",
-        ),
-        ("share_v", "Contributions coded v / contributions coded in that dimension (uncoded are outside)."),
-    ]
-    for index in indices:
-        counted = " + ".join(index.counts) if len(index.counts) == 1 else f"({' + '.join(index.counts)})"
-        lines.append(
-            (
-                index.short,
-                f"{index.label} index ({index.id}): {counted} / ({' + '.join(index.counts + index.against)}), on "
-                f"{index.dimension}. Other codes and uncoded contributions are outside it. "
-                f"{metrics.time_key(index.id)} uses durations.",
-            )
-        )
-    lines += [
-        ("Flags per hour", "Flag count / (observed time in hours)."),
-        ("Share of room", "An organisation's attendees present at any time / all attendees present."),
-        (
-            "Participation ratio",
-            "Share of contributions / share of room (1.0 = speaks in proportion to its size). "
-            "Airtime ratio: the same with airtime.",
-        ),
-    ]
-    coordinator = coordinator or metrics.CoordinatorSettings()
-    by_index = next((i for i in indices if i.id == metrics.COORDINATOR_INDEX), None)
-    reasons = []
-    if by_index is not None:
-        coded = " or ".join(by_index.counts + by_index.against)
-        threshold = f"{by_index.short} >= {coordinator.min_pfi:g}"
-        reasons.append(f"at least {coordinator.min_coded} contributions coded {coded} with {threshold}")
-    if has_coordinator_flag:
-        reasons.append(f"at least {coordinator.min_coordinator_flags} '{metrics.COORDINATOR_FLAG}' flags")
-    if reasons:
-        text = ", or ".join(reasons)
-        lines.append(("Coordinator candidates", f"{text[0].upper()}{text[1:]}."))
-    over = metrics.OVERREPRESENTED_AIRTIME_RATIO
-    lines += [
-        ("Timeline", f"A contribution belongs to the agenda item or {bin_s / 60:g}-minute bin in which it starts."),
-        (
-            "What we saw",
-            "Sentences by fixed rules, each said only past its threshold: an organisation whose airtime ratio is at "
-            f"least {over:g} (or at most 1/{over:g}), "
-            f"or that was present and silent; an index's balance over at least {story.MIN_INDEX_CONTRIBUTIONS} "
-            f"contributions inside it ('mostly' at or beyond {story.MOSTLY_BELOW:g} and {story.MOSTLY_ABOVE:g}); the "
-            f"least and most agenda items, each with at least {story.MIN_ITEM_CONTRIBUTIONS} contributions inside "
-            f"the first index and {story.MIN_ITEM_SPREAD:g} apart; the coordinator candidates; the most frequent "
-            f"flag, from {story.MIN_FLAGS} times.",
-        ),
-        (
-            "Change between meetings",
-            "A pooled two-proportion z-test of an index's counts in the two meetings: beyond chance where p < "
-            f"{story.CHANGE_P:g}, within noise otherwise, and too few contributions to tell where either side of "
-            f"the index expects fewer than {story.MIN_EXPECTED} contributions in a meeting.",
-        ),
-        ("Trend slope", "Least-squares change per meeting of the index over the sessions of a series."),
-        ("Blank cells", "A value whose denominator is zero is undefined and left blank, never shown as 0."),
-    ]
-    return lines
+CLEAR = Alignment(indent=2)  # words right after a column of numbers: a space between them, not touching
 
 
 def safe_text(value: str) -> str:
@@ -299,9 +229,10 @@ class Sheet:
         if titled:
             self.append([table.title], font=BOLD)
         headings = [column.heading or ("" if titled else table.title) for column in table.columns]
+        clear = self._clear_of_numbers(table)
         header = [
-            self.cell(heading, font=BOLD, alignment=RIGHT if column.numeric else None)
-            for heading, column in zip(headings, table.columns, strict=True)
+            self.cell(heading, font=BOLD, alignment=RIGHT if column.numeric else CLEAR if place in clear else None)
+            for place, (heading, column) in enumerate(zip(headings, table.columns, strict=True))
         ]
         if label_column is not None:
             header += [None] * (label_column - 1 - len(header)) + [self.cell("Chart label", font=BOLD)]
@@ -312,7 +243,13 @@ class Sheet:
         first = self.rows + 1
         for position, row in enumerate(table.rows):
             cells = [
-                self._table_cell(column, value, name_width, self._font(table, position, place, fonts.get(column.id)))
+                self._table_cell(
+                    column,
+                    value,
+                    name_width,
+                    self._font(table, position, place, fonts.get(column.id)),
+                    place in clear,
+                )
                 for place, (column, value) in enumerate(zip(table.columns, row, strict=True))
             ]
             name = row[0] if row and isinstance(row[0], str) else ""
@@ -332,13 +269,26 @@ class Sheet:
         return first, last
 
     @staticmethod
+    def _clear_of_numbers(table: tables.Table) -> set[int]:
+        """The columns of words that follow a column of numbers (aligned right, to its edge): indented."""
+        return {
+            place
+            for place in range(1, len(table.columns))
+            if table.columns[place - 1].numeric and table.columns[place].kind is Kind.WORDS
+        }
+
+    @staticmethod
     def _font(table: tables.Table, row: int, column: int, font: Font | None) -> Font | None:
         if (row, column) in table.strong:
             return BOLD
         return MUTED if (row, column) in table.muted else font
 
-    def _table_cell(self, column: Column, value: Any, name_width: int | None, font: Font | None) -> Any:
+    def _table_cell(
+        self, column: Column, value: Any, name_width: int | None, font: Font | None, clear: bool = False
+    ) -> Any:
         kind = column.kind
+        if clear:
+            return self.cell(value, number_format(column), font, CLEAR)
         if kind is Kind.TEXT:
             return self.cell(value, font=font, alignment=WRAPPED if name_width is not None else None)
         if kind is Kind.CLOCK:  # a length of the session clock: a duration, as the terminal's h:mm:ss
