@@ -26,9 +26,7 @@ def keyed_session(data: SessionData, pseudonyms: KeyedPseudonyms) -> SessionData
     people = {p.id: pseudonyms.participant_of(original, p.id) for p in original.participants}
     organisations = {o.id: pseudonyms.organisation_of(original, o.id) for o in original.organisations}
     update = {
-        "organisations": [
-            o.model_copy(update={"id": organisations[o.id]}) for o in session.organisations
-        ],
+        "organisations": [o.model_copy(update={"id": organisations[o.id]}) for o in session.organisations],
         "participants": [
             p.model_copy(update={"id": people[p.id], "organisation_id": organisations.get(p.organisation_id, "")})
             for p in session.participants

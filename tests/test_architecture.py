@@ -23,6 +23,7 @@ APP_AND_REPORT = (
     "observer.cli_analysis",
     "observer.cli_archive",
     "observer.cli_key",
+    "observer.cli_pool",
     "observer.__main__",
     "observer.report",
 )

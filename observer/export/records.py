@@ -119,6 +119,36 @@ class Naming:
         return text if self.keep_notes else ""
 
 
+def codebook_rows(codebooks: list[Codebook]) -> list[list[Any]]:
+    """Every code and flag of ``codebooks`` (each name and version once), in ``columns.CODEBOOK_ROW``'s order."""
+    seen: set[tuple[str, str]] = set()
+    rows: list[list[Any]] = []
+    for codebook in codebooks:
+        if (codebook.name, codebook.version) in seen:
+            continue
+        seen.add((codebook.name, codebook.version))
+        for dimension in codebook.dimensions:
+            for code in dimension.codes:
+                rows.append(
+                    [
+                        codebook.name,
+                        codebook.version,
+                        "dimension",
+                        dimension.id,
+                        code.id,
+                        code.key,
+                        code.label,
+                        code.group or "",
+                        code.description,
+                    ]
+                )
+        for flag in codebook.flags:
+            rows.append(
+                [codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "", flag.description]
+            )
+    return rows
+
+
 def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[list[Column], list[str], list[str]]:
     """All columns of the tidy table: dimension ids and flag columns in the order the codebooks give them;
     ``with_text``: the words of transcript turns last. Returns the columns, the dimension ids, the flag ids."""
