@@ -17,36 +17,23 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
-
-from pydantic import ValidationError
+from typing import Any
 
 from observer import __version__
-from observer.bundle import bundle_key_id, each_record, each_session, record_digest
-from observer.errors import InputError, StorageError
-from observer.export.records import Naming, codebook_rows, neutralised, tidy_rows
-from observer.keyed_sessions import keyed_session
-from observer.models import Codebook, SessionData
-from observer.pool_schema import POOL_FORMAT, POOL_PROFILE, Table, contribution_columns, datapackage, tables
-from observer.programme_key import KeyedPseudonyms, ProgrammeKey
-from observer.storage import Archive
+from observer.bundle import bundle_key_id
+from observer.errors import InputError
+from observer.export.records import codebook_rows
+from observer.models import Codebook
+from observer.pool_parts import CsvTable, Part, PoolInput, part_files, write_part
+from observer.pool_schema import POOL_FORMAT, POOL_PROFILE, Table, datapackage, tables
+from observer.programme_key import ProgrammeKey
 from observer.text import plural, terminal_safe
 
 README = "README.md"
 PACKAGE = "datapackage.json"
-
-
-@dataclass(frozen=True)
-class PoolInput:
-    path: Path
-    is_archive: bool
-    key_id: str | None  # a bundle pseudonymised under this programme key
-
-    @property
-    def shown(self) -> str:
-        return terminal_safe(str(self.path))
 
 
 def pool_input(path: Path) -> PoolInput:
@@ -94,63 +81,6 @@ def check_naming(inputs: list[PoolInput], key: ProgrammeKey | None, names: bool)
         )
 
 
-def _codebooks(inputs: list[PoolInput]) -> list[Codebook]:
-    """Every codebook the inputs use, from a quick look (bundles unvalidated: each_session checks them later)."""
-    found: dict[str, Codebook] = {}
-    for item in inputs:
-        if item.is_archive:
-            archive = Archive(item.path)
-            raws: Iterator[Any] = (archive.codebook_of(session_id) for session_id in archive.session_ids())
-        else:
-            raws = (record.get("session", {}).get("codebook") for record in each_record(item.path))
-        for raw in raws:
-            if isinstance(raw, Codebook):
-                found.setdefault(raw.model_dump_json(), raw)
-                continue
-            with contextlib.suppress(ValidationError, TypeError, ValueError, AttributeError):
-                text = json.dumps(raw, sort_keys=True)
-                if text not in found:
-                    found[text] = Codebook.model_validate(raw)
-    return list(found.values())
-
-
-def _sessions(item: PoolInput, warn: Callable[[str], None]) -> Iterator[tuple[SessionData, str]]:
-    if not item.is_archive:
-        yield from each_session(item.path)
-        return
-    archive = Archive(item.path)
-    for session_id in archive.session_ids():
-        try:
-            data, warnings = archive.load_with_warnings(session_id)
-        except StorageError as error:
-            raise InputError(f"{item.path}: session {session_id} cannot be read ({error})") from None
-        for line in warnings:
-            warn(f"{item.path}: {line}")
-        yield data, record_digest(data)
-
-
-class _CsvTable:
-    """One table's CSV, rows written as they come; typed text kept text in a spreadsheet."""
-
-    def __init__(self, folder: Path, table: Table, text_columns: set[str]) -> None:
-        self.handle: TextIO = (folder / table.path).open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle, lineterminator="\n")
-        self.writer.writerow(table.header)
-        self.typed = [index for index, name in enumerate(table.header) if name in text_columns]
-
-    def write(self, row: list[Any]) -> None:
-        values = [value.isoformat() if isinstance(value, dt.date | dt.datetime) else value for value in row]
-        for index in self.typed:
-            if isinstance(values[index], str):
-                values[index] = neutralised(values[index])
-        self.writer.writerow(values)
-
-    def close(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-
-
 def is_earlier_pool(folder: Path) -> bool:
     """``folder`` holds a pool this program wrote and nothing else."""
     try:
@@ -181,6 +111,43 @@ def check_target(folder: Path) -> bool:
     return False
 
 
+def _workers(inputs: int) -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(inputs, cores))
+
+
+def _parts(
+    inputs: list[PoolInput], folder: Path, key: ProgrammeKey | None, progress: Callable[[str], None]
+) -> list[Part]:
+    """Every input's part, made a process per core (one input: in this process); a progress line as each is done."""
+    folder.mkdir(mode=0o700)
+    folders = [folder / f"part-{number}" for number in range(len(inputs))]
+    parts: list[Part | None] = [None] * len(inputs)
+
+    def done(number: int, part: Part) -> None:
+        parts[number] = part
+        item = inputs[number]
+        progress(f"read {item.shown} (input {number + 1} of {len(inputs)}): {plural(len(part.sessions), 'session')}")
+
+    workers = _workers(len(inputs))
+    if workers == 1:
+        for number, item in enumerate(inputs):
+            done(number, write_part(item, folders[number], key))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as executor:
+            futures = {executor.submit(write_part, item, folders[n], key): n for n, item in enumerate(inputs)}
+            try:
+                for future in as_completed(futures):
+                    done(futures[future], future.result())
+            except BaseException:
+                executor.shutdown(wait=True, cancel_futures=True)
+                raise
+    return [part for part in parts if part is not None]
+
+
 def write_pool(
     inputs: list[PoolInput],
     folder: Path,
@@ -192,13 +159,18 @@ def write_pool(
     """Pool ``inputs`` into the data package ``folder`` (see the module's note). ``progress`` gets a line per
     input; ``parquet`` writes the Parquet files beside the CSVs (before the package takes its name)."""
     earlier = check_target(folder)
-    codebooks = _codebooks(inputs)
-    all_tables = tables(codebooks)
     staging = folder.parent / f".{folder.name}.pool-{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(mode=0o700)
     try:
-        report = _write_tables(inputs, staging, all_tables, codebooks, key, progress, warn)
+        parts = _parts(inputs, staging / "parts", key, progress)
+        for part in parts:
+            for line in part.warnings:
+                warn(line)
+        report, codebooks = _join(inputs, parts, staging)
+        all_tables = tables(codebooks)
+        _write_contributions(parts, all_tables[0], staging)
+        shutil.rmtree(staging / "parts")
         about = _about(report, key, len(inputs))
         (staging / PACKAGE).write_text(
             json.dumps(datapackage(all_tables, about), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -211,6 +183,115 @@ def write_pool(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
+
+
+def _join(inputs: list[PoolInput], parts: list[Part], staging: Path) -> tuple[PoolReport, list[Codebook]]:
+    """Check the parts against each other (a session met twice, two names under one pseudonym), and write the
+    tables made of all of them but the contributions: sessions, agenda, participants, organisations, codebook."""
+    report = PoolReport()
+    seen: dict[str, tuple[str, Path]] = {}  # session id -> (digest, input)
+    names: dict[str, tuple[str, ...]] = {}
+    codebooks: dict[str, Codebook] = {}
+    people: dict[str, tuple[str, str]] = {}
+    organisations: dict[str, str] = {}
+    for item, part in zip(inputs, parts, strict=True):
+        report.skipped += part.repeated
+        for session_id, digest in part.sessions:
+            earlier = seen.get(session_id)
+            if earlier is None:
+                seen[session_id] = (digest, item.path)
+            elif earlier[0] != digest:
+                raise InputError(
+                    f"{item.path}: session {terminal_safe(session_id)} is also in {earlier[1]}, with other contents; "
+                    "pool one of them"
+                )
+            else:
+                part.skip.add(session_id)
+                report.skipped.append(session_id)
+        for pseudonym, named in part.names.items():
+            if names.setdefault(pseudonym, named) != named:
+                raise InputError(
+                    f"{item.path}: two different names share the pseudonym {pseudonym} under this key: nothing was "
+                    "written (a one-in-billions chance; a new key, 'observer key new', gives other codes)"
+                )
+        for text, codebook in part.codebooks.items():
+            codebooks.setdefault(text, codebook)
+        for participant_id, person in part.people.items():
+            people.setdefault(participant_id, person)
+        for organisation_id, shown in part.organisations.items():
+            organisations.setdefault(organisation_id, shown)
+        report.sessions += len(part.sessions) - len(part.skip)
+        report.contributions += part.contributions - sum(part.counts[s] for s in part.skip)
+    if not report.sessions:
+        raise InputError("the inputs hold no sessions: nothing to pool")
+    _concatenate([(part.folder / "sessions.csv", part.skip) for part in parts], staging / "sessions.csv")
+    _concatenate([(part.folder / "agenda.csv", part.skip) for part in parts], staging / "agenda.csv")
+    by_name = {table.name: table for table in tables(list(codebooks.values()))}
+    with _open(staging, by_name["participants"]) as out:
+        for participant_id, (shown, organisation_id) in people.items():
+            out.write([participant_id, shown, organisation_id])
+    with _open(staging, by_name["organisations"]) as out:
+        for organisation_id, shown in organisations.items():
+            out.write([organisation_id, shown])
+    with _open(staging, by_name["codebook"]) as out:
+        seen_codes: set[tuple[str, ...]] = set()
+        for row in codebook_rows(list(codebooks.values())):
+            if tuple(row[:5]) not in seen_codes:  # one codebook's version met twice, edited: the first is kept
+                seen_codes.add(tuple(row[:5]))
+                out.write(row)
+    return report, list(codebooks.values())
+
+
+@contextlib.contextmanager
+def _open(staging: Path, table: Table) -> Iterator[CsvTable]:
+    out = CsvTable(staging / table.path, table.header)
+    try:
+        yield out
+    finally:
+        out.close()
+
+
+def _concatenate(sources: list[tuple[Path, set[str]]], target: Path) -> None:
+    """One CSV of several with the same header; rows of the sessions in each one's set left out."""
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        for number, (source, skip) in enumerate(sources):
+            with source.open(encoding="utf-8", newline="") as handle:
+                header = handle.readline()
+                if number == 0:
+                    out.write(header)
+                if not skip:
+                    shutil.copyfileobj(handle, out, 1 << 20)
+                    continue
+                writer.writerows(row for row in csv.reader(handle) if row[0] not in skip)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _write_contributions(parts: list[Part], table: Table, staging: Path) -> None:
+    """The parts' contributions as one table: copied as they are where a file has the table's columns, else
+    each row's values moved under the table's columns (a codebook with fewer dimensions or flags)."""
+    header = table.header
+    with (staging / table.path).open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        out.flush()
+        for part in parts:
+            for path in part_files(part.folder):
+                with path.open(encoding="utf-8", newline="") as handle:
+                    reader = csv.reader(handle)
+                    own = next(reader)
+                    if own == header and not part.skip:
+                        out.flush()
+                        shutil.copyfileobj(handle, out, 1 << 20)
+                        continue
+                    place = [own.index(name) if name in own else None for name in header]
+                    for row in reader:
+                        if row[0] in part.skip:
+                            continue
+                        writer.writerow(["" if index is None else row[index] for index in place])
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _take_name(staging: Path, folder: Path, earlier: bool) -> None:
@@ -227,101 +308,6 @@ def _take_name(staging: Path, folder: Path, earlier: bool) -> None:
         old.rename(folder)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_tables(
-    inputs: list[PoolInput],
-    staging: Path,
-    all_tables: list[Table],
-    codebooks: list[Codebook],
-    key: ProgrammeKey | None,
-    progress: Callable[[str], None],
-    warn: Callable[[str], None],
-) -> PoolReport:
-    by_name = {table.name: table for table in all_tables}
-    text = {"participant", "organisation", "agenda_item", "session_title", "series", "observer", "note"}
-    out = {name: _CsvTable(staging, table, text) for name, table in by_name.items()}
-    _, dimensions, flags = contribution_columns(codebooks)
-    naming = Naming(keep_notes=False)  # names (or pseudonyms, already in place) as the sessions hold them
-    pseudonyms = KeyedPseudonyms(key) if key is not None else None
-    report = PoolReport()
-    seen: dict[str, tuple[str, Path]] = {}  # session id -> (digest, input it came from)
-    people: dict[str, list[Any]] = {}  # participant id -> [shown, organisation id, sessions]
-    organisations: dict[str, list[Any]] = {}  # organisation id -> [shown, sessions]
-    try:
-        for number, item in enumerate(inputs, start=1):
-            count = 0
-            for data, digest in _sessions(item, warn):
-                earlier = seen.get(data.session.id)
-                if earlier is not None:
-                    if earlier[0] != digest:
-                        raise InputError(
-                            f"{item.path}: session {terminal_safe(data.session.id)} is also in {earlier[1]}, with "
-                            "other contents; pool one of them"
-                        )
-                    report.skipped.append(data.session.id)
-                    continue
-                seen[data.session.id] = (digest, item.path)
-                if pseudonyms is not None and item.key_id is None:
-                    data = keyed_session(data, pseudonyms)
-                data = naming.redact(data)
-                _write_session(data, out, dimensions, flags, naming, people, organisations)
-                report.sessions += 1
-                report.contributions += len(data.contributions)
-                count += 1
-            progress(f"pooled {number}/{len(inputs)}: {item.shown}: {plural(count, 'session')}")
-        for participant_id, (shown, organisation_id, sessions) in people.items():
-            out["participants"].write([participant_id, shown, organisation_id, sessions])
-        for organisation_id, (shown, sessions) in organisations.items():
-            out["organisations"].write([organisation_id, shown, sessions])
-        seen_codes: set[tuple[str, ...]] = set()
-        for row in codebook_rows(codebooks):
-            if tuple(row[:5]) not in seen_codes:  # one codebook's version met twice, edited: the first is kept
-                seen_codes.add(tuple(row[:5]))
-                out["codebook"].write(row)
-    finally:
-        for table in out.values():
-            with contextlib.suppress(OSError, ValueError):
-                table.close()
-    if not report.sessions:
-        raise InputError("the inputs hold no sessions: nothing to pool")
-    return report
-
-
-def _write_session(
-    data: SessionData,
-    out: dict[str, _CsvTable],
-    dimensions: list[str],
-    flags: list[str],
-    naming: Naming,
-    people: dict[str, list[Any]],
-    organisations: dict[str, list[Any]],
-) -> None:
-    session = data.session
-    for organisation in session.organisations:
-        organisations.setdefault(organisation.id, [organisation.name, 0])[1] += 1
-    for person in session.participants:
-        people.setdefault(person.id, [person.name, person.organisation_id, 0])[2] += 1
-    out["sessions"].write(
-        [
-            session.id,
-            session.meeting,
-            session.observer,
-            session.series,
-            session.title,
-            session.meeting_date,
-            session.status.value,
-            "transcript" if session.transcript is not None else "live",
-            session.codebook.name,
-            session.codebook.version,
-            round(session.observed_seconds(), 3),
-            len(data.contributions),
-        ]
-    )
-    for position, item in enumerate(sorted(session.agenda_items, key=lambda i: i.start_s), start=1):
-        out["agenda"].write([session.id, item.id, position, item.title, item.start_s])
-    for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
-        out["contributions"].write(row)
 
 
 def _about(report: PoolReport, key: ProgrammeKey | None, inputs: int) -> dict[str, Any]:

@@ -58,7 +58,6 @@ DESCRIPTIONS = {
     "source": "live (coded in the room) or transcript (coded from a transcript's turns).",
     "observed_s": "Seconds of the meeting observed (the session clock).",
     "contributions": "Number of contributions coded.",
-    "sessions": "Number of sessions whose roster has it.",
     "position": "The agenda item's place in its session, from 1.",
     "agenda_item_id": "The agenda item, unique within its session.",
     "version": "The codebook's version.",
@@ -70,6 +69,32 @@ DESCRIPTIONS = {
     "group": "The group the code belongs to, if the codebook groups its codes.",
     "description": "What the code means, as the codebook defines it.",
 }
+
+
+_SESSION = (
+    ("session_id", Kind.ID),
+    ("meeting_id", Kind.ID),
+    ("observer", Kind.TEXT),
+    ("series", Kind.TEXT),
+    ("session_title", Kind.TEXT),
+    ("meeting_date", Kind.DATE),
+    ("status", Kind.ID),
+    ("source", Kind.ID),
+    ("codebook", Kind.ID),
+    ("codebook_version", Kind.ID),
+    ("observed_s", Kind.SECONDS),
+    ("contributions", Kind.COUNT),
+)
+SESSION_COLUMNS = [name for name, _ in _SESSION]
+_AGENDA = (
+    ("session_id", Kind.ID),
+    ("agenda_item_id", Kind.ID),
+    ("position", Kind.COUNT),
+    ("agenda_item", Kind.TEXT),
+    ("start_s", Kind.SECONDS),
+)
+AGENDA_COLUMNS = [name for name, _ in _AGENDA]
+_AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}
 
 
 def _field(column_id: str, kind: Kind, description: str | None = None) -> dict[str, Any]:
@@ -145,20 +170,7 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             )
         else:
             contribution_fields.append(_field(column.id, column.kind))
-    session_fields = [
-        _field("session_id", Kind.ID),
-        _field("meeting_id", Kind.ID),
-        _field("observer", Kind.TEXT),
-        _field("series", Kind.TEXT),
-        _field("session_title", Kind.TEXT),
-        _field("meeting_date", Kind.DATE),
-        _field("status", Kind.ID),
-        _field("source", Kind.ID),
-        _field("codebook", Kind.ID),
-        _field("codebook_version", Kind.ID),
-        _field("observed_s", Kind.SECONDS),
-        _field("contributions", Kind.COUNT),
-    ]
+    session_fields = [_field(name, kind) for name, kind in _SESSION]
     return [
         Table(
             "contributions",
@@ -185,7 +197,6 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
                 _field("participant_id", Kind.ID),
                 _field("participant", Kind.TEXT),
                 _field("organisation_id", Kind.ID),
-                _field("sessions", Kind.COUNT),
             ],
             ["participant_id"],
             [_foreign(["organisation_id"], "organisations", ["organisation_id"])],
@@ -193,19 +204,13 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
         ),
         Table(
             "organisations",
-            [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT), _field("sessions", Kind.COUNT)],
+            [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT)],
             ["organisation_id"],
             description="One row per organisation on any session's roster.",
         ),
         Table(
             "agenda",
-            [
-                _field("session_id", Kind.ID),
-                _field("agenda_item_id", Kind.ID),
-                _field("position", Kind.COUNT),
-                _field("agenda_item", Kind.TEXT),
-                _field("start_s", Kind.SECONDS, "When the item began, in seconds of the session clock."),
-            ],
+            [_field(name, kind, _AGENDA_DESCRIPTIONS.get(name)) for name, kind in _AGENDA],
             ["session_id", "agenda_item_id"],
             [_foreign(["session_id"], "sessions", ["session_id"])],
             "One row per agenda item of each session, in order.",

@@ -151,6 +151,11 @@ class KeyedPseudonyms:
             )
         return pseudonym
 
+    @property
+    def names(self) -> dict[str, tuple[str, ...]]:
+        """Each pseudonym given so far -> the normalised names it stands for (to check parts made apart)."""
+        return self._names
+
     def participant_of(self, session: Session, participant_id: str) -> str:
         found = self._by_id.get((PARTICIPANT, session.id, participant_id))
         if found is not None:
