@@ -8,9 +8,11 @@ and the transcript's file name (typed text) are replaced.
 
 from __future__ import annotations
 
+import re
+
 from observer.export.records import Naming
-from observer.models import SessionData
-from observer.programme_key import KeyedPseudonyms
+from observer.models import Session, SessionData
+from observer.programme_key import CODE_DIGITS, PREFIXES, KeyedPseudonyms
 
 
 def keyed_naming(pseudonyms: KeyedPseudonyms) -> Naming:
@@ -51,3 +53,36 @@ def keyed_session(data: SessionData, pseudonyms: KeyedPseudonyms) -> SessionData
         for c in redacted.contributions
     ]
     return SessionData.model_construct(session=session.model_copy(update=update), contributions=contributions)
+
+
+def _code(kind: str) -> re.Pattern[str]:
+    return re.compile(rf"{PREFIXES[kind]}-[0-9A-F]{{{CODE_DIGITS}}}")
+
+
+_PERSON, _ORGANISATION, _OBSERVER, _SERIES = (_code(k) for k in ("participant", "organisation", "observer", "series"))
+_ITEM = re.compile(r"Item \d+")
+
+
+def named_field(session: Session) -> str | None:
+    """The first field of ``session`` that is not as ``keyed_session`` leaves it (a name where a pseudonym should
+    be), or None: a bundle that says it is pseudonymised is believed only when its sessions are."""
+    people = [(f"participant {p.id}", p.name, _PERSON) for p in session.participants]
+    people += [(f"participant {p.id}'s id", p.id, _PERSON) for p in session.participants]
+    places = [(f"organisation {o.id}", o.name, _ORGANISATION) for o in session.organisations]
+    places += [(f"organisation {o.id}'s id", o.id, _ORGANISATION) for o in session.organisations]
+    for where, value, pattern in people + places:
+        if not pattern.fullmatch(value):
+            return where
+    if session.observer and not _OBSERVER.fullmatch(session.observer):
+        return "observer"
+    if session.series and not _SERIES.fullmatch(session.series):
+        return "series"
+    if session.title != f"{session.series or 'Meeting'} {session.meeting_date}":
+        return "title"
+    if session.notes or any(p.role for p in session.participants):
+        return "notes" if session.notes else "role"
+    if any(not _ITEM.fullmatch(item.title) for item in session.agenda_items):
+        return "agenda item"
+    if any(not _ITEM.fullmatch(item) for item in session.planned_agenda):
+        return "planned agenda"
+    return None

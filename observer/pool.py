@@ -26,6 +26,7 @@ from observer import __version__
 from observer.bundle import bundle_key_id
 from observer.errors import InputError
 from observer.export.records import codebook_rows
+from observer.files import fsync_dir
 from observer.models import Codebook
 from observer.pool_parts import CsvTable, Part, PoolInput, part_files, write_part
 from observer.pool_schema import POOL_FORMAT, POOL_PROFILE, Table, datapackage, tables
@@ -100,6 +101,8 @@ def check_target(folder: Path) -> bool:
     """Whether ``folder`` holds an earlier pool (to be replaced); InputError when it cannot be written into."""
     if not folder.parent.is_dir():
         raise InputError(f"{folder}: the folder {folder.parent} does not exist")
+    if folder.is_symlink():
+        raise InputError(f"{folder}: is a link; give the folder itself (a pool replaces what it names)")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: is a file; give the name of a folder for the package")
     if folder.is_dir() and any(folder.iterdir()):
@@ -172,10 +175,10 @@ def write_pool(
         _write_contributions(parts, all_tables[0], staging)
         shutil.rmtree(staging / "parts")
         about = _about(report, key, len(inputs))
-        (staging / PACKAGE).write_text(
-            json.dumps(datapackage(all_tables, about), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        _write_synced(
+            staging / PACKAGE, json.dumps(datapackage(all_tables, about), indent=1, ensure_ascii=False) + "\n"
         )
-        (staging / README).write_text(_readme(report, key, all_tables), encoding="utf-8")
+        _write_synced(staging / README, _readme(report, key, all_tables))
         if parquet is not None:
             parquet(staging, all_tables)
         _take_name(staging, folder, earlier)
@@ -294,11 +297,21 @@ def _write_contributions(parts: list[Part], table: Table, staging: Path) -> None
         os.fsync(out.fileno())
 
 
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _take_name(staging: Path, folder: Path, earlier: bool) -> None:
+    """The whole package, on the disk, under ``folder``'s name (an earlier pool there removed after)."""
+    fsync_dir(staging)
     if not earlier:
         if folder.is_dir():
             folder.rmdir()  # empty, as checked
         staging.rename(folder)
+        fsync_dir(folder.parent)
         return
     old = folder.parent / f".{folder.name}.old-{os.getpid()}.tmp"
     folder.rename(old)
@@ -307,6 +320,7 @@ def _take_name(staging: Path, folder: Path, earlier: bool) -> None:
     except OSError:
         old.rename(folder)
         raise
+    fsync_dir(folder.parent)
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from observer.bundle import each_session, record_digest
 from observer.errors import InputError, StorageError
 from observer.export.records import Naming, neutralised, tidy_rows
+from observer.keyed_sessions import named_field
 from observer.models import Codebook, SessionData
 from observer.pool_schema import AGENDA_COLUMNS, SESSION_COLUMNS, contribution_columns
 from observer.programme_key import KeyedPseudonyms, ProgrammeKey
@@ -114,6 +115,20 @@ def write_part(item: PoolInput, folder: Path, key: ProgrammeKey | None) -> Part:
     seen: set[str] = set()
     try:
         for data, digest in sessions_of(item, part.warnings.append):
+            if item.key_id is not None:
+                named = named_field(data.session)
+                if named is not None:
+                    raise InputError(
+                        f"{item.path}: says it is pseudonymised (key {item.key_id}) but session "
+                        f"{terminal_safe(data.session.id)} has names ({named}); only 'observer bundle --key' makes "
+                        "such a bundle"
+                    )
+                if any(c.note or c.words for c in data.contributions):
+                    raise InputError(
+                        f"{item.path}: says it is pseudonymised (key {item.key_id}) but session "
+                        f"{terminal_safe(data.session.id)} has notes or words; only 'observer bundle --key' makes "
+                        "such a bundle"
+                    )
             if data.session.id in seen:  # an archive and a conflict copy cannot; a hand-made bundle could
                 part.repeated.append(data.session.id)
                 continue

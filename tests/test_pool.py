@@ -347,3 +347,33 @@ def test_sessions_of_two_codebooks_share_one_table(tmp_path: Path, programme: di
     assert all(row[bales.dimensions[0].id] == "" for row in partnership_rows)
     assert {row["codebook"] for row in _rows(out / "codebook.csv")} == {"partnership", "bales-ipa"}
     assert validate(str(out / "datapackage.json")).valid
+
+
+def test_a_bundle_that_only_says_it_is_pseudonymised_is_refused(tmp_path: Path, programme: dict[str, Path]) -> None:
+    """A bundle's first line is not under its checksum: a named bundle whose head claims a key must not pass its
+    names into a pool made without the key."""
+    forged = tmp_path / "forged.bundle"
+    text = programme["a.bundle"].read_text(encoding="utf-8")
+    forged.write_text(text.replace('"sessions":[', '"pseudonyms":"K-00000000","sessions":[', 1), encoding="utf-8")
+    out = tmp_path / "pool"
+    line = _one_line_error(invoke(tmp_path / "mine", "pool", str(forged), "-o", str(out)))
+    assert str(forged) in line and "names" in line
+    assert not out.exists()
+
+
+def test_a_link_as_the_package_folder_is_refused(tmp_path: Path, programme: dict[str, Path]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "link").symlink_to(elsewhere, target_is_directory=True)
+    line = _one_line_error(
+        invoke(
+            tmp_path / "mine",
+            "pool",
+            str(programme["a.bundle"]),
+            "-o",
+            str(tmp_path / "link"),
+            "--key",
+            str(programme["key"]),
+        )
+    )
+    assert "is a link" in line and (tmp_path / "link").is_symlink() and not any(elsewhere.iterdir())
