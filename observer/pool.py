@@ -101,8 +101,6 @@ def check_target(folder: Path) -> bool:
     """Whether ``folder`` holds an earlier pool (to be replaced); InputError when it cannot be written into."""
     if not folder.parent.is_dir():
         raise InputError(f"{folder}: the folder {folder.parent} does not exist")
-    if folder.is_symlink():
-        raise InputError(f"{folder}: is a link; give the folder itself (a pool replaces what it names)")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: is a file; give the name of a folder for the package")
     if folder.is_dir() and any(folder.iterdir()):
