@@ -55,21 +55,24 @@ class _Checksum:
         return final.hexdigest()
 
 
-def _opening() -> bytes:
-    head = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "tool": f"observer {__version__}"}
+def _opening(key_id: str | None = None) -> bytes:
+    head: dict[str, Any] = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "tool": f"observer {__version__}"}
+    if key_id is not None:  # pseudonymised under this programme key (its public id, never the key)
+        head["pseudonyms"] = key_id
     return json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1].encode("utf-8") + b',"sessions":['
 
 
 _CLOSING = b'],"sha256":'
 
 
-def write_bundle(sessions: Iterable[SessionData], path: Path) -> int:
+def write_bundle(sessions: Iterable[SessionData], path: Path, key_id: str | None = None) -> int:
     """Write a bundle a session at a time (memory holds one session): one JSON document, a session per line,
-    the checksum last. Returns how many sessions it holds."""
+    the checksum last. ``key_id``: the sessions are pseudonymised under this programme key, and the bundle says
+    so. Returns how many sessions it holds."""
     checksum = _Checksum()
 
     def write(handle: BinaryIO) -> None:
-        handle.write(_opening() + b"\n")
+        handle.write(_opening(key_id) + b"\n")
         for data in sessions:
             _check_importable(data)
             record = session_record(data)
@@ -94,6 +97,24 @@ def _check_importable(data: SessionData) -> None:
         f"session {terminal_safe(data.session.id)}, field '{field_name}': {why}{fix}; an import would refuse it, "
         "so nothing was bundled"
     )
+
+
+def bundle_key_id(path: Path) -> str | None:
+    """The programme key a bundle's sessions are pseudonymised under (its id), or None: names as recorded.
+    Read from the bundle's first line; a bundle that is not one is refused when its sessions are read."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return None
+    if not _is_our_opening(first):
+        return None
+    try:
+        head = json.loads(first.rstrip(b"\n")[: -len(b',"sessions":[')] + b"}")
+    except ValueError:
+        return None
+    key_id = head.get("pseudonyms") if isinstance(head, dict) else None
+    return key_id if isinstance(key_id, str) else None
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
@@ -202,6 +223,17 @@ def each_session(path: Path) -> Iterator[tuple[SessionData, str]]:
         yield data, hashlib.sha256(_canonical([record])[1:-1]).hexdigest()
     if problem is not None:
         raise problem
+
+
+def each_record(path: Path) -> Iterator[dict[str, Any]]:
+    """A bundle's session records as stored, unvalidated, then its checksum checked (InputError if it fails):
+    a quick look (a pool's codebooks) before each_session reads them properly."""
+    return _records(path)
+
+
+def record_digest(data: SessionData) -> str:
+    """The digest a bundle gives this session's record (``each_session``'s second value)."""
+    return hashlib.sha256(_canonical([session_record(data)])[1:-1]).hexdigest()
 
 
 def read_bundle(path: Path) -> list[SessionData]:

@@ -15,6 +15,8 @@ import click
 from observer import __version__
 from observer.cli_analysis import agreement, bundle, calibrate, demo, export, import_, sequences, trends
 from observer.cli_archive import backup, restore
+from observer.cli_key import key
+from observer.cli_pool import pool
 from observer.cli_support import (
     A_FILE,
     Context,
@@ -615,7 +617,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
     console.print(summary_renderable(summary, data, findings([data])))
 
 
-for _command in (export, trends, calibrate, agreement, sequences, bundle, import_, demo, backup, restore):
+for _command in (export, trends, calibrate, agreement, sequences, bundle, import_, demo, backup, restore, key, pool):
     main.add_command(_command)
 
 

@@ -24,6 +24,8 @@ from observer.cli_support import (
     Context,
     Progress,
     json_option,
+    key_option,
+    load_key,
     load_sessions,
     output_option,
     pass_context,
@@ -32,6 +34,7 @@ from observer.cli_support import (
 )
 from observer.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
 from observer.errors import InputError
+from observer.pseudonyms import PseudonymRegistry
 from observer.roster import same_series, series_as_known
 from observer.sequences import DEFAULT_LAG, DEFAULT_PERMUTATIONS, DEFAULT_SEED, DEFAULT_WINDOW, MAX_PERMUTATIONS
 from observer.text import plural, terminal_safe
@@ -57,12 +60,13 @@ from observer.text import plural, terminal_safe
     is_flag=True,
     help="Include what was said in transcript turns (a 'text' column); never with --pseudonymise.",
 )
+@key_option()
 @click.option(
-    "--key",
-    "key_file",
+    "--key-table",
+    "table_file",
     type=A_FILE,
     default=None,
-    help="With --pseudonymise: also write the key to the pseudonyms to this CSV file.",
+    help="With --pseudonymise (numbered): also write the table of pseudonyms to names to this CSV file.",
 )
 @pass_context
 def export(
@@ -76,15 +80,20 @@ def export(
     raw_text: bool,
     with_text: bool,
     key_file: Path | None,
+    table_file: Path | None,
 ) -> None:
     """Export sessions; the format follows the extension of -o."""
     from observer.export import ArchiveSessions, export_options, export_sessions
 
-    if (key_file is not None or keep_titles) and not pseudonymise:
-        raise InputError(f"{'--key' if key_file is not None else '--keep-titles'} goes with --pseudonymise")
+    programme_key = load_key(key_file)
+    pseudonymise = pseudonymise or programme_key is not None
+    if (table_file is not None or keep_titles) and not pseudonymise:
+        raise InputError(f"{'--key-table' if table_file is not None else '--keep-titles'} goes with --pseudonymise")
+    if table_file is not None and programme_key is not None:
+        raise InputError("--key-table lists numbered pseudonyms; with --key, 'observer key map KEY' lists them")
     output = context.paths.check_output(output)
-    if key_file is not None:
-        key_file = context.paths.check_output(key_file)
+    if table_file is not None:
+        table_file = context.paths.check_output(table_file)
     if with_text and pseudonymise:
         warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
     if not sessions_ and series is None:
@@ -98,15 +107,22 @@ def export(
         try:
             headers = sessions.headers()  # kept: the export's own header reads them from here
             options = export_options(
-                context.archive, headers, pseudonymise, keep_notes, keep_titles, raw_text, with_text=with_text
+                context.archive,
+                headers,
+                pseudonymise,
+                keep_notes,
+                keep_titles,
+                raw_text,
+                with_text=with_text,
+                key=programme_key,
             )
             export_sessions(sessions, output, options)
         finally:  # also when a later session is unreadable: what was stepped around before it is said
             for warning in sessions.warning_lines():
                 warn(warning)
-    if key_file is not None and options.pseudonyms is not None:
-        options.pseudonyms.write_key(key_file, sessions)
-        click.echo(f"key to the pseudonyms: {key_file} (keep it apart from the data)")
+    if table_file is not None and isinstance(options.pseudonyms, PseudonymRegistry):
+        options.pseudonyms.write_key(table_file, sessions)
+        click.echo(f"key to the pseudonyms: {table_file} (keep it apart from the data)")
     click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
 
 
@@ -132,6 +148,7 @@ def _series_sessions(context: Context, series: str) -> list[str]:
 @output_option("Trend workbook to write (.xlsx).")
 @json_option("Print the trend as JSON.")
 @click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
+@key_option()
 @click.option(
     "--include-unfinished",
     is_flag=True,
@@ -144,12 +161,14 @@ def trends(
     output: Path | None,
     as_json: bool,
     pseudonymise: bool,
+    key_file: Path | None,
     include_unfinished: bool,
 ) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
     from observer.export import export_options, export_trends, series_trend, trend_json
     from observer.report import trend_renderable
 
+    programme_key = load_key(key_file)
     if output is not None:
         output = context.paths.check_output(output)
     from observer.export import ArchiveSessions
@@ -176,7 +195,11 @@ def trends(
     in_series_ids, left_out = choice.counted, choice.left_out
     counted = set(in_series_ids)
     options = export_options(
-        context.archive, [d for d in in_series if d.session.id in counted], pseudonymise, keep_notes=False
+        context.archive,
+        [d for d in in_series if d.session.id in counted],
+        pseudonymise or programme_key is not None,
+        keep_notes=False,
+        key=programme_key,
     )
     with Progress(len(in_series_ids), "reading the series") as progress:
         reading = ArchiveSessions(context.archive, in_series_ids, progress.step)
@@ -346,6 +369,7 @@ def calibrate(
 )
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
+@key_option()
 @pass_context
 def agreement(
     context: Context,
@@ -357,6 +381,7 @@ def agreement(
     offset: float | None,
     force: bool,
     pseudonymise: bool,
+    key_file: Path | None,
 ) -> None:
     """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK, Krippendorff's
     alpha."""
@@ -365,13 +390,14 @@ def agreement(
 
     if len(sessions_) < 2:
         raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
+    programme_key = load_key(key_file)
     if output is not None:
         output = context.paths.check_output(output)
     sessions = load_sessions(context, sessions_)
-    if pseudonymise:
+    if pseudonymise or programme_key is not None:
         from observer.export import pseudonymised_by_name
 
-        sessions = pseudonymised_by_name(context.archive, sessions)
+        sessions = pseudonymised_by_name(context.archive, sessions, programme_key)
     if len(sessions) > 2:
         if output is not None:
             raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
@@ -449,6 +475,7 @@ def agreement(
 @json_option()
 @output_option("Sequences workbook to write (.xlsx).")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
+@key_option()
 @pass_context
 def sequences(
     context: Context,
@@ -462,6 +489,7 @@ def sequences(
     as_json: bool,
     output: Path | None,
     pseudonymise: bool,
+    key_file: Path | None,
 ) -> None:
     """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
     from observer import sequences as analysis
@@ -474,11 +502,12 @@ def sequences(
         if output.suffix.lower() != ".xlsx":
             raise InputError(f"{output}: the sequences workbook is written as .xlsx")
         output = context.paths.check_output(output)
+    programme_key = load_key(key_file)
     loaded = load_sessions(context, sessions_)
-    if pseudonymise:
+    if pseudonymise or programme_key is not None:
         from observer.export import pseudonymised_by_name
 
-        loaded = pseudonymised_by_name(context.archive, loaded)
+        loaded = pseudonymised_by_name(context.archive, loaded, programme_key)
     codebook = loaded[0].session.codebook
     default = codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id
     by = analysis.by_named(codebook, by) if by else default
@@ -508,17 +537,29 @@ def sequences(
 @click.command()
 @click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
 @output_option("Bundle file to write.", required=True)
+@key_option("Programme key: the bundle holds the sessions pseudonymised under it (names, titles and notes left out).")
 @pass_context
-def bundle(context: Context, sessions_: tuple[str, ...], output: Path) -> None:
-    """A portable file of whole sessions for another observer's archive."""
+def bundle(context: Context, sessions_: tuple[str, ...], output: Path, key_file: Path | None) -> None:
+    """A portable file of whole sessions for another observer's archive (or, with --key, for a pool)."""
     from observer.bundle import write_bundle
     from observer.export import ArchiveSessions
 
+    programme_key = load_key(key_file)
     output = context.paths.check_output(output)
     ids = list(dict.fromkeys(context.archive.resolve(ref) for ref in sessions_))
     with Progress(len(ids), "bundling") as progress:
         sessions = ArchiveSessions(context.archive, ids, progress.step)  # one session in memory at a time
-        count = write_bundle(sessions, output)
+        if programme_key is None:
+            count = write_bundle(sessions, output)
+        else:
+            from observer.keyed_sessions import keyed_session
+            from observer.programme_key import KeyedPseudonyms
+
+            pseudonyms = KeyedPseudonyms(programme_key)
+            for header in sessions.headers():  # a collision refused before anything is written
+                pseudonyms.learn(header.session)
+            keyed = (keyed_session(data, pseudonyms) for data in sessions)
+            count = write_bundle(keyed, output, programme_key.key_id)
     for warning in sessions.warning_lines():
         warn(warning)
     click.echo(f"bundled {plural(count, 'session')} into {output}")

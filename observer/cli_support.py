@@ -168,3 +168,23 @@ def load_sessions(context: Context, session_refs: tuple[str, ...]) -> list[Any]:
             warn(warning)
         sessions.append(data)
     return sessions
+
+
+def key_option(
+    help: str = "Programme key: pseudonyms made from names under it (P-7F3A9C2B), the same in every "
+    "archive; implies pseudonymising.",
+) -> Callable[[F], F]:
+    """``--key FILE``: the programme key (``observer key new``)."""
+    return click.option("--key", "key_file", type=A_FILE, default=None, help=help)
+
+
+def load_key(key_file: Path | None) -> Any:
+    """The programme key of ``--key``, or None; a warning when others can read it."""
+    if key_file is None:
+        return None
+    from observer.programme_key import loosely_kept, read_key_file
+
+    key = read_key_file(key_file)
+    if loosely_kept(key_file):
+        warn(f"{key_file}: others can read this key (chmod 600 it): whoever holds it can re-identify everyone")
+    return key

@@ -13,10 +13,26 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from observer.errors import StorageError
 from observer.files import atomic_replace
-from observer.models import SessionData
+from observer.models import Session, SessionData
+
+
+class Pseudonymiser(Protocol):
+    """Where an export finds a pseudonym: the archive's numbers (P01…) or a programme key's codes (P-7F3A9C2B)."""
+
+    @property
+    def organisations(self) -> dict[str, str]: ...  # organisation id -> pseudonym, for the trends' records
+
+    def participant_of(self, session: Session, participant_id: str) -> str: ...
+
+    def organisation_of(self, session: Session, organisation_id: str) -> str: ...
+
+    def observer_of(self, name: str) -> str: ...
+
+    def series_of(self, name: str) -> str: ...
 
 
 @dataclass
@@ -59,6 +75,18 @@ class PseudonymRegistry:
             if session.series:
                 self.series.setdefault(session.series, f"S{len(self.series) + 1:02d}")
         return self._sizes() != before
+
+    def participant_of(self, session: Session, participant_id: str) -> str:
+        return self.participants[participant_id]
+
+    def organisation_of(self, session: Session, organisation_id: str) -> str:
+        return self.organisations[organisation_id]
+
+    def observer_of(self, name: str) -> str:
+        return self.observers.get(name, "")
+
+    def series_of(self, name: str) -> str:
+        return self.series.get(name, "")
 
     def _sizes(self) -> tuple[int, ...]:
         return len(self.participants), len(self.organisations), len(self.observers), len(self.series)

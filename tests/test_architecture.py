@@ -22,6 +22,8 @@ APP_AND_REPORT = (
     "observer.cli_support",
     "observer.cli_analysis",
     "observer.cli_archive",
+    "observer.cli_key",
+    "observer.cli_pool",
     "observer.__main__",
     "observer.report",
 )

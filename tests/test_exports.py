@@ -217,7 +217,7 @@ def test_cli_pseudonymise_with_key(tmp_path: Path, partnership: Codebook) -> Non
             "-o",
             str(tmp_path / "p.json"),
             "--pseudonymise",
-            "--key",
+            "--key-table",
             str(tmp_path / "k.csv"),
         ],
     )

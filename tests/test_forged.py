@@ -114,7 +114,7 @@ def test_organisations_in_other_scripts_get_distinct_ids(tmp_path: Path, partner
         "-o",
         str(tmp_path / "p.csv"),
         "--pseudonymise",
-        "--key",
+        "--key-table",
         str(key),
     )
     assert result.exit_code == 0, result.output

@@ -189,7 +189,7 @@ def test_conflicting_session_is_imported_as_a_copy_and_renames_are_reported(
             "-o",
             str(tmp_path / "p.csv"),
             "--pseudonymise",
-            "--key",
+            "--key-table",
             str(tmp_path / "key.csv"),
         ],
     )

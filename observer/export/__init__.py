@@ -28,7 +28,8 @@ from observer.export.sources import ArchiveSessions as ArchiveSessions  # the ex
 from observer.export.sources import Sessions, codebooks_of, headers_of
 from observer.files import atomic_replace
 from observer.models import SessionData
-from observer.pseudonyms import PseudonymRegistry
+from observer.programme_key import KeyedPseudonyms, ProgrammeKey
+from observer.pseudonyms import Pseudonymiser, PseudonymRegistry
 from observer.storage import Archive
 
 FORMATS = (".xlsx", ".csv", ".json", ".boris")
@@ -36,7 +37,7 @@ FORMATS = (".xlsx", ".csv", ".json", ".boris")
 
 @dataclass(frozen=True)
 class ExportOptions:
-    pseudonyms: PseudonymRegistry | None = None  # set: pseudonymise
+    pseudonyms: Pseudonymiser | None = None  # set: pseudonymise
     keep_notes: bool = True
     keep_titles: bool = True
     raw_text: bool = False  # CSV: text exactly as typed, even where a spreadsheet would read a formula
@@ -54,12 +55,19 @@ def export_options(
     keep_titles: bool = False,
     raw_text: bool = False,
     with_text: bool = False,
+    key: ProgrammeKey | None = None,
 ) -> ExportOptions:
-    """Names as recorded, or the archive's pseudonyms (any new ones saved before an export uses them).
+    """Names as recorded, the archive's numbered pseudonyms (any new ones saved before an export uses them), or
+    with ``key`` the programme's (which implies pseudonymising; nothing is saved).
 
     ``keep_notes`` None: the default for the kind of export, kept when named and dropped when pseudonymised,
     because notes are free text about identifiable people.
     """
+    if key is not None:
+        keyed = KeyedPseudonyms(key)
+        for data in sessions:  # every name's code worked out (and a collision refused) before a file is written
+            keyed.learn(data.session)
+        return ExportOptions(pseudonyms=keyed, keep_notes=bool(keep_notes), keep_titles=keep_titles, raw_text=raw_text)
     if not pseudonymise:
         return ExportOptions(
             keep_notes=True if keep_notes is None else keep_notes, raw_text=raw_text, with_text=with_text
@@ -249,13 +257,19 @@ def trend_json(trend: trends.Trend, options: ExportOptions) -> dict[str, Any]:
     return trend_record(trend, names)
 
 
-def pseudonymised_by_name(archive: Archive, sessions: list[SessionData]) -> list[SessionData]:
+def pseudonymised_by_name(
+    archive: Archive, sessions: list[SessionData], programme_key: ProgrammeKey | None = None
+) -> list[SessionData]:
     """Sessions for an analysis that matches people by name across observers (agreement, sequences), as a
     pseudonymised export shows them: one pseudonym per name and organisation, whichever archive's ids they
-    carry, so that the analysis finds the same matches; titles, series, agenda items, roles and notes go."""
+    carry, so that the analysis finds the same matches; titles, series, agenda items, roles and notes go.
+    With ``programme_key``, the programme's pseudonyms (made from the names, so they match as the names did)."""
+    if programme_key is not None:
+        keyed = export_options(archive, sessions, pseudonymise=True, key=programme_key).naming()
+        return [keyed.redact(data) for data in sessions]
     naming = export_options(archive, sessions, pseudonymise=True).naming()
     registry = naming.pseudonyms
-    assert registry is not None
+    assert isinstance(registry, PseudonymRegistry)
     people: dict[tuple[str, str], str] = {}
     organisations: dict[str, str] = {}
     redacted: list[SessionData] = []

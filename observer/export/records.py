@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from observer import columns, metrics, trends
 from observer.columns import Column
 from observer.models import Codebook, SessionData
-from observer.pseudonyms import PseudonymRegistry
+from observer.pseudonyms import Pseudonymiser
 from observer.text import without_direction_controls
 
 # Text a spreadsheet would read as the start of a formula (OWASP's list for CSV injection).
@@ -41,7 +41,7 @@ class Naming:
     said names them and others).
     """
 
-    pseudonyms: PseudonymRegistry | None = None
+    pseudonyms: Pseudonymiser | None = None
     keep_notes: bool = True
     keep_titles: bool = True
     keep_words: bool = False
@@ -67,12 +67,15 @@ class Naming:
         if registry is not None:
             if session.transcript is not None:  # the names as the transcript wrote them
                 update["transcript"] = session.transcript.model_copy(update={"names": {}})
-            update["observer"] = registry.observers.get(session.observer, "") if session.observer else ""
+            update["observer"] = registry.observer_of(session.observer) if session.observer else ""
             update["participants"] = [
-                p.model_copy(update={"name": registry.participants[p.id], "role": ""}) for p in session.participants
+                p.model_copy(update={"name": registry.participant_of(session, p.id), "role": ""})
+                for p in session.participants
             ]
             update["organisations"] = [
-                o.model_copy(update={"name": registry.organisations[o.id]}) for o in session.organisations
+                # The short form goes too: "NHS" names the organisation as well as its name does.
+                o.model_copy(update={"name": registry.organisation_of(session, o.id), "short": None})
+                for o in session.organisations
             ]
             if not self.keep_titles:
                 series = self.series(session.series)
@@ -89,7 +92,7 @@ class Naming:
         """A series as this export shows it."""
         if self.pseudonyms is None or self.keep_titles or not name:
             return name
-        return self.pseudonyms.series.get(name, "")
+        return self.pseudonyms.series_of(name)
 
     @property
     def pseudonymised(self) -> bool:
@@ -100,20 +103,50 @@ class Naming:
         if participant_id is None:
             return "", ""
         if self.pseudonyms is not None:
-            pseudonym = self.pseudonyms.participants[participant_id]
+            pseudonym = self.pseudonyms.participant_of(data.session, participant_id)
             return pseudonym, pseudonym
         participant = data.session.participant(participant_id)
         return participant_id, participant.name if participant else ""
 
     def organisation(self, data: SessionData, organisation_id: str) -> tuple[str, str]:
         if self.pseudonyms is not None:
-            pseudonym = self.pseudonyms.organisations[organisation_id]
+            pseudonym = self.pseudonyms.organisation_of(data.session, organisation_id)
             return pseudonym, pseudonym
         organisation = data.session.organisation(organisation_id)
         return organisation_id, organisation.name if organisation else ""
 
     def note(self, text: str) -> str:
         return text if self.keep_notes else ""
+
+
+def codebook_rows(codebooks: list[Codebook]) -> list[list[Any]]:
+    """Every code and flag of ``codebooks`` (each name and version once), in ``columns.CODEBOOK_ROW``'s order."""
+    seen: set[tuple[str, str]] = set()
+    rows: list[list[Any]] = []
+    for codebook in codebooks:
+        if (codebook.name, codebook.version) in seen:
+            continue
+        seen.add((codebook.name, codebook.version))
+        for dimension in codebook.dimensions:
+            for code in dimension.codes:
+                rows.append(
+                    [
+                        codebook.name,
+                        codebook.version,
+                        "dimension",
+                        dimension.id,
+                        code.id,
+                        code.key,
+                        code.label,
+                        code.group or "",
+                        code.description,
+                    ]
+                )
+        for flag in codebook.flags:
+            rows.append(
+                [codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "", flag.description]
+            )
+    return rows
 
 
 def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[list[Column], list[str], list[str]]:

@@ -36,7 +36,7 @@ from openpyxl.writer.excel import ExcelWriter
 from observer import __version__, metrics, tables
 from observer.columns import CODEBOOK_ROW, Column, Kind
 from observer.definitions import metric_definitions
-from observer.export.records import FORMULA_STARTS, Naming
+from observer.export.records import FORMULA_STARTS, Naming, codebook_rows
 from observer.export.session_rows import (
     excel_time,
 )
@@ -566,31 +566,7 @@ def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
 
 
 def codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
-    seen: set[tuple[str, str]] = set()
-    rows: list[list[Any]] = []
-    for codebook in codebooks:
-        if (codebook.name, codebook.version) in seen:
-            continue
-        seen.add((codebook.name, codebook.version))
-        for dimension in codebook.dimensions:
-            for code in dimension.codes:
-                rows.append(
-                    [
-                        codebook.name,
-                        codebook.version,
-                        "dimension",
-                        dimension.id,
-                        code.id,
-                        code.key,
-                        code.label,
-                        code.group or "",
-                        code.description,
-                    ]
-                )
-        for flag in codebook.flags:
-            rows.append(
-                [codebook.name, codebook.version, "flag", "", flag.id, flag.key, flag.label, "", flag.description]
-            )
+    rows = codebook_rows(codebooks)
     book.table("Codebook", CODEBOOK_ROW, rows).finish()
 
 

@@ -318,7 +318,7 @@ class HomeScreen(Screen[None]):
         done = f"exported {data.session.title} to {path}"
         if naming.pseudonymise:
             # The key stays in the owner-only data folder; the command line copies it out when asked.
-            done += " with pseudonyms (key: observer export --key)"
+            done += " with pseudonyms (key: observer export --key-table)"
         self.app.call_from_thread(self._status, done)
         self.app.call_from_thread(self.notify, f"saved {path}", timeout=5)
 
