@@ -16,14 +16,14 @@ import argparse
 import asyncio
 import datetime as dt
 import gc
-import os
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from observer import system
+from slow_disk import slow_journal_syncs
+
 from observer.codebooks import resolve_codebook
 from observer.coding import CodingSession
 from observer.roster import RosterEntry, build_session
@@ -80,26 +80,6 @@ async def wait_until(condition, timeout: float = 5.0) -> None:
         if time.perf_counter() > deadline:
             raise TimeoutError("the screen did not show the key's effect")
         await asyncio.sleep(0.0005)
-
-
-def slow_journal_syncs(seconds: float) -> None:
-    """Every sync of a session's journal takes ``seconds`` longer (other syncs as they were)."""
-    real_sync = system.sync_file
-
-    def sync(fd: int) -> None:
-        if is_journal(fd):
-            time.sleep(seconds)
-        real_sync(fd)
-
-    system.sync_file = sync  # type: ignore[assignment]
-
-
-def is_journal(fd: int) -> bool:
-    """Whether ``fd`` is a session's journal (where the system cannot say which file it is, every one is)."""
-    try:
-        return os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("journal.")
-    except OSError:
-        return not os.path.isdir("/proc/self/fd")
 
 
 def percentile(values: list[float], share: float) -> float:

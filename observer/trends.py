@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from observer.metrics import (
     IndexCounts,
@@ -178,6 +177,9 @@ def quasi_binomial_trend(counts: Sequence[tuple[int, int]]) -> QuasiBinomialFit 
         note = "the same in every meeting" if alike else "every meeting exactly on a line, nothing to test"
         return QuasiBinomialFit(float(beta[1]), standard_error, 0.0, None, None, k, note)
     t = float(beta[1]) / (standard_error * math.sqrt(dispersion))
+    # Imported here: scipy.stats takes most of a second to import, which the coding screen should not wait for.
+    from scipy import stats
+
     p_value = float(2 * stats.t.sf(abs(t), k - 2))
     return QuasiBinomialFit(float(beta[1]), standard_error, dispersion, t, p_value, k)
 

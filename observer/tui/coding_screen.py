@@ -26,7 +26,7 @@ from observer.models import SessionStatus
 from observer.storage import Archive, SessionStore
 from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
 from observer.tui.coding_keys import CodingKeys
-from observer.tui.key_order import handled_in_turn
+from observer.tui.key_order import KeysBeforeOpen, handled_in_turn
 from observer.tui.live_view import LiveView
 from observer.tui.log_rows import LogRows
 from observer.tui.panels import ClockState
@@ -60,6 +60,7 @@ class CodingScreen(SessionScreen):
         self.archive, self.session_id = archive, session_id
         self.rows = LogRows()
         self.panels = ScreenPanels(self)
+        self.early_keys = KeysBeforeOpen()
         self.link = ScreenSession(
             self, archive, session_id, store, ENDED_OPENED, self.tick, lambda: self.panels.show_selection(self.rows)
         )
@@ -98,6 +99,8 @@ class CodingScreen(SessionScreen):
         view = self.link.take(message.outcome)
         if view is not None:
             self.view = view
+            for key in self.early_keys.taken():
+                self.on_key(key)
             self.keys.end_if_ending()
 
     @on(BalanceReady)
@@ -147,6 +150,9 @@ class CodingScreen(SessionScreen):
     # ------------------------------------------------------------ keys: speakers and codes
 
     def on_key(self, event: events.Key) -> None:
+        if self.view is None and not self.link.closed:
+            self.early_keys.hold(event)  # still opening: taken once it is open
+            return
         character = event.character
         if handled_in_turn(self, event) or character is None or self.view is None:
             return

@@ -58,3 +58,22 @@ def handed_to_dialog(screen: Screen[Any], event: events.Key) -> bool:
     if isinstance(dialog, ModalScreen):
         dialog.call_after_refresh(screen.app.post_message, events.Key(event.key, event.character))
     return True
+
+
+class KeysBeforeOpen:
+    """Keys typed while the screen's session is still being opened (the journal read, the lock taken: a moment
+    on a slow disk), held and then taken in the order typed once it is open. The first speaker key of a meeting
+    is pressed the moment the screen appears; dropping it would lose who spoke first without a word."""
+
+    def __init__(self) -> None:
+        self._held: list[events.Key] = []
+
+    def hold(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self._held.append(events.Key(event.key, event.character))
+
+    def taken(self) -> list[events.Key]:
+        """The keys held, in the order typed; none are held after."""
+        held, self._held = self._held, []
+        return held

@@ -30,7 +30,7 @@ from observer.text import plural
 from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
 from observer.tui.coding_keys import CodingKeys
 from observer.tui.dialogs import Confirm, TextPrompt, WordCut
-from observer.tui.key_order import handled_in_turn
+from observer.tui.key_order import KeysBeforeOpen, handled_in_turn
 from observer.tui.live_view import LiveView
 from observer.tui.log_rows import LogRows
 from observer.tui.panels import ClockState, TurnPanel, TurnState
@@ -92,6 +92,7 @@ class TranscriptScreen(SessionScreen, inherit_bindings=False):
         self.archive, self.session_id = archive, session_id
         self.rows = LogRows()
         self.panels = ScreenPanels(self)
+        self.early_keys = KeysBeforeOpen()
         self.link = ScreenSession(
             self,
             archive,
@@ -130,6 +131,8 @@ class TranscriptScreen(SessionScreen, inherit_bindings=False):
         view = self.link.take(message.outcome)
         if view is not None:
             self.view = view
+            for key in self.early_keys.taken():
+                self.on_key(key)
             self.keys.end_if_ending()
 
     @on(BalanceReady)
@@ -233,6 +236,9 @@ class TranscriptScreen(SessionScreen, inherit_bindings=False):
     # ------------------------------------------------------------ keys
 
     def on_key(self, event: events.Key) -> None:
+        if self.view is None and not self.link.closed:
+            self.early_keys.hold(event)  # still opening: taken once it is open
+            return
         character = event.character
         if handled_in_turn(self, event) or character is None or self.view is None:
             return

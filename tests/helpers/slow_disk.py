@@ -11,7 +11,7 @@ from observer.cli import main
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from tui_latency import slow_journal_syncs  # the benchmark's own slow disk: one way to slow it
+    from slow_disk import slow_journal_syncs  # the benchmark's own slow disk: one way to slow it
 
     slow_journal_syncs(float(sys.argv[1]))
     main(args=sys.argv[2:], prog_name="observer")

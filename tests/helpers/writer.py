@@ -19,7 +19,7 @@ def main() -> None:
     data_dir, session_id, fold_every = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     if len(sys.argv) > 4:
         sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-        from tui_latency import slow_journal_syncs
+        from slow_disk import slow_journal_syncs
 
         slow_journal_syncs(float(sys.argv[4]))
     store = Archive(data_dir).open_session(session_id)
