@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # loaded where alpha is computed: a listing or the coding screen need not load it
+    import numpy as np
+
 
 BOOTSTRAP_REPLICATES = 2000
 BOOTSTRAP_SEED = 1  # the same units give the same interval, every time
@@ -41,6 +44,8 @@ class _Patterns:
 
 
 def _patterns(units: Units) -> _Patterns:
+    import numpy as np
+
     pairable = [(values, count) for values, count in units.items() if count and sum(v is not None for v in values) >= 2]
     categories = sorted({value for values, _ in pairable for value in values if value is not None})
     where = {category: position for position, category in enumerate(categories)}
@@ -59,6 +64,8 @@ def _alphas(weights: np.ndarray, patterns: _Patterns) -> np.ndarray:
     """α for each row of ``weights`` (how many units of each pattern): 1 − (n − 1)·D / (n² − Σ n_c²), with n_c
     the values of category c, n their total, and D the off-diagonal total of the coincidence matrix; NaN where
     every value is the same."""
+    import numpy as np
+
     by_category = weights @ patterns.values
     n = by_category.sum(axis=-1)
     expected = n**2 - (by_category**2).sum(axis=-1)
@@ -70,6 +77,8 @@ def _alphas(weights: np.ndarray, patterns: _Patterns) -> np.ndarray:
 def nominal_alpha(units: Units, replicates: int = BOOTSTRAP_REPLICATES, seed: int = BOOTSTRAP_SEED) -> Alpha:
     """Krippendorff's α (nominal) over ``units``, and the 2.5th and 97.5th percentiles of α over ``replicates``
     resamplings of the units with replacement (drawn from ``seed``)."""
+    import numpy as np
+
     patterns = _patterns(units)
     total = int(patterns.weights.sum())
     if not total:

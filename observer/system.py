@@ -13,7 +13,6 @@ every journey under Windows' rules on Linux.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -23,8 +22,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:  # asyncio and psutil are loaded where they are used: every command starts without them
+    import asyncio
+
 
 try:
     import fcntl
@@ -129,6 +131,8 @@ def pid_alive(pid: int) -> bool:
 
     A process that has ended but not yet been reaped by its parent (a zombie: seconds, after kill -9 under tmux)
     still has its pid, and holds nothing: it is not running."""
+    import psutil
+
     if pid <= 0 or not psutil.pid_exists(pid):
         return False
     try:
@@ -141,6 +145,8 @@ def pid_alive(pid: int) -> bool:
 
 def process_started(pid: int) -> float | None:
     """When process ``pid`` started (seconds since the epoch), to tell it from a later one given the same pid."""
+    import psutil
+
     try:
         return float(psutil.Process(pid).create_time())
     except (psutil.Error, OSError, ValueError):

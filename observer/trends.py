@@ -8,8 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-import numpy as np
-
 from observer.metrics import (
     IndexCounts,
     Indices,
@@ -135,6 +133,8 @@ def quasi_binomial_trend(counts: Sequence[tuple[int, int]]) -> QuasiBinomialFit 
     k = len(scored)
     if k < MIN_TREND_MEETINGS:
         return f"too few meetings to tell a trend: {k}, and a trend needs {MIN_TREND_MEETINGS}"
+    import numpy as np  # here: a listing or the coding screen need not load it
+
     scores = np.array([t for t, _, _ in scored])
     counted = np.array([float(x) for _, x, _ in scored])
     trials = np.array([float(n) for _, _, n in scored])

@@ -16,8 +16,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import filelock
-
 from observer import system
 from observer.errors import SessionLockedError, StorageError
 from observer.files import describe_os_error, write_cache_file
@@ -84,6 +82,8 @@ class SessionLock:
         self.path = Path(os.path.abspath(path))
         self.session_id = session_id
         self.took_over_from: str | None = None
+        import filelock  # here: it loads asyncio, which a listing or an export need not wait for
+
         # Not thread-local: a session opened on one thread is closed on another (the app's action thread).
         self._lock = filelock.FileLock(str(path), thread_local=False)
 
@@ -92,6 +92,8 @@ class SessionLock:
         return self._lock.is_locked
 
     def acquire(self) -> None:
+        import filelock
+
         try:
             self._lock.acquire(timeout=LOCK_WAIT_SECONDS)
         except filelock.Timeout:
