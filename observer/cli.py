@@ -229,12 +229,8 @@ def new(
 ) -> None:
     """Create a session and open it on the coding screen."""
     from observer.roster import (
-        agenda_of,
         build_session,
         last_session_of_series,
-        late_arrivals,
-        read_roster,
-        roster_of,
     )
 
     first = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
@@ -260,24 +256,7 @@ def new(
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     series = _series_as_known(series, known)
     previous = first or (last_session_of_series(series, known) if series else None)
-    carried = previous if roster is None else None
-    # Those who came late to this very meeting are on its roster; to the next meeting, a one-off guest is not.
-    entries = (
-        read_roster(roster)
-        if roster is not None
-        else roster_of(carried, late_arrivals=first is not None)
-        if carried
-        else []
-    )
-    guests = late_arrivals(carried) if carried is not None and first is None else []
-    if carried is not None and guests:
-        click.echo(
-            f"not carried over from '{terminal_safe(carried.session.title)}': {terminal_safe(', '.join(guests))}, "
-            f"who arrived late (--roster FILE lists everyone expected; + adds someone during the meeting)"
-        )
-    planned = list(agenda) or (agenda_of(previous) if previous else [])
-    if planned and not agenda and previous is not None:
-        click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
+    entries, planned = _carried_over(roster, previous, first is not None, agenda, during_meeting=True)
     session = build_session(
         title=title,
         codebook=book,
@@ -379,7 +358,7 @@ def transcript_import(
     coding_of: str | None,
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
-    from observer.roster import agenda_of, last_session_of_series, late_arrivals, read_roster, roster_of
+    from observer.roster import last_session_of_series, read_roster
     from observer.transcript import (
         default_title,
         read_name_map,
@@ -426,26 +405,10 @@ def transcript_import(
         # A second coding is of the meeting the first codes: its roster (late arrivals included) and agenda,
         # not those of the series' last meeting, which may be a later one with other people.
         previous = first_data or series_last
-        carried = previous if roster is None else None
-        entries = (
-            read_roster(roster)
-            if roster is not None
-            else roster_of(carried, late_arrivals=first_data is not None)
-            if carried
-            else []
-        )
-        guests = late_arrivals(carried) if carried is not None and first_data is None else []
-        if guests:
-            click.echo(
-                f"not carried over from '{terminal_safe(carried.session.title) if carried else ''}': "
-                f"{terminal_safe(', '.join(guests))}, who arrived late (--roster FILE lists everyone expected)"
-            )
+        entries, planned = _carried_over(roster, previous, first_data is not None, agenda, during_meeting=False)
         named = previous if previous and previous.session.transcript else series_last
         remembered = dict(named.session.transcript.names) if named and named.session.transcript else {}
         organisations = dict(named.session.transcript.organisations) if named and named.session.transcript else {}
-        planned = list(agenda) or (agenda_of(previous) if previous else [])
-        if planned and not agenda and previous is not None:
-            click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
     imported = transcript_session(
         read,
         file_name=file.name,
@@ -574,6 +537,33 @@ def _trash_replaced(context: Context, earlier: Any, replacement: Any, new_id: st
     )
     kept = f"{plural(replacement.kept, 'coded turn')} kept {'its' if replacement.kept == 1 else 'their'} coding"
     click.echo(f"replaced session {old_id}: {kept}{lost}. The earlier session is in the trash: u on Home restores it")
+
+
+def _carried_over(
+    roster: Path | None, previous: Any, same_meeting: bool, agenda: tuple[str, ...], during_meeting: bool
+) -> tuple[list[Any], list[str]]:
+    """A new session's roster and agenda: those given, else ``previous``'s, saying what was carried and what not.
+    A second coding of a meeting (``same_meeting``) takes its roster whole; the next meeting of a series leaves out
+    who arrived late to the last (perhaps a one-off guest), and says so."""
+    from observer.roster import agenda_of, late_arrivals, read_roster, roster_of
+
+    if roster is not None:
+        entries = read_roster(roster)
+    elif previous is not None:
+        entries = roster_of(previous, late_arrivals=same_meeting)
+        guests = [] if same_meeting else late_arrivals(previous)
+        if guests:
+            adds = "; + adds someone during the meeting" if during_meeting else ""
+            click.echo(
+                f"not carried over from '{terminal_safe(previous.session.title)}': {terminal_safe(', '.join(guests))}, "
+                f"who arrived late (--roster FILE lists everyone expected{adds})"
+            )
+    else:
+        entries = []
+    planned = list(agenda) or (agenda_of(previous) if previous else [])
+    if planned and not agenda and previous is not None:
+        click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
+    return entries, planned
 
 
 def _series_as_known(series: str, known: list[Any]) -> str:
