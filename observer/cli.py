@@ -228,10 +228,7 @@ def new(
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
-    from observer.roster import (
-        build_session,
-        last_session_of_series,
-    )
+    from observer.roster import build_session, last_session_of_series
 
     first = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
     if title is None and first is None:
