@@ -187,6 +187,17 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
         click.echo(line)
 
 
+# A second observer's coding of a meeting: the same option on every command that makes a session.
+coding_of_option = click.option(
+    "--coding-of",
+    "coding_of",
+    default=None,
+    metavar="SESSION",
+    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
+    "trends count the meeting once.",
+)
+
+
 @main.command()
 @click.option("--title", default=None, help="The meeting's title (required unless --coding-of).")
 @click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
@@ -205,14 +216,7 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
     multiple=True,
     help="A planned agenda item (repeat, in order). Default: the agenda of the series' last meeting.",
 )
-@click.option(
-    "--coding-of",
-    "coding_of",
-    default=None,
-    metavar="SESSION",
-    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
-    "trends count the meeting once.",
-)
+@coding_of_option
 @click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
 @pass_context
 def new(
@@ -329,14 +333,7 @@ def transcript() -> None:
     "the earlier import's unless given.",
 )
 @click.option("--force", is_flag=True, help="With --replace: replace even if coding would be lost.")
-@click.option(
-    "--coding-of",
-    "coding_of",
-    default=None,
-    metavar="SESSION",
-    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
-    "trends count the meeting once.",
-)
+@coding_of_option
 @pass_context
 def transcript_import(
     context: Context,
