@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from observer.agreement import compare
-from observer.demo import generate_demo, second_observer
-from observer.models import SessionData
+from observer.analysis.agreement import compare
+from observer.core.models import SessionData
+from observer.interop.demo import generate_demo, second_observer
 from observer.storage import Archive
 
 

@@ -49,7 +49,7 @@ async def _home_child(data_dir: Path) -> None:
 
 def _cli_child(arguments: list[str]) -> None:
     """Run the command line in this process, then say how long it took and its peak memory."""
-    from observer.cli import main as cli
+    from observer.cli.main import main as cli
 
     began = time.perf_counter()
     try:
@@ -110,7 +110,7 @@ def measure(data_dir: Path, rounds: int) -> dict[str, float]:
 
 
 def build(data_dir: Path, sessions: int, contributions: int) -> None:
-    from observer.demo import generate_demo
+    from observer.interop.demo import generate_demo
     from observer.storage import Archive
 
     archive = Archive(data_dir)

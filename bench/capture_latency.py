@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from observer.codebooks import resolve_codebook
-from observer.coding import CodingSession
-from observer.models import Contribution, SessionData, SessionStatus
-from observer.roster import RosterEntry, build_session
+from observer.core.codebooks import resolve_codebook
+from observer.core.models import Contribution, SessionData, SessionStatus
+from observer.interop.roster import RosterEntry, build_session
+from observer.live.coding import CodingSession
 from observer.storage import Archive
-from observer.tuning import tuned_for_live_coding
+from observer.tui.tuning import tuned_for_live_coding
 
 RECORDS = 2000
 PER_SESSION = 1000

@@ -32,7 +32,7 @@ class TimedSessions:
     counting the time spent reading them from disk during the export."""
 
     def __init__(self, archive, session_ids: list[str]) -> None:
-        from observer.export import ArchiveSessions
+        from observer.interop.export import ArchiveSessions
 
         self.source = ArchiveSessions(archive, session_ids)
         self.reading_s = 0.0
@@ -49,7 +49,7 @@ class TimedSessions:
 
 
 def child(kind: str, data_dir: Path, out: Path, rows_file: Path) -> None:
-    from observer.export import ArchiveSessions, ExportOptions, export_sessions, export_trends
+    from observer.interop.export import ArchiveSessions, ExportOptions, export_sessions, export_trends
     from observer.storage import Archive
 
     archive = Archive(data_dir)
@@ -96,7 +96,7 @@ def same_rows(data_dir: Path, rows_file: Path) -> None:
     pickled for the floor's runs; the simplest faithful source of "the same rows" is the workbook itself."""
     from openpyxl import load_workbook
 
-    from observer.export import ArchiveSessions, export_sessions
+    from observer.interop.export import ArchiveSessions, export_sessions
     from observer.storage import Archive
 
     archive = Archive(data_dir)
@@ -156,7 +156,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.dir, args.out, args.rows)
         return
-    from observer.demo import generate_demo
+    from observer.interop.demo import generate_demo
     from observer.storage import Archive
 
     root = args.dir or Path(tempfile.mkdtemp(prefix="observer-export-bench-"))

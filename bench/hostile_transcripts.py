@@ -92,7 +92,7 @@ def clock(seconds: int) -> str:
 
 MEASURE = """
 import resource, sys, time
-from observer.cli import main
+from observer.cli.main import main
 began = time.perf_counter()
 try:
     main(["--data-dir", sys.argv[1], "transcript", "import", sys.argv[2]], standalone_mode=True)

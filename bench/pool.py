@@ -27,7 +27,7 @@ from pathlib import Path
 
 POOL_CHILD = """
 import resource, sys, time
-from observer.cli import main
+from observer.cli.main import main
 began = time.perf_counter()
 try:
     main(sys.argv[1:])
@@ -43,9 +43,9 @@ print(f"BENCH {code} {elapsed:.3f} {own_kb} {workers_kb}", file=sys.stderr)
 
 
 def make_bundles(folder: Path, meetings: int, observers: int, contributions: int) -> list[Path]:
-    from observer.bundle import write_bundle
-    from observer.demo import generate_demo, second_observer
-    from observer.models import SessionData
+    from observer.core.models import SessionData
+    from observer.interop.bundle import write_bundle
+    from observer.interop.demo import generate_demo, second_observer
     from observer.storage import Archive
 
     archive = Archive(folder / "archive")
@@ -106,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as work:
         folder = Path(work)
-        from observer.programme_key import new_key_file
+        from observer.privacy.programme_key import new_key_file
 
         began = time.perf_counter()
         bundles = make_bundles(folder, args.meetings, args.observers, args.contributions)

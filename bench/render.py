@@ -22,8 +22,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from observer.demo import crowded_meeting, generate_demo
-from observer.export import ExportOptions, export_sessions, export_trends
+from observer.interop.demo import crowded_meeting, generate_demo
+from observer.interop.export import ExportOptions, export_sessions, export_trends
 from observer.storage import Archive
 
 TOOLS = ("soffice", "pdfinfo", "pdftoppm")

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from observer import sequences
-from observer.demo import generate_demo
+from observer.analysis import sequences
+from observer.interop.demo import generate_demo
 from observer.storage import Archive
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from observer import system
+from observer.storage import system
 
 
 def slow_journal_syncs(seconds: float) -> None:

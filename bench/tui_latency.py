@@ -24,14 +24,14 @@ from pathlib import Path
 
 from slow_disk import slow_journal_syncs
 
-from observer.codebooks import resolve_codebook
-from observer.coding import CodingSession
-from observer.roster import RosterEntry, build_session
+from observer.core.codebooks import resolve_codebook
+from observer.interop.roster import RosterEntry, build_session
+from observer.live.coding import CodingSession
 from observer.storage import FOLD_EVERY, Archive
 from observer.tui.app import ObserverApp
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.log_view import ContributionLog
-from observer.tuning import tuned_for_live_coding
+from observer.tui.tuning import tuned_for_live_coding
 
 # The cyclic collector's pauses while keys are pressed: (seconds, generation, objects freed).
 PAUSES: list[tuple[float, int, int]] = []

@@ -1,4 +1,4 @@
-from observer.cli import main
+from observer.cli.main import main
 
 if __name__ == "__main__":
     main(prog_name="observer")

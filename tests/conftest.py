@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from observer.codebooks import resolve_codebook
-from observer.coding import CodingSession
-from observer.models import Codebook, Session
-from observer.roster import RosterEntry, build_session
+from observer.core.codebooks import resolve_codebook
+from observer.core.models import Codebook, Session
+from observer.interop.roster import RosterEntry, build_session
+from observer.live.coding import CodingSession
 from observer.storage import Archive, MemorySessionStore, SessionStore
 
 from .disk import Disk

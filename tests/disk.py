@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from observer import system
+from observer.storage import system
 
 
 class Disk:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from observer.models import (
+from observer.core.models import (
     AgendaItem,
     Attendance,
     Codebook,

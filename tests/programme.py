@@ -11,8 +11,8 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.models import AgendaItem, Codebook, SessionData
+from observer.cli.main import main
+from observer.core.models import AgendaItem, Codebook, SessionData
 from observer.storage import Archive
 
 from .conftest import at

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from observer import agreement as ag
-from observer.cli import main
-from observer.demo import generate_demo, second_observer
-from observer.errors import InputError
-from observer.models import Codebook, SessionData
+from observer.analysis import agreement as ag
+from observer.cli.main import main
+from observer.core.errors import InputError
+from observer.core.models import Codebook, SessionData
+from observer.interop.demo import generate_demo, second_observer
 from observer.storage import Archive
 
 from .meetings import hand_meeting
@@ -135,7 +135,7 @@ def test_time_sliced_and_matched_by_hand(partnership: Codebook) -> None:
 
 
 def test_refusals_and_warnings(partnership: Codebook, archive: Archive) -> None:
-    from observer.codebooks import resolve_codebook
+    from observer.core.codebooks import resolve_codebook
 
     a = hand_meeting(partnership)
     bales = hand_meeting(resolve_codebook("bales-ipa", None), "s-bales")

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.models import Codebook
+from observer.cli.main import main
+from observer.core.models import Codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import REPO, at, crash, make_session
@@ -178,7 +178,7 @@ def test_a_damaged_or_foreign_backup_is_refused_before_anything_is_written(
 def test_a_backup_replaces_an_older_one_only_once_it_is_whole(
     tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from observer import backup as backup_module
+    from observer.interop import backup as backup_module
 
     data_dir = tmp_path / "data"
     Archive(data_dir).create_session(make_session(partnership)).close()
@@ -219,7 +219,7 @@ def test_a_backup_beside_a_session_that_folds_meanwhile_keeps_every_entry(
     """The backup listed every file first and read each session's later: a fold in another window between the
     two (a new journal made, the old one folded and removed) left the backup with the new checkpoint and no
     journal at all, so the entries written since the fold were missing from it."""
-    from observer import backup as backup_module
+    from observer.interop import backup as backup_module
 
     data_dir = tmp_path / "data"
     archive = Archive(data_dir)
@@ -283,7 +283,7 @@ def test_a_hostile_backup_is_refused_in_one_line(tmp_path: Path, case: str, requ
     trailing dot, two names one folder there) get one line saying what is wrong, never "unexpected
     AttributeError", never a half-restored folder."""
     if case in ON_WINDOWS:
-        from observer import system
+        from observer.storage import system
 
         rules = request.getfixturevalue("windows")
         if not rules.imposed and not system.WINDOWS:

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer.cli import main
-from observer.codebooks import codebook_from_data, load_codebook, shipped_codebook_dir
-from observer.errors import CodebookError
-from observer.models import Codebook
+from observer.cli.main import main
+from observer.core.codebooks import codebook_from_data, load_codebook, shipped_codebook_dir
+from observer.core.errors import CodebookError
+from observer.core.models import Codebook
 
 from .conftest import REPO
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from observer.coding import CodingSession
-from observer.errors import StorageError
-from observer.metrics import summarise
-from observer.models import Codebook, SessionStatus
+from observer.analysis.metrics import summarise
+from observer.core.errors import StorageError
+from observer.core.models import Codebook, SessionStatus
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import at, crash, current_journal, make_session
@@ -168,8 +168,8 @@ def test_export_says_once_what_it_read_around(
 ) -> None:
     from click.testing import CliRunner
 
-    from observer.cli import main
-    from observer.export import session_rows
+    from observer.cli.main import main
+    from observer.interop.export import session_rows
 
     session_id = _crashed_session(archive, partnership)
     _damage_line(current_journal(archive, session_id), 4)

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.demo import generate_demo
-from observer.models import Codebook
+from observer.cli.main import main
+from observer.core.models import Codebook
+from observer.interop.demo import generate_demo
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import at, crash, make_session
@@ -27,7 +27,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pristine") / "data"
     archive = Archive(root)
     generate_demo(archive, sessions=2, contributions=30, seed=3)
-    from observer.codebooks import resolve_codebook
+    from observer.core.codebooks import resolve_codebook
 
     codebook: Codebook = resolve_codebook("partnership", None)
     session = make_session(codebook, title="Crashed", series="North")

@@ -14,8 +14,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from observer.demo import generate_demo
-from observer.export import ExportOptions, export_sessions, export_trends
+from observer.interop.demo import generate_demo
+from observer.interop.export import ExportOptions, export_sessions, export_trends
 from observer.storage import Archive
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "workbook-values.json"

@@ -11,16 +11,16 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
-from observer import metrics
-from observer.cli import main
-from observer.columns import TEXT_IDS
-from observer.errors import StorageError
-from observer.export import ExportOptions, export_sessions, export_trends
-from observer.export import xlsx as xlsx_module
-from observer.export.records import neutralised
-from observer.export.xlsx import safe_text
-from observer.models import Codebook, Participant
-from observer.pseudonyms import PseudonymRegistry
+from observer.analysis import metrics
+from observer.cli.main import main
+from observer.core.columns import TEXT_IDS
+from observer.core.errors import StorageError
+from observer.core.models import Codebook, Participant
+from observer.interop.export import ExportOptions, export_sessions, export_trends
+from observer.interop.export import xlsx as xlsx_module
+from observer.interop.export.records import neutralised
+from observer.interop.export.xlsx import safe_text
+from observer.privacy.pseudonyms import PseudonymRegistry
 from observer.storage import Archive
 
 from .meetings import empty_meeting, hand_meeting
@@ -357,8 +357,8 @@ def test_unknown_format_is_one_line_error(tmp_path: Path, partnership: Codebook,
 def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_process(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from observer.demo import generate_demo
-    from observer.export import ArchiveSessions, session_rows
+    from observer.interop.demo import generate_demo
+    from observer.interop.export import ArchiveSessions, session_rows
 
     archive = Archive(tmp_path / "data")
     generate_demo(archive, sessions=9, contributions=40, seed=5)
@@ -391,8 +391,8 @@ def test_many_sessions_from_the_archive_give_the_same_workbook_with_the_helper_p
 
 
 def test_a_damaged_session_stops_a_helper_export_with_one_line(tmp_path: Path, monkeypatch) -> None:
-    from observer.demo import generate_demo
-    from observer.export import session_rows
+    from observer.interop.demo import generate_demo
+    from observer.interop.export import session_rows
 
     archive = Archive(tmp_path / "data")
     generate_demo(archive, sessions=9, contributions=20, seed=6)

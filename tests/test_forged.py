@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer.bundle import _canonical, write_bundle
-from observer.cli import main
-from observer.models import Codebook, organisation_id_for
-from observer.roster import RosterEntry, build_session
+from observer.cli.main import main
+from observer.core.models import Codebook, organisation_id_for
+from observer.interop.bundle import _canonical, write_bundle
+from observer.interop.roster import RosterEntry, build_session
 from observer.storage import Archive
 
 from .meetings import hand_meeting

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from observer.coding import CodingSession
-from observer.errors import StorageError
-from observer.models import Codebook
+from observer.core.errors import StorageError
+from observer.core.models import Codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import at, make_session
@@ -241,7 +241,7 @@ def test_leaving_after_a_failed_sync_on_a_disk_still_failing_says_what_may_be_lo
     disk.failing = OSError(errno.EIO, "Input/output error")
     disk.open.set()
     store.wait_synced(timeout=10)
-    from observer import files
+    from observer.storage import files
 
     def no_disk(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")

@@ -17,15 +17,15 @@ from rich.console import Console
 from textual import events
 from textual.screen import Screen
 
-from observer.bundle import _conflict_id, import_bundles, write_bundle
-from observer.cli import main
-from observer.clock import parse_clock
-from observer.coding import ActionRefused, CodingSession
-from observer.errors import InputError
-from observer.models import Codebook, Participant, Session, SessionData
-from observer.roster import read_roster
+from observer.cli.main import main
+from observer.core.clock import parse_clock
+from observer.core.errors import InputError
+from observer.core.models import Codebook, Participant, Session, SessionData
+from observer.core.text import search_key
+from observer.interop.bundle import _conflict_id, import_bundles, write_bundle
+from observer.interop.roster import read_roster
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import Archive
-from observer.text import search_key
 from observer.tui import coding_screen, home, new_session, review, transcript_screen
 from observer.tui.app import ObserverApp
 
@@ -214,7 +214,7 @@ def test_import_edge_cases(tmp_path: Path, partnership: Codebook) -> None:
     bad = tmp_path / "bad.json"
     import hashlib
 
-    from observer.bundle import _canonical
+    from observer.interop.bundle import _canonical
 
     document["sha256"] = hashlib.sha256(_canonical(document["sessions"])).hexdigest()
     bad.write_text(json.dumps(document))
@@ -296,7 +296,7 @@ def test_a_data_dir_that_is_a_file_is_an_error(tmp_path: Path) -> None:
 
 DISK_FULL_EXPORT = """
 import errno, io, os, sys
-import observer.files as files
+import observer.storage.files as files
 real_fdopen = os.fdopen
 class Full(io.RawIOBase):
     def __init__(self, fd): self.fd, self.written = fd, 0
@@ -314,7 +314,7 @@ class Full(io.RawIOBase):
 def fdopen(fd, mode="r", *args, **kwargs):
     return io.BufferedWriter(Full(fd)) if "w" in mode else real_fdopen(fd, mode, *args, **kwargs)
 files.os.fdopen = fdopen
-from observer.cli import main
+from observer.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -382,7 +382,7 @@ async def test_status_line_wraps_a_disk_full_message_instead_of_cutting_it(
 async def test_leaving_on_a_full_disk_says_closing_failed_and_loses_nothing(
     tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from observer.errors import StorageError
+    from observer.core.errors import StorageError
     from observer.storage import checkpoint as store_module
 
     session = make_session(partnership)
@@ -430,7 +430,7 @@ async def test_a_session_left_or_ended_can_be_reopened_from_home(tmp_path: Path,
 def test_a_failed_import_names_only_the_sessions_it_wrote(
     tmp_path: Path, partnership: Codebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from observer.errors import StorageError
+    from observer.core.errors import StorageError
 
     sessions = [SessionData(session=make_session(partnership, title=f"M{n}"), contributions=[]) for n in range(3)]
     bundle = tmp_path / "three.json"

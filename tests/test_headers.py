@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.models import Codebook
+from observer.cli.main import main
+from observer.core.models import Codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive, SessionStore
 from observer.storage import header as header_module
 from observer.storage import session_store as session_store_module
@@ -135,11 +135,11 @@ def test_streamed_exports_are_the_documents_they_always_were(tmp_path: Path) -> 
     """JSON and BORIS are now written a session at a time; the bytes are those of the whole document."""
     import re
 
-    from observer.bundle import _canonical, read_bundle, session_record, write_bundle
-    from observer.demo import generate_demo
-    from observer.export import ArchiveSessions, export_sessions, json_document
-    from observer.export.boris import boris_project
-    from observer.export.records import Naming
+    from observer.interop.bundle import _canonical, read_bundle, session_record, write_bundle
+    from observer.interop.demo import generate_demo
+    from observer.interop.export import ArchiveSessions, export_sessions, json_document
+    from observer.interop.export.boris import boris_project
+    from observer.privacy.naming import Naming
 
     archive = Archive(tmp_path / "data")
     ids = generate_demo(archive, sessions=3, contributions=40, seed=1)

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from rich.cells import cell_len
 
-from observer.cli import main
-from observer.coding import ActionRefused
-from observer.demo import generate_demo
-from observer.errors import InputError
-from observer.models import Codebook
-from observer.roster import read_roster
+from observer.cli.main import main
+from observer.core.errors import InputError
+from observer.core.models import Codebook
+from observer.interop.demo import generate_demo
+from observer.interop.roster import read_roster
+from observer.live.coding import ActionRefused
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.log_view import _fit, column_widths
@@ -197,7 +197,7 @@ def test_text_direction_controls_are_refused_where_names_are_typed(tmp_path: Pat
     roster.write_text("name,organisation\nAnn \u202eeeL,City Council\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, field 'name': .*U\+202E"):
         read_roster(roster)
-    from observer.coding import CodingSession
+    from observer.live.coding import CodingSession
     from observer.storage import MemorySessionStore
 
     from .conftest import at

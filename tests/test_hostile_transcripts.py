@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.storage import Archive
-from observer.transcript import (
+from observer.cli.main import main
+from observer.interop.transcript import (
     MAX_DOCX_PARAGRAPHS,
     MAX_TURNS,
     name_key,
     read_transcript,
 )
+from observer.storage import Archive
 
 from .conftest import REPO
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from observer.cli import main
-from observer.codebooks import resolve_codebook
-from observer.coding import CodingSession
-from observer.metrics import summarise
-from observer.models import Codebook
+from observer.analysis.metrics import summarise
+from observer.cli.main import main
+from observer.core.codebooks import resolve_codebook
+from observer.core.models import Codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
@@ -210,8 +210,8 @@ def test_no_index_id_may_take_the_name_of_a_column_beside_the_indices(tmp_path: 
 
 
 def test_workbook_definitions_follow_the_numbers_the_metrics_use(partnership: Codebook) -> None:
-    from observer.definitions import metric_definitions
-    from observer.metrics import CoordinatorSettings
+    from observer.analysis.definitions import metric_definitions
+    from observer.analysis.metrics import CoordinatorSettings
 
     settings = CoordinatorSettings(min_coded=7, min_pfi=0.8, min_coordinator_flags=3)
     lines = dict(metric_definitions(partnership.indices, True, settings, bin_s=600))
@@ -281,7 +281,7 @@ def test_a_codebook_built_from_models_without_indices_keeps_pfi_and_ri(partnersh
 def test_the_docs_definitions_are_the_about_sheets(partnership: Codebook) -> None:
     import os
 
-    from observer.definitions import DOCS_END, DOCS_START, definitions_markdown
+    from observer.analysis.definitions import DOCS_END, DOCS_START, definitions_markdown
 
     path = Path(__file__).parent.parent / "docs" / "metrics.md"
     text = path.read_text(encoding="utf-8")
@@ -299,6 +299,6 @@ def test_the_docs_definitions_are_the_about_sheets(partnership: Codebook) -> Non
 
 
 def metric_definitions_of(codebook: Codebook) -> list[tuple[str, str]]:
-    from observer.definitions import metric_definitions
+    from observer.analysis.definitions import metric_definitions
 
     return metric_definitions(codebook.indices, True)

@@ -13,15 +13,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer import metrics
-from observer.bundle import import_bundles, read_bundle, write_bundle
-from observer.cli import main
-from observer.demo import generate_demo
-from observer.errors import InputError
-from observer.export import ExportOptions, export_sessions, json_document
-from observer.export.boris import boris_project
-from observer.export.records import Naming
-from observer.models import Codebook
+from observer.analysis import metrics
+from observer.cli.main import main
+from observer.core.errors import InputError
+from observer.core.models import Codebook
+from observer.interop.bundle import import_bundles, read_bundle, write_bundle
+from observer.interop.demo import generate_demo
+from observer.interop.export import ExportOptions, export_sessions, json_document
+from observer.interop.export.boris import boris_project
+from observer.privacy.naming import Naming
 from observer.storage import Archive
 
 from .conftest import REPO
@@ -127,7 +127,7 @@ def test_example_file_in_tests_data_is_current(partnership: Codebook) -> None:
 
 
 def test_pseudonymised_boris_has_no_names(tmp_path: Path, partnership: Codebook) -> None:
-    from observer.pseudonyms import PseudonymRegistry
+    from observer.privacy.pseudonyms import PseudonymRegistry
 
     registry = PseudonymRegistry(tmp_path / "p.json")
     data = hand_meeting(partnership)
@@ -207,7 +207,7 @@ def archive_state(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def good_bundle(tmp_path_factory) -> bytes:
-    from observer.codebooks import resolve_codebook
+    from observer.core.codebooks import resolve_codebook
 
     folder = tmp_path_factory.mktemp("bundle")
     write_bundle([hand_meeting(resolve_codebook(None, None))], folder / "good.bundle")

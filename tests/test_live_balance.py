@@ -14,9 +14,9 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from observer.codebooks import resolve_codebook
-from observer.coding import ActionRefused, CodingSession
-from observer.live_balance import LiveBalance, LiveBalanceTracker, live_balance
+from observer.analysis.live_balance import LiveBalance, LiveBalanceTracker, live_balance
+from observer.core.codebooks import resolve_codebook
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import Archive, MemorySessionStore
 
 from .conftest import at, current_journal, make_session
@@ -113,7 +113,7 @@ def test_the_memory_store_writes_what_the_archive_would(actions: list[tuple[str,
         for action, choice, gap in actions:
             moment += gap
             for coding, counter in zip(codings, counters, strict=True):
-                same_ids = patch("observer.coding.new_id", lambda prefix, c=counter: f"{prefix}{next(c):012d}")
+                same_ids = patch("observer.live.coding.new_id", lambda prefix, c=counter: f"{prefix}{next(c):012d}")
                 with same_ids, contextlib.suppress(ActionRefused):
                     _apply(coding, moment, action, choice)
         written = current_journal(archive, session.id).read_bytes()
@@ -145,7 +145,7 @@ def test_a_long_session_is_followed_without_recounting_it(partnership) -> None:
 def test_a_pause_inside_an_earlier_contribution_is_followed(partnership) -> None:
     """Not something the coding keys make (a pause falls in the running contribution), but data from elsewhere
     may: the tracker recounts from the contribution the pause falls in."""
-    from observer.models import Pause
+    from observer.core.models import Pause
 
     with tempfile.TemporaryDirectory() as folder:
         archive = Archive(Path(folder) / "data")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer.coding import ENDED_REFUSAL, CodingSession
-from observer.models import Codebook, SessionStatus
+from observer.core.models import Codebook, SessionStatus
+from observer.live.coding import ENDED_REFUSAL, CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.panels import ClockBar
@@ -50,9 +50,9 @@ async def test_an_ended_meeting_opens_for_editing_and_every_key_says_the_same(
 def test_share_of_the_room_counts_the_time_people_were_present(partnership: Codebook) -> None:
     """Four people present all along, one (the only one of her organisation) from halfway: her organisation's
     share of the room is 0.5 / 4.5, not 1 / 5, and the sentence says it by time present."""
-    from observer.metrics import summarise
-    from observer.models import Attendance, Contribution, Organisation, Participant, SessionData
-    from observer.story import session_sentences
+    from observer.analysis.metrics import summarise
+    from observer.analysis.story import session_sentences
+    from observer.core.models import Attendance, Contribution, Organisation, Participant, SessionData
 
     base = make_session(partnership)
     late = Participant(id="p-late", name="Lena Holm", organisation_id="city-health")
@@ -107,7 +107,7 @@ def test_share_of_the_room_counts_the_time_people_were_present(partnership: Code
 def _with_organisation(partnership: Codebook, name: str):
     import datetime as dt
 
-    from observer.roster import RosterEntry, build_session
+    from observer.interop.roster import RosterEntry, build_session
 
     return build_session(
         title="Board",
@@ -196,8 +196,8 @@ def test_a_planned_agenda_files_the_talk_from_the_first_word(tmp_path: Path) -> 
 
     from click.testing import CliRunner
 
-    from observer.cli import main
-    from observer.metrics import summarise
+    from observer.analysis.metrics import summarise
+    from observer.cli.main import main
 
     data_dir = tmp_path / "data"
     result = CliRunner().invoke(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from observer import live_balance, metrics, trends
-from observer.models import Codebook
+from observer.analysis import live_balance, metrics, trends
+from observer.core.models import Codebook
 
 from .meetings import empty_meeting, hand_meeting
 

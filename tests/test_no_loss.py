@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from observer.bundle import write_bundle
-from observer.cli import main
-from observer.coding import ActionRefused, CodingSession
-from observer.models import Codebook, SessionStatus
+from observer.cli.main import main
+from observer.core.models import Codebook, SessionStatus
+from observer.interop.bundle import write_bundle
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import HISTORY_LIMIT, Archive, SessionStore
 from observer.storage import checkpoint as checkpoint_module
 from observer.storage import state as state_module

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from frictionless import validate
 
-from observer.models import Codebook, SessionData
-from observer.programme_key import new_key_file
+from observer.core.models import Codebook, SessionData
+from observer.privacy.programme_key import new_key_file
 from observer.storage import Archive
 
 from .programme import OBSERVERS, PEOPLE, SECRETS, every_file, invoke, leaks, programme_meeting, two_archives
@@ -326,7 +326,7 @@ def test_sessions_of_two_codebooks_share_one_table(tmp_path: Path, programme: di
     assert invoke(other, "demo", "--sessions", "1", "--contributions", "5").exit_code == 0
     ipa = Archive(other)
     data = ipa.load(ipa.session_ids()[0])
-    from observer.codebooks import resolve_codebook
+    from observer.core.codebooks import resolve_codebook
 
     bales = resolve_codebook("bales-ipa", None)
     first_code = bales.dimensions[0].codes[0].id

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observer.models import Codebook, SessionData
-from observer.programme_key import ORGANISATION, ProgrammeKey, new_key_file, read_key_file
+from observer.core.models import Codebook, SessionData
+from observer.privacy.programme_key import ORGANISATION, ProgrammeKey, new_key_file, read_key_file
 from observer.storage import Archive
 
 from .programme import OBSERVERS, ORGANISATIONS, SERIES, invoke, programme_meeting

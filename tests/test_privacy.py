@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.models import Codebook
-from observer.roster import RosterEntry, build_session
+from observer.cli.main import main
+from observer.core.models import Codebook
+from observer.interop.roster import RosterEntry, build_session
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import at

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from observer.errors import InputError
-from observer.models import Codebook, Organisation, Participant
-from observer.programme_key import KeyedPseudonyms, ProgrammeKey, new_key_file, read_key_file
+from observer.core.errors import InputError
+from observer.core.models import Codebook, Organisation, Participant
+from observer.privacy.programme_key import KeyedPseudonyms, ProgrammeKey, new_key_file, read_key_file
 
 from .programme import (
     OBSERVERS,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from observer.models import Codebook, SessionStatus
+from observer.core.models import Codebook, SessionStatus
 from observer.storage import Archive, lock_is_held
 
 from .conftest import REPO, make_session

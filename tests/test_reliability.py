@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from observer import agreement as ag
-from observer.cli import main
-from observer.demo import generate_demo, second_observer
-from observer.reliability import nominal_alpha, units_of_pairs, units_of_rows
+from observer.analysis import agreement as ag
+from observer.analysis.reliability import nominal_alpha, units_of_pairs, units_of_rows
+from observer.cli.main import main
+from observer.interop.demo import generate_demo, second_observer
 from observer.storage import Archive
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four observers, twelve units,

@@ -13,10 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from observer import metrics, palette, story, trends
-from observer.export import ExportOptions, export_sessions, export_trends, session_workbook, trend_workbook
-from observer.export import xlsx as xlsx_module
-from observer.models import (
+from observer.analysis import metrics, story, trends
+from observer.core.models import (
     AgendaItem,
     Attendance,
     Codebook,
@@ -27,6 +25,9 @@ from observer.models import (
     SessionData,
     SessionStatus,
 )
+from observer.interop.export import ExportOptions, export_sessions, export_trends, session_workbook, trend_workbook
+from observer.interop.export import xlsx as xlsx_module
+from observer.present import palette
 from observer.storage import Archive
 
 from .conftest import at
@@ -669,7 +670,7 @@ def test_workbook_charts_draw_each_code_and_index_in_its_colour(tmp_path: Path, 
 
 
 def test_pseudonymised_sentences_name_no_one(tmp_path: Path, partnership: Codebook) -> None:
-    from observer.export import export_options
+    from observer.interop.export import export_options
 
     data = _agenda_meeting(partnership, [PF] + [ORG] * 4, [PF] * 4 + [ORG])
     assert any("'Budget'" in sentence for sentence in sentences(data))
@@ -703,7 +704,7 @@ async def test_the_end_of_meeting_screen_says_what_we_saw(tmp_path: Path, partne
 def test_observer_trends_says_what_changed_as_the_dashboard_does(tmp_path: Path, partnership: Codebook) -> None:
     from click.testing import CliRunner
 
-    from observer.cli import main
+    from observer.cli.main import main
 
     meetings = _meetings(partnership, [(60, 200), (100, 200)])
     archive = Archive(tmp_path / "data")
@@ -789,7 +790,7 @@ def test_trends_leave_unfinished_sessions_out_and_say_so(tmp_path: Path, partner
 
     from click.testing import CliRunner
 
-    from observer.cli import main
+    from observer.cli.main import main
 
     meetings = _meetings(partnership, [(6, 30), (10, 30), (14, 30), (20, 30)])
     archive = Archive(tmp_path / "data")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import ActionRefused, CodingSession
-from observer.models import SessionData
+from observer.cli.main import main
+from observer.core.models import SessionData
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import Archive
 
 from .conftest import REPO, current_journal
@@ -188,8 +188,8 @@ def test_the_ranges_are_in_each_commands_help() -> None:
 
 
 def test_agreement_never_prints_nan_and_the_core_refuses_it_too(two_codings: tuple[Path, str, str]) -> None:
-    from observer import agreement, calibration
-    from observer.errors import InputError
+    from observer.analysis import agreement, calibration
+    from observer.core.errors import InputError
 
     data_dir, first, second = two_codings
     archive = Archive(data_dir)
@@ -321,7 +321,7 @@ def test_the_link_between_codings_round_trips_and_older_sessions_load(tmp_path: 
     # A forged link is refused by import, in one line, nothing imported.
     forged = tmp_path / "forged.bundle"
     forged.write_text(bundle.read_text().replace(f'"meeting_id":"{first}"', '"meeting_id":"../../etc"'))
-    from observer.bundle import _Checksum  # the checksum is recomputed, as a forger would
+    from observer.interop.bundle import _Checksum  # the checksum is recomputed, as a forger would
 
     lines = forged.read_text().splitlines()
     records = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
@@ -343,7 +343,7 @@ def test_the_link_between_codings_round_trips_and_older_sessions_load(tmp_path: 
 async def test_home_export_asks_before_replacing_and_names_two_codings_apart(tmp_path: Path, monkeypatch) -> None:
     from textual.widgets import DataTable, Input
 
-    from observer.demo import add_second_codings, generate_demo
+    from observer.interop.demo import add_second_codings, generate_demo
     from observer.tui.app import ObserverApp
     from observer.tui.dialogs import Confirm
 
@@ -576,7 +576,7 @@ async def test_the_key_of_someone_marked_as_left_warns_and_marks_them_back(tmp_p
 
 
 def test_the_recovery_message_reads_as_sentences(partnership) -> None:
-    from observer.coding import ENDED_OPENED
+    from observer.live.coding import ENDED_OPENED
     from observer.storage import MemorySessionStore
     from observer.tui.live_view import opening_message
 
@@ -592,7 +592,7 @@ def test_the_recovery_message_reads_as_sentences(partnership) -> None:
 async def test_the_80_column_balance_line_uses_the_rosters_short_name(tmp_path: Path, partnership) -> None:
     import datetime as dt
 
-    from observer.roster import RosterEntry, build_session
+    from observer.interop.roster import RosterEntry, build_session
     from observer.tui.app import ObserverApp
     from observer.tui.panels import BalanceLine
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from observer.models import Codebook
+from observer.core.models import Codebook
 from observer.storage import Archive
 from observer.tui import saving as saving_module
 from observer.tui.app import ObserverApp
@@ -150,7 +150,7 @@ async def test_leaving_after_a_failed_sync_says_whether_it_saved(
         if disk_back:
             disk.failing = None
         else:
-            from observer import files
+            from observer.storage import files
 
             def no_disk(fd: int) -> None:
                 raise OSError(errno.EIO, "Input/output error")

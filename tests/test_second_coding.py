@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from observer.cli import main
+from observer.cli.main import main
 from observer.storage import Archive
 
 from .transcript_files import ROSTER, alternating, write_vtt

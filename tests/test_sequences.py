@@ -11,12 +11,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from observer.cli import main
-from observer.codebooks import resolve_codebook
-from observer.export import export_options, export_sessions
-from observer.models import Codebook, Organisation, Participant, Session, SessionData
-from observer.sequences import _random_subsets as random_subsets
-from observer.sequences import (
+from observer.analysis.sequences import _random_subsets as random_subsets
+from observer.analysis.sequences import (
     after_flag,
     findings,
     lag_table,
@@ -24,6 +20,10 @@ from observer.sequences import (
     sequences_record,
     too_few_pairs,
 )
+from observer.cli.main import main
+from observer.core.codebooks import resolve_codebook
+from observer.core.models import Codebook, Organisation, Participant, Session, SessionData
+from observer.interop.export import export_options, export_sessions
 from observer.storage import Archive
 
 from .meetings import contribution
@@ -414,7 +414,7 @@ async def test_review_and_series_screens_say_what_followed_what(tmp_path: Path, 
 
 @pytest.mark.parametrize("window", [1, 3, 9, 29, 30, 31, 1000])
 def test_long_windows_mark_the_same_positions_as_short_ones(window: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from observer import sequences
+    from observer.analysis import sequences
 
     flagged = np.random.default_rng(window).random((200, 30)) < 0.2
     monkeypatch.setattr(sequences, "_SHIFTED_WINDOWS", 10**9)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from observer.codebooks import resolve_codebook
-from observer.coding import CodingSession
+from observer.core.codebooks import resolve_codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 

@@ -14,9 +14,9 @@ import statsmodels.api as sm
 from click.testing import CliRunner
 from statsmodels.stats.proportion import proportion_confint
 
-from observer import story, trends
-from observer.cli import main
-from observer.models import Codebook
+from observer.analysis import story, trends
+from observer.cli.main import main
+from observer.core.models import Codebook
 
 from .test_reports import _series
 

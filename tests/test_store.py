@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from observer.coding import CodingSession
-from observer.errors import SessionLockedError, StorageError
-from observer.models import Codebook
+from observer.core.errors import SessionLockedError, StorageError
+from observer.core.models import Codebook
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import REPO, at, crash, current_journal, make_session
@@ -239,7 +239,7 @@ def test_listing_holds_one_session_at_a_time(tmp_path: Path) -> None:
     """Headers and the session list read an archive one session at a time: memory stays that of one session."""
     import tracemalloc
 
-    from observer.demo import generate_demo
+    from observer.interop.demo import generate_demo
 
     archive = Archive(tmp_path / "data")
     ids = generate_demo(archive, sessions=8, contributions=300, seed=2)
@@ -291,8 +291,7 @@ def test_a_holder_that_died_but_was_not_yet_reaped_is_not_live(archive: Archive,
     """A process killed (kill -9) stays a zombie until its parent reaps it (seconds, under tmux): its pid exists and
     its start time matches, so listings took the session for live (recording, its time still counting) although
     the process held nothing any more."""
-    from observer import system
-    from observer.storage import lock_is_held
+    from observer.storage import lock_is_held, system
 
     session_id = _code_three(archive, partnership)
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -8,9 +8,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from observer.demo import crowded_meeting, generate_demo
-from observer.export import export_sessions
-from observer.export import xlsx as xlsx_module
+from observer.interop.demo import crowded_meeting, generate_demo
+from observer.interop.export import export_sessions
+from observer.interop.export import xlsx as xlsx_module
 from observer.storage import Archive
 
 from .test_reports import PRINTABLE_HEIGHT_CM, PRINTABLE_WIDTH_CM, _check_one_page, _top_cm, _widths

@@ -1,4 +1,4 @@
-"""Each table is built once (``observer/tables.py``) and rendered by the terminal and by the workbook: both show
+"""Each table is built once (``observer/present/tables.py``) and rendered by the terminal and by the workbook: both show
 the same headings over the same values, each formatted by its column's kind."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from openpyxl.cell import Cell
 from rich.console import Console
 from rich.text import Text
 
-from observer import agreement, calibration, metrics, sequences, tables
-from observer.demo import generate_demo, second_observer
-from observer.export.xlsx import BookWriter
-from observer.models import Codebook
-from observer.report import rich_table
+from observer.analysis import agreement, calibration, metrics, sequences
+from observer.analysis.trends import series_trend
+from observer.core.models import Codebook
+from observer.interop.demo import generate_demo, second_observer
+from observer.interop.export.xlsx import BookWriter
+from observer.present import tables
+from observer.present.report import rich_table
 from observer.storage import Archive
-from observer.trends import series_trend
 
 EXPECTED_FORMATS = {
     tables.Kind.RATIO: "0.00",
@@ -175,9 +176,9 @@ def test_each_table_shows_the_same_headings_and_values_in_the_terminal_and_the_w
 
 def test_hand_counted_table_values(tmp_path: Path) -> None:
     """The builders put each number under its own heading: checked by hand on a small meeting."""
-    from observer.codebooks import resolve_codebook
-    from observer.coding import CodingSession
-    from observer.roster import RosterEntry, build_session
+    from observer.core.codebooks import resolve_codebook
+    from observer.interop.roster import RosterEntry, build_session
+    from observer.live.coding import CodingSession
 
     codebook = resolve_codebook("partnership", None)
     session = build_session(
@@ -227,7 +228,7 @@ def test_a_narrow_terminal_keeps_names_whole_and_leaves_out_what_a_reader_can_do
 ) -> None:
     """80 columns squeezed every column of the organisations table and cut its names to five letters; now the
     bars go first, then the columns marked optional, and each name is read whole. A wide terminal has them all."""
-    from observer.report import Fitted
+    from observer.present.report import Fitted
 
     table = built["organisations"]
     names = [row[0] for row in table.rows]
@@ -251,8 +252,8 @@ def test_the_session_list_prints_a_line_a_session_with_every_id_whole(partnershi
 
     from rich.cells import cell_len
 
-    from observer.models import Session
-    from observer.report import plain_lines
+    from observer.core.models import Session
+    from observer.present.report import plain_lines
 
     from .conftest import make_session
 

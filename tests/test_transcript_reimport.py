@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import CodingSession
+from observer.cli.main import main
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 from .conftest import crash, current_journal

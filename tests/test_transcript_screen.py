@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from observer.cli import main
+from observer.cli.main import main
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
@@ -118,7 +118,7 @@ async def test_codes_typed_right_after_the_agenda_dialog_move_on(tmp_path: Path)
 def turn(turn_id: str, **codes: str):
     import datetime as dt
 
-    from observer.models import Contribution
+    from observer.core.models import Contribution
 
     return Contribution(
         id=turn_id,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import ActionRefused, CodingSession
-from observer.models import SessionStatus
+from observer.cli.main import main
+from observer.core.models import SessionStatus
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import Archive
 
 from .test_transcript_screen import import_transcript, open_app

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.metrics import summarise
+from observer.analysis.metrics import summarise
+from observer.cli.main import main
+from observer.interop.transcript import clock_ms, name_key, read_transcript, turns_of
+from observer.live.coding import CodingSession
 from observer.storage import Archive
-from observer.transcript import clock_ms, name_key, read_transcript, turns_of
 
 from .conftest import REPO
 

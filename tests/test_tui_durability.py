@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer.models import Codebook, SessionStatus
+from observer.core.models import Codebook, SessionStatus
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input
 
-from observer.demo import DEMO_SESSIONS, generate_demo, second_observer
+from observer.interop.demo import DEMO_SESSIONS, generate_demo, second_observer
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.home import HomeScreen
@@ -205,7 +205,7 @@ async def test_an_archive_folder_named_like_markup_is_shown_as_named(tmp_path: P
 async def test_ctrl_q_quits_from_every_screen_and_dialog(tmp_path: Path, where: str) -> None:
     """ctrl+q reaches the app through the focused widget (so that it comes after every key typed before it): from
     a text field, a dialog or a screen over the coding screen, it still quits, and the session is closed."""
-    from observer.models import SessionStatus
+    from observer.core.models import SessionStatus
 
     from .conftest import make_session
     from .tui_helpers import coding_screen, press, settle
@@ -215,7 +215,7 @@ async def test_ctrl_q_quits_from_every_screen_and_dialog(tmp_path: Path, where: 
     if where == "home":
         app = ObserverApp(archive, clock=FakeClock())
     else:
-        from observer.codebooks import resolve_codebook
+        from observer.core.codebooks import resolve_codebook
 
         session = make_session(resolve_codebook("partnership", None))
         app = ObserverApp(archive, start="coding", session_id=session.id, store=archive.create_session(session))

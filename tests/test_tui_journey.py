@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
-from observer.models import SessionStatus
+from observer.core.models import SessionStatus
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.coding_screen import CodingScreen
@@ -401,7 +401,7 @@ async def test_the_balance_follows_keys_that_never_pause(tmp_path: Path, partner
 async def test_the_same_speaker_after_an_agenda_change_starts_a_new_contribution(tmp_path: Path, partnership) -> None:
     """Tried as a new user would (``5 p r``, ``A``, Enter, ``5 o t``): the second 5 was refused as "already
     speaking" and ``o t`` silently recoded the contribution made under the first item."""
-    from observer.roster import RosterEntry, build_session
+    from observer.interop.roster import RosterEntry, build_session
 
     roster = [RosterEntry(f"Person {n}", f"Organisation {n}") for n in range(1, 7)]
     session = build_session(

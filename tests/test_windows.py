@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from observer.cli import main
-from observer.coding import CodingSession
-from observer.models import Codebook, SessionStatus
+from observer.cli.main import main
+from observer.core.models import Codebook, SessionStatus
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 
@@ -209,7 +209,7 @@ TITLES = ["CON", "nul.txt", "Com1", "lpt9", "report. ", "a<b>c:d|e?f*g", "x" * 3
 def test_export_names_made_from_titles_are_valid_on_windows(title: str) -> None:
     """A title that is a device name made "con.xlsx" (on Windows, the console, not a file); a long title in
     Korean made a name of 360 bytes, longer than Linux and macOS allow."""
-    from observer.text import export_name
+    from observer.core.text import export_name
 
     assert_windows_name(export_name(title))
     assert_windows_name(export_name(f"observer-2026-03-02-{title}", ".csv"))
@@ -218,7 +218,7 @@ def test_export_names_made_from_titles_are_valid_on_windows(title: str) -> None:
 def test_an_export_path_stays_under_windows_limit_where_long_paths_are_off(
     tmp_path: Path, windows: WindowsRules
 ) -> None:
-    from observer.paths import export_path
+    from observer.storage.paths import export_path
 
     deep = tmp_path.joinpath(*["folder-of-a-long-name"] * 6)
     path = export_path(deep, "observer-2026-03-02-" + "the quarterly partnership board " * 12)
@@ -243,7 +243,7 @@ def test_an_imported_session_id_differing_only_in_capitals_gets_a_folder_of_its_
     """A bundle is someone else's file: its session "S-Board" beside this archive's "s-board" would be one folder
     on Windows and macOS (their file systems do not tell capitals apart); it is imported as a copy instead.
     (Ids that are device names or end in a dot are refused when any bundle is read.)"""
-    from observer.bundle import import_bundles, write_bundle
+    from observer.interop.bundle import import_bundles, write_bundle
 
     from .meetings import hand_meeting
 

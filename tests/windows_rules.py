@@ -10,7 +10,7 @@ Under these rules, as on Windows:
   by the test holding the file open) cannot be renamed, replaced, or removed, nor can a folder holding one be
   renamed or removed: a sharing violation, PermissionError;
 - ``os.rename`` onto an existing file fails (only ``os.replace`` replaces);
-- ``observer.system`` reports Windows, and a console close event can be sent to the handler the app registered.
+- ``observer.storage.system`` reports Windows, and a console close event can be sent to the handler the app registered.
 
 Two libraries have a half for each platform, and their Windows halves cannot run here: psutil's Linux code asks
 ``os.kill(pid, 0)`` whether a process exists, where its Windows code asks the kernel (OpenProcess), stood in for
@@ -47,7 +47,7 @@ try:
 except ImportError:  # on Windows itself
     real_fcntl = None  # type: ignore[assignment]
 
-from observer import system
+from observer.storage import system
 
 O_BINARY = 0x8000  # Windows' value
 SHARING_VIOLATION = "The process cannot access the file because it is being used by another process"

@@ -13,15 +13,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from observer import system
-from observer.errors import CorruptFileError, InputError, SessionBeingMade, StorageError
-from observer.files import describe_os_error, fsync_dir, remove_stale_temp_files
-from observer.models import Codebook, Session, SessionData, SessionStatus
-from observer.paths import DataPaths
+from observer.core.errors import CorruptFileError, InputError, SessionBeingMade, StorageError
+from observer.core.models import Codebook, Session, SessionData, SessionStatus
+from observer.storage import system
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
+from observer.storage.files import describe_os_error, fsync_dir, remove_stale_temp_files
 from observer.storage.header import ListingCache, SessionSummary, session_stamp, trusted_header, write_header
 from observer.storage.journal import set_aside_files
 from observer.storage.lock import SessionLock, lock_is_held
+from observer.storage.paths import DataPaths
 from observer.storage.reading import missing_checkpoint, read_session_state
 from observer.storage.session_store import SessionStore
 from observer.storage.state import SessionState

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from observer.models import Codebook, Contribution, RecordKind, Session, utc_now
+from observer.core.models import Codebook, Contribution, RecordKind, Session, utc_now
 
 # "auto": a change the program made, not the observer (the pause after an interruption): never undone.
 Operation = Literal["do", "undo", "redo", "auto"]

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from observer.files import write_cache_file
-from observer.models import Codebook, Session, SessionData, SessionStatus
-from observer.paths import DataPaths
+from observer.core.models import Codebook, Session, SessionData, SessionStatus
 from observer.storage.changes import record_doc
+from observer.storage.files import write_cache_file
+from observer.storage.paths import DataPaths
 from observer.storage.state import SessionState
 
 HEADER_FORMAT = 1

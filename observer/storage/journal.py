@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from observer import system
-from observer.errors import StorageError
-from observer.files import fsync_dir
+from observer.core.errors import StorageError
+from observer.storage import system
 from observer.storage.changes import parse_change
 from observer.storage.checkpoint import short_reason
+from observer.storage.files import fsync_dir
 from observer.storage.state import SessionState
 
 

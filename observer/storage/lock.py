@@ -16,10 +16,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from observer import system
-from observer.errors import SessionLockedError, StorageError
-from observer.files import describe_os_error, write_cache_file
-from observer.models import utc_now
+from observer.core.errors import SessionLockedError, StorageError
+from observer.core.models import utc_now
+from observer.storage import system
+from observer.storage.files import describe_os_error, write_cache_file
 
 # How long a second writer waits for the lock before it is told who holds it.
 LOCK_WAIT_SECONDS = 0.1

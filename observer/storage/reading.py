@@ -7,14 +7,14 @@ import re
 import time
 from pathlib import Path
 
-from observer.errors import SessionBeingMade, StorageError
-from observer.models import SessionStatus
-from observer.paths import DataPaths
+from observer.core.errors import SessionBeingMade, StorageError
+from observer.core.models import SessionStatus
+from observer.core.text import terminal_safe
 from observer.storage.checkpoint import read_checkpoint
 from observer.storage.journal import JournalRead, replay_journals, set_aside_files, torn_tail_warning
 from observer.storage.lock import lock_is_held
+from observer.storage.paths import DataPaths
 from observer.storage.state import SessionState, paused_at_last_moment
-from observer.text import terminal_safe
 
 
 def read_session_state(paths: DataPaths, session_id: str, writing: bool = False) -> tuple[SessionState, JournalRead]:

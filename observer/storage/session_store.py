@@ -11,16 +11,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from observer import system
-from observer.errors import StorageError
-from observer.files import describe_os_error, fsync_dir
-from observer.models import Contribution, Session, SessionData
-from observer.paths import DataPaths, journal_generation
+from observer.core.errors import StorageError
+from observer.core.models import Contribution, Session, SessionData
+from observer.storage import system
 from observer.storage.changes import Change, Operation, change_doc
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables
+from observer.storage.files import describe_os_error, fsync_dir
 from observer.storage.header import write_header
 from observer.storage.journal import JournalRead, move_aside
 from observer.storage.lock import SessionLock
+from observer.storage.paths import DataPaths, journal_generation
 from observer.storage.state import SessionState
 from observer.storage.syncer import JournalSyncer, SyncState
 

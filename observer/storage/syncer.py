@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from observer import system
-from observer.files import describe_os_error
+from observer.storage import system
+from observer.storage.files import describe_os_error
 
 # How many of the waiting actions a failed sync names.
 NAMED_WHEN_FAILED = 5

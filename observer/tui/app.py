@@ -20,10 +20,9 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from observer import system
-from observer.keys import QUIT_KEY
-from observer.models import utc_now
-from observer.storage import Archive, SessionStore
+from observer.core.keys import QUIT_KEY
+from observer.core.models import utc_now
+from observer.storage import Archive, SessionStore, system
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.home import HomeScreen
 from observer.tui.messages import GoHome, OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession

@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import WorkerState
 
-from observer.live_balance import LiveBalance, LiveBalanceTracker
-from observer.models import SessionData
+from observer.analysis.live_balance import LiveBalance, LiveBalanceTracker
+from observer.core.models import SessionData
 
 # Recomputed once the keys pause for this long, and at the latest this long after the first change not shown.
 BALANCE_DELAY_SECONDS = 0.3

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 from textual.app import App
 from textual.message import Message
 
-from observer.coding import CodingSession
-from observer.live_balance import LiveBalance
-from observer.models import Contribution
+from observer.analysis.live_balance import LiveBalance
+from observer.core.models import Contribution
+from observer.live.coding import CodingSession
 from observer.tui.live_view import LiveView
 from observer.tui.runner import Done
 from observer.tui.screen_session import ScreenSession

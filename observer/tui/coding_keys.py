@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from observer.clock import format_clock, parse_clock
-from observer.coding import ENDED_REFUSAL
-from observer.keys import AppKey
-from observer.models import Contribution, SessionStatus
-from observer.text import plural
+from observer.core.clock import format_clock, parse_clock
+from observer.core.keys import AppKey
+from observer.core.models import Contribution, SessionStatus
+from observer.core.text import plural
+from observer.live.coding import ENDED_REFUSAL
 from observer.tui.coding_host import CodingHost, target_of
 from observer.tui.dialogs import (
     AttendeeForm,

@@ -19,10 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 
-from observer.coding import ENDED_OPENED, CodingSession
-from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
-from observer.live_balance import LiveBalance
-from observer.models import SessionStatus
+from observer.analysis.live_balance import LiveBalance
+from observer.core.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
+from observer.core.models import SessionStatus
+from observer.live.coding import ENDED_OPENED, CodingSession
 from observer.storage import Archive, SessionStore
 from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
 from observer.tui.coding_keys import CodingKeys

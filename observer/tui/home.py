@@ -15,15 +15,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from observer import paths, tables
-from observer.columns import Kind
-from observer.errors import ObserverError
-from observer.models import SessionData, SessionStatus
-from observer.roster import same_series
-from observer.storage import Archive, SessionProblem, SessionSummary
+from observer.analysis.trends import trend_choice
+from observer.core.columns import Kind
+from observer.core.errors import ObserverError
+from observer.core.models import SessionData, SessionStatus
+from observer.core.text import export_name, plural
+from observer.interop.roster import same_series
+from observer.present import tables
+from observer.storage import Archive, SessionProblem, SessionSummary, paths
 from observer.storage.header import ListingCache
-from observer.text import export_name, plural
-from observer.trends import trend_choice
 from observer.tui.dialogs import Confirm, KeyList, PathPrompt, Picker
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
@@ -303,7 +303,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:
-        from observer.export import export_options, export_sessions
+        from observer.interop.export import export_options, export_sessions
 
         self.app.call_from_thread(self._status, f"exporting to {path}…")
         try:
@@ -360,7 +360,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="demo")
     def _load_demo(self) -> None:
-        from observer.demo import generate_demo
+        from observer.interop.demo import generate_demo
 
         generate_demo(self.archive)  # the same meetings as `observer demo`
         self.app.call_from_thread(self.notify, "demo meetings added", timeout=4)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from observer.clock import format_clock
-from observer.coding import CodingSession
-from observer.models import Contribution, Session, SessionData, SessionStatus
+from observer.core.clock import format_clock
+from observer.core.models import Contribution, Session, SessionData, SessionStatus
+from observer.live.coding import CodingSession
 from observer.tui.log_view import Cell, Word
 
 

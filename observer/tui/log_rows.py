@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from observer import palette
-from observer.models import Contribution
+from observer.core.models import Contribution
+from observer.present import palette
 from observer.tui.live_view import ContributionIds, LiveView, log_row
 from observer.tui.log_view import Cell
 

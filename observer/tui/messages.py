@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from observer.models import SessionData
+from observer.core.models import SessionData
 from observer.storage import SessionStore
 
 

@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
 
-from observer.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
-from observer.errors import ObserverError
-from observer.models import SessionData
-from observer.roster import (
+from observer.core.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_codebooks, resolve_codebook
+from observer.core.errors import ObserverError
+from observer.core.models import SessionData
+from observer.core.text import existing_like, listed, plural
+from observer.interop.roster import (
     RosterEntry,
     agenda_of,
     build_session,
@@ -27,7 +28,6 @@ from observer.roster import (
     roster_of,
 )
 from observer.storage import Archive
-from observer.text import existing_like, listed, plural
 from observer.tui.dialogs import CompletingInput, Confirm, ExistingOrNew, FormInput
 from observer.tui.messages import GoHome, OpenSession
 

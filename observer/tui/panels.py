@@ -20,15 +20,15 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from observer import palette, tables
-from observer.clock import format_clock
-from observer.keys import SPEAKER_KEYS
-from observer.live_balance import LiveBalance
-from observer.metrics import OVERREPRESENTED_AIRTIME_RATIO
-from observer.models import Codebook, Contribution, Session, SessionStatus, short_form
-from observer.report import bar
-from observer.tables import number, percent
-from observer.text import plural, terminal_safe, without_direction_controls
+from observer.analysis.live_balance import LiveBalance
+from observer.analysis.metrics import OVERREPRESENTED_AIRTIME_RATIO
+from observer.core.clock import format_clock
+from observer.core.keys import SPEAKER_KEYS
+from observer.core.models import Codebook, Contribution, Session, SessionStatus, short_form
+from observer.core.text import plural, terminal_safe, without_direction_controls
+from observer.present import palette, tables
+from observer.present.report import bar
+from observer.present.tables import number, percent
 from observer.tui.log_view import text_strip
 from observer.tui.saving import HeaderWords
 
@@ -512,7 +512,7 @@ class BalancePanel(LinePanel[BalanceState]):
     """
 
     def draw(self, state: BalanceState) -> Text:
-        """The same tables as the Summary (``observer/tables.py``), laid out for a narrow side panel."""
+        """The same tables as the Summary (``observer/present/tables.py``), laid out for a narrow side panel."""
         style = self.style
         summary, codebook = state.balance, state.codebook
         head = Text()

@@ -1,5 +1,5 @@
 """When a coding screen frees the garbage its drawing left: a moment after the last change, never in the
-middle of a key (``observer/tuning.py`` says why and how much); each new change moves the moment on."""
+middle of a key (``observer/tui/tuning.py`` says why and how much); each new change moves the moment on."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual.screen import Screen
 from textual.timer import Timer
 
-from observer.tuning import collect_while_quiet
+from observer.tui.tuning import collect_while_quiet
 
 # How long the screen must have been still before it collects, and how long without a change before the
 # collection may be a full one.

@@ -13,15 +13,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from observer.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, check_seconds, compare
-from observer.errors import ObserverError
-from observer.metrics import summarise
-from observer.models import SessionData
-from observer.paths import export_path
-from observer.report import agreement_renderable, summary_renderable, trend_renderable
-from observer.sequences import findings
+from observer.analysis.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, check_seconds, compare
+from observer.analysis.metrics import summarise
+from observer.analysis.sequences import findings
+from observer.analysis.trends import series_trend
+from observer.core.errors import ObserverError
+from observer.core.models import SessionData
+from observer.present.report import agreement_renderable, summary_renderable, trend_renderable
 from observer.storage import Archive
-from observer.trends import series_trend
+from observer.storage.paths import export_path
 from observer.tui.dialogs import PathPrompt, TextPrompt
 from observer.tui.messages import GoHome
 
@@ -94,7 +94,7 @@ class TrendsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="trend-export")
     def _export(self, path: Path) -> None:
-        from observer.export import ExportOptions, export_trends
+        from observer.interop.export import ExportOptions, export_trends
 
         try:
             if self.archive is not None:

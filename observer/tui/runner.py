@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from observer.coding import ActionRefused
-from observer.errors import ObserverError
+from observer.core.errors import ObserverError
+from observer.live.coding import ActionRefused
 
 View = TypeVar("View")
 

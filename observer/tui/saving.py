@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from observer.core.text import plural
 from observer.storage import SessionStore
 from observer.storage.syncer import SyncState
-from observer.text import plural
 
 SAVING_SHOWN_SECONDS = 0.5
 DISK_SLOW_SECONDS = 5.0

@@ -17,14 +17,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from observer.coding import CodingSession
-from observer.models import utc_now
+from observer.core.models import utc_now
+from observer.live.coding import CodingSession
 from observer.storage import Archive, SessionStore
 from observer.tui.live_view import LiveView, opening_message, view_of
 from observer.tui.messages import GoHome
 from observer.tui.runner import ActionRunner, Done, Outcome
 from observer.tui.saving import SavingShown, SyncChanged
-from observer.tuning import freeze_long_lived_objects
+from observer.tui.tuning import freeze_long_lived_objects
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
-from observer.coding import CodingSession
+from observer.live.coding import CodingSession
 from observer.tui.balance_schedule import BalanceSchedule
 from observer.tui.live_view import LiveView
 from observer.tui.runner import ActionRunner

@@ -20,13 +20,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 
-from observer.clock import format_clock, format_tenths
-from observer.coding import CodingSession
-from observer.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey, reserved_key_action
-from observer.live_balance import LiveBalance
-from observer.models import Contribution, SessionStatus
+from observer.analysis.live_balance import LiveBalance
+from observer.core.clock import format_clock, format_tenths
+from observer.core.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, TRANSCRIPT_KEYS, AppKey, reserved_key_action
+from observer.core.models import Contribution, SessionStatus
+from observer.core.text import plural
+from observer.live.coding import CodingSession
 from observer.storage import Archive, SessionStore
-from observer.text import plural
 from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
 from observer.tui.coding_keys import CodingKeys
 from observer.tui.dialogs import Confirm, TextPrompt, WordCut

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from observer.coding import CodingSession
-from observer.live_balance import LiveBalance
-from observer.models import fully_coded
+from observer.analysis.live_balance import LiveBalance
+from observer.core.models import fully_coded
+from observer.core.text import plural
+from observer.live.coding import CodingSession
 from observer.storage import Change
-from observer.text import plural
 from observer.tui.live_view import LiveView, turn_label
 from observer.tui.panels import ClockState
 from observer.tui.runner import Done, Outcome

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from observer.models import Contribution
+from observer.core.models import Contribution
 
 
 @dataclass(frozen=True)

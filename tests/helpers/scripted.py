@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from observer.coding import ActionRefused, CodingSession
+from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import Archive
 
 

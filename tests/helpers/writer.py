@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from observer.coding import CodingSession
+from observer.live.coding import CodingSession
 from observer.storage import Archive
 
 

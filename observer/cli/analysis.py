@@ -1,0 +1,633 @@
+"""The commands that read the archive for analysis: export, trends, agreement, calibration, sequences, bundles,
+the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import click
+
+from observer.analysis.agreement import (
+    DEFAULT_SLICE_S,
+    DEFAULT_TOLERANCE_S,
+    MAX_OFFSET_S,
+    MAX_SLICE_S,
+    MAX_TOLERANCE_S,
+    MIN_SLICE_S,
+)
+from observer.analysis.sequences import (
+    DEFAULT_LAG,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    DEFAULT_WINDOW,
+    MAX_PERMUTATIONS,
+)
+from observer.cli.support import (
+    A_FILE,
+    Context,
+    Progress,
+    json_option,
+    key_option,
+    load_key,
+    load_sessions,
+    output_option,
+    pass_context,
+    seconds_option,
+    warn,
+)
+from observer.core.errors import InputError
+from observer.core.text import plural, terminal_safe
+from observer.interop.demo import DEMO_CONTRIBUTIONS, DEMO_SEED, DEMO_SESSIONS
+from observer.interop.roster import same_series, series_as_known
+from observer.privacy.pseudonyms import PseudonymRegistry
+
+
+@click.command()
+@click.argument("sessions_", metavar="[SESSION...]", nargs=-1)
+@output_option("File to write: .xlsx, .csv, .json or .boris.", required=True)
+@click.option("--series", default=None, help="Every session of this series (with or instead of SESSION...).")
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="People as P01…, organisations O01…, observer R01, series S01; titles, agenda items, roles and notes "
+    "replaced or dropped.",
+)
+@click.option("--keep-notes/--drop-notes", default=None, help="Keep notes in a pseudonymised export.")
+@click.option(
+    "--keep-titles", is_flag=True, help="Keep session titles, series and agenda item titles in a pseudonymised export."
+)
+@click.option("--raw-text", is_flag=True, help="CSV: write text as typed, even text a spreadsheet reads as a formula.")
+@click.option(
+    "--with-text",
+    is_flag=True,
+    help="Include what was said in transcript turns (a 'text' column); never with --pseudonymise.",
+)
+@key_option()
+@click.option(
+    "--key-table",
+    "table_file",
+    type=A_FILE,
+    default=None,
+    help="With --pseudonymise (numbered): also write the table of pseudonyms to names to this CSV file.",
+)
+@pass_context
+def export(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path,
+    series: str | None,
+    pseudonymise: bool,
+    keep_notes: bool | None,
+    keep_titles: bool,
+    raw_text: bool,
+    with_text: bool,
+    key_file: Path | None,
+    table_file: Path | None,
+) -> None:
+    """Export sessions; the format follows the extension of -o."""
+    from observer.interop.export import ArchiveSessions, export_options, export_sessions
+
+    programme_key = load_key(key_file)
+    pseudonymise = pseudonymise or programme_key is not None
+    if (table_file is not None or keep_titles) and not pseudonymise:
+        raise InputError(f"{'--key-table' if table_file is not None else '--keep-titles'} goes with --pseudonymise")
+    if table_file is not None and programme_key is not None:
+        raise InputError("--key-table lists numbered pseudonyms; with --key, 'observer key map KEY' lists them")
+    output = context.paths.check_output(output)
+    if table_file is not None:
+        table_file = context.paths.check_output(table_file)
+    if with_text and pseudonymise:
+        warn("--with-text is ignored with --pseudonymise: what was said names people, so the words are left out")
+    if not sessions_ and series is None:
+        raise InputError("export needs a SESSION (or several) or --series SERIES")
+    # Sessions are read one at a time while exporting: an archive's worth need not fit in memory.
+    ids = [context.archive.resolve(ref) for ref in sessions_]
+    if series is not None:
+        ids += [session_id for session_id in _series_sessions(context, series) if session_id not in ids]
+    with Progress(len(ids), "exporting") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)
+        try:
+            headers = sessions.headers()  # kept: the export's own header reads them from here
+            options = export_options(
+                context.archive,
+                headers,
+                pseudonymise,
+                keep_notes,
+                keep_titles,
+                raw_text,
+                with_text=with_text,
+                key=programme_key,
+            )
+            export_sessions(sessions, output, options)
+        finally:  # also when a later session is unreadable: what was stepped around before it is said
+            for warning in sessions.warning_lines():
+                warn(warning)
+    if table_file is not None and isinstance(options.pseudonyms, PseudonymRegistry):
+        options.pseudonyms.write_key(table_file, sessions)
+        click.echo(f"key to the pseudonyms: {table_file} (keep it apart from the data)")
+    click.echo(f"exported {plural(len(sessions), 'session')} to {output}")
+
+
+def _series_sessions(context: Context, series: str) -> list[str]:
+    """The ids of a series' sessions (its name in any case), oldest meeting first; InputError names the series
+    there are when it has none."""
+    loaded, problems = context.archive.headers()
+    for problem in problems:
+        warn(problem.message)
+    spelled = series_as_known(series, loaded)
+    in_series = sorted(
+        (data for data in loaded if spelled and same_series(data.session.series, spelled)),
+        key=lambda data: (data.session.meeting_date, data.session.created_at),
+    )
+    if not in_series:
+        names = sorted({data.session.series for data in loaded if data.session.series})
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names) or 'none'})")
+    return [data.session.id for data in in_series]
+
+
+@click.command()
+@click.option("--series", default=None, help="The series (default: the only one in the archive).")
+@output_option("Trend workbook to write (.xlsx).")
+@json_option("Print the trend as JSON.")
+@click.option("--pseudonymise", is_flag=True, help="Organisations as O01….")
+@key_option()
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Count sessions not yet ended (paused or open) too; by default they are left out, and the page says so.",
+)
+@pass_context
+def trends(
+    context: Context,
+    series: str | None,
+    output: Path | None,
+    as_json: bool,
+    pseudonymise: bool,
+    key_file: Path | None,
+    include_unfinished: bool,
+) -> None:
+    """Trends across the meetings of one series: indices, airtime shares, change and slope."""
+    from observer.interop.export import export_options, export_trends, series_trend, trend_json
+    from observer.present.report import trend_renderable
+
+    programme_key = load_key(key_file)
+    if output is not None:
+        output = context.paths.check_output(output)
+    from observer.interop.export import ArchiveSessions
+
+    loaded, problems = context.archive.headers()
+    for problem in problems:
+        warn(problem.message)
+    names = sorted({data.session.series for data in loaded})
+    if series is None:
+        if len(names) != 1:
+            raise InputError(f"choose a series with --series: {', '.join(repr(n) for n in names) or 'none yet'}")
+        series = names[0]
+    from observer.analysis.trends import trend_choice
+
+    series = series_as_known(series, loaded)
+    in_series = [data for data in loaded if same_series(data.session.series, series)]
+    if not in_series:
+        raise InputError(f"no sessions in series '{series}' (series: {', '.join(repr(n) for n in names)})")
+    choice = trend_choice([data.session for data in in_series], include_unfinished)
+    if choice.none_ended and not include_unfinished:
+        warn(f"no session of '{series}' has ended yet: the trends count the unfinished ones")
+    if choice.to_code_note:
+        warn(choice.to_code_note)
+    in_series_ids, left_out = choice.counted, choice.left_out
+    counted = set(in_series_ids)
+    options = export_options(
+        context.archive,
+        [d for d in in_series if d.session.id in counted],
+        pseudonymise or programme_key is not None,
+        keep_notes=False,
+        key=programme_key,
+    )
+    with Progress(len(in_series_ids), "reading the series") as progress:
+        reading = ArchiveSessions(context.archive, in_series_ids, progress.step)
+        trend = (
+            export_trends(reading, series, output, options, left_out)
+            if output
+            else series_trend(reading, series, options, left_out)
+        )
+    if as_json:
+        click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(trend_renderable(trend))
+    if output:
+        click.echo(f"trend workbook: {output}")
+
+
+def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
+    """A session of the archive, or the one session of a bundle file (a training pack) that goes with the
+    trainee's: the same transcript file, when the bundle holds several."""
+    path = Path(reference)
+    if not path.is_file():
+        return load_sessions(context, (reference,))[0]
+    from observer.interop.bundle import read_bundle
+
+    sessions = read_bundle(path)
+    if len(sessions) == 1:
+        return sessions[0]
+    source = trainee.session.transcript.file if trainee.session.transcript else None
+    fitting = [d for d in sessions if d.session.transcript and d.session.transcript.file == source]
+    if len(fitting) == 1:
+        return fitting[0]
+    raise InputError(
+        f"{path}: {plural(len(sessions), 'session')} in the bundle and none is plainly the reference for "
+        f"{trainee.session.id}; import it (observer import) and give the reference's id"
+    )
+
+
+@click.command()
+@click.argument("reference", required=False)
+@click.argument("trainee", required=False)
+@json_option()
+@output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
+@seconds_option(
+    "--tolerance",
+    low=0,
+    high=MAX_TOLERANCE_S,
+    default=DEFAULT_TOLERANCE_S,
+    show_default=True,
+    help="Largest start difference of matched contributions",
+)
+@seconds_option(
+    "--offset",
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
+    default=None,
+    help="Seconds to add to the trainee's clock to read the reference's",
+)
+@click.option(
+    "--force", is_flag=True, help="Compare codings on different versions of the same codebook (codes may be renamed)."
+)
+@click.option("--history", "show_history", is_flag=True, help="List the calibrations recorded in this archive.")
+@click.option("--observer", "observer_name", default=None, help="With --history: one observer's only.")
+@pass_context
+def calibrate(
+    context: Context,
+    reference: str | None,
+    trainee: str | None,
+    as_json: bool,
+    output: Path | None,
+    tolerance: float,
+    offset: float | None,
+    force: bool,
+    show_history: bool,
+    observer_name: str | None,
+) -> None:
+    """A trainee's coding of a meeting against a reference coding (a session id, or a bundle file): kappa and
+    agreement per dimension, the confusion matrices, the differences, and passed or not."""
+    from observer.analysis import calibration
+
+    if show_history:
+        entries, warnings = calibration.history(context.paths.root, observer_name)
+        for warning in warnings:
+            warn(warning)
+        if as_json:
+            click.echo(json.dumps(entries, indent=1, ensure_ascii=False))
+            return
+        if not entries:
+            click.echo(
+                "no calibrations recorded yet" + (f" for {terminal_safe(observer_name)}" if observer_name else "")
+            )
+            return
+        for entry in entries:
+            kappas = "  ".join(f"{key} κ {_kappa(value)}" for key, value in entry["kappa"].items())
+            who = terminal_safe(str(entry.get("observer") or "(not named)"))
+            book = terminal_safe(str(entry.get("codebook", "")))
+            verdict = "passed" if entry.get("passed") else "not passed"
+            click.echo(f"{str(entry.get('at', ''))[:10]}  {who:<20} {book:<16} {verdict:<10}  {kappas}")
+        return
+    if reference is None or trainee is None:
+        raise InputError("calibrate needs REFERENCE and TRAINEE (or --history)")
+    if output is not None:
+        output = context.paths.check_output(output)
+    trainee_data = load_sessions(context, (trainee,))[0]
+    reference_data = _reference_session(context, reference, trainee_data)
+    result = calibration.calibrate(reference_data, trainee_data, tolerance, offset, force)
+    calibration.record(context.paths.root, result, dt.datetime.now(dt.UTC))
+    codebook = reference_data.session.codebook
+    labels = {d.id: d.label for d in codebook.dimensions} | {f.id: f.label for f in codebook.flags}
+    if output is not None:
+        from observer.interop.export.calibration_xlsx import write_calibration_workbook
+
+        write_calibration_workbook(result, labels, output)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(
+        f"{'PASSED' if result.passed else 'NOT PASSED'}: {terminal_safe(result.observer or trainee_data.session.id)} "
+        f"against the reference {result.reference} (kappa ≥ {result.thresholds.min_kappa:g} and agreement ≥ "
+        f"{result.thresholds.min_agreement:.0%} on every dimension)"
+    )
+    if result.left_out:
+        click.echo(f"{result.left_out[0].upper()}{result.left_out[1:]}.")
+    from rich.console import Console
+
+    from observer.present import tables
+    from observer.present.report import Fitted
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(Fitted(tables.calibration_scores(result, labels)))
+    click.echo(
+        f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
+        f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
+        + (f"; every one in {output}" if output else "; -o FILE.xlsx lists them")
+    )
+    for note in result.notes:
+        click.echo(f"• {terminal_safe(note)}")
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION_A SESSION_B [SESSION...]", nargs=-1, required=True)
+@output_option("Agreement workbook (.xlsx) with a confusion matrix per dimension.")
+@json_option()
+@seconds_option(
+    "--slice",
+    "slice_s",
+    low=MIN_SLICE_S,
+    high=MAX_SLICE_S,
+    default=DEFAULT_SLICE_S,
+    show_default=True,
+    help="Slice width",
+)
+@seconds_option(
+    "--tolerance",
+    low=0,
+    high=MAX_TOLERANCE_S,
+    default=DEFAULT_TOLERANCE_S,
+    show_default=True,
+    help="Largest start difference of matched contributions",
+)
+@seconds_option(
+    "--offset",
+    low=-MAX_OFFSET_S,
+    high=MAX_OFFSET_S,
+    default=None,
+    help="Seconds to add to B's clock to read A's (default: from their start times)",
+)
+@click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
+@key_option()
+@pass_context
+def agreement(
+    context: Context,
+    sessions_: tuple[str, ...],
+    output: Path | None,
+    as_json: bool,
+    slice_s: float,
+    tolerance: float,
+    offset: float | None,
+    force: bool,
+    pseudonymise: bool,
+    key_file: Path | None,
+) -> None:
+    """Inter-observer agreement of sessions coding the same meeting: Po, Cohen's kappa, PABAK, Krippendorff's
+    alpha."""
+    from observer.analysis import agreement as agreement_module
+    from observer.interop.export.records import plain
+
+    if len(sessions_) < 2:
+        raise InputError("agreement needs two sessions (or more, for a pairwise matrix)")
+    programme_key = load_key(key_file)
+    if output is not None:
+        output = context.paths.check_output(output)
+    sessions = load_sessions(context, sessions_)
+    if pseudonymise or programme_key is not None:
+        from observer.interop.export import pseudonymised_by_name
+
+        sessions = pseudonymised_by_name(context.archive, sessions, programme_key)
+    if len(sessions) > 2:
+        if output is not None:
+            raise InputError("-o writes the workbook for two sessions; with more, use --json or the table")
+        matrix = agreement_module.pairwise(sessions, slice_s, tolerance, force, offset)
+        for warning in matrix.warnings:
+            warn(warning)
+        if as_json:
+            # Per dimension: each pair's kappa under "A × B", and the one alpha over every observer beside them.
+            record = {
+                d: {f"{a} × {b}": k for (a, b), k in pairs.items()} | _alpha_record(matrix.alpha.get(d))
+                for d, pairs in matrix.kappa.items()
+            }
+            click.echo(json.dumps(record, indent=1))
+            return
+        from rich.console import Console
+
+        from observer.present import tables
+        from observer.present.report import Fitted
+
+        console = Console(width=max(100, shutil.get_terminal_size().columns))
+        for dimension in matrix.kappa:
+            console.print(Fitted(tables.pairwise_kappa(matrix, dimension)))
+        return
+    first, second = sessions
+    comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)
+    for warning in comparison.warnings:
+        warn(warning)
+    if output is not None:
+        from observer.interop.export.agreement_xlsx import write_agreement_workbook
+
+        write_agreement_workbook(comparison, output)
+    if as_json:
+        record = plain(comparison)
+        for row in record["dimensions"]:
+            for method in ("time_sliced", "matched"):
+                if row[method] is not None:
+                    row[method]["label"] = agreement_module.landis_koch(row[method]["kappa"])
+        click.echo(json.dumps(record, indent=1))
+        return
+    from rich.console import Console
+
+    from observer.present.report import agreement_renderable
+
+    # The same tables as the app's agreement screen; the warnings went to stderr above.
+    console = Console(width=max(100, shutil.get_terminal_size().columns))
+    console.print(agreement_renderable(comparison, with_warnings=False))
+    if output is not None:
+        click.echo(f"agreement workbook: {output}")
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@click.option(
+    "--by",
+    default=None,
+    help="What a position's value is: a dimension, 'organisation' or 'speaker' (default: the first index's dimension).",
+)
+@click.option("--lag", type=click.IntRange(min=1), default=DEFAULT_LAG, show_default=True, help="Pairs (t, t + lag).")
+@click.option("--after", "flag", default=None, help="Compare the indices after contributions carrying this flag.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"With --after: contributions after each flagged one [{DEFAULT_WINDOW}].",
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(1, MAX_PERMUTATIONS),
+    default=None,
+    help=f"With --after: shuffles for the p-value [{DEFAULT_PERMUTATIONS}].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help=f"With --after: seed of the shuffles [{DEFAULT_SEED}]."
+)
+@json_option()
+@output_option("Sequences workbook to write (.xlsx).")
+@click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01… (with --by speaker).")
+@key_option()
+@pass_context
+def sequences(
+    context: Context,
+    sessions_: tuple[str, ...],
+    by: str | None,
+    lag: int,
+    flag: str | None,
+    window: int | None,
+    permutations: int | None,
+    seed: int | None,
+    as_json: bool,
+    output: Path | None,
+    pseudonymise: bool,
+    key_file: Path | None,
+) -> None:
+    """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
+    from observer.analysis import sequences as analysis
+
+    if flag is None:
+        for name, value in (("--window", window), ("--permutations", permutations), ("--seed", seed)):
+            if value is not None:
+                raise InputError(f"{name} goes with --after")
+    if output is not None:
+        if output.suffix.lower() != ".xlsx":
+            raise InputError(f"{output}: the sequences workbook is written as .xlsx")
+        output = context.paths.check_output(output)
+    programme_key = load_key(key_file)
+    loaded = load_sessions(context, sessions_)
+    if pseudonymise or programme_key is not None:
+        from observer.interop.export import pseudonymised_by_name
+
+        loaded = pseudonymised_by_name(context.archive, loaded, programme_key)
+    codebook = loaded[0].session.codebook
+    default = codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id
+    by = analysis.by_named(codebook, by) if by else default
+    flag = analysis.flag_named(codebook, flag) if flag is not None else None
+    window = analysis.DEFAULT_WINDOW if window is None else window
+    permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
+    seed = analysis.DEFAULT_SEED if seed is None else seed
+    analysis.check_request(loaded, by, lag, flag, window, permutations, seed)
+    table = analysis.lag_table(loaded, by, lag)
+    after = analysis.after_flag(loaded, flag, window, permutations, seed) if flag is not None else None
+    if output is not None:
+        from observer.interop.export.sequences_xlsx import write_sequences_workbook
+
+        write_sequences_workbook(table, after, codebook, output)
+    if as_json:
+        click.echo(json.dumps(analysis.sequences_record(table, after), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from observer.present.report import sequences_renderable
+
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(sequences_renderable(table, after, codebook))
+    if output is not None:
+        click.echo(f"sequences workbook: {output}")
+
+
+@click.command()
+@click.argument("sessions_", metavar="SESSION...", nargs=-1, required=True)
+@output_option("Bundle file to write.", required=True)
+@key_option("Programme key: the bundle holds the sessions pseudonymised under it (names, titles and notes left out).")
+@pass_context
+def bundle(context: Context, sessions_: tuple[str, ...], output: Path, key_file: Path | None) -> None:
+    """A portable file of whole sessions for another observer's archive (or, with --key, for a pool)."""
+    from observer.interop.bundle import write_bundle
+    from observer.interop.export import ArchiveSessions
+
+    programme_key = load_key(key_file)
+    output = context.paths.check_output(output)
+    ids = list(dict.fromkeys(context.archive.resolve(ref) for ref in sessions_))
+    with Progress(len(ids), "bundling") as progress:
+        sessions = ArchiveSessions(context.archive, ids, progress.step)  # one session in memory at a time
+        if programme_key is None:
+            count = write_bundle(sessions, output)
+        else:
+            from observer.privacy.keyed_sessions import keyed_session
+            from observer.privacy.programme_key import KeyedPseudonyms
+
+            pseudonyms = KeyedPseudonyms(programme_key)
+            for header in sessions.headers():  # a collision refused before anything is written
+                pseudonyms.learn(header.session)
+            keyed = (keyed_session(data, pseudonyms) for data in sessions)
+            count = write_bundle(keyed, output, programme_key.key_id)
+    for warning in sessions.warning_lines():
+        warn(warning)
+    click.echo(f"bundled {plural(count, 'session')} into {output}")
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=A_FILE)
+@pass_context
+def import_(context: Context, files: tuple[Path, ...]) -> None:
+    """Merge bundles into this archive (everything is checked before anything is written)."""
+    from observer.interop.bundle import import_bundles
+
+    report = import_bundles(context.archive, list(files))
+    for line in report.lines():
+        click.echo(line)
+
+
+def _alpha_record(alpha: Any) -> dict[str, Any]:
+    if alpha is None:
+        return {}
+    interval = list(alpha.interval) if alpha.interval is not None else None
+    return {"alpha": alpha.value, "alpha_ci": interval, "alpha_units": alpha.units, "alpha_note": alpha.note}
+
+
+def _kappa(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+@click.command()
+@click.option("--sessions", "session_count", type=click.IntRange(1, 10_000), default=DEMO_SESSIONS, show_default=True)
+@click.option("--contributions", type=click.IntRange(0, 1_000_000), default=DEMO_CONTRIBUTIONS, show_default=True)
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option(
+    "--second-observer",
+    is_flag=True,
+    help="A second, independently perturbed coding of each demo meeting already in the archive (or of new ones), "
+    "to try agreement and calibrate; trends count each meeting once.",
+)
+@pass_context
+def demo(context: Context, session_count: int, contributions: int, seed: int, second_observer: bool) -> None:
+    """Fill the archive with realistic simulated meetings of a few series."""
+    from observer.interop.demo import add_second_codings, generate_demo
+
+    if second_observer:
+        meetings, pairs = add_second_codings(context.archive, seed)
+        if pairs:
+            first, other = pairs[0]
+            click.echo(
+                f"added a second coding of each of the {plural(len(pairs), 'demo meeting')} already in "
+                f"{context.paths.root}, by a second observer; try: observer agreement {first} {other}"
+            )
+            return
+        if meetings:
+            click.echo(f"each of the {plural(meetings, 'demo meeting')} in {context.paths.root} has a second coding")
+            return
+    ids = generate_demo(
+        context.archive, sessions=session_count, contributions=contributions, seed=seed, second=second_observer
+    )
+    if second_observer:
+        click.echo(
+            f"added {plural(len(ids) // 2, 'demo meeting')} and a second coding of each, by a second observer, to "
+            f"{context.paths.root}; try: observer agreement {ids[0]} {ids[1]}"
+        )
+        return
+    click.echo(f"added {len(ids)} demo sessions to {context.paths.root}; try: observer sessions")

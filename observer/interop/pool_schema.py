@@ -1,0 +1,233 @@
+"""The pooled data package's tables as Frictionless Table Schema: every field typed and described, the keys.
+
+Columns shared with the CSV export keep its ids (``columns.py``); each is described here once, in the words a
+reader of the package sees in ``datapackage.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from observer.core.columns import CODEBOOK_ROW, FLAG_PREFIX, SESSION_FIELDS, Column, Kind
+from observer.core.models import Codebook
+from observer.interop.export.records import tidy_columns
+
+POOL_PROFILE = "observer-pool"  # the package's name: how an earlier pool is known
+POOL_FORMAT = 1
+
+# A frictionless type for each kind of column.
+TYPES = {
+    Kind.ID: "string",
+    Kind.TEXT: "string",
+    Kind.WORDS: "string",
+    Kind.COUNT: "integer",
+    Kind.RATIO: "number",
+    Kind.PERCENT: "number",
+    Kind.RATE: "number",
+    Kind.MINUTES: "number",
+    Kind.SECONDS: "number",
+    Kind.CLOCK: "number",
+    Kind.DATE: "date",
+    Kind.DATETIME: "datetime",
+    Kind.P: "number",
+}
+
+DESCRIPTIONS = {
+    "session_id": "The session: one observer's coding of one meeting.",
+    "contribution_id": "The contribution, unique within its session.",
+    "start_s": "When the contribution began, in seconds of the session clock (pauses not counted).",
+    "end_s": "When it ended (the next contribution's start, a pause or the session's end), in seconds.",
+    "duration_s": "Its length in seconds (end_s - start_s): the airtime it counts for.",
+    "wall_time": "The date and time (UTC) it was coded.",
+    "participant_id": "The speaker: a pseudonym under the programme key, or the archive's id with --names; empty "
+    "when only the organisation was known.",
+    "participant": "The speaker as shown: the pseudonym again, or the name with --names.",
+    "organisation": "The speaker's organisation as shown: its pseudonym, or its name with --names.",
+    "organisation_id": "The speaker's organisation: a pseudonym under the programme key, or the archive's id.",
+    "note": "Always empty in a pool: notes are free text about people and are left out.",
+    "agenda_item": "The agenda item the contribution fell in ('Item 1'… when pseudonymised).",
+    "session_title": "The session's title ('<series> <date>' when pseudonymised).",
+    "series": "The partnership or recurring meeting (S-… when pseudonymised).",
+    "meeting_date": "The date of the meeting.",
+    "observer": "Who coded the session (R-… when pseudonymised).",
+    "codebook": "The codebook the session was coded with (its name).",
+    "codebook_version": "The codebook's version.",
+    "meeting_id": "The meeting the session codes: shared by every observer's coding of the same meeting.",
+    "status": "ended, paused, recording, new, or to_code (a transcript not yet coded through).",
+    "source": "live (coded in the room) or transcript (coded from a transcript's turns).",
+    "observed_s": "Seconds of the meeting observed (the session clock).",
+    "contributions": "Number of contributions coded.",
+    "position": "The agenda item's place in its session, from 1.",
+    "agenda_item_id": "The agenda item, unique within its session.",
+    "version": "The codebook's version.",
+    "kind": "dimension (a code of one of the codebook's dimensions) or flag (a behaviour of note).",
+    "dimension": "The dimension the code belongs to (the contributions table's column of that name); empty for a flag.",
+    "code": "The code's id, as the contributions table holds it (a flag's column is flag_<code>).",
+    "key": "The key an observer presses for it.",
+    "label": "The code's label.",
+    "group": "The group the code belongs to, if the codebook groups its codes.",
+    "description": "What the code means, as the codebook defines it.",
+}
+
+
+_SESSION = (
+    ("session_id", Kind.ID),
+    ("meeting_id", Kind.ID),
+    ("observer", Kind.TEXT),
+    ("series", Kind.TEXT),
+    ("session_title", Kind.TEXT),
+    ("meeting_date", Kind.DATE),
+    ("status", Kind.ID),
+    ("source", Kind.ID),
+    ("codebook", Kind.ID),
+    ("codebook_version", Kind.ID),
+    ("observed_s", Kind.SECONDS),
+    ("contributions", Kind.COUNT),
+)
+SESSION_COLUMNS = [name for name, _ in _SESSION]
+_AGENDA = (
+    ("session_id", Kind.ID),
+    ("agenda_item_id", Kind.ID),
+    ("position", Kind.COUNT),
+    ("agenda_item", Kind.TEXT),
+    ("start_s", Kind.SECONDS),
+)
+AGENDA_COLUMNS = [name for name, _ in _AGENDA]
+_AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}
+
+
+def _field(column_id: str, kind: Kind, description: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "name": column_id,
+        "type": TYPES[kind],
+        "description": description or DESCRIPTIONS[column_id],
+    }
+    if kind is Kind.DATETIME:
+        found["format"] = "any"  # ISO 8601 with its offset and fractions of a second
+    return found
+
+
+@dataclass
+class Table:
+    name: str
+    fields: list[dict[str, Any]]
+    primary_key: list[str]
+    foreign_keys: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def path(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def header(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    def resource(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"fields": self.fields, "primaryKey": self.primary_key}
+        if self.foreign_keys:
+            schema["foreignKeys"] = self.foreign_keys
+        return {
+            "name": self.name,
+            "path": self.path,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": self.description,
+            "schema": schema,
+        }
+
+
+def _foreign(fields: list[str], resource: str, reference: list[str]) -> dict[str, Any]:
+    return {"fields": fields, "reference": {"resource": resource, "fields": reference}}
+
+
+def contribution_columns(codebooks: list[Codebook]) -> tuple[list[Column], list[str], list[str]]:
+    """The CSV export's columns for these codebooks (every dimension and flag of any of them), then the session's
+    fields; the dimension ids and the flag ids."""
+    columns, dimensions, flags = tidy_columns(codebooks)
+    return [*columns, *SESSION_FIELDS], dimensions, flags
+
+
+def tables(codebooks: list[Codebook]) -> list[Table]:
+    """Every table of the package, for sessions coded with ``codebooks``."""
+    columns, dimensions, flags = contribution_columns(codebooks)
+    labels = {d.id: d.label for codebook in codebooks for d in codebook.dimensions}
+    flag_labels = {f.id: f.label for codebook in codebooks for f in codebook.flags}
+    contribution_fields = []
+    for column in columns:
+        if column.id in dimensions:
+            described = (
+                f"The contribution's code on the dimension '{labels.get(column.id, column.id)}' (see codebook); "
+            )
+            contribution_fields.append(_field(column.id, Kind.ID, described + "empty when not coded."))
+        elif column.id.startswith(FLAG_PREFIX) and column.id[len(FLAG_PREFIX) :] in flags:
+            label = flag_labels[column.id[len(FLAG_PREFIX) :]]
+            contribution_fields.append(
+                _field(column.id, Kind.COUNT, f"1 if the contribution carries the flag '{label}', else 0.")
+            )
+        else:
+            contribution_fields.append(_field(column.id, column.kind))
+    session_fields = [_field(name, kind) for name, kind in _SESSION]
+    return [
+        Table(
+            "contributions",
+            contribution_fields,
+            ["session_id", "contribution_id"],
+            [
+                _foreign(["session_id"], "sessions", ["session_id"]),
+                _foreign(["participant_id"], "participants", ["participant_id"]),
+                _foreign(["organisation_id"], "organisations", ["organisation_id"]),
+            ],
+            "One row per contribution, as the CSV export writes it (the same column names), with the session's "
+            "observer, codebook and version on every row.",
+        ),
+        Table(
+            "sessions",
+            session_fields,
+            ["session_id"],
+            description="One row per session: one observer's coding of one meeting. Two codings of a meeting share "
+            "its meeting_id.",
+        ),
+        Table(
+            "participants",
+            [
+                _field("participant_id", Kind.ID),
+                _field("participant", Kind.TEXT),
+                _field("organisation_id", Kind.ID),
+            ],
+            ["participant_id"],
+            [_foreign(["organisation_id"], "organisations", ["organisation_id"])],
+            "One row per person on any session's roster.",
+        ),
+        Table(
+            "organisations",
+            [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT)],
+            ["organisation_id"],
+            description="One row per organisation on any session's roster.",
+        ),
+        Table(
+            "agenda",
+            [_field(name, kind, _AGENDA_DESCRIPTIONS.get(name)) for name, kind in _AGENDA],
+            ["session_id", "agenda_item_id"],
+            [_foreign(["session_id"], "sessions", ["session_id"])],
+            "One row per agenda item of each session, in order.",
+        ),
+        Table(
+            "codebook",
+            [_field(column.id, column.kind) for column in CODEBOOK_ROW],
+            ["codebook", "version", "kind", "dimension", "code"],
+            description="Every code and flag of every codebook used, with its description.",
+        ),
+    ]
+
+
+def datapackage(all_tables: list[Table], about: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "profile": "tabular-data-package",
+        "name": POOL_PROFILE,
+        **about,
+        "resources": [table.resource() for table in all_tables],
+    }

@@ -1,0 +1,1 @@
+"""The coding state machine: keys become contributions in the session store, with undo, redo and the clock."""

@@ -1,0 +1,1 @@
+"""What the analyses look like: the tables every view draws from, the terminal report and the palette."""

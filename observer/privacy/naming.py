@@ -1,0 +1,98 @@
+"""How names appear in what leaves the archive: as recorded, or pseudonymised (numbered or by a programme key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from observer.core.models import SessionData
+from observer.privacy.pseudonyms import Pseudonymiser
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How people, organisations and typed text appear in an export: as recorded, or pseudonymised.
+
+    Pseudonymised, every free-text field is replaced or dropped unless kept on purpose: people and
+    organisations become P01/O01, the observer R01, the series S01, the title the series and the date, agenda
+    items 'Item 1'…, roles are dropped, and notes too unless ``keep_notes``; titles unless ``keep_titles``.
+    The words of transcript turns are out unless ``keep_words``, and always out when pseudonymised (what people
+    said names them and others).
+    """
+
+    pseudonyms: Pseudonymiser | None = None
+    keep_notes: bool = True
+    keep_titles: bool = True
+    keep_words: bool = False
+
+    @property
+    def with_text(self) -> bool:
+        """The turns' words are exported (a ``text`` column)."""
+        return self.keep_words and self.pseudonyms is None
+
+    def redact(self, data: SessionData) -> SessionData:
+        """The session as this export may show it; every writer works on this copy, never on the original."""
+        session, contributions = data.session, data.contributions
+        spoken = not self.with_text and any(c.words for c in contributions)
+        if self.pseudonyms is None and self.keep_notes and not spoken:
+            return data
+        update: dict[str, Any] = {}
+        if spoken:
+            contributions = [c.model_copy(update={"words": ""}) if c.words else c for c in contributions]
+        if not self.keep_notes:
+            update["notes"] = ""
+            contributions = [c.model_copy(update={"note": ""}) if c.note else c for c in contributions]
+        registry = self.pseudonyms
+        if registry is not None:
+            if session.transcript is not None:  # the names as the transcript wrote them
+                update["transcript"] = session.transcript.model_copy(update={"names": {}})
+            update["observer"] = registry.observer_of(session.observer) if session.observer else ""
+            update["participants"] = [
+                p.model_copy(update={"name": registry.participant_of(session, p.id), "role": ""})
+                for p in session.participants
+            ]
+            update["organisations"] = [
+                # The short form goes too: "NHS" names the organisation as well as its name does.
+                o.model_copy(update={"name": registry.organisation_of(session, o.id), "short": None})
+                for o in session.organisations
+            ]
+            if not self.keep_titles:
+                series = self.series(session.series)
+                update["series"] = series
+                update["title"] = f"{series or 'Meeting'} {session.meeting_date}"
+                ordered = sorted(session.agenda_items, key=lambda item: item.start_s)
+                number = {item.id: index for index, item in enumerate(ordered, start=1)}
+                update["agenda_items"] = [
+                    item.model_copy(update={"title": f"Item {number[item.id]}"}) for item in session.agenda_items
+                ]
+        return SessionData(session=session.model_copy(update=update), contributions=contributions)
+
+    def series(self, name: str) -> str:
+        """A series as this export shows it."""
+        if self.pseudonyms is None or self.keep_titles or not name:
+            return name
+        return self.pseudonyms.series_of(name)
+
+    @property
+    def pseudonymised(self) -> bool:
+        return self.pseudonyms is not None
+
+    def participant(self, data: SessionData, participant_id: str | None) -> tuple[str, str]:
+        """(id, name) of a participant as exported; ('', '') for an organisation-only contribution."""
+        if participant_id is None:
+            return "", ""
+        if self.pseudonyms is not None:
+            pseudonym = self.pseudonyms.participant_of(data.session, participant_id)
+            return pseudonym, pseudonym
+        participant = data.session.participant(participant_id)
+        return participant_id, participant.name if participant else ""
+
+    def organisation(self, data: SessionData, organisation_id: str) -> tuple[str, str]:
+        if self.pseudonyms is not None:
+            pseudonym = self.pseudonyms.organisation_of(data.session, organisation_id)
+            return pseudonym, pseudonym
+        organisation = data.session.organisation(organisation_id)
+        return organisation_id, organisation.name if organisation else ""
+
+    def note(self, text: str) -> str:
+        return text if self.keep_notes else ""
