@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 
 from observer.storage import Archive
@@ -69,3 +70,42 @@ async def test_a_code_key_paints_only_the_row_it_codes(tmp_path: Path, partnersh
         await press(pilot, "1")  # a new row: each row moves up, and the whole log is painted
         assert () in painted
         await settle(pilot)
+
+
+class _Timers:
+    """A screen's timers, run by hand: what ``BalanceSchedule`` asks for and when."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[float, object]] = []
+
+    def set_timer(self, delay: float, callback) -> None:  # type: ignore[no-untyped-def]
+        self.due.append((delay, callback))
+
+
+def test_no_balance_panel_is_drawn_into_a_keys_frame(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A panel waiting to be drawn when a key's outcome arrives waits for that key's frame to go out first, so that
+    the frame the key waits for holds the key, not a panel as well (the slowest frames after a key, measured)."""
+    from observer.tui import balance_schedule
+    from observer.tui.balance_schedule import AFTER_KEY_SECONDS, BETWEEN_FRAMES_SECONDS, BalanceSchedule
+
+    now = [100.0]
+    monkeypatch.setattr(balance_schedule.time, "monotonic", lambda: now[0])
+    timers = _Timers()
+    schedule = BalanceSchedule(timers, busy=lambda: False, snapshot=lambda: None, now=lambda: None)  # type: ignore[arg-type]
+    drawn: list[str] = []
+    schedule.draw([lambda: drawn.append("header"), lambda: drawn.append("balance"), lambda: drawn.append("people")])
+    assert drawn == ["header"] and timers.due[-1][0] == BETWEEN_FRAMES_SECONDS  # one a frame, as before
+
+    now[0] += 0.015
+    schedule.key_saved(pending=0)  # a key's row is on screen; its frame is at most 1/60 s away
+    now[0] += BETWEEN_FRAMES_SECONDS - 0.015
+    timers.due.pop()[1]()  # the panel's turn came: it is put off, not drawn into the key's frame
+    assert drawn == ["header"]
+    wait, step = timers.due.pop()
+    assert wait == pytest.approx(AFTER_KEY_SECONDS - (BETWEEN_FRAMES_SECONDS - 0.015))  # after the key, not the panel
+    now[0] += wait
+    step()
+    assert drawn == ["header", "balance"]
+    now[0] += BETWEEN_FRAMES_SECONDS
+    timers.due.pop()[1]()
+    assert drawn == ["header", "balance", "people"]

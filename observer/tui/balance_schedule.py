@@ -26,6 +26,9 @@ BALANCE_DELAY_SECONDS = 0.3
 BALANCE_LATEST_SECONDS = 1.0
 # Its panels are then drawn one a frame: a little over the 1/60 s between two frames.
 BETWEEN_FRAMES_SECONDS = 0.02
+# A key's own frame comes at the screen's next update (at most 1/60 s after its row changed) and takes a few
+# milliseconds: no panel is drawn until then, so that the key's frame holds the key alone, not a panel too.
+AFTER_KEY_SECONDS = 0.035
 
 
 @dataclass
@@ -54,6 +57,7 @@ class BalanceSchedule:
         self.due: float | None = None  # the latest moment a wanted update may come
         self._steps: list[Callable[[], None]] = []  # the panels still to draw, one a frame
         self._step_due = False  # the next of them is already scheduled
+        self._key_at = float("-inf")  # when a key's outcome last arrived
 
     @property
     def pending(self) -> bool:
@@ -83,6 +87,7 @@ class BalanceSchedule:
 
     def key_saved(self, pending: int) -> None:
         """A key's outcome arrived: once the last queued key is saved, panels held for it go on after its frame."""
+        self._key_at = time.monotonic()
         if self._steps and pending == 0 and not self._step_due:
             self._after_next_frame_and_keys()
 
@@ -111,6 +116,9 @@ class BalanceSchedule:
         self._step_due = False
         if not self._steps or self._busy():
             return  # a key is being saved (its row first; its outcome carries on from here), or the session closed
+        if time.monotonic() - self._key_at < AFTER_KEY_SECONDS:
+            self._after_next_frame_and_keys()  # a key's frame is still to come
+            return
         self._steps.pop(0)()
         self._after_next_frame_and_keys()
 
@@ -119,4 +127,5 @@ class BalanceSchedule:
         any key queued by then: a timer's message joins the back of the queue. (``call_after_refresh`` runs
         before the panels' own refresh reaches the screen, so every panel would land in one frame.)"""
         self._step_due = True
-        self._screen.set_timer(BETWEEN_FRAMES_SECONDS, self._next_step)
+        wait = max(BETWEEN_FRAMES_SECONDS, self._key_at + AFTER_KEY_SECONDS - time.monotonic())
+        self._screen.set_timer(wait, self._next_step)
