@@ -103,7 +103,7 @@ def test_no_balance_panel_is_drawn_into_a_keys_frame(monkeypatch) -> None:  # ty
     assert drawn == ["header"]
     wait, step = timers.due.pop()
     assert wait == pytest.approx(AFTER_KEY_SECONDS - (BETWEEN_FRAMES_SECONDS - 0.015))  # after the key, not the panel
-    now[0] += wait
+    now[0] += wait + 1e-9
     step()
     assert drawn == ["header", "balance"]
     now[0] += BETWEEN_FRAMES_SECONDS
