@@ -13,10 +13,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from observer import __version__
-from observer.cli.analysis import agreement, bundle, calibrate, demo, export, import_, sequences, trends
-from observer.cli.archive import backup, restore
-from observer.cli.key import key
-from observer.cli.pool import pool
 from observer.cli.support import (
     A_FILE,
     Context,
@@ -28,7 +24,7 @@ from observer.cli.support import (
     seconds_option,
     warn,
 )
-from observer.core.codebooks import available_codebooks, codebook_source, load_codebook, resolve_codebook
+from observer.core.codebooks import resolve_codebook
 from observer.core.errors import InputError
 from observer.core.text import name_key, plural, terminal_safe
 from observer.interop.roster import same_series
@@ -40,7 +36,31 @@ if TYPE_CHECKING:
     from observer.core.models import Session
 
 
-@click.group(cls=ObserverGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# The commands whose modules are loaded only when they run: listing the sessions, or opening the app, does not
+# wait for the analyses, the exports and the pool to load.
+ELSEWHERE = {
+    "agreement": "observer.cli.analysis:agreement",
+    "backup": "observer.cli.archive:backup",
+    "bundle": "observer.cli.bundles:bundle",
+    "calibrate": "observer.cli.analysis:calibrate",
+    "codebooks": "observer.cli.codebooks:codebooks",
+    "demo": "observer.cli.archive:demo",
+    "export": "observer.cli.exports:export",
+    "import": "observer.cli.bundles:import_",
+    "key": "observer.cli.key:key",
+    "pool": "observer.cli.pool:pool",
+    "restore": "observer.cli.archive:restore",
+    "sequences": "observer.cli.analysis:sequences",
+    "trends": "observer.cli.exports:trends",
+}
+
+
+@click.group(
+    cls=ObserverGroup,
+    elsewhere=ELSEWHERE,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--data-dir",
     # Whether it is a folder is checked below, naming where the path came from (this option or the variable).
@@ -84,59 +104,6 @@ def run_app(context: Context, start: str, store: SessionStore | None = None) -> 
         app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
-
-
-# ---------------------------------------------------------------- codebooks
-
-
-@main.group(invoke_without_command=True)
-@click.pass_context
-def codebooks(ctx: click.Context) -> None:
-    """List, check or show codebooks (shipped, and *.toml in the data folder's codebooks/)."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(codebooks_list)
-
-
-@codebooks.command("list")
-@pass_context
-def codebooks_list(context: Context) -> None:
-    """The codebooks you can start a session with."""
-    entries, problems = available_codebooks(context.paths.codebooks)
-    for entry in entries:
-        book = entry.codebook
-        where = "shipped" if entry.shipped else str(entry.path)
-        dimensions = ", ".join(d.id for d in book.dimensions)
-        indices = ", ".join(index.short for index in book.indices) or "none"
-        click.echo(
-            f"{book.name:<14} v{book.version:<6} {book.title}  [{dimensions}; {len(book.flags)} flags; "
-            f"indices {indices}] ({where})"
-        )
-    for problem in problems:
-        click.echo(f"unusable: {problem}", err=True)
-
-
-@codebooks.command("check")
-@click.argument("file", type=A_FILE)
-def codebooks_check(file: Path) -> None:
-    """Validate a codebook file; exits non-zero with the reason when it is not usable."""
-    book = load_codebook(file)
-    codes = sum(len(d.codes) for d in book.dimensions)
-    click.echo(
-        f"{file}: ok — {book.name} v{book.version}, {plural(len(book.dimensions), 'dimension')}, "
-        f"{plural(codes, 'code')}, {plural(len(book.flags), 'flag')}, "
-        f"indices: {', '.join(i.short for i in book.indices) or 'none'}"
-    )
-
-
-@codebooks.command("show")
-@click.argument("name")
-@pass_context
-def codebooks_show(context: Context, name: str) -> None:
-    """A codebook's TOML: the format by example, ready to copy, edit and check."""
-    click.echo(terminal_safe(codebook_source(name, context.paths.codebooks), keep_newlines=True), nl=False)
-
-
-# ---------------------------------------------------------------- sessions
 
 
 def _session_row(summary: SessionSummary) -> dict[str, Any]:
@@ -600,10 +567,6 @@ def show(context: Context, session: str, as_json: bool) -> None:
         return
     console = Console(width=max(100, shutil.get_terminal_size().columns))
     console.print(summary_renderable(summary, data, findings([data])))
-
-
-for _command in (export, trends, calibrate, agreement, sequences, bundle, import_, demo, backup, restore, key, pool):
-    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import sys
@@ -121,7 +122,24 @@ def json_option(help: str = "Machine-readable output.") -> Callable[[F], F]:
 
 class ObserverGroup(click.Group):
     """The command line's group: every failure of every command, a mistyped option or value as much as a
-    damaged file, is one line on stderr and a non-zero exit; OBSERVER_DEBUG=1 shows the traceback."""
+    damaged file, is one line on stderr and a non-zero exit; OBSERVER_DEBUG=1 shows the traceback.
+
+    ``elsewhere`` names commands by ``"module:attribute"``: a module is imported only when one of its commands
+    runs (or ``--help`` lists them), as Click's documentation suggests for command lines that load slowly."""
+
+    def __init__(self, *args: Any, elsewhere: dict[str, str] | None = None, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.elsewhere = dict(elsewhere or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.elsewhere})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.elsewhere and cmd_name not in self.commands:
+            module_name, _, attribute = self.elsewhere[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self,
