@@ -167,3 +167,29 @@ def test_the_coding_screens_are_composed_not_inherited() -> None:
     for screen in (CodingScreen, TranscriptScreen):
         for name in ("view", "selected_id", "summary"):
             assert callable(getattr(screen, f"watch_{name}", None)), f"{screen.__name__}.{name} has no watcher"
+
+
+LISTING_LOADS = """
+import sys
+from observer.cli.main import main
+try:
+    main(["sessions", "--json"], prog_name="observer")
+except SystemExit:
+    pass
+print(",".join(sorted(name for name in sys.modules if name.startswith(("observer.", "numpy", "scipy", "openpyxl")))))
+"""
+
+
+def test_listing_the_sessions_loads_neither_the_analyses_nor_the_exports(tmp_path: Path) -> None:
+    """`observer sessions` is run often and should answer at once: it loads no command module but its own, and
+    none of the analyses', exports' or statistics' libraries (each command's module loads when it runs)."""
+    environment = {**os.environ, "OBSERVER_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-c", LISTING_LOADS], capture_output=True, text=True, env=environment, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.strip().splitlines()[-1].split(","))
+    for heavy in ("observer.cli.analysis", "observer.cli.exports", "observer.cli.bundles", "observer.cli.pool"):
+        assert heavy not in loaded
+    assert not {name for name in loaded if name.startswith(("observer.interop.export", "numpy", "scipy", "openpyxl"))}
+    assert not {name for name in loaded if name.startswith(("observer.analysis.agreement", "observer.present"))}
