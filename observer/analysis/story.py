@@ -231,10 +231,6 @@ def change(trend: Trend, index: IndexDefinition, first: int, second: int) -> Cha
     )
 
 
-def meeting_to_meeting(trend: Trend, index: IndexDefinition) -> list[Change]:
-    return [change(trend, index, position - 1, position) for position in range(1, len(trend.rows))]
-
-
 def left_out_sentence(trend: Trend) -> str:
     """What the trend pages did not count, said once, so that a missing meeting is never a mystery."""
     said = []
