@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.live.coding import ENDED_REFUSAL, CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from observer.analysis import live_balance, metrics, trends
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 
 from .meetings import empty_meeting, hand_meeting
 

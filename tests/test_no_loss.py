@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observer.cli.main import main
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.interop.bundle import write_bundle
 from observer.live.coding import ActionRefused, CodingSession
 from observer.storage import HISTORY_LIMIT, Archive, SessionStore

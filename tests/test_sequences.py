@@ -21,8 +21,9 @@ from observer.analysis.sequences import (
     too_few_pairs,
 )
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.codebooks import resolve_codebook
-from observer.core.models import Codebook, Organisation, Participant, Session, SessionData
+from observer.core.models import Organisation, Participant, Session, SessionData
 from observer.interop.export import export_options, export_sessions
 from observer.storage import Archive
 

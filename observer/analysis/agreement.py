@@ -19,7 +19,8 @@ from itertools import combinations
 from observer.analysis import metrics
 from observer.analysis.reliability import Alpha, nominal_alpha, units_of_pairs
 from observer.core.errors import InputError
-from observer.core.models import MAX_CLOCK_S, SessionData
+from observer.core.fields import MAX_CLOCK_S
+from observer.core.models import SessionData
 
 NONE = "none"
 SPEAKER = "speaker"

@@ -29,8 +29,9 @@ from observer.analysis.agreement import (
     agreement_of_counts,
     speaker_of,
 )
+from observer.core.codebook_models import CalibrationThresholds, Codebook
 from observer.core.errors import InputError, StorageError
-from observer.core.models import CalibrationThresholds, Codebook, SessionData, fully_coded
+from observer.core.models import SessionData, fully_coded
 from observer.storage import system
 from observer.storage.files import describe_os_error, fsync_dir
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from observer.analysis import metrics, story
 from observer.analysis.reliability import BOOTSTRAP_REPLICATES
 from observer.analysis.trends import MIN_TREND_MEETINGS
-from observer.core.models import IndexDefinition
+from observer.core.codebook_models import IndexDefinition
 
 
 def metric_definitions(

@@ -19,13 +19,8 @@ from observer.analysis.metrics import (
     participant_rows,
     pause_clock,
 )
-from observer.core.models import (
-    Codebook,
-    Contribution,
-    Pause,
-    Session,
-    SessionData,
-)
+from observer.core.codebook_models import Codebook
+from observer.core.models import Contribution, Pause, Session, SessionData
 
 
 @dataclass

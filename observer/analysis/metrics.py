@@ -15,12 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from observer.core import columns
+from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.models import (
     AgendaItem,
     Attendance,
-    Codebook,
     Contribution,
-    IndexDefinition,
     Pause,
     Session,
     SessionData,

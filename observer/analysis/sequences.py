@@ -15,8 +15,9 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from observer.analysis.metrics import COORDINATOR_FLAG, IndexRules, ratio
+from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.errors import InputError
-from observer.core.models import Codebook, IndexDefinition, SessionData, clock_order
+from observer.core.models import SessionData, clock_order
 from observer.core.text import lower_first, percent, plural
 
 if TYPE_CHECKING:

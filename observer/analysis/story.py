@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from observer.analysis.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary
 from observer.analysis.trends import MIN_EXPECTED, MIN_TREND_MEETINGS, Trend, two_proportion_p
-from observer.core.models import Codebook, IndexDefinition, SessionData
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import SessionData
 from observer.core.text import listed, lower_first, percent, plural
 
 MAX_SENTENCES = 7

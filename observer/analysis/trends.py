@@ -15,13 +15,8 @@ from observer.analysis.metrics import (
     summarise,
     time_key,
 )
-from observer.core.models import (
-    Codebook,
-    IndexDefinition,
-    Session,
-    SessionData,
-    SessionStatus,
-)
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import Session, SessionData, SessionStatus
 
 
 @dataclass

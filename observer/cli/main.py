@@ -470,7 +470,7 @@ def _warn_of_another_meeting(first: Session, series: str, date: dt.date) -> None
 
 def _import_to_replace(context: Context, replace: str, file: Path, force: bool) -> Any:
     """The earlier import ``--replace`` names, once it is plainly one that may be replaced."""
-    from observer.core.models import NAME_MAX
+    from observer.core.fields import NAME_MAX
     from observer.storage import lock_is_held
 
     session_id = context.archive.resolve(replace)

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from observer.analysis.metrics import pause_ends
 from observer.core.clock import format_clock, format_tenths
 from observer.core.errors import ObserverError
+from observer.core.fields import MAX_ATTENDEES, NOTE_MAX, new_id, organisation_id_for, text_problem, utc_now
 from observer.core.models import (
-    MAX_ATTENDEES,
-    NOTE_MAX,
     AgendaItem,
     Attendance,
     Contribution,
@@ -26,10 +25,6 @@ from observer.core.models import (
     Session,
     SessionStatus,
     fully_coded,
-    new_id,
-    organisation_id_for,
-    text_problem,
-    utc_now,
 )
 from observer.core.text import plural
 from observer.storage import HISTORY_LIMIT, Change, SessionStore, Write, paused_at_last_moment

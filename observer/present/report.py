@@ -34,7 +34,8 @@ from observer.analysis.story import (
 )
 from observer.analysis.trends import Trend
 from observer.core.clock import format_clock
-from observer.core.models import Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionData
 from observer.core.text import plural, terminal_safe
 from observer.present import tables
 from observer.present.tables import number

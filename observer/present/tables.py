@@ -27,8 +27,9 @@ from observer.analysis.metrics import time_key as by_time
 from observer.analysis.sequences import MIN_EXPECTED, NOTABLE_Z, AfterFlag, LagTable, Transition
 from observer.analysis.trends import Trend, wilson_interval
 from observer.core.clock import format_clock
+from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.columns import Column, Kind, index_column
-from observer.core.models import Codebook, IndexDefinition, Session
+from observer.core.models import Session
 from observer.core.text import percent as whole_percent
 from observer.core.text import terminal_safe
 from observer.present import palette

@@ -17,8 +17,9 @@ from typing import Any, BinaryIO
 from observer import __version__
 from observer.analysis import metrics
 from observer.core.clock import format_clock
+from observer.core.codebook_models import Codebook
 from observer.core.keys import SPEAKER_KEYS
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.privacy.naming import Naming
 from observer.storage.files import atomic_replace
 

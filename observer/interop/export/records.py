@@ -16,8 +16,9 @@ from pydantic import BaseModel
 
 from observer.analysis import metrics, trends
 from observer.core import columns
+from observer.core.codebook_models import Codebook
 from observer.core.columns import Column
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.core.text import without_direction_controls
 from observer.privacy.naming import Naming
 

@@ -22,8 +22,8 @@ from observer.analysis.sequences import (
     notable_findings,
     too_few_pairs,
 )
+from observer.core.codebook_models import Codebook
 from observer.core.columns import Column, Kind
-from observer.core.models import Codebook
 from observer.core.text import plural
 from observer.interop.export.xlsx import BOLD, TITLE, BookWriter, Sheet
 from observer.present import tables

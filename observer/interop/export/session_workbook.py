@@ -12,7 +12,8 @@ from openpyxl.styles import Font
 from observer.analysis import metrics, story
 from observer.core import columns
 from observer.core.clock import format_clock
-from observer.core.models import Codebook, IndexDefinition, SessionData
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import SessionData
 from observer.core.text import listed, plural
 from observer.interop.export.records import tidy_columns
 from observer.interop.export.session_rows import (

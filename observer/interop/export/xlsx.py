@@ -36,8 +36,9 @@ from openpyxl.writer.excel import ExcelWriter
 from observer import __version__
 from observer.analysis import metrics
 from observer.analysis.definitions import metric_definitions
+from observer.core.codebook_models import Codebook
 from observer.core.columns import CODEBOOK_ROW, Column, Kind
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.interop.export.records import FORMULA_STARTS, codebook_rows
 from observer.interop.export.session_rows import (
     excel_time,
