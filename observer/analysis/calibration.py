@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from observer.analysis import agreement as agreement_module
-from observer.analysis import metrics
+from observer.analysis import timing
 from observer.analysis.agreement import (
     DEFAULT_SLICE_S,
     FLAG_PREFIX,
@@ -260,10 +260,10 @@ def _coded_turns_only(
     dimensions_a = reference.session.codebook.dimension_ids
     dimensions_b = trainee.session.codebook.dimension_ids
 
-    def coded(span: metrics.Span) -> bool:
+    def coded(span: timing.Span) -> bool:
         return fully_coded(span.contribution, dimensions_a)
 
-    def coded_b(span: metrics.Span) -> bool:
+    def coded_b(span: timing.Span) -> bool:
         return fully_coded(span.contribution, dimensions_b)
 
     both = [(x, y) for x, y in pairs if coded(x) and coded_b(y)]

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
-from observer.analysis.metrics import COORDINATOR_FLAG, IndexRules, ratio
+from observer.analysis.metrics import COORDINATOR_FLAG
+from observer.analysis.tallies import IndexRules, ratio
 from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.errors import InputError
 from observer.core.models import SessionData, clock_order

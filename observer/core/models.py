@@ -217,7 +217,7 @@ class Session(Strict):
 
 
 class Contribution(Strict):
-    """One person's continuous turn of talk. Coded live, its end is derived (see ``metrics.contribution_spans``):
+    """One person's continuous turn of talk. Coded live, its end is derived (see ``timing.contribution_spans``):
     the next start. From a transcript, it has its own ``end_s`` and the ``words`` said (personal data)."""
 
     id: RecordId

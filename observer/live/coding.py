@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from observer.analysis.metrics import pause_ends
+from observer.analysis.timing import pause_ends
 from observer.core.clock import format_clock, format_tenths
 from observer.core.errors import ObserverError
 from observer.core.fields import MAX_ATTENDEES, NOTE_MAX, new_id, organisation_id_for, text_problem, utc_now
