@@ -588,7 +588,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
     from rich.console import Console
 
     from observer.analysis.metrics import summarise
-    from observer.analysis.sequences import findings
+    from observer.analysis.sequence_words import findings
     from observer.interop.export.records import summary_record
     from observer.present.report import summary_renderable
     from observer.privacy.naming import Naming
