@@ -25,7 +25,8 @@ from observer.core.models import Participant, Session, SessionData
 from observer.core.text import search_key
 from observer.interop.bundle import _conflict_id, import_bundles, write_bundle
 from observer.interop.roster import read_roster
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 from observer.tui import coding_screen, home, new_session, review, transcript_screen
 from observer.tui.app import ObserverApp

@@ -22,7 +22,7 @@ from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
 from observer.interop.demo import generate_demo
 from observer.interop.roster import read_roster
-from observer.live.coding import ActionRefused
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.log_view import _fit, column_widths
