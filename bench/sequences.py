@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from observer.analysis import sequences
+from observer.analysis import sequence_words, sequences
 from observer.interop.demo import generate_demo
 from observer.storage import Archive
 
@@ -49,7 +49,7 @@ def main() -> None:
         tabled = time.perf_counter()
         after = sequences.after_flag(loaded, "coordinator", permutations=args.permutations)
         compared = time.perf_counter()
-        sentences = sequences.notable_findings(tables, after)
+        sentences = sequence_words.notable_findings(tables, after)
         ended = time.perf_counter()
         times["tables"].append(tabled - began)
         times["after"].append(compared - tabled)

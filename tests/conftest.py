@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from observer.core.codebook_models import Codebook
 from observer.core.codebooks import resolve_codebook
-from observer.core.models import Codebook, Session
+from observer.core.models import Session
 from observer.interop.roster import RosterEntry, build_session
 from observer.live.coding import CodingSession
 from observer.storage import Archive, MemorySessionStore, SessionStore

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from observer.core.codebook_models import Codebook
 from observer.core.models import (
     AgendaItem,
     Attendance,
-    Codebook,
     Contribution,
     Organisation,
     Participant,

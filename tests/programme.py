@@ -12,7 +12,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from observer.cli.main import main
-from observer.core.models import AgendaItem, Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import AgendaItem, SessionData
 from observer.storage import Archive
 
 from .conftest import at

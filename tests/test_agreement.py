@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 
 from observer.analysis import agreement as ag
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.interop.demo import generate_demo, second_observer
 from observer.storage import Archive
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from observer.cli.main import main
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.codebooks import codebook_from_data, load_codebook, shipped_codebook_dir
 from observer.core.errors import CodebookError
-from observer.core.models import Codebook
 
 from .conftest import REPO
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from observer.analysis.metrics import summarise
+from observer.core.codebook_models import Codebook
 from observer.core.errors import StorageError
-from observer.core.models import Codebook, SessionStatus
+from observer.core.models import SessionStatus
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 

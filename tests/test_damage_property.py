@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observer.cli.main import main
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.interop.demo import generate_demo
 from observer.live.coding import CodingSession
 from observer.storage import Archive

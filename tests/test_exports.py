@@ -13,9 +13,10 @@ from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from observer.analysis import metrics
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.columns import TEXT_IDS
 from observer.core.errors import StorageError
-from observer.core.models import Codebook, Participant
+from observer.core.models import Participant
 from observer.interop.export import ExportOptions, export_sessions, export_trends
 from observer.interop.export import xlsx as xlsx_module
 from observer.interop.export.records import neutralised

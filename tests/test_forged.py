@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observer.cli.main import main
-from observer.core.models import Codebook, organisation_id_for
+from observer.core.codebook_models import Codebook
+from observer.core.fields import organisation_id_for
 from observer.interop.bundle import _canonical, write_bundle
 from observer.interop.roster import RosterEntry, build_session
 from observer.storage import Archive

@@ -19,12 +19,14 @@ from textual.screen import Screen
 
 from observer.cli.main import main
 from observer.core.clock import parse_clock
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook, Participant, Session, SessionData
+from observer.core.models import Participant, Session, SessionData
 from observer.core.text import search_key
 from observer.interop.bundle import _conflict_id, import_bundles, write_bundle
 from observer.interop.roster import read_roster
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 from observer.tui import coding_screen, home, new_session, review, transcript_screen
 from observer.tui.app import ObserverApp

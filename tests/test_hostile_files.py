@@ -18,11 +18,11 @@ from openpyxl import Workbook, load_workbook
 from rich.cells import cell_len
 
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook
 from observer.interop.demo import generate_demo
 from observer.interop.roster import read_roster
-from observer.live.coding import ActionRefused
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.log_view import _fit, column_widths

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from observer.analysis.metrics import summarise
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.codebooks import resolve_codebook
-from observer.core.models import Codebook
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp

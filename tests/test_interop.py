@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from observer.analysis import metrics
 from observer.cli.main import main
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook
 from observer.interop.bundle import import_bundles, read_bundle, write_bundle
 from observer.interop.demo import generate_demo
 from observer.interop.export import ExportOptions, export_sessions, json_document

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from observer.analysis.live_balance import LiveBalance, LiveBalanceTracker, live_balance
 from observer.core.codebooks import resolve_codebook
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive, MemorySessionStore
 
 from .conftest import at, current_journal, make_session

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer.core.models import Codebook, SessionStatus
-from observer.live.coding import ENDED_REFUSAL, CodingSession
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ENDED_REFUSAL
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 from observer.tui.panels import ClockBar

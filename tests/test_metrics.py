@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from observer.analysis import live_balance, metrics, trends
-from observer.core.models import Codebook
+from observer.analysis import live_balance, metrics, timing, trends
+from observer.core.codebook_models import Codebook
 
 from .meetings import empty_meeting, hand_meeting
 
@@ -13,7 +13,7 @@ approx = pytest.approx
 
 
 def test_spans_end_at_next_start_pause_or_session_end(partnership: Codebook) -> None:
-    spans = metrics.contribution_spans(hand_meeting(partnership))
+    spans = timing.contribution_spans(hand_meeting(partnership))
     assert [(s.start_s, s.end_s) for s in spans] == [(0, 60), (60, 100), (100, 130), (130, 150), (150, 200), (200, 300)]
 
 

@@ -18,9 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observer.cli.main import main
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.interop.bundle import write_bundle
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import HISTORY_LIMIT, Archive, SessionStore
 from observer.storage import checkpoint as checkpoint_module
 from observer.storage import state as state_module

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from frictionless import validate
 
-from observer.core.models import Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionData
 from observer.privacy.programme_key import new_key_file
 from observer.storage import Archive
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observer.core.models import Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionData
 from observer.privacy.programme_key import ORGANISATION, ProgrammeKey, new_key_file, read_key_file
 from observer.storage import Archive
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from observer.cli.main import main
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.interop.roster import RosterEntry, build_session
 from observer.live.coding import CodingSession
 from observer.storage import Archive

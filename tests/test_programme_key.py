@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook, Organisation, Participant
+from observer.core.models import Organisation, Participant
 from observer.privacy.programme_key import KeyedPseudonyms, ProgrammeKey, new_key_file, read_key_file
 
 from .programme import (

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.storage import Archive, lock_is_held
 
 from .conftest import REPO, make_session

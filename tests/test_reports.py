@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from observer.analysis import metrics, story, trends
+from observer.core.codebook_models import Codebook
 from observer.core.models import (
     AgendaItem,
     Attendance,
-    Codebook,
     Contribution,
     Organisation,
     Participant,

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from observer.cli.main import main
 from observer.core.models import SessionData
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 
 from .conftest import REPO, current_journal
@@ -576,7 +577,7 @@ async def test_the_key_of_someone_marked_as_left_warns_and_marks_them_back(tmp_p
 
 
 def test_the_recovery_message_reads_as_sentences(partnership) -> None:
-    from observer.live.coding import ENDED_OPENED
+    from observer.live.coding_steps import ENDED_OPENED
     from observer.storage import MemorySessionStore
     from observer.tui.live_view import opening_message
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.storage import Archive
 from observer.tui import saving as saving_module
 from observer.tui.app import ObserverApp

@@ -11,18 +11,14 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from observer.analysis.sequence_words import findings, notable_findings, too_few_pairs
 from observer.analysis.sequences import _random_subsets as random_subsets
-from observer.analysis.sequences import (
-    after_flag,
-    findings,
-    lag_table,
-    notable_findings,
-    sequences_record,
-    too_few_pairs,
-)
+from observer.analysis.sequences import after_flag, lag_table
 from observer.cli.main import main
+from observer.cli.sequence_requests import sequences_record
+from observer.core.codebook_models import Codebook
 from observer.core.codebooks import resolve_codebook
-from observer.core.models import Codebook, Organisation, Participant, Session, SessionData
+from observer.core.models import Organisation, Participant, Session, SessionData
 from observer.interop.export import export_options, export_sessions
 from observer.storage import Archive
 

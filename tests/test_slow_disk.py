@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.storage import Archive
 
 from .conftest import REPO, make_session

@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from observer.analysis import story, trends
 from observer.cli.main import main
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 
 from .test_reports import _series
 

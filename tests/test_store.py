@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import SessionLockedError, StorageError
-from observer.core.models import Codebook
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 

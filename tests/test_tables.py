@@ -16,7 +16,7 @@ from rich.text import Text
 
 from observer.analysis import agreement, calibration, metrics, sequences
 from observer.analysis.trends import series_trend
-from observer.core.models import Codebook
+from observer.core.codebook_models import Codebook
 from observer.interop.demo import generate_demo, second_observer
 from observer.interop.export.xlsx import BookWriter
 from observer.present import tables

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from observer.cli.main import main
 from observer.core.models import SessionStatus
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 
 from .test_transcript_screen import import_transcript, open_app

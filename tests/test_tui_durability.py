@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.storage import Archive
 from observer.tui.app import ObserverApp
 

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from observer.cli.main import main
-from observer.core.models import Codebook, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionStatus
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 from observer.tui.app import ObserverApp

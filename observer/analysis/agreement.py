@@ -16,10 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from observer.analysis import metrics
+from observer.analysis import timing
 from observer.analysis.reliability import Alpha, nominal_alpha, units_of_pairs
 from observer.core.errors import InputError
-from observer.core.models import MAX_CLOCK_S, SessionData
+from observer.core.fields import MAX_CLOCK_S
+from observer.core.models import SessionData
 
 NONE = "none"
 SPEAKER = "speaker"
@@ -105,7 +106,7 @@ def agreement_of_counts(counts: Counter[tuple[str, str]]) -> Agreement:
 # ---------------------------------------------------------------- what each observer recorded
 
 
-def speaker_of(data: SessionData, span: metrics.Span) -> str:
+def speaker_of(data: SessionData, span: timing.Span) -> str:
     """Who spoke, by name and organisation: ids differ between observers' archives, names do not."""
     session = data.session
     contribution = span.contribution
@@ -117,7 +118,7 @@ def speaker_of(data: SessionData, span: metrics.Span) -> str:
     return f"{participant.name.casefold()} ({organisation_name})"
 
 
-def value_of(data: SessionData, span: metrics.Span, dimension: str) -> str:
+def value_of(data: SessionData, span: timing.Span, dimension: str) -> str:
     if dimension == SPEAKER:
         return speaker_of(data, span)
     if dimension.startswith(FLAG_PREFIX):
@@ -135,11 +136,11 @@ class Timeline:
 
     def __init__(self, data: SessionData) -> None:
         self.data = data
-        self.spans = metrics.contribution_spans(data)
+        self.spans = timing.contribution_spans(data)
         self.starts = [span.start_s for span in self.spans]
         self.observed_s = data.session.observed_seconds()
 
-    def at(self, clock_s: float) -> metrics.Span | None:
+    def at(self, clock_s: float) -> timing.Span | None:
         index = bisect.bisect_right(self.starts, clock_s) - 1
         if index < 0:
             return None
@@ -233,7 +234,7 @@ def clock_offset(a: SessionData, b: SessionData) -> float:
     return (b.session.started_at - a.session.started_at).total_seconds()
 
 
-Pairs = list[tuple[metrics.Span, metrics.Span]]
+Pairs = list[tuple[timing.Span, timing.Span]]
 
 
 def compare(
@@ -334,7 +335,7 @@ def compare_with_pairs(
 
 def match_contributions(
     timeline_a: Timeline, timeline_b: Timeline, offset: float, tolerance: float, start: float, end: float
-) -> tuple[list[tuple[metrics.Span, metrics.Span]], list[metrics.Span], list[metrics.Span]]:
+) -> tuple[list[tuple[timing.Span, timing.Span]], list[timing.Span], list[timing.Span]]:
     """Pair contributions naming the same speaker whose starts lie within ``tolerance``, closest first."""
     spans_a = [s for s in timeline_a.spans if start - tolerance <= s.start_s <= end + tolerance]
     spans_b = [s for s in timeline_b.spans if start - tolerance <= s.start_s + offset <= end + tolerance]
@@ -350,7 +351,7 @@ def match_contributions(
     candidates.sort()
     used_a: set[int] = set()
     used_b: set[int] = set()
-    pairs: list[tuple[metrics.Span, metrics.Span]] = []
+    pairs: list[tuple[timing.Span, timing.Span]] = []
     for _, index_a, index_b in candidates:
         if index_a in used_a or index_b in used_b:
             continue

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from observer.analysis import agreement as agreement_module
-from observer.analysis import metrics
+from observer.analysis import timing
 from observer.analysis.agreement import (
     DEFAULT_SLICE_S,
     FLAG_PREFIX,
@@ -29,8 +29,9 @@ from observer.analysis.agreement import (
     agreement_of_counts,
     speaker_of,
 )
+from observer.core.codebook_models import CalibrationThresholds, Codebook
 from observer.core.errors import InputError, StorageError
-from observer.core.models import CalibrationThresholds, Codebook, SessionData, fully_coded
+from observer.core.models import SessionData, fully_coded
 from observer.storage import system
 from observer.storage.files import describe_os_error, fsync_dir
 
@@ -259,10 +260,10 @@ def _coded_turns_only(
     dimensions_a = reference.session.codebook.dimension_ids
     dimensions_b = trainee.session.codebook.dimension_ids
 
-    def coded(span: metrics.Span) -> bool:
+    def coded(span: timing.Span) -> bool:
         return fully_coded(span.contribution, dimensions_a)
 
-    def coded_b(span: metrics.Span) -> bool:
+    def coded_b(span: timing.Span) -> bool:
         return fully_coded(span.contribution, dimensions_b)
 
     both = [(x, y) for x, y in pairs if coded(x) and coded_b(y)]

@@ -3,10 +3,10 @@ docs/metrics.md's "Definitions, as the About sheet prints them" also follows (a 
 
 from __future__ import annotations
 
-from observer.analysis import metrics, story
+from observer.analysis import metrics, story, tallies
 from observer.analysis.reliability import BOOTSTRAP_REPLICATES
 from observer.analysis.trends import MIN_TREND_MEETINGS
-from observer.core.models import IndexDefinition
+from observer.core.codebook_models import IndexDefinition
 
 
 def metric_definitions(
@@ -32,7 +32,7 @@ def metric_definitions(
                 index.short,
                 f"{index.label} index ({index.id}): {counted} / ({' + '.join(index.counts + index.against)}), on "
                 f"{index.dimension}. Other codes and uncoded contributions are outside it. "
-                f"{metrics.time_key(index.id)} uses durations.",
+                f"{tallies.time_key(index.id)} uses durations.",
             )
         )
     lines += [

@@ -7,25 +7,11 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
-from observer.analysis.metrics import (
-    GroupStats,
-    IndexRules,
-    Indices,
-    QuadrantTable,
-    Tallies,
-    contribution_spans,
-    end_of,
-    organisation_rows,
-    participant_rows,
-    pause_clock,
-)
-from observer.core.models import (
-    Codebook,
-    Contribution,
-    Pause,
-    Session,
-    SessionData,
-)
+from observer.analysis.metrics import GroupStats, organisation_rows, participant_rows
+from observer.analysis.tallies import IndexRules, Indices, QuadrantTable, Tallies
+from observer.analysis.timing import contribution_spans, end_of, pause_clock
+from observer.core.codebook_models import Codebook
+from observer.core.models import Contribution, Pause, Session, SessionData
 
 
 @dataclass

@@ -3,6 +3,7 @@
 Lag-sequential analysis over one or more sessions, pooled without ever pairing across sessions. Every
 definition is in docs/metrics.md ("Sequences"). The permutation test shuffles which contributions carry the
 flag thousands of times; numpy does that in milliseconds where a Python loop would take minutes.
+What they say in words is ``sequence_words``; the command line's checks and JSON are ``cli.sequence_requests``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from statistics import NormalDist
 from typing import TYPE_CHECKING
 
-from observer.analysis.metrics import COORDINATOR_FLAG, IndexRules, ratio
-from observer.core.errors import InputError
-from observer.core.models import Codebook, IndexDefinition, SessionData, clock_order
-from observer.core.text import lower_first, percent, plural
+from observer.analysis.tallies import IndexRules, ratio
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import SessionData, clock_order
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,26 +50,6 @@ def by_choices(codebook: Codebook) -> list[str]:
     return [*(dimension.id for dimension in codebook.dimensions), ORGANISATION, SPEAKER]
 
 
-def by_named(codebook: Codebook, text: str) -> str:
-    """What --by names: a dimension by its id or its label, in any case ("Orientation"), or organisation or
-    speaker; the text as given when it names none (check_request then says so)."""
-    wanted = text.strip().casefold()
-    for dimension in codebook.dimensions:
-        if wanted in (dimension.id.casefold(), dimension.label.casefold()):
-            return dimension.id
-    return wanted if wanted in (ORGANISATION, SPEAKER) else text
-
-
-def flag_named(codebook: Codebook, text: str) -> str:
-    """What --after names: a flag by its id or its label, in any case ("Coordinator"); the text as given when
-    it names none."""
-    wanted = text.strip().casefold()
-    for flag in codebook.flags:
-        if wanted in (flag.id.casefold(), flag.label.casefold()):
-            return flag.id
-    return text
-
-
 def position_values(data: SessionData, by: str) -> list[str | None]:
     """A session's sequence in start order: each contribution's value (None: it has none)."""
     ordered = sorted(data.contributions, key=clock_order)
@@ -90,56 +69,6 @@ def value_labels(sessions: Sequence[SessionData], by: str) -> dict[str, str]:
         return {o.name: o.name for data in sessions for o in data.session.organisations}
     dimension = sessions[0].session.codebook.dimension(by) if sessions else None
     return {code.id: code.label for code in dimension.codes} if dimension else {}
-
-
-# ---------------------------------------------------------------- checking a request
-
-
-def check_request(
-    sessions: Sequence[SessionData],
-    by: str,
-    lag: int,
-    flag: str | None = None,
-    window: int = DEFAULT_WINDOW,
-    permutations: int = DEFAULT_PERMUTATIONS,
-    seed: int = DEFAULT_SEED,
-) -> None:
-    """One line for whatever makes the analysis impossible: InputError."""
-    if not sessions:
-        raise InputError("sequences needs at least one session")
-    first = sessions[0].session
-    for data in sessions[1:]:
-        other = data.session
-        if other.codebook != first.codebook:
-            raise InputError(
-                f"sessions use different codebooks: {first.id} has {first.codebook.name} {first.codebook.version}, "
-                f"{other.id} has {other.codebook.name} {other.codebook.version}"
-                + (" (same name and version, different content)" if _same_name(first.codebook, other.codebook) else "")
-            )
-    codebook = first.codebook
-    if by not in by_choices(codebook):
-        raise InputError(f"--by: unknown dimension '{by}' (choose {', '.join(by_choices(codebook))})")
-    if lag < 1:
-        raise InputError(f"--lag must be 1 or more, not {lag}")
-    longest = max(len(data.contributions) for data in sessions)
-    if lag >= longest:
-        raise InputError(
-            f"--lag {lag} is longer than every session: the longest has {plural(longest, 'contribution')}, "
-            f"so no pair is {lag} apart"
-        )
-    if flag is not None and flag not in codebook.flag_ids:
-        known = ", ".join(f"{f.label} ({f.id})" for f in codebook.flags) or "none"
-        raise InputError(f"--after: unknown flag '{flag}' in codebook {codebook.name} (flags: {known})")
-    if window < 1:
-        raise InputError(f"--window must be 1 or more, not {window}")
-    if not 1 <= permutations <= MAX_PERMUTATIONS:
-        raise InputError(f"--permutations must be between 1 and {MAX_PERMUTATIONS:,}, not {permutations}")
-    if seed < 0:
-        raise InputError(f"--seed must be 0 or more, not {seed}")
-
-
-def _same_name(first: Codebook, second: Codebook) -> bool:
-    return (first.name, first.version) == (second.name, second.version)
 
 
 # ---------------------------------------------------------------- lag tables
@@ -206,20 +135,6 @@ def lag_counts(sessions: Sequence[SessionData], by: str, lag: int) -> tuple[Coun
             if source is not None and target is not None:
                 counts[source, target] += 1
     return counts, possible
-
-
-def dropped_words(table: LagTable, codebook: Codebook) -> str:
-    """Why pairs were left out, in words: "44 pairs left out: a contribution uncoded on orientation"."""
-    if not table.dropped:
-        return ""
-    if table.by == SPEAKER:
-        reason = "a contribution by an organisation with no speaker named"
-    elif table.by == ORGANISATION:
-        reason = "a contribution by an organisation the session no longer lists"
-    else:
-        dimension = codebook.dimension(table.by)
-        reason = f"a contribution uncoded on {(dimension.label if dimension else table.by).lower()}"
-    return f"{plural(table.dropped, 'pair')} of {table.possible:,} left out: {reason} at either end"
 
 
 def lag_table(sessions: Sequence[SessionData], by: str, lag: int = DEFAULT_LAG) -> LagTable:
@@ -453,144 +368,3 @@ def _permuted_sums(
             after[start : start + rows] += in_window.astype(np.float32) @ tally
             elsewhere[start : start + rows] += (~(in_window | shuffled)).astype(np.float32) @ tally
     return after, elsewhere
-
-
-# ---------------------------------------------------------------- in words
-
-
-def _later(lag: int) -> str:
-    return "" if lag == 1 else f", {lag} contributions later,"
-
-
-def transition_sentence(table: LagTable, transition: Transition) -> str:
-    residual = transition.adjusted_residual or 0.0
-    source, target = table.label(transition.source), table.label(transition.target)
-    z = f"(z = {residual:.1f})"
-    if table.by in (ORGANISATION, SPEAKER):
-        how = "more often" if residual > 0 else "less often"
-        return f"{source} was followed{_later(table.lag)} by {target} {how} than chance {z}"
-    how = "more" if residual > 0 else "less"
-    return f"{source} talk was followed{_later(table.lag)} by {how} {lower_first(target)} talk than chance {z}"
-
-
-def p_text(p_value: float) -> str:
-    if p_value < 0.001:
-        return "p < 0.001"
-    return f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
-
-
-def after_sentence(result: AfterFlag, index: IndexAfterFlag) -> str:
-    """ "In the 5 contributions after a coordinator contribution, 62% of talk coded partnership-first or
-    organisation-first was partnership-first, against 41% elsewhere (p = 0.03)"."""
-    labels = index.code_labels
-    inside = " or ".join(lower_first(labels.get(code, code)) for code in index.index.counts + index.index.against)
-    counted = " or ".join(lower_first(labels.get(code, code)) for code in index.index.counts)
-    return (
-        f"In the {result.window} contributions after a {lower_first(result.flag_label)} contribution, "
-        f"{percent(index.after or 0.0)} of talk coded {inside} was {counted}, against "
-        f"{percent(index.elsewhere or 0.0)} elsewhere ({p_text(index.p_value or 0.0)})"
-    )
-
-
-def notable_findings(tables: Sequence[LagTable], after: AfterFlag | None = None, per_table: int = 3) -> list[str]:
-    """What is beyond chance, in words: the strongest cells of each table first, then the indices after the
-    flag. Only what survives a Bonferroni correction over every test made here (each testable cell, each
-    p-value) is said, so that a meeting's dozen cells do not hand every other meeting a finding by chance."""
-    tests = sum(t.testable for table in tables for t in table.transitions)
-    if after is not None:
-        tests += sum(result.p_value is not None for result in after.indices)
-    alpha = NOTABLE_P / max(1, tests)
-    needed_z = NormalDist().inv_cdf(1 - alpha / 2)
-    sentences = []
-    for table in tables:
-        beyond = [
-            t
-            for t in table.transitions
-            if t.testable and t.adjusted_residual is not None and abs(t.adjusted_residual) >= needed_z
-        ]
-        # "More than chance" reads first; among equals (a 2×2's four cells share one |z|), table order.
-        beyond.sort(key=lambda t: ((t.adjusted_residual or 0.0) < 0, -round(abs(t.adjusted_residual or 0.0), 6)))
-        sentences += [transition_sentence(table, transition) for transition in beyond[:per_table]]
-    if after is not None:
-        sentences += [
-            after_sentence(after, result)
-            for result in after.indices
-            if result.p_value is not None and result.p_value < alpha
-        ]
-    return sentences
-
-
-def findings(sessions: Sequence[SessionData], per_table: int = 2) -> list[str]:
-    """What the review screens and the Summary sheet say of sequences: the notable lag-1 patterns on each
-    index's dimension, and each index after a coordinator contribution. Nothing where nothing is notable, and
-    nothing over sessions on different codebooks."""
-    if not sessions or max(len(data.contributions) for data in sessions) < 2:
-        return []
-    codebook = sessions[0].session.codebook
-    if any(data.session.codebook != codebook for data in sessions[1:]):
-        return []
-    tables = [lag_table(sessions, dimension) for dimension in dict.fromkeys(i.dimension for i in codebook.indices)]
-    after = after_flag(sessions, COORDINATOR_FLAG) if COORDINATOR_FLAG in codebook.flag_ids else None
-    return notable_findings(tables, after, per_table)
-
-
-def too_few_pairs(table: LagTable) -> str:
-    """Why a table's residuals cannot be read as tests, or "" when at least one cell can."""
-    if table.testable:
-        return ""
-    return f"too few pairs for a test: {plural(table.n, 'pair')}, and no cell expects {MIN_EXPECTED:g} or more"
-
-
-def sequences_record(table: LagTable, after: AfterFlag | None) -> dict[str, object]:
-    """The stable JSON: scripts read it (the keys are in docs/metrics.md)."""
-    record: dict[str, object] = {
-        "by": table.by,
-        "lag": table.lag,
-        "sessions": table.sessions,
-        "n": table.n,
-        "possible_pairs": table.possible,
-        "dropped_pairs": table.dropped,
-        "note": too_few_pairs(table) or None,
-        "labels": {value: table.label(value) for value in table.values},
-        "transitions": [
-            {
-                "from": t.source,
-                "to": t.target,
-                "count": t.count,
-                "expected": t.expected,
-                "probability": t.probability,
-                "adjusted_residual": t.adjusted_residual,
-                "yules_q": t.yules_q,
-            }
-            for t in table.transitions
-        ],
-    }
-    if after is not None:
-        record["after"] = {
-            "flag": after.flag,
-            "window": after.window,
-            "events": after.events,
-            "after_contributions": after.after_contributions,
-            "elsewhere_contributions": after.elsewhere_contributions,
-            "permutations": after.permutations,
-            "seed": after.seed,
-            "indices": {
-                result.index.id: {
-                    "after": result.after,
-                    "elsewhere": result.elsewhere,
-                    "difference": result.difference,
-                    "p_value": result.p_value,
-                    "after_n": result.after_n,
-                    "elsewhere_n": result.elsewhere_n,
-                    "note": result.note or None,
-                }
-                for result in after.indices
-            },
-        }
-    return record
-
-
-def by_heading(table: LagTable, codebook: Codebook) -> str:
-    """ "orientation" as people read it: the dimension's label, or "organisation" / "speaker"."""
-    dimension = codebook.dimension(table.by)
-    return dimension.label if dimension else table.by

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from observer.analysis.metrics import OVERREPRESENTED_AIRTIME_RATIO, SessionSummary
 from observer.analysis.trends import MIN_EXPECTED, MIN_TREND_MEETINGS, Trend, two_proportion_p
-from observer.core.models import Codebook, IndexDefinition, SessionData
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import SessionData
 from observer.core.text import listed, lower_first, percent, plural
 
 MAX_SENTENCES = 7
@@ -229,10 +230,6 @@ def change(trend: Trend, index: IndexDefinition, first: int, second: int) -> Cha
         p_value=two_proportion_p(*before, *after, dispersion=widening),
         dispersion=dispersion,
     )
-
-
-def meeting_to_meeting(trend: Trend, index: IndexDefinition) -> list[Change]:
-    return [change(trend, index, position - 1, position) for position in range(1, len(trend.rows))]
 
 
 def left_out_sentence(trend: Trend) -> str:

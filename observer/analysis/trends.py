@@ -8,20 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-from observer.analysis.metrics import (
-    IndexCounts,
-    Indices,
-    declared_indices,
-    summarise,
-    time_key,
-)
-from observer.core.models import (
-    Codebook,
-    IndexDefinition,
-    Session,
-    SessionData,
-    SessionStatus,
-)
+from observer.analysis.metrics import summarise
+from observer.analysis.tallies import IndexCounts, Indices, declared_indices, time_key
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import Session, SessionData, SessionStatus
 
 
 @dataclass

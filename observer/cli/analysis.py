@@ -326,6 +326,7 @@ def sequences(
 ) -> None:
     """What follows what (lag-sequential analysis), pooled over the sessions given, never across them."""
     from observer.analysis import sequences as analysis
+    from observer.cli.sequence_requests import by_named, check_request, flag_named, sequences_record
 
     if flag is None:
         for name, value in (("--window", window), ("--permutations", permutations), ("--seed", seed)):
@@ -343,12 +344,12 @@ def sequences(
         loaded = pseudonymised_by_name(context.archive, loaded, programme_key)
     codebook = loaded[0].session.codebook
     default = codebook.indices[0].dimension if codebook.indices else codebook.dimensions[0].id
-    by = analysis.by_named(codebook, by) if by else default
-    flag = analysis.flag_named(codebook, flag) if flag is not None else None
+    by = by_named(codebook, by) if by else default
+    flag = flag_named(codebook, flag) if flag is not None else None
     window = analysis.DEFAULT_WINDOW if window is None else window
     permutations = analysis.DEFAULT_PERMUTATIONS if permutations is None else permutations
     seed = analysis.DEFAULT_SEED if seed is None else seed
-    analysis.check_request(loaded, by, lag, flag, window, permutations, seed)
+    check_request(loaded, by, lag, flag, window, permutations, seed)
     table = analysis.lag_table(loaded, by, lag)
     after = analysis.after_flag(loaded, flag, window, permutations, seed) if flag is not None else None
     if output is not None:
@@ -356,7 +357,7 @@ def sequences(
 
         write_sequences_workbook(table, after, codebook, output)
     if as_json:
-        click.echo(json.dumps(analysis.sequences_record(table, after), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(sequences_record(table, after), indent=1, ensure_ascii=False))
         return
     from rich.console import Console
 

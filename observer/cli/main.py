@@ -437,7 +437,7 @@ def _warn_of_another_meeting(first: Session, series: str, date: dt.date) -> None
 
 def _import_to_replace(context: Context, replace: str, file: Path, force: bool) -> Any:
     """The earlier import ``--replace`` names, once it is plainly one that may be replaced."""
-    from observer.core.models import NAME_MAX
+    from observer.core.fields import NAME_MAX
     from observer.storage import lock_is_held
 
     session_id = context.archive.resolve(replace)
@@ -555,7 +555,7 @@ def show(context: Context, session: str, as_json: bool) -> None:
     from rich.console import Console
 
     from observer.analysis.metrics import summarise
-    from observer.analysis.sequences import findings
+    from observer.analysis.sequence_words import findings
     from observer.interop.export.records import summary_record
     from observer.present.report import summary_renderable
     from observer.privacy.naming import Naming

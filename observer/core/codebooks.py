@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import CodebookError
-from observer.core.models import Codebook
 
 DEFAULT_CODEBOOK = "partnership"
 CODEBOOK_MAX_BYTES = 1_000_000  # the shipped ones are a few kB; a larger file is not a codebook

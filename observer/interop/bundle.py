@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from observer import __version__
 from observer.core.errors import InputError, StorageError
-from observer.core.models import RECORD_ID_MAX, SessionData, integrity_problem
+from observer.core.fields import RECORD_ID_MAX
+from observer.core.models import SessionData, integrity_problem
 from observer.core.text import plural, terminal_safe
 from observer.interop.roster import first_coding_of
 from observer.storage import Archive

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from observer import __version__
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import Codebook
 from observer.core.text import plural, terminal_safe
 from observer.interop.bundle import bundle_key_id
 from observer.interop.export.records import codebook_rows

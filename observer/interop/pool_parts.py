@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError, StorageError
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.core.text import terminal_safe
 from observer.interop.bundle import each_session, record_digest
 from observer.interop.export.records import neutralised, tidy_rows

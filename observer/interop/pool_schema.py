@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from observer.core.codebook_models import Codebook
 from observer.core.columns import CODEBOOK_ROW, FLAG_PREFIX, SESSION_FIELDS, Column, Kind
-from observer.core.models import Codebook
 from observer.interop.export.records import tidy_columns
 
 POOL_PROFILE = "observer-pool"  # the package's name: how an earlier pool is known

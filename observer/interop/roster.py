@@ -13,20 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
-from observer.core.models import (
-    MAX_ATTENDEES,
-    MAX_PLANNED_ITEMS,
-    Attendance,
-    Codebook,
-    Organisation,
-    Participant,
-    Session,
-    SessionData,
-    new_id,
-    organisation_id_for,
-    text_problem,
-)
+from observer.core.fields import MAX_ATTENDEES, MAX_PLANNED_ITEMS, new_id, organisation_id_for, text_problem
+from observer.core.models import Attendance, Organisation, Participant, Session, SessionData
 from observer.core.text import name_key
 
 ROSTER_COLUMNS = ("name", "organisation", "role", "short")

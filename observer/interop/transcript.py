@@ -15,22 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import InputError
+from observer.core.fields import MAX_ATTENDEES, NAME_MAX, WORDS_MAX, new_id, text_problem, utc_now
 from observer.core.models import (
-    MAX_ATTENDEES,
-    NAME_MAX,
-    WORDS_MAX,
     AgendaItem,
-    Codebook,
     Contribution,
     SessionData,
     SessionStatus,
     TranscriptSource,
     fully_coded,
     integrity_problem,
-    new_id,
-    text_problem,
-    utc_now,
 )
 from observer.core.text import name_key as folded_name
 from observer.interop.transcript_files import (

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from observer.core.errors import ObserverError
-from observer.core.models import MAX_CLOCK_S, NAME_MAX
+from observer.core.fields import MAX_CLOCK_S, NAME_MAX
 from observer.core.text import BIDI_CONTROLS
 
 DEFAULT_MERGE_GAP_S = 2.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from observer.core.models import Codebook, IndexDefinition
+from observer.core.codebook_models import Codebook, IndexDefinition
 
 # Okabe–Ito, in the order codes take them: the first few are the ones that stay apart on white, on a dark
 # terminal and in greyscale print.

@@ -16,14 +16,8 @@ from rich.text import Text
 
 from observer.analysis.agreement import Comparison
 from observer.analysis.metrics import SessionSummary
-from observer.analysis.sequences import (
-    AfterFlag,
-    LagTable,
-    by_heading,
-    dropped_words,
-    notable_findings,
-    too_few_pairs,
-)
+from observer.analysis.sequence_words import by_heading, dropped_words, notable_findings, too_few_pairs
+from observer.analysis.sequences import AfterFlag, LagTable
 from observer.analysis.story import (
     change_sentences,
     contributions_said,
@@ -34,7 +28,8 @@ from observer.analysis.story import (
 )
 from observer.analysis.trends import Trend
 from observer.core.clock import format_clock
-from observer.core.models import Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionData
 from observer.core.text import plural, terminal_safe
 from observer.present import tables
 from observer.present.tables import number
@@ -134,7 +129,7 @@ class Fitted:
 
 
 def summary_renderable(summary: SessionSummary, data: SessionData, findings: Sequence[str] = ()) -> Group:
-    """One session's summary; ``findings`` are the sequences' notable patterns in words (see sequences.findings)."""
+    """One session's summary; ``findings`` are the sequences' notable patterns in words (sequence_words.findings)."""
     session = data.session
     codebook = session.codebook
     heading = Text.assemble(

@@ -15,20 +15,15 @@ from typing import Any, Protocol, TypeVar
 from observer.analysis import story
 from observer.analysis.agreement import Agreement, Comparison, PairwiseMatrix
 from observer.analysis.calibration import Calibration, Score
-from observer.analysis.metrics import (
-    UNCODED,
-    CoordinatorCandidate,
-    GroupStats,
-    QuadrantTable,
-    TimelineRow,
-    code_heading,
-)
-from observer.analysis.metrics import time_key as by_time
+from observer.analysis.metrics import CoordinatorCandidate, GroupStats, TimelineRow
 from observer.analysis.sequences import MIN_EXPECTED, NOTABLE_Z, AfterFlag, LagTable, Transition
+from observer.analysis.tallies import UNCODED, QuadrantTable, code_heading
+from observer.analysis.tallies import time_key as by_time
 from observer.analysis.trends import Trend, wilson_interval
 from observer.core.clock import format_clock
+from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.columns import Column, Kind, index_column
-from observer.core.models import Codebook, IndexDefinition, Session
+from observer.core.models import Session
 from observer.core.text import percent as whole_percent
 from observer.core.text import terminal_safe
 from observer.present import palette

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import CorruptFileError, InputError, SessionBeingMade, StorageError
-from observer.core.models import Codebook, Session, SessionData, SessionStatus
+from observer.core.models import Session, SessionData, SessionStatus
 from observer.storage import system
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
 from observer.storage.files import describe_os_error, fsync_dir, remove_stale_temp_files

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from observer.core.models import Codebook, Contribution, RecordKind, Session, utc_now
+from observer.core.codebook_models import Codebook
+from observer.core.fields import utc_now
+from observer.core.models import Contribution, RecordKind, Session
 
 # "auto": a change the program made, not the observer (the pause after an interruption): never undone.
 Operation = Literal["do", "undo", "redo", "auto"]

@@ -15,8 +15,9 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
+from observer.core.codebook_models import Codebook
 from observer.core.errors import CorruptFileError
-from observer.core.models import Codebook, Contribution, Session
+from observer.core.models import Contribution, Session
 from observer.storage.changes import change_doc, parse_change, record_doc
 from observer.storage.files import atomic_replace
 from observer.storage.state import HISTORY_LIMIT, SessionState

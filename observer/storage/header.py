@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from observer.core.models import Codebook, Session, SessionData, SessionStatus
+from observer.core.codebook_models import Codebook
+from observer.core.models import Session, SessionData, SessionStatus
 from observer.storage.changes import record_doc
 from observer.storage.files import write_cache_file
 from observer.storage.paths import DataPaths

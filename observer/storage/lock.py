@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observer.core.errors import SessionLockedError, StorageError
-from observer.core.models import utc_now
+from observer.core.fields import utc_now
 from observer.storage import system
 from observer.storage.files import describe_os_error, write_cache_file
 

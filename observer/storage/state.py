@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from observer.core.models import Contribution, Pause, Session, SessionData, SessionStatus, clock_order, utc_now
+from observer.core.fields import utc_now
+from observer.core.models import Contribution, Pause, Session, SessionData, SessionStatus, clock_order
 from observer.storage.changes import Change, Operation, Write
 
 # Undo steps a session keeps, live and in its checkpoint alike: undo can never reach a step that a replay

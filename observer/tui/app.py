@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from observer.core.fields import utc_now
 from observer.core.keys import QUIT_KEY
-from observer.core.models import utc_now
 from observer.storage import Archive, SessionStore, system
 from observer.tui.coding_screen import CodingScreen
 from observer.tui.home import HomeScreen

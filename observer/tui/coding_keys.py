@@ -13,7 +13,7 @@ from observer.core.clock import format_clock, parse_clock
 from observer.core.keys import AppKey
 from observer.core.models import Contribution, SessionStatus
 from observer.core.text import plural
-from observer.live.coding import ENDED_REFUSAL
+from observer.live.coding_steps import ENDED_REFUSAL
 from observer.tui.coding_host import CodingHost, target_of
 from observer.tui.dialogs import (
     AttendeeForm,

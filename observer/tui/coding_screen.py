@@ -22,7 +22,8 @@ from textual.reactive import var
 from observer.analysis.live_balance import LiveBalance
 from observer.core.keys import CODING_KEYS, LEAVE_KEY, SPEAKER_KEYS, reserved_key_action
 from observer.core.models import SessionStatus
-from observer.live.coding import ENDED_OPENED, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ENDED_OPENED
 from observer.storage import Archive, SessionStore
 from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
 from observer.tui.coding_keys import CodingKeys

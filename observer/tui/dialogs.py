@@ -20,10 +20,11 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from observer.core.clock import format_tenths
+from observer.core.codebook_models import Code, Codebook
 from observer.core.keys import CODING_KEYS, LEAVE_KEY, QUIT_KEY, SPEAKER_KEYS, AppKey
-from observer.core.models import Code, Codebook, Contribution, Session
+from observer.core.models import Contribution, Session
 from observer.core.text import existing_like, search_key, terminal_safe, without_direction_controls
-from observer.live.coding import split_moment
+from observer.live.transcript_edits import split_moment
 from observer.tui.log_view import UNSAVED_MARK
 
 

@@ -23,8 +23,10 @@ from textual.widgets import Static
 from observer.analysis.live_balance import LiveBalance
 from observer.analysis.metrics import OVERREPRESENTED_AIRTIME_RATIO
 from observer.core.clock import format_clock
+from observer.core.codebook_models import Codebook
+from observer.core.fields import short_form
 from observer.core.keys import SPEAKER_KEYS
-from observer.core.models import Codebook, Contribution, Session, SessionStatus, short_form
+from observer.core.models import Contribution, Session, SessionStatus
 from observer.core.text import plural, terminal_safe, without_direction_controls
 from observer.present import palette, tables
 from observer.present.report import bar

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from observer.analysis.agreement import DEFAULT_SLICE_S, DEFAULT_TOLERANCE_S, check_seconds, compare
 from observer.analysis.metrics import summarise
-from observer.analysis.sequences import findings
+from observer.analysis.sequence_words import findings
 from observer.analysis.trends import series_trend
 from observer.core.errors import ObserverError
 from observer.core.models import SessionData

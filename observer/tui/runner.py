@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from observer.core.errors import ObserverError
-from observer.live.coding import ActionRefused
+from observer.live.coding_steps import ActionRefused
 
 View = TypeVar("View")
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from observer.analysis.metrics import span_at
+from observer.analysis.timing import span_at
 from observer.tui.coding_host import CodingHost, target_of
 from observer.tui.log_rows import LogRows
 from observer.tui.log_view import ContributionLog

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from observer.core.models import utc_now
+from observer.core.fields import utc_now
 from observer.live.coding import CodingSession
 from observer.storage import Archive, SessionStore
 from observer.tui.live_view import LiveView, opening_message, view_of

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from observer.live.coding import ActionRefused, CodingSession
+from observer.live.coding import CodingSession
+from observer.live.coding_steps import ActionRefused
 from observer.storage import Archive
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from observer import __version__
-from observer.analysis import metrics
+from observer.analysis import timing
 from observer.core.clock import format_clock
+from observer.core.codebook_models import Codebook
 from observer.core.keys import SPEAKER_KEYS
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.privacy.naming import Naming
 from observer.storage.files import atomic_replace
 
@@ -88,7 +89,7 @@ def _ethogram(codebooks: list[Codebook]) -> tuple[dict[str, dict[str, Any]], lis
     return conf, categories
 
 
-def _subject(data: SessionData, span: metrics.Span, naming: Naming) -> str:
+def _subject(data: SessionData, span: timing.Span, naming: Naming) -> str:
     contribution = span.contribution
     if contribution.participant_id is not None:
         return naming.participant(data, contribution.participant_id)[1]
@@ -102,7 +103,7 @@ def observation_events(data: SessionData, naming: Naming) -> list[list[Any]]:
     stops and starts the same behaviour at one instant, BORIS's sort puts the stop first, keeping pairs intact.
     """
     events: list[list[Any]] = []
-    for span in metrics.contribution_spans(data):
+    for span in timing.contribution_spans(data):
         contribution = span.contribution
         subject = _subject(data, span, naming)
         start, end = round(span.start_s, 3), round(span.end_s, 3)

@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from observer.analysis import metrics, trends
+from observer.analysis import metrics, timing, trends
 from observer.core import columns
+from observer.core.codebook_models import Codebook
 from observer.core.columns import Column
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.core.text import without_direction_controls
 from observer.privacy.naming import Naming
 
@@ -83,7 +84,7 @@ def tidy_rows(
     dimensions: list[str],
     flags: list[str],
     with_session_fields: bool = False,
-    spans: list[metrics.Span] | None = None,
+    spans: list[timing.Span] | None = None,
     empty: Any = "",
 ) -> Iterator[list[Any]]:
     """One row per contribution in clock order; times in seconds; wall_time as an aware datetime.
@@ -100,7 +101,7 @@ def tidy_rows(
     titles = [item.title for item in items] + [empty]  # position -1 (before the first item): empty
     unknown = (empty, empty)
     no_flags = [0] * len(flags)  # most contributions carry none
-    for span in metrics.contribution_spans(data) if spans is None else spans:
+    for span in timing.contribution_spans(data) if spans is None else spans:
         contribution = span.contribution
         participant_id, participant = people.get(contribution.participant_id, unknown)
         organisation_id, organisation = organisations.get(contribution.organisation_id) or naming.organisation(

@@ -10,20 +10,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from observer import __version__
-from observer.analysis.sequences import (
-    MIN_EXPECTED,
-    MIN_GROUP,
-    NOTABLE_P,
-    NOTABLE_Z,
-    AfterFlag,
-    LagTable,
-    by_heading,
-    dropped_words,
-    notable_findings,
-    too_few_pairs,
-)
+from observer.analysis.sequence_words import by_heading, dropped_words, notable_findings, too_few_pairs
+from observer.analysis.sequences import MIN_EXPECTED, MIN_GROUP, NOTABLE_P, NOTABLE_Z, AfterFlag, LagTable
+from observer.core.codebook_models import Codebook
 from observer.core.columns import Column, Kind
-from observer.core.models import Codebook
 from observer.core.text import plural
 from observer.interop.export.xlsx import BOLD, TITLE, BookWriter, Sheet
 from observer.present import tables

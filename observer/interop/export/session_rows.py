@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from observer.analysis import metrics, sequences
+from observer.analysis import metrics, sequence_words
 from observer.core import columns
 from observer.core.errors import StorageError
 from observer.core.models import SessionData
@@ -78,7 +78,7 @@ def session_rows(
 ) -> SessionRows:
     data = naming.redact(data)  # here, so that the helper process redacts what it reads too
     summary = metrics.summarise(data)
-    findings = sequences.findings([data]) if with_findings else []
+    findings = sequence_words.findings([data]) if with_findings else []
     contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
     for row in contributions:
         row[WALL_TIME_COLUMN] = excel_time(row[WALL_TIME_COLUMN])

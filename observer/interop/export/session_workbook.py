@@ -9,10 +9,11 @@ from pathlib import Path
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
-from observer.analysis import metrics, story
+from observer.analysis import metrics, story, tallies
 from observer.core import columns
 from observer.core.clock import format_clock
-from observer.core.models import Codebook, IndexDefinition, SessionData
+from observer.core.codebook_models import Codebook, IndexDefinition
+from observer.core.models import SessionData
 from observer.core.text import listed, plural
 from observer.interop.export.records import tidy_columns
 from observer.interop.export.session_rows import (
@@ -52,7 +53,7 @@ def write_session_workbook(
         one_meeting = isinstance(sessions, Sized) and len(sessions) == 1
         summary_sheet = fitted_sheet(book, "Summary", ONE_MEETING_WIDTHS if one_meeting else SUMMARY_WIDTHS)
         tidy, dimensions, flags = tidy_columns(codebooks, naming.with_text)
-        definitions = metrics.declared_indices(codebooks)
+        definitions = tallies.declared_indices(codebooks)
         index_ids = [index.id for index in definitions]
         index_columns = [columns.index_column(index) for index in definitions]
         flag_ids = {columns.FLAG_PREFIX + flag for flag in flags}
@@ -117,7 +118,7 @@ def _fill_many_meetings(sheet: Sheet, digests: list[Digest], definitions: list[I
                     *[
                         sheet.cell(values.get(key), RATIO)
                         for index in definitions
-                        for key in (index.id, metrics.time_key(index.id))
+                        for key in (index.id, tallies.time_key(index.id))
                     ],
                     sheet.cell(summary.total_flags_per_hour, "0.0"),
                     summary.contributions,
@@ -149,16 +150,16 @@ def _fill_many_meetings(sheet: Sheet, digests: list[Digest], definitions: list[I
     print_on_one_page(sheet.worksheet, last_column, max(sheet.rows, charts.last_row), tall=True)
 
 
-def _combined_quadrant(digests: list[Digest]) -> metrics.QuadrantTable | None:
+def _combined_quadrant(digests: list[Digest]) -> tallies.QuadrantTable | None:
     """The 2×2 of all the sessions together: only where every session's codebook makes the same one."""
     quadrants = [digest.summary.quadrant for digest in digests if digest.summary.quadrant is not None]
     shapes = {(q.row_dimension, q.column_dimension, tuple(q.rows), tuple(q.columns)) for q in quadrants}
     if len(quadrants) == len(digests) and len(shapes) == 1:
-        return metrics.combine_quadrants(quadrants)
+        return tallies.combine_quadrants(quadrants)
     return None
 
 
-def _quadrant_chart(sheet: Sheet, quadrant: metrics.QuadrantTable, first: int, codebook: Codebook) -> BarChart:
+def _quadrant_chart(sheet: Sheet, quadrant: tallies.QuadrantTable, first: int, codebook: Codebook) -> BarChart:
     """The 2×2 drawn from its table (``first``: the table's first body row)."""
     title = quadrant.title(codebook)
     core_rows = len(quadrant.core_rows)  # the 2×2's rows come first (see QuadrantTable)
@@ -168,7 +169,7 @@ def _quadrant_chart(sheet: Sheet, quadrant: metrics.QuadrantTable, first: int, c
     # The chart draws the 2×2 only: its title names the codes it leaves out that the meeting used.
     outside = [row for row in quadrant.rows if row not in quadrant.core_rows and quadrant.row_totals[row]]
     outside += [c for c in quadrant.columns if c not in quadrant.core_columns and quadrant.column_totals[c]]
-    left_out = list(dict.fromkeys(metrics.code_heading(code) for code in outside))
+    left_out = list(dict.fromkeys(tallies.code_heading(code) for code in outside))
     bar.title = f"Contributions by {title.lower()}" + (f" (leaves out {listed(left_out)})" if left_out else "")
     bar.y_axis.title = "contributions"
     bar.add_data(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from observer.core.models import Codebook, SessionData
+from observer.core.codebook_models import Codebook
+from observer.core.models import SessionData
 from observer.storage import Archive
 
 

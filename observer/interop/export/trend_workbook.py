@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 from observer.analysis import story, trends
 from observer.analysis.trends import TrendRow
 from observer.core import columns
-from observer.core.models import IndexDefinition, SessionData
+from observer.core.codebook_models import IndexDefinition
+from observer.core.models import SessionData
 from observer.core.text import listed
 from observer.interop.export.xlsx import (
     BOLD,

@@ -34,10 +34,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
 from observer import __version__
-from observer.analysis import metrics
+from observer.analysis import metrics, tallies
 from observer.analysis.definitions import metric_definitions
+from observer.core.codebook_models import Codebook
 from observer.core.columns import CODEBOOK_ROW, Column, Kind
-from observer.core.models import Codebook, SessionData
+from observer.core.models import SessionData
 from observer.interop.export.records import FORMULA_STARTS, codebook_rows
 from observer.interop.export.session_rows import (
     excel_time,
@@ -595,5 +596,5 @@ def about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, k
     sheet.append(["Metric definitions"], font=BOLD)
     frozen = [d.session.codebook for d in sessions]
     has_coordinator_flag = any(metrics.COORDINATOR_FLAG in codebook.flag_ids for codebook in frozen)
-    for name, definition in metric_definitions(metrics.declared_indices(frozen), has_coordinator_flag):
+    for name, definition in metric_definitions(tallies.declared_indices(frozen), has_coordinator_flag):
         sheet.append([name, definition])
