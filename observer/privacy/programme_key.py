@@ -189,8 +189,14 @@ class KeyedPseudonyms:
     def learn(self, session: Session) -> None:
         """Work out every pseudonym of ``session`` now, from its names (before they are replaced). Two people
         of one name and organisation in one session would be one pseudonym: refused, never merged."""
+        coded: dict[str, str] = {}
         for organisation in session.organisations:
-            self.organisation_of(session, organisation.id)
+            # Known by its pseudonym in what is written, one organisation must not become two's.
+            if coded.setdefault(self.organisation_of(session, organisation.id), organisation.id) != organisation.id:
+                raise InputError(
+                    f"session {session.id}: two organisations are both '{organisation.name}' once case, accents "
+                    "and spacing are ignored, so a key would give them one pseudonym; rename one first"
+                )
         given: dict[str, str] = {}
         for participant in session.participants:
             pseudonym = self.participant_of(session, participant.id)
