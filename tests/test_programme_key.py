@@ -209,6 +209,17 @@ def test_namesakes_of_one_organisation_in_one_meeting_are_refused(partnership: C
         )
 
 
+def test_two_organisations_of_one_name_in_one_meeting_are_refused(partnership: Codebook) -> None:
+    # Known by its pseudonym (as its id too), one organisation must not become two's: their rows would merge.
+    session = programme_meeting(partnership, 0, "s-twin-orgs").session
+    twin = Organisation(id="cafe-trust", name="Cafe  Trust")
+    accented = Organisation(id="caf-trust-1a2b3c4d", name="Café Trust")
+    with pytest.raises(InputError, match=r"s-twin-orgs: two organisations are both 'Café Trust'.*one pseudonym"):
+        KeyedPseudonyms(ProgrammeKey(b"k" * 32)).learn(
+            session.model_copy(update={"organisations": [*session.organisations, twin, accented]})
+        )
+
+
 def test_a_key_others_can_read_is_warned_about(tmp_path: Path, partnership: Codebook) -> None:
     if os.name != "posix":
         pytest.skip("owner-only modes")
