@@ -138,7 +138,6 @@ class KeyedPseudonyms:
         self.digits = digits
         self._by_id: dict[tuple[str, str, str], str] = {}  # (kind, session id, record id) -> pseudonym
         self._names: dict[str, tuple[str, ...]] = {}  # pseudonym -> the normalised names it stands for
-        self.organisations: dict[str, str] = {}  # organisation id -> pseudonym (the last seen; for trends)
 
     def _code(self, kind: str, *names: str) -> str:
         pseudonym = self.key.code(kind, *names, digits=self.digits)
@@ -177,7 +176,6 @@ class KeyedPseudonyms:
             raise InputError(f"session {session.id}: organisation {organisation_id} is not on its roster")
         pseudonym = self._code(ORGANISATION, organisation.name)
         self._by_id[(ORGANISATION, session.id, organisation_id)] = pseudonym
-        self.organisations[organisation_id] = pseudonym
         return pseudonym
 
     def observer_of(self, name: str) -> str:

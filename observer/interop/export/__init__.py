@@ -23,7 +23,6 @@ from observer.interop.export.records import (
     summary_record,
     tidy_columns,
     tidy_rows,
-    trend_record,
 )
 from observer.interop.export.sources import ArchiveSessions as ArchiveSessions  # the export's public source
 from observer.interop.export.sources import Sessions, codebooks_of, headers_of
@@ -254,12 +253,6 @@ def series_trend(sessions: Sessions, series: str, options: ExportOptions, left_o
     """The trend of ``sessions`` (one series) as an export would show it, without writing a workbook."""
     naming = options.naming()
     return trends.series_trend((naming.redact(data) for data in sessions), naming.series(series), left_out)
-
-
-def trend_json(trend: trends.Trend, options: ExportOptions) -> dict[str, Any]:
-    pseudonyms = options.pseudonyms
-    names = dict(pseudonyms.organisations) if pseudonyms else {}
-    return trend_record(trend, names)
 
 
 def pseudonymised_by_name(

@@ -167,12 +167,8 @@ def summary_record(data: SessionData, summary: metrics.SessionSummary) -> dict[s
     return record
 
 
-def trend_record(trend: trends.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
-    """The trend as plain data; ``naming_for`` maps organisation ids to pseudonyms (empty: real names)."""
+def trend_record(trend: trends.Trend) -> dict[str, Any]:
+    """The trend as plain data, names as its sessions had them (as the export shows them: ``Naming.redact``)."""
     record = plain(trend)
     _indices_as_columns(record["rows"])
-    record["organisations"] = {naming_for.get(k, k): naming_for.get(k, v) for k, v in trend.organisations.items()}
-    for row in record["rows"]:
-        for key in ("organisation_airtime_share", "organisation_participation_ratio"):
-            row[key] = {naming_for.get(k, k): v for k, v in row[key].items()}
     return record
