@@ -261,7 +261,8 @@ def pseudonymised_by_name(
     """Sessions for an analysis that matches people by name across observers (agreement, sequences), as a
     pseudonymised export shows them: one pseudonym per name and organisation, whichever archive's ids they
     carry, so that the analysis finds the same matches; titles, series, agenda items, roles and notes go.
-    With ``programme_key``, the programme's pseudonyms (made from the names, so they match as the names did)."""
+    With ``programme_key``, the programme's pseudonyms (made from the names, so they match as the names did).
+    The ids stay the archive's (``Naming.names_replaced``): these analyses tell speakers apart by id."""
     if programme_key is not None:
         keyed = export_options(archive, sessions, pseudonymise=True, key=programme_key).naming()
         return [keyed.names_replaced(data) for data in sessions]
