@@ -102,3 +102,48 @@ def test_named_and_kept_on_purpose(tmp_path: Path, partnership: Codebook) -> Non
         assert NAMES[field] in text, field
     for field in ("participant", "organisation", "observer", "role"):
         assert NAMES[field] not in text, field
+
+
+def test_no_row_builder_meets_a_name_numbered_or_keyed(tmp_path: Path, partnership: Codebook) -> None:
+    """Names are replaced once, at the door (``Naming.redact``), ids made from names included ("hargreaves-council"
+    is the organisation's id): every file written after it, in any case of letters, holds none of them."""
+    from observer.interop.export import export_options
+    from observer.privacy.programme_key import new_key_file, read_key_file
+
+    archive = Archive(tmp_path / "data")
+    session_id = _meeting_full_of_names(archive, partnership)
+    data = archive.load(session_id)
+    stored_ids = [p.id for p in data.session.participants] + [o.id for o in data.session.organisations]
+    assert any(NAMES["organisation"].casefold() in id_ for id_ in stored_ids)  # an id that names
+    key_file = tmp_path / "programme.key"
+    new_key_file(key_file)
+    runner = CliRunner()
+    data_dir = ["--data-dir", str(archive.paths.root)]
+    for kind, how in (("numbered", ["--pseudonymise"]), ("keyed", ["--key", str(key_file)])):
+        # What the door lets through: no name, and no stored id of a person or organisation.
+        options = export_options(
+            archive, [data], pseudonymise=True, key=None if kind == "numbered" else read_key_file(key_file)
+        )
+        shown = options.naming().redact(data)
+        through = shown.session.model_dump_json(exclude={"codebook"}) + shown.model_dump_json(include={"contributions"})
+        for forbidden in [*NAMES.values(), *stored_ids]:
+            assert forbidden.casefold() not in through.casefold(), f"{kind}: {forbidden} passes the door"
+        # What every writer after it makes of it.
+        out = tmp_path / kind
+        out.mkdir()
+        for suffix in ("xlsx", "csv", "json", "boris"):
+            result = runner.invoke(main, [*data_dir, "export", session_id, "-o", str(out / f"p.{suffix}"), *how])
+            assert result.exit_code == 0, result.output
+        assert runner.invoke(main, [*data_dir, "trends", "-o", str(out / "t.xlsx"), *how]).exit_code == 0
+        contents = {path.name: _every_text(path) for path in sorted(out.iterdir())}
+        contents["trends --json"] = runner.invoke(main, [*data_dir, "trends", "--json", *how]).output
+        if kind == "keyed":
+            bundle = tmp_path / "keyed.bundle"
+            assert runner.invoke(main, [*data_dir, "bundle", session_id, "-o", str(bundle), *how]).exit_code == 0
+            contents["bundle"] = _every_text(bundle)
+            pool = runner.invoke(main, ["pool", str(archive.paths.root), "-o", str(tmp_path / "pool"), *how])
+            assert pool.exit_code == 0, pool.output
+            contents |= {f"pool {path.name}": _every_text(path) for path in (tmp_path / "pool").rglob("*.csv")}
+        for where, text in contents.items():
+            for forbidden in NAMES.values():
+                assert forbidden.casefold() not in text.casefold(), f"{kind}: {forbidden} leaks into {where}"

@@ -210,6 +210,41 @@ def test_namesakes_of_one_organisation_in_one_meeting_are_refused(partnership: C
         )
 
 
+def test_two_organisations_of_one_name_in_one_meeting_are_refused(partnership: Codebook) -> None:
+    # Known by its pseudonym (as its id too), one organisation must not become two's: their rows would merge.
+    session = programme_meeting(partnership, 0, "s-twin-orgs").session
+    twin = Organisation(id="cafe-trust", name="Cafe  Trust")
+    accented = Organisation(id="caf-trust-1a2b3c4d", name="Café Trust")
+    with pytest.raises(InputError, match=r"s-twin-orgs: two organisations are both 'Café Trust'.*one pseudonym"):
+        KeyedPseudonyms(ProgrammeKey(b"k" * 32)).learn(
+            session.model_copy(update={"organisations": [*session.organisations, twin, accented]})
+        )
+
+
+def test_under_a_key_an_organisation_is_known_by_its_name(tmp_path: Path, partnership: Codebook) -> None:
+    """Its pseudonym is made from its name and is its id in the output: renamed between meetings, it is two
+    organisations in a keyed trend (as in a keyed pool); numbered, it is one, its stored id's."""
+    import datetime as dt
+
+    from observer.interop.export import ExportOptions, series_trend
+    from observer.privacy.pseudonyms import PseudonymRegistry
+
+    first = programme_meeting(partnership, 0, "s-before", dt.date(2026, 3, 2))
+    second = programme_meeting(partnership, 0, "s-after", dt.date(2026, 4, 6))
+    renamed = [
+        o.model_copy(update={"name": "Riverside Unitary Council"}) if o.id == "council" else o
+        for o in second.session.organisations
+    ]
+    second = second.model_copy(update={"session": second.session.model_copy(update={"organisations": renamed})})
+    keyed = KeyedPseudonyms(ProgrammeKey(b"k" * 32))
+    numbered = PseudonymRegistry(tmp_path / "pseudonyms.json")
+    numbered.assign([first, second])
+    by_key = series_trend([first, second], SERIES, ExportOptions(pseudonyms=keyed, keep_notes=False))
+    by_number = series_trend([first, second], SERIES, ExportOptions(pseudonyms=numbered, keep_notes=False))
+    assert len(by_key.organisations) == len(ORGANISATIONS) + 1
+    assert len(by_number.organisations) == len(ORGANISATIONS)
+
+
 def test_a_key_others_can_read_is_warned_about(tmp_path: Path, partnership: Codebook) -> None:
     if os.name != "posix":
         pytest.skip("owner-only modes")

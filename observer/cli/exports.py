@@ -150,7 +150,8 @@ def trends(
     include_unfinished: bool,
 ) -> None:
     """Trends across the meetings of one series: indices, airtime shares, change and slope."""
-    from observer.interop.export import export_options, export_trends, series_trend, trend_json
+    from observer.interop.export import export_options, export_trends, series_trend
+    from observer.interop.export.records import trend_record
     from observer.present.report import trend_renderable
 
     programme_key = load_key(key_file)
@@ -194,7 +195,7 @@ def trends(
             else series_trend(reading, series, options, left_out)
         )
     if as_json:
-        click.echo(json.dumps(trend_json(trend, options), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(trend_record(trend), indent=1, ensure_ascii=False))
         return
     from rich.console import Console
 

@@ -561,10 +561,11 @@ def show(context: Context, session: str, as_json: bool) -> None:
     from observer.privacy.naming import Naming
 
     (data,) = load_sessions(context, (session,))
-    summary = summarise(data)
     if as_json:
-        click.echo(json.dumps(summary_record(data, summary, Naming()), indent=1, ensure_ascii=False))
+        shown = Naming().redact(data)  # names as recorded; what the export leaves out, left out
+        click.echo(json.dumps(summary_record(shown, summarise(shown)), indent=1, ensure_ascii=False))
         return
+    summary = summarise(data)
     console = Console(width=max(100, shutil.get_terminal_size().columns))
     console.print(summary_renderable(summary, data, findings([data])))
 

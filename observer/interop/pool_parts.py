@@ -149,8 +149,8 @@ def write_part(item: PoolInput, folder: Path, key: ProgrammeKey | None) -> Part:
                 contributions = CsvTable(folder / name, part.contributions_header)
             if pseudonyms is not None:
                 pseudonyms.learn(data.session)  # two attendees one pseudonym: refused, as in an export
-            data = naming.redact(data)
-            _roster(data, naming, part)
+            data = naming.redact(data)  # the door: nothing after it meets a name it should not
+            _roster(data, part)
             session = data.session
             sessions.write(
                 [
@@ -170,7 +170,7 @@ def write_part(item: PoolInput, folder: Path, key: ProgrammeKey | None) -> Part:
             )
             for position, agenda_item in enumerate(sorted(session.agenda_items, key=lambda i: i.start_s), start=1):
                 agenda.write([session.id, agenda_item.id, position, agenda_item.title, agenda_item.start_s])
-            for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
+            for row in tidy_rows(data, dimensions, flags, with_session_fields=True):
                 contributions.write(row)
             part.contributions += len(data.contributions)
             part.counts[session.id] = len(data.contributions)
@@ -183,14 +183,12 @@ def write_part(item: PoolInput, folder: Path, key: ProgrammeKey | None) -> Part:
     return part
 
 
-def _roster(data: SessionData, naming: Naming, part: Part) -> None:
+def _roster(data: SessionData, part: Part) -> None:
     session = data.session
     for organisation in session.organisations:
-        organisation_id, shown = naming.organisation(data, organisation.id)
-        part.organisations.setdefault(organisation_id, shown)
+        part.organisations.setdefault(organisation.id, organisation.name)
     for person in session.participants:
-        participant_id, shown = naming.participant(data, person.id)
-        part.people.setdefault(participant_id, (shown, naming.organisation(data, person.organisation_id)[0]))
+        part.people.setdefault(person.id, (person.name, person.organisation_id))
 
 
 def part_files(folder: Path) -> list[Path]:

@@ -21,35 +21,21 @@ def keyed_naming(pseudonyms: KeyedPseudonyms) -> Naming:
 
 def keyed_session(data: SessionData, pseudonyms: KeyedPseudonyms) -> SessionData:
     """``data`` with nothing left that names a person, an organisation, the observer or the series."""
-    original = data.session
-    pseudonyms.learn(original)
-    redacted = keyed_naming(pseudonyms).redact(data)
+    pseudonyms.learn(data.session)
+    redacted = keyed_naming(pseudonyms).redact(data)  # names, and the ids made from them, are pseudonyms now
     session = redacted.session
-    people = {p.id: pseudonyms.participant_of(original, p.id) for p in original.participants}
-    organisations = {o.id: pseudonyms.organisation_of(original, o.id) for o in original.organisations}
+    roster = {p.id for p in session.participants}
     update = {
-        "organisations": [o.model_copy(update={"id": organisations[o.id]}) for o in session.organisations],
-        "participants": [
-            p.model_copy(update={"id": people[p.id], "organisation_id": organisations.get(p.organisation_id, "")})
-            for p in session.participants
-        ],
-        "attendance": [a.model_copy(update={"participant_id": people[a.participant_id]}) for a in session.attendance],
         "planned_agenda": [f"Item {number}" for number in range(1, len(session.planned_agenda) + 1)],
         "transcript": (
-            session.transcript.model_copy(
-                update={"file": f"transcript.{session.transcript.kind}", "names": {}, "organisations": {}}
-            )
+            session.transcript.model_copy(update={"file": f"transcript.{session.transcript.kind}"})
             if session.transcript is not None
             else None
         ),
     }
+    # A bundle's contribution names someone on its roster or no one.
     contributions = [
-        c.model_copy(
-            update={
-                "participant_id": people.get(c.participant_id) if c.participant_id is not None else None,
-                "organisation_id": organisations.get(c.organisation_id, c.organisation_id),
-            }
-        )
+        c if c.participant_id is None or c.participant_id in roster else c.model_copy(update={"participant_id": None})
         for c in redacted.contributions
     ]
     return SessionData.model_construct(session=session.model_copy(update=update), contributions=contributions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from observer.core.models import SessionData
+from observer.core.models import Session, SessionData
 from observer.privacy.pseudonyms import Pseudonymiser
 
 
@@ -31,7 +31,21 @@ class Naming:
         return self.keep_words and self.pseudonyms is None
 
     def redact(self, data: SessionData) -> SessionData:
-        """The session as this export may show it; every writer works on this copy, never on the original."""
+        """The door every export goes through, once per session: ``data`` as this export may show it.
+
+        Every writer works on this copy, never on the original, and reads names from it as they are: when
+        pseudonymised, the pseudonym is a person's or organisation's id as well as their name (on the roster,
+        the attendance and every contribution), so no row builder can meet a name. Not idempotent: a
+        pseudonym is not an id the pseudonyms know.
+        """
+        shown = self.names_replaced(data)
+        if self.pseudonyms is None:
+            return shown
+        return _known_by_pseudonyms(data.session, shown, self.pseudonyms)
+
+    def names_replaced(self, data: SessionData) -> SessionData:
+        """``data`` with names, typed text and words as this export may show them, but the archive's ids: for
+        an analysis that must still tell the stored records apart (``redact`` is what an export shows)."""
         session, contributions = data.session, data.contributions
         spoken = not self.with_text and any(c.words for c in contributions)
         if self.pseudonyms is None and self.keep_notes and not spoken:
@@ -45,7 +59,7 @@ class Naming:
         registry = self.pseudonyms
         if registry is not None:
             if session.transcript is not None:  # the names as the transcript wrote them
-                update["transcript"] = session.transcript.model_copy(update={"names": {}})
+                update["transcript"] = session.transcript.model_copy(update={"names": {}, "organisations": {}})
             update["observer"] = registry.observer_of(session.observer) if session.observer else ""
             update["participants"] = [
                 p.model_copy(update={"name": registry.participant_of(session, p.id), "role": ""})
@@ -77,22 +91,30 @@ class Naming:
     def pseudonymised(self) -> bool:
         return self.pseudonyms is not None
 
-    def participant(self, data: SessionData, participant_id: str | None) -> tuple[str, str]:
-        """(id, name) of a participant as exported; ('', '') for an organisation-only contribution."""
-        if participant_id is None:
-            return "", ""
-        if self.pseudonyms is not None:
-            pseudonym = self.pseudonyms.participant_of(data.session, participant_id)
-            return pseudonym, pseudonym
-        participant = data.session.participant(participant_id)
-        return participant_id, participant.name if participant else ""
 
-    def organisation(self, data: SessionData, organisation_id: str) -> tuple[str, str]:
-        if self.pseudonyms is not None:
-            pseudonym = self.pseudonyms.organisation_of(data.session, organisation_id)
-            return pseudonym, pseudonym
-        organisation = data.session.organisation(organisation_id)
-        return organisation_id, organisation.name if organisation else ""
-
-    def note(self, text: str) -> str:
-        return text if self.keep_notes else ""
+def _known_by_pseudonyms(original: Session, shown: SessionData, pseudonyms: Pseudonymiser) -> SessionData:
+    """``shown`` with every person and organisation known by their pseudonym (worked out from ``original``,
+    whose names a programme key's codes are made from) wherever the session refers to them."""
+    session = shown.session
+    people: dict[str | None, str] = {p.id: pseudonyms.participant_of(original, p.id) for p in original.participants}
+    organisations = {o.id: pseudonyms.organisation_of(original, o.id) for o in original.organisations}
+    update = {
+        "organisations": [o.model_copy(update={"id": organisations[o.id]}) for o in session.organisations],
+        "participants": [
+            p.model_copy(update={"id": people[p.id], "organisation_id": organisations[p.organisation_id]})
+            for p in session.participants
+        ],
+        "attendance": [a.model_copy(update={"participant_id": people[a.participant_id]}) for a in session.attendance],
+    }
+    # A contribution by someone not on the roster (only a damaged file holds one) keeps the id it has: its rows
+    # show no name for it, as before.
+    contributions = [
+        c.model_copy(
+            update={
+                "participant_id": people.get(c.participant_id, c.participant_id),
+                "organisation_id": organisations.get(c.organisation_id, c.organisation_id),
+            }
+        )
+        for c in shown.contributions
+    ]
+    return SessionData.model_construct(session=session.model_copy(update=update), contributions=contributions)

@@ -138,7 +138,6 @@ class KeyedPseudonyms:
         self.digits = digits
         self._by_id: dict[tuple[str, str, str], str] = {}  # (kind, session id, record id) -> pseudonym
         self._names: dict[str, tuple[str, ...]] = {}  # pseudonym -> the normalised names it stands for
-        self.organisations: dict[str, str] = {}  # organisation id -> pseudonym (the last seen; for trends)
 
     def _code(self, kind: str, *names: str) -> str:
         pseudonym = self.key.code(kind, *names, digits=self.digits)
@@ -177,7 +176,6 @@ class KeyedPseudonyms:
             raise InputError(f"session {session.id}: organisation {organisation_id} is not on its roster")
         pseudonym = self._code(ORGANISATION, organisation.name)
         self._by_id[(ORGANISATION, session.id, organisation_id)] = pseudonym
-        self.organisations[organisation_id] = pseudonym
         return pseudonym
 
     def observer_of(self, name: str) -> str:
@@ -189,8 +187,14 @@ class KeyedPseudonyms:
     def learn(self, session: Session) -> None:
         """Work out every pseudonym of ``session`` now, from its names (before they are replaced). Two people
         of one name and organisation in one session would be one pseudonym: refused, never merged."""
+        coded: dict[str, str] = {}
         for organisation in session.organisations:
-            self.organisation_of(session, organisation.id)
+            # Known by its pseudonym in what is written, one organisation must not become two's.
+            if coded.setdefault(self.organisation_of(session, organisation.id), organisation.id) != organisation.id:
+                raise InputError(
+                    f"session {session.id}: two organisations are both '{organisation.name}' once case, accents "
+                    "and spacing are ignored, so a key would give them one pseudonym; rename one first"
+                )
         given: dict[str, str] = {}
         for participant in session.participants:
             pseudonym = self.participant_of(session, participant.id)

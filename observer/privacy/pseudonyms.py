@@ -23,9 +23,6 @@ from observer.storage.files import atomic_replace
 class Pseudonymiser(Protocol):
     """Where an export finds a pseudonym: the archive's numbers (P01…) or a programme key's codes (P-7F3A9C2B)."""
 
-    @property
-    def organisations(self) -> dict[str, str]: ...  # organisation id -> pseudonym, for the trends' records
-
     def participant_of(self, session: Session, participant_id: str) -> str: ...
 
     def organisation_of(self, session: Session, organisation_id: str) -> str: ...

@@ -23,7 +23,6 @@ from observer.interop.export.records import (
     summary_record,
     tidy_columns,
     tidy_rows,
-    trend_record,
 )
 from observer.interop.export.sources import ArchiveSessions as ArchiveSessions  # the export's public source
 from observer.interop.export.sources import Sessions, codebooks_of, headers_of
@@ -95,6 +94,7 @@ def export_sessions(sessions: Sessions, path: Path, options: ExportOptions = Exp
         write_session_workbook(sessions, codebooks_of(sessions), path, naming)
         return
     # Every format is written as the sessions are read, one at a time: memory holds one session, not the archive.
+    # Each session passes the door once, as it is read: no writer after it meets a name.
     headers = [naming.redact(header) for header in headers_of(sessions)]
     redacted = (naming.redact(data) for data in sessions)
     if suffix == ".csv":
@@ -116,9 +116,10 @@ def write_csv(
 ) -> None:
     """The tidy table as UTF-8 with a byte-order mark (Excel then reads accents right; pandas and R skip it).
 
-    Typed text that begins like a formula gets a leading quote unless ``raw_text``: opened in a spreadsheet,
-    '=1+1' in a note must stay text, not run. ``headers``: the sessions without contributions, when
-    ``sessions`` is read as it is written (without them, ``sessions`` is read twice).
+    ``sessions`` are as ``naming.redact`` leaves them. Typed text that begins like a formula gets a leading quote
+    unless ``raw_text``: opened in a spreadsheet, '=1+1' in a note must stay text, not run. ``headers``: the
+    sessions without contributions, when ``sessions`` is read as it is written (without them, ``sessions`` is
+    read twice).
     """
     if headers is None:
         sessions = headers = list(sessions)
@@ -133,7 +134,7 @@ def write_csv(
         writer.writerow(header)
         handle.write(codecs.BOM_UTF8)
         for data in sessions:
-            for row in tidy_rows(data, naming, dimensions, flags, with_session_fields=True):
+            for row in tidy_rows(data, dimensions, flags, naming.with_text, with_session_fields=True):
                 values = [_csv_value(value) for value in row]
                 for index in typed:
                     if isinstance(values[index], str):
@@ -154,11 +155,12 @@ def _csv_value(value: Any) -> Any:
 
 
 def json_document(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
-    """Sessions with their contributions (tidy records), codebook and metric results."""
-    columns, dimensions, flags = tidy_columns([data.session.codebook for data in sessions], naming.with_text)
+    """Sessions with their contributions (tidy records), codebook and metric results, names as ``naming`` says."""
+    shown = [naming.redact(data) for data in sessions]
+    columns, dimensions, flags = tidy_columns([data.session.codebook for data in shown], naming.with_text)
     return {
         **_json_head(naming),
-        "sessions": [_json_record(data, naming, columns, dimensions, flags) for data in sessions],
+        "sessions": [_json_record(data, naming.with_text, columns, dimensions, flags) for data in shown],
     }
 
 
@@ -173,11 +175,12 @@ def _json_head(naming: Naming) -> dict[str, Any]:
 
 
 def _json_record(
-    data: SessionData, naming: Naming, columns: list[Column], dimensions: list[str], flags: list[str]
+    data: SessionData, with_text: bool, columns: list[Column], dimensions: list[str], flags: list[str]
 ) -> dict[str, Any]:
     session = data.session
     ids = [column.id for column in columns]
-    contributions = [dict(zip(ids, plain(row), strict=True)) for row in tidy_rows(data, naming, dimensions, flags)]
+    rows = tidy_rows(data, dimensions, flags, with_text)
+    contributions = [dict(zip(ids, plain(row), strict=True)) for row in rows]
     return {
         "session": {
             "id": session.id,
@@ -189,11 +192,11 @@ def _json_record(
             "observed_s": session.observed_seconds(),
             "started_at": session.started_at.isoformat() if session.started_at else None,
             "agenda_items": [{"title": i.title, "start_s": i.start_s} for i in session.agenda_items],
-            "notes": naming.note(session.notes),
+            "notes": session.notes,
         },
         "codebook": session.codebook.model_dump(mode="json"),
         "contributions": contributions,
-        "metrics": summary_record(data, metrics.summarise(data), naming),
+        "metrics": summary_record(data, metrics.summarise(data)),
     }
 
 
@@ -201,11 +204,11 @@ def write_json(
     sessions: Iterable[SessionData], path: Path, naming: Naming, headers: list[SessionData] | None = None
 ) -> None:
     """The JSON document, written a session at a time: the same bytes as ``json.dumps(json_document(...),
-    indent=1)``, without the whole document in memory."""
+    indent=1)``, without the whole document in memory. ``sessions`` are as ``naming.redact`` leaves them."""
     if headers is None:
         sessions = headers = list(sessions)
     columns, dimensions, flags = tidy_columns([data.session.codebook for data in headers], naming.with_text)
-    records = (_json_record(data, naming, columns, dimensions, flags) for data in sessions)
+    records = (_json_record(data, naming.with_text, columns, dimensions, flags) for data in sessions)
     atomic_replace(path, lambda handle: write_json_with_list(handle, _json_head(naming), "sessions", records))
 
 
@@ -252,22 +255,17 @@ def series_trend(sessions: Sessions, series: str, options: ExportOptions, left_o
     return trends.series_trend((naming.redact(data) for data in sessions), naming.series(series), left_out)
 
 
-def trend_json(trend: trends.Trend, options: ExportOptions) -> dict[str, Any]:
-    pseudonyms = options.pseudonyms
-    names = dict(pseudonyms.organisations) if pseudonyms else {}
-    return trend_record(trend, names)
-
-
 def pseudonymised_by_name(
     archive: Archive, sessions: list[SessionData], programme_key: ProgrammeKey | None = None
 ) -> list[SessionData]:
     """Sessions for an analysis that matches people by name across observers (agreement, sequences), as a
     pseudonymised export shows them: one pseudonym per name and organisation, whichever archive's ids they
     carry, so that the analysis finds the same matches; titles, series, agenda items, roles and notes go.
-    With ``programme_key``, the programme's pseudonyms (made from the names, so they match as the names did)."""
+    With ``programme_key``, the programme's pseudonyms (made from the names, so they match as the names did).
+    The ids stay the archive's (``Naming.names_replaced``): these analyses tell speakers apart by id."""
     if programme_key is not None:
         keyed = export_options(archive, sessions, pseudonymise=True, key=programme_key).naming()
-        return [keyed.redact(data) for data in sessions]
+        return [keyed.names_replaced(data) for data in sessions]
     naming = export_options(archive, sessions, pseudonymise=True).naming()
     registry = naming.pseudonyms
     assert isinstance(registry, PseudonymRegistry)
@@ -282,7 +280,7 @@ def pseudonymised_by_name(
         for participant in session.participants:
             key = (participant.name.casefold(), organisation_names.get(participant.organisation_id, ""))
             people.setdefault(key, registry.participants[participant.id])
-        plain = naming.redact(data)
+        plain = naming.names_replaced(data)
         participants = [
             p.model_copy(update={"name": people[(p.name.casefold(), organisation_names.get(p.organisation_id, ""))]})
             for p in session.participants

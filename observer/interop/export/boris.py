@@ -89,23 +89,22 @@ def _ethogram(codebooks: list[Codebook]) -> tuple[dict[str, dict[str, Any]], lis
     return conf, categories
 
 
-def _subject(data: SessionData, span: timing.Span, naming: Naming) -> str:
-    contribution = span.contribution
-    if contribution.participant_id is not None:
-        return naming.participant(data, contribution.participant_id)[1]
-    return f"({naming.organisation(data, contribution.organisation_id)[1]})"
-
-
-def observation_events(data: SessionData, naming: Naming) -> list[list[Any]]:
+def observation_events(data: SessionData) -> list[list[Any]]:
     """Events ``[time, subject, code, modifier, comment]`` in time order, state events paired.
 
     A state event starts with the contribution id as its comment and stops with an empty one: where a subject
     stops and starts the same behaviour at one instant, BORIS's sort puts the stop first, keeping pairs intact.
     """
+    session = data.session
+    people = {p.id: p.name for p in session.participants}
+    organisations = {o.id: o.name for o in session.organisations}
     events: list[list[Any]] = []
     for span in timing.contribution_spans(data):
         contribution = span.contribution
-        subject = _subject(data, span, naming)
+        if contribution.participant_id is not None:
+            subject = people.get(contribution.participant_id, "")
+        else:
+            subject = f"({organisations.get(contribution.organisation_id, '')})"
         start, end = round(span.start_s, 3), round(span.end_s, 3)
         # A zero-length span has no airtime, and its stop would sort before its start: no state events.
         behaviours = [SPEAKING] + [behaviour_code(d, c) for d, c in contribution.codes.items()] if end > start else []
@@ -118,15 +117,15 @@ def observation_events(data: SessionData, naming: Naming) -> list[list[Any]]:
     return events
 
 
-def _subjects(sessions: list[SessionData], naming: Naming) -> dict[str, dict[str, str]]:
+def _subjects(sessions: list[SessionData]) -> dict[str, dict[str, str]]:
     subjects: dict[str, tuple[str, str]] = {}
     for data in sessions:
+        organisations = {o.id: o.name for o in data.session.organisations}
         for participant in data.session.participants:
-            name = naming.participant(data, participant.id)[1]
-            employer = naming.organisation(data, participant.organisation_id)[1]
-            subjects.setdefault(name, (name, employer))
+            name = participant.name
+            subjects.setdefault(name, (name, organisations.get(participant.organisation_id, "")))
         for organisation in data.session.organisations:
-            name = f"({naming.organisation(data, organisation.id)[1]})"
+            name = f"({organisation.name})"
             subjects.setdefault(name, (name, "organisation only: speaker not identified"))
     return {
         str(index): {
@@ -139,13 +138,15 @@ def _subjects(sessions: list[SessionData], naming: Naming) -> dict[str, dict[str
 
 
 def boris_project(sessions: list[SessionData], naming: Naming) -> dict[str, Any]:
-    """The whole project as one document (for a few sessions; ``write_boris`` streams it)."""
-    project = _project_head(sessions, naming)
-    observations = dict(_observation(data, naming) for data in sessions)
+    """The whole project as one document, names as ``naming`` says (for a few sessions; ``write_boris`` streams
+    it)."""
+    shown = [naming.redact(data) for data in sessions]
+    project = _project_head(shown, naming.pseudonymised)
+    observations = dict(_observation(data) for data in shown)
     return {key: observations if key == "observations" else value for key, value in project.items()}
 
 
-def _observation(data: SessionData, naming: Naming) -> tuple[str, dict[str, Any]]:
+def _observation(data: SessionData) -> tuple[str, dict[str, Any]]:
     session = data.session
     started = session.started_at or dt.datetime.combine(session.meeting_date, dt.time(0), tzinfo=dt.UTC)
     agenda = "; ".join(f"{format_clock(item.start_s)} {item.title}" for item in session.agenda_items)
@@ -157,7 +158,7 @@ def _observation(data: SessionData, naming: Naming) -> tuple[str, dict[str, Any]
         "description": f"{session.title} — coded with observer ({session.codebook.name} "
         f"{session.codebook.version}); times are on the session clock (pauses excluded)",
         "time offset": 0.0,
-        "events": observation_events(data, naming),
+        "events": observation_events(data),
         "observation time interval": [0, 0],
         "independent_variables": {"series": session.series, "agenda": agenda, "observer": session.observer},
         "visualize_spectrogram": False,
@@ -170,17 +171,16 @@ def _observation(data: SessionData, naming: Naming) -> tuple[str, dict[str, Any]
     }
 
 
-def _project_head(headers: list[SessionData], naming: Naming) -> dict[str, Any]:
+def _project_head(headers: list[SessionData], pseudonymised: bool) -> dict[str, Any]:
     """Everything of the project but its observations (which hold the events), from the sessions' records."""
     ethogram, categories = _ethogram([data.session.codebook for data in headers])
     return {
         "time_format": "hh:mm:ss",
         "project_date": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         "project_name": headers[0].session.series or headers[0].session.title,
-        "project_description": f"Exported by observer {__version__}"
-        + (" (pseudonymised)" if naming.pseudonymised else ""),
+        "project_description": f"Exported by observer {__version__}" + (" (pseudonymised)" if pseudonymised else ""),
         "project_format_version": FORMAT_VERSION,
-        "subjects_conf": _subjects(headers, naming),
+        "subjects_conf": _subjects(headers),
         "behaviors_conf": ethogram,
         "observations": {},
         "behavioral_categories": categories,
@@ -199,10 +199,11 @@ def write_boris(
     sessions: Iterable[SessionData], path: Path, naming: Naming, headers: list[SessionData] | None = None
 ) -> None:
     """The project written one observation at a time: the same bytes as ``json.dumps(boris_project(...),
-    indent=1)``, with one session's events in memory instead of the archive's."""
+    indent=1)``, with one session's events in memory instead of the archive's. ``sessions`` (and ``headers``)
+    are as ``naming.redact`` leaves them."""
     if headers is None:
         sessions = headers = list(sessions)
-    head = _project_head(headers, naming)
+    head = _project_head(headers, naming.pseudonymised)
     # The project as indent=1 writes it, split where the observations go.
     placeholder = "\u0000observations\u0000"
     text = json.dumps({**head, "observations": placeholder}, indent=1, ensure_ascii=False)
@@ -212,7 +213,7 @@ def write_boris(
         handle.write(before.encode("utf-8"))
         empty = True
         for data in sessions:
-            observation_id, observation = _observation(data, naming)
+            observation_id, observation = _observation(data)
             entry = f"{json.dumps(observation_id, ensure_ascii=False)}: " + json.dumps(
                 observation, indent=1, ensure_ascii=False
             ).replace("\n", "\n  ")

@@ -20,7 +20,6 @@ from observer.core.codebook_models import Codebook
 from observer.core.columns import Column
 from observer.core.models import SessionData
 from observer.core.text import without_direction_controls
-from observer.privacy.naming import Naming
 
 # Text a spreadsheet would read as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,33 +79,32 @@ def tidy_columns(codebooks: list[Codebook], with_text: bool = False) -> tuple[li
 
 def tidy_rows(
     data: SessionData,
-    naming: Naming,
     dimensions: list[str],
     flags: list[str],
+    with_text: bool = False,
     with_session_fields: bool = False,
     spans: list[timing.Span] | None = None,
     empty: Any = "",
 ) -> Iterator[list[Any]]:
     """One row per contribution in clock order; times in seconds; wall_time as an aware datetime.
 
-    ``spans``: the session's spans if already computed (a summary has them). ``empty``: what an empty value
-    is written as ("" for text formats; None for a workbook, where it leaves the cell blank).
+    ``data`` is as the export shows it (``Naming.redact``): its names and ids are written as they are.
+    ``with_text``: the words of transcript turns last. ``spans``: the session's spans if already computed (a
+    summary has them). ``empty``: what an empty value is written as ("" for text formats; None for a workbook,
+    where it leaves the cell blank).
     """
     session = data.session
     # Looked up once per session, not once per row.
-    people: dict[str | None, tuple[Any, Any]] = {p.id: naming.participant(data, p.id) for p in session.participants}
-    organisations = {o.id: naming.organisation(data, o.id) for o in session.organisations}
+    people: dict[str | None, str] = {p.id: p.name for p in session.participants}
+    organisations = {o.id: o.name for o in session.organisations}
     items = sorted(session.agenda_items, key=lambda item: item.start_s)
     starts = [item.start_s for item in items]
     titles = [item.title for item in items] + [empty]  # position -1 (before the first item): empty
-    unknown = (empty, empty)
     no_flags = [0] * len(flags)  # most contributions carry none
     for span in timing.contribution_spans(data) if spans is None else spans:
         contribution = span.contribution
-        participant_id, participant = people.get(contribution.participant_id, unknown)
-        organisation_id, organisation = organisations.get(contribution.organisation_id) or naming.organisation(
-            data, contribution.organisation_id
-        )
+        participant = people.get(contribution.participant_id)
+        organisation_id = contribution.organisation_id
         codes = contribution.codes
         row: list[Any] = [
             session.id,
@@ -115,15 +113,15 @@ def tidy_rows(
             round(span.end_s, 3),
             round(span.end_s - span.start_s, 3),
             contribution.wall_time,
-            participant_id,
-            participant,
-            organisation,
+            contribution.participant_id if participant is not None else empty,
+            empty if participant is None else participant,
+            organisations.get(organisation_id, ""),
             *[codes.get(dimension, empty) for dimension in dimensions],
             *([int(flag in contribution.flags) for flag in flags] if contribution.flags else no_flags),
-            naming.note(contribution.note) or empty,
+            contribution.note or empty,
             titles[bisect.bisect_right(starts, contribution.start_s) - 1],
         ]
-        if naming.with_text:
+        if with_text:
             row.append(without_direction_controls(contribution.words) or empty)
         if with_session_fields:
             row += [
@@ -159,29 +157,19 @@ def _indices_as_columns(rows: list[dict[str, Any]]) -> None:
         row.update(row.pop("indices"))
 
 
-def summary_record(data: SessionData, summary: metrics.SessionSummary, naming: Naming) -> dict[str, Any]:
-    """The session summary as plain data, names replaced as ``naming`` says."""
+def summary_record(data: SessionData, summary: metrics.SessionSummary) -> dict[str, Any]:
+    """The session summary as plain data, names as ``data`` (as the export shows it) has them."""
     record = plain(summary)
     record["index_definitions"] = plain(data.session.codebook.indices)
     for key in ("participants", "organisations", "agenda", "bins"):
         _indices_as_columns(record[key])
-    for row in record["participants"]:
-        row["id"], row["name"] = naming.participant(data, row["id"])
-        row["organisation_id"] = naming.organisation(data, row["organisation_id"])[0]
     for row in record["organisations"]:
-        row["id"], row["name"] = naming.organisation(data, row["id"])
         row["organisation_id"] = row["id"]
-    for candidate in record["coordinator_candidates"]:
-        candidate["participant_id"], candidate["name"] = naming.participant(data, candidate["participant_id"])
     return record
 
 
-def trend_record(trend: trends.Trend, naming_for: dict[str, str]) -> dict[str, Any]:
-    """The trend as plain data; ``naming_for`` maps organisation ids to pseudonyms (empty: real names)."""
+def trend_record(trend: trends.Trend) -> dict[str, Any]:
+    """The trend as plain data, names as its sessions had them (as the export shows them: ``Naming.redact``)."""
     record = plain(trend)
     _indices_as_columns(record["rows"])
-    record["organisations"] = {naming_for.get(k, k): naming_for.get(k, v) for k, v in trend.organisations.items()}
-    for row in record["rows"]:
-        for key in ("organisation_airtime_share", "organisation_participation_ratio"):
-            row[key] = {naming_for.get(k, k): v for k, v in row[key].items()}
     return record

@@ -76,10 +76,12 @@ def session_rows(
     index_ids: list[str],
     with_findings: bool = False,
 ) -> SessionRows:
-    data = naming.redact(data)  # here, so that the helper process redacts what it reads too
+    # The door, first: here, so that the helper process pseudonymises what it reads too; nothing after it
+    # meets a name.
+    data = naming.redact(data)
     summary = metrics.summarise(data)
     findings = sequence_words.findings([data]) if with_findings else []
-    contributions = list(tidy_rows(data, naming, dimensions, flags, spans=summary.spans, empty=None))
+    contributions = list(tidy_rows(data, dimensions, flags, naming.with_text, spans=summary.spans, empty=None))
     for row in contributions:
         row[WALL_TIME_COLUMN] = excel_time(row[WALL_TIME_COLUMN])
     return SessionRows(
@@ -87,8 +89,8 @@ def session_rows(
             SessionData(session=data.session, contributions=[]), dataclasses.replace(summary, spans=[]), findings
         ),
         contributions=contributions,
-        organisations=organisation_rows(data, summary, naming, flags, index_ids),
-        participants=participant_rows(data, summary, naming, flags, index_ids),
+        organisations=organisation_rows(data, summary, flags, index_ids),
+        participants=participant_rows(data, summary, flags, index_ids),
         agenda=timeline_rows(data, summary.agenda, flags, index_ids),
         timeline=timeline_rows(data, summary.bins, flags, index_ids),
         flags=[
@@ -119,15 +121,14 @@ def in_order(row: dict[str, Any], declared: Sequence[columns.Column]) -> list[An
 
 
 def organisation_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str], index_ids: list[str]
+    data: SessionData, summary: metrics.SessionSummary, flags: list[str], index_ids: list[str]
 ) -> list[list[Any]]:
     rows = []
     for row in summary.organisations:
-        organisation_id, name = naming.organisation(data, row.id)
         values = {
             "session_id": data.session.id,
-            "organisation_id": organisation_id,
-            "organisation": name,
+            "organisation_id": row.id,
+            "organisation": row.name,
             "attendees_present": row.attendees_present,
             "share_of_room": row.share_of_room,
             "contributions": row.contributions,
@@ -148,17 +149,17 @@ def organisation_rows(
 
 
 def participant_rows(
-    data: SessionData, summary: metrics.SessionSummary, naming: Naming, flags: list[str], index_ids: list[str]
+    data: SessionData, summary: metrics.SessionSummary, flags: list[str], index_ids: list[str]
 ) -> list[list[Any]]:
     reasons = {c.participant_id: "; ".join(c.reasons) for c in summary.coordinator_candidates}
+    organisations = {o.id: o.name for o in data.session.organisations}
     rows = []
     for row in summary.participants:
-        participant_id, name = naming.participant(data, row.id)
         values = {
             "session_id": data.session.id,
-            "participant_id": participant_id,
-            "participant": name,
-            "organisation": naming.organisation(data, row.organisation_id)[1],
+            "participant_id": row.id,
+            "participant": row.name,
+            "organisation": organisations.get(row.organisation_id, ""),
             "present": row.attendees_present,
             "contributions": row.contributions,
             "share_contributions": row.share_contributions,

@@ -84,18 +84,18 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR, *bounds]
         meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
-        by_id = {data.session.id: data for data in headers}
         organisation_names = {}
         for organisation_id, name in trend.organisations.items():
-            data = next((d for d in headers if d.session.organisation(organisation_id)), None)
-            organisation_names[organisation_id] = naming.organisation(data, organisation_id)[1] if data else name
+            # As the first session that has it names it (``headers`` are as the export shows them).
+            first = next((o for d in headers if (o := d.session.organisation(organisation_id))), None)
+            organisation_names[organisation_id] = first.name if first else name
 
         # Long format for analysis, wide format for the charts.
         long_rows = [
             [
                 row.session_id,
                 row.meeting_date,
-                naming.organisation(by_id[row.session_id], oid)[0],
+                oid,
                 organisation_names[oid],
                 row.organisation_airtime_share.get(oid),
                 row.organisation_participation_ratio.get(oid),
