@@ -15,6 +15,7 @@ from observer.core.codebook_models import Codebook
 from observer.core.errors import StorageError
 from observer.live.coding import CodingSession
 from observer.storage import Archive
+from observer.storage.lock import holder_path
 
 from .conftest import at, make_session
 from .disk import Disk
@@ -251,7 +252,7 @@ def test_leaving_after_a_failed_sync_on_a_disk_still_failing_says_what_may_be_lo
         coding.close(at(60))
     said = str(raised.value)
     assert "session.json" in said and "may not be saved" in said and f"speaker: {session.participants[0].name}" in said
-    assert not store.is_open and not archive.paths.lock_holder(session.id).exists()
+    assert not store.is_open and not holder_path(archive.paths.lock(session.id)).exists()
 
 
 def test_a_journal_whose_close_fails_counts_as_a_failed_sync_and_is_closed_once(

@@ -71,6 +71,7 @@ def test_no_screen_shadows_a_textual_attribute() -> None:
     from textual.widget import Widget
 
     from observer.tui import panels
+    from observer.tui.turn_panel import TurnPanel
 
     class Bare(Widget):  # what Textual itself puts on every widget class
         pass
@@ -78,7 +79,7 @@ def test_no_screen_shadows_a_textual_attribute() -> None:
     # notify_style_update: "implement this in a subclass to clear cached data when the CSS is reloaded".
     # compose: how a container widget (the turn panel) says what it holds.
     hooks = {"render", "compose", "DEFAULT_CSS", "COMPONENT_CLASSES", "notify_style_update"} | set(vars(Bare))
-    for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution, panels.TurnPanel):
+    for panel in (panels.Panel, panels.ClockBar, panels.AttendeesPanel, panels.CurrentContribution, TurnPanel):
         defined = {name for name in vars(panel) if not name.startswith("__")}
         assert defined & set(dir(Widget)) <= hooks, f"{panel.__name__} redefines {defined & set(dir(Widget))}"
 

@@ -255,7 +255,7 @@ def _roster(tmp_path: Path) -> Path:
 async def test_the_help_screen_says_what_each_code_means_and_filters(tmp_path: Path, partnership: Codebook) -> None:
     from textual.widgets import Static
 
-    from observer.tui.dialogs import KeyHelp
+    from observer.tui.key_help import KeyHelp
 
     archive = Archive(tmp_path / "data")
     session = make_session(partnership)

@@ -64,7 +64,7 @@ async def test_a_code_key_paints_only_the_row_it_codes(tmp_path: Path, partnersh
         assert painted, "the coded row was not painted"
         assert all(regions for regions in painted), "the whole log was painted for one row"
         rows = {region.y for regions in painted for region in regions}
-        newest = min(log.row_count, log.size.height - 1)  # under the header, the newest row is the last shown
+        newest = min(len(log.ids), log.size.height - 1)  # under the header, the newest row is the last shown
         assert rows == {newest}, (rows, newest)
         painted.clear()
         await press(pilot, "1")  # a new row: each row moves up, and the whole log is painted

@@ -595,7 +595,7 @@ async def test_the_80_column_balance_line_uses_the_rosters_short_name(tmp_path: 
 
     from observer.interop.roster import RosterEntry, build_session
     from observer.tui.app import ObserverApp
-    from observer.tui.panels import BalanceLine
+    from observer.tui.balance_panel import BalanceLine
 
     from .conftest import at
     from .tui_helpers import FakeClock, until

@@ -20,7 +20,7 @@ from observer.tui.log_view import UNSAVED_MARK, ContributionLog
 
 from .conftest import make_session
 from .disk import Disk
-from .tui_helpers import coding_screen, log_ids, panel_text, press, settle, status_text
+from .tui_helpers import coding_screen, log_ids, panel_text, press, settle, status_text, wait_idle
 
 
 async def _shown(pilot: Pilot) -> None:
@@ -33,7 +33,7 @@ async def _shown(pilot: Pilot) -> None:
         if screen.runner.idle and screen.view is not None:
             return
         assert time.monotonic() < deadline
-        await asyncio.to_thread(screen.runner.wait_idle, 1.0)
+        await asyncio.to_thread(wait_idle, screen.runner, 1.0)
 
 
 def _marked(pilot: Pilot) -> list[bool]:

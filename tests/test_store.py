@@ -16,6 +16,7 @@ from observer.core.codebook_models import Codebook
 from observer.core.errors import SessionLockedError, StorageError
 from observer.live.coding import CodingSession
 from observer.storage import Archive
+from observer.storage.lock import holder_path
 
 from .conftest import REPO, at, crash, current_journal, make_session
 
@@ -73,6 +74,7 @@ def test_unreadable_session_file_is_reported_left_in_place_and_others_still_load
 HOLDER = """
 import sys, time
 from observer.storage import Archive
+from observer.storage.lock import holder_path
 store = Archive(sys.argv[1]).open_session(sys.argv[2])
 print("holding", flush=True)
 time.sleep(60)
@@ -92,7 +94,7 @@ def test_second_writer_is_refused_while_the_first_lives(archive: Archive, partne
         holder.kill()
         holder.wait()
     # Its holder note stays behind, naming a dead process: the lock is taken over, with a warning.
-    assert archive.paths.lock_holder(session_id).exists()
+    assert holder_path(archive.paths.lock(session_id)).exists()
     with archive.open_session(session_id) as store:
         assert any(f"pid {holder.pid}" in warning and "stale" in warning for warning in store.state.warnings)
         assert len(store.contributions) == 3
@@ -102,12 +104,12 @@ def test_stale_lock_from_a_dead_process_is_taken_over(archive: Archive, partners
     session_id = _code_three(archive, partnership)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    archive.paths.lock_holder(session_id).write_text(json.dumps({"pid": dead.pid, "host": "here", "since": "x"}))
+    holder_path(archive.paths.lock(session_id)).write_text(json.dumps({"pid": dead.pid, "host": "here", "since": "x"}))
     with archive.open_session(session_id) as store:
         assert any("stale lock" in warning for warning in store.state.warnings)
         CodingSession(store).speak(at(50), participant_id=store.session.participants[0].id)
     assert len(archive.load(session_id).contributions) == 4
-    assert not archive.paths.lock_holder(session_id).exists()
+    assert not holder_path(archive.paths.lock(session_id)).exists()
 
 
 def test_read_only_data_directory_is_reported(archive: Archive, partnership: Codebook, monkeypatch) -> None:
@@ -301,7 +303,7 @@ def test_a_holder_that_died_but_was_not_yet_reaped_is_not_live(archive: Archive,
             assert time.monotonic() < deadline, "the child never became a zombie"
             time.sleep(0.01)
         note = {"pid": zombie.pid, "host": system.host_name(), "started": system.process_started(zombie.pid)}
-        archive.paths.lock_holder(session_id).write_text(json.dumps(note))
+        holder_path(archive.paths.lock(session_id)).write_text(json.dumps(note))
         assert not lock_is_held(archive.paths.lock(session_id))
         assert archive.load(session_id).session.status.value == "paused"
     finally:

@@ -20,6 +20,7 @@ from observer.core.codebook_models import Codebook
 from observer.core.models import SessionStatus
 from observer.live.coding import CodingSession
 from observer.storage import Archive
+from observer.storage.lock import holder_path
 from observer.tui.app import ObserverApp
 
 from .conftest import REPO, at, current_journal, make_session
@@ -62,6 +63,7 @@ def test_opening_and_closing_a_session_never_removes_a_file_held_open(
 HOLDER = """
 import sys
 from observer.storage import Archive
+from observer.storage.lock import holder_path
 store = Archive(sys.argv[1]).open_session(sys.argv[2])
 print("holding", flush=True)
 sys.stdin.read()  # until the test lets go
@@ -200,7 +202,7 @@ async def test_a_closed_console_window_closes_the_session(
     stored = archive.load(session.id)
     assert stored.session.status == SessionStatus.PAUSED
     assert [c.codes for c in stored.contributions] == [{"orientation": "partnership_first"}]
-    assert not archive.paths.lock_holder(session.id).exists()
+    assert not holder_path(archive.paths.lock(session.id)).exists()
 
 
 TITLES = ["CON", "nul.txt", "Com1", "lpt9", "report. ", "a<b>c:d|e?f*g", "x" * 300, "한국어 " * 90, "Board…  ", "..."]

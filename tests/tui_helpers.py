@@ -6,10 +6,12 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any
 
 from textual.pilot import Pilot
 
 from observer.tui.log_view import ContributionLog
+from observer.tui.runner import ActionRunner
 from observer.tui.session_screen import SessionScreen
 
 from .conftest import T0
@@ -34,6 +36,17 @@ def coding_screen(pilot: Pilot):  # a live or a transcript screen
     return screen
 
 
+def wait_idle(runner: ActionRunner[Any], timeout: float) -> bool:
+    """Block (on a thread of the test's) until no action is queued or running on ``runner``, its outcome on its
+    way to the screen; False if that took longer than ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not runner.idle:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
     """Wait for screen state: each round lets the app handle what is queued and lets its threads run (Textual's
     workers are awaited; the coding screens' action threads waited on until idle), then looks again."""
@@ -47,7 +60,7 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout:
         for screen in pilot.app.screen_stack:
             runner = getattr(screen, "runner", None)
             if runner is not None:
-                await asyncio.to_thread(runner.wait_idle, max(0.0, deadline - time.monotonic()))
+                await asyncio.to_thread(wait_idle, runner, max(0.0, deadline - time.monotonic()))
             coding = getattr(screen, "coding", None)
             if coding is not None:
                 await asyncio.to_thread(coding.store.wait_synced, max(0.0, deadline - time.monotonic()))
@@ -65,7 +78,7 @@ async def settle(pilot: Pilot) -> None:
             or (
                 s.runner.idle
                 and s.view is not None
-                and not s.balance_pending
+                and not s.balance.pending
                 and not s.saving.unsaved
                 and not _syncing(s)
             )

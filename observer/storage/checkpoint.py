@@ -32,7 +32,7 @@ CONTRIBUTION_LIST = TypeAdapter(list[Contribution])
 class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces its file atomically instead of rewriting it in place."""
 
-    def __init__(self, path: Path, create: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
     def read(self) -> dict[str, dict[str, Any]] | None:

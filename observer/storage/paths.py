@@ -102,11 +102,6 @@ class DataPaths:
         ``journal.jsonl.folding``, then ``journal.jsonl``), then each generation in turn."""
         return journal_files(self.session_dir(session_id))
 
-    def lock_holder(self, session_id: str) -> Path:
-        """Who holds the session's lock (pid, host, since): beside the lock, since Windows lets nobody else
-        read a locked file."""
-        return self.session_dir(session_id) / "session.holder"
-
     def header(self, session_id: str) -> Path:
         """What a listing needs of the session, kept by its writer (a cache: see storage/header.py)."""
         return self.session_dir(session_id) / "header.json"

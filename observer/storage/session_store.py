@@ -314,7 +314,6 @@ class MemorySessionStore(SessionStore):
         self.state = SessionState(session=session, contributions={})
         self.session_id = session.id
         self.journal: list[bytes] = []  # the lines a SessionStore would have appended since the last fold
-        self.folds = 0
         self._open = True
         self._entries_since_checkpoint = 0
         self._syncer = None  # nothing to sync: every entry counts as saved at once
@@ -328,7 +327,6 @@ class MemorySessionStore(SessionStore):
 
     def checkpoint(self) -> None:
         self.journal.clear()
-        self.folds += 1
         self._entries_since_checkpoint = 0
 
     def _fold_soon(self) -> None:

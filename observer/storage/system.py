@@ -61,12 +61,6 @@ def sync_file(fd: int) -> None:
     os.fsync(fd)
 
 
-def sync_data(fd: int) -> None:
-    """A file's data on the disk, not its times: cheaper where the system can tell them apart (``fdatasync``).
-    For the middle of a long write whose end is ``sync_file``d anyway."""
-    getattr(os, "fdatasync", os.fsync)(fd)
-
-
 def sync_names(directory: Path) -> None:
     """Make a file created, renamed or removed in ``directory`` survive a power cut.
 

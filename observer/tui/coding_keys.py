@@ -15,16 +15,9 @@ from observer.core.models import Contribution, SessionStatus
 from observer.core.text import plural
 from observer.live.coding_steps import ENDED_REFUSAL
 from observer.tui.coding_host import CodingHost, target_of
-from observer.tui.dialogs import (
-    AttendeeForm,
-    Confirm,
-    KeyHelp,
-    NewAttendee,
-    NotePrompt,
-    Speaker,
-    SpeakerPicker,
-    TextPrompt,
-)
+from observer.tui.dialogs import Confirm, NotePrompt, Speaker, SpeakerPicker, TextPrompt
+from observer.tui.forms import AttendeeForm, NewAttendee
+from observer.tui.key_help import KeyHelp
 from observer.tui.live_view import spoke
 from observer.tui.messages import GoHome, ShowReview
 

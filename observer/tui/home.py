@@ -24,7 +24,8 @@ from observer.interop.roster import same_series
 from observer.present import tables
 from observer.storage import Archive, SessionProblem, SessionSummary, paths
 from observer.storage.header import ListingCache
-from observer.tui.dialogs import Confirm, KeyList, PathPrompt, Picker
+from observer.tui.dialogs import Confirm, PathPrompt, Picker
+from observer.tui.key_help import KeyList
 from observer.tui.messages import OpenSession, ShowAgreement, ShowReview, ShowTrends, StartNewSession
 
 WELCOME = """[b]Welcome to observer.[/b]

@@ -134,10 +134,6 @@ class ContributionLog(Widget):
         for y in changed:
             self.refresh(Region(0, y, width, 1))
 
-    @property
-    def row_count(self) -> int:
-        return len(self.ids)
-
     def row_text(self, contribution_id: str, width: int, short: Sequence[bool] = ()) -> Text:
         """One row as shown at ``width``: every cell fitted to its column, words in their colours; ``short``
         says, per column, whether its words show in short form (default: wherever the long ones do not fit)."""

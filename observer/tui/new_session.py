@@ -28,7 +28,8 @@ from observer.interop.roster import (
     roster_of,
 )
 from observer.storage import Archive
-from observer.tui.dialogs import CompletingInput, Confirm, ExistingOrNew, FormInput
+from observer.tui.dialogs import Confirm
+from observer.tui.forms import CompletingInput, ExistingOrNew, FormInput
 from observer.tui.messages import GoHome, OpenSession
 
 ROSTER_HELP = "One attendee per line: name, organisation[, role]. Leave empty to carry over the series' last roster."

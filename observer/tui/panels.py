@@ -3,6 +3,7 @@
 The screen hands each panel a small immutable state (a reactive: setting it repaints the panel); the panels
 know how to draw it and nothing about keys, the state machine or the disk. Colours come from component
 classes whose rules use theme variables, so a theme reaches every one of them.
+The balance's panels are in ``balance_panel.py``, a transcript's turn in ``turn_panel.py``.
 """
 
 from __future__ import annotations
@@ -12,25 +13,16 @@ from typing import Generic, TypeVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region
-from textual.reactive import reactive, var
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
-from observer.analysis.live_balance import LiveBalance
-from observer.analysis.metrics import OVERREPRESENTED_AIRTIME_RATIO
 from observer.core.clock import format_clock
-from observer.core.codebook_models import Codebook
-from observer.core.fields import short_form
 from observer.core.keys import SPEAKER_KEYS
 from observer.core.models import Contribution, Session, SessionStatus
-from observer.core.text import plural, terminal_safe, without_direction_controls
-from observer.present import palette, tables
-from observer.present.report import bar
-from observer.present.tables import number, percent
+from observer.present import palette
+from observer.present.tables import number
 from observer.tui.log_view import text_strip
 from observer.tui.saving import HeaderWords
 
@@ -138,10 +130,8 @@ class LinePanel(Panel[StateT]):
         super().notify_style_update()
 
 
-PANEL_LABEL_WIDTH = 18  # an index's label in the balance panel; longer ones end in "…"
 WIDE_ATTENDEES = 32  # the attendees panel shows organisations' full names from this width
 COMPACT_BELOW = 90  # the current contribution narrower than this shows codes by key and short form
-AIRTIME_BAR_WIDTH = 20
 
 
 @dataclass(frozen=True)
@@ -363,260 +353,3 @@ class CurrentContribution(Panel[CurrentState]):
         if target.note:
             text.append(f"\nNote: {target.note}", "italic")
         return text
-
-
-NEIGHBOUR_CHARACTERS = 400  # of the turns before and after: more than a line of the widest screen
-
-
-@dataclass(frozen=True)
-class TurnState:
-    session: Session
-    turn: Contribution | None  # the turn the keys act on
-    number: int  # its number (1 for the first)
-    total: int  # turns in the transcript
-    before: Contribution | None  # the turn before it
-    after: Contribution | None  # the turn shown below it: the next to code once this one is coded
-    after_number: int = 0
-    waiting: bool = False  # this turn is coded: the next code key goes to ``after``
-
-
-class TurnWords(VerticalScroll):
-    """The turn's words, scrolled: the panel hears whenever their height or the room for them changes (a new turn,
-    a resized terminal, the screen shown again after a dialog), which is when "more follows" may change."""
-
-    def on_resize(self) -> None:
-        self._tell_panel()
-
-    def watch_virtual_size(self) -> None:
-        # Longer words in the same room are no resize; the room is known once the layout that set this is done.
-        self.call_later(self._tell_panel)
-
-    def _tell_panel(self) -> None:
-        if isinstance(self.parent, TurnPanel):
-            self.parent.say_more()
-
-
-class TurnPanel(Vertical):
-    """A transcript's current turn in full — scrolled with PageUp/PageDown where it does not fit, saying that
-    more follows — between a line of the turn before and one of the turn that comes next."""
-
-    COMPONENT_CLASSES = {"turn--context", "turn--speaker", "turn--next"}
-    DEFAULT_CSS = """
-    TurnPanel { height: auto; padding: 0 1; border-bottom: solid $primary-darken-2; }
-    TurnPanel > .turn--context { color: $text-muted; }
-    TurnPanel > .turn--speaker { text-style: bold; color: $accent; }
-    TurnPanel > .turn--next { color: $success; text-style: bold; }
-    TurnPanel > #turn-before, TurnPanel > #turn-after { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    TurnPanel > #turn-more { height: 1; color: $warning; text-style: bold; display: none; }
-    TurnPanel > #turn-words { height: auto; max-height: 12; scrollbar-size-vertical: 1; }
-    """
-
-    state: reactive[TurnState | None] = reactive(None, always_update=True)
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="turn-before", markup=False)
-        with TurnWords(id="turn-words", can_focus=False):
-            yield Static(id="turn-text", markup=False)
-        yield Static(id="turn-more", markup=False)
-        yield Static(id="turn-after", markup=False)
-
-    def on_mount(self) -> None:
-        self._shown: tuple[object, ...] = ()
-        self.watch(self.query_one(TurnWords), "scroll_y", self.say_more, init=False)
-
-    def watch_state(self, state: TurnState | None) -> None:
-        if state is None or not self.is_mounted:
-            return
-        self.query_one("#turn-before", Static).update(self._neighbour(state, state.before, "↑", 0))
-        self.query_one("#turn-after", Static).update(self._neighbour(state, state.after, "↓", state.after_number))
-        turn = state.turn
-        shown = (turn.id, turn.words, turn.participant_id, turn.start_s, turn.end_s, state.number) if turn else ()
-        if shown == self._shown:
-            return  # the same turn, as it was: keep where the coder has scrolled to
-        self._shown = shown
-        text = Text()
-        if turn is None:
-            text.append("No turns in this transcript.", "italic")
-        else:
-            end = format_clock(turn.end_s) if turn.end_s is not None else "…"
-            text.append(
-                f"turn {state.number} of {state.total} · {state.session.speaker_name(turn)} "
-                f"{format_clock(turn.start_s)}–{end}: ",
-                self.get_component_rich_style("turn--speaker"),
-            )
-            text.append(terminal_safe(without_direction_controls(turn.words)) or "(no words)")
-        self.query_one("#turn-text", Static).update(text)
-        words = self.query_one(TurnWords)
-        words.scroll_home(animate=False)
-        self.call_after_refresh(self.say_more)  # in the frame that shows the words, where the layout allows
-
-    def _neighbour(self, state: TurnState, turn: Contribution | None, arrow: str, number: int) -> Text:
-        """One line of a neighbouring turn (the line is cut to the panel's width where it is drawn)."""
-        if turn is None:
-            words = "↑ (the first turn)" if arrow == "↑" else "↓ (the last turn)"
-            return Text(words, self.get_component_rich_style("turn--context"))
-        # One line of it is shown, however long.
-        words = terminal_safe(without_direction_controls(turn.words[:NEIGHBOUR_CHARACTERS])) or "(no words)"
-        said = f"{state.session.speaker_name(turn)} {format_clock(turn.start_s)}: {words}"
-        if arrow == "↓" and state.waiting:  # the coder's next code key goes there
-            line = Text(f"↓ next code → turn {number} · ", self.get_component_rich_style("turn--next"))
-            line.append(said, self.get_component_rich_style("turn--context"))
-        else:
-            line = Text(f"{arrow} {said}", self.get_component_rich_style("turn--context"))
-        return line
-
-    def say_more(self) -> None:
-        """Under a turn that does not fit: how much more there is, and the key that shows it."""
-        words = self.query_one(TurnWords)
-        more = self.query_one("#turn-more", Static)
-        below = max(0, round(words.max_scroll_y - words.scroll_y))
-        if words.max_scroll_y <= 0:
-            more.display = False
-            return
-        more.display = True
-        if below:
-            more.update(f"▼ {plural(below, 'more line')} of this turn: PgDn reads on")
-        else:
-            more.update("▲ the end of this turn: PgUp reads back")
-
-    def fit(self, rows: int) -> None:
-        """Let the turn's words take up to ``rows`` lines before they scroll."""
-        words = self.query_one(TurnWords)
-        if words.styles.max_height is None or words.styles.max_height.value != rows:
-            words.styles.max_height = rows
-
-    def page(self, step: int) -> bool:
-        """Scroll the turn a page on (1) or back (-1); False when it all fits, so there is nothing to scroll."""
-        words = self.query_one(TurnWords)
-        if words.max_scroll_y <= 0:
-            return False
-        page = max(1, words.scrollable_content_region.height - 1)
-        words.scroll_to(y=words.scroll_y + step * page, animate=False)
-        return True
-
-
-@dataclass(frozen=True)
-class BalanceState:
-    balance: LiveBalance
-    codebook: Codebook
-
-
-class BalancePanel(LinePanel[BalanceState]):
-    """The codebook's indices, its 2×2, and each organisation's airtime against its share of the room."""
-
-    COMPONENT_CLASSES = {"balance--heading", "balance--subheading", "balance--bar", "balance--over"}
-    DEFAULT_CSS = """
-    BalancePanel { height: auto; }
-    BalancePanel > .balance--heading { text-style: bold underline; }
-    BalancePanel > .balance--subheading { text-style: bold; }
-    BalancePanel > .balance--bar { color: $text-muted; }  /* airtime is not a code: no code's colour */
-    BalancePanel > .balance--over { color: $error; text-style: bold; }
-    """
-
-    def draw(self, state: BalanceState) -> Text:
-        """The same tables as the Summary (``observer/present/tables.py``), laid out for a narrow side panel."""
-        style = self.style
-        summary, codebook = state.balance, state.codebook
-        head = Text()
-        head.append("Balance", style("balance--heading"))
-        narrow = self.size.width < PANEL_LABEL_WIDTH + 20
-        headline = tables.headline(summary, codebook)
-        # Only what the codebook declares: a session never shows another's label.
-        for position, (index, (_, by_count, by_time, _)) in enumerate(
-            zip(codebook.indices, headline.rows, strict=True)
-        ):
-            colour = headline.colour(position)
-            if narrow:  # the index by its short name: one line each, never wrapped
-                head.append(f"\n{index.short:<6}", colour)
-                head.append(f" {number(by_count)}  by time {number(by_time)}")
-                continue
-            label = index.label if len(index.label) <= PANEL_LABEL_WIDTH else f"{index.label[:17]}…"
-            head.append(f"\n{label:<{PANEL_LABEL_WIDTH}}", colour)
-            head.append(f" {number(by_count)}  (time {number(by_time)})")
-        parts: list[Text] = [head, Text()]
-        if summary.quadrant is not None:
-            counts = tables.quadrant(summary.quadrant, codebook, totals=False)
-            parts += [_quadrant(counts.only("code", *summary.quadrant.core_columns), self.size.width), Text()]
-        tail = Text()
-        tail.append("Airtime vs share of room\n", style("balance--subheading"))
-        shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
-        for name, share, room in shares.rows:
-            tail.append(f"{name[:22]:<22}\n")
-            tail.append(f" {bar(share or 0.0, AIRTIME_BAR_WIDTH):<{AIRTIME_BAR_WIDTH}}", style("balance--bar"))
-            tail.append(f" {percent(share)} / {percent(room)}")
-            over = (share or 0.0) > (room or 0.0) * OVERREPRESENTED_AIRTIME_RATIO and (room or 0.0) > 0
-            tail.append(" ▲\n" if over else "\n", style("balance--over"))
-        tail.append(f"\n{plural(summary.contributions, 'contribution')} · {format_clock(summary.observed_s)} observed")
-        return Text("\n").join([*parts, tail])
-
-
-def _quadrant(table: tables.Table, width: int) -> Text:
-    """The 2×2's counts as aligned text: a heading row of the column codes, then a row per row code.
-    Laid out by hand for the same reason as the attendees (a Rich table measures every cell twice a frame)."""
-    columns = table.columns[1:]
-    headings = [_abbreviated(column.heading) for column in columns]
-    widths = [
-        max(len(heading), *(len(str(row[place])) for row in table.rows))
-        for place, heading in enumerate(headings, start=1)
-    ]
-    numbers_width = sum(2 + w for w in widths)
-    name_width = max(1, min(max(len("contributions"), *(len(row[0]) for row in table.rows)), width - numbers_width))
-    text = Text(no_wrap=True)
-    text.append(_fit("contributions", name_width), "bold")
-    for heading, column, column_width in zip(headings, columns, widths, strict=True):
-        text.append(f"  {heading:>{column_width}}", Style(color=column.colour, bold=True))
-    for position, row in enumerate(table.rows):
-        text.append(f"\n{_fit(row[0], name_width)}", table.colour(position) or "")
-        for count, column_width in zip(row[1:], widths, strict=True):
-            text.append(f"  {count:>{column_width}}")
-    return text
-
-
-def _abbreviated(heading: str) -> str:
-    return heading if len(heading) <= 10 else f"{heading[:8]}."
-
-
-def _fit(name: str, width: int) -> str:
-    return f"{name:<{width}}" if len(name) <= width else f"{name[: width - 1]}…"
-
-
-@dataclass(frozen=True)
-class BalanceLineState:
-    balance: LiveBalance
-
-
-class BalanceLine(LinePanel[BalanceLineState]):
-    """The balance in one line, for a terminal too narrow for the balance panel: the organisation heard most and
-    the one heard least for its share of the room, with their shares."""
-
-    COMPONENT_CLASSES = {"balance-line--label", "balance-line--over"}
-    DEFAULT_CSS = """
-    BalanceLine { height: 1; padding: 0 1; background: $boost; }
-    BalanceLine > .balance-line--label { color: $text-muted; }
-    BalanceLine > .balance-line--over { color: $error; text-style: bold; }
-    """
-
-    def draw(self, state: BalanceLineState) -> Text:
-        style = self.style
-        present = [row for row in state.balance.organisations if row.share_of_room and row.airtime_ratio is not None]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if len(present) < 2:
-            text.append("Balance: shown once two organisations in the room have spoken", style("balance-line--label"))
-            return text
-        most = max(present, key=lambda row: row.airtime_ratio or 0.0)
-        least = min(present, key=lambda row: row.airtime_ratio or 0.0)
-        for label, row in (("Most heard", most), ("least", least)):
-            over = (row.airtime_ratio or 0.0) >= OVERREPRESENTED_AIRTIME_RATIO
-            text.append(f"{label} ", style("balance-line--label"))
-            text.append(
-                _short(row.name, state.balance.short_names.get(row.id)), style("balance-line--over") if over else ""
-            )
-            text.append(f" {percent(row.share_airtime)} of talk, {percent(row.share_of_room)} of room")
-            if row is most:
-                text.append(" · ")
-        return text
-
-
-def _short(name: str, short: str | None = None, limit: int = 18) -> str:
-    """A name where it fits; else the organisation's own short name ("NFT"), else its initials."""
-    return name if len(name) <= limit else short or short_form(name)

@@ -55,8 +55,6 @@ class ActionRunner(Generic[View]):
         self._busy = False
         self._then: Callable[[], None] | None = None
         self._lock = threading.Lock()
-        self._drained = threading.Event()  # set while no action is queued or running
-        self._drained.set()
         self._thread.start()
 
     @property
@@ -71,15 +69,9 @@ class ActionRunner(Generic[View]):
     def submit(self, action: Callable[[], str | Done]) -> int:
         """Queue ``action``; returns its number in submission order (its outcome's ``sequence``)."""
         with self._lock:
-            self._drained.clear()
             self._submitted += 1
             self._jobs.put((self._submitted, action))
             return self._submitted
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until no action is queued or running (its outcome is on its way to the screen); False if it
-        took longer than ``timeout`` seconds. For whoever must know every key is saved: a test, a shutdown."""
-        return self._drained.wait(timeout)
 
     def stop(self, then: Callable[[], None] | None = None) -> None:
         """Finish every queued action, then run ``then`` on the worker thread and end it.
@@ -119,5 +111,3 @@ class ActionRunner(Generic[View]):
             )
             with self._lock:
                 self._busy = False
-                if self._jobs.empty():
-                    self._drained.set()

@@ -13,16 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from observer.analysis.timing import span_at
+from observer.tui.balance_panel import BalanceLine, BalanceLineState, BalancePanel, BalanceState
 from observer.tui.coding_host import CodingHost, target_of
 from observer.tui.log_rows import LogRows
 from observer.tui.log_view import ContributionLog
 from observer.tui.panels import (
     AttendeesPanel,
     AttendeesState,
-    BalanceLine,
-    BalanceLineState,
-    BalancePanel,
-    BalanceState,
     ClockBar,
     ClockState,
     CurrentContribution,

@@ -30,11 +30,6 @@ class SessionScreen(Screen[None]):
     def saving(self) -> SavingShown:
         return self.link.saving
 
-    @property
-    def balance_pending(self) -> bool:
-        """A balance update is scheduled, being computed or being drawn."""
-        return self.balance.pending
-
     def close_session(self) -> str | None:
         """Close the session after every queued key (safe to call twice); what went wrong, if anything."""
         return self.link.close()

@@ -33,7 +33,7 @@ from observer.tui.dialogs import Confirm, TextPrompt, WordCut
 from observer.tui.key_order import KeysBeforeOpen, handled_in_turn
 from observer.tui.live_view import LiveView
 from observer.tui.log_rows import LogRows
-from observer.tui.panels import ClockState, TurnPanel, TurnState
+from observer.tui.panels import ClockState
 from observer.tui.quiet_collector import QuietCollector
 from observer.tui.runner import Done
 from observer.tui.saving import SAVING_CHECK_SECONDS, SyncChanged
@@ -41,6 +41,7 @@ from observer.tui.screen_panels import BREAKPOINTS, ScreenPanels, compose_coding
 from observer.tui.screen_session import ActionDone, ScreenSession
 from observer.tui.session_screen import SessionScreen
 from observer.tui.turn_movement import TranscriptTurns, stepped
+from observer.tui.turn_panel import TurnPanel, TurnState
 
 TRANSCRIPT_OPENED = (
     "Transcript: the code keys code the turn shown, which stays (for its flags) until the next code key codes the "
