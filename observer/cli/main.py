@@ -353,15 +353,8 @@ def transcript_import(
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
     from observer.interop.roster import last_session_of_series, read_roster
-    from observer.interop.transcript import (
-        default_title,
-        read_name_map,
-        read_transcript,
-        replacing,
-        roster_before,
-        speakers_as_imported,
-        transcript_session,
-    )
+    from observer.interop.transcript import default_title, read_name_map, read_transcript, transcript_session
+    from observer.interop.transcript_reimport import replacing, roster_before, speakers_as_imported
 
     if force and replace is None:
         raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")
