@@ -7,10 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from observer.core.models import Contribution, SessionData, SessionStatus, fully_coded, integrity_problem
+from observer.core.models import (
+    Contribution,
+    Session,
+    SessionData,
+    SessionStatus,
+    fully_coded,
+    integrity_problem,
+    utc_now,
+)
 from observer.interop.transcript import transcript_session
 from observer.interop.transcript_cues import Transcript, TranscriptError
 from observer.interop.transcript_speakers import NOT_ON_ROSTER
+from observer.live.coding import CodingSession
+from observer.storage import MemorySessionStore
 
 if TYPE_CHECKING:
     from observer.interop.roster import RosterEntry
@@ -114,12 +124,20 @@ def replacing(
     dimensions = codebook.dimension_ids
     # Finished stays finished: the coder who ended it early (E) meant it, and it counts in the trends.
     if earlier.session.status == SessionStatus.ENDED or all(fully_coded(turn, dimensions) for turn in filed):
-        session = session.model_copy(update={"status": SessionStatus.ENDED, "ended_s": session.clock_elapsed_s})
+        session = _finished(session)
     data = SessionData(session=session, contributions=filed)
     problem = integrity_problem(data)
     if problem:  # our own mistake, never the file's
         raise TranscriptError(f"the session made from it is inconsistent ({problem})")
     return Replacement(data, sum(1 for turn in worked_on if turn.id in kept), lost)
+
+
+def _finished(session: Session) -> Session:
+    """``session`` with its coding finished, as the coding state machine finishes it (E on the transcript screen,
+    or coding its last turn): ended at the end of the meeting."""
+    coding = CodingSession(MemorySessionStore(session))
+    coding.end_session(utc_now())
+    return coding.session
 
 
 def _coded(turn: Contribution) -> bool:
