@@ -43,7 +43,7 @@ SpeakerNames = tuple[str, str]
 def roster_before(data: SessionData) -> list[RosterEntry]:
     """An earlier import's roster without the names it added itself under "Not on the roster": importing again
     (with a map, say) adds whichever still match nobody."""
-    from observer.interop.roster import roster_of
+    from observer.interop.planning import roster_of
 
     return [entry for entry in roster_of(data) if entry.organisation != NOT_ON_ROSTER]
 
@@ -51,7 +51,7 @@ def roster_before(data: SessionData) -> list[RosterEntry]:
 def speakers_as_imported(transcript: Transcript, earlier: SessionData) -> dict[TurnKey, SpeakerNames]:
     """Who the earlier import of ``transcript`` made each turn's speaker, before any coder changed one: the same
     import again, with the earlier's whole roster (its names not on the roster too), names and merge gap."""
-    from observer.interop.roster import roster_of
+    from observer.interop.planning import roster_of
 
     session, source = earlier.session, earlier.session.transcript
     assert source is not None
