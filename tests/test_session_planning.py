@@ -62,7 +62,9 @@ def from_a_transcript(data_dir: Path, tmp_path: Path) -> tuple[list[str], list[s
     return roster_and_agenda(Archive(data_dir), created(result))
 
 
-async def from_the_form(archive: Archive, carry_the_guest: bool) -> tuple[list[str], list[str]]:
+async def from_the_form(
+    archive: Archive, carry_the_guest: bool, carried_from: str = "Board, March"
+) -> tuple[list[str], list[str]]:
     from textual.widgets import Input, TextArea
 
     from observer.tui.app import ObserverApp
@@ -71,7 +73,7 @@ async def from_the_form(archive: Archive, carry_the_guest: bool) -> tuple[list[s
     from .tui_helpers import FakeClock, coding_screen, settle, type_text, until
 
     app = ObserverApp(archive, clock=FakeClock())
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await until(pilot, lambda: bool(getattr(app.screen, "sessions", [])), "Home's list")
         await pilot.press("n")
         await pilot.pause()
@@ -88,6 +90,10 @@ async def from_the_form(archive: Archive, carry_the_guest: bool) -> tuple[list[s
         await pilot.press("y" if carry_the_guest else "n")
         await settle(pilot)
         session_id = coding_screen(pilot).view.session.id
+        said = [str(notice.message) for notice in app._notifications]
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the notice shown")  # a title is no markup
+    attendees = len(REGULARS) + carry_the_guest
+    assert f"carried over {attendees} attendees from '{carried_from}'" in said, said
     return roster_and_agenda(archive, session_id)
 
 
@@ -187,3 +193,12 @@ def test_a_second_coding_takes_the_meetings_title_series_and_date_unless_given(
     first = make_session(partnership, title="Board, March")
     again = coded_again(first, title=title, series=series, meeting_date=date)
     assert (again.title, again.series, again.meeting_date) == expected
+
+
+async def test_the_form_says_what_it_carried_from_a_meeting_whose_title_looks_like_markup(
+    tmp_path: Path, partnership: Codebook
+) -> None:
+    archive = Archive(tmp_path / "data")
+    meeting_with_a_guest(archive, partnership, title="Board [/] [b]March")
+    roster, agenda = await from_the_form(archive, carry_the_guest=False, carried_from="Board [/] [b]March")
+    assert (roster, agenda) == (REGULARS, AGENDA)

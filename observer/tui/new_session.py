@@ -162,6 +162,7 @@ class NewSessionScreen(Screen[None]):
             self.notify(
                 f"carried over {plural(len(plan.roster), 'attendee')} from '{plan.carried_from.session.title}'",
                 timeout=4,
+                markup=False,  # a title is typed text: "[/]" in one must neither vanish nor stop the app
             )
         try:
             session = build_session(
@@ -184,7 +185,7 @@ class NewSessionScreen(Screen[None]):
         try:
             store = self.archive.create_session(session)
         except ObserverError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         self.post_message(OpenSession(session.id, store, replace=True))
 
