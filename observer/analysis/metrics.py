@@ -29,13 +29,7 @@ from observer.analysis.tallies import (
 )
 from observer.analysis.timing import Span, contribution_spans, flag_counts, was_present
 from observer.core.codebook_models import Codebook
-from observer.core.models import (
-    AgendaItem,
-    Attendance,
-    Session,
-    SessionData,
-    count_turns_to_code,
-)
+from observer.core.models import AgendaItem, Attendance, Session, SessionData, count_turns_to_code
 
 COORDINATOR_FLAG = "coordinator"
 COORDINATOR_INDEX = "pfi"  # the index whose high value marks a coordinator candidate, where a codebook has it

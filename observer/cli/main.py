@@ -34,6 +34,7 @@ from observer.storage.paths import DATA_DIR_ENV, default_data_dir
 
 if TYPE_CHECKING:
     from observer.core.models import Session
+    from observer.interop.planning import SessionPlan
 
 
 # The commands whose modules are loaded only when they run: listing the sessions, or opening the app, does not
@@ -199,15 +200,15 @@ def new(
     no_open: bool,
 ) -> None:
     """Create a session and open it on the coding screen."""
-    from observer.interop.roster import build_session, last_session_of_series
+    from observer.interop.planning import coded_again, plan_session
+    from observer.interop.roster import build_session, read_roster
 
     first = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
     if title is None and first is None:
         raise InputError("--title: the meeting's title is needed (or --coding-of SESSION, to code a meeting again)")
     if first is not None:
-        title = title or first.session.title
-        series = series or first.session.series
-        meeting_date = meeting_date or first.session.meeting_date.isoformat()
+        again = coded_again(first.session, title=title, series=series or None, meeting_date=meeting_date)
+        title, series, meeting_date = again.title, again.series, again.meeting_date
         if name_key(observer_name) == name_key(first.session.observer):
             warn(
                 f"session {first.session.id} was coded by '{terminal_safe(first.session.observer)}' too: give "
@@ -223,8 +224,10 @@ def new(
     book = resolve_codebook(codebook, context.paths.codebooks) if codebook or first is None else first.session.codebook
     known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
     series = _series_as_known(series, known)
-    previous = first or (last_session_of_series(series, known) if series else None)
-    entries, planned = _carried_over(roster, previous, first is not None, agenda, during_meeting=True)
+    given = read_roster(roster) if roster is not None else None
+    plan = plan_session(series=series, known=known, roster=given, agenda=list(agenda) or None, coding_of=first)
+    _say_what_was_carried(plan, during_meeting=True)
+    entries, planned = plan.roster, plan.agenda
     session = build_session(
         title=title,
         codebook=book,
@@ -319,16 +322,10 @@ def transcript_import(
     coding_of: str | None,
 ) -> None:
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
-    from observer.interop.roster import last_session_of_series, read_roster
-    from observer.interop.transcript import (
-        default_title,
-        read_name_map,
-        read_transcript,
-        replacing,
-        roster_before,
-        speakers_as_imported,
-        transcript_session,
-    )
+    from observer.interop.planning import coded_again, plan_session
+    from observer.interop.roster import read_roster
+    from observer.interop.transcript import default_title, read_name_map, read_transcript, transcript_session
+    from observer.interop.transcript_reimport import replacing, roster_before, speakers_as_imported
 
     if force and replace is None:
         raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")
@@ -337,9 +334,8 @@ def transcript_import(
     first_data = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
     first = first_data.session if first_data is not None else None
     if first is not None and before is None:
-        title = title or first.title
-        series = series if series is not None else first.series
-        meeting_date = meeting_date or first.meeting_date.isoformat()
+        again = coded_again(first, title=title, series=series, meeting_date=meeting_date)
+        title, series, meeting_date = again.title, again.series, again.meeting_date
     date_text = meeting_date or (before.meeting_date.isoformat() if before else None)
     try:
         date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
@@ -362,14 +358,11 @@ def transcript_import(
         merge_gap = merge_gap if merge_gap is not None else before.transcript.merge_gap_s
     else:
         series = _series_as_known(series, known)
-        series_last = last_session_of_series(series, known) if series else None
-        # A second coding is of the meeting the first codes: its roster (late arrivals included) and agenda,
-        # not those of the series' last meeting, which may be a later one with other people.
-        previous = first_data or series_last
-        entries, planned = _carried_over(roster, previous, first_data is not None, agenda, during_meeting=False)
-        named = previous if previous and previous.session.transcript else series_last
-        remembered = dict(named.session.transcript.names) if named and named.session.transcript else {}
-        organisations = dict(named.session.transcript.organisations) if named and named.session.transcript else {}
+        given = read_roster(roster) if roster is not None else None
+        plan = plan_session(series=series, known=known, roster=given, agenda=list(agenda) or None, coding_of=first_data)
+        _say_what_was_carried(plan, during_meeting=False)
+        entries, planned = plan.roster, plan.agenda
+        remembered, organisations = plan.transcript_names
     imported = transcript_session(
         read,
         file_name=file.name,
@@ -500,31 +493,19 @@ def _trash_replaced(context: Context, earlier: Any, replacement: Any, new_id: st
     click.echo(f"replaced session {old_id}: {kept}{lost}. The earlier session is in the trash: u on Home restores it")
 
 
-def _carried_over(
-    roster: Path | None, previous: Any, same_meeting: bool, agenda: tuple[str, ...], during_meeting: bool
-) -> tuple[list[Any], list[str]]:
-    """A new session's roster and agenda: those given, else ``previous``'s, saying what was carried and what not.
-    A second coding of a meeting (``same_meeting``) takes its roster whole; the next meeting of a series leaves out
-    who arrived late to the last (perhaps a one-off guest), and says so."""
-    from observer.interop.roster import agenda_of, late_arrivals, read_roster, roster_of
-
-    if roster is not None:
-        entries = read_roster(roster)
-    elif previous is not None:
-        entries = roster_of(previous, late_arrivals=same_meeting)
-        guests = [] if same_meeting else late_arrivals(previous)
-        if guests:
-            adds = "; + adds someone during the meeting" if during_meeting else ""
-            click.echo(
-                f"not carried over from '{terminal_safe(previous.session.title)}': {terminal_safe(', '.join(guests))}, "
-                f"who arrived late (--roster FILE lists everyone expected{adds})"
-            )
-    else:
-        entries = []
-    planned = list(agenda) or (agenda_of(previous) if previous else [])
-    if planned and not agenda and previous is not None:
+def _say_what_was_carried(plan: SessionPlan, during_meeting: bool) -> None:
+    """What a new session took over from the meeting before, and who it left out (perhaps a one-off guest)."""
+    previous = plan.carried_from
+    if previous is None:
+        return
+    if plan.left_off:
+        adds = "; + adds someone during the meeting" if during_meeting else ""
+        click.echo(
+            f"not carried over from '{terminal_safe(previous.session.title)}': "
+            f"{terminal_safe(', '.join(plan.left_off))}, who arrived late (--roster FILE lists everyone expected{adds})"
+        )
+    if plan.agenda_carried:
         click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
-    return entries, planned
 
 
 def _series_as_known(series: str, known: list[Any]) -> str:

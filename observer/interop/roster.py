@@ -162,42 +162,6 @@ def _entries_from_rows(path: Path, rows: list[list[str]]) -> list[RosterEntry]:
     return entries
 
 
-def late_arrivals(data: SessionData) -> list[str]:
-    """Who joined a session after its clock started (``+``): perhaps a one-off guest, not a member."""
-    session = data.session
-    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
-    return [p.name for p in session.participants if p.id in late]
-
-
-def roster_of(data: SessionData, late_arrivals: bool = True) -> list[RosterEntry]:
-    """A session's roster, to carry over to the next meeting of its series; without those who arrived late
-    unless ``late_arrivals`` (the caller says who was left out, or asks)."""
-    session = data.session
-    late = {a.participant_id for a in session.attendance if a.arrived_s is not None}
-    entries = []
-    for participant in session.participants:
-        if participant.id in late and not late_arrivals:
-            continue
-        organisation = session.organisation(participant.organisation_id)
-        entries.append(
-            RosterEntry(
-                participant.name,
-                organisation.name if organisation else "",
-                participant.role,
-                (organisation.short or "") if organisation else "",
-            )
-        )
-    return entries
-
-
-def agenda_of(data: SessionData) -> list[str]:
-    """A session's agenda, to carry over to the next meeting of its series: as planned, else as it ran."""
-    session = data.session
-    if session.planned_agenda:
-        return list(session.planned_agenda)
-    return [item.title for item in sorted(session.agenda_items, key=lambda item: item.start_s)]
-
-
 def same_series(typed: str, stored: str) -> bool:
     """Whether a series typed names a stored one: case, accents and spacing do not make another partnership."""
     return name_key(typed) == name_key(stored)
@@ -209,11 +173,6 @@ def series_as_known(typed: str, sessions: Iterable[SessionData]) -> str:
     typed = typed.strip()
     known = sorted({data.session.series for data in sessions if data.session.series})
     return next((series for series in known if same_series(typed, series)), typed) if typed else typed
-
-
-def last_session_of_series(series: str, sessions: Iterable[SessionData]) -> SessionData | None:
-    in_series = [data for data in sessions if series and same_series(data.session.series, series)]
-    return max(in_series, key=lambda d: (d.session.meeting_date, d.session.created_at), default=None)
 
 
 def same_meeting(a: Session, b: Session) -> bool:

@@ -18,15 +18,8 @@ from observer.core.codebooks import DEFAULT_CODEBOOK, CodebookEntry, available_c
 from observer.core.errors import ObserverError
 from observer.core.models import SessionData
 from observer.core.text import existing_like, listed, plural
-from observer.interop.roster import (
-    RosterEntry,
-    agenda_of,
-    build_session,
-    last_session_of_series,
-    late_arrivals,
-    read_roster,
-    roster_of,
-)
+from observer.interop.planning import SessionPlan, plan_session
+from observer.interop.roster import RosterEntry, build_session, read_roster
 from observer.storage import Archive
 from observer.tui.dialogs import Confirm
 from observer.tui.forms import CompletingInput, ExistingOrNew, FormInput
@@ -101,9 +94,9 @@ class NewSessionScreen(Screen[None]):
     def offer_the_series_agenda(self, event: Input.Blurred) -> None:
         """Leaving Series: the series' last agenda fills an empty Agenda field, to edit for this meeting."""
         agenda = self.query_one("#agenda", TextArea)
-        previous = last_session_of_series(event.value.strip(), self.sessions) if event.value.strip() else None
-        if previous is not None and not agenda.text.strip():
-            agenda.text = "\n".join(agenda_of(previous))
+        plan = plan_session(series=event.value.strip(), known=self.sessions)
+        if plan.carried_from is not None and not agenda.text.strip():
+            agenda.text = "\n".join(plan.agenda)
 
     @on(Button.Pressed, "#create")
     def create_pressed(self) -> None:
@@ -150,23 +143,28 @@ class NewSessionScreen(Screen[None]):
             ok = False
         if not ok:
             return
-        guests = self._late_arrivals_to_carry(series)
-        if guests and late_arrivals_too is None:
+        plan = self._plan(series, bool(late_arrivals_too))
+        if plan is None:
+            return
+        if plan.left_off and late_arrivals_too is None and not self._roster_typed():
             # Someone who came late to the last meeting may have been a one-off guest: ask before carrying them.
             def answered(carry: bool | None) -> None:
                 self.action_create(series_checked=True, late_arrivals_too=bool(carry))
 
             self.app.push_screen(
                 Confirm(
-                    f"Carry over {listed(guests)}, who arrived late to the last meeting, too?",
+                    f"Carry over {listed(plan.left_off)}, who arrived late to the last meeting, too?",
                     "y adds them to this meeting's roster; n leaves them out (+ adds anyone who comes).",
                 ),
                 answered,
             )
             return
-        roster = self._roster(series, bool(late_arrivals_too))
-        if roster is None:
-            return
+        if plan.roster_carried and plan.carried_from is not None:
+            self.notify(
+                f"carried over {plural(len(plan.roster), 'attendee')} from '{plan.carried_from.session.title}'",
+                timeout=4,
+                markup=False,  # a title is typed text: "[/]" in one must neither vanish nor stop the app
+            )
         try:
             session = build_session(
                 title=title,
@@ -174,9 +172,9 @@ class NewSessionScreen(Screen[None]):
                 meeting_date=meeting_date,
                 series=series,
                 observer=self.query_one("#observer", Input).value.strip(),
-                roster=roster,
+                roster=plan.roster,
                 known_sessions=self.sessions,
-                agenda=self.query_one("#agenda", TextArea).text.splitlines(),
+                agenda=plan.agenda,
             )
         except ObserverError as error:
             message = str(error)
@@ -188,20 +186,31 @@ class NewSessionScreen(Screen[None]):
         try:
             store = self.archive.create_session(session)
         except ObserverError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         self.post_message(OpenSession(session.id, store, replace=True))
 
-    def _carried_from(self, series: str) -> SessionData | None:
-        """The series' last meeting, when its roster is the one this meeting takes (no roster given)."""
+    def _roster_typed(self) -> bool:
+        """Whether a roster file or lines are given: else the series' last roster is the one this meeting takes."""
         typed = self.query_one("#roster-file", Input).value.strip() or self.query_one("#roster-text", TextArea).text
-        return last_session_of_series(series, self.sessions) if series and not typed.strip() else None
+        return bool(typed.strip())
 
-    def _late_arrivals_to_carry(self, series: str) -> list[str]:
-        previous = self._carried_from(series)
-        return late_arrivals(previous) if previous is not None else []
+    def _plan(self, series: str, late_arrivals_too: bool) -> SessionPlan | None:
+        """The roster and agenda as given, the roster carried over from the series' last meeting when none is;
+        None when the roster given cannot be read (the field says why)."""
+        entries = self._roster()
+        if entries is None:
+            return None
+        return plan_session(
+            series=series,
+            known=self.sessions,
+            roster=entries or None,
+            # The agenda is the field's, even when emptied: the series' agenda is offered there, to edit.
+            agenda=self.query_one("#agenda", TextArea).text.splitlines(),
+            late_arrivals_too=late_arrivals_too,
+        )
 
-    def _roster(self, series: str, late_arrivals_too: bool = False) -> list[RosterEntry] | None:
+    def _roster(self) -> list[RosterEntry] | None:
         path_text = self.query_one("#roster-file", Input).value.strip()
         typed = self.query_one("#roster-text", TextArea).text
         entries: list[RosterEntry] = []
@@ -219,13 +228,6 @@ class NewSessionScreen(Screen[None]):
                 self._error("roster-text", f"Line {number}: write 'name, organisation' (role optional).")
                 return None
             entries.append(RosterEntry(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
-        if not entries and series:
-            previous = last_session_of_series(series, self.sessions)
-            if previous is not None:
-                entries = roster_of(previous, late_arrivals=late_arrivals_too)
-                self.notify(
-                    f"carried over {plural(len(entries), 'attendee')} from '{previous.session.title}'", timeout=4
-                )
         return entries
 
 
