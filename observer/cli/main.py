@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -14,27 +12,21 @@ import click
 
 from observer import __version__
 from observer.cli.support import (
-    A_FILE,
     Context,
     ObserverGroup,
     fail,
     json_option,
     load_sessions,
     pass_context,
-    seconds_option,
     warn,
 )
-from observer.core.codebooks import resolve_codebook
-from observer.core.errors import InputError
-from observer.core.text import name_key, plural, terminal_safe
+from observer.core.text import plural
 from observer.interop.roster import same_series
-from observer.interop.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
 from observer.storage import SessionStore, SessionSummary
 from observer.storage.paths import DATA_DIR_ENV, default_data_dir
 
 if TYPE_CHECKING:
-    from observer.core.models import Session
-    from observer.interop.planning import SessionPlan
+    pass
 
 
 # The commands whose modules are loaded only when they run: listing the sessions, or opening the app, does not
@@ -49,9 +41,11 @@ ELSEWHERE = {
     "export": "observer.cli.exports:export",
     "import": "observer.cli.bundles:import_",
     "key": "observer.cli.key:key",
+    "new": "observer.cli.meetings:new",
     "pool": "observer.cli.pool:pool",
     "restore": "observer.cli.archive:restore",
     "sequences": "observer.cli.analysis:sequences",
+    "transcript": "observer.cli.transcripts:transcript",
     "trends": "observer.cli.exports:trends",
 }
 
@@ -153,369 +147,6 @@ def sessions(context: Context, series: str | None, as_json: bool, reindex: bool)
 
     for line in plain_lines(tables.session_list(listed), max(100, shutil.get_terminal_size().columns)):
         click.echo(line)
-
-
-# A second observer's coding of a meeting: the same option on every command that makes a session.
-coding_of_option = click.option(
-    "--coding-of",
-    "coding_of",
-    default=None,
-    metavar="SESSION",
-    help="Code a meeting another observer codes too: its title, series, date, roster and agenda unless given, and "
-    "trends count the meeting once.",
-)
-
-
-@main.command()
-@click.option("--title", default=None, help="The meeting's title (required unless --coding-of).")
-@click.option("--series", default="", help="The partnership or recurring meeting it belongs to.")
-@click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
-@click.option("--observer", "observer_name", default="", help="Your name, as the observer.")
-@click.option(
-    "--roster",
-    type=A_FILE,
-    default=None,
-    help="CSV or XLSX with columns name, organisation[, role].",
-)
-@click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
-@click.option(
-    "--agenda",
-    "agenda",
-    multiple=True,
-    help="A planned agenda item (repeat, in order). Default: the agenda of the series' last meeting.",
-)
-@coding_of_option
-@click.option("--no-open", is_flag=True, help="Create the session without opening the coding screen.")
-@pass_context
-def new(
-    context: Context,
-    title: str | None,
-    series: str,
-    meeting_date: str | None,
-    observer_name: str,
-    roster: Path | None,
-    codebook: str | None,
-    agenda: tuple[str, ...],
-    coding_of: str | None,
-    no_open: bool,
-) -> None:
-    """Create a session and open it on the coding screen."""
-    from observer.interop.planning import coded_again, plan_session
-    from observer.interop.roster import build_session, read_roster
-
-    first = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
-    if title is None and first is None:
-        raise InputError("--title: the meeting's title is needed (or --coding-of SESSION, to code a meeting again)")
-    if first is not None:
-        again = coded_again(first.session, title=title, series=series or None, meeting_date=meeting_date)
-        title, series, meeting_date = again.title, again.series, again.meeting_date
-        if name_key(observer_name) == name_key(first.session.observer):
-            warn(
-                f"session {first.session.id} was coded by '{terminal_safe(first.session.observer)}' too: give "
-                "your own name with --observer, so that agreement can tell the codings apart"
-            )
-    assert title is not None
-    try:
-        date = dt.date.fromisoformat(meeting_date) if meeting_date else dt.date.today()
-    except ValueError:
-        raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
-    if first is not None:
-        _warn_of_another_meeting(first.session, series, date)
-    book = resolve_codebook(codebook, context.paths.codebooks) if codebook or first is None else first.session.codebook
-    known, _ = context.archive.headers()  # ids to reuse: names and organisations, not contributions
-    series = _series_as_known(series, known)
-    given = read_roster(roster) if roster is not None else None
-    plan = plan_session(series=series, known=known, roster=given, agenda=list(agenda) or None, coding_of=first)
-    _say_what_was_carried(plan, during_meeting=True)
-    entries, planned = plan.roster, plan.agenda
-    session = build_session(
-        title=title,
-        codebook=book,
-        meeting_date=date,
-        series=series,
-        observer=observer_name,
-        roster=entries,
-        known_sessions=known,
-        agenda=planned,
-    )
-    if first is not None:
-        session = session.model_copy(update={"meeting_id": first.session.meeting})
-    store = context.archive.create_session(session)
-    agenda_words = f", {plural(len(planned), 'agenda item')}" if planned else ""
-    second = f", a second coding of session {first.session.id}'s meeting" if first is not None else ""
-    click.echo(
-        f"created session {session.id}: {terminal_safe(title)} ({plural(len(entries), 'attendee')}{agenda_words}, "
-        f"codebook {book.name}{second})"
-    )
-    if no_open:
-        store.close()
-    else:
-        run_app(context, "coding", store)
-
-
-@main.group()
-def transcript() -> None:
-    """Code a recorded meeting from its transcript (Teams or Zoom WebVTT, Teams .docx)."""
-
-
-@transcript.command("import")
-@click.argument("file", type=A_FILE)
-@click.option("--title", default=None, help="The meeting's title (default: the file's name).")
-@click.option("--series", default=None, help="The partnership or recurring meeting it belongs to.")
-@click.option("--date", "meeting_date", default=None, help="Meeting date, YYYY-MM-DD (default: today).")
-@click.option("--observer", "observer_name", default=None, help="Your name, as the one coding it.")
-@click.option(
-    "--roster",
-    type=A_FILE,
-    default=None,
-    help="CSV or XLSX with columns name, organisation[, role] (default: the series' last roster).",
-)
-@click.option(
-    "--map",
-    "name_map",
-    type=A_FILE,
-    default=None,
-    help="CSV of 'transcript name,attendee name[,organisation]' lines; remembered for the series.",
-)
-@seconds_option(
-    "--merge-gap",
-    low=0,
-    high=MAX_MERGE_GAP_S,
-    default=None,
-    help=f"Seconds between one speaker's cues that still make one turn [default: {DEFAULT_MERGE_GAP_S:g}]",
-)
-@click.option("--codebook", default=None, help="Codebook name or .toml path (default: partnership).")
-@click.option(
-    "--agenda",
-    "agenda",
-    multiple=True,
-    help="A planned agenda item (repeat, in order); the first is filed from the first turn on, A on the "
-    "transcript screen starts the next. Default: the agenda of the series' last meeting.",
-)
-@click.option(
-    "--replace",
-    "replace",
-    default=None,
-    metavar="SESSION",
-    help="Import again over an earlier import of this file (to put names right with --map, say): every unchanged "
-    "turn keeps its coding, and the earlier session goes to the trash (u on Home restores it). Refused when "
-    "coding would be lost, unless --force. Title, series, date, observer, codebook, agenda and merge gap are "
-    "the earlier import's unless given.",
-)
-@click.option("--force", is_flag=True, help="With --replace: replace even if coding would be lost.")
-@coding_of_option
-@pass_context
-def transcript_import(
-    context: Context,
-    file: Path,
-    title: str | None,
-    series: str | None,
-    meeting_date: str | None,
-    observer_name: str | None,
-    roster: Path | None,
-    name_map: Path | None,
-    merge_gap: float | None,
-    codebook: str | None,
-    agenda: tuple[str, ...],
-    replace: str | None,
-    force: bool,
-    coding_of: str | None,
-) -> None:
-    """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
-    from observer.interop.planning import coded_again, plan_session
-    from observer.interop.roster import read_roster
-    from observer.interop.transcript import default_title, read_name_map, read_transcript, transcript_session
-    from observer.interop.transcript_reimport import replacing, roster_before, speakers_as_imported
-
-    if force and replace is None:
-        raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")
-    earlier = _import_to_replace(context, replace, file, force) if replace is not None else None
-    before = earlier.session if earlier is not None else None
-    first_data = context.archive.load(context.archive.resolve(coding_of)) if coding_of is not None else None
-    first = first_data.session if first_data is not None else None
-    if first is not None and before is None:
-        again = coded_again(first, title=title, series=series, meeting_date=meeting_date)
-        title, series, meeting_date = again.title, again.series, again.meeting_date
-    date_text = meeting_date or (before.meeting_date.isoformat() if before else None)
-    try:
-        date = dt.date.fromisoformat(date_text) if date_text else dt.date.today()
-    except ValueError:
-        raise InputError(f"--date: '{meeting_date}' is not a date in the form YYYY-MM-DD") from None
-    if first is not None:
-        _warn_of_another_meeting(first, series if series is not None else first.series, date)
-    if not file.exists():
-        raise InputError(f"{file}: no such file")
-    book = resolve_codebook(codebook, context.paths.codebooks) if codebook or before is None else before.codebook
-    read = read_transcript(file)
-    lines = read_name_map(name_map) if name_map is not None else []
-    known, _ = context.archive.headers()
-    series = series if series is not None else before.series if before else ""
-    if earlier is not None and before is not None and before.transcript is not None:
-        entries = read_roster(roster) if roster is not None else roster_before(earlier)
-        remembered = dict(before.transcript.names)
-        organisations = dict(before.transcript.organisations)
-        planned = list(agenda) or list(before.planned_agenda)
-        merge_gap = merge_gap if merge_gap is not None else before.transcript.merge_gap_s
-    else:
-        series = _series_as_known(series, known)
-        given = read_roster(roster) if roster is not None else None
-        plan = plan_session(series=series, known=known, roster=given, agenda=list(agenda) or None, coding_of=first_data)
-        _say_what_was_carried(plan, during_meeting=False)
-        entries, planned = plan.roster, plan.agenda
-        remembered, organisations = plan.transcript_names
-    imported = transcript_session(
-        read,
-        file_name=file.name,
-        title=title or (before.title if before else default_title(file.name)),
-        codebook=book,
-        meeting_date=date,
-        series=series,
-        observer=observer_name if observer_name is not None else before.observer if before else "",
-        roster=entries,
-        known_sessions=known,
-        remembered=remembered,
-        remembered_organisations=organisations,
-        name_map=lines,
-        merge_gap_s=merge_gap if merge_gap is not None else DEFAULT_MERGE_GAP_S,
-        agenda=planned,
-    )
-    data = imported.data
-    replacement = replacing(earlier, data, speakers_as_imported(read, earlier)) if earlier is not None else None
-    if earlier is not None and replacement is not None:
-        if replacement.lost and not force:
-            raise InputError(_coding_lost(earlier, replacement.lost))
-        data = replacement.data
-    if first is not None:
-        data = data.model_copy(update={"session": data.session.model_copy(update={"meeting_id": first.meeting})})
-    context.archive.add_session(data)
-    speakers = {c.participant_id for c in data.contributions}
-    click.echo(
-        f"created session {data.session.id}: {terminal_safe(data.session.title)} "
-        f"({plural(len(data.contributions), 'turn')} from {plural(imported.cues, 'cue')}, "
-        f"{plural(len(speakers), 'speaker')}, codebook {book.name}"
-        + (f", {plural(len(planned), 'agenda item')} planned" if planned else "")
-        + (f", a second coding of session {first.id}'s meeting" if first is not None else "")
-        + ")"
-    )
-    if earlier is not None and replacement is not None:
-        _trash_replaced(context, earlier, replacement, data.session.id)
-    if imported.added_by_map:
-        click.echo(f"added to the roster by the map: {terminal_safe(', '.join(imported.added_by_map))}")
-    if imported.unmatched:
-        click.echo(
-            f"{plural(len(imported.unmatched), 'name')} not on the roster, added under 'Not on the roster'. "
-            "To match them, put these lines in a CSV file, edit them, and import again over this session with "
-            f"--replace: observer transcript import {terminal_safe(shlex.quote(str(file)))} --map FILE.csv "
-            f"--replace {data.session.id}"
-        )
-        for unmatched in imported.unmatched:
-            click.echo(f"  {terminal_safe(unmatched.map_line)}")
-    click.echo(f"code it: observer resume {data.session.id}")
-
-
-def _warn_of_another_meeting(first: Session, series: str, date: dt.date) -> None:
-    """A coding linked to ``first``'s meeting but given another date or series: linked all the same (trends
-    count the meeting once), which a mistyped --date would otherwise hide."""
-    if date != first.meeting_date:
-        warn(
-            f"--date {date.isoformat()}: session {first.id}'s meeting was on {first.meeting_date.isoformat()}; "
-            "this coding is linked to that meeting all the same"
-        )
-    if not same_series(series, first.series):
-        warn(
-            f"--series '{series}': session {first.id}'s meeting is of '{first.series}'; this coding is linked to "
-            f"that meeting all the same, and counted in the trends of '{series}' too"
-        )
-
-
-def _import_to_replace(context: Context, replace: str, file: Path, force: bool) -> Any:
-    """The earlier import ``--replace`` names, once it is plainly one that may be replaced."""
-    from observer.core.fields import NAME_MAX
-    from observer.storage import lock_is_held
-
-    session_id = context.archive.resolve(replace)
-    earlier, warnings, damaged = context.archive.load_with_damage(session_id)
-    for warning in warnings:
-        warn(warning)
-    source = earlier.session.transcript
-    if source is None:
-        raise InputError(f"--replace: session {session_id} was coded live, not imported from a transcript")
-    if source.file != file.name[:NAME_MAX] and not force:  # the name as the import stored it
-        raise InputError(
-            f"--replace: session {session_id} was imported from '{source.file}', not '{file.name}' "
-            "(--force replaces it anyway)"
-        )
-    if lock_is_held(context.archive.paths.lock(session_id)):
-        raise InputError(f"--replace: session {session_id} is open for coding: close it first, then import again")
-    if damaged and not force:
-        raise InputError(
-            f"--replace: session {session_id}'s journal is damaged: what was coded after the damage cannot be read, "
-            f"so it would not come over. Opening it (observer resume {session_id}) sets the damage aside; --force "
-            "replaces it anyway (its files go to the trash whole)"
-        )
-    return earlier
-
-
-def _coding_lost(earlier: Any, lost: list[Any]) -> str:
-    from observer.core.clock import format_clock
-
-    position = {turn.id: number for number, turn in enumerate(earlier.contributions, start=1)}
-    named = [
-        f"turn {position[turn.id]} at {format_clock(turn.start_s)} ({earlier.session.speaker_name(turn)})"
-        for turn in lost[:3]
-    ]
-    more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
-    return (
-        f"--replace: {plural(len(lost), 'coded turn')} of session {earlier.session.id} would lose "
-        f"{'its' if len(lost) == 1 else 'their'} coding, not being in the new import unchanged (joined, split or cut "
-        f"differently, or given by hand a speaker it does not have): {', '.join(named)}{more}. Nothing was imported; "
-        "--force imports it anyway (that coding stays in the earlier session, which goes to the trash)"
-    )
-
-
-def _trash_replaced(context: Context, earlier: Any, replacement: Any, new_id: str) -> None:
-    from observer.core.errors import ObserverError
-
-    old_id = earlier.session.id
-    try:
-        context.archive.trash_session(old_id)
-    except ObserverError as error:
-        fail(
-            f"imported as session {new_id}, but the session it replaces, {old_id}, could not go to the trash "
-            f"({error}): both are in the archive; delete {old_id} on Home once it is closed"
-        )
-    lost = (
-        f"; {plural(len(replacement.lost), 'coded turn')} not kept (their coding stays in the trashed session)"
-        if replacement.lost
-        else ""
-    )
-    kept = f"{plural(replacement.kept, 'coded turn')} kept {'its' if replacement.kept == 1 else 'their'} coding"
-    click.echo(f"replaced session {old_id}: {kept}{lost}. The earlier session is in the trash: u on Home restores it")
-
-
-def _say_what_was_carried(plan: SessionPlan, during_meeting: bool) -> None:
-    """What a new session took over from the meeting before, and who it left out (perhaps a one-off guest)."""
-    previous = plan.carried_from
-    if previous is None:
-        return
-    if plan.left_off:
-        adds = "; + adds someone during the meeting" if during_meeting else ""
-        click.echo(
-            f"not carried over from '{terminal_safe(previous.session.title)}': "
-            f"{terminal_safe(', '.join(plan.left_off))}, who arrived late (--roster FILE lists everyone expected{adds})"
-        )
-    if plan.agenda_carried:
-        click.echo(f"agenda carried over from '{terminal_safe(previous.session.title)}' (--agenda replaces it)")
-
-
-def _series_as_known(series: str, known: list[Any]) -> str:
-    """The series as the archive spells it (one partnership, one series), said when that differs from as typed."""
-    from observer.interop.roster import series_as_known
-
-    spelled = series_as_known(series, known)
-    if spelled != series.strip():
-        click.echo(f"series '{terminal_safe(spelled)}' (as the archive spells it)")
-    return spelled
 
 
 @main.command()
