@@ -1,4 +1,5 @@
-"""The command line: stable command names that scripts and tests rely on."""
+"""The `observer` group: the data folder, every command by name (each loaded when it runs), and the commands on
+one session: listing them, resuming one, showing its summary."""
 
 from __future__ import annotations
 
