@@ -13,12 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from observer.cli.main import main
-from observer.interop.transcript import (
-    MAX_DOCX_PARAGRAPHS,
-    MAX_TURNS,
-    name_key,
-    read_transcript,
-)
+from observer.interop.transcript_cues import MAX_DOCX_PARAGRAPHS, MAX_TURNS
+from observer.interop.transcript_files import read_transcript
+from observer.interop.transcript_speakers import name_key
 from observer.storage import Archive
 
 from .conftest import REPO

@@ -15,7 +15,10 @@ from click.testing import CliRunner
 
 from observer.analysis.metrics import summarise
 from observer.cli.main import main
-from observer.interop.transcript import clock_ms, name_key, read_transcript, turns_of
+from observer.interop.transcript import turns_of
+from observer.interop.transcript_cues import clock_ms
+from observer.interop.transcript_files import read_transcript
+from observer.interop.transcript_speakers import name_key
 from observer.live.coding import CodingSession
 from observer.storage import Archive
 

@@ -21,7 +21,7 @@ from observer.cli.support import (
 from observer.core.codebooks import resolve_codebook
 from observer.core.errors import InputError
 from observer.core.text import plural, terminal_safe
-from observer.interop.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
+from observer.interop.transcript_cues import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
 
 if TYPE_CHECKING:
     pass
@@ -105,8 +105,10 @@ def transcript_import(
     """Make a session of a transcript's turns, to code on the transcript screen (observer resume ID)."""
     from observer.interop.planning import coded_again, plan_session
     from observer.interop.roster import read_roster
-    from observer.interop.transcript import default_title, read_name_map, read_transcript, transcript_session
+    from observer.interop.transcript import default_title, transcript_session
+    from observer.interop.transcript_files import read_transcript
     from observer.interop.transcript_reimport import replacing, roster_before, speakers_as_imported
+    from observer.interop.transcript_speakers import read_name_map
 
     if force and replace is None:
         raise InputError("--force goes with --replace: it replaces an earlier import even if coding would be lost")

@@ -25,44 +25,19 @@ from observer.core.models import (
     TranscriptSource,
     integrity_problem,
 )
-from observer.interop.transcript_files import (
+from observer.interop.transcript_cues import (
     DEFAULT_MERGE_GAP_S,
-    MAX_CUES,
-    MAX_DOCX_ELEMENTS,
-    MAX_DOCX_PARAGRAPHS,
-    MAX_MERGE_GAP_S,
     MAX_TURNS,
-    UNKNOWN_SPEAKER,
     Cue,
     Transcript,
     TranscriptError,
     Turn,
-    clock_ms,
     plain_text,
-    read_transcript,
 )
-from observer.interop.transcript_speakers import MapLine, Unmatched, match_speakers, name_key, read_name_map
+from observer.interop.transcript_speakers import MapLine, Unmatched, match_speakers
 
 if TYPE_CHECKING:
     from observer.interop.roster import RosterEntry
-
-__all__ = [
-    "DEFAULT_MERGE_GAP_S",
-    "MAX_CUES",
-    "MAX_DOCX_ELEMENTS",
-    "MAX_DOCX_PARAGRAPHS",
-    "MAX_MERGE_GAP_S",
-    "MAX_TURNS",
-    "UNKNOWN_SPEAKER",
-    "Cue",
-    "Transcript",
-    "TranscriptError",
-    "Turn",
-    "clock_ms",
-    "name_key",
-    "read_name_map",
-    "read_transcript",
-]
 
 
 # ---------------------------------------------------------------- turns

@@ -9,42 +9,12 @@ import codecs
 from pathlib import Path
 
 from observer.interop.transcript_cues import (
-    DEFAULT_MERGE_GAP_S,
-    MAX_CUES,
-    MAX_DOCX_ELEMENTS,
-    MAX_DOCX_PARAGRAPHS,
-    MAX_MERGE_GAP_S,
     MAX_TRANSCRIPT_BYTES,
-    MAX_TURNS,
-    UNKNOWN_SPEAKER,
-    Cue,
     Transcript,
     TranscriptError,
-    Turn,
-    clock_ms,
-    plain_text,
 )
 from observer.interop.transcript_docx import parse_docx
 from observer.interop.transcript_vtt import parse_vtt
-
-__all__ = [
-    "DEFAULT_MERGE_GAP_S",
-    "MAX_CUES",
-    "MAX_DOCX_ELEMENTS",
-    "MAX_DOCX_PARAGRAPHS",
-    "MAX_MERGE_GAP_S",
-    "MAX_TURNS",
-    "UNKNOWN_SPEAKER",
-    "Cue",
-    "Transcript",
-    "TranscriptError",
-    "Turn",
-    "clock_ms",
-    "parse_docx",
-    "parse_vtt",
-    "plain_text",
-    "read_transcript",
-]
 
 
 def read_transcript(path: Path) -> Transcript:
