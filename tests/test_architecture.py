@@ -5,6 +5,7 @@ import-linter), and a command line that needs no Textual.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -133,13 +134,24 @@ async def test_driving_the_app_leaves_the_interpreter_as_it_found_it(tmp_path: P
 
 
 def test_the_readme_layout_names_every_module() -> None:
-    root = Path(__file__).parent.parent
-    readme = (root / "README.md").read_text(encoding="utf-8")
+    """Each package's row of the README's layout names every module in it, so that a newcomer finds each file."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     layout = readme[readme.index("## Layout") : readme.index("## Further reading")]
-    package = root / "observer"
-    modules = [p.relative_to(package).as_posix() for p in package.rglob("*.py") if p.name != "__init__.py"]
-    named = [module for module in modules if f"`{module}`" in layout or f"`observer/{module}`" in layout]
-    assert sorted(set(modules) - set(named)) == []
+    rows = {
+        match.group(1): line
+        for line in layout.splitlines()
+        if (match := re.match(r"\| \d+ \| `observer/(\w+)/` \|", line))
+    }
+    unnamed = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" and len(relative.parts) <= 2:
+            continue
+        where = rows.get(relative.parts[0], "") if len(relative.parts) > 1 else layout
+        if f"`{path.name}`" not in where:
+            unnamed.append(relative.as_posix())
+    assert sorted(unnamed) == []
+    assert set(rows) == {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
 
 
 def test_no_module_is_over_five_hundred_lines() -> None:
