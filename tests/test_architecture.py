@@ -5,8 +5,8 @@ import-linter), and a command line that needs no Textual.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import tomllib
