@@ -226,12 +226,6 @@ def each_session(path: Path) -> Iterator[tuple[SessionData, str]]:
         raise problem
 
 
-def each_record(path: Path) -> Iterator[dict[str, Any]]:
-    """A bundle's session records as stored, unvalidated, then its checksum checked (InputError if it fails):
-    a quick look (a pool's codebooks) before each_session reads them properly."""
-    return _records(path)
-
-
 def record_digest(data: SessionData) -> str:
     """The digest a bundle gives this session's record (``each_session``'s second value)."""
     return hashlib.sha256(_canonical([session_record(data)])[1:-1]).hexdigest()

@@ -22,7 +22,6 @@ from observer.storage.files import scratch_dir_beside
 # Okabe–Ito blue and vermillion: a diverging scale colour-blind readers can tell apart, white at zero.
 FEWER_THAN_CHANCE = "FF0072B2"
 MORE_THAN_CHANCE = "FFD55E00"
-UNTESTABLE = Font(italic=True, color="FF808080")
 # Every pair as a tidy table: what came at position t, what at t + lag (a code, or a name typed for a speaker).
 TRANSITION_ROW = (
     Column("from", "From", Kind.TEXT, width=28),
