@@ -248,5 +248,3 @@ BESIDE_INDICES = (
 DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *CODEBOOK_ROW)
 # The ids an index may not take: its column would stand beside one of these with the same name.
 RESERVED_IDS = frozenset(column.id for column in BESIDE_INDICES) | RECORD_FIELDS
-# Typed text, wherever it is written: kept as text (a formula stays text), made storable.
-TEXT_IDS = frozenset(column.id for column in DECLARED if column.kind is Kind.TEXT)
