@@ -35,7 +35,7 @@ EXPECTED_FORMATS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.ReportTable]:
     archive = Archive(tmp_path_factory.mktemp("tables") / "data")
     ids = generate_demo(archive, sessions=3, contributions=120, seed=11)
     meetings = [archive.load(session_id) for session_id in ids]
@@ -83,7 +83,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
     }
 
 
-def _terminal(table: tables.Table) -> tuple[list[str], list[list[Text]]]:
+def _terminal(table: tables.ReportTable) -> tuple[list[str], list[list[Text]]]:
     """Headings and cells as the terminal prints them, the bars drawn beside shares and indices left out."""
     shown = rich_table(table)
     Console(width=400, file=io.StringIO()).print(shown)  # it renders
@@ -99,7 +99,7 @@ def _terminal(table: tables.Table) -> tuple[list[str], list[list[Text]]]:
     return headings, [list(row) for row in zip(*cells, strict=True)] if table.rows else []
 
 
-def _workbook(table: tables.Table, path: Path) -> tuple[list[str], list[list[Cell]]]:
+def _workbook(table: tables.ReportTable, path: Path) -> tuple[list[str], list[list[Cell]]]:
     """The header and the body's cells as the workbook holds them, read back with openpyxl."""
     with BookWriter() as book:
         sheet = book.sheet("Table")
@@ -145,7 +145,7 @@ def _as_stored(column: tables.Column, value: Any) -> Any:
     ],
 )
 def test_each_table_shows_the_same_headings_and_values_in_the_terminal_and_the_workbook(
-    built: dict[str, tables.Table], name: str, tmp_path: Path
+    built: dict[str, tables.ReportTable], name: str, tmp_path: Path
 ) -> None:
     table = built[name]
     assert table.rows, "a table with rows, so that the values are compared"
@@ -224,7 +224,7 @@ def test_hand_counted_table_values(tmp_path: Path) -> None:
 
 
 def test_a_narrow_terminal_keeps_names_whole_and_leaves_out_what_a_reader_can_do_without(
-    built: dict[str, tables.Table],
+    built: dict[str, tables.ReportTable],
 ) -> None:
     """80 columns squeezed every column of the organisations table and cut its names to five letters; now the
     bars go first, then the columns marked optional, and each name is read whole. A wide terminal has them all."""

@@ -33,7 +33,7 @@ from observer.core.errors import InputError
 from observer.core.text import name_key, plural, terminal_safe
 from observer.interop.roster import same_series
 from observer.interop.transcript_files import DEFAULT_MERGE_GAP_S, MAX_MERGE_GAP_S
-from observer.storage import SessionStore, SessionSummary
+from observer.storage import ListedSession, SessionStore
 from observer.storage.paths import DATA_DIR_ENV, default_data_dir
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def codebooks_show(context: Context, name: str) -> None:
 # ---------------------------------------------------------------- sessions
 
 
-def _session_row(summary: SessionSummary) -> dict[str, Any]:
+def _session_row(summary: ListedSession) -> dict[str, Any]:
     session = summary.session
     return {
         "id": session.id,

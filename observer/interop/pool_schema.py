@@ -109,7 +109,9 @@ def _field(column_id: str, kind: Kind, description: str | None = None) -> dict[s
 
 
 @dataclass
-class Table:
+class PoolTable:
+    """One CSV table of the pooled package, as its datapackage.json describes it (a tabular data resource)."""
+
     name: str
     fields: list[dict[str, Any]]
     primary_key: list[str]
@@ -151,7 +153,7 @@ def contribution_columns(codebooks: list[Codebook]) -> tuple[list[Column], list[
     return [*columns, *SESSION_FIELDS], dimensions, flags
 
 
-def tables(codebooks: list[Codebook]) -> list[Table]:
+def tables(codebooks: list[Codebook]) -> list[PoolTable]:
     """Every table of the package, for sessions coded with ``codebooks``."""
     columns, dimensions, flags = contribution_columns(codebooks)
     labels = {d.id: d.label for codebook in codebooks for d in codebook.dimensions}
@@ -172,7 +174,7 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             contribution_fields.append(_field(column.id, column.kind))
     session_fields = [_field(name, kind) for name, kind in _SESSION]
     return [
-        Table(
+        PoolTable(
             "contributions",
             contribution_fields,
             ["session_id", "contribution_id"],
@@ -184,14 +186,14 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             "One row per contribution, as the CSV export writes it (the same column names), with the session's "
             "observer, codebook and version on every row.",
         ),
-        Table(
+        PoolTable(
             "sessions",
             session_fields,
             ["session_id"],
             description="One row per session: one observer's coding of one meeting. Two codings of a meeting share "
             "its meeting_id.",
         ),
-        Table(
+        PoolTable(
             "participants",
             [
                 _field("participant_id", Kind.ID),
@@ -202,20 +204,20 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             [_foreign(["organisation_id"], "organisations", ["organisation_id"])],
             "One row per person on any session's roster.",
         ),
-        Table(
+        PoolTable(
             "organisations",
             [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT)],
             ["organisation_id"],
             description="One row per organisation on any session's roster.",
         ),
-        Table(
+        PoolTable(
             "agenda",
             [_field(name, kind, _AGENDA_DESCRIPTIONS.get(name)) for name, kind in _AGENDA],
             ["session_id", "agenda_item_id"],
             [_foreign(["session_id"], "sessions", ["session_id"])],
             "One row per agenda item of each session, in order.",
         ),
-        Table(
+        PoolTable(
             "codebook",
             [_field(column.id, column.kind) for column in CODEBOOK_ROW],
             ["codebook", "version", "kind", "dimension", "code"],
@@ -224,7 +226,7 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
     ]
 
 
-def datapackage(all_tables: list[Table], about: dict[str, Any]) -> dict[str, Any]:
+def datapackage(all_tables: list[PoolTable], about: dict[str, Any]) -> dict[str, Any]:
     return {
         "profile": "tabular-data-package",
         "name": POOL_PROFILE,

@@ -50,7 +50,9 @@ def bar(value: float | None, width: int = BAR_WIDTH) -> str:
     return "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
 
 
-def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, text_width: int | None = None) -> Table:
+def rich_table(
+    table: tables.ReportTable, bars: bool = True, optional: bool = True, text_width: int | None = None
+) -> Table:
     """A table as the terminal shows it: numbers to the right, a bar after a share or index that has one,
     typed text never read as markup, codes in their colours. ``bars``, ``optional``: with the bars, with the
     columns a reader can do without (``Column.optional``); ``text_width``: typed text wrapped at this width."""
@@ -83,7 +85,7 @@ def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, te
     return shown
 
 
-def plain_lines(table: tables.Table, width: int) -> list[str]:
+def plain_lines(table: tables.ReportTable, width: int) -> list[str]:
     """A list to scan (the archive's sessions) as plain lines, a row a line: headings, then values, two spaces
     apart; numbers, dates and ids whole, the names sharing what is left of ``width`` and cut with "…". Thousands
     of rows print at once: a Rich table measures every cell and took a quarter of a second for 300."""
@@ -119,7 +121,7 @@ class Fitted:
     go first, then the columns a reader can do without (an 80-column terminal keeps the organisations' names
     whole instead of every column squeezed)."""
 
-    def __init__(self, table: tables.Table) -> None:
+    def __init__(self, table: tables.ReportTable) -> None:
         self.table = table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

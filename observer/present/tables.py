@@ -35,7 +35,7 @@ from observer.present import palette
 
 
 @dataclass(frozen=True)
-class Table:
+class ReportTable:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
@@ -47,7 +47,7 @@ class Table:
     def position(self, column_id: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.id == column_id)
 
-    def only(self, *column_ids: str) -> Table:
+    def only(self, *column_ids: str) -> ReportTable:
         """The same table with some of its columns, in the order given: a page that has room for fewer."""
         at = [self.position(column_id) for column_id in column_ids]
         return replace(
@@ -100,7 +100,7 @@ def shown(column: Column, value: Any) -> str:
 
 
 class Listed(Protocol):
-    """A session as the archive lists it (``storage.SessionSummary``): no contributions read."""
+    """A session as the archive lists it (``storage.ListedSession``): no contributions read."""
 
     @property
     def session(self) -> Session: ...
@@ -115,10 +115,10 @@ class Listed(Protocol):
 ListedT = TypeVar("ListedT", bound=Listed)
 
 
-def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float] | None = None) -> Table:
+def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float] | None = None) -> ReportTable:
     """The sessions of the archive, as listed; ``observed``: a session's observed time now (a clock that is
     running elsewhere moves), else as listed."""
-    return Table(
+    return ReportTable(
         title="Sessions",
         columns=(
             Column("date", "Date", Kind.DATE),
@@ -171,12 +171,14 @@ def index_columns(
     ]
 
 
-def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None) -> Table:
+def headline(
+    balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None
+) -> ReportTable:
     """Each index by count and by time, with what it means; with ``index_counts`` (a whole meeting's, not the live
     panel's running one), each index by count with its 95% Wilson interval beside it."""
     definitions = codebook.indices
     interval = (Column("interval", "95% interval", Kind.WORDS),) if index_counts is not None else ()
-    return Table(
+    return ReportTable(
         title="Headline",
         columns=(
             Column("index", "Index", Kind.WORDS),
@@ -203,10 +205,10 @@ def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple
     )
 
 
-def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> Table:
+def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> ReportTable:
     """The 2×2's counts, with the codes outside it, uncoded, and (``totals``) the totals."""
     shown_columns = [*table.core_columns, UNCODED]
-    return Table(
+    return ReportTable(
         title=table.title(codebook),  # counts of contributions: the page's chart beside it says so
         columns=(
             Column("code", "", Kind.WORDS),
@@ -236,10 +238,10 @@ def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> T
     )
 
 
-def organisations(balance: Balance, codebook: Codebook) -> Table:
+def organisations(balance: Balance, codebook: Codebook) -> ReportTable:
     """Each organisation's airtime against its share of the room (people present, by time present)."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="Organisations: airtime against share of the room",
         columns=(
             Column("organisation", "Organisation", Kind.TEXT),
@@ -267,10 +269,10 @@ def organisations(balance: Balance, codebook: Codebook) -> Table:
     )
 
 
-def participants(rows: Sequence[GroupStats], codebook: Codebook) -> Table:
+def participants(rows: Sequence[GroupStats], codebook: Codebook) -> ReportTable:
     """Each person, the most airtime first."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="Participants",
         columns=(
             Column("participant", "Participant", Kind.TEXT),
@@ -292,10 +294,10 @@ def participants(rows: Sequence[GroupStats], codebook: Codebook) -> Table:
     )
 
 
-def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> Table:
+def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> ReportTable:
     """Each agenda item: when it started, how much was said, its indices (the first with a bar), its flags."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="By agenda item",
         columns=(
             Column("label", "Agenda item", Kind.TEXT),
@@ -319,10 +321,10 @@ def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> Table:
 
 def flags(
     counts: dict[str, int], per_hour: dict[str, float | None], codebook: Codebook, seen_only: bool = False
-) -> Table:
+) -> ReportTable:
     """Each flag's count and rate; ``seen_only``: only the flags the meeting had (a page short of room)."""
     shown_flags = [flag for flag in codebook.flags if counts[flag.id] or not seen_only]
-    return Table(
+    return ReportTable(
         title="Flags",
         columns=(
             Column("flag", "Flag", Kind.WORDS),
@@ -334,9 +336,9 @@ def flags(
     )
 
 
-def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Callable[[str], str]) -> Table:
+def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Callable[[str], str]) -> ReportTable:
     """Who acted as a coordinator, and why; ``names``: a participant id's name as this output shows it."""
-    return Table(
+    return ReportTable(
         title="Coordinator candidates",
         columns=(Column("participant", "Coordinator candidates", Kind.TEXT), Column("why", "Why", Kind.WORDS)),
         rows=tuple((names(c.participant_id), "; ".join(c.reasons)) for c in candidates),
@@ -347,11 +349,11 @@ def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Ca
 # ---------------------------------------------------------------- a series
 
 
-def trend_meetings(trend: Trend) -> Table:
+def trend_meetings(trend: Trend) -> ReportTable:
     """Each meeting of a series: its size and its indices (each with a bar)."""
     colours = palette.index_colours(trend.codebooks)
     definitions = trend.index_definitions
-    return Table(
+    return ReportTable(
         title=f"Series: {trend.series or '(no series)'}",
         columns=(
             Column("meeting_date", "Date", Kind.DATE),
@@ -386,9 +388,9 @@ def trend_meetings(trend: Trend) -> Table:
     )
 
 
-def trend_airtime(trend: Trend) -> Table:
+def trend_airtime(trend: Trend) -> ReportTable:
     """Each organisation's share of the airtime, meeting by meeting (a date heads each meeting's column)."""
-    return Table(
+    return ReportTable(
         title="Airtime share by organisation",
         columns=(
             Column("organisation", "Organisation", Kind.TEXT),
@@ -414,7 +416,7 @@ def lag_square(
     kind: Kind,
     totals: bool = False,
     mute_untestable: bool = False,
-) -> Table:
+) -> ReportTable:
     """A square of the lag table: a row per value at position t, a column per value at t + lag (each headed by
     its label: a code, or a name as typed). ``totals``: a total column and row; ``mute_untestable``: the values
     with too few pairs expected to be read as a test, greyed."""
@@ -434,17 +436,17 @@ def lag_square(
     if totals:
         column_totals = [sum(lag.cell(source, target).count for source in lag.values) for target in lag.values]
         rows.append(("total", *column_totals, lag.n))
-    return Table(title=title, columns=columns, rows=tuple(rows), muted=frozenset(muted))
+    return ReportTable(title=title, columns=columns, rows=tuple(rows), muted=frozenset(muted))
 
 
-def lag_counts(lag: LagTable) -> Table:
+def lag_counts(lag: LagTable) -> ReportTable:
     """The pairs counted, with their totals."""
     return lag_square(lag, "Counts (rows: position t; columns: t + lag)", lambda t: t.count, Kind.COUNT, totals=True)
 
 
-def transitions(lag: LagTable) -> Table:
+def transitions(lag: LagTable) -> ReportTable:
     """Every pair of values, with its count, what chance would give, and how far from chance."""
-    return Table(
+    return ReportTable(
         title=f"Transitions (bold: |z| ≥ {NOTABLE_Z} where at least {MIN_EXPECTED:g} pairs are expected)",
         columns=(
             Column("from", "From", Kind.TEXT),
@@ -471,9 +473,9 @@ def transitions(lag: LagTable) -> Table:
     )
 
 
-def after_flag(after: AfterFlag) -> Table:
+def after_flag(after: AfterFlag) -> ReportTable:
     """Each index over the contributions after the flag and over those elsewhere, with the permutation p."""
-    return Table(
+    return ReportTable(
         title=(
             f"After a {after.flag_label} flag ({after.events} flagged): the next {after.window} contributions; "
             f"{after.after_contributions} after, {after.elsewhere_contributions} elsewhere; "
@@ -501,7 +503,7 @@ def after_flag(after: AfterFlag) -> Table:
 # ---------------------------------------------------------------- two observers
 
 
-def agreement(comparison: Comparison) -> Table:
+def agreement(comparison: Comparison) -> ReportTable:
     """Each dimension and flag: how often the two observers agreed, by slices of time and by contributions."""
     rows = []
     for row in comparison.dimensions:
@@ -512,7 +514,7 @@ def agreement(comparison: Comparison) -> Table:
                 rows.append(
                     (label, method, result.n, result.po, result.kappa, result.pabak, result.label, result.alpha, alpha)
                 )
-    return Table(
+    return ReportTable(
         title="By dimension and flag",
         columns=(
             Column("dimension", "Dimension or flag", Kind.TEXT),
@@ -538,13 +540,13 @@ def alpha_words(interval: tuple[float, float] | None, note: str | None) -> str:
     return interval_words(interval)
 
 
-def confusion(comparison: Comparison, dimension: str, method: str, result: Agreement) -> Table:
+def confusion(comparison: Comparison, dimension: str, method: str, result: Agreement) -> ReportTable:
     """What A coded (rows) against what B coded (columns), with the totals."""
     labels = comparison.code_labels.get(dimension, {})
     order = comparison.in_order(dimension, result.categories)
     named = [labels.get(category, category) for category in order]
     counts = [[result.confusion[category][other] for other in order] for category in order]
-    return Table(
+    return ReportTable(
         title=f"{comparison.labels.get(dimension, dimension)}, {method}: rows are A, columns are B (n = {result.n})",
         columns=(
             Column("a", "A \\ B", Kind.TEXT),
@@ -558,7 +560,7 @@ def confusion(comparison: Comparison, dimension: str, method: str, result: Agree
     )
 
 
-def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
+def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> ReportTable:
     """Three or more observers: each pair's time-sliced kappa on one dimension, every pair once (the cells
     below the diagonal, each pair a second time, are greyed and empty)."""
     rows, others = matrix.sessions[:-1], matrix.sessions[1:]
@@ -570,7 +572,7 @@ def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
         over_all = (
             f"; alpha over all {len(matrix.sessions)} observers {shown} {alpha_words(alpha.interval, alpha.note)}"
         )
-    return Table(
+    return ReportTable(
         title=f"{dimension}: time-sliced kappa{over_all.rstrip()}",
         columns=(
             Column("session", "", Kind.ID),
@@ -586,12 +588,12 @@ def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
     )
 
 
-def calibration_scores(result: Calibration, labels: dict[str, str]) -> Table:
+def calibration_scores(result: Calibration, labels: dict[str, str]) -> ReportTable:
     """Each dimension's agreement with the reference (judged), then the speaker and each flag (reported)."""
     scored = [(labels.get(key, key), score) for key, score in result.dimensions.items()]
     scored += [("speaker (time-sliced)", result.speaker)]
     scored += [(f"flag: {labels.get(key, key)}", score) for key, score in result.flags.items()]
-    return Table(
+    return ReportTable(
         title="Against the reference",
         columns=(
             Column("dimension", "Dimension or flag", Kind.TEXT),
@@ -613,9 +615,9 @@ def calibration_scores(result: Calibration, labels: dict[str, str]) -> Table:
     )
 
 
-def calibration_confusion(label: str, score: Score) -> Table:
+def calibration_confusion(label: str, score: Score) -> ReportTable:
     """What the reference coded (rows) against what the trainee coded (columns)."""
-    return Table(
+    return ReportTable(
         title=f"{label}: rows are the reference, columns the trainee",
         columns=(
             Column("reference", "reference \\ trainee", Kind.TEXT),

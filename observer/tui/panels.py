@@ -548,7 +548,7 @@ class BalancePanel(LinePanel[BalanceState]):
         return Text("\n").join([*parts, tail])
 
 
-def _quadrant(table: tables.Table, width: int) -> Text:
+def _quadrant(table: tables.ReportTable, width: int) -> Text:
     """The 2×2's counts as aligned text: a heading row of the column codes, then a row per row code.
     Laid out by hand for the same reason as the attendees (a Rich table measures every cell twice a frame)."""
     columns = table.columns[1:]

@@ -103,7 +103,7 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
             _square(sheet, tables.lag_square(table, "Yule's Q", lambda t: t.yules_q, Kind.RATIO))
         if after is not None:
             _after_sheet(book, after)
-        pairs = book.table("Transitions", TRANSITION_ROW, in_words=False)  # tidy, for analysis: the ids
+        pairs = book.data_sheet("Transitions", TRANSITION_ROW, in_words=False)  # tidy, for analysis: the ids
         for t in table.transitions:
             pairs.append([t.source, t.target, t.count, t.expected, t.probability, t.adjusted_residual, t.yules_q])
         pairs.finish()
@@ -111,7 +111,7 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
         book.save(path)
 
 
-def _square(sheet: Sheet, square: tables.Table) -> int:
+def _square(sheet: Sheet, square: tables.ReportTable) -> int:
     """A K×K table under its title; returns the row number of its first value row."""
     first, _ = sheet.table(square, titled=True)
     sheet.blank()

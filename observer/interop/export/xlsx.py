@@ -215,7 +215,7 @@ class Sheet:
 
     def table(
         self,
-        table: tables.Table,
+        table: tables.ReportTable,
         name_width: int | None = None,
         label_column: int | None = None,
         fonts: Mapping[str, Font] | None = None,
@@ -272,7 +272,7 @@ class Sheet:
         return first, last
 
     @staticmethod
-    def _clear_of_numbers(table: tables.Table) -> set[int]:
+    def _clear_of_numbers(table: tables.ReportTable) -> set[int]:
         """The columns of words that follow a column of numbers (aligned right, to its edge): indented."""
         return {
             place
@@ -281,7 +281,7 @@ class Sheet:
         }
 
     @staticmethod
-    def _font(table: tables.Table, row: int, column: int, font: Font | None) -> Font | None:
+    def _font(table: tables.ReportTable, row: int, column: int, font: Font | None) -> Font | None:
         if (row, column) in table.strong:
             return BOLD
         return MUTED if (row, column) in table.muted else font
@@ -304,7 +304,7 @@ class Sheet:
             self.append([f"• {sentence}."])
 
 
-class Table:
+class DataSheet:
     """A data sheet filled row by row: bold frozen header, autofilter, formats and widths by column, and
     continuation sheets past Excel's row limit."""
 
@@ -352,7 +352,7 @@ class Table:
         for row in rows:
             self.append(row)
 
-    def finish(self) -> Table:
+    def finish(self) -> DataSheet:
         last = get_column_letter(max(1, len(self.columns)))
         for sheet in self.sheets:
             sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
@@ -397,7 +397,7 @@ class BookWriter:
             worksheet.column_dimensions[get_column_letter(index)].width = width
         return Sheet(self, worksheet)
 
-    def table(
+    def data_sheet(
         self,
         name: str,
         shown: Sequence[Column],
@@ -405,13 +405,13 @@ class BookWriter:
         in_words: bool = True,
         typed: Sequence[str] = (),
         typed_format: str | None = None,
-    ) -> Table:
+    ) -> DataSheet:
         """A data sheet of ``shown`` columns (``columns.py``: heading, format, width and text-ness from each).
         ``typed``: columns after them headed by names a person typed (organisations), shown as typed and never
         read as a column id, each with ``typed_format``."""
-        table = Table(self, name, shown, in_words, typed, typed_format)
-        table.extend(rows)
-        return table
+        sheet = DataSheet(self, name, shown, in_words, typed, typed_format)
+        sheet.extend(rows)
+        return sheet
 
     def save(self, path: Path) -> None:
         def write(handle: BinaryIO) -> None:
@@ -570,7 +570,7 @@ def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
 
 def codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
     rows = codebook_rows(codebooks)
-    book.table("Codebook", CODEBOOK_ROW, rows).finish()
+    book.data_sheet("Codebook", CODEBOOK_ROW, rows).finish()
 
 
 def about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, kind: str) -> None:
