@@ -19,7 +19,7 @@ from observer.analysis.trends import series_trend
 from observer.core.models import Codebook
 from observer.interop.demo import generate_demo, second_observer
 from observer.interop.export.xlsx import BookWriter
-from observer.present import tables
+from observer.present import agreement_tables, sequence_tables, tables
 from observer.present.report import rich_table
 from observer.storage import Archive
 
@@ -28,7 +28,7 @@ EXPECTED_FORMATS = {
     tables.Kind.PERCENT: "0%",
     tables.Kind.RATE: "0.0",
     tables.Kind.MINUTES: "0.0",
-    tables.Kind.CLOCK: "[h]:mm:ss",
+    tables.Kind.CLOCK_HMS: "[h]:mm:ss",
     tables.Kind.DATE: "yyyy-mm-dd",
     tables.Kind.P: "0.000",
 }
@@ -68,18 +68,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.ReportTa
         "candidates": tables.coordinator_candidates(summary.coordinator_candidates, names.__getitem__),
         "trend": tables.trend_meetings(trend),
         "trend airtime": tables.trend_airtime(trend),
-        "lag counts": tables.lag_counts(lag),
-        "residuals": tables.lag_square(
+        "lag counts": sequence_tables.lag_counts(lag),
+        "residuals": sequence_tables.lag_square(
             lag, "z", lambda t: t.adjusted_residual, tables.Kind.RATIO, mute_untestable=True
         ),
-        "transitions": tables.transitions(lag),
-        "after flag": tables.after_flag(after),
-        "agreement": tables.agreement(comparison),
-        "confusion": tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
-        "calibration": tables.calibration_scores(scored, labels),
-        "calibration matrix": tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),
+        "transitions": sequence_tables.transitions(lag),
+        "after flag": sequence_tables.after_flag(after),
+        "agreement": agreement_tables.agreement(comparison),
+        "confusion": agreement_tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
+        "calibration": agreement_tables.calibration_scores(scored, labels),
+        "calibration matrix": agreement_tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),
         "sessions": tables.session_list(archive.summaries()[0]),
-        "pairwise": tables.pairwise_kappa(matrix, "orientation"),
+        "pairwise": agreement_tables.pairwise_kappa(matrix, "orientation"),
     }
 
 
@@ -113,7 +113,7 @@ def _as_stored(column: tables.Column, value: Any) -> Any:
     """A workbook's value back as the table held it: seconds are stored as a fraction of a day, dates as dates."""
     if value is None:  # an empty cell: empty words, or no number
         return "" if column.kind in (tables.Kind.TEXT, tables.Kind.WORDS) else None
-    if column.kind is tables.Kind.CLOCK:  # a duration: openpyxl reads it back as a timedelta
+    if column.kind is tables.Kind.CLOCK_HMS:  # a duration: openpyxl reads it back as a timedelta
         return value.total_seconds() if isinstance(value, dt.timedelta) else value * 86400
     if column.kind is tables.Kind.DATE and isinstance(value, dt.datetime):
         return value.date()

@@ -26,8 +26,8 @@ TYPES = {
     Kind.PERCENT: "number",
     Kind.RATE: "number",
     Kind.MINUTES: "number",
-    Kind.SECONDS: "number",
-    Kind.CLOCK: "number",
+    Kind.CLOCK_SECONDS: "number",
+    Kind.CLOCK_HMS: "number",
     Kind.DATE: "date",
     Kind.DATETIME: "datetime",
     Kind.P: "number",
@@ -82,7 +82,7 @@ _SESSION = (
     ("source", Kind.ID),
     ("codebook", Kind.ID),
     ("codebook_version", Kind.ID),
-    ("observed_s", Kind.SECONDS),
+    ("observed_s", Kind.CLOCK_SECONDS),
     ("contributions", Kind.COUNT),
 )
 SESSION_COLUMNS = [name for name, _ in _SESSION]
@@ -91,7 +91,7 @@ _AGENDA = (
     ("agenda_item_id", Kind.ID),
     ("position", Kind.COUNT),
     ("agenda_item", Kind.TEXT),
-    ("start_s", Kind.SECONDS),
+    ("start_s", Kind.CLOCK_SECONDS),
 )
 AGENDA_COLUMNS = [name for name, _ in _AGENDA]
 _AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}

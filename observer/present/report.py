@@ -36,7 +36,7 @@ from observer.analysis.trends import Trend
 from observer.core.clock import format_clock
 from observer.core.models import Codebook, SessionData
 from observer.core.text import plural, terminal_safe
-from observer.present import tables
+from observer.present import agreement_tables, sequence_tables, tables
 from observer.present.tables import number
 
 BAR_WIDTH = 24
@@ -206,13 +206,13 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         heading,
         unit,
         *[Text(f"Note: {terminal_safe(w)}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
-        Fitted(tables.agreement(comparison)),
+        Fitted(agreement_tables.agreement(comparison)),
     ]
     for row in comparison.dimensions:
         if row.dimension not in comparison.code_labels:
             continue  # the speaker and the flags: their table row says it
         method, result = ("contribution-matched", row.matched) if row.matched else ("time-sliced", row.time_sliced)
-        parts.append(Fitted(tables.confusion(comparison, row.dimension, method, result)))
+        parts.append(Fitted(agreement_tables.confusion(comparison, row.dimension, method, result)))
     return Group(*parts)
 
 
@@ -248,7 +248,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
         )
     parts: list[RenderableType] = [heading, words]
     if table.values:
-        parts += [Fitted(tables.lag_counts(table)), Fitted(tables.transitions(table))]
+        parts += [Fitted(sequence_tables.lag_counts(table)), Fitted(sequence_tables.transitions(table))]
     if after is not None:
-        parts.append(Fitted(tables.after_flag(after)))
+        parts.append(Fitted(sequence_tables.after_flag(after)))
     return Group(*parts)

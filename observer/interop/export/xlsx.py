@@ -294,7 +294,7 @@ class Sheet:
             return self.cell(value, number_format(column), font, CLEAR)
         if kind is Kind.TEXT:
             return self.cell(value, font=font, alignment=WRAPPED if name_width is not None else None)
-        if kind is Kind.CLOCK:  # a length of the session clock: a duration, as the terminal's h:mm:ss
+        if kind is Kind.CLOCK_HMS:  # a length of the session clock: a duration, as the terminal's h:mm:ss
             return self.cell(None if value is None else value / 86400, DURATION, font)
         return self.cell(value, number_format(column), font)
 
