@@ -14,6 +14,15 @@ from observer.core import columns
 from observer.core.clock import format_clock
 from observer.core.models import Codebook, IndexDefinition, SessionData
 from observer.core.text import listed, plural
+from observer.interop.export.pages import (
+    ChartStack,
+    below,
+    fitted_sheet,
+    indices_chart,
+    paint,
+    print_on_one_page,
+    readable,
+)
 from observer.interop.export.records import tidy_columns
 from observer.interop.export.session_rows import (
     Digest,
@@ -26,18 +35,11 @@ from observer.interop.export.xlsx import (
     RATIO,
     TITLE,
     BookWriter,
-    ChartStack,
     Sheet,
     about_sheet,
-    below,
     chart_label,
     codebook_sheet,
     column_cm,
-    fitted_sheet,
-    indices_chart,
-    paint,
-    print_on_one_page,
-    readable,
 )
 from observer.present import palette, tables
 from observer.privacy.naming import Naming

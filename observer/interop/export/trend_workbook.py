@@ -17,6 +17,7 @@ from observer.analysis.trends import TrendRow
 from observer.core import columns
 from observer.core.models import IndexDefinition, SessionData
 from observer.core.text import listed
+from observer.interop.export.pages import fitted_sheet, indices_chart, paint, print_on_one_page, readable
 from observer.interop.export.xlsx import (
     BOLD,
     HEADLINE,
@@ -30,11 +31,6 @@ from observer.interop.export.xlsx import (
     about_sheet,
     chart_label,
     column_cm,
-    fitted_sheet,
-    indices_chart,
-    paint,
-    print_on_one_page,
-    readable,
 )
 from observer.present import palette
 from observer.privacy.naming import Naming
