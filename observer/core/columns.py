@@ -127,6 +127,11 @@ ATTENDEES_PRESENT = Column("attendees_present", "People present", Kind.COUNT, sh
 SHARE_OF_ROOM = Column("share_of_room", "Share of the room", Kind.PERCENT, short="Room %")
 AIRTIME_RATIO = Column("airtime_ratio", "Airtime ratio", Kind.RATIO, short="Ratio")
 SERIES = Column("series", "Series", Kind.TEXT)
+SESSION_TITLE = Column("session_title", "Session title", Kind.TEXT)
+OBSERVER = Column("observer", "Observer", Kind.TEXT)
+CODEBOOK = Column("codebook", "Codebook", Kind.ID)
+CODEBOOK_VERSION = Column("codebook_version", "Codebook version", Kind.ID)
+AGENDA_ITEM = Column("agenda_item", "Agenda item", Kind.TEXT, width=28)
 TITLE = Column("title", "Title", Kind.TEXT, width=34)
 OBSERVED_MINUTES = Column("observed_minutes", "Observed minutes", Kind.MINUTES)
 COUNT = Column("count", "Count", Kind.COUNT)
@@ -148,16 +153,16 @@ CONTRIBUTION_LEAD = (
 )
 CONTRIBUTION_TAIL = (
     Column("note", "Note", Kind.TEXT, width=40),
-    Column("agenda_item", "Agenda item", Kind.TEXT, width=28),
+    AGENDA_ITEM,
 )
 TURN_WORDS = Column("text", "Words", Kind.TEXT, width=60)  # a transcript turn's words: only when asked for
 SESSION_FIELDS = (  # the CSV repeats its session's facts on every row
-    Column("session_title", "Session title", Kind.TEXT),
+    SESSION_TITLE,
     SERIES,
     MEETING_DATE,
-    Column("observer", "Observer", Kind.TEXT),
-    Column("codebook", "Codebook", Kind.ID),
-    Column("codebook_version", "Codebook version", Kind.ID),
+    OBSERVER,
+    CODEBOOK,
+    CODEBOOK_VERSION,
     ORGANISATION_ID,
 )
 
@@ -237,8 +242,31 @@ TRANSITION_ROW = (
     Column("yules_q", "Yule's Q", Kind.RATIO),
 )
 
+# The pooled data package: one row per session, and one per agenda item of each session.
+POOL_SESSION_ROW = (
+    SESSION_ID,
+    Column("meeting_id", "Meeting id", Kind.ID),
+    OBSERVER,
+    SERIES,
+    SESSION_TITLE,
+    MEETING_DATE,
+    Column("status", "Status", Kind.ID),
+    Column("source", "Source", Kind.ID),
+    CODEBOOK,
+    CODEBOOK_VERSION,
+    Column("observed_s", "Observed (s)", Kind.CLOCK_SECONDS),
+    CONTRIBUTIONS,
+)
+POOL_AGENDA_ROW = (
+    SESSION_ID,
+    Column("agenda_item_id", "Agenda item id", Kind.ID),
+    Column("position", "Position", Kind.COUNT),
+    AGENDA_ITEM,
+    START_S,
+)
+
 CODEBOOK_ROW = (
-    Column("codebook", "Codebook", Kind.ID),
+    CODEBOOK,
     Column("version", "Version", Kind.ID),
     Column("kind", "Kind", Kind.ID),
     Column("dimension", "Dimension", Kind.ID),
@@ -281,6 +309,6 @@ BESIDE_INDICES = (
     FLAGS_PER_HOUR,
     *TREND_ORGANISATION_ROW,
 )
-DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *TRANSITION_ROW, *CODEBOOK_ROW)
+DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *TRANSITION_ROW, *POOL_SESSION_ROW, *POOL_AGENDA_ROW, *CODEBOOK_ROW)
 # The ids an index may not take: its column would stand beside one of these with the same name.
 RESERVED_IDS = frozenset(column.id for column in BESIDE_INDICES) | RECORD_FIELDS

@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from observer.core.columns import CODEBOOK_ROW, FLAG_PREFIX, SESSION_FIELDS, Column, Kind
+from observer.core.columns import (
+    CODEBOOK_ROW,
+    FLAG_PREFIX,
+    POOL_AGENDA_ROW,
+    POOL_SESSION_ROW,
+    SESSION_FIELDS,
+    Column,
+    Kind,
+)
 from observer.core.models import Codebook
 from observer.interop.export.records import tidy_columns
 
@@ -71,29 +79,8 @@ DESCRIPTIONS = {
 }
 
 
-_SESSION = (
-    ("session_id", Kind.ID),
-    ("meeting_id", Kind.ID),
-    ("observer", Kind.TEXT),
-    ("series", Kind.TEXT),
-    ("session_title", Kind.TEXT),
-    ("meeting_date", Kind.DATE),
-    ("status", Kind.ID),
-    ("source", Kind.ID),
-    ("codebook", Kind.ID),
-    ("codebook_version", Kind.ID),
-    ("observed_s", Kind.CLOCK_SECONDS),
-    ("contributions", Kind.COUNT),
-)
-SESSION_COLUMNS = [name for name, _ in _SESSION]
-_AGENDA = (
-    ("session_id", Kind.ID),
-    ("agenda_item_id", Kind.ID),
-    ("position", Kind.COUNT),
-    ("agenda_item", Kind.TEXT),
-    ("start_s", Kind.CLOCK_SECONDS),
-)
-AGENDA_COLUMNS = [name for name, _ in _AGENDA]
+SESSION_COLUMNS = [column.id for column in POOL_SESSION_ROW]
+AGENDA_COLUMNS = [column.id for column in POOL_AGENDA_ROW]
 _AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}
 
 
@@ -172,7 +159,7 @@ def tables(codebooks: list[Codebook]) -> list[PoolTable]:
             )
         else:
             contribution_fields.append(_field(column.id, column.kind))
-    session_fields = [_field(name, kind) for name, kind in _SESSION]
+    session_fields = [_field(column.id, column.kind) for column in POOL_SESSION_ROW]
     return [
         PoolTable(
             "contributions",
@@ -212,7 +199,7 @@ def tables(codebooks: list[Codebook]) -> list[PoolTable]:
         ),
         PoolTable(
             "agenda",
-            [_field(name, kind, _AGENDA_DESCRIPTIONS.get(name)) for name, kind in _AGENDA],
+            [_field(column.id, column.kind, _AGENDA_DESCRIPTIONS.get(column.id)) for column in POOL_AGENDA_ROW],
             ["session_id", "agenda_item_id"],
             [_foreign(["session_id"], "sessions", ["session_id"])],
             "One row per agenda item of each session, in order.",
