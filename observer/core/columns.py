@@ -133,6 +133,7 @@ CODEBOOK = Column("codebook", "Codebook", Kind.ID)
 CODEBOOK_VERSION = Column("codebook_version", "Codebook version", Kind.ID)
 AGENDA_ITEM = Column("agenda_item", "Agenda item", Kind.TEXT, width=28)
 TITLE = Column("title", "Title", Kind.TEXT, width=34)
+OBSERVED_S = Column("observed_s", "Observed (s)", Kind.CLOCK_SECONDS)  # a session's observed time
 OBSERVED_MINUTES = Column("observed_minutes", "Observed minutes", Kind.MINUTES)
 COUNT = Column("count", "Count", Kind.COUNT)
 PER_HOUR = Column("per_hour", "Per hour", Kind.RATE)
@@ -254,7 +255,7 @@ POOL_SESSION_ROW = (
     Column("source", "Source", Kind.ID),
     CODEBOOK,
     CODEBOOK_VERSION,
-    Column("observed_s", "Observed (s)", Kind.CLOCK_SECONDS),
+    OBSERVED_S,
     CONTRIBUTIONS,
 )
 POOL_AGENDA_ROW = (

@@ -124,11 +124,11 @@ def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float]
     return ReportTable(
         title="Sessions",
         columns=(
-            Column("date", "Date", Kind.DATE),
+            replace(columns.MEETING_DATE, heading="Date"),
             columns.SERIES,
             columns.TITLE,
             columns.CONTRIBUTIONS,
-            Column("observed", "Observed", Kind.CLOCK_HMS),
+            on_the_clock(columns.OBSERVED_S, "Observed"),
             Column("status", "Status", Kind.WORDS),
             Column("id", "Id", Kind.ID),
         ),
