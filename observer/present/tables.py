@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from observer.analysis import story
 from observer.analysis.metrics import (
@@ -29,10 +29,11 @@ from observer.analysis.trends import Trend, wilson_interval
 from observer.core import columns
 from observer.core.clock import format_clock
 from observer.core.columns import Column, Kind, index_column, on_the_clock
-from observer.core.models import Codebook, IndexDefinition, Session
+from observer.core.models import Codebook, IndexDefinition
 from observer.core.text import percent as whole_percent
 from observer.core.text import terminal_safe
 from observer.present import palette
+from observer.storage import ListedSession
 
 AIRTIME = on_the_clock(columns.AIRTIME_S, "Airtime")  # the tidy table's seconds, as a reader reads them
 
@@ -102,25 +103,11 @@ def shown(column: Column, value: Any) -> str:
 # ---------------------------------------------------------------- the archive
 
 
-class Listed(Protocol):
-    """A session as the archive lists it (``storage.ListedSession``): no contributions read."""
-
-    @property
-    def session(self) -> Session: ...
-
-    @property
-    def contributions(self) -> int: ...
-
-    @property
-    def observed_s(self) -> float: ...
-
-
-ListedT = TypeVar("ListedT", bound=Listed)
-
-
-def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float] | None = None) -> ReportTable:
-    """The sessions of the archive, as listed; ``observed``: a session's observed time now (a clock that is
-    running elsewhere moves), else as listed."""
+def session_list(
+    listed: Sequence[ListedSession], observed: Callable[[ListedSession], float] | None = None
+) -> ReportTable:
+    """The sessions of the archive, as listed (no contributions read); ``observed``: a session's observed time
+    now (a clock that is running elsewhere moves), else as listed."""
     return ReportTable(
         title="Sessions",
         columns=(
