@@ -16,6 +16,7 @@ from rich.text import Text
 
 from observer.analysis import agreement, calibration, metrics, sequences
 from observer.analysis.trends import series_trend
+from observer.core import columns
 from observer.core.models import Codebook
 from observer.interop.demo import generate_demo, second_observer
 from observer.interop.export.xlsx import BookWriter
@@ -275,3 +276,22 @@ def test_the_session_list_prints_a_line_a_session_with_every_id_whole(partnershi
     for n, line in enumerate(lines[1:]):
         assert line.endswith(f"s{n:012d}") and f"{1234 * n:,}" in line
     assert "…" in lines[2] and "\u202e" not in lines[5] and "\x1b" not in lines[5] and "[bold]x" in lines[5]
+
+
+def test_a_column_id_means_one_thing_in_every_table(built: dict[str, tables.ReportTable]) -> None:
+    """An id names one concept wherever it appears: a table a person reads that shows a column of the registry's
+    (``core/columns.py``) holds the same kind of value under it (seconds, shown as h:mm:ss, are still seconds),
+    and two declarations of one id in the registry agree on its heading and kind. A terminal's "flag" column of
+    labels beside the tidy table's "flag" column of ids would be two concepts under one name."""
+    same_quantity = {tables.Kind.CLOCK_HMS: tables.Kind.CLOCK_SECONDS}
+    declared: dict[str, tables.Column] = {}
+    for column in columns.DECLARED:
+        first = declared.setdefault(column.id, column)
+        assert (first.heading, first.kind) == (column.heading, column.kind), column.id
+    clashes = [
+        (name, column.id, column.kind, declared[column.id].kind)
+        for name, table in built.items()
+        for column in table.columns
+        if column.id in declared and same_quantity.get(column.kind, column.kind) is not declared[column.id].kind
+    ]
+    assert clashes == [], "\n".join(map(str, clashes))

@@ -9,7 +9,7 @@ from observer.core import columns
 from observer.core.columns import Column, Kind
 from observer.present.tables import ReportTable, interval_words, number
 
-DIMENSION_OR_FLAG = Column("dimension", "Dimension or flag", Kind.TEXT)
+DIMENSION_OR_FLAG = Column("dimension_label", "Dimension or flag", Kind.TEXT)
 N = Column("n", "n", Kind.COUNT)
 KAPPA = Column("kappa", "kappa", Kind.RATIO)
 

@@ -97,7 +97,7 @@ def after_flag(after: AfterFlag) -> ReportTable:
             Column(
                 "elsewhere_n", "Elsewhere: contributions in the index", Kind.COUNT, short="n elsewhere", optional=True
             ),
-            Column("note", "Note", Kind.WORDS),
+            Column("caveat", "Note", Kind.WORDS),  # the program's own: not an observer's note
         ),
         rows=tuple(
             (r.index.heading, r.after, r.elsewhere, r.difference, r.p_value, r.after_n, r.elsewhere_n, r.note)

@@ -116,7 +116,7 @@ def session_list(
             columns.TITLE,
             columns.CONTRIBUTIONS,
             on_the_clock(columns.OBSERVED_S, "Observed"),
-            Column("status", "Status", Kind.WORDS),
+            Column("status_label", "Status", Kind.WORDS),
             Column("id", "Id", Kind.ID),
         ),
         rows=tuple(
@@ -201,7 +201,7 @@ def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> R
     return ReportTable(
         title=table.title(codebook),  # counts of contributions: the page's chart beside it says so
         columns=(
-            Column("code", "", Kind.WORDS),
+            Column("code_label", "", Kind.WORDS),
             *[
                 Column(
                     column,
@@ -317,7 +317,7 @@ def flags(
     return ReportTable(
         title="Flags",
         columns=(
-            Column("flag", "Flag", Kind.WORDS),  # the flag's label (the tidy table's flag column holds its id)
+            Column("flag_label", "Flag", Kind.WORDS),
             columns.COUNT,
             columns.PER_HOUR,
         ),

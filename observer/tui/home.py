@@ -369,7 +369,7 @@ class HomeScreen(Screen[None]):
 
 # The list's columns: (key, header, width). Fixed ones first; series and title share what is left.
 # (column, width) in the table's order; the rest of the width goes to series and title.
-_FIXED = [("meeting_date", 10), ("contributions", 8), ("observed_s", 8), ("status", 9)]
+_FIXED = [("meeting_date", 10), ("contributions", 8), ("observed_s", 8), ("status_label", 9)]
 _ID = ("id", 13)
 ID_WIDTH_MOST = 17  # a second coding's id (s…-b) or a copy's (s…-2) in full; a longer one is cut with '…'
 WIDE_HOME = 110  # from this width the list shows each session's id too

@@ -534,7 +534,7 @@ class BalancePanel(LinePanel[BalanceState]):
         parts: list[Text] = [head, Text()]
         if summary.quadrant is not None:
             counts = tables.quadrant(summary.quadrant, codebook, totals=False)
-            parts += [_quadrant(counts.only("code", *summary.quadrant.core_columns), self.size.width), Text()]
+            parts += [_quadrant(counts.only("code_label", *summary.quadrant.core_columns), self.size.width), Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", style("balance--subheading"))
         shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
