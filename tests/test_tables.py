@@ -69,13 +69,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.ReportTa
         "candidates": tables.coordinator_candidates(summary.coordinator_candidates, names.__getitem__),
         "trend": tables.trend_meetings(trend),
         "trend airtime": tables.trend_airtime(trend),
-        "lag counts": sequence_tables.lag_counts(lag),
+        "lag counts": sequence_tables.counts(lag),
         "residuals": sequence_tables.lag_square(
             lag, "z", lambda t: t.adjusted_residual, tables.Kind.RATIO, mute_untestable=True
         ),
         "transitions": sequence_tables.transitions(lag),
-        "after flag": sequence_tables.after_flag(after),
-        "agreement": agreement_tables.agreement(comparison),
+        "after flag": sequence_tables.after_flag_comparison(after),
+        "agreement": agreement_tables.by_dimension(comparison),
         "confusion": agreement_tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
         "calibration": agreement_tables.calibration_scores(scored, labels),
         "calibration matrix": agreement_tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),

@@ -14,7 +14,7 @@ N = Column("n", "n", Kind.COUNT)
 KAPPA = Column("kappa", "kappa", Kind.RATIO)
 
 
-def agreement(comparison: Comparison) -> ReportTable:
+def by_dimension(comparison: Comparison) -> ReportTable:
     """Each dimension and flag: how often the two observers agreed, by slices of time and by contributions."""
     rows = []
     for row in comparison.dimensions:

@@ -206,7 +206,7 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         heading,
         unit,
         *[Text(f"Note: {terminal_safe(w)}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
-        Fitted(agreement_tables.agreement(comparison)),
+        Fitted(agreement_tables.by_dimension(comparison)),
     ]
     for row in comparison.dimensions:
         if row.dimension not in comparison.code_labels:
@@ -248,7 +248,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
         )
     parts: list[RenderableType] = [heading, words]
     if table.values:
-        parts += [Fitted(sequence_tables.lag_counts(table)), Fitted(sequence_tables.transitions(table))]
+        parts += [Fitted(sequence_tables.counts(table)), Fitted(sequence_tables.transitions(table))]
     if after is not None:
-        parts.append(Fitted(sequence_tables.after_flag(after)))
+        parts.append(Fitted(sequence_tables.after_flag_comparison(after)))
     return Group(*parts)

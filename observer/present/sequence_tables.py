@@ -45,7 +45,7 @@ def lag_square(
     return ReportTable(title=title, columns=shown, rows=tuple(rows), muted=frozenset(muted))
 
 
-def lag_counts(lag: LagTable) -> ReportTable:
+def counts(lag: LagTable) -> ReportTable:
     """The pairs counted, with their totals."""
     return lag_square(lag, "Counts (rows: position t; columns: t + lag)", lambda t: t.count, Kind.COUNT, totals=True)
 
@@ -79,7 +79,7 @@ def transitions(lag: LagTable) -> ReportTable:
     )
 
 
-def after_flag(after: AfterFlag) -> ReportTable:
+def after_flag_comparison(after: AfterFlag) -> ReportTable:
     """Each index over the contributions after the flag and over those elsewhere, with the permutation p."""
     return ReportTable(
         title=(

@@ -41,7 +41,7 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
         for warning in comparison.warnings:
             summary.append([f"Note: {warning}"])
         summary.blank()
-        summary.table(agreement_tables.agreement(comparison))
+        summary.table(agreement_tables.by_dimension(comparison))
         summary.blank()
         summary.append(
             [

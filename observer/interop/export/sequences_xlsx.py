@@ -56,7 +56,7 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
             sheet.append([too_few_pairs(table) or "Nothing stood out beyond chance."])
         sheet.blank()
         if table.values:
-            _square(sheet, sequence_tables.lag_counts(table))
+            _square(sheet, sequence_tables.counts(table))
             _square(
                 sheet,
                 sequence_tables.lag_square(
@@ -119,7 +119,7 @@ def _after_sheet(book: BookWriter, after: AfterFlag) -> None:
         ]
     )
     sheet.blank()
-    sheet.table(sequence_tables.after_flag(after))
+    sheet.table(sequence_tables.after_flag_comparison(after))
 
 
 def _definitions_sheet(book: BookWriter, table: LagTable) -> None:
