@@ -12,6 +12,10 @@ from typing import Any
 from observer.core.columns import (
     CODEBOOK_ROW,
     FLAG_PREFIX,
+    ORGANISATION,
+    ORGANISATION_ID,
+    PARTICIPANT,
+    PARTICIPANT_ID,
     POOL_AGENDA_ROW,
     POOL_SESSION_ROW,
     SESSION_FIELDS,
@@ -84,13 +88,13 @@ AGENDA_COLUMNS = [column.id for column in POOL_AGENDA_ROW]
 _AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}
 
 
-def _field(column_id: str, kind: Kind, description: str | None = None) -> dict[str, Any]:
+def _field(column: Column, description: str | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "name": column_id,
-        "type": TYPES[kind],
-        "description": description or DESCRIPTIONS[column_id],
+        "name": column.id,
+        "type": TYPES[column.kind],
+        "description": description or DESCRIPTIONS[column.id],
     }
-    if kind is Kind.DATETIME:
+    if column.kind is Kind.DATETIME:
         found["format"] = "any"  # ISO 8601 with its offset and fractions of a second
     return found
 
@@ -151,15 +155,13 @@ def tables(codebooks: list[Codebook]) -> list[PoolTable]:
             described = (
                 f"The contribution's code on the dimension '{labels.get(column.id, column.id)}' (see codebook); "
             )
-            contribution_fields.append(_field(column.id, Kind.ID, described + "empty when not coded."))
+            contribution_fields.append(_field(column, described + "empty when not coded."))
         elif column.id.startswith(FLAG_PREFIX) and column.id[len(FLAG_PREFIX) :] in flags:
             label = flag_labels[column.id[len(FLAG_PREFIX) :]]
-            contribution_fields.append(
-                _field(column.id, Kind.COUNT, f"1 if the contribution carries the flag '{label}', else 0.")
-            )
+            contribution_fields.append(_field(column, f"1 if the contribution carries the flag '{label}', else 0."))
         else:
-            contribution_fields.append(_field(column.id, column.kind))
-    session_fields = [_field(column.id, column.kind) for column in POOL_SESSION_ROW]
+            contribution_fields.append(_field(column))
+    session_fields = [_field(column) for column in POOL_SESSION_ROW]
     return [
         PoolTable(
             "contributions",
@@ -183,9 +185,9 @@ def tables(codebooks: list[Codebook]) -> list[PoolTable]:
         PoolTable(
             "participants",
             [
-                _field("participant_id", Kind.ID),
-                _field("participant", Kind.TEXT),
-                _field("organisation_id", Kind.ID),
+                _field(PARTICIPANT_ID),
+                _field(PARTICIPANT),
+                _field(ORGANISATION_ID),
             ],
             ["participant_id"],
             [_foreign(["organisation_id"], "organisations", ["organisation_id"])],
@@ -193,20 +195,20 @@ def tables(codebooks: list[Codebook]) -> list[PoolTable]:
         ),
         PoolTable(
             "organisations",
-            [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT)],
+            [_field(ORGANISATION_ID), _field(ORGANISATION)],
             ["organisation_id"],
             description="One row per organisation on any session's roster.",
         ),
         PoolTable(
             "agenda",
-            [_field(column.id, column.kind, _AGENDA_DESCRIPTIONS.get(column.id)) for column in POOL_AGENDA_ROW],
+            [_field(column, _AGENDA_DESCRIPTIONS.get(column.id)) for column in POOL_AGENDA_ROW],
             ["session_id", "agenda_item_id"],
             [_foreign(["session_id"], "sessions", ["session_id"])],
             "One row per agenda item of each session, in order.",
         ),
         PoolTable(
             "codebook",
-            [_field(column.id, column.kind) for column in CODEBOOK_ROW],
+            [_field(column) for column in CODEBOOK_ROW],
             ["codebook", "version", "kind", "dimension", "code"],
             description="Every code and flag of every codebook used, with its description.",
         ),
