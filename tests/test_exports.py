@@ -14,7 +14,7 @@ from openpyxl.worksheet._writer import ALL_TEMP_FILES
 from observer.analysis import metrics
 from observer.cli.main import main
 from observer.core.codebook_models import Codebook
-from observer.core.columns import TEXT_IDS
+from observer.core.columns import DECLARED, Kind
 from observer.core.errors import StorageError
 from observer.core.models import Participant
 from observer.interop.export import ExportOptions, export_sessions, export_trends
@@ -25,6 +25,8 @@ from observer.privacy.pseudonyms import PseudonymRegistry
 from observer.storage import Archive
 
 from .meetings import empty_meeting, hand_meeting
+
+TEXT_IDS = frozenset(column.id for column in DECLARED if column.kind is Kind.TEXT)  # typed text, in every format
 
 SESSION_SHEETS = [
     "Summary",

@@ -16,10 +16,11 @@ from rich.text import Text
 
 from observer.analysis import agreement, calibration, metrics, sequences
 from observer.analysis.trends import series_trend
+from observer.core import columns
 from observer.core.codebook_models import Codebook
 from observer.interop.demo import generate_demo, second_observer
 from observer.interop.export.xlsx import BookWriter
-from observer.present import tables
+from observer.present import agreement_tables, sequence_tables, tables
 from observer.present.report import rich_table
 from observer.storage import Archive
 
@@ -28,14 +29,14 @@ EXPECTED_FORMATS = {
     tables.Kind.PERCENT: "0%",
     tables.Kind.RATE: "0.0",
     tables.Kind.MINUTES: "0.0",
-    tables.Kind.CLOCK: "[h]:mm:ss",
+    tables.Kind.CLOCK_HMS: "[h]:mm:ss",
     tables.Kind.DATE: "yyyy-mm-dd",
     tables.Kind.P: "0.000",
 }
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.ReportTable]:
     archive = Archive(tmp_path_factory.mktemp("tables") / "data")
     ids = generate_demo(archive, sessions=3, contributions=120, seed=11)
     meetings = [archive.load(session_id) for session_id in ids]
@@ -68,22 +69,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tables.Table]:
         "candidates": tables.coordinator_candidates(summary.coordinator_candidates, names.__getitem__),
         "trend": tables.trend_meetings(trend),
         "trend airtime": tables.trend_airtime(trend),
-        "lag counts": tables.lag_counts(lag),
-        "residuals": tables.lag_square(
+        "lag counts": sequence_tables.counts(lag),
+        "residuals": sequence_tables.lag_square(
             lag, "z", lambda t: t.adjusted_residual, tables.Kind.RATIO, mute_untestable=True
         ),
-        "transitions": tables.transitions(lag),
-        "after flag": tables.after_flag(after),
-        "agreement": tables.agreement(comparison),
-        "confusion": tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
-        "calibration": tables.calibration_scores(scored, labels),
-        "calibration matrix": tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),
+        "transitions": sequence_tables.transitions(lag),
+        "after flag": sequence_tables.after_flag_comparison(after),
+        "agreement": agreement_tables.by_dimension(comparison),
+        "confusion": agreement_tables.confusion(comparison, matched.dimension, "contribution-matched", matched.matched),
+        "calibration": agreement_tables.calibration_scores(scored, labels),
+        "calibration matrix": agreement_tables.calibration_confusion("Orientation", scored.dimensions[first_dimension]),
         "sessions": tables.session_list(archive.summaries()[0]),
-        "pairwise": tables.pairwise_kappa(matrix, "orientation"),
+        "pairwise": agreement_tables.pairwise_kappa(matrix, "orientation"),
     }
 
 
-def _terminal(table: tables.Table) -> tuple[list[str], list[list[Text]]]:
+def _terminal(table: tables.ReportTable) -> tuple[list[str], list[list[Text]]]:
     """Headings and cells as the terminal prints them, the bars drawn beside shares and indices left out."""
     shown = rich_table(table)
     Console(width=400, file=io.StringIO()).print(shown)  # it renders
@@ -99,7 +100,7 @@ def _terminal(table: tables.Table) -> tuple[list[str], list[list[Text]]]:
     return headings, [list(row) for row in zip(*cells, strict=True)] if table.rows else []
 
 
-def _workbook(table: tables.Table, path: Path) -> tuple[list[str], list[list[Cell]]]:
+def _workbook(table: tables.ReportTable, path: Path) -> tuple[list[str], list[list[Cell]]]:
     """The header and the body's cells as the workbook holds them, read back with openpyxl."""
     with BookWriter() as book:
         sheet = book.sheet("Table")
@@ -113,7 +114,7 @@ def _as_stored(column: tables.Column, value: Any) -> Any:
     """A workbook's value back as the table held it: seconds are stored as a fraction of a day, dates as dates."""
     if value is None:  # an empty cell: empty words, or no number
         return "" if column.kind in (tables.Kind.TEXT, tables.Kind.WORDS) else None
-    if column.kind is tables.Kind.CLOCK:  # a duration: openpyxl reads it back as a timedelta
+    if column.kind is tables.Kind.CLOCK_HMS:  # a duration: openpyxl reads it back as a timedelta
         return value.total_seconds() if isinstance(value, dt.timedelta) else value * 86400
     if column.kind is tables.Kind.DATE and isinstance(value, dt.datetime):
         return value.date()
@@ -145,7 +146,7 @@ def _as_stored(column: tables.Column, value: Any) -> Any:
     ],
 )
 def test_each_table_shows_the_same_headings_and_values_in_the_terminal_and_the_workbook(
-    built: dict[str, tables.Table], name: str, tmp_path: Path
+    built: dict[str, tables.ReportTable], name: str, tmp_path: Path
 ) -> None:
     table = built[name]
     assert table.rows, "a table with rows, so that the values are compared"
@@ -224,7 +225,7 @@ def test_hand_counted_table_values(tmp_path: Path) -> None:
 
 
 def test_a_narrow_terminal_keeps_names_whole_and_leaves_out_what_a_reader_can_do_without(
-    built: dict[str, tables.Table],
+    built: dict[str, tables.ReportTable],
 ) -> None:
     """80 columns squeezed every column of the organisations table and cut its names to five letters; now the
     bars go first, then the columns marked optional, and each name is read whole. A wide terminal has them all."""
@@ -275,3 +276,22 @@ def test_the_session_list_prints_a_line_a_session_with_every_id_whole(partnershi
     for n, line in enumerate(lines[1:]):
         assert line.endswith(f"s{n:012d}") and f"{1234 * n:,}" in line
     assert "…" in lines[2] and "\u202e" not in lines[5] and "\x1b" not in lines[5] and "[bold]x" in lines[5]
+
+
+def test_a_column_id_means_one_thing_in_every_table(built: dict[str, tables.ReportTable]) -> None:
+    """An id names one concept wherever it appears: a table a person reads that shows a column of the registry's
+    (``core/columns.py``) holds the same kind of value under it (seconds, shown as h:mm:ss, are still seconds),
+    and two declarations of one id in the registry agree on its heading and kind. A terminal's "flag" column of
+    labels beside the tidy table's "flag" column of ids would be two concepts under one name."""
+    same_quantity = {tables.Kind.CLOCK_HMS: tables.Kind.CLOCK_SECONDS}
+    declared: dict[str, tables.Column] = {}
+    for column in columns.DECLARED:
+        first = declared.setdefault(column.id, column)
+        assert (first.heading, first.kind) == (column.heading, column.kind), column.id
+    clashes = [
+        (name, column.id, column.kind, declared[column.id].kind)
+        for name, table in built.items()
+        for column in table.columns
+        if column.id in declared and same_quantity.get(column.kind, column.kind) is not declared[column.id].kind
+    ]
+    assert clashes == [], "\n".join(map(str, clashes))

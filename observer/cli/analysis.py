@@ -148,10 +148,11 @@ def calibrate(
         click.echo(f"{result.left_out[0].upper()}{result.left_out[1:]}.")
     from rich.console import Console
 
-    from observer.present import tables
+    from observer.present import agreement_tables
     from observer.present.report import Fitted
 
-    Console(width=max(100, shutil.get_terminal_size().columns)).print(Fitted(tables.calibration_scores(result, labels)))
+    scores = agreement_tables.calibration_scores(result, labels)
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(Fitted(scores))
     click.echo(
         f"{plural(len(result.differences), 'difference')} in {plural(result.matched, 'matched contribution')}"
         f" ({result.only_reference} only in the reference, {result.only_trainee} only in yours)"
@@ -236,12 +237,12 @@ def agreement(
             return
         from rich.console import Console
 
-        from observer.present import tables
+        from observer.present import agreement_tables
         from observer.present.report import Fitted
 
         console = Console(width=max(100, shutil.get_terminal_size().columns))
         for dimension in matrix.kappa:
-            console.print(Fitted(tables.pairwise_kappa(matrix, dimension)))
+            console.print(Fitted(agreement_tables.pairwise_kappa(matrix, dimension)))
         return
     first, second = sessions
     comparison = agreement_module.compare(first, second, slice_s, tolerance, offset, force)

@@ -23,7 +23,7 @@ from observer.cli.support import (
 )
 from observer.core.text import plural
 from observer.interop.roster import same_series
-from observer.storage import SessionStore, SessionSummary
+from observer.storage import ListedSession, SessionStore
 from observer.storage.paths import DATA_DIR_ENV, default_data_dir
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def run_app(context: Context, start: str, store: SessionStore | None = None) -> 
         raise SystemExit(app.return_code)
 
 
-def _session_row(summary: SessionSummary) -> dict[str, Any]:
+def _session_row(summary: ListedSession) -> dict[str, Any]:
     session = summary.session
     return {
         "id": session.id,

@@ -1,6 +1,11 @@
 """Every column a table or an export shows, declared once: its id (the tidy name the CSV, the JSON and R read),
 its heading in words (a workbook's header row, a terminal's), and its kind.
 
+A column that more than one table shows is declared here and only here; a table that heads it otherwise (the
+terminal's "Airtime" over the tidy table's "Airtime (s)") takes the declared column and changes its heading
+(``dataclasses.replace``, ``on_the_clock``), so its id and its meaning stay the same. A column that only one
+table shows (a test's statistic, a square's cells) is declared beside that table.
+
 Each writer takes what it needs from the kind: a workbook its number format and whether the cells hold typed
 text (kept text, never a formula), the terminal its alignment and the way it prints the value. The ids an index
 may not take (``models.RESERVED_INDEX_IDS``) are derived from these declarations, so a new column cannot be
@@ -9,7 +14,7 @@ forgotten there. Nothing here imports the rest of the program: every module can 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -23,14 +28,17 @@ class Kind(StrEnum):
     PERCENT = "percent"  # a share between 0 and 1
     RATE = "rate"  # per hour: one decimal
     MINUTES = "minutes"
-    SECONDS = "seconds"  # a number of seconds (a tidy table's times, for analysis)
-    CLOCK = "clock"  # a length of the session clock, for a reader: h:mm:ss
+    # A time or a length on the session clock is one quantity, a number of seconds, shown in one of two ways:
+    CLOCK_SECONDS = "clock_seconds"  # as the number, for analysis (a tidy table's start_s, airtime_s)
+    CLOCK_HMS = "clock_hms"  # as h:mm:ss, for a reader (a terminal, a workbook's page)
     DATE = "date"
     DATETIME = "datetime"
     P = "p"  # a p-value: three decimals, "< 0.001" below that
 
 
-NUMBERS = frozenset({Kind.COUNT, Kind.RATIO, Kind.PERCENT, Kind.RATE, Kind.MINUTES, Kind.SECONDS, Kind.CLOCK, Kind.P})
+NUMBERS = frozenset(
+    {Kind.COUNT, Kind.RATIO, Kind.PERCENT, Kind.RATE, Kind.MINUTES, Kind.CLOCK_SECONDS, Kind.CLOCK_HMS, Kind.P}
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,11 @@ def index_interval_columns(index: NamedIndex) -> tuple[Column, Column]:
     )
 
 
+def on_the_clock(column: Column, heading: str) -> Column:
+    """A tidy table's seconds as a reader sees them: the same column, h:mm:ss under ``heading`` (without "(s)")."""
+    return replace(column, heading=heading, kind=Kind.CLOCK_HMS)
+
+
 def flag_column(flag_id: str, label: str) -> Column:
     return Column(f"{FLAG_PREFIX}{flag_id}", f"Flag: {label}", Kind.COUNT)
 
@@ -99,17 +112,33 @@ def code_column(dimension_id: str) -> Column:
 SESSION_ID = Column("session_id", "Session", Kind.ID, width=15)
 ORGANISATION_ID = Column("organisation_id", "Organisation id", Kind.ID)
 ORGANISATION = Column("organisation", "Organisation", Kind.TEXT, width=30)
-CONTRIBUTIONS = Column("contributions", "Contributions", Kind.COUNT)
+CONTRIBUTIONS = Column("contributions", "Contributions", Kind.COUNT, short="Contrib.")
 MEETING_DATE = Column("meeting_date", "Meeting date", Kind.DATE)
 PARTICIPANT_ID = Column("participant_id", "Participant id", Kind.ID)
 PARTICIPANT = Column("participant", "Participant", Kind.TEXT, width=24)
-START_S = Column("start_s", "Start (s)", Kind.SECONDS)
-END_S = Column("end_s", "End (s)", Kind.SECONDS)
+START_S = Column("start_s", "Start (s)", Kind.CLOCK_SECONDS)
+END_S = Column("end_s", "End (s)", Kind.CLOCK_SECONDS)
 LABEL = Column("label", "Label", Kind.TEXT, width=30)
 SHARE_CONTRIBUTIONS = Column("share_contributions", "Share of contributions", Kind.PERCENT)
-AIRTIME_S = Column("airtime_s", "Airtime (s)", Kind.SECONDS)
-SHARE_AIRTIME = Column("share_airtime", "Share of airtime", Kind.PERCENT)
+AIRTIME_S = Column("airtime_s", "Airtime (s)", Kind.CLOCK_SECONDS)
+SHARE_AIRTIME = Column("share_airtime", "Share of airtime", Kind.PERCENT, short="Airtime %")
 PARTICIPATION_RATIO = Column("participation_ratio", "Participation ratio", Kind.RATIO)
+ATTENDEES_PRESENT = Column("attendees_present", "People present", Kind.COUNT, short="Present")
+SHARE_OF_ROOM = Column("share_of_room", "Share of the room", Kind.PERCENT, short="Room %")
+AIRTIME_RATIO = Column("airtime_ratio", "Airtime ratio", Kind.RATIO, short="Ratio")
+SERIES = Column("series", "Series", Kind.TEXT)
+SESSION_TITLE = Column("session_title", "Session title", Kind.TEXT)
+OBSERVER = Column("observer", "Observer", Kind.TEXT)
+CODEBOOK = Column("codebook", "Codebook", Kind.ID)
+CODEBOOK_VERSION = Column("codebook_version", "Codebook version", Kind.ID)
+AGENDA_ITEM = Column("agenda_item", "Agenda item", Kind.TEXT, width=28)
+TITLE = Column("title", "Title", Kind.TEXT, width=34)
+OBSERVED_S = Column("observed_s", "Observed (s)", Kind.CLOCK_SECONDS)  # a session's observed time
+OBSERVED_MINUTES = Column("observed_minutes", "Observed minutes", Kind.MINUTES)
+COUNT = Column("count", "Count", Kind.COUNT)
+PER_HOUR = Column("per_hour", "Per hour", Kind.RATE)
+TOTAL = Column("total", "total", Kind.COUNT)  # a table's total row or column
+INDEX_NAME = Column("index", "Index", Kind.WORDS)  # an index's heading, as a row of a table of indices
 
 # One row per contribution (the CSV, the Contributions sheet): then each dimension's code and each flag's 0/1.
 CONTRIBUTION_LEAD = (
@@ -117,7 +146,7 @@ CONTRIBUTION_LEAD = (
     Column("contribution_id", "Contribution id", Kind.ID, width=22),
     START_S,
     END_S,
-    Column("duration_s", "Duration (s)", Kind.SECONDS),
+    Column("duration_s", "Duration (s)", Kind.CLOCK_SECONDS),
     Column("wall_time", "Wall time", Kind.DATETIME, width=20),
     PARTICIPANT_ID,
     PARTICIPANT,
@@ -125,16 +154,16 @@ CONTRIBUTION_LEAD = (
 )
 CONTRIBUTION_TAIL = (
     Column("note", "Note", Kind.TEXT, width=40),
-    Column("agenda_item", "Agenda item", Kind.TEXT, width=28),
+    AGENDA_ITEM,
 )
 TURN_WORDS = Column("text", "Words", Kind.TEXT, width=60)  # a transcript turn's words: only when asked for
 SESSION_FIELDS = (  # the CSV repeats its session's facts on every row
-    Column("session_title", "Session title", Kind.TEXT),
-    Column("series", "Series", Kind.TEXT),
+    SESSION_TITLE,
+    SERIES,
     MEETING_DATE,
-    Column("observer", "Observer", Kind.TEXT),
-    Column("codebook", "Codebook", Kind.ID),
-    Column("codebook_version", "Codebook version", Kind.ID),
+    OBSERVER,
+    CODEBOOK,
+    CODEBOOK_VERSION,
     ORGANISATION_ID,
 )
 
@@ -143,14 +172,14 @@ ORGANISATION_ROW = (
     SESSION_ID,
     ORGANISATION_ID,
     ORGANISATION,
-    Column("attendees_present", "People present", Kind.COUNT),
-    Column("share_of_room", "Share of the room", Kind.PERCENT),
+    ATTENDEES_PRESENT,
+    SHARE_OF_ROOM,
     CONTRIBUTIONS,
     SHARE_CONTRIBUTIONS,
     AIRTIME_S,
     SHARE_AIRTIME,
     PARTICIPATION_RATIO,
-    Column("airtime_ratio", "Airtime ratio", Kind.RATIO),
+    AIRTIME_RATIO,
 )
 # One row per person: then each index, the coordinator candidate's reasons, then each flag's count.
 PARTICIPANT_ROW = (
@@ -178,8 +207,8 @@ FLAG_ROW = (
     SESSION_ID,
     Column("flag", "Flag", Kind.ID),
     LABEL,
-    Column("count", "Count", Kind.COUNT),
-    Column("per_hour", "Per hour", Kind.RATE),
+    COUNT,
+    PER_HOUR,
 )
 
 # A series: one row per meeting (then each index by count, each by time, then the flags per hour) and one row per
@@ -187,9 +216,9 @@ FLAG_ROW = (
 TREND_MEETING_ROW = (
     SESSION_ID,
     MEETING_DATE,
-    Column("title", "Title", Kind.TEXT, width=34),
+    TITLE,
     CONTRIBUTIONS,
-    Column("observed_minutes", "Observed minutes", Kind.MINUTES),
+    OBSERVED_MINUTES,
 )
 FLAGS_PER_HOUR = Column("flags_per_hour", "Flags per hour", Kind.RATE)
 TREND_ORGANISATION_ROW = (
@@ -197,12 +226,48 @@ TREND_ORGANISATION_ROW = (
     MEETING_DATE,
     ORGANISATION_ID,
     ORGANISATION,
-    Column("airtime_share", "Share of airtime", Kind.PERCENT),
+    # The same share as an organisation's row, published in the trend's CSV (and R scripts) as airtime_share.
+    replace(SHARE_AIRTIME, id="airtime_share"),
     PARTICIPATION_RATIO,
 )
 
+# Every pair of a sequence analysis as a tidy table: what came at position t, what at t + lag (a code, or a name
+# typed for a speaker).
+TRANSITION_ROW = (
+    Column("from", "From", Kind.TEXT, width=28),
+    Column("to", "To", Kind.TEXT, width=28),
+    COUNT,
+    Column("expected", "Expected", Kind.RATIO),
+    Column("probability", "Probability", Kind.RATIO),
+    Column("adjusted_residual", "Adjusted residual", Kind.RATIO),
+    Column("yules_q", "Yule's Q", Kind.RATIO),
+)
+
+# The pooled data package: one row per session, and one per agenda item of each session.
+POOL_SESSION_ROW = (
+    SESSION_ID,
+    Column("meeting_id", "Meeting id", Kind.ID),
+    OBSERVER,
+    SERIES,
+    SESSION_TITLE,
+    MEETING_DATE,
+    Column("status", "Status", Kind.ID),
+    Column("source", "Source", Kind.ID),
+    CODEBOOK,
+    CODEBOOK_VERSION,
+    OBSERVED_S,
+    CONTRIBUTIONS,
+)
+POOL_AGENDA_ROW = (
+    SESSION_ID,
+    Column("agenda_item_id", "Agenda item id", Kind.ID),
+    Column("position", "Position", Kind.COUNT),
+    AGENDA_ITEM,
+    START_S,
+)
+
 CODEBOOK_ROW = (
-    Column("codebook", "Codebook", Kind.ID),
+    CODEBOOK,
     Column("version", "Version", Kind.ID),
     Column("kind", "Kind", Kind.ID),
     Column("dimension", "Dimension", Kind.ID),
@@ -245,8 +310,6 @@ BESIDE_INDICES = (
     FLAGS_PER_HOUR,
     *TREND_ORGANISATION_ROW,
 )
-DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *CODEBOOK_ROW)
+DECLARED = (*BESIDE_INDICES, *FLAG_ROW, *TRANSITION_ROW, *POOL_SESSION_ROW, *POOL_AGENDA_ROW, *CODEBOOK_ROW)
 # The ids an index may not take: its column would stand beside one of these with the same name.
 RESERVED_IDS = frozenset(column.id for column in BESIDE_INDICES) | RECORD_FIELDS
-# Typed text, wherever it is written: kept as text (a formula stays text), made storable.
-TEXT_IDS = frozenset(column.id for column in DECLARED if column.kind is Kind.TEXT)

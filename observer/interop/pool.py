@@ -29,7 +29,7 @@ from observer.core.text import plural, terminal_safe
 from observer.interop.bundle import bundle_key_id
 from observer.interop.export.records import codebook_rows
 from observer.interop.pool_parts import CsvTable, Part, PoolInput, part_files, write_part
-from observer.interop.pool_schema import POOL_FORMAT, POOL_PROFILE, Table, datapackage, tables
+from observer.interop.pool_schema import POOL_FORMAT, POOL_PROFILE, PoolTable, datapackage, tables
 from observer.privacy.programme_key import ProgrammeKey
 from observer.storage.files import fsync_dir
 
@@ -155,7 +155,7 @@ def write_pool(
     key: ProgrammeKey | None,
     progress: Callable[[str], None],
     warn: Callable[[str], None],
-    parquet: Callable[[Path, list[Table]], None] | None = None,
+    parquet: Callable[[Path, list[PoolTable]], None] | None = None,
 ) -> PoolReport:
     """Pool ``inputs`` into the data package ``folder`` (see the module's note). ``progress`` gets a line per
     input; ``parquet`` writes the Parquet files beside the CSVs (before the package takes its name)."""
@@ -244,7 +244,7 @@ def _join(inputs: list[PoolInput], parts: list[Part], staging: Path) -> tuple[Po
 
 
 @contextlib.contextmanager
-def _open(staging: Path, table: Table) -> Iterator[CsvTable]:
+def _open(staging: Path, table: PoolTable) -> Iterator[CsvTable]:
     out = CsvTable(staging / table.path, table.header)
     try:
         yield out
@@ -269,7 +269,7 @@ def _concatenate(sources: list[tuple[Path, set[str]]], target: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _write_contributions(parts: list[Part], table: Table, staging: Path) -> None:
+def _write_contributions(parts: list[Part], table: PoolTable, staging: Path) -> None:
     """The parts' contributions as one table: copied as they are where a file has the table's columns, else
     each row's values moved under the table's columns (a codebook with fewer dimensions or flags)."""
     header = table.header
@@ -337,7 +337,7 @@ def _about(report: PoolReport, key: ProgrammeKey | None, inputs: int) -> dict[st
     }
 
 
-def _readme(report: PoolReport, key: ProgrammeKey | None, all_tables: list[Table]) -> str:
+def _readme(report: PoolReport, key: ProgrammeKey | None, all_tables: list[PoolTable]) -> str:
     buffer = io.StringIO()
     buffer.write("# Partnership meetings, pooled\n\n")
     buffer.write(

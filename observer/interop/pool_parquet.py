@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from observer.core.errors import InputError
-from observer.interop.pool_schema import Table
+from observer.interop.pool_schema import PoolTable
 
 INSTALL = "--parquet needs pyarrow, which is not installed: pip install 'observer[parquet]' (the CSVs need nothing)"
 
@@ -29,7 +29,7 @@ def _arrow_type(pa: Any, frictionless: str) -> Any:
     }[frictionless]
 
 
-def write_parquet(folder: Path, tables: list[Table]) -> None:
+def write_parquet(folder: Path, tables: list[PoolTable]) -> None:
     """``<table>.parquet`` for each ``<table>.csv`` in ``folder``, read and written in batches (flat memory)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv

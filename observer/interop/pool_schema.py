@@ -10,7 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from observer.core.codebook_models import Codebook
-from observer.core.columns import CODEBOOK_ROW, FLAG_PREFIX, SESSION_FIELDS, Column, Kind
+from observer.core.columns import (
+    CODEBOOK_ROW,
+    FLAG_PREFIX,
+    ORGANISATION,
+    ORGANISATION_ID,
+    PARTICIPANT,
+    PARTICIPANT_ID,
+    POOL_AGENDA_ROW,
+    POOL_SESSION_ROW,
+    SESSION_FIELDS,
+    Column,
+    Kind,
+)
 from observer.interop.export.records import tidy_columns
 
 POOL_PROFILE = "observer-pool"  # the package's name: how an earlier pool is known
@@ -26,8 +38,8 @@ TYPES = {
     Kind.PERCENT: "number",
     Kind.RATE: "number",
     Kind.MINUTES: "number",
-    Kind.SECONDS: "number",
-    Kind.CLOCK: "number",
+    Kind.CLOCK_SECONDS: "number",
+    Kind.CLOCK_HMS: "number",
     Kind.DATE: "date",
     Kind.DATETIME: "datetime",
     Kind.P: "number",
@@ -71,45 +83,26 @@ DESCRIPTIONS = {
 }
 
 
-_SESSION = (
-    ("session_id", Kind.ID),
-    ("meeting_id", Kind.ID),
-    ("observer", Kind.TEXT),
-    ("series", Kind.TEXT),
-    ("session_title", Kind.TEXT),
-    ("meeting_date", Kind.DATE),
-    ("status", Kind.ID),
-    ("source", Kind.ID),
-    ("codebook", Kind.ID),
-    ("codebook_version", Kind.ID),
-    ("observed_s", Kind.SECONDS),
-    ("contributions", Kind.COUNT),
-)
-SESSION_COLUMNS = [name for name, _ in _SESSION]
-_AGENDA = (
-    ("session_id", Kind.ID),
-    ("agenda_item_id", Kind.ID),
-    ("position", Kind.COUNT),
-    ("agenda_item", Kind.TEXT),
-    ("start_s", Kind.SECONDS),
-)
-AGENDA_COLUMNS = [name for name, _ in _AGENDA]
+SESSION_COLUMNS = [column.id for column in POOL_SESSION_ROW]
+AGENDA_COLUMNS = [column.id for column in POOL_AGENDA_ROW]
 _AGENDA_DESCRIPTIONS = {"start_s": "When the item began, in seconds of the session clock."}
 
 
-def _field(column_id: str, kind: Kind, description: str | None = None) -> dict[str, Any]:
+def _field(column: Column, description: str | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "name": column_id,
-        "type": TYPES[kind],
-        "description": description or DESCRIPTIONS[column_id],
+        "name": column.id,
+        "type": TYPES[column.kind],
+        "description": description or DESCRIPTIONS[column.id],
     }
-    if kind is Kind.DATETIME:
+    if column.kind is Kind.DATETIME:
         found["format"] = "any"  # ISO 8601 with its offset and fractions of a second
     return found
 
 
 @dataclass
-class Table:
+class PoolTable:
+    """One CSV table of the pooled package, as its datapackage.json describes it (a tabular data resource)."""
+
     name: str
     fields: list[dict[str, Any]]
     primary_key: list[str]
@@ -151,7 +144,7 @@ def contribution_columns(codebooks: list[Codebook]) -> tuple[list[Column], list[
     return [*columns, *SESSION_FIELDS], dimensions, flags
 
 
-def tables(codebooks: list[Codebook]) -> list[Table]:
+def tables(codebooks: list[Codebook]) -> list[PoolTable]:
     """Every table of the package, for sessions coded with ``codebooks``."""
     columns, dimensions, flags = contribution_columns(codebooks)
     labels = {d.id: d.label for codebook in codebooks for d in codebook.dimensions}
@@ -162,17 +155,15 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             described = (
                 f"The contribution's code on the dimension '{labels.get(column.id, column.id)}' (see codebook); "
             )
-            contribution_fields.append(_field(column.id, Kind.ID, described + "empty when not coded."))
+            contribution_fields.append(_field(column, described + "empty when not coded."))
         elif column.id.startswith(FLAG_PREFIX) and column.id[len(FLAG_PREFIX) :] in flags:
             label = flag_labels[column.id[len(FLAG_PREFIX) :]]
-            contribution_fields.append(
-                _field(column.id, Kind.COUNT, f"1 if the contribution carries the flag '{label}', else 0.")
-            )
+            contribution_fields.append(_field(column, f"1 if the contribution carries the flag '{label}', else 0."))
         else:
-            contribution_fields.append(_field(column.id, column.kind))
-    session_fields = [_field(name, kind) for name, kind in _SESSION]
+            contribution_fields.append(_field(column))
+    session_fields = [_field(column) for column in POOL_SESSION_ROW]
     return [
-        Table(
+        PoolTable(
             "contributions",
             contribution_fields,
             ["session_id", "contribution_id"],
@@ -184,47 +175,47 @@ def tables(codebooks: list[Codebook]) -> list[Table]:
             "One row per contribution, as the CSV export writes it (the same column names), with the session's "
             "observer, codebook and version on every row.",
         ),
-        Table(
+        PoolTable(
             "sessions",
             session_fields,
             ["session_id"],
             description="One row per session: one observer's coding of one meeting. Two codings of a meeting share "
             "its meeting_id.",
         ),
-        Table(
+        PoolTable(
             "participants",
             [
-                _field("participant_id", Kind.ID),
-                _field("participant", Kind.TEXT),
-                _field("organisation_id", Kind.ID),
+                _field(PARTICIPANT_ID),
+                _field(PARTICIPANT),
+                _field(ORGANISATION_ID),
             ],
             ["participant_id"],
             [_foreign(["organisation_id"], "organisations", ["organisation_id"])],
             "One row per person on any session's roster.",
         ),
-        Table(
+        PoolTable(
             "organisations",
-            [_field("organisation_id", Kind.ID), _field("organisation", Kind.TEXT)],
+            [_field(ORGANISATION_ID), _field(ORGANISATION)],
             ["organisation_id"],
             description="One row per organisation on any session's roster.",
         ),
-        Table(
+        PoolTable(
             "agenda",
-            [_field(name, kind, _AGENDA_DESCRIPTIONS.get(name)) for name, kind in _AGENDA],
+            [_field(column, _AGENDA_DESCRIPTIONS.get(column.id)) for column in POOL_AGENDA_ROW],
             ["session_id", "agenda_item_id"],
             [_foreign(["session_id"], "sessions", ["session_id"])],
             "One row per agenda item of each session, in order.",
         ),
-        Table(
+        PoolTable(
             "codebook",
-            [_field(column.id, column.kind) for column in CODEBOOK_ROW],
+            [_field(column) for column in CODEBOOK_ROW],
             ["codebook", "version", "kind", "dimension", "code"],
             description="Every code and flag of every codebook used, with its description.",
         ),
     ]
 
 
-def datapackage(all_tables: list[Table], about: dict[str, Any]) -> dict[str, Any]:
+def datapackage(all_tables: list[PoolTable], about: dict[str, Any]) -> dict[str, Any]:
     return {
         "profile": "tabular-data-package",
         "name": POOL_PROFILE,

@@ -31,7 +31,7 @@ from observer.core.clock import format_clock
 from observer.core.codebook_models import Codebook
 from observer.core.models import SessionData
 from observer.core.text import plural, terminal_safe
-from observer.present import tables
+from observer.present import agreement_tables, sequence_tables, tables
 from observer.present.tables import number
 
 BAR_WIDTH = 24
@@ -45,7 +45,9 @@ def bar(value: float | None, width: int = BAR_WIDTH) -> str:
     return "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
 
 
-def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, text_width: int | None = None) -> Table:
+def rich_table(
+    table: tables.ReportTable, bars: bool = True, optional: bool = True, text_width: int | None = None
+) -> Table:
     """A table as the terminal shows it: numbers to the right, a bar after a share or index that has one,
     typed text never read as markup, codes in their colours. ``bars``, ``optional``: with the bars, with the
     columns a reader can do without (``Column.optional``); ``text_width``: typed text wrapped at this width."""
@@ -78,7 +80,7 @@ def rich_table(table: tables.Table, bars: bool = True, optional: bool = True, te
     return shown
 
 
-def plain_lines(table: tables.Table, width: int) -> list[str]:
+def plain_lines(table: tables.ReportTable, width: int) -> list[str]:
     """A list to scan (the archive's sessions) as plain lines, a row a line: headings, then values, two spaces
     apart; numbers, dates and ids whole, the names sharing what is left of ``width`` and cut with "…". Thousands
     of rows print at once: a Rich table measures every cell and took a quarter of a second for 300."""
@@ -114,7 +116,7 @@ class Fitted:
     go first, then the columns a reader can do without (an 80-column terminal keeps the organisations' names
     whole instead of every column squeezed)."""
 
-    def __init__(self, table: tables.Table) -> None:
+    def __init__(self, table: tables.ReportTable) -> None:
         self.table = table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -199,13 +201,13 @@ def agreement_renderable(comparison: Comparison, with_warnings: bool = True) -> 
         heading,
         unit,
         *[Text(f"Note: {terminal_safe(w)}", style="yellow") for w in (comparison.warnings if with_warnings else [])],
-        Fitted(tables.agreement(comparison)),
+        Fitted(agreement_tables.by_dimension(comparison)),
     ]
     for row in comparison.dimensions:
         if row.dimension not in comparison.code_labels:
             continue  # the speaker and the flags: their table row says it
         method, result = ("contribution-matched", row.matched) if row.matched else ("time-sliced", row.time_sliced)
-        parts.append(Fitted(tables.confusion(comparison, row.dimension, method, result)))
+        parts.append(Fitted(agreement_tables.confusion(comparison, row.dimension, method, result)))
     return Group(*parts)
 
 
@@ -241,7 +243,7 @@ def sequences_renderable(table: LagTable, after: AfterFlag | None, codebook: Cod
         )
     parts: list[RenderableType] = [heading, words]
     if table.values:
-        parts += [Fitted(tables.lag_counts(table)), Fitted(tables.transitions(table))]
+        parts += [Fitted(sequence_tables.counts(table)), Fitted(sequence_tables.transitions(table))]
     if after is not None:
-        parts.append(Fitted(tables.after_flag(after)))
+        parts.append(Fitted(sequence_tables.after_flag_comparison(after)))
     return Group(*parts)

@@ -2,35 +2,38 @@
 
 A table here is data: a column says how it is headed and what kind of value it holds, never how it is drawn.
 The terminal (``report.py``), the workbook (``export/xlsx.py``) and the coding screen's live panel
-(``tui/panels.py``) render these tables; none lays one out itself. A heading comes from its column, never from
-the data: a name a person typed is a value of kind TEXT, shown as typed wherever it appears.
+(``tui/panels.py``) render these tables; none lays one out itself. The tables of one meeting, a series and the
+archive are here; those of what followed what in ``sequence_tables.py``, those of two codings compared in
+``agreement_tables.py``; every column shown in more than one table comes from ``core/columns.py``. A heading
+comes from its column, never from the data: a name a person typed is a value of kind TEXT, shown as typed
+wherever it appears.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from observer.analysis import story
-from observer.analysis.agreement import Agreement, Comparison, PairwiseMatrix
-from observer.analysis.calibration import Calibration, Score
 from observer.analysis.metrics import CoordinatorCandidate, GroupStats, TimelineRow
-from observer.analysis.sequences import MIN_EXPECTED, NOTABLE_Z, AfterFlag, LagTable, Transition
 from observer.analysis.tallies import UNCODED, QuadrantTable, code_heading
 from observer.analysis.tallies import time_key as by_time
 from observer.analysis.trends import Trend, wilson_interval
+from observer.core import columns
 from observer.core.clock import format_clock
 from observer.core.codebook_models import Codebook, IndexDefinition
-from observer.core.columns import Column, Kind, index_column
-from observer.core.models import Session
+from observer.core.columns import Column, Kind, index_column, on_the_clock
 from observer.core.text import percent as whole_percent
 from observer.core.text import terminal_safe
 from observer.present import palette
+from observer.storage import ListedSession
+
+AIRTIME = on_the_clock(columns.AIRTIME_S, "Airtime")  # the tidy table's seconds, as a reader reads them
 
 
 @dataclass(frozen=True)
-class Table:
+class ReportTable:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
@@ -42,7 +45,7 @@ class Table:
     def position(self, column_id: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.id == column_id)
 
-    def only(self, *column_ids: str) -> Table:
+    def only(self, *column_ids: str) -> ReportTable:
         """The same table with some of its columns, in the order given: a page that has room for fewer."""
         at = [self.position(column_id) for column_id in column_ids]
         return replace(
@@ -76,8 +79,8 @@ SHOWN: dict[Kind, Callable[[Any], str]] = {
     Kind.PERCENT: percent,
     Kind.RATE: lambda value: number(value, 1),
     Kind.MINUTES: lambda value: number(value, 0),
-    Kind.SECONDS: lambda value: number(value, 1),
-    Kind.CLOCK: lambda value: "—" if value is None else format_clock(value),
+    Kind.CLOCK_SECONDS: lambda value: number(value, 1),
+    Kind.CLOCK_HMS: lambda value: "—" if value is None else format_clock(value),
     Kind.DATE: lambda value: "—" if value is None else value.isoformat(),
     Kind.DATETIME: lambda value: "—" if value is None else value.isoformat(timespec="seconds"),
     Kind.P: lambda value: "—" if value is None else ("< 0.001" if value < 0.001 else f"{value:.3f}"),
@@ -94,34 +97,20 @@ def shown(column: Column, value: Any) -> str:
 # ---------------------------------------------------------------- the archive
 
 
-class Listed(Protocol):
-    """A session as the archive lists it (``storage.SessionSummary``): no contributions read."""
-
-    @property
-    def session(self) -> Session: ...
-
-    @property
-    def contributions(self) -> int: ...
-
-    @property
-    def observed_s(self) -> float: ...
-
-
-ListedT = TypeVar("ListedT", bound=Listed)
-
-
-def session_list(listed: Sequence[ListedT], observed: Callable[[ListedT], float] | None = None) -> Table:
-    """The sessions of the archive, as listed; ``observed``: a session's observed time now (a clock that is
-    running elsewhere moves), else as listed."""
-    return Table(
+def session_list(
+    listed: Sequence[ListedSession], observed: Callable[[ListedSession], float] | None = None
+) -> ReportTable:
+    """The sessions of the archive, as listed (no contributions read); ``observed``: a session's observed time
+    now (a clock that is running elsewhere moves), else as listed."""
+    return ReportTable(
         title="Sessions",
         columns=(
-            Column("date", "Date", Kind.DATE),
-            Column("series", "Series", Kind.TEXT),
-            Column("title", "Title", Kind.TEXT),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
-            Column("observed", "Observed", Kind.CLOCK),
-            Column("status", "Status", Kind.WORDS),
+            replace(columns.MEETING_DATE, heading="Date"),
+            columns.SERIES,
+            columns.TITLE,
+            columns.CONTRIBUTIONS,
+            on_the_clock(columns.OBSERVED_S, "Observed"),
+            Column("status_label", "Status", Kind.WORDS),
             Column("id", "Id", Kind.ID),
         ),
         rows=tuple(
@@ -166,15 +155,17 @@ def index_columns(
     ]
 
 
-def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None) -> Table:
+def headline(
+    balance: Balance, codebook: Codebook, index_counts: dict[str, tuple[int, int]] | None = None
+) -> ReportTable:
     """Each index by count and by time, with what it means; with ``index_counts`` (a whole meeting's, not the live
     panel's running one), each index by count with its 95% Wilson interval beside it."""
     definitions = codebook.indices
     interval = (Column("interval", "95% interval", Kind.WORDS),) if index_counts is not None else ()
-    return Table(
+    return ReportTable(
         title="Headline",
         columns=(
-            Column("index", "Index", Kind.WORDS),
+            columns.INDEX_NAME,
             Column("by_count", "By count", Kind.RATIO, bar=True),
             *interval,
             Column("by_time", "By time", Kind.RATIO),
@@ -198,13 +189,13 @@ def headline(balance: Balance, codebook: Codebook, index_counts: dict[str, tuple
     )
 
 
-def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> Table:
+def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> ReportTable:
     """The 2×2's counts, with the codes outside it, uncoded, and (``totals``) the totals."""
     shown_columns = [*table.core_columns, UNCODED]
-    return Table(
+    return ReportTable(
         title=table.title(codebook),  # counts of contributions: the page's chart beside it says so
         columns=(
-            Column("code", "", Kind.WORDS),
+            Column("code_label", "", Kind.WORDS),
             *[
                 Column(
                     column,
@@ -214,7 +205,7 @@ def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> T
                 )
                 for column in shown_columns
             ],
-            Column("total", "total", Kind.COUNT),
+            columns.TOTAL,
         ),
         rows=(
             *[
@@ -231,19 +222,19 @@ def quadrant(table: QuadrantTable, codebook: Codebook, totals: bool = True) -> T
     )
 
 
-def organisations(balance: Balance, codebook: Codebook) -> Table:
+def organisations(balance: Balance, codebook: Codebook) -> ReportTable:
     """Each organisation's airtime against its share of the room (people present, by time present)."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="Organisations: airtime against share of the room",
         columns=(
-            Column("organisation", "Organisation", Kind.TEXT),
-            Column("attendees_present", "People present", Kind.COUNT, short="Present", optional=True),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib.", optional=True),
-            Column("airtime_s", "Airtime", Kind.CLOCK, optional=True),
-            Column("share_airtime", "Share of airtime", Kind.PERCENT, bar=True, short="Airtime %"),
-            Column("share_of_room", "Share of the room", Kind.PERCENT, short="Room %"),
-            Column("airtime_ratio", "Airtime ratio", Kind.RATIO, short="Ratio"),
+            columns.ORGANISATION,
+            replace(columns.ATTENDEES_PRESENT, optional=True),
+            replace(columns.CONTRIBUTIONS, optional=True),
+            replace(AIRTIME, optional=True),
+            replace(columns.SHARE_AIRTIME, bar=True),
+            columns.SHARE_OF_ROOM,
+            columns.AIRTIME_RATIO,
             *index_columns(definitions, None, bar_first=False, optional=True),
         ),
         rows=tuple(
@@ -262,16 +253,16 @@ def organisations(balance: Balance, codebook: Codebook) -> Table:
     )
 
 
-def participants(rows: Sequence[GroupStats], codebook: Codebook) -> Table:
+def participants(rows: Sequence[GroupStats], codebook: Codebook) -> ReportTable:
     """Each person, the most airtime first."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="Participants",
         columns=(
-            Column("participant", "Participant", Kind.TEXT),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
-            Column("airtime_s", "Airtime", Kind.CLOCK),
-            Column("share_airtime", "Share of airtime", Kind.PERCENT, short="Airtime %"),
+            columns.PARTICIPANT,
+            columns.CONTRIBUTIONS,
+            AIRTIME,
+            columns.SHARE_AIRTIME,
             *index_columns(definitions, None, bar_first=False, optional=True),
         ),
         rows=tuple(
@@ -287,17 +278,17 @@ def participants(rows: Sequence[GroupStats], codebook: Codebook) -> Table:
     )
 
 
-def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> Table:
+def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> ReportTable:
     """Each agenda item: when it started, how much was said, its indices (the first with a bar), its flags."""
     definitions = codebook.indices
-    return Table(
+    return ReportTable(
         title="By agenda item",
         columns=(
-            Column("label", "Agenda item", Kind.TEXT),
-            Column("start_s", "Start", Kind.CLOCK),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
+            replace(columns.LABEL, heading="Agenda item"),
+            on_the_clock(columns.START_S, "Start"),
+            columns.CONTRIBUTIONS,
             *index_columns(definitions, codebook, bar_first=True),
-            Column("flags", "Flags", Kind.COUNT, optional=True),
+            replace(columns.FLAGS, optional=True),
         ),
         rows=tuple(
             (
@@ -314,26 +305,26 @@ def agenda(items: Sequence[TimelineRow], codebook: Codebook) -> Table:
 
 def flags(
     counts: dict[str, int], per_hour: dict[str, float | None], codebook: Codebook, seen_only: bool = False
-) -> Table:
+) -> ReportTable:
     """Each flag's count and rate; ``seen_only``: only the flags the meeting had (a page short of room)."""
     shown_flags = [flag for flag in codebook.flags if counts[flag.id] or not seen_only]
-    return Table(
+    return ReportTable(
         title="Flags",
         columns=(
-            Column("flag", "Flag", Kind.WORDS),
-            Column("count", "Count", Kind.COUNT),
-            Column("per_hour", "Per hour", Kind.RATE),
+            Column("flag_label", "Flag", Kind.WORDS),
+            columns.COUNT,
+            columns.PER_HOUR,
         ),
         rows=tuple((flag.label, counts[flag.id], per_hour[flag.id]) for flag in shown_flags),
         empty="(no flags)",
     )
 
 
-def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Callable[[str], str]) -> Table:
+def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Callable[[str], str]) -> ReportTable:
     """Who acted as a coordinator, and why; ``names``: a participant id's name as this output shows it."""
-    return Table(
+    return ReportTable(
         title="Coordinator candidates",
-        columns=(Column("participant", "Coordinator candidates", Kind.TEXT), Column("why", "Why", Kind.WORDS)),
+        columns=(replace(columns.PARTICIPANT, heading="Coordinator candidates"), Column("why", "Why", Kind.WORDS)),
         rows=tuple((names(c.participant_id), "; ".join(c.reasons)) for c in candidates),
         empty="(none)",
     )
@@ -342,26 +333,26 @@ def coordinator_candidates(candidates: Sequence[CoordinatorCandidate], names: Ca
 # ---------------------------------------------------------------- a series
 
 
-def trend_meetings(trend: Trend) -> Table:
+def trend_meetings(trend: Trend) -> ReportTable:
     """Each meeting of a series: its size and its indices (each with a bar)."""
     colours = palette.index_colours(trend.codebooks)
     definitions = trend.index_definitions
-    return Table(
+    return ReportTable(
         title=f"Series: {trend.series or '(no series)'}",
         columns=(
-            Column("meeting_date", "Date", Kind.DATE),
-            Column("title", "Title", Kind.TEXT),
-            Column("contributions", "Contributions", Kind.COUNT, short="Contrib."),
-            Column("observed_minutes", "Minutes", Kind.MINUTES, optional=True),
+            replace(columns.MEETING_DATE, heading="Date"),
+            columns.TITLE,
+            columns.CONTRIBUTIONS,
+            replace(columns.OBSERVED_MINUTES, heading="Minutes", optional=True),
             *[
                 column
                 for index in definitions
                 for column in (
-                    Column(index.id, index.short, Kind.RATIO, colours[index.id], bar=True),
+                    replace(index_column(index), heading=index.short, colour=colours[index.id], bar=True),
                     Column(f"{index.id}_interval", "95% interval", Kind.WORDS, short="95%"),
                 )
             ],
-            Column("flags_per_hour", "Flags per hour", Kind.RATE, optional=True),
+            replace(columns.FLAGS_PER_HOUR, optional=True),
         ),
         rows=tuple(
             (
@@ -381,12 +372,12 @@ def trend_meetings(trend: Trend) -> Table:
     )
 
 
-def trend_airtime(trend: Trend) -> Table:
+def trend_airtime(trend: Trend) -> ReportTable:
     """Each organisation's share of the airtime, meeting by meeting (a date heads each meeting's column)."""
-    return Table(
+    return ReportTable(
         title="Airtime share by organisation",
         columns=(
-            Column("organisation", "Organisation", Kind.TEXT),
+            columns.ORGANISATION,
             *[
                 Column(f"meeting_{position}", row.meeting_date.isoformat(), Kind.PERCENT)
                 for position, row in enumerate(trend.rows)
@@ -396,225 +387,4 @@ def trend_airtime(trend: Trend) -> Table:
             (name, *[row.organisation_airtime_share.get(organisation_id) for row in trend.rows])
             for organisation_id, name in trend.organisations.items()
         ),
-    )
-
-
-# ---------------------------------------------------------------- what followed what
-
-
-def lag_square(
-    lag: LagTable,
-    title: str,
-    value: Callable[[Transition], Any],
-    kind: Kind,
-    totals: bool = False,
-    mute_untestable: bool = False,
-) -> Table:
-    """A square of the lag table: a row per value at position t, a column per value at t + lag (each headed by
-    its label: a code, or a name as typed). ``totals``: a total column and row; ``mute_untestable``: the values
-    with too few pairs expected to be read as a test, greyed."""
-    columns = (
-        Column("from", "", Kind.TEXT),
-        *[Column(f"to_{position}", lag.label(target), kind) for position, target in enumerate(lag.values)],
-        *([Column("total", "total", Kind.COUNT)] if totals else []),
-    )
-    rows: list[tuple[Any, ...]] = []
-    muted = set()
-    for row, source in enumerate(lag.values):
-        cells = [lag.cell(source, target) for target in lag.values]
-        rows.append(
-            (lag.label(source), *[value(cell) for cell in cells], *([sum(c.count for c in cells)] if totals else []))
-        )
-        muted |= {(row, 1 + place) for place, cell in enumerate(cells) if mute_untestable and not cell.testable}
-    if totals:
-        column_totals = [sum(lag.cell(source, target).count for source in lag.values) for target in lag.values]
-        rows.append(("total", *column_totals, lag.n))
-    return Table(title=title, columns=columns, rows=tuple(rows), muted=frozenset(muted))
-
-
-def lag_counts(lag: LagTable) -> Table:
-    """The pairs counted, with their totals."""
-    return lag_square(lag, "Counts (rows: position t; columns: t + lag)", lambda t: t.count, Kind.COUNT, totals=True)
-
-
-def transitions(lag: LagTable) -> Table:
-    """Every pair of values, with its count, what chance would give, and how far from chance."""
-    return Table(
-        title=f"Transitions (bold: |z| ≥ {NOTABLE_Z} where at least {MIN_EXPECTED:g} pairs are expected)",
-        columns=(
-            Column("from", "From", Kind.TEXT),
-            Column("to", "To", Kind.TEXT),
-            Column("count", "Count", Kind.COUNT),
-            Column("expected", "Expected", Kind.RATIO, optional=True),
-            Column("probability", "P(to | from)", Kind.RATIO),
-            Column("adjusted_residual", "z", Kind.RATIO),
-            Column("yules_q", "Yule's Q", Kind.RATIO, optional=True),
-        ),
-        rows=tuple(
-            (
-                lag.label(t.source),
-                lag.label(t.target),
-                t.count,
-                t.expected,
-                t.probability,
-                t.adjusted_residual,
-                t.yules_q,
-            )
-            for t in lag.transitions
-        ),
-        strong=frozenset((row, 5) for row, t in enumerate(lag.transitions) if t.notable),
-    )
-
-
-def after_flag(after: AfterFlag) -> Table:
-    """Each index over the contributions after the flag and over those elsewhere, with the permutation p."""
-    return Table(
-        title=(
-            f"After a {after.flag_label} flag ({after.events} flagged): the next {after.window} contributions; "
-            f"{after.after_contributions} after, {after.elsewhere_contributions} elsewhere; "
-            f"{after.permutations:,} permutations, seed {after.seed}"
-        ),
-        columns=(
-            Column("index", "Index", Kind.WORDS),
-            Column("after", "After", Kind.RATIO),
-            Column("elsewhere", "Elsewhere", Kind.RATIO),
-            Column("difference", "Difference", Kind.RATIO),
-            Column("p", "p", Kind.P),
-            Column("after_n", "After: contributions in the index", Kind.COUNT, short="n after", optional=True),
-            Column(
-                "elsewhere_n", "Elsewhere: contributions in the index", Kind.COUNT, short="n elsewhere", optional=True
-            ),
-            Column("note", "Note", Kind.WORDS),
-        ),
-        rows=tuple(
-            (r.index.heading, r.after, r.elsewhere, r.difference, r.p_value, r.after_n, r.elsewhere_n, r.note)
-            for r in after.indices
-        ),
-    )
-
-
-# ---------------------------------------------------------------- two observers
-
-
-def agreement(comparison: Comparison) -> Table:
-    """Each dimension and flag: how often the two observers agreed, by slices of time and by contributions."""
-    rows = []
-    for row in comparison.dimensions:
-        for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
-            if result is not None:
-                label = comparison.labels.get(row.dimension, row.dimension)
-                alpha = alpha_words(result.alpha_ci, result.alpha_note)
-                rows.append(
-                    (label, method, result.n, result.po, result.kappa, result.pabak, result.label, result.alpha, alpha)
-                )
-    return Table(
-        title="By dimension and flag",
-        columns=(
-            Column("dimension", "Dimension or flag", Kind.TEXT),
-            Column("method", "Method", Kind.WORDS),
-            Column("n", "n", Kind.COUNT),
-            Column("po", "Po", Kind.RATIO),
-            Column("kappa", "kappa", Kind.RATIO),
-            # A narrow terminal keeps kappa and alpha, and leaves out PABAK and alpha's interval.
-            Column("pabak", "PABAK", Kind.RATIO, optional=True),
-            Column("landis_koch", "Landis & Koch", Kind.WORDS),
-            Column("alpha", "alpha", Kind.RATIO),
-            Column("alpha_ci", "alpha 95% interval", Kind.WORDS, short="95%", optional=True),
-        ),
-        rows=tuple(rows),
-    )
-
-
-def alpha_words(interval: tuple[float, float] | None, note: str | None) -> str:
-    """Beside α: its 95% bootstrap interval, "(0.61–0.74)", or why α is undefined, in words ("undefined: every
-    value was the same (none)")."""
-    if note:
-        return note.removeprefix("α ")
-    return interval_words(interval)
-
-
-def confusion(comparison: Comparison, dimension: str, method: str, result: Agreement) -> Table:
-    """What A coded (rows) against what B coded (columns), with the totals."""
-    labels = comparison.code_labels.get(dimension, {})
-    order = comparison.in_order(dimension, result.categories)
-    named = [labels.get(category, category) for category in order]
-    counts = [[result.confusion[category][other] for other in order] for category in order]
-    return Table(
-        title=f"{comparison.labels.get(dimension, dimension)}, {method}: rows are A, columns are B (n = {result.n})",
-        columns=(
-            Column("a", "A \\ B", Kind.TEXT),
-            *[Column(f"b_{position}", name, Kind.COUNT) for position, name in enumerate(named)],
-            Column("total", "total", Kind.COUNT),
-        ),
-        rows=(
-            *[(name, *row, sum(row)) for name, row in zip(named, counts, strict=True)],
-            ("total", *[sum(row[place] for row in counts) for place in range(len(order))], result.n),
-        ),
-    )
-
-
-def pairwise_kappa(matrix: PairwiseMatrix, dimension: str) -> Table:
-    """Three or more observers: each pair's time-sliced kappa on one dimension, every pair once (the cells
-    below the diagonal, each pair a second time, are greyed and empty)."""
-    rows, others = matrix.sessions[:-1], matrix.sessions[1:]
-    pairs = matrix.kappa[dimension]
-    alpha = matrix.alpha.get(dimension)
-    over_all = ""
-    if alpha is not None:
-        shown = number(alpha.value) if alpha.value is not None else ""
-        over_all = (
-            f"; alpha over all {len(matrix.sessions)} observers {shown} {alpha_words(alpha.interval, alpha.note)}"
-        )
-    return Table(
-        title=f"{dimension}: time-sliced kappa{over_all.rstrip()}",
-        columns=(
-            Column("session", "", Kind.ID),
-            *[Column(f"with_{place}", other, Kind.RATIO) for place, other in enumerate(others)],
-        ),
-        rows=tuple((first, *[pairs.get((first, second)) for second in others]) for first in rows),
-        muted=frozenset(
-            (row, 1 + place)
-            for row, first in enumerate(rows)
-            for place, second in enumerate(others)
-            if (first, second) not in pairs
-        ),
-    )
-
-
-def calibration_scores(result: Calibration, labels: dict[str, str]) -> Table:
-    """Each dimension's agreement with the reference (judged), then the speaker and each flag (reported)."""
-    scored = [(labels.get(key, key), score) for key, score in result.dimensions.items()]
-    scored += [("speaker (time-sliced)", result.speaker)]
-    scored += [(f"flag: {labels.get(key, key)}", score) for key, score in result.flags.items()]
-    return Table(
-        title="Against the reference",
-        columns=(
-            Column("dimension", "Dimension or flag", Kind.TEXT),
-            Column("kappa", "kappa", Kind.RATIO),
-            Column("agreement", "Agreement", Kind.PERCENT),
-            Column("n", "n", Kind.COUNT),
-            Column("passed", "Passed", Kind.WORDS),
-        ),
-        rows=tuple(
-            (
-                name,
-                score.kappa,
-                score.agreement,
-                score.n,
-                "" if score.passed is None else "yes" if score.passed else "no",
-            )
-            for name, score in scored
-        ),
-    )
-
-
-def calibration_confusion(label: str, score: Score) -> Table:
-    """What the reference coded (rows) against what the trainee coded (columns)."""
-    return Table(
-        title=f"{label}: rows are the reference, columns the trainee",
-        columns=(
-            Column("reference", "reference \\ trainee", Kind.TEXT),
-            *[Column(f"trainee_{position}", name, Kind.COUNT) for position, name in enumerate(score.categories)],
-        ),
-        rows=tuple((row, *[score.confusion[row][column] for column in score.categories]) for row in score.categories),
     )

@@ -13,7 +13,7 @@ session as stored, changing nothing), ``header`` (what a listing needs, kept by 
 
 from observer.storage.archive import Archive, SessionProblem
 from observer.storage.changes import Change, Write
-from observer.storage.header import SessionSummary
+from observer.storage.header import ListedSession
 from observer.storage.lock import lock_is_held
 from observer.storage.session_store import FOLD_EVERY, MemorySessionStore, SessionStore
 from observer.storage.state import HISTORY_LIMIT, SessionState, paused_at_last_moment
@@ -23,11 +23,11 @@ __all__ = [
     "HISTORY_LIMIT",
     "Archive",
     "Change",
+    "ListedSession",
     "MemorySessionStore",
     "SessionProblem",
     "SessionState",
     "SessionStore",
-    "SessionSummary",
     "Write",
     "lock_is_held",
     "paused_at_last_moment",

@@ -19,7 +19,7 @@ from observer.core.models import Session, SessionData, SessionStatus
 from observer.storage import system
 from observer.storage.checkpoint import AtomicJSONStorage, checkpoint_tables, short_reason
 from observer.storage.files import describe_os_error, fsync_dir, remove_stale_temp_files
-from observer.storage.header import ListingCache, SessionSummary, session_stamp, trusted_header, write_header
+from observer.storage.header import ListedSession, ListingCache, session_stamp, trusted_header, write_header
 from observer.storage.journal import set_aside_files
 from observer.storage.lock import SessionLock, lock_is_held
 from observer.storage.paths import DataPaths
@@ -181,9 +181,9 @@ class Archive:
                 total += path.stat().st_size
         return total
 
-    def summary(self, session_id: str) -> SessionSummary:
+    def summary(self, session_id: str) -> ListedSession:
         """One session as a listing shows it: from its header where that holds, else read whole."""
-        return trusted_header(self.paths, session_id) or SessionSummary.of(self.load(session_id))
+        return trusted_header(self.paths, session_id) or ListedSession.of(self.load(session_id))
 
     def codebook_of(self, session_id: str) -> Codebook:
         """A session's frozen codebook, without reading its contributions into models (it never changes)."""
@@ -213,7 +213,7 @@ class Archive:
             yield data, [SessionProblem(session_id, warning) for warning in warnings]
             del data  # not held while the next session is read
 
-    def summaries(self, cache: ListingCache | None = None) -> tuple[list[SessionSummary], list[SessionProblem]]:
+    def summaries(self, cache: ListingCache | None = None) -> tuple[list[ListedSession], list[SessionProblem]]:
         """Every readable session as a listing shows it, oldest meeting first, with a problem line for each one
         that cannot be read. Reads each session's header where its writer left one that still holds, and the
         session itself only where not (never both in memory for more than one session at a time).
@@ -221,7 +221,7 @@ class Archive:
         ``cache``, kept by a caller that lists again (Home), skips every session whose files have not changed
         since: listing again after one session was coded costs that session's header, not the archive's.
         """
-        summaries: list[SessionSummary] = []
+        summaries: list[ListedSession] = []
         problems: list[SessionProblem] = []
         without_header = 0
         session_ids = self.session_ids()
@@ -241,7 +241,7 @@ class Archive:
                 except StorageError as error:
                     problems.append(SessionProblem(session_id, str(error)))
                     continue
-                summary = SessionSummary.of(data)
+                summary = ListedSession.of(data)
                 found += [SessionProblem(session_id, warning) for warning in warnings]
                 del data
             else:

@@ -30,7 +30,7 @@ HEADER_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class SessionSummary:
+class ListedSession:
     """A session as a listing shows it, without its contributions."""
 
     session: Session
@@ -42,7 +42,7 @@ class SessionSummary:
         return SessionData.model_construct(session=self.session, contributions=[])
 
     @classmethod
-    def of(cls, data: SessionData) -> SessionSummary:
+    def of(cls, data: SessionData) -> ListedSession:
         return cls(data.session, len(data.contributions), data.session.observed_seconds())
 
 
@@ -55,7 +55,7 @@ def _file_identity(path: Path) -> list[int] | None:
 
 
 # What a listing may reuse of an earlier listing: per session id, the files' stamp then and the summary.
-ListingCache = dict[str, tuple[object, SessionSummary]]
+ListingCache = dict[str, tuple[object, ListedSession]]
 
 
 def session_stamp(paths: DataPaths, session_id: str) -> object:
@@ -96,7 +96,7 @@ def _codebook(document: object) -> Codebook:
     return _codebook_from_text(json.dumps(document, sort_keys=True, ensure_ascii=False))
 
 
-def trusted_header(paths: DataPaths, session_id: str) -> SessionSummary | None:
+def trusted_header(paths: DataPaths, session_id: str) -> ListedSession | None:
     """The session's header when it still says what the session's files say; None means: read the session."""
     try:
         document = json.loads(paths.header(session_id).read_bytes())
@@ -114,6 +114,6 @@ def trusted_header(paths: DataPaths, session_id: str) -> SessionSummary | None:
         session = Session.model_validate({**document["session"], "codebook": codebook})
         if session.id != session_id or session.status == SessionStatus.RECORDING:
             return None  # a copied folder, or a session a writer holds or left running: read it
-        return SessionSummary(session, int(document["contributions"]), float(document["observed_s"]))
+        return ListedSession(session, int(document["contributions"]), float(document["observed_s"]))
     except (KeyError, TypeError, ValueError, ValidationError, OSError, RecursionError):
         return None

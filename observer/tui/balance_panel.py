@@ -64,7 +64,7 @@ class BalancePanel(LinePanel[BalanceState]):
         parts: list[Text] = [head, Text()]
         if summary.quadrant is not None:
             counts = tables.quadrant(summary.quadrant, codebook, totals=False)
-            parts += [_quadrant(counts.only("code", *summary.quadrant.core_columns), self.size.width), Text()]
+            parts += [_quadrant(counts.only("code_label", *summary.quadrant.core_columns), self.size.width), Text()]
         tail = Text()
         tail.append("Airtime vs share of room\n", style("balance--subheading"))
         shares = tables.organisations(summary, codebook).only("organisation", "share_airtime", "share_of_room")
@@ -78,7 +78,7 @@ class BalancePanel(LinePanel[BalanceState]):
         return Text("\n").join([*parts, tail])
 
 
-def _quadrant(table: tables.Table, width: int) -> Text:
+def _quadrant(table: tables.ReportTable, width: int) -> Text:
     """The 2×2's counts as aligned text: a heading row of the column codes, then a row per row code.
     Laid out by hand for the same reason as the attendees (a Rich table measures every cell twice a frame)."""
     columns = table.columns[1:]

@@ -22,7 +22,7 @@ from observer.core.models import SessionData, SessionStatus
 from observer.core.text import export_name, plural
 from observer.interop.roster import same_series
 from observer.present import tables
-from observer.storage import Archive, SessionProblem, SessionSummary, paths
+from observer.storage import Archive, ListedSession, SessionProblem, paths
 from observer.storage.header import ListingCache
 from observer.tui.dialogs import Confirm, PathPrompt, Picker
 from observer.tui.key_help import KeyList
@@ -76,13 +76,13 @@ class HomeScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        sessions: list[SessionSummary]
+        sessions: list[ListedSession]
         problems: list[SessionProblem]
 
     def __init__(self, archive: Archive) -> None:
         super().__init__()
         self.archive = archive
-        self.sessions: list[SessionSummary] = []  # newest meeting first, as the table shows them
+        self.sessions: list[ListedSession] = []  # newest meeting first, as the table shows them
         # What the last listing read: coming back to Home reads only the sessions whose files changed since.
         self._listing: ListingCache = {}
         self._export_folder = Path.cwd()
@@ -157,7 +157,7 @@ class HomeScreen(Screen[None]):
         self._layout_width = self.size.width
         now = self.app.now()  # type: ignore[attr-defined]
 
-        def observed(listed: SessionSummary) -> float:
+        def observed(listed: ListedSession) -> float:
             running = listed.session.status == SessionStatus.RECORDING  # open elsewhere: its clock moves
             return listed.session.observed_seconds(now) if running else listed.observed_s
 
@@ -189,7 +189,7 @@ class HomeScreen(Screen[None]):
         # Names and paths as they are: a Text is never read as markup.
         self.query_one("#home-status", Static).update(Text(text))
 
-    def selected(self) -> SessionSummary | None:
+    def selected(self) -> ListedSession | None:
         table = self.query_one("#sessions", DataTable)
         if not self.sessions or table.cursor_row is None or table.cursor_row >= len(self.sessions):
             self.notify("no session selected: n starts a new one", severity="warning", timeout=3)
@@ -248,7 +248,7 @@ class HomeScreen(Screen[None]):
             for d in others
         ]
 
-        def compare_with(second: SessionSummary | None) -> None:
+        def compare_with(second: ListedSession | None) -> None:
             if second is not None:
                 pair = [first.session.id, second.session.id]
                 self._read_then(pair, lambda loaded: ShowAgreement(loaded[0], loaded[1]))
@@ -286,12 +286,12 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(PathPrompt("Export to (.xlsx, .csv, .json or .boris)", str(default)), export)
 
-    def _export_stem(self, chosen: SessionSummary) -> str:
+    def _export_stem(self, chosen: ListedSession) -> str:
         """The date and the whole title; with the observer too (else the id) when another session listed has the
         same date and title (two codings of one meeting must not default to one file)."""
         session = chosen.session
 
-        def stem(other: SessionSummary) -> str:
+        def stem(other: ListedSession) -> str:
             return f"observer-{other.session.meeting_date}-{other.session.title}"
 
         twins = [s for s in self.sessions if s.session.id != session.id and stem(s) == stem(chosen)]
@@ -303,7 +303,7 @@ class HomeScreen(Screen[None]):
         return f"{stem(chosen)}-{session.id}"
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, chosen: SessionSummary, path: Path, naming: ExportNaming) -> None:
+    def _export(self, chosen: ListedSession, path: Path, naming: ExportNaming) -> None:
         from observer.interop.export import export_options, export_sessions
 
         self.app.call_from_thread(self._status, f"exporting to {path}…")
@@ -370,7 +370,7 @@ class HomeScreen(Screen[None]):
 
 # The list's columns: (key, header, width). Fixed ones first; series and title share what is left.
 # (column, width) in the table's order; the rest of the width goes to series and title.
-_FIXED = [("date", 10), ("contributions", 8), ("observed", 8), ("status", 9)]
+_FIXED = [("meeting_date", 10), ("contributions", 8), ("observed_s", 8), ("status_label", 9)]
 _ID = ("id", 13)
 ID_WIDTH_MOST = 17  # a second coding's id (s…-b) or a copy's (s…-2) in full; a longer one is cut with '…'
 WIDE_HOME = 110  # from this width the list shows each session's id too

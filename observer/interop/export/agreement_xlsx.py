@@ -8,7 +8,7 @@ from observer import __version__
 from observer.analysis.agreement import Comparison
 from observer.core.text import plural
 from observer.interop.export.xlsx import TITLE, BookWriter
-from observer.present import tables
+from observer.present import agreement_tables
 from observer.storage.files import scratch_dir_beside
 
 
@@ -41,7 +41,7 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
         for warning in comparison.warnings:
             summary.append([f"Note: {warning}"])
         summary.blank()
-        summary.table(tables.agreement(comparison))
+        summary.table(agreement_tables.by_dimension(comparison))
         summary.blank()
         summary.append(
             [
@@ -55,6 +55,6 @@ def write_agreement_workbook(comparison: Comparison, path: Path) -> None:
             sheet = book.sheet(comparison.labels.get(row.dimension, row.dimension), [26] + [14] * 12)
             for method, result in (("time-sliced", row.time_sliced), ("contribution-matched", row.matched)):
                 if result is not None:
-                    sheet.table(tables.confusion(comparison, row.dimension, method, result), titled=True)
+                    sheet.table(agreement_tables.confusion(comparison, row.dimension, method, result), titled=True)
                     sheet.blank()
         book.save(path)

@@ -8,7 +8,7 @@ from observer import __version__
 from observer.analysis.calibration import Calibration
 from observer.core.clock import format_clock
 from observer.interop.export.xlsx import BOLD, TITLE, BookWriter
-from observer.present import tables
+from observer.present import agreement_tables
 from observer.storage.files import scratch_dir_beside
 
 
@@ -35,7 +35,7 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
             ]
         )
         summary.blank()
-        summary.table(tables.calibration_scores(result, labels))
+        summary.table(agreement_tables.calibration_scores(result, labels))
         summary.blank()
         summary.append(["Blank kappa: undefined (one code used throughout by both codings)."])
         for note in result.notes:
@@ -43,7 +43,7 @@ def write_calibration_workbook(result: Calibration, labels: dict[str, str], path
         summary.append([f"observer {__version__}"])
         for key, score in result.dimensions.items():
             sheet = book.sheet(labels.get(key, key), [26] + [14] * 12)
-            sheet.table(tables.calibration_confusion(labels.get(key, key), score), titled=True)
+            sheet.table(agreement_tables.calibration_confusion(labels.get(key, key), score), titled=True)
         differences = book.sheet("Differences", [10, 30, 18, 22, 22, 60])
         differences.append(["time", "speaker", "dimension", "reference", "trainee", "reference note"], font=BOLD)
         for difference in result.differences:

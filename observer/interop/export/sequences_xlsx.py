@@ -13,25 +13,15 @@ from observer import __version__
 from observer.analysis.sequence_words import by_heading, dropped_words, notable_findings, too_few_pairs
 from observer.analysis.sequences import MIN_EXPECTED, MIN_GROUP, NOTABLE_P, NOTABLE_Z, AfterFlag, LagTable
 from observer.core.codebook_models import Codebook
-from observer.core.columns import Column, Kind
+from observer.core.columns import TRANSITION_ROW, Kind
 from observer.core.text import plural
 from observer.interop.export.xlsx import BOLD, TITLE, BookWriter, Sheet
-from observer.present import tables
+from observer.present import sequence_tables, tables
 from observer.storage.files import scratch_dir_beside
 
 # Okabe–Ito blue and vermillion: a diverging scale colour-blind readers can tell apart, white at zero.
 FEWER_THAN_CHANCE = "FF0072B2"
 MORE_THAN_CHANCE = "FFD55E00"
-# Every pair as a tidy table: what came at position t, what at t + lag (a code, or a name typed for a speaker).
-TRANSITION_ROW = (
-    Column("from", "From", Kind.TEXT, width=28),
-    Column("to", "To", Kind.TEXT, width=28),
-    Column("count", "Count", Kind.COUNT),
-    Column("expected", "Expected", Kind.RATIO),
-    Column("probability", "Probability", Kind.RATIO),
-    Column("adjusted_residual", "Adjusted residual", Kind.RATIO),
-    Column("yules_q", "Yule's Q", Kind.RATIO),
-)
 
 
 def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook: Codebook, path: Path) -> None:
@@ -55,14 +45,14 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
             sheet.append([too_few_pairs(table) or "Nothing stood out beyond chance."])
         sheet.blank()
         if table.values:
-            _square(sheet, tables.lag_counts(table))
+            _square(sheet, sequence_tables.counts(table))
             _square(
                 sheet,
-                tables.lag_square(
+                sequence_tables.lag_square(
                     table, "Transitional probability P(column | row)", lambda t: t.probability, Kind.RATIO
                 ),
             )
-            residuals = tables.lag_square(
+            residuals = sequence_tables.lag_square(
                 table,
                 f"Adjusted residual z (|z| ≥ {NOTABLE_Z} beyond chance; grey: under {MIN_EXPECTED:g} pairs expected)",
                 lambda t: t.adjusted_residual,
@@ -89,10 +79,10 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
                 cells,
                 CellIsRule(operator="notBetween", formula=[str(-NOTABLE_Z), str(NOTABLE_Z)], font=Font(bold=True)),
             )
-            _square(sheet, tables.lag_square(table, "Yule's Q", lambda t: t.yules_q, Kind.RATIO))
+            _square(sheet, sequence_tables.lag_square(table, "Yule's Q", lambda t: t.yules_q, Kind.RATIO))
         if after is not None:
             _after_sheet(book, after)
-        pairs = book.table("Transitions", TRANSITION_ROW, in_words=False)  # tidy, for analysis: the ids
+        pairs = book.data_sheet("Transitions", TRANSITION_ROW, in_words=False)  # tidy, for analysis: the ids
         for t in table.transitions:
             pairs.append([t.source, t.target, t.count, t.expected, t.probability, t.adjusted_residual, t.yules_q])
         pairs.finish()
@@ -100,7 +90,7 @@ def write_sequences_workbook(table: LagTable, after: AfterFlag | None, codebook:
         book.save(path)
 
 
-def _square(sheet: Sheet, square: tables.Table) -> int:
+def _square(sheet: Sheet, square: tables.ReportTable) -> int:
     """A K×K table under its title; returns the row number of its first value row."""
     first, _ = sheet.table(square, titled=True)
     sheet.blank()
@@ -118,7 +108,7 @@ def _after_sheet(book: BookWriter, after: AfterFlag) -> None:
         ]
     )
     sheet.blank()
-    sheet.table(tables.after_flag(after))
+    sheet.table(sequence_tables.after_flag_comparison(after))
 
 
 def _definitions_sheet(book: BookWriter, table: LagTable) -> None:

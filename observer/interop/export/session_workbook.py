@@ -15,6 +15,15 @@ from observer.core.clock import format_clock
 from observer.core.codebook_models import Codebook, IndexDefinition
 from observer.core.models import SessionData
 from observer.core.text import listed, plural
+from observer.interop.export.pages import (
+    ChartStack,
+    below,
+    fitted_sheet,
+    indices_chart,
+    paint,
+    print_on_one_page,
+    readable,
+)
 from observer.interop.export.records import tidy_columns
 from observer.interop.export.session_rows import (
     Digest,
@@ -27,18 +36,11 @@ from observer.interop.export.xlsx import (
     RATIO,
     TITLE,
     BookWriter,
-    ChartStack,
     Sheet,
     about_sheet,
-    below,
     chart_label,
     codebook_sheet,
     column_cm,
-    fitted_sheet,
-    indices_chart,
-    paint,
-    print_on_one_page,
-    readable,
 )
 from observer.present import palette, tables
 from observer.privacy.naming import Naming
@@ -59,14 +61,14 @@ def write_session_workbook(
         flag_ids = {columns.FLAG_PREFIX + flag for flag in flags}
         flag_columns = [column for column in tidy if column.id in flag_ids]  # headed by the flag's label
         timeline_columns = [*columns.TIMELINE_ROW, *index_columns, columns.FLAGS, *flag_columns]
-        contributions = book.table("Contributions", tidy, in_words=False)  # the tidy column ids, as in the CSV
-        organisations = book.table("Organisations", [*columns.ORGANISATION_ROW, *index_columns, *flag_columns])
-        participants = book.table(
+        contributions = book.data_sheet("Contributions", tidy, in_words=False)  # the tidy column ids, as in the CSV
+        organisations = book.data_sheet("Organisations", [*columns.ORGANISATION_ROW, *index_columns, *flag_columns])
+        participants = book.data_sheet(
             "Participants", [*columns.PARTICIPANT_ROW, *index_columns, columns.COORDINATOR_CANDIDATE, *flag_columns]
         )
-        agenda = book.table("Agenda", timeline_columns)
-        timeline = book.table("Timeline", timeline_columns)
-        flag_table = book.table("Flags", columns.FLAG_ROW)
+        agenda = book.data_sheet("Agenda", timeline_columns)
+        timeline = book.data_sheet("Timeline", timeline_columns)
+        flag_table = book.data_sheet("Flags", columns.FLAG_ROW)
         digests: list[Digest] = []
         # One meeting's workbook is the facilitator's feedback: it says what followed what, where notable.
         one_session = isinstance(sessions, Sized) and len(sessions) == 1
@@ -352,7 +354,7 @@ def flags_line(summary: metrics.SessionSummary, codebook: Codebook) -> str:
     return f"Flags seen (times, per hour): {' · '.join(said)}"
 
 
-def at_most(table: tables.Table, limit: int, noun: str) -> tables.Table:
+def at_most(table: tables.ReportTable, limit: int, noun: str) -> tables.ReportTable:
     """The table's first ``limit`` rows, and a last one saying how many more there are ("and 4 more
     organisations")."""
     if len(table.rows) <= limit:
@@ -363,7 +365,7 @@ def at_most(table: tables.Table, limit: int, noun: str) -> tables.Table:
     return dataclasses.replace(table, rows=(*table.rows[:limit], tail))
 
 
-def _shown_rows(rows: tuple[int, int], table: tables.Table, limit: int) -> tuple[int, int]:
+def _shown_rows(rows: tuple[int, int], table: tables.ReportTable, limit: int) -> tuple[int, int]:
     """The rows a chart draws: the table's, without its "and N more"."""
     first, last = rows
     return (first, last - 1) if len(table.rows) > limit else (first, last)

@@ -18,6 +18,7 @@ from observer.core import columns
 from observer.core.codebook_models import IndexDefinition
 from observer.core.models import SessionData
 from observer.core.text import listed
+from observer.interop.export.pages import fitted_sheet, indices_chart, paint, print_on_one_page, readable
 from observer.interop.export.xlsx import (
     BOLD,
     HEADLINE,
@@ -31,11 +32,6 @@ from observer.interop.export.xlsx import (
     about_sheet,
     chart_label,
     column_cm,
-    fitted_sheet,
-    indices_chart,
-    paint,
-    print_on_one_page,
-    readable,
 )
 from observer.present import palette
 from observer.privacy.naming import Naming
@@ -82,7 +78,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         ]
         bounds = [column for index in definitions for column in columns.index_interval_columns(index)]
         meeting_columns = [*columns.TREND_MEETING_ROW, *index_columns, *by_time, columns.FLAGS_PER_HOUR, *bounds]
-        meetings = book.table("Meetings", meeting_columns, trend_rows).finish().first
+        meetings = book.data_sheet("Meetings", meeting_columns, trend_rows).finish().first
         _change_sheet(book, trend)
         organisation_names = {}
         for organisation_id, name in trend.organisations.items():
@@ -105,7 +101,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
             for oid in trend.organisations
             if oid in row.organisation_airtime_share
         ]
-        book.table("Organisations", [*columns.TREND_ORGANISATION_ROW, *index_columns], long_rows).finish()
+        book.data_sheet("Organisations", [*columns.TREND_ORGANISATION_ROW, *index_columns], long_rows).finish()
         # Most airtime first: the charts draw the first few, in colours no index on the page has.
         index_colours = palette.index_colours(trend.codebooks)
         line_colours = palette.colours_apart(index_colours[index.id] for index in definitions)[:MAX_ORGANISATION_LINES]
@@ -118,7 +114,7 @@ def write_trend_workbook(trend: trends.Trend, headers: list[SessionData], path: 
         def by_organisation(name: str, value: Callable[[TrendRow, str], float | None], number_format: str) -> Sheet:
             """A sheet a meeting a row, an organisation a column (headed by its name as typed): for a chart."""
             rows = [[row.meeting_date, *[value(row, oid) for oid in ranked]] for row in trend.rows]
-            table = book.table(name, [columns.MEETING_DATE], rows, typed=names, typed_format=number_format)
+            table = book.data_sheet(name, [columns.MEETING_DATE], rows, typed=names, typed_format=number_format)
             return table.finish().first
 
         airtime_wide = by_organisation(

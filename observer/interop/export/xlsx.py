@@ -1,5 +1,6 @@
 """The workbook toolkit every workbook is written with (the session, trend, agreement, sequences and calibration
-workbooks): sheets and tables that keep typed text as text, native charts in the palette, pages set for print.
+workbooks): sheets and tables that keep typed text as text, with the sheets every workbook ends on (Codebook,
+About). The charts and the printed pages laid over these sheets are ``pages.py``'s.
 
 Written in openpyxl's write-only mode (rows stream to disk, memory stays flat), with computed values only:
 every text an observer typed is written as text, never as a formula.
@@ -20,17 +21,12 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.text import RichText, Text
-from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.chart import BarChart, LineChart
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.dimensions import RowDimension, SheetFormatProperties
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.writer.excel import ExcelWriter
 
 from observer import __version__
@@ -216,7 +212,7 @@ class Sheet:
 
     def table(
         self,
-        table: tables.Table,
+        table: tables.ReportTable,
         name_width: int | None = None,
         label_column: int | None = None,
         fonts: Mapping[str, Font] | None = None,
@@ -273,7 +269,7 @@ class Sheet:
         return first, last
 
     @staticmethod
-    def _clear_of_numbers(table: tables.Table) -> set[int]:
+    def _clear_of_numbers(table: tables.ReportTable) -> set[int]:
         """The columns of words that follow a column of numbers (aligned right, to its edge): indented."""
         return {
             place
@@ -282,7 +278,7 @@ class Sheet:
         }
 
     @staticmethod
-    def _font(table: tables.Table, row: int, column: int, font: Font | None) -> Font | None:
+    def _font(table: tables.ReportTable, row: int, column: int, font: Font | None) -> Font | None:
         if (row, column) in table.strong:
             return BOLD
         return MUTED if (row, column) in table.muted else font
@@ -295,7 +291,7 @@ class Sheet:
             return self.cell(value, number_format(column), font, CLEAR)
         if kind is Kind.TEXT:
             return self.cell(value, font=font, alignment=WRAPPED if name_width is not None else None)
-        if kind is Kind.CLOCK:  # a length of the session clock: a duration, as the terminal's h:mm:ss
+        if kind is Kind.CLOCK_HMS:  # a length of the session clock: a duration, as the terminal's h:mm:ss
             return self.cell(None if value is None else value / 86400, DURATION, font)
         return self.cell(value, number_format(column), font)
 
@@ -305,7 +301,7 @@ class Sheet:
             self.append([f"• {sentence}."])
 
 
-class Table:
+class DataSheet:
     """A data sheet filled row by row: bold frozen header, autofilter, formats and widths by column, and
     continuation sheets past Excel's row limit."""
 
@@ -353,7 +349,7 @@ class Table:
         for row in rows:
             self.append(row)
 
-    def finish(self) -> Table:
+    def finish(self) -> DataSheet:
         last = get_column_letter(max(1, len(self.columns)))
         for sheet in self.sheets:
             sheet.worksheet.auto_filter.ref = f"A1:{last}{max(2, sheet.rows)}"
@@ -398,7 +394,7 @@ class BookWriter:
             worksheet.column_dimensions[get_column_letter(index)].width = width
         return Sheet(self, worksheet)
 
-    def table(
+    def data_sheet(
         self,
         name: str,
         shown: Sequence[Column],
@@ -406,13 +402,13 @@ class BookWriter:
         in_words: bool = True,
         typed: Sequence[str] = (),
         typed_format: str | None = None,
-    ) -> Table:
+    ) -> DataSheet:
         """A data sheet of ``shown`` columns (``columns.py``: heading, format, width and text-ness from each).
         ``typed``: columns after them headed by names a person typed (organisations), shown as typed and never
         read as a column id, each with ``typed_format``."""
-        table = Table(self, name, shown, in_words, typed, typed_format)
-        table.extend(rows)
-        return table
+        sheet = DataSheet(self, name, shown, in_words, typed, typed_format)
+        sheet.extend(rows)
+        return sheet
 
     def save(self, path: Path) -> None:
         def write(handle: BinaryIO) -> None:
@@ -428,119 +424,13 @@ class BookWriter:
         atomic_replace(path, write)
 
 
-CHART_WIDTH_CM, CHART_HEIGHT_CM = 15.0, 7.0
 ROW_CM = 20 / 96 * 2.54  # Excel's default row: 15 points, 20 pixels
 ROW_POINTS = 15.0
-CHART_TEXT_SIZE = 1100  # hundredths of a point: chart axes and legends at the page's own 11 points
-CHART_TITLE_SIZE = 1300
 
 
 def column_cm(width: float) -> float:
     """A column of ``width`` characters in centimetres, as Excel and LibreOffice draw it (7-pixel digits)."""
     return (width * 7 + 5) / 96 * 2.54
-
-
-@dataclass
-class ChartStack:
-    """Charts one under another from a cell, each the same size, with a row between them."""
-
-    sheet: Sheet
-    column: int
-    row: int
-    widths: Sequence[int]
-    width_cm: float = CHART_WIDTH_CM
-    height_cm: float = CHART_HEIGHT_CM
-    charts: int = 0
-
-    def add(self, chart: BarChart | LineChart) -> None:
-        chart.width, chart.height = self.width_cm, self.height_cm
-        self.sheet.worksheet.add_chart(chart, f"{get_column_letter(self.column)}{self.row}")
-        self.row += math.ceil(self.height_cm / ROW_CM) + 1
-        self.charts += 1
-
-    @property
-    def last_column(self) -> int:
-        covered, column = 0.0, self.column
-        while covered < self.width_cm and column <= len(self.widths):
-            covered += column_cm(self.widths[column - 1])
-            column += 1
-        return column - 1
-
-    @property
-    def last_row(self) -> int:
-        return self.row - 2 if self.charts else self.row
-
-
-def fitted_sheet(book: BookWriter, name: str, widths: Sequence[int]) -> Sheet:
-    """A sheet whose print is fitted to the page: said before its first row, which is when a write-only sheet
-    writes its properties (set later, the fit would be silently left out)."""
-    sheet = book.sheet(name, widths)
-    sheet.worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    # Excel's own row height, said outright: another spreadsheet's default (LibreOffice's is 12.8 points) would
-    # make the rows shorter than the charts laid out over them.
-    sheet.worksheet.sheet_format = SheetFormatProperties(defaultRowHeight=ROW_POINTS, customHeight=True)
-    return sheet
-
-
-def print_on_one_page(worksheet: WriteOnlyWorksheet, last_column: int, last_row: int, tall: bool = False) -> None:
-    """A4 landscape, fitted to one page (to one page wide only, when ``tall``), with the title row repeated."""
-    worksheet.page_setup.orientation = "landscape"
-    worksheet.page_setup.paperSize = "9"  # A4
-    worksheet.page_setup.fitToWidth = 1
-    worksheet.page_setup.fitToHeight = 0 if tall else 1
-    worksheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.2, footer=0.2)
-    worksheet.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
-    worksheet.print_title_rows = "1:1"
-
-
-def below(chart: ChartT) -> ChartT:
-    """The legend under the plot: beside it, it takes a third of a half-width chart."""
-    if chart.legend is not None:
-        chart.legend.position = "b"
-    return chart
-
-
-def readable(chart: ChartT, legend: bool = True) -> ChartT:
-    """Axis and legend text at the page's own size (at the print's scale, the default 10 points would print
-    under 9), and a title at 13 points rather than 18, so that it leaves the plot its room."""
-
-    def text(size: int = CHART_TEXT_SIZE, bold: bool | None = None, words: str | None = None) -> RichText:
-        properties = CharacterProperties(sz=size, b=bold)
-        runs = [RegularTextRun(t=words, rPr=properties)] if words is not None else []
-        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=properties), r=runs, endParaRPr=properties)])
-
-    if chart.title is not None:
-        words = "".join(run.t for paragraph in chart.title.tx.rich.p for run in paragraph.r or [])
-        chart.title = Title(tx=Text(rich=text(CHART_TITLE_SIZE, True, words)), overlay=False)
-    chart.x_axis.txPr = text()
-    chart.y_axis.txPr = text()
-    if legend and chart.legend is not None:
-        chart.legend.txPr = text()
-    return chart
-
-
-def indices_chart(
-    chart: ChartT,
-    title: str,
-    worksheet: Any,
-    value_columns: list[int],
-    first_row: int,
-    last_row: int,
-    category_column: int,
-    colours: Sequence[str],
-) -> ChartT:
-    """A chart of indices (0 to 1): one series per value column, titled by its header in the row above, each
-    in its index's colour."""
-    chart.title = title
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 1
-    for column in value_columns:
-        chart.add_data(
-            Reference(worksheet, min_col=column, min_row=first_row - 1, max_row=last_row), titles_from_data=True
-        )
-    chart.set_categories(Reference(worksheet, min_col=category_column, min_row=first_row, max_row=last_row))
-    paint(chart, colours)
-    return chart
 
 
 CHART_LABEL_LIMIT = 30  # characters of a name a chart shows as a category or in its legend
@@ -551,27 +441,9 @@ def chart_label(name: str) -> str:
     return name if len(name) <= CHART_LABEL_LIMIT else f"{name[: CHART_LABEL_LIMIT - 1]}…"
 
 
-def paint(chart: BarChart | LineChart, colours: Sequence[str]) -> None:
-    """Each series in its colour (palette.py): a bar's fill, or a line and its markers."""
-    if isinstance(chart, LineChart):
-        for series in chart.series:
-            series.smooth = False  # straight lines between meetings: a curve would invent values between them
-    for series, colour in zip(chart.series, colours, strict=False):
-        rgb = colour.lstrip("#")
-        properties = series.graphicalProperties
-        properties.line.solidFill = rgb
-        if isinstance(chart, LineChart):
-            properties.line.width = 28575  # 2.25 pt, in EMU
-            series.marker.symbol = "circle"
-            series.marker.graphicalProperties.solidFill = rgb
-            series.marker.graphicalProperties.line.solidFill = rgb
-        else:
-            properties.solidFill = rgb
-
-
 def codebook_sheet(book: BookWriter, codebooks: list[Codebook]) -> None:
     rows = codebook_rows(codebooks)
-    book.table("Codebook", CODEBOOK_ROW, rows).finish()
+    book.data_sheet("Codebook", CODEBOOK_ROW, rows).finish()
 
 
 def about_sheet(book: BookWriter, sessions: list[SessionData], naming: Naming, kind: str) -> None:
