@@ -295,3 +295,19 @@ def test_a_column_id_means_one_thing_in_every_table(built: dict[str, tables.Repo
         if column.id in declared and same_quantity.get(column.kind, column.kind) is not declared[column.id].kind
     ]
     assert clashes == [], "\n".join(map(str, clashes))
+
+
+def test_each_sheets_typed_row_holds_its_declared_columns_in_order() -> None:
+    """The session workbook's rows are built from typed values whose fields are the registry's columns, in the
+    registry's order: a value cannot slip under another column's heading."""
+    import dataclasses
+
+    from observer.interop.export import session_rows
+
+    for values, declared in (
+        (session_rows.OrganisationValues, columns.ORGANISATION_ROW),
+        (session_rows.ParticipantValues, columns.PARTICIPANT_ROW),
+        (session_rows.TimelineValues, columns.TIMELINE_ROW),
+        (session_rows.FlagValues, columns.FLAG_ROW),
+    ):
+        assert [field.name for field in dataclasses.fields(values)] == [column.id for column in declared]

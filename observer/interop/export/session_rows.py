@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -55,6 +55,61 @@ class Digest:
         return Digest(self.header, slim, self.findings)
 
 
+# Each table's declared columns as typed values, in the order ``core/columns.py`` declares them (a test holds the
+# field names to the column ids): a value cannot land under another heading, and a missing one fails to build.
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationValues:
+    session_id: str
+    organisation_id: str
+    organisation: str
+    attendees_present: int
+    share_of_room: float | None
+    contributions: int
+    share_contributions: float | None
+    airtime_s: float
+    share_airtime: float | None
+    participation_ratio: float | None
+    airtime_ratio: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantValues:
+    session_id: str
+    participant_id: str
+    participant: str
+    organisation: str
+    present: int
+    contributions: int
+    share_contributions: float | None
+    airtime_s: float
+    share_airtime: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineValues:
+    session_id: str
+    label: str
+    start_s: float
+    end_s: float
+    contributions: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlagValues:
+    session_id: str
+    flag: str
+    label: str
+    count: int
+    per_hour: float | None
+
+
+def values(row: Any) -> list[Any]:
+    """A row's values in its fields' order, which is its table's column order."""
+    return [getattr(row, column.name) for column in dataclasses.fields(row)]
+
+
 @dataclass
 class SessionRows:
     """One session's rows for each table of the session workbook, and its digest for the Summary sheet."""
@@ -94,15 +149,14 @@ def session_rows(
         agenda=timeline_rows(data, summary.agenda, flags, index_ids),
         timeline=timeline_rows(data, summary.bins, flags, index_ids),
         flags=[
-            in_order(
-                {
-                    "session_id": data.session.id,
-                    "flag": flag.id,
-                    "label": flag.label,
-                    "count": summary.flag_counts[flag.id],
-                    "per_hour": summary.flags_per_hour[flag.id],
-                },
-                columns.FLAG_ROW,
+            values(
+                FlagValues(
+                    session_id=data.session.id,
+                    flag=flag.id,
+                    label=flag.label,
+                    count=summary.flag_counts[flag.id],
+                    per_hour=summary.flags_per_hour[flag.id],
+                )
             )
             for flag in data.session.codebook.flags
         ],
@@ -114,33 +168,27 @@ def excel_time(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
-def in_order(row: dict[str, Any], declared: Sequence[columns.Column]) -> list[Any]:
-    """A row's values in its table's declared column order (``columns.py``): a value under another heading
-    than its own fails here, by name, instead of shifting every column after it."""
-    return [row[column.id] for column in declared]
-
-
 def organisation_rows(
     data: SessionData, summary: metrics.SessionSummary, flags: list[str], index_ids: list[str]
 ) -> list[list[Any]]:
     rows = []
     for row in summary.organisations:
-        values = {
-            "session_id": data.session.id,
-            "organisation_id": row.id,
-            "organisation": row.name,
-            "attendees_present": row.attendees_present,
-            "share_of_room": row.share_of_room,
-            "contributions": row.contributions,
-            "share_contributions": row.share_contributions,
-            "airtime_s": row.airtime_s,
-            "share_airtime": row.share_airtime,
-            "participation_ratio": row.participation_ratio,
-            "airtime_ratio": row.airtime_ratio,
-        }
+        lead = OrganisationValues(
+            session_id=data.session.id,
+            organisation_id=row.id,
+            organisation=row.name,
+            attendees_present=row.attendees_present,
+            share_of_room=row.share_of_room,
+            contributions=row.contributions,
+            share_contributions=row.share_contributions,
+            airtime_s=row.airtime_s,
+            share_airtime=row.share_airtime,
+            participation_ratio=row.participation_ratio,
+            airtime_ratio=row.airtime_ratio,
+        )
         rows.append(
             [
-                *in_order(values, columns.ORGANISATION_ROW),
+                *values(lead),
                 *[row.indices.get(index_id) for index_id in index_ids],
                 *[row.flag_counts.get(flag, 0) for flag in flags],
             ]
@@ -155,20 +203,20 @@ def participant_rows(
     organisations = {o.id: o.name for o in data.session.organisations}
     rows = []
     for row in summary.participants:
-        values = {
-            "session_id": data.session.id,
-            "participant_id": row.id,
-            "participant": row.name,
-            "organisation": organisations.get(row.organisation_id, ""),
-            "present": row.attendees_present,
-            "contributions": row.contributions,
-            "share_contributions": row.share_contributions,
-            "airtime_s": row.airtime_s,
-            "share_airtime": row.share_airtime,
-        }
+        lead = ParticipantValues(
+            session_id=data.session.id,
+            participant_id=row.id,
+            participant=row.name,
+            organisation=organisations.get(row.organisation_id, ""),
+            present=row.attendees_present,
+            contributions=row.contributions,
+            share_contributions=row.share_contributions,
+            airtime_s=row.airtime_s,
+            share_airtime=row.share_airtime,
+        )
         rows.append(
             [
-                *in_order(values, columns.PARTICIPANT_ROW),
+                *values(lead),
                 *[row.indices.get(index_id) for index_id in index_ids],
                 reasons.get(row.id, ""),
                 *[row.flag_counts.get(flag, 0) for flag in flags],
@@ -182,15 +230,14 @@ def timeline_rows(
 ) -> list[list[Any]]:
     return [
         [
-            *in_order(
-                {
-                    "session_id": data.session.id,
-                    "label": row.label,
-                    "start_s": row.start_s,
-                    "end_s": row.end_s,
-                    "contributions": row.contributions,
-                },
-                columns.TIMELINE_ROW,
+            *values(
+                TimelineValues(
+                    session_id=data.session.id,
+                    label=row.label,
+                    start_s=row.start_s,
+                    end_s=row.end_s,
+                    contributions=row.contributions,
+                )
             ),
             *[row.indices.get(index_id) for index_id in index_ids],
             row.flags,
