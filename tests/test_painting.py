@@ -109,3 +109,24 @@ def test_no_balance_panel_is_drawn_into_a_keys_frame(monkeypatch) -> None:  # ty
     now[0] += BETWEEN_FRAMES_SECONDS
     timers.due.pop()[1]()
     assert drawn == ["header", "balance", "people"]
+
+
+def test_the_app_draws_up_to_120_frames_a_second_unless_told_otherwise() -> None:
+    """At Textual's default 60, a key shown just after a still moment's frame waits up to two periods (33 ms)
+    for its own frame; at 120, half that. A value the user set is kept."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import observer.tui.app, textual.constants as c; print(c.MAX_FPS)"
+    environment = {key: value for key, value in os.environ.items() if key != "TEXTUAL_FPS"}
+    ours = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, timeout=60)
+    assert ours.stdout.strip() == "120", ours.stderr
+    theirs = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**environment, "TEXTUAL_FPS": "30"},
+        timeout=60,
+    )
+    assert theirs.stdout.strip() == "30", theirs.stderr
