@@ -230,3 +230,23 @@ def test_any_two_codes_sharing_a_key_are_refused(first: str, second: str) -> Non
     else:
         with pytest.raises(CodebookError, match=f"'{first}' is already used"):
             codebook_from_data(data, "p.toml")
+
+
+def test_installed_as_the_wheel_lays_it_out_the_shipped_codebooks_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pip install .` puts the repo's codebooks/ where pyproject.toml says; the program must look there, not at
+    the top of a checkout (a new machine has none)."""
+    import shutil
+    from importlib import resources
+
+    from observer.core import codebooks as codebooks_module
+
+    build = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    site = tmp_path / "site-packages"
+    shutil.copytree(REPO / "observer", site / "observer")
+    shutil.copytree(REPO / "codebooks", site / build["targets"]["wheel"]["force-include"]["codebooks"])
+    monkeypatch.setattr(resources, "files", lambda package: site / package)
+    monkeypatch.setattr(codebooks_module, "__file__", str(site / "observer" / "core" / "codebooks.py"))
+    found = shipped_codebook_dir()
+    assert found.is_relative_to(site) and (found / "partnership.toml").is_file()
