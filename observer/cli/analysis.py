@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from observer.analysis.sequences import (
 )
 from observer.cli.support import (
     Context,
+    F,
     json_option,
     key_option,
     load_key,
@@ -61,12 +63,8 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
     )
 
 
-@click.command()
-@click.argument("reference", required=False)
-@click.argument("trainee", required=False)
-@json_option()
-@output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
-@seconds_option(
+# Matching two codings of one meeting: calibration and agreement take the same two options.
+tolerance_option = seconds_option(
     "--tolerance",
     low=0,
     high=MAX_TOLERANCE_S,
@@ -74,13 +72,19 @@ def _reference_session(context: Context, reference: str, trainee: Any) -> Any:
     show_default=True,
     help="Largest start difference of matched contributions",
 )
-@seconds_option(
-    "--offset",
-    low=-MAX_OFFSET_S,
-    high=MAX_OFFSET_S,
-    default=None,
-    help="Seconds to add to the trainee's clock to read the reference's",
-)
+
+
+def offset_option(help: str) -> Callable[[F], F]:
+    return seconds_option("--offset", low=-MAX_OFFSET_S, high=MAX_OFFSET_S, default=None, help=help)
+
+
+@click.command()
+@click.argument("reference", required=False)
+@click.argument("trainee", required=False)
+@json_option()
+@output_option("Calibration workbook (.xlsx): scores, confusion matrices, every difference.")
+@tolerance_option
+@offset_option("Seconds to add to the trainee's clock to read the reference's")
 @click.option(
     "--force", is_flag=True, help="Compare codings on different versions of the same codebook (codes may be renamed)."
 )
@@ -175,21 +179,8 @@ def calibrate(
     show_default=True,
     help="Slice width",
 )
-@seconds_option(
-    "--tolerance",
-    low=0,
-    high=MAX_TOLERANCE_S,
-    default=DEFAULT_TOLERANCE_S,
-    show_default=True,
-    help="Largest start difference of matched contributions",
-)
-@seconds_option(
-    "--offset",
-    low=-MAX_OFFSET_S,
-    high=MAX_OFFSET_S,
-    default=None,
-    help="Seconds to add to B's clock to read A's (default: from their start times)",
-)
+@tolerance_option
+@offset_option("Seconds to add to B's clock to read A's (default: from their start times)")
 @click.option("--force", is_flag=True, help="Compare sessions on different versions of the same codebook.")
 @click.option("--pseudonymise", is_flag=True, help="People as P01…, organisations as O01…, titles and notes left out.")
 @key_option()

@@ -25,7 +25,7 @@ from observer.core.models import SessionStatus
 from observer.live.coding import CodingSession
 from observer.live.coding_steps import ENDED_OPENED
 from observer.storage import Archive, SessionStore
-from observer.tui.balance_schedule import BalanceReady, BalanceSchedule
+from observer.tui.balance_schedule import BalanceSchedule
 from observer.tui.coding_keys import CodingKeys
 from observer.tui.key_order import KeysBeforeOpen, handled_in_turn
 from observer.tui.live_view import LiveView
@@ -33,7 +33,7 @@ from observer.tui.log_rows import LogRows
 from observer.tui.panels import ClockState
 from observer.tui.quiet_collector import QuietCollector
 from observer.tui.runner import Done
-from observer.tui.saving import SAVING_CHECK_SECONDS, SyncChanged
+from observer.tui.saving import SAVING_CHECK_SECONDS
 from observer.tui.screen_panels import BREAKPOINTS, ScreenPanels, compose_coding_body
 from observer.tui.screen_session import ActionDone, ScreenSession
 from observer.tui.session_screen import SessionScreen
@@ -103,14 +103,6 @@ class CodingScreen(SessionScreen):
             for key in self.early_keys.taken():
                 self.on_key(key)
             self.keys.end_if_ending()
-
-    @on(BalanceReady)
-    def balance_ready(self, message: BalanceReady) -> None:
-        self.summary = message.summary
-
-    @on(SyncChanged)
-    def disk_news(self) -> None:
-        self.link.look_at_disk()
 
     def watch_view(self, view: LiveView) -> None:
         self.rows.update(view)
